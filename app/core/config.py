@@ -1,0 +1,66 @@
+"""Settings, read from the environment with the prefix ``AIDMAP_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
+SQLITE_FILE_NAME = "aidmap.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can set; see README.md, section Configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="AIDMAP_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means a SQLite file in the data dir."
+    )
+    status_ttl_hours: float = Field(12.0, gt=0, description="Age after which a status is stale.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
+    geodata_dir: Path = Field(REPO_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _database_url_is_usable(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / SQLITE_FILE_NAME}"
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError:
+            raise ValueError(
+                f"AIDMAP_DATABASE_URL is not a database URL: {self.database_url!r}"
+            ) from None
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"AIDMAP_DATABASE_URL uses {url.drivername!r}; "
+                f"supported: {', '.join(SUPPORTED_DRIVERS)}"
+            )
+        if url.drivername == "sqlite" and not url.database:
+            raise ValueError("AIDMAP_DATABASE_URL names no SQLite file")
+        return self
+
+    @property
+    def backend(self) -> str:
+        """Storage backend name derived from the database URL: ``sqlite`` or ``postgis``."""
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgis"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

@@ -1,0 +1,78 @@
+"""Application errors, the HTTP status each maps to, and the handlers that send them."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.storage.base import (
+    AlreadyExists,
+    InvalidRecord,
+    NotFound,
+    StorageError,
+    StoreUnavailable,
+    VersionConflict,
+)
+
+log = logging.getLogger("aidmap")
+
+
+class AppError(Exception):
+    """An error whose message is safe to show to the client."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(AppError):
+    """The deployment's configuration cannot work."""
+
+    status_code = 500
+    code = "configuration"
+
+
+STORAGE_STATUS = {
+    NotFound: (404, "not_found"),
+    AlreadyExists: (409, "already_exists"),
+    VersionConflict: (412, "version_conflict"),
+    InvalidRecord: (422, "invalid_record"),
+    StoreUnavailable: (503, "storage_unavailable"),
+}
+
+
+def error_body(code: str, message: str) -> dict:
+    """The JSON body of every error response."""
+    return {"error": {"code": code, "message": message}}
+
+
+async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+
+
+async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:
+    status, code = next(
+        (value for kind, value in STORAGE_STATUS.items() if isinstance(exc, kind)),
+        (500, "storage_error"),
+    )
+    if status >= 500:
+        log.error("storage error: %s", exc)
+        return JSONResponse(error_body(code, "storage is unavailable"), status_code=status)
+    return JSONResponse(error_body(code, str(exc)), status_code=status)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal", "internal error"), status_code=500)
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Install the handlers that turn exceptions into JSON error responses."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StorageError, _storage_error)
+    app.add_exception_handler(Exception, _unexpected)

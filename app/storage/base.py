@@ -1,0 +1,347 @@
+"""The storage interface: records, errors and the ``Store`` every backend implements.
+
+Routes and services see only this module. Coordinates are WGS-84 longitude/latitude
+in degrees; times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Administrative level of a unit."""
+
+    district = "district"
+    street = "street"
+    committee = "committee"
+
+
+class Precision(StrEnum):
+    """How well a location is known, finest first (DESIGN.md §1)."""
+
+    exact = "exact"
+    approximate = "approximate"
+    committee = "committee"
+    street = "street"
+    district = "district"
+
+    @property
+    def rank(self) -> int:
+        """0 for the finest precision, larger for coarser ones."""
+        return list(Precision).index(self)
+
+
+class State(StrEnum):
+    """Intake state of one resource for one service."""
+
+    open = "open"
+    limited = "limited"
+    closed = "closed"
+    unknown = "unknown"
+
+
+class SourceCrs(StrEnum):
+    """Coordinate system a location was given in before conversion to WGS-84."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"
+
+
+class StorageError(Exception):
+    """Base of every error a store raises."""
+
+
+class NotFound(StorageError):
+    """The record asked for does not exist."""
+
+
+class AlreadyExists(StorageError):
+    """A record with the same unique key exists."""
+
+
+class InvalidRecord(StorageError):
+    """A record breaks a constraint of the schema (coordinates out of range, unknown link)."""
+
+
+class VersionConflict(StorageError):
+    """The caller's expected version is not the current one."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"version conflict: current version is {current_version}")
+        self.current_version = current_version
+
+
+class StoreUnavailable(StorageError):
+    """The store cannot be opened (bad location, permissions, unsupported backend)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """An administrative unit to load; parents are named by their division code."""
+
+    code: str
+    level: Level
+    name: str
+    kind: str
+    parent_code: str | None
+    lon: float
+    lat: float
+    precision: Precision
+    name_en: str | None = None
+    boundary: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUnit:
+    """A stored district, street/town or committee."""
+
+    id: int
+    code: str | None
+    level: Level
+    name: str
+    kind: str
+    parent_id: int | None
+    district_id: int | None
+    lon: float
+    lat: float
+    precision: Precision
+    name_en: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAlias:
+    """Another name for a unit: a former name (闸北区) or a short form (浦东)."""
+
+    alias: str
+    unit_code: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMove:
+    """A new location (and optionally outline) for one unit."""
+
+    unit_id: int
+    lon: float
+    lat: float
+    precision: Precision
+    boundary: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A service a resource can take patients for (dialysis, emergency …)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewResource:
+    """A resource to add."""
+
+    kind: str
+    name: str
+    lon: float
+    lat: float
+    precision: Precision
+    district_id: int | None = None
+    street_id: int | None = None
+    committee_id: int | None = None
+    ref: str | None = None
+    name_en: str | None = None
+    aliases: tuple[str, ...] = ()
+    address: str | None = None
+    phones: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    source_crs: SourceCrs = SourceCrs.wgs84
+    location_verified: bool = False
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A stored resource; ``version`` grows with every change to it or its statuses."""
+
+    id: int
+    kind: str
+    name: str
+    lon: float
+    lat: float
+    precision: Precision
+    district_id: int | None
+    street_id: int | None
+    committee_id: int | None
+    ref: str | None
+    name_en: str | None
+    aliases: tuple[str, ...]
+    address: str | None
+    phones: tuple[str, ...]
+    services: tuple[str, ...]
+    source_crs: SourceCrs
+    location_verified: bool
+    source: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What a volunteer reports for one resource and one service."""
+
+    state: State
+    reported_by: str
+    conditions: tuple[str, ...] = ()
+    note: str | None = None
+    source: str | None = None
+    verified_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeStatus:
+    """The current status of one resource for one service."""
+
+    resource_id: int
+    service: str
+    state: State
+    conditions: tuple[str, ...]
+    note: str | None
+    source: str | None
+    reported_by: str
+    reported_at: datetime
+    verified_by: str | None
+    verified_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One appended row of status history: the status as set, and the version it made."""
+
+    id: int
+    status: IntakeStatus
+    resource_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeedData:
+    """Everything a new store is loaded with, in load order."""
+
+    services: Sequence[Service]
+    units: Sequence[UnitRecord]
+    aliases: Sequence[UnitAlias]
+    resources: Sequence[tuple[NewResource, str]] = field(default=())
+    """Resources with the division code of their district."""
+
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)`` while a long load runs."""
+
+
+class Store(abc.ABC):
+    """Persistent storage of units, resources, statuses and history."""
+
+    backend: str
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- metadata and seeding --------------------------------------------------
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None:
+        """A value from the store's key/value metadata, or None."""
+
+    @abc.abstractmethod
+    def seed(self, data: SeedData, version: str, progress: Progress | None = None) -> bool:
+        """Load ``data`` in one transaction unless a seed is already there; True if loaded."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Units per level (``districts``, ``streets``, ``committees``) and resources per kind."""
+
+    @abc.abstractmethod
+    def precision_counts(self) -> dict[str, dict[str, int]]:
+        """How many units per level, and resources per kind, have each precision."""
+
+    # -- administrative units --------------------------------------------------
+    @abc.abstractmethod
+    def get_unit(self, unit_id: int) -> AdminUnit:
+        """The unit with this id; NotFound otherwise."""
+
+    @abc.abstractmethod
+    def find_units(
+        self,
+        *,
+        level: Level | None = None,
+        name: str | None = None,
+        parent_id: int | None = None,
+        district_id: int | None = None,
+        code: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[AdminUnit]:
+        """Units matching every given filter, ordered by division code then id."""
+
+    @abc.abstractmethod
+    def resolve_alias(self, alias: str) -> AdminUnit | None:
+        """The unit a former name or short form stands for, or None."""
+
+    @abc.abstractmethod
+    def move_units(self, moves: Iterable[UnitMove]) -> int:
+        """Relocate units in one transaction; returns how many moved."""
+
+    @abc.abstractmethod
+    def get_boundary(self, unit_id: int) -> dict | None:
+        """The unit's outline as a GeoJSON geometry, or None when none is loaded."""
+
+    # -- services --------------------------------------------------------------
+    @abc.abstractmethod
+    def list_services(self) -> list[Service]:
+        """All services in display order."""
+
+    # -- resources -------------------------------------------------------------
+    @abc.abstractmethod
+    def add_resource(self, new: NewResource) -> Resource:
+        """Store a new resource at version 1; AlreadyExists if its ``ref`` is taken."""
+
+    @abc.abstractmethod
+    def get_resource(self, resource_id: int) -> Resource:
+        """The resource with this id; NotFound otherwise."""
+
+    @abc.abstractmethod
+    def list_resources(
+        self, *, kind: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Resource]:
+        """Resources ordered by id."""
+
+    @abc.abstractmethod
+    def update_resource(
+        self, resource_id: int, expected_version: int, **changes: object
+    ) -> Resource:
+        """Change fields of a resource and bump its version; VersionConflict if stale."""
+
+    # -- statuses and history --------------------------------------------------
+    @abc.abstractmethod
+    def get_statuses(self, resource_id: int) -> dict[str, IntakeStatus]:
+        """Current statuses of a resource by service code (services never reported are absent)."""
+
+    @abc.abstractmethod
+    def set_status(
+        self, resource_id: int, service: str, report: StatusReport, expected_version: int
+    ) -> tuple[Resource, IntakeStatus]:
+        """Set one status, bump the resource version and append history, atomically."""
+
+    @abc.abstractmethod
+    def history(
+        self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[HistoryEntry]:
+        """Status history of a resource, newest first."""

@@ -1,0 +1,172 @@
+"""Tables shared by every SQL backend, in SQLAlchemy Core (no dialect-specific types)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+from app.storage.base import Level, Precision, SourceCrs, State
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        """Attach UTC where the database dropped the zone (SQLite)."""
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+def _one_of(column: str, enum: type) -> CheckConstraint:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+def _wgs84_range() -> tuple[CheckConstraint, CheckConstraint]:
+    return (
+        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+    )
+
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+admin_units = Table(
+    "admin_units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(12), unique=True, comment="12-digit NBS division code"),
+    Column("level", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("name_en", Text),
+    Column("parent_id", Integer, ForeignKey("admin_units.id")),
+    Column("district_id", Integer, ForeignKey("admin_units.id")),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("precision", String(16), nullable=False),
+    Column("boundary", JSON, comment="GeoJSON geometry, WGS-84"),
+    _one_of("level", Level),
+    _one_of("precision", Precision),
+    *_wgs84_range(),
+    Index("ix_admin_units_level_name", "level", "name"),
+    Index("ix_admin_units_parent", "parent_id"),
+    Index("ix_admin_units_district", "district_id"),
+)
+
+unit_aliases = Table(
+    "unit_aliases",
+    metadata,
+    Column("alias", Text, primary_key=True),
+    Column("unit_id", Integer, ForeignKey("admin_units.id"), nullable=False),
+    Column("kind", String(16), nullable=False, comment="former | short"),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", String(64), unique=True, comment="stable external key for re-imports"),
+    Column("kind", String(32), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_en", Text),
+    Column("aliases", JSON, nullable=False),
+    Column("address", Text),
+    Column("phones", JSON, nullable=False),
+    Column("services", JSON, nullable=False, comment="service codes the resource offers"),
+    Column("district_id", Integer, ForeignKey("admin_units.id")),
+    Column("street_id", Integer, ForeignKey("admin_units.id")),
+    Column("committee_id", Integer, ForeignKey("admin_units.id")),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("precision", String(16), nullable=False),
+    Column("source_crs", String(8), nullable=False),
+    Column("location_verified", Boolean, nullable=False),
+    Column("source", Text),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    _one_of("precision", Precision),
+    _one_of("source_crs", SourceCrs),
+    CheckConstraint("version >= 1", name="version_positive"),
+    *_wgs84_range(),
+    Index("ix_resources_kind", "kind"),
+)
+
+
+def _status_columns() -> list[Column]:
+    return [
+        Column("state", String(16), nullable=False),
+        Column("conditions", JSON, nullable=False),
+        Column("note", Text),
+        Column("source", Text),
+        Column("reported_by", Text, nullable=False),
+        Column("reported_at", UtcDateTime, nullable=False),
+        Column("verified_by", Text),
+        Column("verified_at", UtcDateTime),
+        _one_of("state", State),
+    ]
+
+
+intake_status = Table(
+    "intake_status",
+    metadata,
+    Column("resource_id", Integer, ForeignKey("resources.id"), primary_key=True),
+    Column("service", String(32), ForeignKey("services.code"), primary_key=True),
+    *_status_columns(),
+)
+
+status_history = Table(
+    "status_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("resource_id", Integer, ForeignKey("resources.id"), nullable=False),
+    Column("service", String(32), ForeignKey("services.code"), nullable=False),
+    Column("resource_version", Integer, nullable=False),
+    *_status_columns(),
+    Index("ix_status_history_resource", "resource_id", "id"),
+)

@@ -1,0 +1,76 @@
+"""The embedded default store: one SQLite file in WAL mode, no server to run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import make_url
+
+from app.storage.base import StoreUnavailable
+from app.storage.sql import SqlStore
+
+BUSY_TIMEOUT_MS = 10_000
+APPEND_ONLY_TRIGGERS = [
+    f"""CREATE TRIGGER status_history_no_{verb} BEFORE {verb.upper()} ON status_history
+        BEGIN SELECT RAISE(ABORT, 'status_history is append-only'); END"""
+    for verb in ("update", "delete")
+]
+
+
+class SqliteStore(SqlStore):
+    """``SqlStore`` on a SQLite file: WAL, foreign keys on, writers serialised up front."""
+
+    backend = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        path = Path(make_url(url).database or "")
+        _check_writable(path)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _configure_connection)
+        event.listen(engine, "begin", _begin)
+        super().__init__(engine)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that holds SQLite's write lock from its first statement."""
+        with self._engine.execution_options(sqlite_write=True).begin() as conn:
+            yield conn
+
+    def _install_extras(self, conn: Connection) -> None:
+        """Make status history append-only inside the database itself."""
+        for trigger in APPEND_ONLY_TRIGGERS:
+            conn.exec_driver_sql(trigger)
+
+
+def _check_writable(path: Path) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"cannot create data directory {directory}: {exc.strerror}"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise StoreUnavailable(f"data directory {directory} is not writable")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreUnavailable(f"database file {path} is not readable and writable")
+
+
+def _configure_connection(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred and late).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    writes = conn.get_execution_options().get("sqlite_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

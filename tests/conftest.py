@@ -1,0 +1,52 @@
+"""Shared fixtures: real SQLite stores in temp dirs, the bundled data, the eval data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.config import REPO_GEODATA_DIR, Settings
+from app.services.seeding import bundled_seed
+from app.storage import open_store
+from app.storage.base import SeedData, Store
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path(os.environ.get("AIDMAP_EVAL_DIR", REPO.parent / "shared" / "eval"))
+
+
+@pytest.fixture(scope="session")
+def bundled() -> tuple[SeedData, str]:
+    """The bundled seed data, read once per session."""
+    return bundled_seed(REPO_GEODATA_DIR)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for an embedded store in a fresh temp data dir."""
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    """An empty, migrated SQLite store on a real file."""
+    store = open_store(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def seeded_store(store: Store, bundled: tuple[SeedData, str]) -> Store:
+    """A store loaded with the bundled gazetteer and hospitals."""
+    store.seed(*bundled)
+    return store
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    """The shared Shanghai evaluation data (dev split only may be read)."""
+    if not (EVAL_DIR / "streets_2018.geojson").exists():
+        pytest.skip(f"evaluation data not found at {EVAL_DIR} (set AIDMAP_EVAL_DIR)")
+    return EVAL_DIR

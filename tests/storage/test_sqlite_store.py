@@ -1,0 +1,205 @@
+"""The SQLite store on a real file: round trips, versions, history, persistence."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.core.config import Settings
+from app.storage import open_store
+from app.storage.base import (
+    AlreadyExists,
+    InvalidRecord,
+    NewResource,
+    NotFound,
+    Precision,
+    SeedData,
+    Service,
+    SourceCrs,
+    State,
+    StatusReport,
+    Store,
+    VersionConflict,
+)
+
+SERVICES = [
+    Service("dialysis", "血透", "Dialysis", 0),
+    Service("emergency", "急诊", "Emergency", 1),
+]
+
+
+def _hospital(**overrides) -> NewResource:
+    values = {
+        "kind": "hospital",
+        "name": "测试医院",
+        "lon": 121.47,
+        "lat": 31.23,
+        "precision": Precision.approximate,
+        "ref": "test-hospital",
+        "phones": ("021-12345678",),
+        "services": ("dialysis",),
+        "source_crs": SourceCrs.gcj02,
+    }
+    return NewResource(**values | overrides)
+
+
+@pytest.fixture
+def with_services(store: Store) -> Store:
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    return store
+
+
+def _db_path(settings: Settings) -> Path:
+    return settings.data_dir / "aidmap.sqlite3"
+
+
+def test_file_is_wal_with_foreign_keys_and_schema_version(store: Store, settings: Settings):
+    con = sqlite3.connect(_db_path(settings))
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.get_meta("schema_version") == "1"
+    with store._engine.connect() as conn:  # the store's own connections enforce foreign keys
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_resource_round_trip(store: Store):
+    created = store.add_resource(_hospital(aliases=("测试",), address="测试路1号"))
+    assert created.version == 1
+    assert created.created_at.tzinfo is not None
+    read = store.get_resource(created.id)
+    assert read == created
+    assert read.phones == ("021-12345678",)
+    assert read.source_crs is SourceCrs.gcj02
+    assert read.precision is Precision.approximate
+    assert read.location_verified is False
+    assert store.list_resources(kind="hospital") == [read]
+    assert store.list_resources(kind="office") == []
+
+
+def test_update_bumps_version_and_refuses_stale_versions(store: Store):
+    created = store.add_resource(_hospital())
+    updated = store.update_resource(created.id, 1, name="新名字", phones=("021-87654321",))
+    assert (updated.version, updated.name, updated.phones) == (2, "新名字", ("021-87654321",))
+    assert updated.updated_at >= created.updated_at
+    with pytest.raises(VersionConflict) as conflict:
+        store.update_resource(created.id, 1, name="lost update")
+    assert conflict.value.current_version == 2
+    assert store.get_resource(created.id).name == "新名字"
+    with pytest.raises(NotFound):
+        store.update_resource(999, 1, name="x")
+    with pytest.raises(ValueError, match="version"):
+        store.update_resource(created.id, 2, version=10)
+
+
+def test_constraint_violations_are_storage_errors(store: Store):
+    store.add_resource(_hospital())
+    with pytest.raises(AlreadyExists):
+        store.add_resource(_hospital(name="another"))
+    with pytest.raises(InvalidRecord):
+        store.add_resource(_hospital(ref="far", lon=500.0))
+    created = store.get_resource(1)
+    with pytest.raises(InvalidRecord):
+        store.update_resource(created.id, created.version, lat=-100.0)
+    assert store.get_resource(created.id).version == created.version
+
+
+def test_set_status_bumps_version_and_appends_history(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    report = StatusReport(State.open, "alice", conditions=("negative_test_48h",), note="带核酸")
+    after, status = store.set_status(hospital.id, "dialysis", report, expected_version=1)
+    assert after.version == 2
+    assert status.state is State.open and status.verified_at is None
+    verified = StatusReport(State.limited, "bob", source="phone", verified_by="bob")
+    after, status = store.set_status(hospital.id, "dialysis", verified, expected_version=2)
+    assert status.verified_at == status.reported_at
+    store.set_status(hospital.id, "emergency", StatusReport(State.closed, "carol"), 3)
+
+    current = store.get_statuses(hospital.id)
+    assert {k: v.state for k, v in current.items()} == {
+        "dialysis": State.limited,
+        "emergency": State.closed,
+    }
+    history = store.history(hospital.id)
+    assert [(h.status.service, h.status.state, h.resource_version) for h in history] == [
+        ("emergency", State.closed, 4),
+        ("dialysis", State.limited, 3),
+        ("dialysis", State.open, 2),
+    ]
+    assert history[2].status.conditions == ("negative_test_48h",)
+    only_dialysis = store.history(hospital.id, service="dialysis", limit=1, offset=1)
+    assert [h.status.reported_by for h in only_dialysis] == ["alice"]
+
+
+def test_set_status_refuses_stale_versions_and_unknown_services(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    store.set_status(hospital.id, "dialysis", StatusReport(State.open, "a"), 1)
+    with pytest.raises(VersionConflict):
+        store.set_status(hospital.id, "dialysis", StatusReport(State.closed, "b"), 1)
+    with pytest.raises(NotFound, match="service"):
+        store.set_status(hospital.id, "teleportation", StatusReport(State.open, "a"), 2)
+    with pytest.raises(NotFound):
+        store.set_status(999, "dialysis", StatusReport(State.open, "a"), 1)
+    assert len(store.history(hospital.id)) == 1
+    assert store.get_resource(hospital.id).version == 2
+
+
+def test_concurrent_writers_with_the_same_version_lose_nothing(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            store.set_status(hospital.id, "dialysis", StatusReport(State.open, f"v{n}"), 1)
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    assert len(store.history(hospital.id)) == 1
+    assert store.get_resource(hospital.id).version == 2
+
+
+def test_history_is_append_only_in_the_database(with_services: Store, settings: Settings):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    store.set_status(hospital.id, "dialysis", StatusReport(State.open, "a"), 1)
+    con = sqlite3.connect(_db_path(settings))
+    for statement in ("UPDATE status_history SET state = 'closed'", "DELETE FROM status_history"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute(statement)
+    assert con.execute("SELECT count(*) FROM status_history").fetchone()[0] == 1
+
+
+def test_data_persists_across_reopen(with_services: Store, settings: Settings):
+    hospital = with_services.add_resource(_hospital())
+    with_services.set_status(hospital.id, "dialysis", StatusReport(State.open, "a"), 1)
+    with_services.close()
+    reopened = open_store(settings)
+    try:
+        assert reopened.get_resource(hospital.id).version == 2
+        assert len(reopened.history(hospital.id)) == 1
+        assert reopened.get_meta("seed_version") == "test"
+        assert reopened.seed(SeedData(services=[], units=[], aliases=[]), "again") is False
+    finally:
+        reopened.close()
+
+
+def test_newer_schema_is_refused(store: Store, settings: Settings):
+    store.close()
+    con = sqlite3.connect(_db_path(settings))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    with pytest.raises(RuntimeError, match="newer"):
+        open_store(settings)
