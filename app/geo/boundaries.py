@@ -1,0 +1,71 @@
+"""Reading administrative outlines (GeoJSON, shapefile, GeoPackage) into WGS-84 shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely.geometry.base import BaseGeometry
+
+from app.geo.names import normalise
+
+WGS84 = "EPSG:4326"
+
+
+class BoundaryFileError(Exception):
+    """The outline file cannot be read or lacks what it needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    """One named outline, in WGS-84 lon/lat."""
+
+    name: str
+    district: str
+    geometry: BaseGeometry
+
+
+def read_boundaries(path: Path, name_field: str, district_field: str) -> list[Boundary]:
+    """Polygons with their unit and district names; parts with the same names are merged."""
+    import geopandas as gpd
+    from pyogrio.errors import DataSourceError
+
+    if not path.is_file():
+        raise BoundaryFileError(f"no such file: {path}")
+    try:
+        frame = gpd.read_file(path)
+    except (DataSourceError, ValueError) as exc:
+        raise BoundaryFileError(f"cannot read {path}: {exc}") from None
+    missing = [f for f in (name_field, district_field) if f not in frame.columns]
+    if missing:
+        raise BoundaryFileError(
+            f"{path.name} has no column {', '.join(missing)}; columns: "
+            + ", ".join(c for c in frame.columns if c != "geometry")
+        )
+    frame = _to_wgs84(frame, path)
+    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    bad = frame[~frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(bad):
+        raise BoundaryFileError(f"{path.name}: {len(bad)} features are not polygons")
+    frame = frame.assign(
+        unit_name=frame[name_field].astype(str).map(normalise),
+        unit_district=frame[district_field].astype(str).map(normalise),
+    )
+    merged = frame.dissolve(by=["unit_district", "unit_name"], as_index=False)
+    return [
+        Boundary(name=row.unit_name, district=row.unit_district, geometry=_valid(row.geometry))
+        for row in merged.itertuples()
+    ]
+
+
+def _to_wgs84(frame, path: Path):
+    if frame.crs is None:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise BoundaryFileError(f"{path.name} has no CRS and is not in lon/lat degrees")
+        return frame.set_crs(WGS84)
+    return frame.to_crs(WGS84)
+
+
+def _valid(geometry: BaseGeometry) -> BaseGeometry:
+    return geometry if geometry.is_valid else geometry.buffer(0)
