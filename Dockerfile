@@ -1,0 +1,24 @@
+# aidmap: multi-stage build, slim runtime, non-root, data dir as a volume.
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+# Dependencies first, so a change to the code rebuilds only the last layers.
+COPY pyproject.toml README.md ./
+COPY app/__init__.py app/__init__.py
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgis]"
+COPY app app
+RUN rm /wheels/aidmap-*.whl && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 aidmap \
+    && mkdir /data && chown aidmap:aidmap /data
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY geodata /opt/aidmap/geodata
+ENV AIDMAP_GEODATA_DIR=/opt/aidmap/geodata \
+    AIDMAP_DATA_DIR=/data \
+    PYTHONUNBUFFERED=1
+VOLUME /data
+USER aidmap
+EXPOSE 8000
+CMD ["aidmap", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,39 @@
+"""Administrative units: districts, streets/towns and committees."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import StoreDep
+from app.models import UnitPublic
+from app.services.units import units_named
+from app.storage.base import Level
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+
+@router.get("", response_model=list[UnitPublic])
+def list_units(
+    store: StoreDep,
+    level: Level | None = None,
+    name: Annotated[str | None, Query(max_length=100, description="exact name or alias")] = None,
+    parent_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[UnitPublic]:
+    """List units by level, parent or name (former names like 闸北区 resolve)."""
+    if name:
+        found = units_named(store, name, level)
+        found = [u for u in found if parent_id in (None, u.parent_id)][offset : offset + limit]
+    else:
+        found = store.find_units(level=level, parent_id=parent_id, limit=limit, offset=offset)
+    return [UnitPublic(**asdict(unit)) for unit in found]
+
+
+@router.get("/{unit_id}", response_model=UnitPublic)
+def read_unit(store: StoreDep, unit_id: Annotated[int, Path(ge=1)]) -> UnitPublic:
+    """Read one unit."""
+    return UnitPublic(**asdict(store.get_unit(unit_id)))

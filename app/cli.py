@@ -1,0 +1,140 @@
+"""The ``aidmap`` command: serve the API, manage the bundled geodata."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from app.core.config import Settings
+from app.services.seeding import SeedDataMissing, ensure_seeded
+from app.storage import open_store
+from app.storage.base import Level, StorageError, Store
+
+cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
+geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
+cli.add_typer(geodata_cli, name="geodata")
+console = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: AIDMAP_DATA_DIR or ./data)."),
+]
+
+
+class CliError(Exception):
+    """An error to print as one line before exiting with status 2."""
+
+
+def load_settings(data_dir: Path | None) -> Settings:
+    """Settings from the environment, with command-line overrides."""
+    overrides = {"data_dir": data_dir} if data_dir is not None else {}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        messages = "; ".join(_validation_message(error) for error in exc.errors())
+        raise CliError(f"configuration error: {messages}") from None
+
+
+def _validation_message(error: dict) -> str:
+    field = ".".join(str(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    return f"AIDMAP_{field.upper()}: {message}" if field else message
+
+
+def open_seeded_store(settings: Settings) -> Store:
+    """Open the store and load the bundled data into it if new, with a progress bar."""
+    store = open_store(settings)
+    if store.get_meta("seed_version") is not None:
+        return store
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(f"loading {step}", total=total)
+            progress.update(tasks[step], completed=done)
+
+        ensure_seeded(store, settings.geodata_dir, report)
+    return store
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    data_dir: DataDirOption = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = load_settings(data_dir)
+    open_seeded_store(settings).close()
+    console.print(f"aidmap: {settings.backend} store at {settings.database_url}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
+@geodata_cli.command("stats")
+def geodata_stats(data_dir: DataDirOption = None) -> None:
+    """Print unit and resource counts by precision."""
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        table = Table("level / kind", "total", "by precision")
+        for key, histogram in sorted(store.precision_counts().items()):
+            detail = ", ".join(f"{p}={n}" for p, n in sorted(histogram.items()))
+            table.add_row(key, str(sum(histogram.values())), detail)
+        Console().print(table)
+    finally:
+        store.close()
+
+
+@geodata_cli.command("import-boundaries")
+def geodata_import_boundaries(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, shapefile or GeoPackage of outlines.")],
+    level: Annotated[Level, typer.Option(help="Level the outlines are of.")] = Level.street,
+    name_field: Annotated[str, typer.Option(help="Column with the unit's name.")] = "street",
+    district_field: Annotated[str, typer.Option(help="Column with the district.")] = "district",
+    dry_run: Annotated[
+        bool, typer.Option(help="Report matches without changing anything.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Relocate units (and their committees) to the representative points of outlines."""
+    from app.geo.boundaries import BoundaryFileError, read_boundaries
+    from app.services.relocation import apply_plan, plan_relocation
+
+    if level != Level.street:
+        raise CliError("only --level street is supported")
+    try:
+        boundaries = read_boundaries(file, name_field, district_field)
+    except BoundaryFileError as exc:
+        raise CliError(str(exc)) from None
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        plan = plan_relocation(store, boundaries)
+        moved = 0 if dry_run else apply_plan(store, plan)
+    finally:
+        store.close()
+    out = Console()
+    for line in plan.report_lines():
+        out.print(line, markup=False)
+    out.print("dry run: nothing changed" if dry_run else f"moved {moved} units")
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI, turning known errors into one line."""
+    try:
+        cli()
+    except (CliError, StorageError, SeedDataMissing) as exc:
+        print(f"aidmap: error: {exc}", file=sys.stderr)
+        sys.exit(2)

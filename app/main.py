@@ -1,0 +1,42 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import routes_health, routes_resources, routes_services, routes_units
+from app.core.config import Settings, get_settings
+from app.core.errors import add_exception_handlers
+from app.services.seeding import ensure_seeded
+from app.storage import open_store
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store is opened (and seeded if new) when it starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings)
+        try:
+            ensure_seeded(store, settings.geodata_dir)
+            app.state.store = store
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="aidmap",
+        version=__version__,
+        summary="Which hospitals near me take patients now: a resource map for mutual aid.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    add_exception_handlers(app)
+    for module in (routes_health, routes_services, routes_units, routes_resources):
+        app.include_router(module.router)
+    return app

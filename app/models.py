@@ -1,0 +1,87 @@
+"""API schemas: what the HTTP API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.storage.base import Level, Precision, SourceCrs, State
+
+
+class Health(BaseModel):
+    """Liveness, the storage backend and what is loaded."""
+
+    status: str = Field(examples=["ok"])
+    version: str
+    storage: str = Field(examples=["sqlite"])
+    seed_version: str | None
+    counts: dict[str, int] = Field(
+        examples=[{"districts": 16, "streets": 234, "committees": 6509, "hospitals": 70}]
+    )
+
+
+class ServicePublic(BaseModel):
+    """A service a hospital can take patients for."""
+
+    code: str = Field(examples=["dialysis"])
+    name_zh: str = Field(examples=["血透"])
+    name_en: str = Field(examples=["Dialysis"])
+
+
+class UnitPublic(BaseModel):
+    """A district, street/town or committee, with its representative point (WGS-84)."""
+
+    id: int
+    code: str | None = Field(description="12-digit NBS division code")
+    level: Level
+    name: str
+    kind: str
+    name_en: str | None
+    parent_id: int | None
+    district_id: int | None
+    lon: float
+    lat: float
+    precision: Precision = Field(description="how well the point is known")
+
+
+class StatusPublic(BaseModel):
+    """Intake status of one resource for one service."""
+
+    service: str
+    state: State
+    conditions: list[str] = []
+    note: str | None = None
+    source: str | None = None
+    reported_by: str | None = None
+    reported_at: datetime | None = None
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    stale: bool = Field(description="older than AIDMAP_STATUS_TTL_HOURS, or never reported")
+    age_seconds: int | None = Field(description="seconds since reported; null if never")
+
+
+class ResourcePublic(BaseModel):
+    """A hospital or other resource, where it is, how well that is known, and its statuses."""
+
+    id: int
+    ref: str | None
+    kind: str
+    name: str
+    name_en: str | None
+    aliases: list[str]
+    address: str | None
+    phones: list[str]
+    services: list[str] = Field(description="service codes the resource offers")
+    district_id: int | None
+    street_id: int | None
+    committee_id: int | None
+    lon: float
+    lat: float
+    precision: Precision
+    location_verified: bool = Field(description="false: the point has not been checked")
+    source_crs: SourceCrs
+    source: str | None
+    version: int
+    updated_at: datetime
+    statuses: list[StatusPublic]

@@ -1,0 +1,111 @@
+"""The read API through the real app (lifespan, SQLite file) with TestClient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from app.storage.base import State, StatusReport
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_healthz_reports_backend_and_counts(client: TestClient):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["storage"] == "sqlite"
+    assert body["seed_version"]
+    counts = body["counts"]
+    assert (counts["districts"], counts["streets"], counts["committees"]) == (16, 234, 6509)
+    assert counts["hospitals"] >= 60
+
+
+def test_interactive_docs_and_openapi(client: TestClient):
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/healthz", "/api/v1/resources/{resource_id}", "/api/v1/units"} <= set(paths)
+
+
+def test_services_are_the_design_list(client: TestClient):
+    codes = [s["code"] for s in client.get("/api/v1/services").json()]
+    assert codes == [
+        "dialysis",
+        "oncology",
+        "emergency",
+        "fever_clinic",
+        "maternity",
+        "pediatrics",
+        "outpatient",
+        "psychiatry",
+        "pharmacy",
+    ]
+
+
+def test_units_by_name_resolve_former_names(client: TestClient):
+    found = client.get("/api/v1/units", params={"name": "闸北区"}).json()
+    assert [(u["name"], u["level"], u["code"]) for u in found] == [
+        ("静安区", "district", "310106000000")
+    ]
+    streets = client.get("/api/v1/units", params={"parent_id": found[0]["id"], "limit": 500})
+    assert len(streets.json()) == 14
+    assert all(s["precision"] == "district" for s in streets.json())
+    assert client.get("/api/v1/units", params={"name": "火星区"}).json() == []
+    assert client.get(f"/api/v1/units/{found[0]['id']}").json()["name_en"] == "Jing'an"
+
+
+def test_bundled_hospitals_say_their_location_is_approximate(client: TestClient):
+    hospitals = client.get("/api/v1/resources", params={"kind": "hospital", "limit": 500}).json()
+    assert len(hospitals) >= 60
+    for hospital in hospitals:
+        assert hospital["precision"] == "approximate"
+        assert hospital["location_verified"] is False
+        assert {s["state"] for s in hospital["statuses"]} <= {"unknown"}
+        assert all(s["stale"] and s["age_seconds"] is None for s in hospital["statuses"])
+
+
+def test_a_reported_status_shows_with_its_age(client: TestClient):
+    store = client.app.state.store
+    hospital = store.list_resources(kind="hospital", limit=1)[0]
+    service = hospital.services[0]
+    store.set_status(hospital.id, service, StatusReport(State.open, "alice"), hospital.version)
+    body = client.get(f"/api/v1/resources/{hospital.id}").json()
+    status = next(s for s in body["statuses"] if s["service"] == service)
+    assert (status["state"], status["reported_by"], status["stale"]) == ("open", "alice", False)
+    assert 0 <= status["age_seconds"] < 60
+    assert body["version"] == hospital.version + 1
+
+
+def test_statuses_older_than_the_ttl_are_stale(settings: Settings):
+    short_ttl = settings.model_copy(update={"status_ttl_hours": 1e-9})
+    with TestClient(create_app(short_ttl)) as client:
+        store = client.app.state.store
+        hospital = store.list_resources(kind="hospital", limit=1)[0]
+        service = hospital.services[0]
+        store.set_status(hospital.id, service, StatusReport(State.open, "a"), hospital.version)
+        body = client.get(f"/api/v1/resources/{hospital.id}").json()
+    assert next(s for s in body["statuses"] if s["service"] == service)["stale"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/resources/99999", 404, "not_found"),
+        ("/api/v1/units/99999", 404, "not_found"),
+        ("/api/v1/resources/abc", 422, None),
+        ("/api/v1/resources/0", 422, None),
+        ("/api/v1/units?level=province", 422, None),
+        ("/api/v1/resources?limit=100000", 422, None),
+    ],
+)
+def test_bad_requests_get_precise_errors(client: TestClient, path: str, status: int, code):
+    response = client.get(path)
+    assert response.status_code == status
+    if code:
+        assert response.json()["error"]["code"] == code

@@ -1,0 +1,96 @@
+"""``aidmap serve`` as a real uvicorn process on loopback: first start, restart, persistence."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
+    with log.open("w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "aidmap serve exited early"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError(f"no /healthz answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen, log: Path) -> None:
+    """SIGTERM, then check uvicorn shut the app down cleanly (it re-raises the signal)."""
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in log.read_text()
+
+
+def seeded_at(data_dir: Path) -> str:
+    con = sqlite3.connect(data_dir / "aidmap.sqlite3")
+    try:
+        return con.execute("SELECT value FROM meta WHERE key = 'seeded_at'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_serve_creates_loads_and_reuses_the_database(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    port = free_port()
+    first = start_serve(data_dir, port, tmp_path / "first.log")
+    try:
+        health = wait_healthy(first, port)
+    finally:
+        stop(first, tmp_path / "first.log")
+    first_log = (tmp_path / "first.log").read_text()
+    assert "loading units" in first_log
+    counts = health["counts"]
+    assert (counts["districts"], counts["streets"], counts["committees"]) == (16, 234, 6509)
+    assert counts["hospitals"] >= 60 and health["storage"] == "sqlite"
+    loaded_at = seeded_at(data_dir)
+
+    second = start_serve(data_dir, port, tmp_path / "second.log")
+    try:
+        again = wait_healthy(second, port)
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+    finally:
+        stop(second, tmp_path / "second.log")
+    assert again["counts"] == counts and again["seed_version"] == health["seed_version"]
+    assert docs.status_code == 200
+    assert "loading units" not in (tmp_path / "second.log").read_text()
+    assert seeded_at(data_dir) == loaded_at
