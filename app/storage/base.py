@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -144,7 +144,7 @@ class Service:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewResource:
     """A resource to add."""
 
@@ -167,28 +167,11 @@ class NewResource:
     source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource(NewResource):
     """A stored resource; ``version`` grows with every change to it or its statuses."""
 
     id: int
-    kind: str
-    name: str
-    lon: float
-    lat: float
-    precision: Precision
-    district_id: int | None
-    street_id: int | None
-    committee_id: int | None
-    ref: str | None
-    name_en: str | None
-    aliases: tuple[str, ...]
-    address: str | None
-    phones: tuple[str, ...]
-    services: tuple[str, ...]
-    source_crs: SourceCrs
-    location_verified: bool
-    source: str | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -240,6 +223,11 @@ class SeedData:
     aliases: Sequence[UnitAlias]
     resources: Sequence[tuple[NewResource, str]] = field(default=())
     """Resources with the division code of their district."""
+
+
+def field_names(record_type: type) -> tuple[str, ...]:
+    """Names of a record dataclass's fields, inherited ones included."""
+    return tuple(f.name for f in fields(record_type))
 
 
 Progress = Callable[[str, int, int], None]

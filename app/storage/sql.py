@@ -46,6 +46,7 @@ from app.storage.base import (
     Store,
     UnitMove,
     VersionConflict,
+    field_names,
 )
 
 SCHEMA_VERSION = 1
@@ -261,7 +262,7 @@ class SqlStore(Store):
         self, condition: ColumnElement[bool], *, limit: int | None = None, offset: int = 0
     ) -> list[AdminUnit]:
         c = t.admin_units.c
-        columns = [c[name] for name in AdminUnit.__slots__]
+        columns = [c[name] for name in field_names(AdminUnit)]
         query = select(*columns).where(condition).order_by(c.code, c.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -452,8 +453,8 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
 
 
 def vars_of(record: object) -> dict:
-    """A slotted dataclass as a dict of its fields."""
-    return {name: getattr(record, name) for name in record.__slots__}
+    """A record dataclass as a flat dict of its fields."""
+    return {name: getattr(record, name) for name in field_names(type(record))}
 
 
 def _column_value(value: object) -> object:
@@ -471,13 +472,13 @@ def _resource_row(new: NewResource, now: datetime) -> dict:
 
 def _unit(row) -> AdminUnit:
     return AdminUnit(
-        **{name: getattr(row, name) for name in AdminUnit.__slots__}
+        **{name: getattr(row, name) for name in field_names(AdminUnit)}
         | {"level": Level(row.level), "precision": Precision(row.precision)}
     )
 
 
 def _resource(row) -> Resource:
-    values = {name: getattr(row, name) for name in Resource.__slots__}
+    values = {name: getattr(row, name) for name in field_names(Resource)}
     return Resource(
         **values
         | {
@@ -492,7 +493,7 @@ def _resource(row) -> Resource:
 
 
 def _status(values: Mapping[str, Any]) -> IntakeStatus:
-    fields = {name: values[name] for name in IntakeStatus.__slots__}
+    fields = {name: values[name] for name in field_names(IntakeStatus)}
     return IntakeStatus(
         **fields | {"state": State(fields["state"]), "conditions": tuple(fields["conditions"])}
     )
