@@ -5,6 +5,7 @@ WORKDIR /src
 # Dependencies first, so a change to the code rebuilds only the last layers.
 COPY pyproject.toml README.md ./
 COPY app/__init__.py app/__init__.py
+COPY geodata geodata
 RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgis]"
 COPY app app
 RUN rm /wheels/aidmap-*.whl && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
@@ -14,9 +15,7 @@ RUN useradd --create-home --uid 10001 aidmap \
     && mkdir /data && chown aidmap:aidmap /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-COPY geodata /opt/aidmap/geodata
-ENV AIDMAP_GEODATA_DIR=/opt/aidmap/geodata \
-    AIDMAP_DATA_DIR=/data \
+ENV AIDMAP_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 VOLUME /data
 USER aidmap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from app.core.config import Settings
-from app.services.seeding import SeedDataMissing, ensure_seeded
+from app.geo.gazetteer import GazetteerFileError
+from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import Level, StorageError, Store
 
@@ -26,6 +28,16 @@ DataDirOption = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data directory (default: AIDMAP_DATA_DIR or ./data)."),
 ]
+
+
+class LogLevel(StrEnum):
+    """uvicorn's log levels."""
+
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
 
 
 class CliError(Exception):
@@ -71,7 +83,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     data_dir: DataDirOption = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[LogLevel, typer.Option(help="uvicorn log level.")] = LogLevel.info,
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
     import uvicorn
@@ -80,8 +92,8 @@ def serve(
 
     settings = load_settings(data_dir)
     open_seeded_store(settings).close()
-    console.print(f"aidmap: {settings.backend} store at {settings.database_url}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    console.print(f"aidmap: {settings.backend} store at {settings.database_url_safe}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.value)
 
 
 @geodata_cli.command("stats")
@@ -135,6 +147,6 @@ def main() -> None:
     """Console-script entry point: run the CLI, turning known errors into one line."""
     try:
         cli()
-    except (CliError, StorageError, SeedDataMissing) as exc:
+    except (CliError, StorageError, GazetteerFileError) as exc:
         print(f"aidmap: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Lint and format check.
+# Lint and format check, with the ruff that scripts/test.sh installed into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ruff check .
-ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .

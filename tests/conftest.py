@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,28 @@ REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("AIDMAP_EVAL_DIR", REPO.parent / "shared" / "eval"))
 
 
+@pytest.fixture(autouse=True)
+def _no_aidmap_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's exported AIDMAP_* settings away from the tests' stores."""
+    for name in list(os.environ):
+        if name.startswith("AIDMAP_") and name != "AIDMAP_EVAL_DIR":
+            monkeypatch.delenv(name)
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Skip with ``reason`` when ``condition`` is false, but fail under CI (CI=true)."""
+    if not condition:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"required in CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def require() -> Callable[[bool, str], None]:
+    """``require(condition, reason)``: skip locally, fail in CI, when a test input is missing."""
+    return require_or_skip
+
+
 @pytest.fixture(scope="session")
 def bundled() -> tuple[SeedData, str]:
     """The bundled seed data, read once per session."""
@@ -26,7 +48,7 @@ def bundled() -> tuple[SeedData, str]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for an embedded store in a fresh temp data dir."""
-    return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", database_url="")
 
 
 @pytest.fixture
@@ -47,6 +69,8 @@ def seeded_store(store: Store, bundled: tuple[SeedData, str]) -> Store:
 @pytest.fixture(scope="session")
 def eval_dir() -> Path:
     """The shared Shanghai evaluation data (dev split only may be read)."""
-    if not (EVAL_DIR / "streets_2018.geojson").exists():
-        pytest.skip(f"evaluation data not found at {EVAL_DIR} (set AIDMAP_EVAL_DIR)")
+    require_or_skip(
+        (EVAL_DIR / "streets_2018.geojson").exists(),
+        f"evaluation data not found at {EVAL_DIR} (set AIDMAP_EVAL_DIR)",
+    )
     return EVAL_DIR

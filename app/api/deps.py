@@ -1,4 +1,4 @@
-"""Shared request dependencies as ``Annotated`` aliases."""
+"""Shared request dependencies and parameter types as ``Annotated`` aliases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from app.core.config import Settings
-from app.storage.base import Resource, Store
+from app.storage.base import Store
+
+MAX_ID = 2**63 - 1
+"""Largest id a database integer holds; larger path ids are refused with 422, not a 500."""
+MAX_OFFSET = 10_000_000
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_store(request: Request) -> Store:
@@ -22,11 +28,3 @@ def get_app_settings(request: Request) -> Settings:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-
-
-def get_resource(store: StoreDep, resource_id: Annotated[int, Path(ge=1)]) -> Resource:
-    """The resource named in the path; 404 through the NotFound handler otherwise."""
-    return store.get_resource(resource_id)
-
-
-ResourceById = Annotated[Resource, Depends(get_resource)]

@@ -8,19 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import ResourceById, SettingsDep, StoreDep
+from app.api.deps import MAX_OFFSET, IdPath, SettingsDep, StoreDep
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import status_views
-from app.storage.base import Resource, Store
+from app.storage.base import NotFound, ResourceView
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
 
-def _public(store: Store, resource: Resource, ttl_hours: float) -> ResourcePublic:
-    views = status_views(
-        resource.services, store.get_statuses(resource.id), datetime.now(UTC), ttl_hours
+def _public(view: ResourceView, now: datetime, ttl_hours: float) -> ResourcePublic:
+    statuses = status_views(view.resource.services, view.statuses, now, ttl_hours)
+    return ResourcePublic(
+        **asdict(view.resource), statuses=[StatusPublic(**status) for status in statuses]
     )
-    return ResourcePublic(**asdict(resource), statuses=[StatusPublic(**v) for v in views])
 
 
 @router.get("", response_model=list[ResourcePublic])
@@ -29,14 +29,18 @@ def list_resources(
     settings: SettingsDep,
     kind: Annotated[str | None, Query(max_length=32, examples=["hospital"])] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ResourcePublic]:
     """List resources by id, optionally of one kind."""
-    found = store.list_resources(kind=kind, limit=limit, offset=offset)
-    return [_public(store, r, settings.status_ttl_hours) for r in found]
+    now = datetime.now(UTC)
+    views = store.view_resources(kind=kind, limit=limit, offset=offset)
+    return [_public(view, now, settings.status_ttl_hours) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(store: StoreDep, settings: SettingsDep, resource: ResourceById) -> ResourcePublic:
+def read_resource(store: StoreDep, settings: SettingsDep, resource_id: IdPath) -> ResourcePublic:
     """Read one resource with a status for every service it offers."""
-    return _public(store, resource, settings.status_ttl_hours)
+    views = store.view_resources(ids=[resource_id], limit=1)
+    if not views:
+        raise NotFound(f"no resource {resource_id}")
+    return _public(views[0], datetime.now(UTC), settings.status_ttl_hours)

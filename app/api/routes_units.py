@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from app.api.deps import StoreDep
+from app.api.deps import MAX_ID, MAX_OFFSET, IdPath, StoreDep
 from app.models import UnitPublic
 from app.services.units import units_named
 from app.storage.base import Level
@@ -20,9 +20,9 @@ def list_units(
     store: StoreDep,
     level: Level | None = None,
     name: Annotated[str | None, Query(max_length=100, description="exact name or alias")] = None,
-    parent_id: Annotated[int | None, Query(ge=1)] = None,
+    parent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[UnitPublic]:
     """List units by level, parent or name (former names like 闸北区 resolve)."""
     if name:
@@ -34,6 +34,6 @@ def list_units(
 
 
 @router.get("/{unit_id}", response_model=UnitPublic)
-def read_unit(store: StoreDep, unit_id: Annotated[int, Path(ge=1)]) -> UnitPublic:
+def read_unit(store: StoreDep, unit_id: IdPath) -> UnitPublic:
     """Read one unit."""
     return UnitPublic(**asdict(store.get_unit(unit_id)))

@@ -10,7 +10,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+PACKAGED_GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
+"""Where a wheel install puts geodata/ (see pyproject.toml, force-include)."""
 REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
+BUNDLED_GEODATA_DIR = PACKAGED_GEODATA_DIR if PACKAGED_GEODATA_DIR.is_dir() else REPO_GEODATA_DIR
 SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_FILE_NAME = "aidmap.sqlite3"
 
@@ -24,9 +27,15 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means a SQLite file in the data dir."
     )
-    status_ttl_hours: float = Field(12.0, gt=0, description="Age after which a status is stale.")
+    status_ttl_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 365,
+        allow_inf_nan=False,
+        description="Age after which a status is stale.",
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
-    geodata_dir: Path = Field(REPO_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
+    geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
 
     @field_validator("base_url")
     @classmethod
@@ -42,17 +51,22 @@ class Settings(BaseSettings):
         try:
             url = make_url(self.database_url)
         except ArgumentError:
-            raise ValueError(
-                f"AIDMAP_DATABASE_URL is not a database URL: {self.database_url!r}"
-            ) from None
+            raise ValueError("AIDMAP_DATABASE_URL is not a database URL") from None
         if url.drivername not in SUPPORTED_DRIVERS:
             raise ValueError(
                 f"AIDMAP_DATABASE_URL uses {url.drivername!r}; "
                 f"supported: {', '.join(SUPPORTED_DRIVERS)}"
             )
-        if url.drivername == "sqlite" and not url.database:
-            raise ValueError("AIDMAP_DATABASE_URL names no SQLite file")
+        if url.drivername == "sqlite" and (
+            not url.database or url.database == ":memory:" or "memory" in url.query.values()
+        ):
+            raise ValueError("AIDMAP_DATABASE_URL must name a SQLite file, not memory")
         return self
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with any password masked, for logs and messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def backend(self) -> str:

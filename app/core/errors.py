@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from app.storage.base import (
     AlreadyExists,
@@ -46,9 +48,29 @@ STORAGE_STATUS = {
 }
 
 
-def error_body(code: str, message: str) -> dict:
+def error_body(code: str, message: str, details: list | None = None) -> dict:
     """The JSON body of every error response."""
-    return {"error": {"code": code, "message": message}}
+    body = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [
+        {"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    message = f"{'.'.join(first['loc'])}: {first['msg']}"
+    return JSONResponse(error_body("invalid_request", message, details), status_code=422)
+
+
+async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
@@ -73,6 +95,8 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 def add_exception_handlers(app: FastAPI) -> None:
     """Install the handlers that turn exceptions into JSON error responses."""
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(Exception, _unexpected)

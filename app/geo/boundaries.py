@@ -26,7 +26,7 @@ class Boundary:
 
 
 def read_boundaries(path: Path, name_field: str, district_field: str) -> list[Boundary]:
-    """Polygons with their unit and district names; parts with the same names are merged."""
+    """Every polygon feature with its unit and district names (normalised), in WGS-84."""
     import geopandas as gpd
     from pyogrio.errors import DataSourceError
 
@@ -36,25 +36,24 @@ def read_boundaries(path: Path, name_field: str, district_field: str) -> list[Bo
         frame = gpd.read_file(path)
     except (DataSourceError, ValueError) as exc:
         raise BoundaryFileError(f"cannot read {path}: {exc}") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise BoundaryFileError(f"{path.name} has no geometries")
     missing = [f for f in (name_field, district_field) if f not in frame.columns]
     if missing:
         raise BoundaryFileError(
             f"{path.name} has no column {', '.join(missing)}; columns: "
-            + ", ".join(c for c in frame.columns if c != "geometry")
+            + ", ".join(c for c in frame.columns if c != frame.geometry.name)
         )
     frame = _to_wgs84(frame, path)
-    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     bad = frame[~frame.geom_type.isin(["Polygon", "MultiPolygon"])]
     if len(bad):
         raise BoundaryFileError(f"{path.name}: {len(bad)} features are not polygons")
-    frame = frame.assign(
-        unit_name=frame[name_field].astype(str).map(normalise),
-        unit_district=frame[district_field].astype(str).map(normalise),
-    )
-    merged = frame.dissolve(by=["unit_district", "unit_name"], as_index=False)
     return [
-        Boundary(name=row.unit_name, district=row.unit_district, geometry=_valid(row.geometry))
-        for row in merged.itertuples()
+        Boundary(name=normalise(str(name)), district=normalise(str(district)), geometry=_valid(g))
+        for name, district, g in zip(
+            frame[name_field], frame[district_field], frame.geometry, strict=True
+        )
     ]
 
 

@@ -9,8 +9,9 @@ from app.geo.gazetteer import (
     ALIASES_FILE,
     DISTRICTS_FILE,
     UNITS_FILE,
+    GazetteerFileError,
+    parse_rows,
     read_aliases,
-    read_csv,
     read_units,
 )
 from app.storage.base import (
@@ -22,28 +23,41 @@ from app.storage.base import (
     Service,
     SourceCrs,
     Store,
+    UnitAlias,
+    UnitRecord,
 )
 
 SERVICES_FILE = "services.csv"
 HOSPITALS_FILE = "hospitals.csv"
 SEED_FILES = (SERVICES_FILE, UNITS_FILE, ALIASES_FILE, DISTRICTS_FILE, HOSPITALS_FILE)
 HOSPITAL_SOURCE = "aidmap bundled list (public knowledge, location not verified)"
+HOSPITAL_ATTRIBUTES = ("level",)
 
 
 def read_services(geodata_dir: Path) -> list[Service]:
     """The service list, in display order."""
-    return [
-        Service(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"], position=n)
-        for n, row in enumerate(read_csv(geodata_dir / SERVICES_FILE))
-    ]
+    rows = parse_rows(
+        geodata_dir / SERVICES_FILE,
+        lambda row: (row["code"], row["name_zh"], row["name_en"]),
+    )
+    return [Service(code, zh, en, position) for position, (code, zh, en) in enumerate(rows)]
 
 
 def read_hospitals(
-    geodata_dir: Path, district_codes: dict[str, str]
+    geodata_dir: Path, district_codes: dict[str, str], services: set[str]
 ) -> list[tuple[NewResource, str]]:
     """Bundled hospitals with their district's code; points are approximate, unverified."""
-    hospitals = []
-    for row in read_csv(geodata_dir / HOSPITALS_FILE):
+
+    def parse(row: dict[str, str]) -> tuple[NewResource, str]:
+        district = district_codes.get(row["district"])
+        if district is None:
+            raise ValueError(f"unknown district {row['district']!r}")
+        offered = _split(row["services"])
+        if not set(offered) <= services:
+            raise ValueError(f"unknown services {sorted(set(offered) - services)}")
+        lon, lat = float(row["lon"]), float(row["lat"])
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValueError(f"coordinates out of range: {lon}, {lat}")
         hospital = NewResource(
             kind="hospital",
             ref=row["ref"],
@@ -52,38 +66,51 @@ def read_hospitals(
             aliases=_split(row["aliases"]),
             address=row["address"] or None,
             phones=_split(row["phones"]),
-            services=_split(row["services"]),
-            lon=float(row["lon"]),
-            lat=float(row["lat"]),
+            services=offered,
+            lon=lon,
+            lat=lat,
             precision=Precision.approximate,
             source_crs=SourceCrs.wgs84,
             location_verified=False,
             source=HOSPITAL_SOURCE,
+            attributes={name: row[name] for name in HOSPITAL_ATTRIBUTES if row.get(name)},
         )
-        hospitals.append((hospital, district_codes[row["district"]]))
-    return hospitals
+        return hospital, district
 
-
-class SeedDataMissing(Exception):
-    """A bundled data file is not where the settings say."""
+    return list(parse_rows(geodata_dir / HOSPITALS_FILE, parse))
 
 
 def bundled_seed(geodata_dir: Path) -> tuple[SeedData, str]:
-    """Everything in ``geodata_dir`` as seed data, with a version hash of the files."""
+    """Everything in ``geodata_dir`` as seed data, with a version hash of the files.
+
+    Raises GazetteerFileError naming the file (and row) that is missing or unreadable.
+    """
     missing = [name for name in SEED_FILES if not (geodata_dir / name).is_file()]
     if missing:
-        raise SeedDataMissing(
+        raise GazetteerFileError(
             f"bundled data not found in {geodata_dir}: {', '.join(missing)} (AIDMAP_GEODATA_DIR)"
         )
     units = read_units(geodata_dir)
-    district_codes = {u.name: u.code for u in units if u.level == Level.district}
+    aliases = read_aliases(geodata_dir)
+    services = read_services(geodata_dir)
     data = SeedData(
-        services=read_services(geodata_dir),
+        services=services,
         units=units,
-        aliases=read_aliases(geodata_dir),
-        resources=read_hospitals(geodata_dir, district_codes),
+        aliases=aliases,
+        resources=read_hospitals(
+            geodata_dir, _district_codes(units, aliases), {s.code for s in services}
+        ),
     )
     return data, seed_version(geodata_dir)
+
+
+def _district_codes(units: list[UnitRecord], aliases: list[UnitAlias]) -> dict[str, str]:
+    """District names and their aliases → district code."""
+    codes = {u.name: u.code for u in units if u.level == Level.district}
+    unknown = [a.alias for a in aliases if a.unit_code not in {u.code for u in units}]
+    if unknown:
+        raise GazetteerFileError(f"{ALIASES_FILE}: aliases of unknown units: {unknown}")
+    return codes | {a.alias: a.unit_code for a in aliases if a.unit_code in codes.values()}
 
 
 def seed_version(geodata_dir: Path) -> str:

@@ -7,7 +7,7 @@ in degrees; times are timezone-aware UTC.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
@@ -125,7 +125,10 @@ class UnitAlias:
 
 @dataclass(frozen=True, slots=True)
 class UnitMove:
-    """A new location (and optionally outline) for one unit."""
+    """A new location (and optionally outline) for one unit.
+
+    Applied only where the unit is not already located more precisely.
+    """
 
     unit_id: int
     lon: float
@@ -165,6 +168,8 @@ class NewResource:
     source_crs: SourceCrs = SourceCrs.wgs84
     location_verified: bool = False
     source: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    """Columns of an imported row that have no field of their own (医院等级 …)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +208,14 @@ class IntakeStatus:
     reported_at: datetime
     verified_by: str | None
     verified_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceView:
+    """A resource with its current statuses by service code, read in one snapshot."""
+
+    resource: Resource
+    statuses: Mapping[str, IntakeStatus]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +298,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def move_units(self, moves: Iterable[UnitMove]) -> int:
-        """Relocate units in one transaction; returns how many moved."""
+        """Relocate units in one transaction, never to a coarser precision; returns moves made."""
 
     @abc.abstractmethod
     def get_boundary(self, unit_id: int) -> dict | None:
@@ -312,21 +325,31 @@ class Store(abc.ABC):
         """Resources ordered by id."""
 
     @abc.abstractmethod
+    def view_resources(
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ResourceView]:
+        """Resources ordered by id, each with its current statuses, from one snapshot."""
+
+    @abc.abstractmethod
     def update_resource(
         self, resource_id: int, expected_version: int, **changes: object
     ) -> Resource:
-        """Change fields of a resource and bump its version; VersionConflict if stale."""
+        """Change fields and bump the version; VersionConflict if stale, InvalidRecord if bad."""
 
     # -- statuses and history --------------------------------------------------
-    @abc.abstractmethod
-    def get_statuses(self, resource_id: int) -> dict[str, IntakeStatus]:
-        """Current statuses of a resource by service code (services never reported are absent)."""
-
     @abc.abstractmethod
     def set_status(
         self, resource_id: int, service: str, report: StatusReport, expected_version: int
     ) -> tuple[Resource, IntakeStatus]:
-        """Set one status, bump the resource version and append history, atomically."""
+        """Set one status, bump the resource version and append history, atomically.
+
+        Returns the resource and status as that transaction wrote them.
+        """
 
     @abc.abstractmethod
     def history(

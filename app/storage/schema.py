@@ -127,6 +127,7 @@ resources = Table(
     Column("source_crs", String(8), nullable=False),
     Column("location_verified", Boolean, nullable=False),
     Column("source", Text),
+    Column("attributes", JSON, nullable=False, comment="imported columns without a field"),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -1,15 +1,15 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-Subclasses supply the engine and the dialect-specific parts of the schema
-(``_install_extras``); everything here is plain SQL both SQLite and PostgreSQL run.
+Subclasses supply the engine and what differs per database: how a write transaction
+begins (``_begin_write``) and extra schema parts (``_install_extras``). Everything here is
+plain SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,7 +23,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError
 
 from app.storage import schema as t
 from app.storage.base import (
@@ -38,16 +38,18 @@ from app.storage.base import (
     Precision,
     Progress,
     Resource,
+    ResourceView,
     SeedData,
     Service,
-    SourceCrs,
     State,
     StatusReport,
     Store,
+    StoreUnavailable,
     UnitMove,
     VersionConflict,
     field_names,
 )
+from app.storage.rows import resource_changes, resource_row, to_resource, to_status, to_unit
 
 SCHEMA_VERSION = 1
 BATCH = 1000
@@ -57,31 +59,26 @@ COUNTED_LEVELS = {
     Level.committee: "committees",
 }
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
-EDITABLE_RESOURCE_FIELDS = frozenset(
-    {
-        "kind",
-        "name",
-        "name_en",
-        "aliases",
-        "address",
-        "phones",
-        "services",
-        "district_id",
-        "street_id",
-        "committee_id",
-        "lon",
-        "lat",
-        "precision",
-        "source_crs",
-        "location_verified",
-        "source",
-    }
-)
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn a database that cannot be reached or read into ``StoreUnavailable``."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+    except DatabaseError as exc:
+        if type(exc) is not DatabaseError:  # programming errors stay what they are
+            raise
+        raise StoreUnavailable(f"database unusable: {exc.orig}") from exc
 
 
 class SqlStore(Store):
@@ -92,15 +89,19 @@ class SqlStore(Store):
         self._migrate()
 
     # -- plumbing ----------------------------------------------------------------
+    def _begin_write(self) -> AbstractContextManager[Connection]:
+        """Begin a transaction that will write; backends may take their write lock here."""
+        return self._engine.begin()
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A transaction that will write; backends may take their write lock up front."""
-        with self._engine.begin() as conn:
+        with translated_errors(), self._begin_write() as conn:
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
+        """One read transaction: every query in it sees the same snapshot."""
+        with translated_errors(), self._engine.connect() as conn:
             yield conn
 
     def _install_extras(self, conn: Connection) -> None:
@@ -112,8 +113,9 @@ class SqlStore(Store):
             row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
             current = int(row.scalar_one_or_none() or 0)
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"database schema {current} is newer than this aidmap ({SCHEMA_VERSION})"
+                raise StoreUnavailable(
+                    f"the database has schema {current}, newer than this aidmap's "
+                    f"({SCHEMA_VERSION}): upgrade aidmap"
                 )
             if current < 1:
                 t.metadata.create_all(conn)
@@ -139,7 +141,8 @@ class SqlStore(Store):
             seeded = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "seed_version"))
             if seeded.scalar_one_or_none() is not None:
                 return False
-            _insert_many(conn, t.services, [vars_of(service) for service in data.services])
+            services = [{n: getattr(s, n) for n in field_names(Service)} for s in data.services]
+            _insert_many(conn, t.services, services)
             ids = self._insert_units(conn, data, report)
             _insert_many(
                 conn,
@@ -151,7 +154,7 @@ class SqlStore(Store):
             )
             now = utcnow()
             rows = [
-                _resource_row(new, now) | {"district_id": ids[district_code]}
+                resource_row(new, now) | {"district_id": ids[district_code]}
                 for new, district_code in data.resources
             ]
             _insert_many(conn, t.resources, rows)
@@ -166,37 +169,44 @@ class SqlStore(Store):
         return True
 
     def _insert_units(self, conn: Connection, data: SeedData, report: Progress) -> dict[str, int]:
-        start = conn.execute(select(func.coalesce(func.max(t.admin_units.c.id), 0))).scalar_one()
-        ids = {unit.code: start + n for n, unit in enumerate(data.units, start=1)}
-        district_of: dict[str, str] = {}
+        """Insert units level by level, letting the database assign ids; code → id."""
+        ids: dict[str, int] = {}
+        district_code: dict[str, str] = {}
         done = 0
-        for first in range(0, len(data.units), BATCH):
-            chunk = data.units[first : first + BATCH]
-            rows = []
-            for unit in chunk:
-                parent = unit.parent_code
-                district_of[unit.code] = (
-                    unit.code if unit.level == Level.district else district_of[parent]
+        for level in Level:
+            units = [unit for unit in data.units if unit.level == level]
+            for first in range(0, len(units), BATCH):
+                chunk = units[first : first + BATCH]
+                rows = []
+                for unit in chunk:
+                    parent = unit.parent_code
+                    district_code[unit.code] = (
+                        unit.code if parent is None else district_code[parent]
+                    )
+                    rows.append(
+                        {
+                            "code": unit.code,
+                            "level": unit.level.value,
+                            "name": unit.name,
+                            "kind": unit.kind,
+                            "name_en": unit.name_en,
+                            "parent_id": ids[parent] if parent else None,
+                            "district_id": ids[district_code[parent]] if parent else None,
+                            "lon": unit.lon,
+                            "lat": unit.lat,
+                            "precision": unit.precision.value,
+                            "boundary": unit.boundary,
+                        }
+                    )
+                inserted = conn.execute(
+                    insert(t.admin_units).returning(
+                        t.admin_units.c.id, sort_by_parameter_order=True
+                    ),
+                    rows,
                 )
-                rows.append(
-                    {
-                        "id": ids[unit.code],
-                        "code": unit.code,
-                        "level": unit.level.value,
-                        "name": unit.name,
-                        "kind": unit.kind,
-                        "name_en": unit.name_en,
-                        "parent_id": ids[parent] if parent else None,
-                        "district_id": ids[district_of[unit.code]],
-                        "lon": unit.lon,
-                        "lat": unit.lat,
-                        "precision": unit.precision.value,
-                        "boundary": unit.boundary,
-                    }
-                )
-            conn.execute(insert(t.admin_units), rows)
-            done += len(rows)
-            report("units", done, len(data.units))
+                ids.update(zip((u.code for u in chunk), inserted.scalars(), strict=True))
+                done += len(rows)
+                report("units", done, len(data.units))
         return ids
 
     def counts(self) -> dict[str, int]:
@@ -263,11 +273,16 @@ class SqlStore(Store):
     ) -> list[AdminUnit]:
         c = t.admin_units.c
         columns = [c[name] for name in field_names(AdminUnit)]
-        query = select(*columns).where(condition).order_by(c.code, c.id).offset(offset)
+        query = (
+            select(*columns)
+            .where(condition)
+            .order_by(c.code.is_(None), c.code, c.id)  # NULL codes last on every backend
+            .offset(offset)
+        )
         if limit is not None:
             query = query.limit(limit)
         with self._read() as conn:
-            return [_unit(row) for row in conn.execute(query)]
+            return [to_unit(row._mapping) for row in conn.execute(query)]
 
     def resolve_alias(self, alias: str) -> AdminUnit | None:
         """The unit a former name or short form stands for."""
@@ -278,18 +293,25 @@ class SqlStore(Store):
         return None if unit_id is None else self.get_unit(unit_id)
 
     def move_units(self, moves: Iterable[UnitMove]) -> int:
-        """Relocate units in one transaction."""
+        """Relocate units in one transaction, skipping any already located more precisely."""
         c = t.admin_units.c
         moved = 0
         with self._write() as conn:
             for move in moves:
+                no_finer = [p.value for p in Precision if p.rank >= move.precision.rank]
                 values = {"lon": move.lon, "lat": move.lat, "precision": move.precision.value}
                 if move.boundary is not None:
                     values["boundary"] = move.boundary
-                result = conn.execute(update(t.admin_units).where(c.id == move.unit_id), values)
-                if result.rowcount != 1:
-                    raise NotFound(f"no administrative unit {move.unit_id}")
-                moved += 1
+                result = conn.execute(
+                    update(t.admin_units)
+                    .where(c.id == move.unit_id, c.precision.in_(no_finer))
+                    .values(values)
+                )
+                if result.rowcount == 0:
+                    exists = conn.execute(select(c.id).where(c.id == move.unit_id)).first()
+                    if exists is None:
+                        raise NotFound(f"no administrative unit {move.unit_id}")
+                moved += result.rowcount
         return moved
 
     def get_boundary(self, unit_id: int) -> dict | None:
@@ -306,59 +328,65 @@ class SqlStore(Store):
     def list_services(self) -> list[Service]:
         """All services in display order."""
         c = t.services.c
+        query = select(c.code, c.name_zh, c.name_en, c.position).order_by(c.position)
         with self._read() as conn:
-            rows = conn.execute(
-                select(c.code, c.name_zh, c.name_en, c.position).order_by(c.position)
-            )
-            return [Service(*row) for row in rows]
+            return [Service(*row) for row in conn.execute(query)]
 
     # -- resources ---------------------------------------------------------------
     def add_resource(self, new: NewResource) -> Resource:
         """Insert a resource at version 1."""
+        row = resource_row(new, utcnow())
         with self._write() as conn:
             if new.ref is not None:
                 taken = conn.execute(select(t.resources.c.id).where(t.resources.c.ref == new.ref))
                 if taken.first() is not None:
                     raise AlreadyExists(f"a resource with ref {new.ref!r} exists")
             try:
-                resource_id = conn.execute(
-                    insert(t.resources).values(_resource_row(new, utcnow()))
-                ).inserted_primary_key[0]
+                resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
             except IntegrityError as exc:
                 raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
-        return self.get_resource(resource_id)
+            return _fetch_resource(conn, resource_id)
 
     def get_resource(self, resource_id: int) -> Resource:
         """The resource with this id."""
         with self._read() as conn:
-            row = conn.execute(
-                select(t.resources).where(t.resources.c.id == resource_id)
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no resource {resource_id}")
-        return _resource(row)
+            return _fetch_resource(conn, resource_id)
 
     def list_resources(
         self, *, kind: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[Resource]:
         """Resources ordered by id."""
-        query = select(t.resources).order_by(t.resources.c.id).limit(limit).offset(offset)
-        if kind is not None:
-            query = query.where(t.resources.c.kind == kind)
         with self._read() as conn:
-            return [_resource(row) for row in conn.execute(query)]
+            return _select_resources(conn, None, kind, limit, offset)
+
+    def view_resources(
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ResourceView]:
+        """Resources with their statuses: two queries in one read transaction."""
+        with self._read() as conn:
+            resources = _select_resources(conn, ids, kind, limit, offset)
+            c = t.intake_status.c
+            rows = conn.execute(
+                select(t.intake_status).where(c.resource_id.in_([r.id for r in resources]))
+            )
+            statuses: dict[int, dict[str, IntakeStatus]] = {r.id: {} for r in resources}
+            for row in rows:
+                statuses[row.resource_id][row.service] = to_status(row._mapping)
+        return [ResourceView(r, statuses[r.id]) for r in resources]
 
     def update_resource(
         self, resource_id: int, expected_version: int, **changes: object
     ) -> Resource:
         """Change fields and bump the version, if the caller saw the current version."""
-        unknown = set(changes) - EDITABLE_RESOURCE_FIELDS
-        if unknown:
-            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-        values = {key: _column_value(value) for key, value in changes.items()}
+        values = resource_changes(changes)
         with self._write() as conn:
             self._bump_version(conn, resource_id, expected_version, values)
-        return self.get_resource(resource_id)
+            return _fetch_resource(conn, resource_id)
 
     def _bump_version(
         self, conn: Connection, resource_id: int, expected_version: int, values: dict
@@ -381,14 +409,6 @@ class SqlStore(Store):
         raise VersionConflict(current)
 
     # -- statuses and history ----------------------------------------------------
-    def get_statuses(self, resource_id: int) -> dict[str, IntakeStatus]:
-        """Current statuses of a resource by service code."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(t.intake_status).where(t.intake_status.c.resource_id == resource_id)
-            )
-            return {row.service: _status(row._mapping) for row in rows}
-
     def set_status(
         self, resource_id: int, service: str, report: StatusReport, expected_version: int
     ) -> tuple[Resource, IntakeStatus]:
@@ -399,6 +419,8 @@ class SqlStore(Store):
                 raise NotFound(f"no service {service!r}")
             now = self._bump_version(conn, resource_id, expected_version, {})
             row = {
+                "resource_id": resource_id,
+                "service": service,
                 "state": State(report.state).value,
                 "conditions": list(report.conditions),
                 "note": report.note,
@@ -408,7 +430,6 @@ class SqlStore(Store):
                 "verified_by": report.verified_by,
                 "verified_at": now if report.verified_by else None,
             }
-            key = {"resource_id": resource_id, "service": service}
             c = t.intake_status.c
             replaced = conn.execute(
                 update(t.intake_status)
@@ -416,13 +437,11 @@ class SqlStore(Store):
                 .values(row)
             )
             if replaced.rowcount == 0:
-                conn.execute(insert(t.intake_status).values(key | row))
+                conn.execute(insert(t.intake_status).values(row))
             conn.execute(
-                insert(t.status_history).values(
-                    key | row | {"resource_version": expected_version + 1}
-                )
+                insert(t.status_history).values(row | {"resource_version": expected_version + 1})
             )
-        return self.get_resource(resource_id), _status(key | row)
+            return _fetch_resource(conn, resource_id), to_status(row)
 
     def history(
         self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0
@@ -440,9 +459,7 @@ class SqlStore(Store):
             query = query.where(c.service == service)
         with self._read() as conn:
             return [
-                HistoryEntry(
-                    id=row.id, status=_status(row._mapping), resource_version=row.resource_version
-                )
+                HistoryEntry(row.id, to_status(row._mapping), row.resource_version)
                 for row in conn.execute(query)
             ]
 
@@ -452,48 +469,20 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
         conn.execute(insert(table), rows)
 
 
-def vars_of(record: object) -> dict:
-    """A record dataclass as a flat dict of its fields."""
-    return {name: getattr(record, name) for name in field_names(type(record))}
+def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
+    row = conn.execute(select(t.resources).where(t.resources.c.id == resource_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no resource {resource_id}")
+    return to_resource(row._mapping)
 
 
-def _column_value(value: object) -> object:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, Precision | SourceCrs | State | Level):
-        return value.value
-    return value
-
-
-def _resource_row(new: NewResource, now: datetime) -> dict:
-    row = {name: _column_value(value) for name, value in vars_of(new).items()}
-    return row | {"version": 1, "created_at": now, "updated_at": now}
-
-
-def _unit(row) -> AdminUnit:
-    return AdminUnit(
-        **{name: getattr(row, name) for name in field_names(AdminUnit)}
-        | {"level": Level(row.level), "precision": Precision(row.precision)}
-    )
-
-
-def _resource(row) -> Resource:
-    values = {name: getattr(row, name) for name in field_names(Resource)}
-    return Resource(
-        **values
-        | {
-            "aliases": tuple(row.aliases),
-            "phones": tuple(row.phones),
-            "services": tuple(row.services),
-            "precision": Precision(row.precision),
-            "source_crs": SourceCrs(row.source_crs),
-            "location_verified": bool(row.location_verified),
-        }
-    )
-
-
-def _status(values: Mapping[str, Any]) -> IntakeStatus:
-    fields = {name: values[name] for name in field_names(IntakeStatus)}
-    return IntakeStatus(
-        **fields | {"state": State(fields["state"]), "conditions": tuple(fields["conditions"])}
-    )
+def _select_resources(
+    conn: Connection, ids: Sequence[int] | None, kind: str | None, limit: int, offset: int
+) -> list[Resource]:
+    c = t.resources.c
+    query = select(t.resources).order_by(c.id).limit(limit).offset(offset)
+    if ids is not None:
+        query = query.where(c.id.in_(list(ids)))
+    if kind is not None:
+        query = query.where(c.kind == kind)
+    return [to_resource(row._mapping) for row in conn.execute(query)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event
@@ -29,16 +29,18 @@ class SqliteStore(SqlStore):
     def __init__(self, url: str) -> None:
         path = Path(make_url(url).database or "")
         _check_writable(path)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        )
         event.listen(engine, "connect", _configure_connection)
         event.listen(engine, "begin", _begin)
         super().__init__(engine)
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _begin_write(self) -> AbstractContextManager[Connection]:
         """A transaction that holds SQLite's write lock from its first statement."""
-        with self._engine.execution_options(sqlite_write=True).begin() as conn:
-            yield conn
+        return self._engine.execution_options(sqlite_write=True).begin()
 
     def _install_extras(self, conn: Connection) -> None:
         """Make status history append-only inside the database itself."""

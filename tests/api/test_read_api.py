@@ -94,18 +94,46 @@ def test_statuses_older_than_the_ttl_are_stale(settings: Settings):
 
 
 @pytest.mark.parametrize(
-    ("path", "status", "code"),
+    ("path", "status", "code", "message"),
     [
-        ("/api/v1/resources/99999", 404, "not_found"),
-        ("/api/v1/units/99999", 404, "not_found"),
-        ("/api/v1/resources/abc", 422, None),
-        ("/api/v1/resources/0", 422, None),
-        ("/api/v1/units?level=province", 422, None),
-        ("/api/v1/resources?limit=100000", 422, None),
+        ("/api/v1/resources/99999", 404, "not_found", "no resource 99999"),
+        ("/api/v1/units/99999", 404, "not_found", "no administrative unit 99999"),
+        ("/api/v1/resources/abc", 422, "invalid_request", "path.resource_id"),
+        ("/api/v1/resources/0", 422, "invalid_request", "path.resource_id"),
+        ("/api/v1/resources/9223372036854775808", 422, "invalid_request", "path.resource_id"),
+        ("/api/v1/units/99999999999999999999", 422, "invalid_request", "path.unit_id"),
+        ("/api/v1/units?parent_id=99999999999999999999", 422, "invalid_request", "parent_id"),
+        ("/api/v1/units?offset=99999999999999999999", 422, "invalid_request", "query.offset"),
+        ("/api/v1/units?level=province", 422, "invalid_request", "query.level"),
+        ("/api/v1/resources?limit=100000", 422, "invalid_request", "query.limit"),
+        ("/no/such/page", 404, "not_found", "Not Found"),
     ],
 )
-def test_bad_requests_get_precise_errors(client: TestClient, path: str, status: int, code):
+def test_bad_requests_get_precise_errors(
+    client: TestClient, path: str, status: int, code: str, message: str
+):
     response = client.get(path)
     assert response.status_code == status
-    if code:
-        assert response.json()["error"]["code"] == code
+    error = response.json()["error"]
+    assert error["code"] == code and message in error["message"]
+
+
+def test_wrong_method_is_405_with_the_same_error_shape(client: TestClient):
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_database_gone_at_runtime_is_503_without_details(settings: Settings):
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 200
+        client.app.state.store.close()  # drop pooled connections, then break the file
+        database = settings.data_dir / "aidmap.sqlite3"
+        for path in settings.data_dir.iterdir():
+            path.unlink()
+        database.mkdir()
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": {"code": "storage_unavailable", "message": "storage is unavailable"}
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,34 @@ def test_bad_configuration_is_one_line_and_non_zero(tmp_path: Path, env: dict, m
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aidmap: error:"), result.stderr
+    return lines[0]
+
+
+def test_unusable_database_files_are_one_line(tmp_path: Path):
+    (tmp_path / "aidmap.sqlite3").write_bytes(b"not sqlite" * 100)
+    line = one_error_line(run_aidmap("geodata", "stats", "--data-dir", str(tmp_path)))
+    assert "database unusable: file is not a database" in line
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    con = sqlite3.connect(newer / "aidmap.sqlite3")
+    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    con.commit()
+    con.close()
+    line = one_error_line(run_aidmap("serve", "--port", "1", "--data-dir", str(newer)))
+    assert "schema 99, newer than this aidmap's" in line
+
+
+def test_unknown_log_level_is_a_usage_error(tmp_path: Path):
+    result = run_aidmap("serve", "--log-level", "bogus", "--data-dir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bogus" in result.stderr
+
+
 def test_unwritable_data_dir_is_one_line_and_non_zero(tmp_path: Path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -62,6 +91,14 @@ def test_import_boundaries_reports_and_moves(tmp_path: Path, eval_dir: Path):
     assert "moved" in real.stdout
     stats = run_aidmap("geodata", "stats", *data)
     assert "district=21, street=213" in stats.stdout
+
+
+def test_import_boundaries_from_a_table_without_geometry_is_one_line(tmp_path: Path):
+    table = tmp_path / "streets.csv"
+    table.write_text("street,district\n陆家嘴街道,浦东新区\n", "utf-8")
+    result = run_aidmap("geodata", "import-boundaries", str(table), "--data-dir", str(tmp_path))
+    line = one_error_line(result)
+    assert line == "aidmap: error: streets.csv has no geometries"
 
 
 def test_import_boundaries_with_a_wrong_column_is_one_line(tmp_path: Path, eval_dir: Path):

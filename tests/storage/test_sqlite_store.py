@@ -13,6 +13,7 @@ from app.storage import open_store
 from app.storage.base import (
     AlreadyExists,
     InvalidRecord,
+    Level,
     NewResource,
     NotFound,
     Precision,
@@ -22,6 +23,8 @@ from app.storage.base import (
     State,
     StatusReport,
     Store,
+    StoreUnavailable,
+    UnitMove,
     VersionConflict,
 )
 
@@ -117,8 +120,9 @@ def test_set_status_bumps_version_and_appends_history(with_services: Store):
     assert status.verified_at == status.reported_at
     store.set_status(hospital.id, "emergency", StatusReport(State.closed, "carol"), 3)
 
-    current = store.get_statuses(hospital.id)
-    assert {k: v.state for k, v in current.items()} == {
+    [view] = store.view_resources(ids=[hospital.id])
+    assert view.resource.version == 4
+    assert {k: v.state for k, v in view.statuses.items()} == {
         "dialysis": State.limited,
         "emergency": State.closed,
     }
@@ -201,5 +205,50 @@ def test_newer_schema_is_refused(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.commit()
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(StoreUnavailable, match="newer"):
+        open_store(settings)
+
+
+def test_bad_field_values_are_refused_not_stored(store: Store):
+    created = store.add_resource(_hospital())
+    for changes in ({"aliases": "abc"}, {"phones": [1, 2]}, {"precision": "roughly"}):
+        with pytest.raises(InvalidRecord):
+            store.update_resource(created.id, 1, **changes)
+    with pytest.raises(InvalidRecord):
+        store.add_resource(_hospital(ref="other", source_crs="mars"))
+    assert store.get_resource(created.id).version == 1
+
+
+def test_text_is_stored_readably(store: Store, settings: Settings):
+    store.add_resource(_hospital(aliases=("瑞金医院",)))
+    con = sqlite3.connect(_db_path(settings))
+    assert con.execute("SELECT count(*) FROM resources WHERE aliases LIKE '%瑞金%'").fetchone() == (
+        1,
+    )
+
+
+def test_moves_never_make_a_unit_coarser(seeded_store: Store):
+    committee = seeded_store.find_units(level=Level.committee, limit=1)[0]
+    exact = UnitMove(committee.id, 121.5, 31.2, Precision.exact)
+    street = UnitMove(committee.id, 121.4, 31.1, Precision.street)
+    assert seeded_store.move_units([exact]) == 1
+    assert seeded_store.move_units([street]) == 0
+    kept = seeded_store.get_unit(committee.id)
+    assert (kept.lon, kept.lat, kept.precision) == (121.5, 31.2, Precision.exact)
+    with pytest.raises(NotFound):
+        seeded_store.move_units([UnitMove(10**9, 121.4, 31.1, Precision.street)])
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda path: path.write_bytes(b"this is not a database" * 100),
+        lambda path: path.mkdir(parents=True),
+    ],
+    ids=["not-a-database", "a-directory"],
+)
+def test_unusable_database_files_are_store_unavailable(tmp_path: Path, spoil):
+    settings = Settings(data_dir=tmp_path, database_url="")
+    spoil(_db_path(settings))
+    with pytest.raises(StoreUnavailable):
         open_store(settings)

@@ -1,0 +1,41 @@
+"""Settings: defaults, validation, and what is safe to print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.core.config import Settings
+
+
+def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path}/aidmap.sqlite3"
+    assert settings.backend == "sqlite"
+    assert settings.status_ttl_hours == 12
+    assert (settings.geodata_dir / "admin_units.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("database_url", "sqlite:///:memory:", "must name a SQLite file"),
+        ("database_url", "sqlite:///x.db?mode=memory&uri=true", "must name a SQLite file"),
+        ("database_url", "oracle://db/x", "uses 'oracle'"),
+        ("status_ttl_hours", float("inf"), "finite"),
+        ("status_ttl_hours", 1e20, "less than or equal"),
+        ("status_ttl_hours", 0, "greater than 0"),
+        ("base_url", "ftp://example", "http"),
+    ],
+)
+def test_unusable_values_are_refused(field: str, value, message: str):
+    with pytest.raises(ValidationError, match=message):
+        Settings(**{field: value})
+
+
+def test_passwords_are_masked_in_the_printable_url():
+    settings = Settings(database_url="postgresql+psycopg://aidmap:s3cret@db:5432/aidmap")
+    assert "s3cret" not in settings.database_url_safe
+    assert settings.backend == "postgis"
