@@ -15,6 +15,7 @@ from rich.table import Table
 
 from app.core.config import Settings
 from app.geo.gazetteer import GazetteerFileError
+from app.services.imports.plan import ImportKind
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import Level, StorageError, Store
@@ -22,7 +23,7 @@ from app.storage.base import Level, StorageError, Store
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
 geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
 cli.add_typer(geodata_cli, name="geodata")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DataDirOption = Annotated[
     Path | None,
@@ -65,8 +66,7 @@ def open_seeded_store(settings: Settings) -> Store:
     store = open_store(settings)
     if store.get_meta("seed_version") is not None:
         return store
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with _progress(transient=False) as progress:
         tasks: dict[str, int] = {}
 
         def report(step: str, done: int, total: int) -> None:
@@ -141,6 +141,95 @@ def geodata_import_boundaries(
     for line in plan.report_lines():
         out.print(line, markup=False)
     out.print("dry run: nothing changed" if dry_run else f"moved {moved} units")
+
+
+@cli.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX file.")],
+    kind: Annotated[ImportKind, typer.Option(help="What the file lists.")] = ImportKind.hospitals,
+    dry_run: Annotated[bool, typer.Option(help="Print the plan; write nothing.")] = False,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    skip_bad_rows: Annotated[
+        bool, typer.Option(help="Apply the good rows even when some are bad.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import hospitals or contacts: plan every row, then apply all of it or nothing."""
+    from app.geo.geocoders.registry import build_chain
+    from app.services.imports.plan import ImportBlocked, apply_import, check_columns, plan_import
+    from app.services.imports.report import print_plan
+    from app.services.imports.table import ImportFileError, read_table
+
+    settings = load_settings(data_dir)
+    if not file.is_file():
+        raise CliError(f"no such file: {file}")
+    try:
+        table = read_table(file.read_bytes(), file.name, sheet)
+        check_columns(table, kind, file.name)
+    except ImportFileError as exc:
+        raise CliError(str(exc)) from None
+    store = open_seeded_store(settings)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("planning rows", total=len(table.rows))
+            plan = plan_import(
+                store,
+                build_chain(settings, store),
+                table,
+                kind,
+                file.name,
+                lambda done, _total: progress.update(task, completed=done),
+            )
+        applied = None if dry_run else apply_import(store, plan, skip_bad_rows=skip_bad_rows)
+    except ImportBlocked as exc:
+        print_plan(plan, as_json=as_json)
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    print_plan(plan, applied, as_json=as_json)
+
+
+@cli.command("geocode")
+def geocode_file(
+    input_file: Annotated[Path, typer.Argument(help="CSV with an address column.")],
+    address_column: Annotated[str, typer.Option(help="Column with the address.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV to write.")],
+    district_column: Annotated[str | None, typer.Option(help="Column with the district.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Geocode every row of a CSV; writes lon, lat, precision, confidence and units beside it."""
+    from app.geo.geocoders.registry import build_chain
+    from app.services.batch_geocode import geocode_table
+    from app.services.imports.table import ImportFileError, read_table
+
+    settings = load_settings(data_dir)
+    if not input_file.is_file():
+        raise CliError(f"no such file: {input_file}")
+    store = open_seeded_store(settings)
+    try:
+        table = read_table(input_file.read_bytes(), input_file.name)
+        with _progress() as progress:
+            task = progress.add_task("geocoding", total=len(table.rows))
+            counts = geocode_table(
+                build_chain(settings, store),
+                table,
+                address_column,
+                district_column,
+                output,
+                lambda done: progress.update(task, completed=done),
+            )
+    except (ImportFileError, KeyError) as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    finally:
+        store.close()
+    summary = ", ".join(f"{precision}={n}" for precision, n in sorted(counts.items()))
+    Console().print(f"wrote {output}: {summary}", markup=False)
+
+
+def _progress(*, transient: bool = True) -> Progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(*columns, console=console, transient=transient)
 
 
 def main() -> None:

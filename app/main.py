@@ -8,9 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import routes_health, routes_resources, routes_services, routes_units
+from app.api import (
+    routes_geocode,
+    routes_health,
+    routes_imports,
+    routes_resources,
+    routes_services,
+    routes_units,
+)
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
+from app.services.geocoding import ChainHolder
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 
@@ -25,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             ensure_seeded(store, settings.geodata_dir)
             app.state.store = store
+            app.state.geocoders = ChainHolder(settings, store)
             yield
         finally:
             store.close()
@@ -37,6 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app)
-    for module in (routes_health, routes_services, routes_units, routes_resources):
+    routers = (
+        routes_health,
+        routes_services,
+        routes_units,
+        routes_resources,
+        routes_geocode,
+        routes_imports,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

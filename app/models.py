@@ -86,3 +86,57 @@ class ResourcePublic(BaseModel):
     version: int
     updated_at: datetime
     statuses: list[StatusPublic]
+
+
+class CandidatePublic(BaseModel):
+    """One unit an ambiguous address could mean."""
+
+    name: str
+    level: str
+    lon: float
+    lat: float
+    district: str | None = None
+    street: str | None = None
+
+
+class GeocodePublic(BaseModel):
+    """A geocoder answer: a WGS-84 point with how well it is known, or why there is none."""
+
+    provider: str
+    outcome: str = Field(description="found, not_found, timeout, quota, bad_key or error")
+    lon: float | None = None
+    lat: float | None = None
+    precision: Precision | None = None
+    confidence: float = Field(ge=0, le=1)
+    district: str | None = None
+    street: str | None = None
+    committee: str | None = None
+    candidates: list[CandidatePublic] = []
+    notes: list[str] = []
+
+
+class ImportRowPublic(BaseModel):
+    """What an import does with one row (row = its line or row number in the file)."""
+
+    row: int
+    action: str = Field(description="add, change, unchanged, duplicate or bad")
+    name: str
+    reason: str | None = None
+    resource_id: int | None = None
+    changes: dict[str, list] = Field(description="field: [stored value, new value]")
+    precision: Precision | None = None
+    confidence: float | None = None
+    located_by: str | None = None
+    notes: list[str] = []
+
+
+class ImportPlanPublic(BaseModel):
+    """The dry-run report of an import, and what was written if it was applied."""
+
+    filename: str
+    kind: str
+    counts: dict[str, int]
+    notices: list[str]
+    low_precision_rows: list[int]
+    rows: list[ImportRowPublic]
+    applied: dict[str, int] | None = Field(None, description="null for a dry run")

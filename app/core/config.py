@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from app.storage.base import Precision
 
 PACKAGED_GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 """Where a wheel install puts geodata/ (see pyproject.toml, force-include)."""
@@ -16,6 +19,7 @@ REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
 BUNDLED_GEODATA_DIR = PACKAGED_GEODATA_DIR if PACKAGED_GEODATA_DIR.is_dir() else REPO_GEODATA_DIR
 SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_FILE_NAME = "aidmap.sqlite3"
+GEOCODER_NAMES = ("gazetteer", "amap", "nominatim")
 
 
 class Settings(BaseSettings):
@@ -37,7 +41,43 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
     geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
 
-    @field_validator("base_url")
+    open_writes: bool = Field(
+        False, description="Accept imports that write without a token (trusted networks only)."
+    )
+
+    # Geocoding (app/geo/geocoders)
+    geocoders: Annotated[list[str], NoDecode] = Field(
+        ["gazetteer"],
+        description="Comma-separated chain, asked in order: gazetteer, amap, nominatim.",
+    )
+    geocode_enough: Precision = Field(
+        Precision.approximate, description="Stop asking once an answer is this precise."
+    )
+    geocoder_timeout_s: float = Field(5.0, gt=0, le=60, description="Per-request timeout.")
+    amap_key: SecretStr | None = Field(None, description="高德 Web service key.")
+    amap_url: str = Field("https://restapi.amap.com", description="高德 REST API origin.")
+    nominatim_url: str = Field(
+        "https://nominatim.openstreetmap.org", description="Nominatim origin."
+    )
+
+    @field_validator("geocoders", mode="before")
+    @classmethod
+    def _split_geocoders(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("geocoders")
+    @classmethod
+    def _known_geocoders(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in GEOCODER_NAMES]
+        if unknown or not value:
+            raise ValueError(
+                f"unknown geocoders {unknown}; choose from {', '.join(GEOCODER_NAMES)}"
+            )
+        return value
+
+    @field_validator("base_url", "amap_url", "nominatim_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -57,6 +97,8 @@ class Settings(BaseSettings):
                 f"AIDMAP_DATABASE_URL uses {url.drivername!r}; "
                 f"supported: {', '.join(SUPPORTED_DRIVERS)}"
             )
+        if "amap" in self.geocoders and not self.amap_key:
+            raise ValueError("AIDMAP_GEOCODERS names amap but AIDMAP_AMAP_KEY is not set")
         if url.drivername == "sqlite" and (
             not url.database or url.database == ":memory:" or "memory" in url.query.values()
         ):

@@ -7,9 +7,12 @@ PostgreSQL driver.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from app.core.config import Settings
 from app.storage.base import Store, StoreUnavailable
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 BACKENDS = {
     "sqlite": "app.storage.sqlite:SqliteStore",

@@ -183,6 +183,15 @@ class Resource(NewResource):
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceUpdate:
+    """Changes to one resource, applied only if it is still at ``expected_version``."""
+
+    resource_id: int
+    expected_version: int
+    changes: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusReport:
     """What a volunteer reports for one resource and one service."""
 
@@ -297,12 +306,29 @@ class Store(abc.ABC):
         """The unit a former name or short form stands for, or None."""
 
     @abc.abstractmethod
+    def list_aliases(self) -> dict[str, int]:
+        """Every alias with the id of the unit it stands for."""
+
+    @abc.abstractmethod
+    def boundaries(self, level: Level) -> dict[int, dict]:
+        """Outlines (GeoJSON geometries) of the units of one level that have one, by id."""
+
+    @abc.abstractmethod
     def move_units(self, moves: Iterable[UnitMove]) -> int:
         """Relocate units in one transaction, never to a coarser precision; returns moves made."""
 
     @abc.abstractmethod
     def get_boundary(self, unit_id: int) -> dict | None:
         """The unit's outline as a GeoJSON geometry, or None when none is loaded."""
+
+    # -- geocoder cache ----------------------------------------------------------
+    @abc.abstractmethod
+    def cached_answer(self, provider: str, query_key: str) -> dict | None:
+        """A provider's cached answer to a query, or None."""
+
+    @abc.abstractmethod
+    def cache_answer(self, provider: str, query_key: str, query: str, answer: dict) -> None:
+        """Remember (or replace) a provider's answer to a query."""
 
     # -- services --------------------------------------------------------------
     @abc.abstractmethod
@@ -340,6 +366,12 @@ class Store(abc.ABC):
         self, resource_id: int, expected_version: int, **changes: object
     ) -> Resource:
         """Change fields and bump the version; VersionConflict if stale, InvalidRecord if bad."""
+
+    @abc.abstractmethod
+    def apply_resource_changes(
+        self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
+    ) -> tuple[list[Resource], list[Resource]]:
+        """Add and update resources in one transaction: all of it, or nothing."""
 
     # -- statuses and history --------------------------------------------------
     @abc.abstractmethod

@@ -171,3 +171,13 @@ status_history = Table(
     *_status_columns(),
     Index("ix_status_history_resource", "resource_id", "id"),
 )
+
+geocode_cache = Table(
+    "geocode_cache",
+    metadata,
+    Column("provider", String(32), primary_key=True),
+    Column("query_key", String(64), primary_key=True, comment="sha256 of the normalised query"),
+    Column("query", Text, nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

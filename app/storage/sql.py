@@ -17,6 +17,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    delete,
     func,
     insert,
     select,
@@ -38,6 +39,7 @@ from app.storage.base import (
     Precision,
     Progress,
     Resource,
+    ResourceUpdate,
     ResourceView,
     SeedData,
     Service,
@@ -51,7 +53,8 @@ from app.storage.base import (
 )
 from app.storage.rows import resource_changes, resource_row, to_resource, to_status, to_unit
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: units, resources, statuses, history; 2: geocode_cache."""
 BATCH = 1000
 COUNTED_LEVELS = {
     Level.district: "districts",
@@ -117,9 +120,11 @@ class SqlStore(Store):
                     f"the database has schema {current}, newer than this aidmap's "
                     f"({SCHEMA_VERSION}): upgrade aidmap"
                 )
-            if current < 1:
-                t.metadata.create_all(conn)
-                self._install_extras(conn)
+            if current < SCHEMA_VERSION:
+                t.metadata.create_all(conn)  # creates only the tables that are missing
+                if current < 1:
+                    self._install_extras(conn)
+                conn.execute(delete(t.meta).where(t.meta.c.key == "schema_version"))
                 conn.execute(insert(t.meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
 
     def close(self) -> None:
@@ -292,6 +297,21 @@ class SqlStore(Store):
             ).scalar_one_or_none()
         return None if unit_id is None else self.get_unit(unit_id)
 
+    def list_aliases(self) -> dict[str, int]:
+        """Every alias → unit id."""
+        with self._read() as conn:
+            rows = conn.execute(select(t.unit_aliases.c.alias, t.unit_aliases.c.unit_id))
+            return dict(rows.all())
+
+    def boundaries(self, level: Level) -> dict[int, dict]:
+        """Outlines of one level's units, by id."""
+        c = t.admin_units.c
+        query = select(c.id, c.boundary).where(
+            c.level == Level(level).value, c.boundary.is_not(None)
+        )
+        with self._read() as conn:
+            return {unit_id: boundary for unit_id, boundary in conn.execute(query) if boundary}
+
     def move_units(self, moves: Iterable[UnitMove]) -> int:
         """Relocate units in one transaction, skipping any already located more precisely."""
         c = t.admin_units.c
@@ -312,6 +332,8 @@ class SqlStore(Store):
                     if exists is None:
                         raise NotFound(f"no administrative unit {move.unit_id}")
                 moved += result.rowcount
+            if moved:
+                _set_meta(conn, "units_version", utcnow().isoformat())
         return moved
 
     def get_boundary(self, unit_id: int) -> dict | None:
@@ -323,6 +345,32 @@ class SqlStore(Store):
         if row is None:
             raise NotFound(f"no administrative unit {unit_id}")
         return row.boundary
+
+    # -- geocoder cache ----------------------------------------------------------
+    def cached_answer(self, provider: str, query_key: str) -> dict | None:
+        """A cached provider answer."""
+        c = t.geocode_cache.c
+        with self._read() as conn:
+            return conn.execute(
+                select(c.answer).where(c.provider == provider, c.query_key == query_key)
+            ).scalar_one_or_none()
+
+    def cache_answer(self, provider: str, query_key: str, query: str, answer: dict) -> None:
+        """Store a provider answer, replacing an older one."""
+        c = t.geocode_cache.c
+        with self._write() as conn:
+            conn.execute(
+                delete(t.geocode_cache).where(c.provider == provider, c.query_key == query_key)
+            )
+            conn.execute(
+                insert(t.geocode_cache).values(
+                    provider=provider,
+                    query_key=query_key,
+                    query=query,
+                    answer=answer,
+                    created_at=utcnow(),
+                )
+            )
 
     # -- services ----------------------------------------------------------------
     def list_services(self) -> list[Service]:
@@ -378,6 +426,44 @@ class SqlStore(Store):
             for row in rows:
                 statuses[row.resource_id][row.service] = to_status(row._mapping)
         return [ResourceView(r, statuses[r.id]) for r in resources]
+
+    def apply_resource_changes(
+        self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
+    ) -> tuple[list[Resource], list[Resource]]:
+        """Insert and update in one transaction; any error rolls all of it back."""
+        now = utcnow()
+        rows = [resource_row(new, now) for new in adds]
+        values = [resource_changes(update.changes) for update in updates]
+        with self._write() as conn:
+            refs = [new.ref for new in adds if new.ref is not None]
+            if len(set(refs)) != len(refs):
+                raise AlreadyExists("the same ref is added twice")
+            taken = (
+                conn.execute(select(t.resources.c.ref).where(t.resources.c.ref.in_(refs)))
+                .scalars()
+                .first()
+            )
+            if taken is not None:
+                raise AlreadyExists(f"a resource with ref {taken!r} exists")
+            added_ids: list[int] = []
+            if rows:
+                try:
+                    inserted = conn.execute(
+                        insert(t.resources).returning(
+                            t.resources.c.id, sort_by_parameter_order=True
+                        ),
+                        rows,
+                    )
+                except IntegrityError as exc:
+                    raise InvalidRecord("an added resource breaks a constraint") from exc
+                added_ids = list(inserted.scalars())
+            for update_, changes in zip(updates, values, strict=True):
+                self._bump_version(conn, update_.resource_id, update_.expected_version, changes)
+            added = _select_resources(conn, added_ids, None, len(added_ids), 0)
+            updated = _select_resources(
+                conn, [u.resource_id for u in updates], None, len(updates), 0
+            )
+        return added, updated
 
     def update_resource(
         self, resource_id: int, expected_version: int, **changes: object
@@ -464,6 +550,11 @@ class SqlStore(Store):
             ]
 
 
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(t.meta).where(t.meta.c.key == key))
+    conn.execute(insert(t.meta).values(key=key, value=value))
+
+
 def _insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     if rows:
         conn.execute(insert(table), rows)
@@ -474,6 +565,15 @@ def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
     if row is None:
         raise NotFound(f"no resource {resource_id}")
     return to_resource(row._mapping)
+
+
+def _resources_by_id(conn: Connection, ids: Sequence[int]) -> list[Resource]:
+    """Resources with these ids, in the order given, fetched in chunks of ``BATCH``."""
+    found: dict[int, Resource] = {}
+    for first in range(0, len(ids), BATCH):
+        chunk = ids[first : first + BATCH]
+        found |= {r.id: r for r in _select_resources(conn, chunk, None, len(chunk), 0)}
+    return [found[resource_id] for resource_id in ids]
 
 
 def _select_resources(

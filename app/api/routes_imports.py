@@ -1,0 +1,79 @@
+"""Importing spreadsheets of hospitals or contacts: a dry-run plan, or the plan applied."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+
+from app.api.deps import SettingsDep, StoreDep
+from app.core.errors import AppError
+from app.models import ImportPlanPublic
+from app.services.imports.plan import ImportBlocked, ImportKind, apply_import, plan_import
+from app.services.imports.table import ImportFileError, read_table
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadTooLarge(AppError):
+    """The uploaded file is over the limit."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class BadFile(AppError):
+    """The file as a whole cannot be imported."""
+
+    status_code = 422
+    code = "bad_file"
+
+
+class WritesClosed(AppError):
+    """Writing imports needs a coordinator, and there is no authentication yet."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class BadRows(AppError):
+    """The plan has bad rows and skipping them was not asked for."""
+
+    status_code = 422
+    code = "bad_rows"
+
+
+@router.post("", response_model=ImportPlanPublic)
+def create_import(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],
+    kind: ImportKind = ImportKind.hospitals,
+    dry_run: bool = True,
+    skip_bad_rows: bool = False,
+    sheet: Annotated[str | None, Query(max_length=100)] = None,
+) -> ImportPlanPublic:
+    """Plan an import (dry run, the default) or apply it in one transaction."""
+    if not dry_run and not settings.open_writes:
+        raise WritesClosed(
+            "applying an import needs a coordinator token; until tokens exist, only a "
+            "deployment with AIDMAP_OPEN_WRITES=true accepts it"
+        )
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"files up to {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
+    filename = file.filename or "upload"
+    try:
+        table = read_table(data, filename, sheet)
+        plan = plan_import(store, request.app.state.geocoders.get(), table, kind, filename)
+    except ImportFileError as exc:
+        raise BadFile(str(exc)) from None
+    applied = None
+    if not dry_run:
+        try:
+            applied = apply_import(store, plan, skip_bad_rows=skip_bad_rows)
+        except ImportBlocked as exc:
+            raise BadRows(f"{exc}; see a dry run for the rows") from None
+    return ImportPlanPublic(**plan.to_dict(), applied=applied)

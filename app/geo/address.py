@@ -1,0 +1,100 @@
+"""Parsing Shanghai addresses: administrative units, road, lane and house number.
+
+The parser only reads text; it decides nothing about locations. District names come
+first, then streets/towns of that district, then its committees; what remains is
+searched for a road with its lane (弄) and house number (号), or a village (村) and
+hamlet (宅).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.geo.gazetteer_index import GazetteerIndex
+from app.geo.names import normalise
+from app.storage.base import AdminUnit
+
+CITY_PREFIXES = ("中国上海市", "上海市", "上海")
+HAN = r"(?:(?![号弄组])[\u4e00-\u9fff])"  # a Chinese character that is not a number word
+ROAD_AND_NUMBER = re.compile(
+    rf"(?P<road>{HAN}{{1,15}}?(?:公路|大道|路|街|巷|道|浜|里|坊|桥))(?=\d|$)"
+    r"(?:(?P<lane>\d+)(?:弄|支弄))?"
+    r"(?:(?P<number>\d+(?:-\d+)?)号)?"
+)
+VILLAGE = re.compile(rf"(?P<village>{HAN}{{1,8}}?村)")
+HAMLET = re.compile(r"(?:^|组|村)(?P<hamlet>(?:(?![号弄组村])[\u4e00-\u9fff]){1,6}?宅)")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAddress:
+    """What an address says, with the units it names."""
+
+    text: str
+    """The normalised input, without the city prefix."""
+    district: AdminUnit | None
+    district_from: str | None
+    """``column`` or ``text``: where the district came from (a column wins)."""
+    conflict: str | None
+    """Set when a district column and the text disagree."""
+    streets: tuple[AdminUnit, ...] = ()
+    committees: tuple[AdminUnit, ...] = ()
+    road: str | None = None
+    lane: str | None = None
+    number: str | None = None
+    village: str | None = None
+    hamlet: str | None = None
+
+
+def parse_address(
+    address: str, index: GazetteerIndex, district_column: str | None = None
+) -> ParsedAddress:
+    """Parse one address; a district given in a separate column wins over the text."""
+    text = _strip_city(normalise(address))
+    in_text = index.find_district(text)
+    rest = text.replace(in_text[1], "", 1) if in_text else text
+    district, source, conflict = in_text[0] if in_text else None, "text", None
+    if district_column and normalise(district_column):
+        column = index.district(district_column)
+        if column is None:
+            conflict = f"unknown district {district_column!r}"
+        else:
+            if in_text and in_text[0].id != column.id:
+                conflict = f"district column says {column.name}, text says {in_text[0].name}"
+            district, source = column, "column"
+    district_id = district.id if district else None
+    streets = index.find_streets(rest, district_id)
+    for _, written in streets:
+        rest = rest.replace(written, "", 1)
+    street_id = streets[0][0].id if len(streets) == 1 else None
+    committees = index.find_committees(rest, district_id, street_id)
+    return ParsedAddress(
+        text=text,
+        district=district,
+        district_from=source if district else None,
+        conflict=conflict,
+        streets=tuple(unit for unit, _ in streets),
+        committees=tuple(unit for unit, _ in committees),
+        **_road_fields(rest),
+    )
+
+
+def _strip_city(text: str) -> str:
+    for prefix in CITY_PREFIXES:
+        if text.startswith(prefix):
+            return text.removeprefix(prefix)
+    return text
+
+
+def _road_fields(rest: str) -> dict[str, str | None]:
+    fields: dict[str, str | None] = {}
+    road = ROAD_AND_NUMBER.search(rest)
+    if road:
+        fields |= {"road": road["road"], "lane": road["lane"], "number": road["number"]}
+    village = VILLAGE.search(rest)
+    if village and not fields.get("road"):
+        fields["village"] = village["village"]
+    hamlet = HAMLET.search(rest)
+    if hamlet:
+        fields["hamlet"] = hamlet["hamlet"]
+    return fields

@@ -1,0 +1,167 @@
+"""An in-memory index of the gazetteer's names, for finding units in address text.
+
+Built once from the store (about 6,800 units); lookups are plain substring tests over
+the units of one district, so no text search engine is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.geo.names import core_name, normalise
+from app.storage.base import AdminUnit, Level, Store
+
+RESIDENTS_SUFFIXES = ("社区居委会", "居委会", "居民委员会", "居委")
+VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
+STREET_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+# 浦东大道, 徐汇路, 闵行东路: a short district form followed by these is a road's name.
+ROAD_AFTER_SHORT_FORM = re.compile(r"[东南西北中]?(?:路|大道|公路|街|新村|新路|支路)")
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """A way a unit's name is written, and whether it may stand alone (a bare 村 name)."""
+
+    text: str
+    unit: AdminUnit
+    bare: bool = False
+
+
+class GazetteerIndex:
+    """District, street and committee names with their former names and short forms."""
+
+    def __init__(self, units: list[AdminUnit], aliases: dict[str, int]) -> None:
+        self.units = {unit.id: unit for unit in units}
+        self.district_names: dict[str, AdminUnit] = {}
+        self.district_short: dict[str, AdminUnit] = {}
+        self.streets: dict[int, list[NameForm]] = defaultdict(list)
+        self.committees: dict[int, list[NameForm]] = defaultdict(list)
+        self.named_after_roads: dict[tuple[int, str], list[AdminUnit]] = defaultdict(list)
+        for unit in units:
+            if unit.level == Level.district:
+                self.district_names[unit.name] = unit
+            elif unit.level == Level.street:
+                self.streets[unit.district_id].extend(_street_forms(unit))
+            else:
+                self.committees[unit.district_id].extend(_committee_forms(unit))
+                road = _road_of(unit.name)
+                if road:
+                    self.named_after_roads[unit.district_id, road].append(unit)
+        for alias, unit_id in aliases.items():
+            unit = self.units[unit_id]
+            if unit.level == Level.district:
+                names = self.district_names if alias.endswith(("区", "县")) else self.district_short
+                names[alias] = unit
+        for forms in (*self.streets.values(), *self.committees.values()):
+            forms.sort(key=lambda form: -len(form.text))  # longest first
+
+    @classmethod
+    def from_store(cls, store: Store) -> GazetteerIndex:
+        """Load every unit and alias from the store."""
+        return cls(store.find_units(), store.list_aliases())
+
+    def district(self, name: str) -> AdminUnit | None:
+        """The district a name, former name or short form stands for."""
+        name = normalise(name)
+        return self.district_names.get(name) or self.district_short.get(name)
+
+    def find_district(self, text: str) -> tuple[AdminUnit, str] | None:
+        """The district named in ``text`` (full names anywhere, short forms only first)."""
+        found = [(text.find(n), -len(n), n) for n in self.district_names if n in text]
+        if found:
+            _, _, name = min(found)
+            return self.district_names[name], name
+        for short, unit in self.district_short.items():
+            if text.startswith(short) and not ROAD_AFTER_SHORT_FORM.match(text, len(short)):
+                return unit, short
+        return None
+
+    def find_streets(self, text: str, district_id: int | None) -> list[tuple[AdminUnit, str]]:
+        """Streets/towns whose name (with its 街道/镇 suffix) appears in ``text``."""
+        return _find(text, self._forms(self.streets, district_id))
+
+    def find_committees(
+        self, text: str, district_id: int | None, street_id: int | None
+    ) -> list[tuple[AdminUnit, str]]:
+        """Committees named in ``text``: full names anywhere, bare 村 names at its start."""
+        forms = self._forms(self.committees, district_id)
+        if street_id is not None:
+            forms = [f for f in forms if f.unit.parent_id == street_id]
+        return _find(text, forms)
+
+    def street_named(self, name: str, district_id: int) -> list[AdminUnit]:
+        """Streets of a district with this name, written with or without its suffix."""
+        streets = {f.unit.id: f.unit for f in self.streets.get(district_id, [])}.values()
+        exact = [s for s in streets if normalise(s.name) == normalise(name)]
+        return exact or [s for s in streets if core_name(s.name) == core_name(name)]
+
+    def committee_named(
+        self, name: str, district_id: int, street_id: int | None
+    ) -> list[AdminUnit]:
+        """Committees with this name (any usual form: 塘口村, 塘口村委会 …)."""
+        wanted = normalise(name)
+        texts = {wanted, *(wanted + s for s in (*RESIDENTS_SUFFIXES, *VILLAGERS_SUFFIXES))}
+        found = {
+            f.unit.id: f.unit
+            for f in self.committees.get(district_id, [])
+            if f.text in texts and street_id in (None, f.unit.parent_id)
+        }
+        return list(found.values())
+
+    def committees_named_after(self, road: str, district_id: int) -> list[AdminUnit]:
+        """Residents' committees of a district named after a road (浦电路居委会 ← 浦电路)."""
+        return self.named_after_roads.get((district_id, road), [])
+
+    @staticmethod
+    def _forms(by_district: dict[int, list[NameForm]], district_id: int | None) -> list[NameForm]:
+        if district_id is not None:
+            return by_district.get(district_id, [])
+        return [form for forms in by_district.values() for form in forms]
+
+
+def _find(text: str, forms: list[NameForm]) -> list[tuple[AdminUnit, str]]:
+    found: dict[int, tuple[AdminUnit, str]] = {}
+    for form in forms:
+        hit = text.startswith(form.text) if form.bare else form.text in text
+        if hit and form.unit.id not in found:
+            found[form.unit.id] = (form.unit, form.text)
+    return list(found.values())
+
+
+def _road_of(name: str) -> str | None:
+    """The road a residents' committee is named after, if its name is <road>居委会."""
+    for suffix in RESIDENTS_SUFFIXES:
+        if name.endswith(suffix):
+            core = name.removesuffix(suffix)
+            return core if core.endswith(("路", "街", "大道", "公路")) else None
+    return None
+
+
+def _street_forms(unit: AdminUnit) -> list[NameForm]:
+    core = core_name(unit.name)
+    texts = {normalise(unit.name)}
+    if core != normalise(unit.name):
+        texts |= {core + suffix for suffix in STREET_SUFFIXES}
+        if unit.name.endswith("路街道"):  # 友谊路街道 is also written 友谊街道
+            texts |= {core + "路" + suffix for suffix in STREET_SUFFIXES}
+    return [NameForm(text, unit) for text in texts]
+
+
+def _committee_forms(unit: AdminUnit) -> list[NameForm]:
+    name = normalise(unit.name)
+    forms = [NameForm(name, unit)]
+    for suffix in RESIDENTS_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            core = name.removesuffix(suffix)
+            forms += [NameForm(core + s, unit) for s in RESIDENTS_SUFFIXES if core + s != name]
+            break
+    for suffix in VILLAGERS_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            core = name.removesuffix(suffix)
+            village = core if core.endswith("村") else core + "村"
+            forms += [NameForm(village + s, unit) for s in ("委会", "民委员会")]
+            forms.append(NameForm(village, unit, bare=True))
+            break
+    return forms

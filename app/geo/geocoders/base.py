@@ -1,0 +1,99 @@
+"""What every geocoder takes and returns.
+
+Points are WGS-84 lon/lat; a provider that answers in GCJ-02 or BD-09 converts before
+returning. A geocoder never raises for a bad answer: it returns a ``GeocodeResult``
+whose ``outcome`` says what happened, so an import can report it per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Protocol
+
+from app.storage.base import Precision
+
+
+class Outcome(StrEnum):
+    """How a geocoding attempt ended."""
+
+    found = "found"
+    not_found = "not_found"
+    timeout = "timeout"
+    quota = "quota"  # daily limit or rate limit reached
+    bad_key = "bad_key"
+    error = "error"  # anything else the provider said or did
+
+
+@dataclass(frozen=True, slots=True)
+class GeocodeQuery:
+    """An address, and the district a separate column gave, if any."""
+
+    address: str
+    district: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One place the text could mean."""
+
+    name: str
+    level: str
+    lon: float
+    lat: float
+    district: str | None = None
+    street: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GeocodeResult:
+    """An answer, or the reason there is none."""
+
+    provider: str
+    outcome: Outcome
+    lon: float | None = None
+    lat: float | None = None
+    precision: Precision | None = None
+    confidence: float = 0.0
+    district: str | None = None
+    street: str | None = None
+    committee: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Human-readable remarks: conflicts, ignored answers, provider messages."""
+    raw_level: str | None = None
+    """The provider's own word for the match level (高德 ``level``, Nominatim ``type``)."""
+
+    @property
+    def found(self) -> bool:
+        """True when the result carries a point."""
+        return self.outcome is Outcome.found
+
+    def with_notes(self, *notes: str) -> GeocodeResult:
+        """A copy with more notes."""
+        return replace(self, notes=(*self.notes, *notes))
+
+
+def failure(provider: str, outcome: Outcome, note: str) -> GeocodeResult:
+    """A result without a point."""
+    return GeocodeResult(provider=provider, outcome=outcome, notes=(note,))
+
+
+class Geocoder(Protocol):
+    """Anything that turns a query into a result."""
+
+    name: str
+
+    def geocode(self, query: GeocodeQuery) -> GeocodeResult:
+        """Answer one query; never raises for provider failures."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """Connection settings of an online provider."""
+
+    base_url: str
+    key: str | None = None
+    timeout_s: float = 5.0
+    user_agent: str = "aidmap"
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,117 @@
+"""The offline geocoder: the finest administrative unit an address names.
+
+It answers with that unit's representative point and never claims more than it
+resolved: the precision is the coarser of the unit's level and of how well the unit
+itself is located (a committee whose street has no outline yet is only ``district``).
+"""
+
+from __future__ import annotations
+
+from app.geo.address import ParsedAddress, parse_address
+from app.geo.gazetteer_index import GazetteerIndex
+from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome, failure
+from app.storage.base import AdminUnit, Level, Precision
+
+LEVEL_PRECISION = {
+    Level.district: Precision.district,
+    Level.street: Precision.street,
+    Level.committee: Precision.committee,
+}
+BASE_CONFIDENCE = {Level.district: 0.35, Level.street: 0.6, Level.committee: 0.75}
+ROAD_INFERENCE_CONFIDENCE = 0.45
+CONFLICT_FACTOR = 0.7
+AMBIGUITY_FACTOR = 0.7
+
+
+def unit_precision(unit: AdminUnit) -> Precision:
+    """How well a unit's point locates it: the coarser of its level and its own precision."""
+    return max(LEVEL_PRECISION[unit.level], unit.precision, key=lambda p: p.rank)
+
+
+class GazetteerGeocoder:
+    """Resolves district → street → committee names against the bundled gazetteer."""
+
+    name = "gazetteer"
+    cacheable = False
+
+    def __init__(self, index: GazetteerIndex) -> None:
+        self.index = index
+
+    def geocode(self, query: GeocodeQuery) -> GeocodeResult:
+        """The finest unit the text justifies, with candidates when it is ambiguous."""
+        parsed = parse_address(query.address, self.index, query.district)
+        unit, ambiguous = self._resolve(parsed)
+        notes = (parsed.conflict,) if parsed.conflict else ()
+        confidence = BASE_CONFIDENCE[unit.level] if unit else 0.0
+        inferred = self._street_from_road(parsed) if unit is parsed.district else None
+        if inferred:
+            unit, confidence = self.index.units[inferred.parent_id], ROAD_INFERENCE_CONFIDENCE
+            notes += (f"street inferred from {inferred.name}, named after {parsed.road}",)
+        if unit is None:
+            return failure(self.name, Outcome.not_found, "no district, street or committee named")
+        precision = unit_precision(unit)
+        if parsed.conflict:
+            confidence *= CONFLICT_FACTOR
+        if ambiguous:
+            confidence *= AMBIGUITY_FACTOR
+        names = self._names(unit)
+        return GeocodeResult(
+            provider=self.name,
+            outcome=Outcome.found,
+            lon=unit.lon,
+            lat=unit.lat,
+            precision=precision,
+            confidence=round(confidence, 3),
+            district=names.get(Level.district),
+            street=names.get(Level.street),
+            committee=names.get(Level.committee),
+            candidates=tuple(self._candidate(u) for u in ambiguous),
+            notes=notes,
+            raw_level=unit.level.value,
+        )
+
+    def _resolve(self, parsed: ParsedAddress) -> tuple[AdminUnit | None, tuple[AdminUnit, ...]]:
+        """The unit to answer with, and the candidates it had to choose between."""
+        for found in (parsed.committees, parsed.streets):
+            if len(found) == 1:
+                return found[0], ()
+            if found:
+                return self._common_parent(found, parsed.district), found
+        return parsed.district, ()
+
+    def _street_from_road(self, parsed: ParsedAddress) -> AdminUnit | None:
+        """The one residents' committee named after the parsed road, if there is one."""
+        if not parsed.road or parsed.district is None:
+            return None
+        named = self.index.committees_named_after(parsed.road, parsed.district.id)
+        return named[0] if len(named) == 1 else None
+
+    def _common_parent(
+        self, units: tuple[AdminUnit, ...], district: AdminUnit | None
+    ) -> AdminUnit | None:
+        parents = {unit.parent_id for unit in units}
+        if len(parents) == 1:
+            return self.index.units[parents.pop()]
+        districts = {unit.district_id for unit in units}
+        if district is None and len(districts) == 1:
+            return self.index.units[districts.pop()]
+        return district
+
+    def _names(self, unit: AdminUnit) -> dict[Level, str]:
+        names = {}
+        current: AdminUnit | None = unit
+        while current is not None:
+            names[current.level] = current.name
+            current = self.index.units.get(current.parent_id) if current.parent_id else None
+        return names
+
+    def _candidate(self, unit: AdminUnit) -> Candidate:
+        names = self._names(unit)
+        return Candidate(
+            name=unit.name,
+            level=unit.level.value,
+            lon=unit.lon,
+            lat=unit.lat,
+            district=names.get(Level.district),
+            street=names.get(Level.street),
+        )

@@ -1,0 +1,1 @@
+"""Importing the volunteers' spreadsheets: read, map columns, plan, apply."""

@@ -1,0 +1,115 @@
+"""Parsing the cells of one spreadsheet row: phones, services, coordinates.
+
+Each parser returns a value or raises ``CellError`` with the reason the row is bad.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.geo.crs import out_of_china, to_wgs84
+from app.geo.names import normalise
+from app.storage.base import Service, SourceCrs
+
+MAX_CELL_CHARS = 2_000
+LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
+PHONE = re.compile(r"^\+?[\d\-()]{5,24}(?:(?:转|ext\.?|x)\d{1,6})?$")
+SHANGHAI_BBOX = (120.85, 30.67, 122.2, 31.88)
+CRS_NAMES = {
+    "wgs84": SourceCrs.wgs84, "wgs-84": SourceCrs.wgs84, "gps": SourceCrs.wgs84,
+    "epsg:4326": SourceCrs.wgs84, "4326": SourceCrs.wgs84,
+    "gcj02": SourceCrs.gcj02, "gcj-02": SourceCrs.gcj02, "高德": SourceCrs.gcj02,
+    "腾讯": SourceCrs.gcj02, "火星": SourceCrs.gcj02, "火星坐标": SourceCrs.gcj02,
+    "bd09": SourceCrs.bd09, "bd-09": SourceCrs.bd09, "百度": SourceCrs.bd09,
+}  # fmt: skip
+
+
+class CellError(ValueError):
+    """A cell's value makes its row unusable."""
+
+
+def check_sizes(headers: list[str], row: list[str]) -> None:
+    """Refuse a row with an oversized cell (1 MB pasted into one cell happens)."""
+    for header, cell in zip(headers, row, strict=True):
+        if len(cell) > MAX_CELL_CHARS:
+            raise CellError(
+                f"column {header!r}: {len(cell):,} characters (limit {MAX_CELL_CHARS:,})"
+            )
+
+
+def split_list(cell: str) -> tuple[str, ...]:
+    """A cell holding several values (电话, 别名 …) split on the usual separators."""
+    return tuple(part for part in LIST_SEPARATORS.split(normalise_spaces(cell)) if part)
+
+
+def normalise_spaces(cell: str) -> str:
+    """Full-width characters folded; runs of spaces kept as one separator."""
+    return " ".join(normalise(part) for part in cell.split())
+
+
+def parse_phones(cell: str) -> tuple[str, ...]:
+    """Phone numbers; a value that is not one makes the row bad."""
+    phones = tuple(p for p in re.split(r"[,，、;；/|\s]+", normalise_spaces(cell)) if p)
+    for phone in phones:
+        if not PHONE.match(phone):
+            raise CellError(f"not a phone number: {phone!r}")
+    return phones
+
+
+def phone_key(phone: str) -> str:
+    """Digits of a phone without country and Shanghai area code, for duplicate checks."""
+    digits = re.sub(r"\D", "", phone.split("转")[0])
+    digits = digits.removeprefix("86") if len(digits) > 11 else digits
+    digits = digits.removeprefix("0")
+    return digits.removeprefix("21") if len(digits) == 10 else digits
+
+
+def parse_services(cell: str, services: list[Service]) -> tuple[str, ...]:
+    """Service codes from codes, English or Chinese names (肿瘤/化疗/放疗 all mean oncology)."""
+    names: dict[str, str] = {}
+    for service in services:
+        names[service.code] = service.code
+        names[service.name_en.lower()] = service.code
+        for part in re.split(r"[/／]", service.name_zh):
+            names[normalise(part)] = service.code
+    codes = []
+    for word in re.split(r"[,，、;；|\s]+", normalise_spaces(cell)):
+        if not word:
+            continue
+        code = names.get(word.lower()) or names.get(word)
+        if code is None:
+            known = "、".join(s.name_zh for s in services)
+            raise CellError(f"unknown service {word!r} (known: {known})")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def parse_crs(cell: str) -> SourceCrs:
+    """The coordinate system a row's lon/lat are in; WGS-84 when the cell is empty."""
+    if not cell.strip():
+        return SourceCrs.wgs84
+    crs = CRS_NAMES.get(normalise(cell).lower())
+    if crs is None:
+        raise CellError(f"unknown coordinate system {cell!r} (use WGS84, GCJ02 or BD09)")
+    return crs
+
+
+def parse_point(lon_cell: str, lat_cell: str, crs: SourceCrs) -> tuple[float, float]:
+    """A WGS-84 point from cells in ``crs``; impossible or swapped coordinates are refused."""
+    try:
+        lon, lat = float(normalise(lon_cell)), float(normalise(lat_cell))
+    except ValueError:
+        raise CellError(f"coordinates are not numbers: {lon_cell!r}, {lat_cell!r}") from None
+    west, south, east, north = SHANGHAI_BBOX
+    if south <= lon <= north and west <= lat <= east:
+        raise CellError(
+            f"longitude and latitude look swapped ({lon}, {lat}): Shanghai is ~121, ~31"
+        )
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise CellError(f"impossible coordinates ({lon}, {lat})")
+    if out_of_china(lon, lat):
+        raise CellError(f"coordinates ({lon}, {lat}) are outside China")
+    lon, lat = to_wgs84(lon, lat, crs)
+    if not (west <= lon <= east and south <= lat <= north):
+        raise CellError(f"coordinates ({lon:.5f}, {lat:.5f}) are outside Shanghai")
+    return round(lon, 7), round(lat, 7)

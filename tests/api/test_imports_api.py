@@ -1,0 +1,90 @@
+"""POST /api/v1/imports and GET /api/v1/geocode through the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.routes_imports import MAX_UPLOAD_BYTES
+from app.core.config import Settings
+from app.main import create_app
+
+GOOD = "名称,区,电话\n全新医院,黄浦区,021-55559999\n"
+MIXED = GOOD + "坏医院,火星区,\n"
+
+
+@pytest.fixture
+def open_client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings.model_copy(update={"open_writes": True}))) as client:
+        yield client
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def upload(client: TestClient, text: str | bytes, name: str = "list.csv", **params):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post("/api/v1/imports", params=params, files={"file": (name, data)})
+
+
+def test_a_dry_run_returns_the_plan_and_writes_nothing(client: TestClient):
+    response = upload(client, MIXED)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["counts"] == {"add": 1, "change": 0, "unchanged": 0, "duplicate": 0, "bad": 1}
+    assert body["applied"] is None and body["low_precision_rows"] == [2]
+    assert body["rows"][1] | {"notes": []} == {
+        "row": 3, "action": "bad", "name": "坏医院", "reason": "unknown district '火星区'",
+        "resource_id": None, "changes": {}, "precision": None, "confidence": None,
+        "located_by": None, "notes": [],
+    }  # fmt: skip
+    assert client.get("/healthz").json()["counts"]["hospitals"] == 77
+
+
+def test_applying_needs_open_writes_until_tokens_exist(client: TestClient):
+    response = upload(client, GOOD, dry_run="false")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+
+
+def test_applying_is_all_or_nothing(open_client: TestClient):
+    blocked = upload(open_client, MIXED, dry_run="false")
+    assert blocked.status_code == 422 and blocked.json()["error"]["code"] == "bad_rows"
+    assert open_client.get("/healthz").json()["counts"]["hospitals"] == 77
+    applied = upload(open_client, MIXED, dry_run="false", skip_bad_rows="true")
+    assert applied.status_code == 200 and applied.json()["applied"]["added"] == 1
+    assert open_client.get("/healthz").json()["counts"]["hospitals"] == 78
+    again = upload(open_client, GOOD, dry_run="false").json()
+    assert again["counts"]["unchanged"] == 1 and again["applied"]["added"] == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "status", "code"),
+    [
+        (b"", "list.csv", 422, "bad_file"),
+        ("区,电话\n黄浦区,1\n".encode(), "list.csv", 422, "bad_file"),
+        (b"\xff\xfe\x00garbage\x81", "list.csv", 422, "bad_file"),
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", 413, "too_large"),
+    ],
+)
+def test_bad_files_get_precise_4xx(client: TestClient, data: bytes, name: str, status, code):
+    response = upload(client, data, name)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+def test_unknown_kind_is_422(client: TestClient):
+    assert upload(client, GOOD, kind="pharmacies").status_code == 422
+
+
+def test_geocode_answers_with_precision_and_candidates(client: TestClient):
+    body = client.get("/api/v1/geocode", params={"q": "塘口村", "district": "闵行区"}).json()
+    assert body["outcome"] == "found" and body["committee"] == "塘口村村委会"
+    assert body["precision"] == "district" and 0 < body["confidence"] <= 1
+    missing = client.get("/api/v1/geocode", params={"q": "某某路1号"}).json()
+    assert missing["outcome"] == "not_found" and missing["lon"] is None
+    assert client.get("/api/v1/geocode", params={"q": ""}).status_code == 422

@@ -1,0 +1,109 @@
+"""The geocoder chain with a fake Amap: better answers win, answers are cached, bad ones ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.config import Settings
+from app.geo.geocoders.base import GeocodeQuery, Outcome
+from app.geo.geocoders.registry import build_chain
+from app.services.imports.plan import RowAction, plan_import
+from app.services.imports.table import read_table
+from app.storage.base import Precision, Store
+from tests.geo.fake_providers import FakeAmap, read_dev_rows
+
+
+@pytest.fixture(scope="module")
+def amap_rows(eval_dir: Path):
+    return read_dev_rows(eval_dir)[:300]
+
+
+@pytest.fixture
+def amap(amap_rows) -> Iterator[FakeAmap]:
+    with FakeAmap(amap_rows) as server:
+        yield server
+
+
+@pytest.fixture
+def amap_settings(settings: Settings, amap: FakeAmap) -> Settings:
+    return Settings(
+        data_dir=settings.data_dir,
+        database_url="",
+        geocoders="gazetteer,amap",
+        amap_key="test-key",
+        amap_url=amap.url,
+        geocoder_timeout_s=0.3,
+    )
+
+
+def test_a_finer_provider_answer_replaces_the_gazetteers(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap, amap_rows
+):
+    row = amap_rows[0]
+    result = build_chain(amap_settings, seeded_store).geocode(
+        GeocodeQuery(row.address, row.district)
+    )
+    assert result.provider == "amap" and result.precision is Precision.exact
+    assert len(amap.requests) == 1
+
+
+def test_answers_are_cached_so_asking_again_never_calls_out(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap, amap_rows
+):
+    query = GeocodeQuery(amap_rows[1].address, amap_rows[1].district)
+    first = build_chain(amap_settings, seeded_store).geocode(query)
+    again = build_chain(amap_settings, seeded_store).geocode(query)  # a new process, same store
+    assert again == first and len(amap.requests) == 1
+    missing = GeocodeQuery("不存在路999号", "黄浦区")
+    for _ in range(2):
+        assert build_chain(amap_settings, seeded_store).geocode(missing).provider == "gazetteer"
+    assert len(amap.requests) == 2  # not-found answers are cached too
+
+
+def test_timeouts_are_a_note_and_are_not_cached(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap
+):
+    chain = build_chain(amap_settings, seeded_store)
+    for _ in range(2):
+        result = chain.geocode(GeocodeQuery("超时"))
+        assert result.outcome is Outcome.not_found
+        assert "amap: timeout" in result.notes
+    assert len(amap.requests) == 2
+
+
+def test_an_answer_outside_the_stated_district_is_ignored(
+    seeded_store: Store, amap_settings: Settings, amap_rows
+):
+    row = next(r for r in amap_rows if r.district == "浦东新区")
+    assert any(r.district == "黄浦区" for r in amap_rows)  # so the fake reads the prefix
+    result = build_chain(amap_settings, seeded_store).geocode(GeocodeQuery(row.address, "黄浦区"))
+    assert result.provider == "gazetteer" and result.district == "黄浦区"
+    assert any(note.startswith("amap: answer ignored, point lies") for note in result.notes)
+
+
+def test_a_bad_key_is_a_clear_outcome(seeded_store: Store, amap_settings: Settings, amap_rows):
+    bad = Settings(**amap_settings.model_dump() | {"amap_key": "bad-key", "geocoders": ["amap"]})
+    result = build_chain(bad, seeded_store).geocode(GeocodeQuery(amap_rows[0].address))
+    assert result.outcome is Outcome.not_found
+    assert "amap: bad_key" in result.notes
+
+
+def test_reimporting_a_file_asks_the_provider_nothing(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap, amap_rows
+):
+    lines = ["名称,区,地址"] + [
+        f"测试点{n},{row.district},{row.address}" for n, row in enumerate(amap_rows[:40])
+    ]
+    table = read_table("\n".join(lines).encode(), "points.csv")
+    chain = build_chain(amap_settings, seeded_store)
+    plan = plan_import(seeded_store, chain, table, "hospitals", "points.csv")
+    assert {row.located_by for row in plan.rows} == {"amap"}
+    asked = len(amap.requests)
+    replan = plan_import(
+        seeded_store, build_chain(amap_settings, seeded_store), table, "hospitals", "points.csv"
+    )
+    assert len(amap.requests) == asked
+    assert [r.action for r in replan.rows] == [RowAction.add] * 40

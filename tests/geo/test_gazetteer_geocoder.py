@@ -1,0 +1,74 @@
+"""The offline geocoder: the finest unit it can justify, never finer than resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.geo.boundaries import read_boundaries
+from app.geo.gazetteer_index import GazetteerIndex
+from app.geo.geocoders.base import GeocodeQuery, Outcome
+from app.geo.geocoders.gazetteer import GazetteerGeocoder
+from app.services.relocation import apply_plan, plan_relocation
+from app.storage.base import Precision, Store
+
+
+def geocoder(store: Store) -> GazetteerGeocoder:
+    return GazetteerGeocoder(GazetteerIndex.from_store(store))
+
+
+def test_a_district_only_address_is_district_precision(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("浦电路221号", "浦东新区"))
+    assert result.found and result.precision is Precision.district
+    assert result.district == "浦东新区" and result.street is None
+    assert 0 < result.confidence <= 0.4
+
+
+def test_a_committee_is_no_finer_than_its_units_location(seeded_store: Store, eval_dir: Path):
+    query = GeocodeQuery("塘口村", "闵行区")
+    before = geocoder(seeded_store).geocode(query)
+    assert (before.committee, before.street) == ("塘口村村委会", "浦锦街道")
+    assert before.precision is Precision.district  # the committee sits at its district point
+    outlines = read_boundaries(eval_dir / "streets_2018.geojson", "street", "district")
+    apply_plan(seeded_store, plan_relocation(seeded_store, outlines))
+    after = geocoder(seeded_store).geocode(query)
+    assert after.precision is Precision.street and after.confidence == before.confidence
+    assert (after.lon, after.lat) != (before.lon, before.lat)
+
+
+def test_ambiguous_committees_fall_back_to_their_parent_with_candidates(seeded_store: Store):
+    index = GazetteerIndex.from_store(seeded_store)
+    by_name: dict[str, list] = {}
+    for unit in seeded_store.find_units(level="committee"):
+        by_name.setdefault(unit.name, []).append(unit)
+    name, units = next(
+        (name, units)
+        for name, units in by_name.items()
+        if len({u.parent_id for u in units}) > 1 and len({u.district_id for u in units}) == 1
+    )
+    district = index.units[units[0].district_id]
+    result = GazetteerGeocoder(index).geocode(GeocodeQuery(name, district.name))
+    assert result.found and result.committee is None and result.street is None
+    assert result.district == district.name and result.precision is Precision.district
+    assert {c.name for c in result.candidates} == {name}
+    assert len(result.candidates) == len(units)
+
+
+def test_a_street_named_after_a_road_is_inferred_with_low_confidence(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("云南中路171号", "黄浦区"))
+    assert result.street == "南京东路街道" and result.committee is None
+    assert result.confidence == pytest.approx(0.45)
+    assert any("inferred from 云南中路居委会" in note for note in result.notes)
+
+
+def test_conflicts_lower_confidence(seeded_store: Store):
+    plain = geocoder(seeded_store).geocode(GeocodeQuery("张江镇", "浦东新区"))
+    conflicting = geocoder(seeded_store).geocode(GeocodeQuery("徐汇区张江镇", "浦东新区"))
+    assert plain.street == conflicting.street == "张江镇"
+    assert conflicting.confidence < plain.confidence and conflicting.notes
+
+
+def test_text_with_no_unit_is_not_found(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("某某路1号"))
+    assert result.outcome is Outcome.not_found and result.lon is None

@@ -1,0 +1,137 @@
+"""Import plans on a real store: actions and reasons per row, idempotence, all-or-nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.config import Settings
+from app.geo.crs import gcj02_to_wgs84
+from app.geo.geocoders.registry import build_chain
+from app.services.imports.plan import ImportBlocked, RowAction, apply_import, plan_import
+from app.services.imports.table import read_table
+from app.storage.base import Precision, SourceCrs, Store, VersionConflict
+
+HOSPITALS = """医院名称,所属区,地址,联系电话,可接诊科室,经度,纬度,坐标系,备注
+瑞金医院,黄浦区,瑞金二路197号,021-64370045,血透、急诊,,,,总院
+新建社区医院,浦东新区,浦电路221号,021-55550001,发热门诊,,,,
+某卫生院,闵行区,塘口村,021-55550002,配药,,,,
+坐标医院,徐汇区,,021-55550003,急诊,121.4365,31.1885,,
+颠倒医院,徐汇区,,021-55550004,急诊,31.1885,121.4365,,
+高德医院,黄浦区,,,急诊,121.49,31.23,高德,
+重复医院,浦东新区,浦电路221号,021-55550001,急诊,,,,
+,浦东新区,无名,,,,,,
+火星医院,火星区,xx,,,,,,
+坏电话医院,黄浦区,xx,abc,,,,,
+坏科室医院,黄浦区,xx,,牙科,,,,
+远医院,黄浦区,,,急诊,121.2,31.05,,
+国外医院,黄浦区,,,急诊,2.35,48.85,,
+"""
+
+
+@pytest.fixture
+def plan_file(seeded_store: Store, settings: Settings):
+    chain = build_chain(settings, seeded_store)
+
+    def plan(text: str, kind: str = "hospitals", name: str = "list.csv"):
+        return plan_import(seeded_store, chain, read_table(text.encode(), name), kind, name)
+
+    return plan
+
+
+def by_row(plan) -> dict:
+    return {row.row: row for row in plan.rows}
+
+
+def test_every_row_gets_an_action_and_bad_rows_a_reason(plan_file):
+    rows = by_row(plan_file(HOSPITALS))
+    assert {n: r.action for n, r in rows.items()} == {
+        2: RowAction.change, 3: RowAction.add, 4: RowAction.add, 5: RowAction.add,
+        6: RowAction.bad, 7: RowAction.add, 8: RowAction.duplicate, 9: RowAction.bad,
+        10: RowAction.bad, 11: RowAction.bad, 12: RowAction.bad, 13: RowAction.add,
+        14: RowAction.bad,
+    }  # fmt: skip
+    assert rows[6].reason.startswith("longitude and latitude look swapped")
+    assert rows[8].reason == "duplicate of row 3: same phone 021-55550001"
+    assert rows[9].reason == "no name"
+    assert rows[10].reason == "unknown district '火星区'"
+    assert rows[11].reason == "not a phone number: 'abc'"
+    assert rows[12].reason.startswith("unknown service '牙科'")
+    assert rows[14].reason == "coordinates (2.35, 48.85) are outside China"
+    assert rows[13].notes == ["point lies 30,077 m outside 黄浦区 (in 松江区)"]
+
+
+def test_a_row_matched_by_alias_merges_without_renaming(plan_file, seeded_store: Store):
+    ruijin = by_row(plan_file(HOSPITALS))[2]
+    assert ruijin.resource_id == seeded_store.list_resources(limit=1)[0].id
+    assert set(ruijin.changes) == {"attributes"}  # services already offered; name kept
+    assert ruijin.notes == ["stored location (approximate) is finer: kept"]
+
+
+def test_locations_say_how_they_were_found(plan_file):
+    rows = by_row(plan_file(HOSPITALS))
+    assert (rows[3].precision, rows[3].located_by) == (Precision.district, "gazetteer")
+    assert (rows[5].precision, rows[5].located_by) == (Precision.exact, "coordinates")
+    gcj = rows[7].record
+    assert gcj.source_crs is SourceCrs.gcj02
+    assert (gcj.lon, gcj.lat) == pytest.approx(gcj02_to_wgs84(121.49, 31.23), abs=1e-7)
+    assert rows[4].record.attributes == {} and rows[2].changes["attributes"][1]["备注"] == "总院"
+
+
+def test_applying_writes_everything_once_and_a_reimport_changes_nothing(
+    plan_file, seeded_store: Store
+):
+    before = seeded_store.counts()["hospitals"]
+    with pytest.raises(ImportBlocked, match="6 bad rows: nothing was written"):
+        apply_import(seeded_store, plan_file(HOSPITALS))
+    assert seeded_store.counts()["hospitals"] == before
+    done = apply_import(seeded_store, plan_file(HOSPITALS), skip_bad_rows=True)
+    assert done == {
+        "added": 5, "changed": 1, "unchanged": 0, "duplicates_skipped": 1, "bad_rows_skipped": 6
+    }  # fmt: skip
+    assert seeded_store.counts()["hospitals"] == before + 5
+    again = plan_file(HOSPITALS)
+    assert (again.count(RowAction.add), again.count(RowAction.change)) == (0, 0)
+    assert again.count(RowAction.unchanged) == 6
+
+
+def test_a_conflicting_edit_makes_the_whole_apply_fail(plan_file, seeded_store: Store):
+    text = "名称,区,电话\n瑞金医院,黄浦区,021-64370046\n全新医院,黄浦区,021-55559999\n"
+    plan = plan_file(text)
+    ruijin = seeded_store.get_resource(plan.rows[0].resource_id)
+    seeded_store.update_resource(ruijin.id, ruijin.version, address="瑞金二路197号（新）")
+    before = seeded_store.counts()["hospitals"]
+    with pytest.raises(VersionConflict):
+        apply_import(seeded_store, plan)  # the new hospital is not written either
+    assert seeded_store.counts()["hospitals"] == before
+    assert seeded_store.get_resource(ruijin.id).phones == ruijin.phones
+
+
+def test_an_oversized_cell_makes_only_its_row_bad(plan_file):
+    text = "名称,区,地址\n大医院,黄浦区," + "路" * 1_048_576 + "\n小医院,黄浦区,路1号\n"
+    rows = plan_file(text).rows
+    assert rows[0].reason == "column '地址': 1,048,576 characters (limit 2,000)"
+    assert rows[1].action is RowAction.add
+
+
+CONTACTS = """区,街道/镇,居委会/村委会,联系电话,备注
+浦东新区,潍坊新村街道,,021-58300001,街道办
+浦东新区,潍坊新村,,021-58300001,再写一次
+闵行区,浦锦街道,塘口村,021-54100001,
+闵行区,,塘口村村委会,021-54100002,
+浦东新区,不存在街道,,021-58300003,
+黄浦区,,,021-63300001,区卫健委
+,,,021-00000000,
+"""
+
+
+def test_contacts_resolve_their_units_and_take_their_locations(plan_file, seeded_store):
+    rows = by_row(plan_file(CONTACTS, kind="contacts"))
+    weifang = rows[2].record
+    assert weifang.kind == "office" and weifang.name == "潍坊新村街道"
+    assert weifang.street_id is not None and weifang.precision is Precision.district
+    assert rows[3].action is RowAction.duplicate  # same unit, same phone
+    assert rows[4].record.name == "塘口村村委会" and rows[4].record.committee_id
+    assert rows[5].action is RowAction.duplicate  # the same committee again
+    assert rows[6].reason == "no street/town '不存在街道' in 浦东新区"
+    assert rows[7].record.name == "黄浦区" and rows[7].record.attributes == {"备注": "区卫健委"}
+    assert rows[8].reason == "a contact needs its district"
