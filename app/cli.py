@@ -18,7 +18,7 @@ from app.geo.gazetteer import GazetteerFileError
 from app.services.imports.plan import ImportKind
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import Level, StorageError, Store
+from app.storage.base import Level, SourceCrs, StorageError, Store
 
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
 geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
@@ -116,6 +116,9 @@ def geodata_import_boundaries(
     level: Annotated[Level, typer.Option(help="Level the outlines are of.")] = Level.street,
     name_field: Annotated[str, typer.Option(help="Column with the unit's name.")] = "street",
     district_field: Annotated[str, typer.Option(help="Column with the district.")] = "district",
+    source_crs: Annotated[
+        SourceCrs, typer.Option(help="What the file's lon/lat really are (Amap: gcj02).")
+    ] = SourceCrs.wgs84,
     dry_run: Annotated[
         bool, typer.Option(help="Report matches without changing anything.")
     ] = False,
@@ -128,7 +131,7 @@ def geodata_import_boundaries(
     if level != Level.street:
         raise CliError("only --level street is supported")
     try:
-        boundaries = read_boundaries(file, name_field, district_field)
+        boundaries = read_boundaries(file, name_field, district_field, source_crs)
     except BoundaryFileError as exc:
         raise CliError(str(exc)) from None
     store = open_seeded_store(load_settings(data_dir))

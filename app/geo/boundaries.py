@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 
+from app.geo.crs import to_wgs84
 from app.geo.names import normalise
+from app.storage.base import SourceCrs
 
 WGS84 = "EPSG:4326"
 
@@ -25,8 +28,14 @@ class Boundary:
     geometry: BaseGeometry
 
 
-def read_boundaries(path: Path, name_field: str, district_field: str) -> list[Boundary]:
-    """Every polygon feature with its unit and district names (normalised), in WGS-84."""
+def read_boundaries(
+    path: Path, name_field: str, district_field: str, source_crs: SourceCrs = SourceCrs.wgs84
+) -> list[Boundary]:
+    """Every polygon feature with its unit and district names (normalised), in WGS-84.
+
+    ``source_crs`` says whether the file's lon/lat are really GCJ-02 or BD-09 (outlines
+    traced on Amap or Baidu declare EPSG:4326 but are offset); they are converted once.
+    """
     import geopandas as gpd
     from pyogrio.errors import DataSourceError
 
@@ -50,7 +59,11 @@ def read_boundaries(path: Path, name_field: str, district_field: str) -> list[Bo
     if len(bad):
         raise BoundaryFileError(f"{path.name}: {len(bad)} features are not polygons")
     return [
-        Boundary(name=normalise(str(name)), district=normalise(str(district)), geometry=_valid(g))
+        Boundary(
+            name=normalise(str(name)),
+            district=normalise(str(district)),
+            geometry=_valid(_from_chinese_crs(g, source_crs)),
+        )
         for name, district, g in zip(
             frame[name_field], frame[district_field], frame.geometry, strict=True
         )
@@ -64,6 +77,14 @@ def _to_wgs84(frame, path: Path):
             raise BoundaryFileError(f"{path.name} has no CRS and is not in lon/lat degrees")
         return frame.set_crs(WGS84)
     return frame.to_crs(WGS84)
+
+
+def _from_chinese_crs(geometry: BaseGeometry, source_crs: SourceCrs) -> BaseGeometry:
+    if source_crs is SourceCrs.wgs84:
+        return geometry
+    return shapely.transform(
+        geometry, lambda lon, lat: to_wgs84(lon, lat, source_crs), interleaved=False
+    )
 
 
 def _valid(geometry: BaseGeometry) -> BaseGeometry:

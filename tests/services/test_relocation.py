@@ -9,9 +9,10 @@ import pytest
 from shapely.geometry import Point, shape
 
 from app.geo.boundaries import BoundaryFileError, read_boundaries
+from app.geo.crs import wgs84_to_gcj02
 from app.services.relocation import apply_plan, plan_relocation
 from app.services.units import units_named
-from app.storage.base import Level, Precision, Store, UnitMove
+from app.storage.base import Level, Precision, SourceCrs, Store, UnitMove
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,28 @@ def test_unreadable_or_incomplete_files_are_refused(tmp_path: Path, eval_dir: Pa
         read_boundaries(garbage, "street", "district")
     with pytest.raises(BoundaryFileError, match="no column 名称"):
         read_boundaries(eval_dir / "streets_2018.geojson", "名称", "district")
+
+
+def test_outlines_traced_on_amap_are_converted_once(tmp_path: Path):
+    x, y = wgs84_to_gcj02(121.50, 31.23)
+    path = tmp_path / "gcj.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"n": "陆家嘴街道", "d": "浦东新区"},
+                        "geometry": _square(x, y),
+                    }
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    [as_is] = read_boundaries(path, "n", "d")
+    [converted] = read_boundaries(path, "n", "d", SourceCrs.gcj02)
+    first = converted.geometry.exterior.coords[0]
+    assert first == pytest.approx((121.50, 31.23), abs=1e-7)
+    assert as_is.geometry.exterior.coords[0] == pytest.approx((x, y))

@@ -1,0 +1,227 @@
+"""The resource part of the SQL store: resources, versions, statuses, history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.storage import schema as t
+from app.storage.base import (
+    AlreadyExists,
+    HistoryEntry,
+    IntakeStatus,
+    InvalidRecord,
+    NewResource,
+    NotFound,
+    Resource,
+    ResourceUpdate,
+    ResourceView,
+    State,
+    StatusReport,
+    VersionConflict,
+)
+from app.storage.rows import resource_changes, resource_row, to_resource, to_status
+from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
+
+
+class ResourceQueries(SqlPlumbing):
+    """``Store`` methods about resources and their intake statuses."""
+
+    def add_resource(self, new: NewResource) -> Resource:
+        """Insert a resource at version 1."""
+        row = resource_row(new, utcnow())
+        with self._write() as conn:
+            if new.ref is not None:
+                taken = conn.execute(select(t.resources.c.id).where(t.resources.c.ref == new.ref))
+                if taken.first() is not None:
+                    raise AlreadyExists(f"a resource with ref {new.ref!r} exists")
+            try:
+                resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
+            except IntegrityError as exc:
+                raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
+            return _fetch_resource(conn, resource_id)
+
+    def get_resource(self, resource_id: int) -> Resource:
+        """The resource with this id."""
+        with self._read() as conn:
+            return _fetch_resource(conn, resource_id)
+
+    def list_resources(
+        self, *, kind: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Resource]:
+        """Resources ordered by id."""
+        with self._read() as conn:
+            return _select_resources(conn, None, kind, limit, offset)
+
+    def view_resources(
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ResourceView]:
+        """Resources with their statuses: two queries in one read transaction."""
+        with self._read() as conn:
+            resources = _select_resources(conn, ids, kind, limit, offset)
+            c = t.intake_status.c
+            rows = conn.execute(
+                select(t.intake_status).where(c.resource_id.in_([r.id for r in resources]))
+            )
+            statuses: dict[int, dict[str, IntakeStatus]] = {r.id: {} for r in resources}
+            for row in rows:
+                statuses[row.resource_id][row.service] = to_status(row._mapping)
+        return [ResourceView(r, statuses[r.id]) for r in resources]
+
+    def apply_resource_changes(
+        self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
+    ) -> tuple[list[Resource], list[Resource]]:
+        """Insert and update in one transaction; any error rolls all of it back."""
+        now = utcnow()
+        rows = [resource_row(new, now) for new in adds]
+        values = [resource_changes(update.changes) for update in updates]
+        with self._write() as conn:
+            refs = [new.ref for new in adds if new.ref is not None]
+            if len(set(refs)) != len(refs):
+                raise AlreadyExists("the same ref is added twice")
+            taken = (
+                conn.execute(select(t.resources.c.ref).where(t.resources.c.ref.in_(refs)))
+                .scalars()
+                .first()
+            )
+            if taken is not None:
+                raise AlreadyExists(f"a resource with ref {taken!r} exists")
+            added_ids: list[int] = []
+            if rows:
+                try:
+                    inserted = conn.execute(
+                        insert(t.resources).returning(
+                            t.resources.c.id, sort_by_parameter_order=True
+                        ),
+                        rows,
+                    )
+                except IntegrityError as exc:
+                    raise InvalidRecord("an added resource breaks a constraint") from exc
+                added_ids = list(inserted.scalars())
+            for update_, changes in zip(updates, values, strict=True):
+                self._bump_version(conn, update_.resource_id, update_.expected_version, changes)
+            added = _select_resources(conn, added_ids, None, len(added_ids), 0)
+            updated = _select_resources(
+                conn, [u.resource_id for u in updates], None, len(updates), 0
+            )
+        return added, updated
+
+    def update_resource(
+        self, resource_id: int, expected_version: int, **changes: object
+    ) -> Resource:
+        """Change fields and bump the version, if the caller saw the current version."""
+        values = resource_changes(changes)
+        with self._write() as conn:
+            self._bump_version(conn, resource_id, expected_version, values)
+            return _fetch_resource(conn, resource_id)
+
+    def _bump_version(
+        self, conn: Connection, resource_id: int, expected_version: int, values: dict
+    ) -> datetime:
+        c = t.resources.c
+        now = utcnow()
+        try:
+            result = conn.execute(
+                update(t.resources)
+                .where(c.id == resource_id, c.version == expected_version)
+                .values(**values, version=c.version + 1, updated_at=now)
+            )
+        except IntegrityError as exc:
+            raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
+        if result.rowcount == 1:
+            return now
+        current = conn.execute(select(c.version).where(c.id == resource_id)).scalar_one_or_none()
+        if current is None:
+            raise NotFound(f"no resource {resource_id}")
+        raise VersionConflict(current)
+
+    # -- statuses and history ----------------------------------------------------
+    def set_status(
+        self, resource_id: int, service: str, report: StatusReport, expected_version: int
+    ) -> tuple[Resource, IntakeStatus]:
+        """Set a status, bump the version and append history in one transaction."""
+        with self._write() as conn:
+            known = conn.execute(select(t.services.c.code).where(t.services.c.code == service))
+            if known.scalar_one_or_none() is None:
+                raise NotFound(f"no service {service!r}")
+            now = self._bump_version(conn, resource_id, expected_version, {})
+            row = {
+                "resource_id": resource_id,
+                "service": service,
+                "state": State(report.state).value,
+                "conditions": list(report.conditions),
+                "note": report.note,
+                "source": report.source,
+                "reported_by": report.reported_by,
+                "reported_at": now,
+                "verified_by": report.verified_by,
+                "verified_at": now if report.verified_by else None,
+            }
+            c = t.intake_status.c
+            replaced = conn.execute(
+                update(t.intake_status)
+                .where(c.resource_id == resource_id, c.service == service)
+                .values(row)
+            )
+            if replaced.rowcount == 0:
+                conn.execute(insert(t.intake_status).values(row))
+            conn.execute(
+                insert(t.status_history).values(row | {"resource_version": expected_version + 1})
+            )
+            return _fetch_resource(conn, resource_id), to_status(row)
+
+    def history(
+        self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[HistoryEntry]:
+        """Status history, newest first."""
+        c = t.status_history.c
+        query = (
+            select(t.status_history)
+            .where(c.resource_id == resource_id)
+            .order_by(c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if service is not None:
+            query = query.where(c.service == service)
+        with self._read() as conn:
+            return [
+                HistoryEntry(row.id, to_status(row._mapping), row.resource_version)
+                for row in conn.execute(query)
+            ]
+
+
+def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
+    row = conn.execute(select(t.resources).where(t.resources.c.id == resource_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no resource {resource_id}")
+    return to_resource(row._mapping)
+
+
+def _resources_by_id(conn: Connection, ids: Sequence[int]) -> list[Resource]:
+    """Resources with these ids, in the order given, fetched in chunks of ``BATCH``."""
+    found: dict[int, Resource] = {}
+    for first in range(0, len(ids), BATCH):
+        chunk = ids[first : first + BATCH]
+        found |= {r.id: r for r in _select_resources(conn, chunk, None, len(chunk), 0)}
+    return [found[resource_id] for resource_id in ids]
+
+
+def _select_resources(
+    conn: Connection, ids: Sequence[int] | None, kind: str | None, limit: int, offset: int
+) -> list[Resource]:
+    c = t.resources.c
+    query = select(t.resources).order_by(c.id).limit(limit).offset(offset)
+    if ids is not None:
+        query = query.where(c.id.in_(list(ids)))
+    if kind is not None:
+        query = query.where(c.kind == kind)
+    return [to_resource(row._mapping) for row in conn.execute(query)]

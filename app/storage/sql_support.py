@@ -1,0 +1,69 @@
+"""Connections, transactions and small helpers shared by the SQL store modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, Table, delete, insert
+from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError
+
+from app.storage import schema as t
+from app.storage.base import StoreUnavailable
+
+BATCH = 1000
+"""Rows per multi-row statement, and ids per IN (...) list."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn a database that cannot be reached or read into ``StoreUnavailable``."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+    except DatabaseError as exc:
+        if type(exc) is not DatabaseError:  # programming errors stay what they are
+            raise
+        raise StoreUnavailable(f"database unusable: {exc.orig}") from exc
+
+
+class SqlPlumbing:
+    """Read and write transactions over an engine; the base of the SQL store's parts."""
+
+    _engine: Engine
+
+    def _begin_write(self) -> AbstractContextManager[Connection]:
+        """Begin a transaction that will write; backends may take their write lock here."""
+        return self._engine.begin()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with translated_errors(), self._begin_write() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One read transaction: every query in it sees the same snapshot."""
+        with translated_errors(), self._engine.connect() as conn:
+            yield conn
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Set a ``meta`` value inside the caller's transaction."""
+    conn.execute(delete(t.meta).where(t.meta.c.key == key))
+    conn.execute(insert(t.meta).values(key=key, value=value))
+
+
+def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert rows with one executemany; nothing for no rows."""
+    if rows:
+        conn.execute(insert(table), rows)
