@@ -16,9 +16,9 @@ from app.geo.names import normalise
 from app.storage.base import AdminUnit
 
 CITY_PREFIXES = ("中国上海市", "上海市", "上海")
-HAN = r"(?:(?![号弄组])[\u4e00-\u9fff])"  # a Chinese character that is not a number word
+HAN = r"(?:(?![号组]|弄\d)[\u4e00-\u9fff])"  # not 号, 组, or the 弄 of a lane number
 ROAD_AND_NUMBER = re.compile(
-    rf"(?P<road>{HAN}{{1,15}}?(?:公路|大道|路|街|巷|道|浜|里|坊|桥))(?=\d|$)"
+    rf"(?P<road>{HAN}{{1,15}}?(?:公路|大道|路|街|巷|道|浜|里|坊|桥|弄(?=\d+号)))(?=\d|$)"
     r"(?:(?P<lane>\d+)(?:弄|支弄))?"
     r"(?:(?P<number>\d+(?:-\d+)?)号)?"
 )

@@ -18,6 +18,8 @@ VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
 STREET_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 # 浦东大道, 徐汇路, 闵行东路: a short district form followed by these is a road's name.
 ROAD_AFTER_SHORT_FORM = re.compile(r"[东南西北中]?(?:路|大道|公路|街|新村|新路|支路)")
+# 韩村路, 洋泾镇路: a unit's name followed by these is part of a road's name.
+ROAD_AFTER_NAME = re.compile(r"[东南西北中]?(?:路|大道|公路|街|弄|巷)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,11 @@ class GazetteerIndex:
             _, _, name = min(found)
             return self.district_names[name], name
         for short, unit in self.district_short.items():
-            if text.startswith(short) and not ROAD_AFTER_SHORT_FORM.match(text, len(short)):
+            if (
+                text.startswith(short)
+                and not ROAD_AFTER_SHORT_FORM.match(text, len(short))
+                and not any(text.startswith(f.text) for f in self.streets.get(unit.id, []))
+            ):  # 金山卫镇 and 静安寺街道 begin with a short form but name a town/street
                 return unit, short
         return None
 
@@ -124,10 +130,21 @@ class GazetteerIndex:
 def _find(text: str, forms: list[NameForm]) -> list[tuple[AdminUnit, str]]:
     found: dict[int, tuple[AdminUnit, str]] = {}
     for form in forms:
-        hit = text.startswith(form.text) if form.bare else form.text in text
-        if hit and form.unit.id not in found:
+        if form.unit.id not in found and _mentions(text, form):
             found[form.unit.id] = (form.unit, form.text)
     return list(found.values())
+
+
+def _mentions(text: str, form: NameForm) -> bool:
+    """True when ``text`` names the unit: not as the start of a road (韩村路, 洋泾镇路)."""
+    start = text.find(form.text)
+    while start != -1:
+        if form.bare and start > 0:
+            return False
+        if not ROAD_AFTER_NAME.match(text, start + len(form.text)):
+            return True
+        start = text.find(form.text, start + 1)
+    return False
 
 
 def _road_of(name: str) -> str | None:

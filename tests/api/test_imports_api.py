@@ -67,7 +67,7 @@ def test_applying_is_all_or_nothing(open_client: TestClient):
     [
         (b"", "list.csv", 422, "bad_file"),
         ("区,电话\n黄浦区,1\n".encode(), "list.csv", 422, "bad_file"),
-        (b"\xff\xfe\x00garbage\x81", "list.csv", 422, "bad_file"),
+        ("名稱\n瑞金醫院\n".encode("big5"), "list.csv", 422, "bad_file"),
         (b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", 413, "too_large"),
     ],
 )

@@ -48,12 +48,13 @@ def test_geocode_writes_answers_beside_the_input(tmp_path: Path):
         "-o", str(out), "--data-dir", str(tmp_path / "data"),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(out.read_text("utf-8").splitlines()))
+    rows = list(csv.DictReader(out.read_text("utf-8-sig").splitlines()))
     assert [r["备注"] for r in rows] == ["a", "b"]
     assert (rows[0]["precision"], rows[0]["committee"], rows[0]["district"]) == (
         "district", "塘口村村委会", "闵行区",
     )  # fmt: skip
     assert rows[1]["lon"] == "" and rows[1]["precision"] == ""
+    assert rows[1]["outcome"] == "not_found" and rows[1]["notes"]
     missing = run_aidmap(
         "geocode", str(source), "--address-column", "address", "-o", str(out),
         "--data-dir", str(tmp_path / "data"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from app.geo.boundaries import read_boundaries
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import GeocodeQuery, Outcome
@@ -55,11 +53,28 @@ def test_ambiguous_committees_fall_back_to_their_parent_with_candidates(seeded_s
     assert len(result.candidates) == len(units)
 
 
-def test_a_street_named_after_a_road_is_inferred_with_low_confidence(seeded_store: Store):
+def test_a_street_named_after_a_road_is_only_a_hint(seeded_store: Store):
     result = geocoder(seeded_store).geocode(GeocodeQuery("云南中路171号", "黄浦区"))
-    assert result.street == "南京东路街道" and result.committee is None
-    assert result.confidence == pytest.approx(0.45)
-    assert any("inferred from 云南中路居委会" in note for note in result.notes)
+    assert result.precision is Precision.district and result.street is None
+    assert [c.name for c in result.candidates] == ["南京东路街道"]
+    assert result.notes == ("probably 南京东路街道: 云南中路居委会 is named after 云南中路",)
+
+
+def test_a_name_in_several_districts_is_not_found_with_its_candidates(seeded_store: Store):
+    by_name: dict[str, set] = {}
+    for unit in seeded_store.find_units(level="committee"):
+        if unit.name.endswith("村委会"):
+            by_name.setdefault(unit.name, set()).add(unit.district_id)
+    name = next(n for n, districts in by_name.items() if len(districts) > 1)
+    result = geocoder(seeded_store).geocode(GeocodeQuery(name.removesuffix("村委会")))
+    assert result.outcome is Outcome.not_found and result.notes == ("named in several districts",)
+    assert len({c.district for c in result.candidates}) > 1
+
+
+def test_an_unknown_district_is_said(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("浦电路221号", "火星区"))
+    assert result.outcome is Outcome.not_found
+    assert result.notes[0] == "unknown district '火星区'"
 
 
 def test_conflicts_lower_confidence(seeded_store: Store):

@@ -22,7 +22,7 @@ from app.geo.geocoders.base import (
     failure,
 )
 from app.geo.geocoders.confidence import confidence, shanghai_address
-from app.storage.base import Precision
+from app.storage.base import Precision, SourceCrs
 
 GEOCODE_PATH = "/v3/geocode/geo"
 
@@ -218,6 +218,7 @@ class AmapGeocoder:
             street=_text(best.get("township")),
             candidates=candidates if len(candidates) > 1 else (),
             raw_level=level,
+            source_crs=SourceCrs.gcj02,
         )
 
 

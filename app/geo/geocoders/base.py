@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from app.storage.base import Precision
+from app.storage.base import Precision, SourceCrs
 
 
 class Outcome(StrEnum):
@@ -63,6 +63,8 @@ class GeocodeResult:
     """Human-readable remarks: conflicts, ignored answers, provider messages."""
     raw_level: str | None = None
     """The provider's own word for the match level (高德 ``level``, Nominatim ``type``)."""
+    source_crs: SourceCrs = SourceCrs.wgs84
+    """The system the provider answered in; the point itself is always WGS-84."""
 
     @property
     def found(self) -> bool:

@@ -2,23 +2,36 @@
 
 Providers are asked in the configured order. An answer replaces the best so far when it
 is finer (then more confident); asking stops once an answer is at least as precise as
-``enough``. A provider's point outside the district the row states is ignored, with a
-note. Found and not-found answers of online providers are cached, so re-importing a
-file never asks twice; timeouts, quota and key errors are not cached.
+``enough``. A provider's point that is not a finite point in Shanghai is an error, and
+one outside the district the row states is ignored, with a note. A provider that says
+its key is bad or its quota is spent is not asked again by this chain. Found and
+not-found answers of online providers are cached under the request actually sent, so
+re-importing a file never asks twice; errors are not cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from dataclasses import asdict, replace
 
 from app.geo.gazetteer_index import GazetteerIndex
-from app.geo.geocoders.base import Candidate, GeocodeQuery, Geocoder, GeocodeResult, Outcome
+from app.geo.geocoders.base import (
+    Candidate,
+    GeocodeQuery,
+    Geocoder,
+    GeocodeResult,
+    Outcome,
+    failure,
+)
 from app.geo.names import normalise
 from app.geo.reverse import ReverseIndex, outside_note
-from app.storage.base import AdminUnit, Precision, Store
+from app.storage.base import AdminUnit, Precision, SourceCrs, Store
 
 CACHED_OUTCOMES = frozenset({Outcome.found, Outcome.not_found})
+STOPPING_OUTCOMES = frozenset({Outcome.bad_key, Outcome.quota})
+SHANGHAI_BBOX = (120.85, 30.67, 122.2, 31.88)
 
 
 class GeocoderChain:
@@ -39,6 +52,8 @@ class GeocoderChain:
         self.reverse = reverse
         self.cache = cache
         self.enough = enough
+        self.stopped: dict[str, str] = {}
+        """Providers not asked again, with the reason."""
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """The best answer of the chain, with every provider's remarks as notes."""
@@ -46,10 +61,15 @@ class GeocoderChain:
         best: GeocodeResult | None = None
         notes: list[str] = []
         for geocoder in self.geocoders:
-            result = self._ask(geocoder, query)
+            if geocoder.name in self.stopped:
+                notes.append(f"{geocoder.name}: not asked ({self.stopped[geocoder.name]})")
+                continue
+            result = self._ask(geocoder, query, stated)
             notes += [_attributed(geocoder.name, note) for note in result.notes]
             if not result.found:
                 notes.append(f"{geocoder.name}: {result.outcome.value}")
+                if result.outcome in STOPPING_OUTCOMES:
+                    self.stopped[geocoder.name] = result.outcome.value
                 continue
             if stated is not None and geocoder.name != "gazetteer":
                 outside = outside_note(self.reverse, result.lon, result.lat, stated)
@@ -70,17 +90,37 @@ class GeocoderChain:
         found = self.index.find_district(normalise(query.address))
         return found[0] if found else None
 
-    def _ask(self, geocoder: Geocoder, query: GeocodeQuery) -> GeocodeResult:
-        if self.cache is None or not getattr(geocoder, "cacheable", True):
-            return geocoder.geocode(query)
-        key = query_key(query)
-        cached = self.cache.cached_answer(geocoder.name, key)
-        if cached is not None:
-            return result_from_dict(cached)
-        result = geocoder.geocode(query)
-        if result.outcome in CACHED_OUTCOMES:
-            self.cache.cache_answer(geocoder.name, key, _query_text(query), asdict(result))
+    def _ask(
+        self, geocoder: Geocoder, query: GeocodeQuery, stated: AdminUnit | None
+    ) -> GeocodeResult:
+        online = self.cache is not None and getattr(geocoder, "cacheable", True)
+        key = query_key(query, stated) if online else ""
+        if online:
+            cached = self.cache.cached_answer(geocoder.name, key)
+            if cached is not None:
+                return result_from_dict(cached)
+        try:
+            result = geocoder.geocode(query)
+        except Exception as exc:  # a provider bug must cost one row, never the request
+            return failure(geocoder.name, Outcome.error, f"{type(exc).__name__}: {exc}")
+        if result.found and not _in_shanghai(result):
+            return failure(
+                geocoder.name,
+                Outcome.error,
+                f"answer ({result.lon}, {result.lat}) is not in Shanghai",
+            )
+        if online and result.outcome in CACHED_OUTCOMES:
+            self.cache.cache_answer(
+                geocoder.name, key, _request_text(query, stated), asdict(result)
+            )
         return result
+
+
+def _in_shanghai(result: GeocodeResult) -> bool:
+    west, south, east, north = SHANGHAI_BBOX
+    lon, lat = result.lon, result.lat
+    finite = lon is not None and lat is not None and math.isfinite(lon) and math.isfinite(lat)
+    return finite and west <= lon <= east and south <= lat <= north
 
 
 def _attributed(provider: str, note: str) -> str:
@@ -93,13 +133,15 @@ def _finer(result: GeocodeResult, best: GeocodeResult) -> bool:
     return result.confidence > best.confidence
 
 
-def _query_text(query: GeocodeQuery) -> str:
-    return f"{normalise(query.district or '')}|{normalise(query.address)}"
+def _request_text(query: GeocodeQuery, stated: AdminUnit | None) -> str:
+    """What a provider is asked: the canonical district (if any) and the address."""
+    district = stated.name if stated else normalise(query.district or "")
+    return json.dumps([district, normalise(query.address)], ensure_ascii=False)
 
 
-def query_key(query: GeocodeQuery) -> str:
-    """The cache key of a query: a hash of its normalised district and address."""
-    return hashlib.sha256(_query_text(query).encode()).hexdigest()
+def query_key(query: GeocodeQuery, stated: AdminUnit | None = None) -> str:
+    """The cache key of a query: a hash of its canonical district and normalised address."""
+    return hashlib.sha256(_request_text(query, stated).encode()).hexdigest()
 
 
 def result_from_dict(data: dict) -> GeocodeResult:
@@ -111,5 +153,6 @@ def result_from_dict(data: dict) -> GeocodeResult:
             "precision": Precision(data["precision"]) if data["precision"] else None,
             "candidates": tuple(Candidate(**c) for c in data["candidates"]),
             "notes": tuple(data["notes"]),
+            "source_crs": SourceCrs(data.get("source_crs", SourceCrs.wgs84)),
         }
     )

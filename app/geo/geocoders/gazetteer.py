@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.geo.address import ParsedAddress, parse_address
 from app.geo.gazetteer_index import GazetteerIndex
-from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome, failure
+from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome
 from app.storage.base import AdminUnit, Level, Precision
 
 LEVEL_PRECISION = {
@@ -18,7 +18,6 @@ LEVEL_PRECISION = {
     Level.committee: Precision.committee,
 }
 BASE_CONFIDENCE = {Level.district: 0.35, Level.street: 0.6, Level.committee: 0.75}
-ROAD_INFERENCE_CONFIDENCE = 0.45
 CONFLICT_FACTOR = 0.7
 AMBIGUITY_FACTOR = 0.7
 
@@ -42,14 +41,26 @@ class GazetteerGeocoder:
         parsed = parse_address(query.address, self.index, query.district)
         unit, ambiguous = self._resolve(parsed)
         notes = (parsed.conflict,) if parsed.conflict else ()
-        confidence = BASE_CONFIDENCE[unit.level] if unit else 0.0
-        inferred = self._street_from_road(parsed) if unit is parsed.district else None
-        if inferred:
-            unit, confidence = self.index.units[inferred.parent_id], ROAD_INFERENCE_CONFIDENCE
-            notes += (f"street inferred from {inferred.name}, named after {parsed.road}",)
+        candidates = tuple(self._candidate(u) for u in ambiguous)
         if unit is None:
-            return failure(self.name, Outcome.not_found, "no district, street or committee named")
-        precision = unit_precision(unit)
+            reason = (
+                "named in several districts"
+                if ambiguous
+                else "no district, street or committee named"
+            )
+            return GeocodeResult(
+                provider=self.name,
+                outcome=Outcome.not_found,
+                candidates=candidates,
+                notes=(*notes, reason),
+            )
+        confidence = BASE_CONFIDENCE[unit.level]
+        if unit is parsed.district:
+            hint = self._street_from_road(parsed)
+            if hint is not None:  # a guess, so a candidate and a note, never the answer
+                street = self.index.units[hint.parent_id]
+                candidates += (self._candidate(street),)
+                notes += (f"probably {street.name}: {hint.name} is named after {parsed.road}",)
         if parsed.conflict:
             confidence *= CONFLICT_FACTOR
         if ambiguous:
@@ -60,12 +71,12 @@ class GazetteerGeocoder:
             outcome=Outcome.found,
             lon=unit.lon,
             lat=unit.lat,
-            precision=precision,
+            precision=unit_precision(unit),
             confidence=round(confidence, 3),
             district=names.get(Level.district),
             street=names.get(Level.street),
             committee=names.get(Level.committee),
-            candidates=tuple(self._candidate(u) for u in ambiguous),
+            candidates=candidates,
             notes=notes,
             raw_level=unit.level.value,
         )

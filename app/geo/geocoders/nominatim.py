@@ -165,7 +165,7 @@ class NominatimGeocoder:
         except GeocoderServiceError as exc:
             outcome = _exception_outcome(exc)
             return failure(self.name, outcome, f"nominatim: {type(exc).__name__}: {exc}")
-        except GeopyError as exc:
+        except (GeopyError, ValueError, TypeError, KeyError) as exc:  # malformed answers too
             return failure(self.name, Outcome.error, f"nominatim: {type(exc).__name__}: {exc}")
         if location is None:
             return failure(self.name, Outcome.not_found, "nominatim: no match")

@@ -13,6 +13,10 @@ from app.storage.base import Service, SourceCrs
 
 MAX_CELL_CHARS = 2_000
 LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
+MAX_PHONE_DIGITS = 13  # +86 21 xxxxxxxx
+PHONE_SEPARATORS = re.compile(r"[,，、;；/|]+")
+SERVICE_SEPARATORS = re.compile(r"[,，、;；/／|\s]+")
+BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
 PHONE = re.compile(r"^\+?[\d\-()]{5,24}(?:(?:转|ext\.?|x)\d{1,6})?$")
 SHANGHAI_BBOX = (120.85, 30.67, 122.2, 31.88)
 CRS_NAMES = {
@@ -48,12 +52,23 @@ def normalise_spaces(cell: str) -> str:
 
 
 def parse_phones(cell: str) -> tuple[str, ...]:
-    """Phone numbers; a value that is not one makes the row bad."""
-    phones = tuple(p for p in re.split(r"[,，、;；/|\s]+", normalise_spaces(cell)) if p)
-    for phone in phones:
-        if not PHONE.match(phone):
-            raise CellError(f"not a phone number: {phone!r}")
-    return phones
+    """Phone numbers; a value that is not one makes the row bad.
+
+    Numbers are separated by 、,;/| or by spaces between complete numbers; spaces inside a
+    number (021 6437 0045, +86 21 64370045) are dropped.
+    """
+    phones: list[str] = []
+    for part in PHONE_SEPARATORS.split(normalise_spaces(cell)):
+        joined = part.replace(" ", "")
+        if not joined:
+            continue
+        one_number = PHONE.match(joined) and len(re.sub(r"\D", "", joined)) <= MAX_PHONE_DIGITS
+        pieces = [joined] if one_number else part.split()
+        for phone in pieces:
+            if not PHONE.match(phone):
+                raise CellError(f"not a phone number: {phone[:40]!r}")
+            phones.append(phone)
+    return tuple(phones)
 
 
 def phone_key(phone: str) -> str:
@@ -73,13 +88,13 @@ def parse_services(cell: str, services: list[Service]) -> tuple[str, ...]:
         for part in re.split(r"[/／]", service.name_zh):
             names[normalise(part)] = service.code
     codes = []
-    for word in re.split(r"[,，、;；|\s]+", normalise_spaces(cell)):
+    for word in SERVICE_SEPARATORS.split(BRACKETED.sub("", normalise_spaces(cell))):
         if not word:
             continue
-        code = names.get(word.lower()) or names.get(word)
+        code = names.get(word.lower()) or names.get(word) or names.get(word.removesuffix("科"))
         if code is None:
             known = "、".join(s.name_zh for s in services)
-            raise CellError(f"unknown service {word!r} (known: {known})")
+            raise CellError(f"unknown service {word[:40]!r} (known: {known})")
         codes.append(code)
     return tuple(dict.fromkeys(codes))
 

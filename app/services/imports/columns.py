@@ -9,7 +9,7 @@ from app.geo.names import normalise
 from app.services.imports.table import ImportFileError
 
 FIELD_HEADERS: dict[str, tuple[str, ...]] = {
-    "ref": ("编号", "id", "ref", "key"),
+    "ref": ("ref", "aidmap_ref"),  # not 编号/ID: in most sheets those are row serials
     "name": ("名称", "医院名称", "医院", "机构名称", "单位名称", "名字", "name", "hospital"),
     "name_en": ("英文名", "英文名称", "name_en", "english name"),
     "aliases": ("别名", "简称", "aliases", "alias"),
@@ -62,8 +62,9 @@ def map_columns(headers: list[str], required: tuple[str, ...], filename: str) ->
     missing = [name for name in required if name not in fields]
     if missing:
         wanted = "; ".join(f"{name}: {' / '.join(FIELD_HEADERS[name][:3])}" for name in missing)
+        shown = ", ".join(header[:30] for header in headers[:30])
         raise ImportFileError(
-            f"{filename}: no column for {', '.join(missing)} (headers: {', '.join(headers)}); "
+            f"{filename}: no column for {', '.join(missing)} (headers: {shown}); "
             f"use one of {wanted}"
         )
     return ColumnMap(fields=fields, attributes=attributes)

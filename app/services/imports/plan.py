@@ -23,6 +23,7 @@ from app.geo.reverse import outside_note
 from app.services.imports.cells import (
     CellError,
     check_sizes,
+    normalise_spaces,
     parse_crs,
     parse_phones,
     parse_point,
@@ -53,6 +54,7 @@ class ImportKind(StrEnum):
 KINDS = {ImportKind.hospitals: "hospital", ImportKind.contacts: "office"}
 REQUIRED_COLUMNS = {ImportKind.hospitals: ("name",), ImportKind.contacts: ("district",)}
 DUPLICATE_RADIUS_M = 200.0
+MAX_NAME_CHARS = 200
 LOW_PRECISION = frozenset({Precision.street, Precision.district})
 COMPARED_FIELDS = (
     "name", "name_en", "aliases", "address", "phones", "services", "district_id", "street_id",
@@ -150,11 +152,19 @@ class _Existing:
             for name in {resource.name, *resource.aliases}:
                 self.by_name.setdefault(normalise(name), []).append(resource)
 
-    def match(self, ref: str, name: str) -> tuple[Resource | None, bool]:
-        """The stored resource a row means, and whether it was found by ref."""
+    def match(self, ref: str, name: str, district_id: int | None) -> tuple[Resource | None, bool]:
+        """The stored resource a row means, and whether it was found by ref.
+
+        By name (or alias) only within the row's district: 中心医院 of 松江区 is not
+        中心医院 of 金山区.
+        """
         if ref in self.by_ref:
             return self.by_ref[ref], True
-        named = self.by_name.get(normalise(name), [])
+        named = [
+            r
+            for r in self.by_name.get(normalise(name), [])
+            if district_id is None or r.district_id in (None, district_id)
+        ]
         return (named[0] if len(named) == 1 else None), False
 
 
@@ -196,8 +206,11 @@ class _Planner:
         self.chain, self.columns, self.headers = chain, columns, headers
         self.kind, self.resource_kind, self.filename = kind, KINDS[kind], filename
         self.services = store.list_services()
-        stored = store.list_resources(kind=self.resource_kind, limit=10_000_000)
+        everything = store.list_resources(limit=10_000_000)
+        stored = [r for r in everything if r.kind == self.resource_kind]
+        self.foreign_refs = {r.ref for r in everything if r.ref and r.kind != self.resource_kind}
         self.existing = _Existing(stored)
+        self.refs_in_file: dict[str, int] = {}
         self.seen_names: dict[str, list[tuple[float, float, str, int | None]]] = {}
         self.seen_phones: dict[str, tuple[str, int | None]] = {}
         for resource in stored:
@@ -209,9 +222,15 @@ class _Planner:
 
     def plan_row(self, number: int, cells: list[str]) -> RowPlan:
         value = lambda name: self.columns.value(cells, name).strip()  # noqa: E731
-        name = normalise(value("name"))
+        name = normalise_spaces(value("name"))[:MAX_NAME_CHARS]
         try:
-            check_sizes(self.headers, cells)
+            extra = [cell for cell in cells[len(self.headers) :] if cell.strip()]
+            if extra:
+                raise CellError(
+                    f"{len(self.headers) + len(extra)} cells, the header has "
+                    f"{len(self.headers)}: an unquoted comma?"
+                )
+            check_sizes(self.headers, cells[: len(self.headers)])
             located = self._locate(value, name)
             if self.kind == "contacts":
                 name = name or self._unit_name(located)
@@ -235,12 +254,17 @@ class _Planner:
             notes=located.notes,
         )
         ref = value("ref") or self._derived_ref(located, name)
-        existing, by_ref = self.existing.match(ref, name)
+        district_id = located.district.id if located.district else None
+        existing, by_ref = self.existing.match(ref, name, district_id)
         duplicate = self._duplicate_of(name, located, fields["phones"], existing)
         if existing is not None and existing.id in self.claimed:
             duplicate = f"row {self.claimed[existing.id]} (same resource)"
         if duplicate:
             plan.action, plan.reason = RowAction.duplicate, f"duplicate of {duplicate}"
+            return plan
+        clash = self._ref_clash(ref, number, bool(value("ref")))
+        if clash:
+            plan.action, plan.reason = RowAction.bad, clash
             return plan
         self._remember(name, located.lon, located.lat, fields["phones"], f"row {number}", None)
         if existing is None:
@@ -262,10 +286,7 @@ class _Planner:
             crs = parse_crs(value("crs"))
             lon, lat = parse_point(value("lon"), value("lat"), crs)
             located = _Located(lon, lat, Precision.exact, crs, "coordinates", **units)
-            if district is not None:
-                note = outside_note(self.chain.reverse, lon, lat, district)
-                located.notes += [note] if note else []
-            located.district = located.district or district
+            self._check_point(located, district)
             return located
         if self.kind == "contacts":
             unit = units.get("committee") or units.get("street") or units["district"]
@@ -306,7 +327,7 @@ class _Planner:
             result.lon,
             result.lat,
             result.precision,
-            SourceCrs.wgs84,
+            result.source_crs,
             result.provider,
             result.confidence,
             notes=list(result.notes),
@@ -317,7 +338,28 @@ class _Planner:
         if located.district and result.street:
             streets = index.street_named(result.street, located.district.id)
             located.street = streets[0] if len(streets) == 1 else None
+        if located.district and result.committee:
+            street_id = located.street.id if located.street else None
+            found = index.committee_named(result.committee, located.district.id, street_id)
+            located.committee = found[0] if len(found) == 1 else None
+        if result.provider != "gazetteer":
+            self._check_point(located, district)
         return located
+
+    def _check_point(self, located: _Located, district: AdminUnit | None) -> None:
+        """Flag a point outside its stated district; fill units the row did not state."""
+        where = self.chain.reverse.locate(located.lon, located.lat)
+        if district is not None:
+            note = outside_note(self.chain.reverse, located.lon, located.lat, district)
+            located.notes += [note] if note else []
+        elif where.district is None:
+            located.notes.append("point lies outside every district outline")
+        located.district = located.district or district or where.district
+        same_district = located.district is None or (
+            where.street is not None and where.street.district_id == located.district.id
+        )
+        if located.street is None and where.street is not None and same_district:
+            located.street = where.street
 
     @staticmethod
     def _unit_name(located: _Located) -> str:
@@ -337,7 +379,7 @@ class _Planner:
             "name": name,
             "name_en": value("name_en") or None,
             "aliases": split_list(value("aliases")),
-            "address": normalise(value("address")) or None,
+            "address": normalise_spaces(value("address")) or None,
             "phones": parse_phones(value("phones")),
             "services": parse_services(value("services"), self.services),
             "district_id": located.district.id if located.district else None,
@@ -351,6 +393,17 @@ class _Planner:
             "attributes": attributes,
         }
 
+    def _ref_clash(self, ref: str, number: int, explicit: bool) -> str | None:
+        """Why ``ref`` cannot be this row's key, if it cannot."""
+        if ref in self.foreign_refs:
+            return f"ref {ref!r} belongs to a resource of another kind"
+        first = self.refs_in_file.setdefault(ref, number)
+        if first == number:
+            return None
+        if explicit:
+            return f"ref {ref!r} is also on row {first}"
+        return f"same name and district as row {first}: give each a ref column to tell them apart"
+
     def _derived_ref(self, located: _Located, name: str) -> str:
         district = located.district.code if located.district else ""
         digest = hashlib.sha256(f"{self.resource_kind}|{district}|{name}".encode()).hexdigest()
@@ -360,7 +413,7 @@ class _Planner:
         self, name: str, located: _Located, phones: tuple[str, ...], existing: Resource | None
     ) -> str | None:
         own = existing.id if existing else None
-        for lon, lat, label, resource_id in self.seen_names.get(name, []):
+        for lon, lat, label, resource_id in self.seen_names.get(normalise(name), []):
             near = haversine_m(lon, lat, located.lon, located.lat) <= DUPLICATE_RADIUS_M
             if near and (resource_id is None or resource_id != own):
                 return f"{label}: same name within {DUPLICATE_RADIUS_M:.0f} m"

@@ -1,8 +1,10 @@
-"""Reading a spreadsheet (CSV in UTF-8 or GB18030, or XLSX) into rows of text.
+"""Reading a spreadsheet (CSV in UTF-8, GB18030 or UTF-16, or XLSX) into rows of text.
 
-Whole-file problems (empty, unknown encoding, formulas without saved values, too many
-rows) raise ``ImportFileError`` with a message meant for the person who made the file.
-Merged XLSX cells are filled with their value, and each merged range is reported.
+Whole-file problems (empty, an unknown encoding, formulas without a value or with an
+error value, no data rows, too many rows) raise ``ImportFileError`` with a message meant
+for the person who made the file. A merged title row above the header is skipped;
+vertically merged data cells are filled with their value and reported. Rows keep the
+number the spreadsheet shows (the header is row 1 when it is the first line).
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import zipfile
 from dataclasses import dataclass, field
 
 MAX_ROWS = 100_000
+MAX_HEADER_CHARS = 200
 MAX_FIELD_CHARS = 32 * 1024 * 1024
 """Read oversized cells whole, so the row reports them instead of the file failing."""
 XLSX_MAGIC = b"PK\x03\x04"
+EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!"})
+RARE_SHARE_LIMIT = 0.2
+"""Above this share of Chinese characters outside GB2312, GB18030 text is another encoding."""
 
 
 class ImportFileError(Exception):
@@ -25,7 +31,11 @@ class ImportFileError(Exception):
 
 @dataclass(slots=True)
 class Table:
-    """A header and data rows; each row keeps its line/row number in the source file."""
+    """A header and data rows; each row keeps its row number in the source file.
+
+    A data row may be longer than the header when a CSV line has unquoted commas; the
+    planner reports such rows.
+    """
 
     headers: list[str]
     rows: list[tuple[int, list[str]]]
@@ -33,7 +43,7 @@ class Table:
 
 
 def read_table(data: bytes, filename: str, sheet: str | None = None) -> Table:
-    """The first non-empty row as the header, the rest as data rows (blank rows dropped)."""
+    """The header row and the data rows below it (blank rows dropped)."""
     if not data.strip():
         raise ImportFileError(f"{filename} is empty")
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
@@ -44,29 +54,69 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> Table:
         numbered, notices = _csv_rows(data, filename), []
     numbered = [(n, [cell.strip() for cell in row]) for n, row in numbered]
     numbered = [(n, row) for n, row in numbered if any(row)]
+    while len(numbered) > 1 and _filled(numbered[0][1]) == 1 and _filled(numbered[1][1]) > 1:
+        title = next(cell for cell in numbered[0][1] if cell)
+        notices.append(f"row {numbered[0][0]} skipped as a title: {title[:50]!r}")
+        numbered.pop(0)
     if not numbered:
         raise ImportFileError(f"{filename} has no rows")
-    if len(numbered) - 1 > MAX_ROWS:
-        raise ImportFileError(
-            f"{filename} has {len(numbered) - 1:,} rows; the limit is {MAX_ROWS:,}"
-        )
     (_, headers), *rows = numbered
+    for position, header in enumerate(headers, start=1):
+        if len(header) > MAX_HEADER_CHARS:
+            raise ImportFileError(
+                f"{filename}: header {position} is {len(header):,} characters long; "
+                "is the first row really the header?"
+            )
+    if not rows:
+        raise ImportFileError(f"{filename} has a header but no data rows")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"{filename} has {len(rows):,} rows; the limit is {MAX_ROWS:,}")
     width = len(headers)
-    rows = [(n, (row + [""] * width)[:width]) for n, row in rows]
+    rows = [(n, row + [""] * (width - len(row))) for n, row in rows]
     return Table(headers=headers, rows=rows, notices=notices)
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for cell in row if cell)
 
 
 def decode_text(data: bytes, filename: str) -> str:
     """UTF-16 with a BOM, UTF-8 (with or without BOM), else GB18030, else a clear error."""
-    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode(encoding)
+            return data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
+            pass
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if _rare_share(text) <= RARE_SHARE_LIMIT:
+                return text
     raise ImportFileError(
-        f"{filename} is neither UTF-8 nor GB18030 (nor UTF-16) text: save it as UTF-8 CSV"
+        f"{filename} is not UTF-8, GB18030 or UTF-16 text (Big5 or Shift-JIS?): "
+        "save it as CSV UTF-8"
     )
+
+
+def _rare_share(text: str) -> float:
+    """Share of Chinese characters outside GB2312: high when bytes were decoded wrongly."""
+    chinese = [ch for ch in text if "\u3400" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff"]
+    if not chinese:
+        return 0.0
+    rare = 0
+    for ch in chinese:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare / len(chinese)
 
 
 def _csv_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
@@ -80,7 +130,7 @@ def _csv_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        return [(reader.line_num, row) for row in reader]
+        return list(enumerate(reader, start=1))  # record numbers, as a spreadsheet shows rows
     except csv.Error as exc:
         raise ImportFileError(f"{filename} line {reader.line_num}: {exc}") from None
 
@@ -102,26 +152,40 @@ def _xlsx_rows(
             f"{filename} has no sheet {name!r}; sheets: {', '.join(formulas.sheetnames)}"
         )
     source, cached = formulas[name], values[name]
-    notices = []
-    for merged in list(cached.merged_cells.ranges):
-        value = cached.cell(merged.min_row, merged.min_col).value
-        notices.append(f"sheet {name}: merged cells {merged.coord} filled with {value!r}")
-        cached.unmerge_cells(merged.coord)
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                cached.cell(row, col).value = value
+    if source.max_row > MAX_ROWS + 1:
+        raise ImportFileError(f"{filename} has {source.max_row:,} rows; the limit is {MAX_ROWS:,}")
+    notices = _fill_vertical_merges(cached, name)
     rows = []
     for row in source.iter_rows():
+        texts = []
         for cell in row:
-            if cell.data_type == "f" and cached[cell.coordinate].value is None:
+            value = cached[cell.coordinate].value
+            if cell.data_type == "f" and (value is None or value in EXCEL_ERRORS):
+                problem = "no saved value" if value is None else f"the error {value}"
                 raise ImportFileError(
                     f"{filename} sheet {name} cell {cell.coordinate} holds a formula "
-                    f"({cell.value}) with no saved value: open and save it in Excel or WPS, "
-                    "or paste values only"
+                    f"({str(cell.value)[:50]}) with {problem}: fix it, save the sheet in "
+                    "Excel or WPS, or paste values only"
                 )
-        number = row[0].row if row else 0
-        rows.append((number, [_cell_text(cached[c.coordinate].value) for c in row]))
+            texts.append(_cell_text(value))
+        rows.append((row[0].row if row else 0, texts))
     return rows, notices
+
+
+def _fill_vertical_merges(sheet, name: str) -> list[str]:
+    """Fill each merged range down its column(s); a range wider than a column keeps its value
+    in the first column only, since copying it sideways would put a name into an address."""
+    notices = []
+    for merged in list(sheet.merged_cells.ranges):
+        value = sheet.cell(merged.min_row, merged.min_col).value
+        sheet.unmerge_cells(merged.coord)
+        if merged.min_col != merged.max_col:
+            notices.append(f"sheet {name}: merged cells {merged.coord} kept in the first column")
+            continue
+        notices.append(f"sheet {name}: merged cells {merged.coord} filled with {value!r}")
+        for row in range(merged.min_row + 1, merged.max_row + 1):
+            sheet.cell(row, merged.min_col).value = value
+    return notices
 
 
 def _cell_text(value: object) -> str:

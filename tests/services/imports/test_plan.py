@@ -135,3 +135,50 @@ def test_contacts_resolve_their_units_and_take_their_locations(plan_file, seeded
     assert rows[6].reason == "no street/town '不存在街道' in 浦东新区"
     assert rows[7].record.name == "黄浦区" and rows[7].record.attributes == {"备注": "区卫健委"}
     assert rows[8].reason == "a contact needs its district"
+
+
+def test_names_match_only_within_their_district(plan_file, seeded_store: Store):
+    apply_import(seeded_store, plan_file("名称,区,电话\n中心医院,松江区,021-57710001\n"))
+    rows = plan_file("名称,区,电话\n中心医院,金山区,021-57910001\n").rows
+    assert rows[0].action is RowAction.add
+
+
+def test_same_name_and_district_twice_far_apart_is_reported_not_merged(plan_file):
+    text = (
+        "名称,区,经度,纬度\n社区卫生服务中心,浦东新区,121.60,31.20\n"
+        "社区卫生服务中心,浦东新区,121.70,31.10\n"
+    )
+    first, second = plan_file(text).rows
+    assert first.action is RowAction.add and second.action is RowAction.bad
+    assert second.reason.startswith("same name and district as row 2")
+
+
+def test_a_ref_of_another_kind_is_refused(plan_file):
+    rows = plan_file("ref,区\nruijin,黄浦区\n", kind="contacts").rows
+    assert rows[0].reason == "ref 'ruijin' belongs to a resource of another kind"
+
+
+def test_rows_longer_than_the_header_are_bad(plan_file):
+    rows = plan_file("名称,地址\n甲医院,黄浦区,某路1号\n").rows
+    assert rows[0].reason == "3 cells, the header has 2: an unquoted comma?"
+
+
+def test_usual_phone_and_service_wordings_are_understood(plan_file):
+    text = "名称,区,电话,科室\n甲医院,黄浦区,021 5555 0045、+86 21 55550046,血透/急诊科（24小时）\n"
+    record = plan_file(text).rows[0].record
+    assert record.phones == ("02155550045", "+862155550046")
+    assert record.services == ("dialysis", "emergency")
+    assert record.name == "甲医院"
+
+
+def test_coordinates_without_a_district_get_one_from_the_outlines(plan_file, seeded_store):
+    rows = plan_file("name,lon,lat\nRuijin Test Hospital,121.4737,31.2304\nFar,121.95,31.05\n").rows
+    assert rows[0].record.name == "Ruijin Test Hospital"  # spaces kept
+    district = seeded_store.get_unit(rows[0].record.district_id)
+    assert district.name == "黄浦区" and rows[0].notes == []
+    assert rows[1].notes == ["point lies outside every district outline"]
+
+
+def test_a_resolved_committee_is_stored(plan_file):
+    record = plan_file("名称,区,地址\n某卫生院,闵行区,塘口村\n").rows[0].record
+    assert record.committee_id is not None and record.street_id is not None

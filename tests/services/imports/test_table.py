@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from app.services.imports.columns import map_columns
 from app.services.imports.table import ImportFileError, read_table
@@ -62,7 +63,11 @@ def test_xlsx_sheets_are_chosen_by_name():
         (b"", "a.csv", "a.csv is empty"),
         (b"  \n \n", "a.csv", "a.csv is empty"),
         (b",,,\n,,\n", "a.csv", "a.csv has no rows"),
-        (b"\xff\xfe\x00garbage\x81", "a.csv", "neither UTF-8 nor GB18030"),
+        (b"\xff\xfe\x00garbage\x81", "a.csv", "not UTF-8, GB18030 or UTF-16"),
+        ("名稱,地址\n瑞金醫院,瑞金二路197號\n".encode("big5"), "a.csv", r"\(Big5 or Shift-JIS\?\)"),
+        ("名前,住所\n病院,東京都\n".encode("shift_jis"), "a.csv", "not UTF-8, GB18030"),
+        ("名称,地址\n".encode(), "a.csv", "has a header but no data rows"),
+        (("名" * 300 + ",地址\nA,B\n").encode(), "a.csv", "header 1 is 300 characters long"),
         (b"PK\x03\x04 not really a zip", "a.xlsx", "not a readable XLSX workbook"),
         ("名称\nA\n".encode(), "a.csv", None),
     ],
@@ -87,3 +92,53 @@ def test_a_missing_name_column_or_a_doubled_one_is_refused():
         map_columns(["区", "电话"], ("name",), "a.csv")
     with pytest.raises(ImportFileError, match="columns '名称' and '医院名称' both mean name"):
         map_columns(["名称", "医院名称"], ("name",), "a.csv")
+
+
+def test_xlsx_formula_errors_are_refused_by_cell():
+    book = Workbook()
+    ws = book.active
+    ws.append(["名称", "电话"])
+    ws.append(["A", "=B9"])
+    out = io.BytesIO()
+    book.save(out)
+    # openpyxl saves no computed values; patch the saved value of B2 to Excel's #REF!
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    original = b'<c r="B2"><f>B9</f><v /></c>'
+    assert original in parts[sheet]
+    parts[sheet] = parts[sheet].replace(original, b'<c r="B2" t="e"><f>B9</f><v>#REF!</v></c>')
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    with pytest.raises(
+        ImportFileError, match=r"cell B2 holds a formula \(=B9\) with the error #REF!"
+    ):
+        read_table(patched.getvalue(), "list.xlsx")
+
+
+def test_xlsx_title_rows_are_skipped_and_wide_merges_not_copied_sideways():
+    data = xlsx(
+        [
+            ["浦东新区医院名单（4月10日）", None, None],
+            ["名称", "地址", "电话"],
+            ["甲医院", None, "1"],
+        ],
+        "A1:C1",
+    )
+    book = load_workbook(io.BytesIO(data))
+    book.active.merge_cells("A3:B3")
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue(), "list.xlsx")
+    assert table.headers == ["名称", "地址", "电话"]
+    assert table.rows == [(3, ["甲医院", "", "1"])]
+    assert "row 1 skipped as a title: '浦东新区医院名单（4月10日）'" in table.notices
+    assert "sheet 医院: merged cells A3:B3 kept in the first column" in table.notices
+
+
+def test_csv_rows_are_numbered_as_records_and_long_rows_kept_whole():
+    text = '名称,地址\n"甲医院","多行\n地址"\n乙医院,某路1号,多余\n'
+    table = read_table(text.encode(), "list.csv")
+    assert table.rows == [(2, ["甲医院", "多行\n地址"]), (3, ["乙医院", "某路1号", "多余"])]
