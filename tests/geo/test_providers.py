@@ -337,3 +337,13 @@ def test_nominatim_district_answer_has_district_precision(nominatim_server):
 )
 def test_nominatim_feature_precision(place, precision):
     assert precision_for_place(place)[0] is precision
+
+
+def test_nominatim_keeps_its_minimum_interval(nominatim_server: FakeNominatim, dev_rows):
+    settings = ProviderSettings(nominatim_server.url, timeout_s=2.0, min_interval_s=0.2)
+    geocoder = NominatimGeocoder(settings)
+    start = time.monotonic()
+    for row in dev_rows[:3]:
+        geocoder.geocode(GeocodeQuery(row.address, row.district))
+    assert time.monotonic() - start >= 0.4
+    geocoder.close()

@@ -98,4 +98,6 @@ class ProviderSettings:
     key: str | None = None
     timeout_s: float = 5.0
     user_agent: str = "aidmap"
+    min_interval_s: float = 0.0
+    """Least time between two requests (Nominatim's usage policy asks for 1 s)."""
     extra: dict[str, str] = field(default_factory=dict)

@@ -6,6 +6,8 @@ HTTP 401/403 ``bad_key``, anything else ``error``; no result is ``not_found``.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -126,6 +128,8 @@ class NominatimGeocoder:
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
+        self._throttle = threading.Lock()
+        self._last_request = 0.0
         parts = urlsplit(settings.base_url)
         self._geocoder = Nominatim(
             domain=(parts.netloc + parts.path).rstrip("/"),
@@ -136,6 +140,14 @@ class NominatimGeocoder:
             # through, and a timeout is a timeout; Nominatim's 1 request/s needs no keep-alive.
             adapter_factory=URLLibAdapter,
         )
+
+    def _wait_turn(self) -> None:
+        """Keep at least ``min_interval_s`` between requests, across threads."""
+        with self._throttle:
+            wait = self._last_request + self.settings.min_interval_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_request = time.monotonic()
 
     def close(self) -> None:
         """Release geopy's adapter (urllib keeps no connection open between requests)."""
@@ -154,6 +166,7 @@ class NominatimGeocoder:
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """Answer one query; never raises for provider failures."""
+        self._wait_turn()
         try:
             location = self._geocoder.geocode(
                 shanghai_address(query),

@@ -10,6 +10,9 @@ from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.geo.reverse import ReverseIndex
 from app.storage.base import Store
 
+NOMINATIM_MIN_INTERVAL_S = 1.0
+"""The public Nominatim's usage policy: at most one request a second."""
+
 
 def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
     """One geocoder by its name in ``AIDMAP_GEOCODERS``."""
@@ -25,7 +28,12 @@ def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
         from app.geo.geocoders.nominatim import NominatimGeocoder
 
         return NominatimGeocoder(
-            ProviderSettings(settings.nominatim_url, timeout_s=timeout, user_agent="aidmap")
+            ProviderSettings(
+                settings.nominatim_url,
+                timeout_s=timeout,
+                user_agent="aidmap",
+                min_interval_s=NOMINATIM_MIN_INTERVAL_S,
+            )
         )
     raise ValueError(f"unknown geocoder {name!r}")
 
