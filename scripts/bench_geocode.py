@@ -74,7 +74,8 @@ def evaluate(label: str, geocoder, rows: list[dict[str, str]], baseline_error: f
     )
     print(f"\n== {label}: {len(rows)} dev rows, {sum(found)} answered")
     print(
-        f"right district {right_district:.1%}; street given {with_street:.1%} "
+        f"right district {right_district:.1%} (each row's district is an input); "
+        f"street given {with_street:.1%} "
         f"(right street {right_street:.1%})"
     )
     by_precision: dict[str, list[float]] = defaultdict(list)

@@ -130,7 +130,7 @@ class GazetteerIndex:
 def _find(text: str, forms: list[NameForm]) -> list[tuple[AdminUnit, str]]:
     found: dict[int, tuple[AdminUnit, str]] = {}
     for form in forms:
-        if form.unit.id not in found and _mentions(text, form):
+        if form.text in text and form.unit.id not in found and _mentions(text, form):
             found[form.unit.id] = (form.unit, form.text)
     return list(found.values())
 
