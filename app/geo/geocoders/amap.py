@@ -7,7 +7,7 @@ limits ``quota``, httpx timeouts ``timeout``, anything else the service says or 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ import httpx
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.geocoders.base import (
     Candidate,
+    ClosingContext,
     GeocodeQuery,
     GeocodeResult,
     Outcome,
@@ -119,7 +120,7 @@ def _wgs84_point(location: object) -> tuple[float, float] | None:
         return None
 
 
-class AmapGeocoder:
+class AmapGeocoder(ClosingContext):
     """Geocodes Shanghai addresses through Amap's v3 web service."""
 
     name = "amap"
@@ -134,17 +135,6 @@ class AmapGeocoder:
         """Close the HTTP client, unless the caller passed its own."""
         if self._owns_client:
             self._client.close()
-
-    def __enter__(self) -> AmapGeocoder:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """Answer one query; never raises for provider failures."""

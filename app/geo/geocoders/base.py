@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, Self
 
 from app.storage.base import Precision, SourceCrs
 
@@ -79,6 +79,19 @@ class GeocodeResult:
 def failure(provider: str, outcome: Outcome, note: str) -> GeocodeResult:
     """A result without a point."""
     return GeocodeResult(provider=provider, outcome=outcome, notes=(note,))
+
+
+class ClosingContext:
+    """``with provider:`` closes it; subclasses define ``close``."""
+
+    def close(self) -> None:
+        """Release connections; nothing by default."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 class Geocoder(Protocol):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import asdict, replace
 
+from app.geo.extent import in_shanghai
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import (
     Candidate,
@@ -31,7 +31,6 @@ from app.storage.base import AdminUnit, Precision, SourceCrs, Store
 
 CACHED_OUTCOMES = frozenset({Outcome.found, Outcome.not_found})
 STOPPING_OUTCOMES = frozenset({Outcome.bad_key, Outcome.quota})
-SHANGHAI_BBOX = (120.85, 30.67, 122.2, 31.88)
 
 
 class GeocoderChain:
@@ -103,7 +102,7 @@ class GeocoderChain:
             result = geocoder.geocode(query)
         except Exception as exc:  # a provider bug must cost one row, never the request
             return failure(geocoder.name, Outcome.error, f"{type(exc).__name__}: {exc}")
-        if result.found and not _in_shanghai(result):
+        if result.found and not in_shanghai(result.lon, result.lat):
             return failure(
                 geocoder.name,
                 Outcome.error,
@@ -114,13 +113,6 @@ class GeocoderChain:
                 geocoder.name, key, _request_text(query, stated), asdict(result)
             )
         return result
-
-
-def _in_shanghai(result: GeocodeResult) -> bool:
-    west, south, east, north = SHANGHAI_BBOX
-    lon, lat = result.lon, result.lat
-    finite = lon is not None and lat is not None and math.isfinite(lon) and math.isfinite(lat)
-    return finite and west <= lon <= east and south <= lat <= north
 
 
 def _attributed(provider: str, note: str) -> str:

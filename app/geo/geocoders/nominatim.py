@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,14 @@ from geopy.exc import (
 )
 from geopy.geocoders import Nominatim
 
-from app.geo.geocoders.base import GeocodeQuery, GeocodeResult, Outcome, ProviderSettings, failure
+from app.geo.geocoders.base import (
+    ClosingContext,
+    GeocodeQuery,
+    GeocodeResult,
+    Outcome,
+    ProviderSettings,
+    failure,
+)
 from app.geo.geocoders.confidence import confidence, shanghai_address
 from app.storage.base import Precision
 
@@ -121,7 +128,7 @@ def _exception_outcome(exc: GeopyError) -> Outcome:
     return Outcome.error
 
 
-class NominatimGeocoder:
+class NominatimGeocoder(ClosingContext):
     """Geocodes Shanghai addresses through a Nominatim server's ``/search``."""
 
     name = "nominatim"
@@ -152,17 +159,6 @@ class NominatimGeocoder:
     def close(self) -> None:
         """Release geopy's adapter (urllib keeps no connection open between requests)."""
         self._geocoder.__exit__(None, None, None)
-
-    def __enter__(self) -> NominatimGeocoder:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """Answer one query; never raises for provider failures."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from app.geo.crs import out_of_china, to_wgs84
+from app.geo.extent import SHANGHAI_BBOX, in_shanghai
 from app.geo.names import normalise
 from app.storage.base import Service, SourceCrs
 
@@ -18,7 +19,6 @@ PHONE_SEPARATORS = re.compile(r"[,，、;；/|]+")
 SERVICE_SEPARATORS = re.compile(r"[,，、;；/／|\s]+")
 BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
 PHONE = re.compile(r"^\+?[\d\-()]{5,24}(?:(?:转|ext\.?|x)\d{1,6})?$")
-SHANGHAI_BBOX = (120.85, 30.67, 122.2, 31.88)
 CRS_NAMES = {
     "wgs84": SourceCrs.wgs84, "wgs-84": SourceCrs.wgs84, "gps": SourceCrs.wgs84,
     "epsg:4326": SourceCrs.wgs84, "4326": SourceCrs.wgs84,
@@ -125,6 +125,6 @@ def parse_point(lon_cell: str, lat_cell: str, crs: SourceCrs) -> tuple[float, fl
     if out_of_china(lon, lat):
         raise CellError(f"coordinates ({lon}, {lat}) are outside China")
     lon, lat = to_wgs84(lon, lat, crs)
-    if not (west <= lon <= east and south <= lat <= north):
+    if not in_shanghai(lon, lat):
         raise CellError(f"coordinates ({lon:.5f}, {lat:.5f}) are outside Shanghai")
     return round(lon, 7), round(lat, 7)
