@@ -18,11 +18,13 @@ from app.geo.gazetteer import GazetteerFileError
 from app.services.imports.plan import ImportKind
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import Level, SourceCrs, StorageError, Store
+from app.storage.base import Level, Role, SourceCrs, StorageError, Store
 
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
 geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
 cli.add_typer(geodata_cli, name="geodata")
+token_cli = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+cli.add_typer(token_cli, name="token")
 console = Console(stderr=True, soft_wrap=True)
 
 DataDirOption = Annotated[
@@ -144,6 +146,54 @@ def geodata_import_boundaries(
     for line in plan.report_lines():
         out.print(line, markup=False)
     out.print("dry run: nothing changed" if dry_run else f"moved {moved} units")
+
+
+@token_cli.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who holds the token (shown in history).")],
+    role: Annotated[Role, typer.Option(help="volunteer, verifier, coordinator or admin.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Make a token; the secret is printed once, alone on the last line."""
+    from app.services.auth import create_token
+
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        token, secret = create_token(store, name.strip(), role)
+    finally:
+        store.close()
+    print(f"token {token.id} for {token.name} ({token.role.value}); it is shown only now:")
+    print(secret)
+
+
+@token_cli.command("list")
+def token_list(data_dir: DataDirOption = None) -> None:
+    """List tokens (never their secrets)."""
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        tokens = store.list_tokens()
+    finally:
+        store.close()
+    table = Table("id", "name", "role", "created", "revoked")
+    for token in tokens:
+        revoked = token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else ""
+        created = token.created_at.isoformat(timespec="seconds")
+        table.add_row(str(token.id), token.name, token.role.value, created, revoked)
+    Console().print(table)
+
+
+@token_cli.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see token list).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Revoke a token; it stops working at once."""
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        token = store.revoke_token(token_id)
+    finally:
+        store.close()
+    print(f"token {token.id} ({token.name}) revoked")
 
 
 @cli.command("import")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -12,19 +13,33 @@ from app.api import (
     routes_geocode,
     routes_health,
     routes_imports,
+    routes_reports,
     routes_resources,
     routes_services,
+    routes_status,
+    routes_tokens,
     routes_units,
 )
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.geocoding import ChainHolder
+from app.services.ratelimit import RateLimiter
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 
+FAILED_AUTH_LIMIT = (10, 60.0)
+"""Failed sign-ins allowed per client address per window (seconds)."""
+PUBLIC_REPORT_LIMIT = (10, 600.0)
+"""Problem reports accepted per client address per window (seconds)."""
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store is opened (and seeded if new) when it starts."""
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """Build the app; the store is opened (and seeded if new) when it starts.
+
+    ``clock`` gives "now" for freshness (tests pass a frozen one).
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -45,12 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
+    app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
     add_exception_handlers(app)
     routers = (
         routes_health,
         routes_services,
         routes_units,
         routes_resources,
+        routes_status,
+        routes_reports,
+        routes_tokens,
         routes_geocode,
         routes_imports,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.storage.base import Level, Precision, SourceCrs, State
+from app.storage.base import Level, Precision, Role, SourceCrs, State
 
 
 class Health(BaseModel):
@@ -140,3 +141,136 @@ class ImportPlanPublic(BaseModel):
     low_precision_rows: list[int]
     rows: list[ImportRowPublic]
     applied: dict[str, int] | None = Field(None, description="null for a dry run")
+
+
+Condition = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class StatusUpdate(BaseModel):
+    """A volunteer's report for one service of one resource."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: State
+    conditions: list[Condition] = Field(
+        [],
+        max_length=20,
+        description="codes such as negative_test_48h, committee_letter, appointment_only, "
+        "closed_loop_transport, or short free text",
+    )
+    note: str | None = Field(None, max_length=1000, description="plain text, shown as text")
+    source: str | None = Field(
+        None, max_length=300, description="phone call, official notice URL, on site …"
+    )
+    verified: bool = Field(False, description="verifiers only: confirm in the same call")
+    reported_at: datetime | None = Field(
+        None, description="when it was checked (default: now); never in the future"
+    )
+
+
+class BatchItem(BaseModel):
+    """One update of a batch, at the resource version the client saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resource_id: int = Field(ge=1, le=2**63 - 1)
+    service: str = Field(min_length=1, max_length=32)
+    expected_version: int = Field(ge=1)
+    update: StatusUpdate
+
+
+class StatusBatch(BaseModel):
+    """Many updates, applied in one transaction: all or nothing."""
+
+    items: list[BatchItem] = Field(min_length=1, max_length=500)
+
+
+class BatchItemResult(BaseModel):
+    """What happened to one item of a batch."""
+
+    resource_id: int
+    service: str
+    ok: bool
+    version: int | None = None
+    error: str | None = None
+
+
+class BatchResult(BaseModel):
+    """Per-item outcome; ``applied`` is false when nothing was written."""
+
+    applied: bool
+    items: list[BatchItemResult]
+
+
+class StatusWritten(BaseModel):
+    """The status as written and the resource's new version (also its ETag)."""
+
+    resource_id: int
+    version: int
+    status: StatusPublic
+
+
+class HistoryPublic(BaseModel):
+    """One change in a resource's status history."""
+
+    id: int
+    resource_version: int
+    status: StatusPublic
+
+
+class QueueItem(BaseModel):
+    """A status that most needs a call, with the number to call."""
+
+    resource_id: int
+    name: str
+    phones: list[str]
+    service: str
+    state: State
+    reason: str = Field(description="reported problem, never reported, never verified, or oldest")
+    checked_at: datetime | None
+    age_seconds: int | None
+    problem_reports: list[str]
+
+
+class ProblemReportIn(BaseModel):
+    """'This is wrong': a short text from anyone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=500)
+    service: str | None = Field(None, max_length=32)
+
+
+class ProblemReportPublic(BaseModel):
+    """A stored problem report."""
+
+    id: int
+    resource_id: int
+    service: str | None
+    text: str
+    created_at: datetime
+
+
+class TokenCreate(BaseModel):
+    """A token to make: who holds it and what it may do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+class TokenPublic(BaseModel):
+    """A token as listed: never its secret."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    """A new token with its secret, shown this once."""
+
+    token: str

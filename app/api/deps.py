@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 
 from app.core.config import Settings
-from app.storage.base import Store
+from app.core.errors import Forbidden, TooLarge, TooManyRequests, Unauthorized
+from app.services.auth import token_for
+from app.storage.base import Role, Store, Token
 
 MAX_ID = 2**63 - 1
 """Largest id a database integer holds; larger path ids are refused with 422, not a 500."""
@@ -26,5 +30,73 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_now(request: Request) -> datetime:
+    """The current time from the app's clock (tests may freeze it)."""
+    return request.app.state.clock()
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address, the key of per-client rate limits."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate(
+    request: Request,
+    store: StoreDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Token:
+    """The live token of the request; 401 otherwise, 429 after repeated failures."""
+    limiter = request.app.state.failed_auth
+    address = client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests("too many failed sign-ins from this address", wait)
+    scheme, _, secret = (authorization or "").partition(" ")
+    token = token_for(store, secret.strip()) if scheme.lower() == "bearer" and secret else None
+    if token is None:
+        limiter.record(address)
+        raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
+    return token
+
+
+def authenticate_if_given(
+    request: Request,
+    store: StoreDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Token | None:
+    """The request's token when it sends one (checked like ``authenticate``), else None."""
+    if authorization is None:
+        return None
+    return authenticate(request, store, authorization)
+
+
+def require(role: Role) -> Callable[..., Token]:
+    """A dependency admitting tokens whose role includes ``role`` (403 otherwise)."""
+
+    def check(token: Annotated[Token, Depends(authenticate)]) -> Token:
+        if not token.role.allows(role):
+            raise Forbidden(f"this needs the {role.value} role; the token is {token.role.value}")
+        return token
+
+    return check
+
+
+def body_limit(max_bytes: int) -> Callable[..., None]:
+    """A dependency refusing a declared body over ``max_bytes`` with 413."""
+
+    def check(content_length: Annotated[int | None, Header(include_in_schema=False)] = None):
+        if content_length is not None and content_length > max_bytes:
+            raise TooLarge(f"request body over {max_bytes:,} bytes")
+
+    return check
+
+
+OptionalToken = Annotated[Token | None, Depends(authenticate_if_given)]
+Volunteer = Annotated[Token, Depends(require(Role.volunteer))]
+Verifier = Annotated[Token, Depends(require(Role.verifier))]
+Admin = Annotated[Token, Depends(require(Role.admin))]

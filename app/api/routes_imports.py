@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
-from app.api.deps import SettingsDep, StoreDep
-from app.core.errors import AppError
+from app.api.deps import OptionalToken, StoreDep
+from app.core.errors import AppError, Forbidden, Unauthorized
 from app.models import ImportPlanPublic
 from app.services.imports.plan import ImportBlocked, ImportKind, apply_import, plan_import
 from app.services.imports.table import ImportFileError, read_table
+from app.storage.base import Role
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -30,13 +31,6 @@ class BadFile(AppError):
     code = "bad_file"
 
 
-class WritesClosed(AppError):
-    """Writing imports needs a coordinator, and there is no authentication yet."""
-
-    status_code = 403
-    code = "forbidden"
-
-
 class BadRows(AppError):
     """The plan has bad rows and skipping them was not asked for."""
 
@@ -48,19 +42,19 @@ class BadRows(AppError):
 def create_import(
     request: Request,
     store: StoreDep,
-    settings: SettingsDep,
+    token: OptionalToken,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],
     kind: ImportKind = ImportKind.hospitals,
     dry_run: bool = True,
     skip_bad_rows: bool = False,
     sheet: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ImportPlanPublic:
-    """Plan an import (dry run, the default) or apply it in one transaction."""
-    if not dry_run and not settings.open_writes:
-        raise WritesClosed(
-            "applying an import needs a coordinator token; until tokens exist, only a "
-            "deployment with AIDMAP_OPEN_WRITES=true accepts it"
-        )
+    """Plan an import (dry run, the default; anyone) or apply it (coordinators)."""
+    if not dry_run:
+        if token is None:
+            raise Unauthorized("applying an import needs a coordinator token")
+        if not token.role.allows(Role.coordinator):
+            raise Forbidden(f"applying an import needs the coordinator role, not {token.role}")
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"files up to {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")

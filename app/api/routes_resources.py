@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from app.api.deps import MAX_OFFSET, IdPath, SettingsDep, StoreDep
+from app.api.deps import MAX_OFFSET, IdPath, NowDep, SettingsDep, StoreDep
 from app.models import ResourcePublic, StatusPublic
-from app.services.freshness import status_views
-from app.storage.base import NotFound, ResourceView
+from app.services.freshness import matches, status_views
+from app.storage.base import NotFound, ResourceView, State
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
@@ -27,20 +27,35 @@ def _public(view: ResourceView, now: datetime, ttl_hours: float) -> ResourcePubl
 def list_resources(
     store: StoreDep,
     settings: SettingsDep,
+    now: NowDep,
     kind: Annotated[str | None, Query(max_length=32, examples=["hospital"])] = None,
+    service: Annotated[str | None, Query(max_length=32, examples=["dialysis"])] = None,
+    state: Annotated[list[State] | None, Query(description="with service: states wanted")] = None,
+    fresh: Annotated[bool, Query(description="with service: drop stale statuses")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ResourcePublic]:
-    """List resources by id, optionally of one kind."""
-    now = datetime.now(UTC)
-    views = store.view_resources(kind=kind, limit=limit, offset=offset)
-    return [_public(view, now, settings.status_ttl_hours) for view in views]
+    """List resources by id, optionally of one kind, or open (fresh) for one service."""
+    ttl = settings.status_ttl_hours
+    if service is None:
+        views = store.view_resources(kind=kind, limit=limit, offset=offset)
+    else:
+        wanted = set(state or [State.open])
+        views = [
+            view
+            for view in store.view_resources(kind=kind, limit=10_000_000)
+            if matches(view.statuses.get(service), wanted, fresh, now, ttl)
+        ][offset : offset + limit]
+    return [_public(view, now, ttl) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(store: StoreDep, settings: SettingsDep, resource_id: IdPath) -> ResourcePublic:
-    """Read one resource with a status for every service it offers."""
+def read_resource(
+    store: StoreDep, settings: SettingsDep, now: NowDep, resource_id: IdPath, response: Response
+) -> ResourcePublic:
+    """Read one resource with a status for every service it offers; its ETag is its version."""
     views = store.view_resources(ids=[resource_id], limit=1)
     if not views:
         raise NotFound(f"no resource {resource_id}")
-    return _public(views[0], datetime.now(UTC), settings.status_ttl_hours)
+    response.headers["ETag"] = f'"{views[0].resource.version}"'
+    return _public(views[0], now, settings.status_ttl_hours)

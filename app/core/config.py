@@ -41,10 +41,6 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
     geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
 
-    open_writes: bool = Field(
-        False, description="Accept imports that write without a token (trusted networks only)."
-    )
-
     # Geocoding (app/geo/geocoders)
     geocoders: Annotated[list[str], NoDecode] = Field(
         ["gazetteer"],

@@ -32,6 +32,52 @@ class AppError(Exception):
         self.message = message
 
 
+class Unauthorized(AppError):
+    """No valid token: missing, unknown or revoked."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    """The token's role does not allow this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class TooLarge(AppError):
+    """The request body is over the endpoint's limit."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class PreconditionRequired(AppError):
+    """A versioned write came without ``If-Match``."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
+class BadHeader(AppError):
+    """A header has a form the endpoint cannot read."""
+
+    status_code = 400
+    code = "bad_header"
+
+
+class TooManyRequests(AppError):
+    """Over a rate limit; ``retry_after`` seconds until the next try."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigError(AppError):
     """The deployment's configuration cannot work."""
 
@@ -74,7 +120,14 @@ async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+    headers = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(
+        error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
+    )
 
 
 async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:

@@ -17,6 +17,22 @@ def is_stale(reported_at: datetime, now: datetime, ttl_hours: float) -> bool:
     return now - reported_at > timedelta(hours=ttl_hours)
 
 
+def checked_at(status: IntakeStatus) -> datetime:
+    """When the status was last known true: its report, or a later verification."""
+    if status.verified_at is not None and status.verified_at > status.reported_at:
+        return status.verified_at
+    return status.reported_at
+
+
+def matches(
+    status: IntakeStatus | None, states: set[State], fresh: bool, now: datetime, ttl: float
+) -> bool:
+    """True for a status in one of ``states`` (and not stale, when ``fresh`` is asked)."""
+    if status is None or status.state not in states:
+        return False
+    return not (fresh and is_stale(checked_at(status), now, ttl))
+
+
 def status_views(
     offered: tuple[str, ...],
     statuses: dict[str, IntakeStatus],
@@ -43,8 +59,8 @@ def status_views(
                 "reported_at": status.reported_at,
                 "verified_by": status.verified_by,
                 "verified_at": status.verified_at,
-                "stale": is_stale(status.reported_at, now, ttl_hours),
-                "age_seconds": age_seconds(status.reported_at, now),
+                "stale": is_stale(checked_at(status), now, ttl_hours),
+                "age_seconds": age_seconds(checked_at(status), now),
             }
         )
     return views

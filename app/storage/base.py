@@ -45,6 +45,20 @@ class State(StrEnum):
     unknown = "unknown"
 
 
+class Role(StrEnum):
+    """What a token may do; each role may do everything the ones before it may."""
+
+    volunteer = "volunteer"
+    verifier = "verifier"
+    coordinator = "coordinator"
+    admin = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        """True when this role includes ``needed``."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
 class SourceCrs(StrEnum):
     """Coordinate system a location was given in before conversion to WGS-84."""
 
@@ -201,6 +215,8 @@ class StatusReport:
     note: str | None = None
     source: str | None = None
     verified_by: str | None = None
+    reported_at: datetime | None = None
+    """When the volunteer checked; the time of writing when not given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +250,38 @@ class HistoryEntry:
     id: int
     status: IntakeStatus
     resource_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token as stored: never the secret, only its hash."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One update of a batch: a report for a resource and service, at the version seen."""
+
+    resource_id: int
+    service: str
+    report: StatusReport
+    expected_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemReport:
+    """A member of the public saying a status or a detail is wrong."""
+
+    id: int
+    resource_id: int
+    service: str | None
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +421,49 @@ class Store(abc.ABC):
     ) -> tuple[list[Resource], list[Resource]]:
         """Add and update resources in one transaction: all of it, or nothing."""
 
+    # -- tokens ------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_token(self, name: str, role: Role, token_hash: str) -> Token:
+        """Store a new token's hash; AlreadyExists if the hash is taken."""
+
+    @abc.abstractmethod
+    def token_by_hash(self, token_hash: str) -> Token | None:
+        """The token with this hash (revoked ones too), or None."""
+
+    @abc.abstractmethod
+    def list_tokens(self) -> list[Token]:
+        """Every token, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: int) -> Token:
+        """Mark a token revoked (idempotent); NotFound otherwise."""
+
+    # -- problem reports ---------------------------------------------------------
+    @abc.abstractmethod
+    def add_problem_report(self, resource_id: int, service: str | None, text: str) -> ProblemReport:
+        """Store a public "this is wrong" report; NotFound for an unknown resource or service."""
+
+    @abc.abstractmethod
+    def list_problem_reports(
+        self, resource_ids: Sequence[int] | None = None
+    ) -> list[ProblemReport]:
+        """Problem reports, newest first, optionally for some resources only."""
+
     # -- statuses and history --------------------------------------------------
+    @abc.abstractmethod
+    def set_statuses(self, changes: Sequence[StatusChange]) -> list[tuple[Resource, IntakeStatus]]:
+        """Apply several status changes in one transaction: all of them, or none.
+
+        Changes to one resource in the same batch all give the version seen before the
+        batch; each still appends its own history row.
+        """
+
+    @abc.abstractmethod
+    def verify_status(
+        self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
+    ) -> tuple[Resource, IntakeStatus]:
+        """Confirm the current report as it is (a history row; the version grows)."""
+
     @abc.abstractmethod
     def set_status(
         self, resource_id: int, service: str, report: StatusReport, expected_version: int

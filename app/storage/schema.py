@@ -21,7 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-from app.storage.base import Level, Precision, SourceCrs, State
+from app.storage.base import Level, Precision, Role, SourceCrs, State
 
 
 class UtcDateTime(TypeDecorator):
@@ -180,4 +180,27 @@ geocode_cache = Table(
     Column("query", Text, nullable=False),
     Column("answer", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True, comment="sha256 hex"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    _one_of("role", Role),
+)
+
+problem_reports = Table(
+    "problem_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("resource_id", Integer, ForeignKey("resources.id"), nullable=False),
+    Column("service", String(32), ForeignKey("services.code")),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_problem_reports_resource", "resource_id"),
 )

@@ -22,12 +22,13 @@ from app.storage.base import (
     field_names,
 )
 from app.storage.rows import resource_row
+from app.storage.sql_access import AccessQueries
 from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, utcnow
 from app.storage.sql_units import UnitQueries
 
-SCHEMA_VERSION = 2
-"""1: units, resources, statuses, history; 2: geocode_cache."""
+SCHEMA_VERSION = 3
+"""1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports."""
 COUNTED_LEVELS = {
     Level.district: "districts",
     Level.street: "streets",
@@ -36,7 +37,7 @@ COUNTED_LEVELS = {
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
-class SqlStore(UnitQueries, ResourceQueries, Store):
+class SqlStore(UnitQueries, ResourceQueries, AccessQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

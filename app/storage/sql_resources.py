@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +19,7 @@ from app.storage.base import (
     ResourceUpdate,
     ResourceView,
     State,
+    StatusChange,
     StatusReport,
     VersionConflict,
 )
@@ -125,7 +125,8 @@ class ResourceQueries(SqlPlumbing):
 
     def _bump_version(
         self, conn: Connection, resource_id: int, expected_version: int, values: dict
-    ) -> datetime:
+    ) -> int:
+        """Apply ``values`` and bump the version if it is ``expected_version``; the new one."""
         c = t.resources.c
         now = utcnow()
         try:
@@ -137,7 +138,7 @@ class ResourceQueries(SqlPlumbing):
         except IntegrityError as exc:
             raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
         if result.rowcount == 1:
-            return now
+            return expected_version + 1
         current = conn.execute(select(c.version).where(c.id == resource_id)).scalar_one_or_none()
         if current is None:
             raise NotFound(f"no resource {resource_id}")
@@ -148,35 +149,72 @@ class ResourceQueries(SqlPlumbing):
         self, resource_id: int, service: str, report: StatusReport, expected_version: int
     ) -> tuple[Resource, IntakeStatus]:
         """Set a status, bump the version and append history in one transaction."""
+        return self.set_statuses([StatusChange(resource_id, service, report, expected_version)])[0]
+
+    def set_statuses(self, changes: Sequence[StatusChange]) -> list[tuple[Resource, IntakeStatus]]:
+        """Every change or none, in one transaction; each appends a history row."""
         with self._write() as conn:
-            known = conn.execute(select(t.services.c.code).where(t.services.c.code == service))
-            if known.scalar_one_or_none() is None:
-                raise NotFound(f"no service {service!r}")
-            now = self._bump_version(conn, resource_id, expected_version, {})
-            row = {
-                "resource_id": resource_id,
-                "service": service,
-                "state": State(report.state).value,
-                "conditions": list(report.conditions),
-                "note": report.note,
-                "source": report.source,
-                "reported_by": report.reported_by,
-                "reported_at": now,
-                "verified_by": report.verified_by,
-                "verified_at": now if report.verified_by else None,
-            }
-            c = t.intake_status.c
-            replaced = conn.execute(
-                update(t.intake_status)
-                .where(c.resource_id == resource_id, c.service == service)
-                .values(row)
-            )
-            if replaced.rowcount == 0:
-                conn.execute(insert(t.intake_status).values(row))
-            conn.execute(
-                insert(t.status_history).values(row | {"resource_version": expected_version + 1})
-            )
-            return _fetch_resource(conn, resource_id), to_status(row)
+            known = set(conn.execute(select(t.services.c.code)).scalars())
+            versions: dict[int, tuple[int, int]] = {}  # resource → (seen before, current)
+            written = []
+            for change in changes:
+                if change.service not in known:
+                    raise NotFound(f"no service {change.service!r}")
+                seen, current = versions.get(change.resource_id, (change.expected_version,) * 2)
+                expected = current if change.expected_version == seen else change.expected_version
+                report, now = change.report, utcnow()
+                row = {
+                    "state": State(report.state).value,
+                    "conditions": list(report.conditions),
+                    "note": report.note,
+                    "source": report.source,
+                    "reported_by": report.reported_by,
+                    "reported_at": report.reported_at or now,
+                    "verified_by": report.verified_by,
+                    "verified_at": now if report.verified_by else None,
+                }
+                status, version = self._write_status(
+                    conn, change.resource_id, change.service, row, expected
+                )
+                versions[change.resource_id] = (seen, version)
+                written.append((change.resource_id, status))
+            resources = {r.id: r for r in _resources_by_id(conn, list(versions))}
+            return [(resources[resource_id], status) for resource_id, status in written]
+
+    def verify_status(
+        self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
+    ) -> tuple[Resource, IntakeStatus]:
+        """Confirm the current report unchanged, as ``verifier``, now."""
+        c = t.intake_status.c
+        with self._write() as conn:
+            current = conn.execute(
+                select(t.intake_status).where(c.resource_id == resource_id, c.service == service)
+            ).one_or_none()
+            if current is None:
+                raise NotFound(f"resource {resource_id} has no {service!r} report to verify")
+            if expected_version is None:
+                expected_version = _fetch_resource(conn, resource_id).version
+            row = dict(current._mapping) | {"verified_by": verifier, "verified_at": utcnow()}
+            row.pop("resource_id"), row.pop("service")
+            status, _ = self._write_status(conn, resource_id, service, row, expected_version)
+            return _fetch_resource(conn, resource_id), status
+
+    def _write_status(
+        self, conn: Connection, resource_id: int, service: str, row: dict, expected_version: int
+    ) -> tuple[IntakeStatus, int]:
+        """Replace the current status, bump the version, append history; the new version."""
+        version = self._bump_version(conn, resource_id, expected_version, {})
+        row = {"resource_id": resource_id, "service": service} | row
+        c = t.intake_status.c
+        replaced = conn.execute(
+            update(t.intake_status)
+            .where(c.resource_id == resource_id, c.service == service)
+            .values(row)
+        )
+        if replaced.rowcount == 0:
+            conn.execute(insert(t.intake_status).values(row))
+        conn.execute(insert(t.status_history).values(row | {"resource_version": version}))
+        return to_status(row), version
 
     def history(
         self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0

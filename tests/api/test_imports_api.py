@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from app.api.routes_imports import MAX_UPLOAD_BYTES
 from app.core.config import Settings
 from app.main import create_app
+from app.services.auth import create_token
+from app.storage.base import Role
 
 GOOD = "名称,区,电话\n全新医院,黄浦区,021-55559999\n"
 MIXED = GOOD + "坏医院,火星区,\n"
@@ -17,7 +19,10 @@ MIXED = GOOD + "坏医院,火星区,\n"
 
 @pytest.fixture
 def open_client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings.model_copy(update={"open_writes": True}))) as client:
+    """A client that sends a coordinator's token."""
+    with TestClient(create_app(settings)) as client:
+        _, secret = create_token(client.app.state.store, "coordinator", Role.coordinator)
+        client.headers["Authorization"] = f"Bearer {secret}"
         yield client
 
 
@@ -46,7 +51,11 @@ def test_a_dry_run_returns_the_plan_and_writes_nothing(client: TestClient):
     assert client.get("/healthz").json()["counts"]["hospitals"] == 77
 
 
-def test_applying_needs_open_writes_until_tokens_exist(client: TestClient):
+def test_applying_needs_a_coordinator_token(client: TestClient):
+    response = upload(client, GOOD, dry_run="false")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    client.headers["Authorization"] = f"Bearer {secret}"
     response = upload(client, GOOD, dry_run="false")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 

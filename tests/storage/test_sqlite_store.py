@@ -62,7 +62,7 @@ def _db_path(settings: Settings) -> Path:
 def test_file_is_wal_with_foreign_keys_and_schema_version(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.get_meta("schema_version") == "2"
+    assert store.get_meta("schema_version") == "3"
     with store._engine.connect() as conn:  # the store's own connections enforce foreign keys
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 

@@ -1,0 +1,33 @@
+"""Public "this is wrong" reports: they reach the verification queue, never the status."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, Request
+
+from app.api.deps import IdPath, StoreDep, body_limit, client_address
+from app.core.errors import TooManyRequests
+from app.models import ProblemReportIn, ProblemReportPublic
+
+router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
+
+
+@router.post(
+    "/{resource_id}/reports",
+    response_model=ProblemReportPublic,
+    status_code=201,
+    dependencies=[Depends(body_limit(4_096))],
+)
+def create_problem_report(
+    resource_id: IdPath, report: ProblemReportIn, request: Request, store: StoreDep
+) -> ProblemReportPublic:
+    """Say a status or detail is wrong; a verifier will call."""
+    limiter = request.app.state.public_reports
+    address = client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests("too many reports from this address; try again later", wait)
+    limiter.record(address)
+    stored = store.add_problem_report(resource_id, report.service, report.text)
+    return ProblemReportPublic(**asdict(stored))

@@ -1,0 +1,32 @@
+"""API tokens, managed by admins: create (the secret is shown once), list, revoke."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from app.api.deps import Admin, IdPath, StoreDep
+from app.models import TokenCreate, TokenCreated, TokenPublic
+from app.services.auth import create_token
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+
+
+@router.post("", response_model=TokenCreated, status_code=201)
+def create_api_token(body: TokenCreate, _admin: Admin, store: StoreDep) -> TokenCreated:
+    """Make a token; its secret is in this answer only."""
+    token, secret = create_token(store, body.name, body.role)
+    return TokenCreated(**asdict(token), token=secret)
+
+
+@router.get("", response_model=list[TokenPublic])
+def list_api_tokens(_admin: Admin, store: StoreDep) -> list[TokenPublic]:
+    """List tokens (never their secrets)."""
+    return [TokenPublic(**asdict(token)) for token in store.list_tokens()]
+
+
+@router.delete("/{token_id}", response_model=TokenPublic)
+def revoke_api_token(token_id: IdPath, _admin: Admin, store: StoreDep) -> TokenPublic:
+    """Revoke a token; it stops working at once."""
+    return TokenPublic(**asdict(store.revoke_token(token_id)))

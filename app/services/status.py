@@ -1,0 +1,137 @@
+"""Status rules: who may verify, when a report may be dated, batches, the verification queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.services.freshness import age_seconds, checked_at
+from app.storage.base import (
+    IntakeStatus,
+    ProblemReport,
+    ResourceView,
+    Role,
+    State,
+    StatusChange,
+    StatusReport,
+    Store,
+    Token,
+)
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a volunteer's clock may be before ``reported_at`` is refused."""
+
+
+class StatusRuleError(ValueError):
+    """A report breaks a rule (a volunteer verifying, a report dated in the future)."""
+
+
+class VerifyNotAllowed(StatusRuleError):
+    """Only verifiers may mark a report verified."""
+
+
+def make_report(
+    token: Token,
+    state: State,
+    conditions: list[str],
+    note: str | None,
+    source: str | None,
+    verified: bool,
+    reported_at: datetime | None,
+    now: datetime,
+) -> StatusReport:
+    """The report a token files; verifiers may verify it in the same call."""
+    if verified and not token.role.allows(Role.verifier):
+        raise VerifyNotAllowed("only verifiers may set verified: true")
+    if reported_at is not None:
+        if reported_at.tzinfo is None:
+            raise StatusRuleError("reported_at needs a time zone (e.g. +08:00 or Z)")
+        if reported_at > now + CLOCK_SKEW:
+            raise StatusRuleError("reported_at is in the future")
+    return StatusReport(
+        state=state,
+        reported_by=token.name,
+        conditions=tuple(conditions),
+        note=note,
+        source=source,
+        verified_by=token.name if verified else None,
+        reported_at=reported_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCheck:
+    """Whether one batch item can be applied, and why not."""
+
+    change: StatusChange
+    error: str | None
+
+
+def check_batch(store: Store, changes: list[StatusChange]) -> list[BatchCheck]:
+    """Each item checked against the store as it is now (one snapshot)."""
+    services = {s.code for s in store.list_services()}
+    ids = sorted({c.resource_id for c in changes})
+    versions = {
+        v.resource.id: v.resource.version for v in store.view_resources(ids=ids, limit=len(ids))
+    }
+    checks = []
+    for change in changes:
+        error = None
+        if change.resource_id not in versions:
+            error = f"no resource {change.resource_id}"
+        elif change.service not in services:
+            error = f"no service {change.service!r}"
+        elif versions[change.resource_id] != change.expected_version:
+            error = f"version conflict: current version is {versions[change.resource_id]}"
+        checks.append(BatchCheck(change, error))
+    return checks
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A status to call about, and why."""
+
+    view: ResourceView
+    service: str
+    status: IntakeStatus | None
+    reason: str
+    reports: list[ProblemReport]
+    checked: datetime | None
+
+
+def verification_queue(store: Store, now: datetime) -> list[QueueEntry]:
+    """Hospital statuses most in need of a call: reported problems, then never verified
+    (never reported first), then the oldest check."""
+    views = store.view_resources(kind="hospital", limit=10_000_000)
+    reports: dict[tuple[int, str | None], list[ProblemReport]] = {}
+    for report in store.list_problem_reports([v.resource.id for v in views]):
+        reports.setdefault((report.resource_id, report.service), []).append(report)
+    entries = []
+    for view in views:
+        for service in dict.fromkeys((*view.resource.services, *view.statuses)):
+            status = view.statuses.get(service)
+            checked = checked_at(status) if status else None
+            problems = [
+                r
+                for key in ((view.resource.id, service), (view.resource.id, None))
+                for r in reports.get(key, [])
+                if checked is None or r.created_at > checked
+            ]
+            if problems:
+                reason = "reported problem"
+            elif status is None:
+                reason = "never reported"
+            elif status.verified_at is None:
+                reason = "never verified"
+            else:
+                reason = "oldest check"
+            entries.append(QueueEntry(view, service, status, reason, problems, checked))
+    order = {"reported problem": 0, "never reported": 1, "never verified": 2, "oldest check": 3}
+    epoch = datetime.min.replace(tzinfo=now.tzinfo)
+    entries.sort(key=lambda e: (order[e.reason], e.checked or epoch, e.view.resource.id))
+    return entries
+
+
+def queue_age(entry: QueueEntry, now: datetime) -> int | None:
+    """Seconds since the entry's status was last checked."""
+    return age_seconds(entry.checked, now) if entry.checked else None
