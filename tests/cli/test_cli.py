@@ -116,3 +116,19 @@ def test_import_boundaries_with_a_wrong_column_is_one_line(tmp_path: Path, eval_
     assert result.stderr.strip().startswith(
         "aidmap: error: streets_2018.geojson has no column 名称"
     )
+
+
+def test_token_create_prints_the_secret_alone_on_the_last_line(tmp_path: Path):
+    data = ["--data-dir", str(tmp_path)]
+    created = run_aidmap("token", "create", "--name", "核查组", "--role", "verifier", *data)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip().splitlines()[-1]
+    assert secret.startswith("aidmap_") and " " not in secret and len(secret) > 40
+    assert "核查组" in run_aidmap("token", "list", *data).stdout
+    assert secret not in run_aidmap("token", "list", *data).stdout
+    assert run_aidmap("token", "revoke", "1", *data).stdout.strip() == "token 1 (核查组) revoked"
+    assert (
+        one_error_line(run_aidmap("token", "revoke", "99", *data)) == "aidmap: error: no token 99"
+    )
+    bad_role = run_aidmap("token", "create", "--name", "x", "--role", "king", *data)
+    assert bad_role.returncode == 2 and "Traceback" not in bad_role.stderr
