@@ -17,10 +17,12 @@ from app.storage.base import (
     NewResource,
     NotFound,
     Precision,
+    Role,
     SeedData,
     Service,
     SourceCrs,
     State,
+    StatusChange,
     StatusReport,
     Store,
     StoreUnavailable,
@@ -252,3 +254,63 @@ def test_unusable_database_files_are_store_unavailable(tmp_path: Path, spoil):
     spoil(_db_path(settings))
     with pytest.raises(StoreUnavailable):
         open_store(settings)
+
+
+def test_a_batch_writes_every_change_or_none(with_services: Store):
+    store = with_services
+    a = store.add_resource(_hospital(ref="a"))
+    b = store.add_resource(_hospital(ref="b"))
+    ok = [
+        StatusChange(a.id, "dialysis", StatusReport(State.open, "v"), 1),
+        StatusChange(a.id, "emergency", StatusReport(State.closed, "v"), 1),
+        StatusChange(b.id, "dialysis", StatusReport(State.limited, "v"), 1),
+    ]
+    stale = [*ok[:2], StatusChange(b.id, "dialysis", StatusReport(State.open, "v"), 5)]
+    with pytest.raises(VersionConflict):
+        store.set_statuses(stale)
+    assert store.history(a.id) == [] and store.get_resource(a.id).version == 1
+    written = store.set_statuses(ok)
+    assert [(r.id, r.version, s.service) for r, s in written] == [
+        (a.id, 3, "dialysis"), (a.id, 3, "emergency"), (b.id, 2, "dialysis"),
+    ]  # fmt: skip
+    assert [h.resource_version for h in store.history(a.id)] == [3, 2]
+
+
+def test_verification_confirms_without_changing(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    with pytest.raises(NotFound, match="no 'dialysis' report"):
+        store.verify_status(hospital.id, "dialysis", "checker")
+    _, reported = store.set_status(hospital.id, "dialysis", StatusReport(State.open, "v"), 1)
+    with pytest.raises(VersionConflict):
+        store.verify_status(hospital.id, "dialysis", "checker", expected_version=1)
+    resource, verified = store.verify_status(hospital.id, "dialysis", "checker")
+    assert resource.version == 3
+    assert (verified.state, verified.reported_by, verified.reported_at) == (
+        State.open, "v", reported.reported_at,
+    )  # fmt: skip
+    assert verified.verified_by == "checker" and verified.verified_at >= reported.reported_at
+
+
+def test_tokens_are_found_by_hash_and_revoked_once(store: Store):
+    token = store.add_token("alice", Role.volunteer, "h" * 64)
+    assert store.token_by_hash("h" * 64) == token and store.token_by_hash("x" * 64) is None
+    with pytest.raises(AlreadyExists):
+        store.add_token("bob", Role.admin, "h" * 64)
+    revoked = store.revoke_token(token.id)
+    assert revoked.revoked_at is not None
+    assert store.revoke_token(token.id).revoked_at == revoked.revoked_at
+    with pytest.raises(NotFound):
+        store.revoke_token(99)
+    assert [t.name for t in store.list_tokens()] == ["alice"]
+
+
+def test_problem_reports_need_a_real_resource_and_service(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    report = store.add_problem_report(hospital.id, "dialysis", "电话打不通")
+    assert store.list_problem_reports([hospital.id]) == [report]
+    with pytest.raises(NotFound):
+        store.add_problem_report(999, None, "x")
+    with pytest.raises(NotFound):
+        store.add_problem_report(hospital.id, "teleport", "x")
