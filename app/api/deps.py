@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Path, Request
 from app.core.config import Settings
 from app.core.errors import Forbidden, TooLarge, TooManyRequests, Unauthorized
 from app.services.auth import token_for
+from app.services.ratelimit import RateLimiter
 from app.storage.base import Role, Store, Token
 
 MAX_ID = 2**63 - 1
@@ -45,6 +46,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def check_rate(request: Request, limiter: RateLimiter, message: str) -> str:
+    """429 when the client's address is over ``limiter``; the address otherwise."""
+    address = client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests(message, wait)
+    return address
+
+
 def authenticate(
     request: Request,
     store: StoreDep,
@@ -52,10 +62,7 @@ def authenticate(
 ) -> Token:
     """The live token of the request; 401 otherwise, 429 after repeated failures."""
     limiter = request.app.state.failed_auth
-    address = client_address(request)
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests("too many failed sign-ins from this address", wait)
+    address = check_rate(request, limiter, "too many failed sign-ins from this address")
     scheme, _, secret = (authorization or "").partition(" ")
     token = token_for(store, secret.strip()) if scheme.lower() == "bearer" and secret else None
     if token is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from app.api.deps import OptionalToken, StoreDep
-from app.core.errors import AppError, Forbidden, Unauthorized
+from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.models import ImportPlanPublic
 from app.services.imports.plan import ImportBlocked, ImportKind, apply_import, plan_import
 from app.services.imports.table import ImportFileError, read_table
@@ -15,13 +15,6 @@ from app.storage.base import Role
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-class UploadTooLarge(AppError):
-    """The uploaded file is over the limit."""
-
-    status_code = 413
-    code = "too_large"
 
 
 class BadFile(AppError):
@@ -57,7 +50,7 @@ def create_import(
             raise Forbidden(f"applying an import needs the coordinator role, not {token.role}")
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"files up to {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
+        raise TooLarge(f"files up to {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
     filename = file.filename or "upload"
     try:
         table = read_table(data, filename, sheet)

@@ -6,8 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Request
 
-from app.api.deps import IdPath, StoreDep, body_limit, client_address
-from app.core.errors import TooManyRequests
+from app.api.deps import IdPath, StoreDep, body_limit, check_rate
 from app.models import ProblemReportIn, ProblemReportPublic
 
 router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
@@ -24,10 +23,6 @@ def create_problem_report(
 ) -> ProblemReportPublic:
     """Say a status or detail is wrong; a verifier will call."""
     limiter = request.app.state.public_reports
-    address = client_address(request)
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests("too many reports from this address; try again later", wait)
-    limiter.record(address)
+    limiter.record(check_rate(request, limiter, "too many reports from this address; try later"))
     stored = store.add_problem_report(resource_id, report.service, report.text)
     return ProblemReportPublic(**asdict(stored))
