@@ -60,15 +60,18 @@ def authenticate(
     store: StoreDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Token:
-    """The live token of the request; 401 otherwise, 429 after repeated failures."""
-    limiter = request.app.state.failed_auth
-    address = check_rate(request, limiter, "too many failed sign-ins from this address")
+    """The live token of the request; 401 otherwise, 429 after repeated failures.
+
+    A valid token always works; only failed attempts count and are throttled, so one
+    client guessing behind a shared address does not lock out everyone else there.
+    """
     scheme, _, secret = (authorization or "").partition(" ")
     token = token_for(store, secret.strip()) if scheme.lower() == "bearer" and secret else None
-    if token is None:
-        limiter.record(address)
-        raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
-    return token
+    if token is not None:
+        return token
+    limiter = request.app.state.failed_auth
+    limiter.record(check_rate(request, limiter, "too many failed sign-ins from this address"))
+    raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
 
 
 def authenticate_if_given(

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from app.api.deps import Admin, IdPath, StoreDep
+from app.core.errors import AppError
 from app.models import TokenCreate, TokenCreated, TokenPublic
 from app.services.auth import create_token
 
@@ -26,7 +27,16 @@ def list_api_tokens(_admin: Admin, store: StoreDep) -> list[TokenPublic]:
     return [TokenPublic(**asdict(token)) for token in store.list_tokens()]
 
 
+class OwnToken(AppError):
+    """An admin tried to revoke the token of the request itself."""
+
+    status_code = 409
+    code = "own_token"
+
+
 @router.delete("/{token_id}", response_model=TokenPublic)
-def revoke_api_token(token_id: IdPath, _admin: Admin, store: StoreDep) -> TokenPublic:
-    """Revoke a token; it stops working at once."""
+def revoke_api_token(token_id: IdPath, admin: Admin, store: StoreDep) -> TokenPublic:
+    """Revoke a token; it stops working at once (not the one making this request)."""
+    if token_id == admin.id:
+        raise OwnToken("this is the token you are using; revoke it with another admin token")
     return TokenPublic(**asdict(store.revoke_token(token_id)))

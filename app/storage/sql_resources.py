@@ -187,6 +187,7 @@ class ResourceQueries(SqlPlumbing):
         """Confirm the current report unchanged, as ``verifier``, now."""
         c = t.intake_status.c
         with self._write() as conn:
+            _fetch_resource(conn, resource_id)  # NotFound names the resource first
             current = conn.execute(
                 select(t.intake_status).where(c.resource_id == resource_id, c.service == service)
             ).one_or_none()
