@@ -13,6 +13,7 @@ from app.api import (
     routes_geocode,
     routes_health,
     routes_imports,
+    routes_nearest,
     routes_reports,
     routes_resources,
     routes_services,
@@ -23,6 +24,7 @@ from app.api import (
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.geocoding import ChainHolder
+from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
@@ -49,6 +51,7 @@ def create_app(
             ensure_seeded(store, settings.geodata_dir)
             app.state.store = store
             app.state.geocoders = ChainHolder(settings, store)
+            app.state.nearest = NearestFinder(store)
             yield
         finally:
             store.close()
@@ -69,6 +72,7 @@ def create_app(
         routes_services,
         routes_units,
         routes_resources,
+        routes_nearest,
         routes_status,
         routes_reports,
         routes_tokens,

@@ -274,3 +274,53 @@ class TokenCreated(TokenPublic):
     """A new token with its secret, shown this once."""
 
     token: str
+
+
+class PointGeometry(BaseModel):
+    """A GeoJSON point, [lon, lat] in WGS-84 (RFC 7946)."""
+
+    type: str = "Point"
+    coordinates: tuple[float, float]
+
+
+class NearestProperties(BaseModel):
+    """What the requester needs: how far, which way, how to call, how fresh."""
+
+    name: str
+    kind: str
+    address: str | None
+    phones: list[str]
+    precision: Precision
+    location_verified: bool
+    distance_m: float = Field(description="great-circle metres from the origin")
+    bearing: float = Field(description="degrees clockwise from north, from the origin")
+    status: StatusPublic | None = Field(description="the status for the asked service")
+    version: int
+
+
+class NearestFeature(BaseModel):
+    """One resource as a GeoJSON feature."""
+
+    type: str = "Feature"
+    id: int
+    geometry: PointGeometry
+    properties: NearestProperties
+
+
+class NearestOrigin(BaseModel):
+    """Where distances are measured from, and how well that point is known."""
+
+    lon: float
+    lat: float
+    precision: Precision
+    source: str = Field(description="coordinates, or the geocoder that placed the address")
+    address: str | None = None
+
+
+class NearestCollection(BaseModel):
+    """The nearest resources, closest first."""
+
+    type: str = "FeatureCollection"
+    features: list[NearestFeature]
+    numberReturned: int
+    origin: NearestOrigin

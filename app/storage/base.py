@@ -67,6 +67,10 @@ class SourceCrs(StrEnum):
     bd09 = "bd09"
 
 
+RESOURCES_CHANGED = "resources_changed_at"
+"""Meta key a store moves whenever a resource is added or changed (not by status writes)."""
+
+
 class StorageError(Exception):
     """Base of every error a store raises."""
 
@@ -450,6 +454,10 @@ class Store(abc.ABC):
         """Problem reports, newest first, optionally for some resources only."""
 
     # -- statuses and history --------------------------------------------------
+    @abc.abstractmethod
+    def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
+        """Current statuses of some resources for one service, by resource id."""
+
     @abc.abstractmethod
     def set_statuses(self, changes: Sequence[StatusChange]) -> list[tuple[Resource, IntakeStatus]]:
         """Apply several status changes in one transaction: all of them, or none.

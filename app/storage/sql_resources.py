@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.storage import schema as t
 from app.storage.base import (
+    RESOURCES_CHANGED,
     AlreadyExists,
     HistoryEntry,
     IntakeStatus,
@@ -24,7 +25,7 @@ from app.storage.base import (
     VersionConflict,
 )
 from app.storage.rows import resource_changes, resource_row, to_resource, to_status
-from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
+from app.storage.sql_support import BATCH, SqlPlumbing, set_meta, utcnow
 
 
 class ResourceQueries(SqlPlumbing):
@@ -42,6 +43,7 @@ class ResourceQueries(SqlPlumbing):
                 resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
             except IntegrityError as exc:
                 raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
+            set_meta(conn, RESOURCES_CHANGED, utcnow().isoformat())
             return _fetch_resource(conn, resource_id)
 
     def get_resource(self, resource_id: int) -> Resource:
@@ -106,6 +108,7 @@ class ResourceQueries(SqlPlumbing):
                 except IntegrityError as exc:
                     raise InvalidRecord("an added resource breaks a constraint") from exc
                 added_ids = list(inserted.scalars())
+                set_meta(conn, RESOURCES_CHANGED, utcnow().isoformat())
             for update_, changes in zip(updates, values, strict=True):
                 self._bump_version(conn, update_.resource_id, update_.expected_version, changes)
             added = _select_resources(conn, added_ids, None, len(added_ids), 0)
@@ -138,6 +141,8 @@ class ResourceQueries(SqlPlumbing):
         except IntegrityError as exc:
             raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
         if result.rowcount == 1:
+            if values:  # a change to the resource itself, not only to its statuses
+                set_meta(conn, RESOURCES_CHANGED, now.isoformat())
             return expected_version + 1
         current = conn.execute(select(c.version).where(c.id == resource_id)).scalar_one_or_none()
         if current is None:
@@ -216,6 +221,19 @@ class ResourceQueries(SqlPlumbing):
             conn.execute(insert(t.intake_status).values(row))
         conn.execute(insert(t.status_history).values(row | {"resource_version": version}))
         return to_status(row), version
+
+    def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
+        """Current statuses of some resources for one service, by resource id."""
+        c = t.intake_status.c
+        found: dict[int, IntakeStatus] = {}
+        with self._read() as conn:
+            for first in range(0, len(resource_ids), BATCH):
+                chunk = list(resource_ids[first : first + BATCH])
+                rows = conn.execute(
+                    select(t.intake_status).where(c.service == service, c.resource_id.in_(chunk))
+                )
+                found |= {row.resource_id: to_status(row._mapping) for row in rows}
+        return found
 
     def history(
         self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0

@@ -1,0 +1,91 @@
+"""k-nearest points on the sphere: a KD-tree of 3-D unit vectors, checked in great-circle metres.
+
+Chord length between unit vectors grows with great-circle distance, so the tree's order
+is the haversine order; candidates are re-measured with haversine and ties broken by id,
+exactly as a brute-force scan would. A filter (``accept``) sees only the candidates the
+tree returns, growing the candidate set until the answer can no longer change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from app.geo.distance import EARTH_RADIUS_M, haversine_many_m
+
+FIRST_FETCH = 32
+GROWTH = 4
+TIE_MARGIN_M = 1e-3
+"""Candidates within this of the k-th distance are fetched too, so ties never depend on
+floating-point order inside the tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A point's id and its great-circle distance in metres."""
+
+    id: int
+    distance_m: float
+
+
+def unit_vectors(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """(N, 3) unit vectors of WGS-84 lon/lat degrees (on a sphere)."""
+    lam, phi = np.radians(lons), np.radians(lats)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+def chord_for(metres: float) -> float:
+    """The chord length of a unit sphere that subtends ``metres`` of great circle."""
+    return 2 * np.sin(min(metres / EARTH_RADIUS_M, np.pi) / 2)
+
+
+class PointIndex:
+    """Immutable index of points (ids with lon/lat degrees)."""
+
+    def __init__(self, ids: np.ndarray, lons: np.ndarray, lats: np.ndarray) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.lons = np.asarray(lons, dtype=np.float64)
+        self.lats = np.asarray(lats, dtype=np.float64)
+        self.tree = cKDTree(unit_vectors(self.lons, self.lats)) if len(self.ids) else None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def nearest(
+        self,
+        lon: float,
+        lat: float,
+        k: int,
+        accept: Callable[[np.ndarray], np.ndarray] | None = None,
+        max_m: float | None = None,
+    ) -> list[Neighbour]:
+        """The ``k`` nearest accepted points within ``max_m`` metres (inclusive), by
+        (distance, id). ``accept`` maps an array of ids to a boolean array."""
+        n = len(self)
+        if n == 0 or k <= 0:
+            return []
+        origin = unit_vectors(np.array([lon]), np.array([lat]))[0]
+        bound = np.inf if max_m is None else chord_for(max_m + TIE_MARGIN_M) * (1 + 1e-9)
+        fetch = min(n, max(FIRST_FETCH, GROWTH * k))
+        while True:
+            chords, rows = self.tree.query(origin, k=fetch, distance_upper_bound=bound)
+            rows = np.atleast_1d(rows)[np.isfinite(np.atleast_1d(chords))]
+            exhausted = len(rows) < fetch or fetch == n
+            distances = haversine_many_m(lon, lat, self.lons[rows], self.lats[rows])
+            ids = self.ids[rows]
+            keep = np.ones(len(rows), dtype=bool) if max_m is None else distances <= max_m
+            if accept is not None and keep.any():
+                keep[keep] = accept(ids[keep])
+            order = np.lexsort((ids[keep], distances[keep]))
+            found = [
+                Neighbour(int(i), float(d))
+                for i, d in zip(ids[keep][order], distances[keep][order], strict=True)
+            ]
+            if exhausted:
+                return found[:k]
+            if len(found) >= k and distances.max() > found[k - 1].distance_m + TIE_MARGIN_M:
+                return found[:k]
+            fetch = min(n, fetch * GROWTH)
