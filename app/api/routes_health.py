@@ -21,3 +21,9 @@ def read_health(store: StoreDep) -> Health:
         seed_version=store.get_meta("seed_version"),
         counts=store.counts(),
     )
+
+
+@router.get("/livez")
+async def read_liveness() -> dict[str, str]:
+    """Answer without touching storage: the process is up (for load balancers)."""
+    return {"status": "ok"}

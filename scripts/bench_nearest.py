@@ -1,0 +1,207 @@
+"""Nearest-query speed at 100,000 resources, in process and over HTTP.
+
+Generates resources uniformly over Shanghai's bounding box, 30 % of them with a fresh
+`open` dialysis status, in a temporary SQLite store. Then, in the same run:
+
+1. in process: the app's NearestFinder (KD-tree + status reads from SQLite) and the bare
+   PointIndex, against a geopandas brute force (project to UTM 51N, filter open, sort by
+   distance) — printed as µs per query and as a speed-up;
+2. over HTTP: ``aidmap serve`` (one uvicorn worker) on 127.0.0.1, loaded by ``wrk``
+   (Debian package ``wrk``) for a bounded time on /api/v1/nearest at random points and on
+   the app's trivial /livez — requests/s, p50/p99, and the ratio.
+
+Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import numpy as np
+from shapely.geometry import Point
+
+from app.core.config import Settings
+from app.geo.extent import SHANGHAI_BBOX
+from app.geo.nearest import PointIndex
+from app.services.nearest import NearestFinder, NearestQuery
+from app.services.seeding import ensure_seeded
+from app.storage import open_store
+from app.storage.base import NewResource, Precision, State, StatusChange, StatusReport
+
+WRK_SCRIPT = """
+math.randomseed(7)
+request = function()
+  local lon = 120.9 + math.random() * 1.2
+  local lat = 30.7 + math.random() * 1.1
+  return wrk.format("GET", string.format(
+    "/api/v1/nearest?lon=%.5f&lat=%.5f&service=dialysis&k=5", lon, lat))
+end
+"""
+
+
+def generate(data_dir: Path, count: int, open_share: float, rng: np.random.Generator):
+    """Seed a store, add ``count`` hospitals and open dialysis at ``open_share`` of them."""
+    settings = Settings(data_dir=data_dir, database_url="")
+    store = open_store(settings)
+    ensure_seeded(store, settings.geodata_dir)
+    west, south, east, north = SHANGHAI_BBOX
+    lons, lats = rng.uniform(west, east, count), rng.uniform(south, north, count)
+    adds = [
+        NewResource(kind="hospital", name=f"点{n}", lon=float(x), lat=float(y),
+                    precision=Precision.approximate, services=("dialysis",))
+        for n, (x, y) in enumerate(zip(lons, lats, strict=True))
+    ]  # fmt: skip
+    added, _ = store.apply_resource_changes(adds, [])
+    chosen = rng.choice(len(added), int(count * open_share), replace=False)
+    report = StatusReport(State.open, "bench")
+    store.set_statuses([StatusChange(added[i].id, "dialysis", report, 1) for i in chosen])
+    return settings, store, added, {int(added[i].id) for i in chosen}
+
+
+def time_per_query(run, points) -> float:
+    """Mean seconds per call of ``run(lon, lat)`` over ``points``."""
+    start = time.perf_counter()
+    for lon, lat in points:
+        run(lon, lat)
+    return (time.perf_counter() - start) / len(points)
+
+
+def in_process(store, added, open_ids, rng) -> None:
+    """Finder, bare index and geopandas brute force on the same data."""
+    finder = NearestFinder(store)
+    now = datetime.now(UTC)
+    points = list(zip(rng.uniform(120.9, 122.1, 500), rng.uniform(30.7, 31.8, 500), strict=True))
+
+    def via_finder(lon, lat):
+        query = NearestQuery(lon, lat, service="dialysis", k=5)
+        return finder.find(query, now, 12.0)
+
+    finder.find(NearestQuery(121.47, 31.23, service="dialysis"), now, 12.0)  # builds the index
+    ids = np.array([r.id for r in added])
+    index = PointIndex(ids, np.array([r.lon for r in added]), np.array([r.lat for r in added]))
+    open_mask = np.zeros(ids.max() + 1, dtype=bool)
+    open_mask[list(open_ids)] = True
+
+    def via_index(lon, lat):
+        return index.nearest(lon, lat, 5, accept=lambda some: open_mask[some])
+
+    frame = gpd.GeoDataFrame(
+        {"id": ids, "open": open_mask[ids]},
+        geometry=gpd.points_from_xy([r.lon for r in added], [r.lat for r in added]),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:32651")
+
+    def brute(lon, lat):
+        here = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs("EPSG:32651")[0]
+        candidates = frame[frame["open"]]
+        return candidates.assign(d=candidates.distance(here)).nsmallest(5, "d")["id"].tolist()
+
+    finder_s = time_per_query(via_finder, points)
+    index_s = time_per_query(via_index, points)
+    brute_s = time_per_query(brute, points[:40])
+    print(f"in process, {len(added):,} resources, {len(open_ids):,} open, k=5:")
+    print(f"  geopandas brute force  {brute_s * 1e6:10,.0f} µs/query (baseline)")
+    speedup = brute_s / finder_s
+    print(f"  NearestFinder (SQLite) {finder_s * 1e6:10,.0f} µs/query  {speedup:7.0f}x faster")
+    speedup = brute_s / index_s
+    print(f"  PointIndex alone       {index_s * 1e6:10,.0f} µs/query  {speedup:7.0f}x faster")
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, float]:
+    """Run wrk against ``url``; requests/s and latency percentiles in ms."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(errors[1]) if errors else 0.0,
+    }
+
+
+def over_http(data_dir: Path, seconds: int, connections: int) -> None:
+    """Serve the generated store and load both endpoints with wrk."""
+    if shutil.which("wrk") is None:
+        print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
+        return
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), "--data-dir", str(data_dir),
+         "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(f"{base}/livez", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
+        script = data_dir / "nearest.lua"
+        script.write_text(WRK_SCRIPT)
+        trivial = wrk(f"{base}/livez", seconds, connections, None)
+        near = wrk(base, seconds, connections, script)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"over HTTP, 1 uvicorn worker, wrk -t2 -c{connections} -d{seconds}s on 127.0.0.1:")
+    for label, r in (("/livez (trivial)", trivial), ("/api/v1/nearest", near)):
+        print(
+            f"  {label:18s} {r['rps']:8,.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:7.2f} ms"
+            f"  non-2xx {r['errors']:.0f}"
+        )
+    print(f"  nearest / trivial = {near['rps'] / trivial['rps']:.0%}")
+
+
+def main() -> None:
+    """Generate the data, then measure in process and over HTTP."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        start = time.perf_counter()
+        _, store, added, open_ids = generate(data_dir, args.resources, 0.3, rng)
+        print(f"generated {len(added):,} resources in {time.perf_counter() - start:.1f} s")
+        in_process(store, added, open_ids, rng)
+        store.close()
+        over_http(data_dir, args.seconds, args.connections)
+
+
+if __name__ == "__main__":
+    main()
