@@ -295,7 +295,6 @@ class NearestProperties(BaseModel):
     distance_m: float = Field(description="great-circle metres from the origin")
     bearing: float = Field(description="degrees clockwise from north, from the origin")
     status: StatusPublic | None = Field(description="the status for the asked service")
-    version: int
 
 
 class NearestFeature(BaseModel):

@@ -21,17 +21,17 @@ MAX_OFFSET = 10_000_000
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The store opened by the app's lifespan."""
     return request.app.state.store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current time from the app's clock (tests may freeze it)."""
     return request.app.state.clock()
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.api.deps import NowDep, SettingsDep, StoreDep
+from app.api.deps import NowDep, SettingsDep
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import (
@@ -40,9 +41,8 @@ class BadQuery(AppError):
 
 
 @router.get("/nearest", response_model=NearestCollection, response_class=GeoJSONResponse)
-def nearest(
+async def nearest(
     request: Request,
-    store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
     lon: Annotated[float | None, Query(ge=-180, le=180, allow_inf_nan=False)] = None,
@@ -54,11 +54,15 @@ def nearest(
     fresh: bool = True,
     k: Annotated[int, Query(ge=1, le=50)] = 5,
     max_km: Annotated[float | None, Query(gt=0, le=200, allow_inf_nan=False)] = None,
-) -> NearestCollection:
+) -> GeoJSONResponse:
     """The k nearest resources whose status for ``service`` is in ``state`` (fresh only by
     default), closest first, with great-circle distance and bearing."""
-    origin = _origin(request, lon, lat, address)
-    if service is not None and service not in {s.code for s in store.list_services()}:
+    if address is None:
+        origin = _origin(request, lon, lat, None)
+    else:  # geocoding may wait on a provider: off the event loop
+        origin = await run_in_threadpool(_origin, request, lon, lat, address)
+    finder = request.app.state.nearest
+    if service is not None and service not in finder.known_services():
         raise NotFound(f"no service {service!r}")
     try:
         states = frozenset(State(part.strip()) for part in state.split(",") if part.strip())
@@ -69,7 +73,7 @@ def nearest(
         fresh, k, None if max_km is None else max_km * 1000,
     )  # fmt: skip
     ttl = settings.status_ttl_hours
-    hits = request.app.state.nearest.find(query, now, ttl)
+    hits = finder.find(query, now, ttl)
     features = []
     for hit in hits:
         resource = hit.view.resource
@@ -88,11 +92,11 @@ def nearest(
             distance_m=round(hit.distance_m, 1),
             bearing=round(hit.bearing_deg, 1),
             status=status,
-            version=resource.version,
         )
         geometry = PointGeometry(coordinates=(resource.lon, resource.lat))
         features.append(NearestFeature(id=resource.id, geometry=geometry, properties=properties))
-    return NearestCollection(features=features, numberReturned=len(features), origin=origin)
+    collection = NearestCollection(features=features, numberReturned=len(features), origin=origin)
+    return GeoJSONResponse(collection.model_dump(mode="json"))
 
 
 def _origin(

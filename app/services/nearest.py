@@ -1,23 +1,33 @@
-"""Nearest resources open for a service: a location index per kind, statuses read fresh.
+"""Nearest resources open for a service, answered from memory and kept current.
 
-Locations change rarely, so each kind's ``PointIndex`` is rebuilt only when the store's
-``resources_changed_at`` moves. Statuses change all the time, so they are never indexed:
-the filter reads the statuses of the candidates the index proposes, from the store, in
-the same request, so the next query after any update sees it.
+Each kind's locations live in a ``PointIndex`` (with the resources themselves), rebuilt
+only when the store's ``resources_changed_at`` moves. Each asked-for service's statuses
+live in arrays (state, last check) kept current from ``status_history``: before every
+query the finder reads the newest history id and applies the rows it has not seen, so
+the next query after any update sees it, from this process or another one.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from app.geo.distance import bearing_deg
 from app.geo.nearest import PointIndex
-from app.services.freshness import matches
-from app.storage.base import RESOURCES_CHANGED, ResourceView, State, Store
+from app.services.freshness import checked_at
+from app.storage.base import (
+    RESOURCES_CHANGED,
+    IntakeStatus,
+    Resource,
+    ResourceView,
+    State,
+    Store,
+)
+
+STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,65 +46,133 @@ class NearestQuery:
 
 @dataclass(frozen=True, slots=True)
 class NearestHit:
-    """One answer: the resource with its statuses, how far and which way."""
+    """One answer: the resource with the asked service's status, how far and which way."""
 
     view: ResourceView
     distance_m: float
     bearing_deg: float
 
 
+class _ServiceStatuses:
+    """One service's current statuses: objects by id, and arrays for vectorised filters."""
+
+    def __init__(self, statuses: dict[int, IntakeStatus]) -> None:
+        self.by_id: dict[int, IntakeStatus] = {}
+        size = max(statuses, default=0) + 1
+        self.state = np.zeros(size, dtype=np.int8)
+        self.checked = np.zeros(size, dtype=np.float64)
+        for status in statuses.values():
+            self.put(status)
+
+    def put(self, status: IntakeStatus) -> None:
+        rid = status.resource_id
+        if rid >= len(self.state):
+            grow = max(rid + 1, 2 * len(self.state))
+            self.state = np.concatenate([self.state, np.zeros(grow - len(self.state), np.int8)])
+            self.checked = np.concatenate([self.checked, np.zeros(grow - len(self.checked))])
+        self.by_id[rid] = status
+        self.state[rid] = STATE_CODES[status.state]
+        self.checked[rid] = checked_at(status).timestamp()
+
+    def accept(self, ids: np.ndarray, states: frozenset[State], oldest: float | None):
+        inside = ids < len(self.state)
+        safe = np.where(inside, ids, 0)
+        ok = inside & np.isin(self.state[safe], [STATE_CODES[s] for s in states])
+        if oldest is not None:
+            ok &= self.checked[safe] >= oldest
+        return ok
+
+
 class NearestFinder:
-    """Answers nearest queries against one store."""
+    """Answers nearest queries against one store from caches it keeps current."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._indexes: dict[str, tuple[str | None, PointIndex]] = {}
-
-    def index(self, kind: str) -> PointIndex:
-        """The location index of one kind, rebuilt if resources changed since it was built."""
-        marker = self.store.get_meta(RESOURCES_CHANGED)
-        with self._lock:
-            cached = self._indexes.get(kind)
-            if cached is None or cached[0] != marker:
-                resources = self.store.list_resources(kind=kind, limit=10_000_000)
-                index = PointIndex(
-                    np.array([r.id for r in resources], dtype=np.int64),
-                    np.array([r.lon for r in resources]),
-                    np.array([r.lat for r in resources]),
-                )
-                cached = self._indexes[kind] = (marker, index)
-            return cached[1]
+        self._kinds: dict[str, tuple[str | None, PointIndex, dict[int, Resource]]] = {}
+        self._services: dict[str, _ServiceStatuses] = {}
+        self._history_id = 0
+        self._seen_change: int | None = None
+        self.service_codes: frozenset[str] = frozenset()
 
     def find(self, query: NearestQuery, now: datetime, ttl_hours: float) -> list[NearestHit]:
         """The k nearest resources of the kind whose status for the service qualifies."""
-        accept = None
-        if query.service is not None:
-            service, states = query.service, set(query.states)
+        with self._lock:
+            changed = self._refresh_if_changed()
+            index, resources = self._kind(query.kind, changed)
+            accept = None
+            statuses = self._service(query.service) if query.service else None
+            if statuses is not None:
+                oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
+                states = query.states
 
-            def accept(ids: np.ndarray) -> np.ndarray:
-                statuses = self.store.statuses_for(ids.tolist(), service)
-                return np.array(
-                    [
-                        matches(statuses.get(int(i)), states, query.fresh, now, ttl_hours)
-                        for i in ids
-                    ],
-                    dtype=bool,
-                )
+                def accept(ids: np.ndarray) -> np.ndarray:
+                    return statuses.accept(ids, states, oldest)
 
-        found = self.index(query.kind).nearest(query.lon, query.lat, query.k, accept, query.max_m)
-        views = {
-            v.resource.id: v
-            for v in self.store.view_resources(ids=[n.id for n in found], limit=len(found) or 1)
-        }
-        return [
-            NearestHit(
-                view=views[n.id],
-                distance_m=n.distance_m,
-                bearing_deg=bearing_deg(
-                    query.lon, query.lat, views[n.id].resource.lon, views[n.id].resource.lat
-                ),
+            found = index.nearest(query.lon, query.lat, query.k, accept, query.max_m)
+            hits = []
+            for neighbour in found:
+                resource = resources[neighbour.id]
+                status = statuses.by_id.get(resource.id) if statuses else None
+                view = ResourceView(resource, {query.service: status} if status else {})
+                bearing = bearing_deg(query.lon, query.lat, resource.lon, resource.lat)
+                hits.append(NearestHit(view, neighbour.distance_m, bearing))
+            return hits
+
+    def known_services(self) -> frozenset[str]:
+        """Service codes, as of the last change the finder saw."""
+        with self._lock:
+            self._refresh_if_changed()
+            return self.service_codes
+
+    def _refresh_if_changed(self) -> bool:
+        """Catch up with the store unless its change counter says nothing was committed."""
+        counter = self.store.change_counter()
+        if counter is not None and counter == self._seen_change:
+            return False
+        self._seen_change = counter
+        self.service_codes = frozenset(s.code for s in self.store.list_services())
+        self._catch_up()
+        return True
+
+    def _kind(self, kind: str, changed: bool) -> tuple[PointIndex, dict[int, Resource]]:
+        cached = self._kinds.get(kind)
+        if cached is not None and not changed:
+            return cached[1], cached[2]
+        marker = self.store.get_meta(RESOURCES_CHANGED)
+        if cached is None or cached[0] != marker:
+            resources = {r.id: r for r in self.store.list_resources(kind=kind, limit=10_000_000)}
+            index = PointIndex(
+                np.fromiter(resources, dtype=np.int64, count=len(resources)),
+                np.array([r.lon for r in resources.values()]),
+                np.array([r.lat for r in resources.values()]),
             )
-            for n in found
-            if n.id in views
-        ]
+            cached = self._kinds[kind] = (marker, index, resources)
+        return cached[1], cached[2]
+
+    def _service(self, service: str) -> _ServiceStatuses:
+        cached = self._services.get(service)
+        if cached is None:
+            statuses, last_id = self.store.status_snapshot(service)
+            cached = self._services[service] = _ServiceStatuses(statuses)
+            self._apply_history(until=last_id)  # the other services up to the snapshot
+        return cached
+
+    def _catch_up(self) -> None:
+        last = self.store.last_history_id()
+        if last > self._history_id:
+            if self._services:
+                self._apply_history()
+            else:  # nothing cached yet: no need to read old history
+                self._history_id = last
+
+    def _apply_history(self, until: int | None = None) -> None:
+        while until is None or self._history_id < until:
+            rows = self.store.history_after(self._history_id)
+            if not rows:
+                return
+            for row in rows:
+                cache = self._services.get(row.status.service)
+                if cache is not None:
+                    cache.put(row.status)
+                self._history_id = row.id

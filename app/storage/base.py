@@ -318,6 +318,11 @@ class Store(abc.ABC):
         """Release connections."""
 
     # -- metadata and seeding --------------------------------------------------
+    def change_counter(self) -> int | None:
+        """A number that changes whenever anything was committed, cheaply read; None when
+        the backend cannot tell (callers then ask the store what changed)."""
+        return None
+
     @abc.abstractmethod
     def get_meta(self, key: str) -> str | None:
         """A value from the store's key/value metadata, or None."""
@@ -454,6 +459,19 @@ class Store(abc.ABC):
         """Problem reports, newest first, optionally for some resources only."""
 
     # -- statuses and history --------------------------------------------------
+    @abc.abstractmethod
+    def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
+        """Every current status for one service by resource id, and the id of the last
+        history row they include (one snapshot)."""
+
+    @abc.abstractmethod
+    def history_after(self, history_id: int, limit: int = 10_000) -> list[HistoryEntry]:
+        """History rows with ids above ``history_id``, oldest first (for keeping caches)."""
+
+    @abc.abstractmethod
+    def last_history_id(self) -> int:
+        """The id of the newest history row (0 for none)."""
+
     @abc.abstractmethod
     def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
         """Current statuses of some resources for one service, by resource id."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.storage import schema as t
@@ -221,6 +221,30 @@ class ResourceQueries(SqlPlumbing):
             conn.execute(insert(t.intake_status).values(row))
         conn.execute(insert(t.status_history).values(row | {"resource_version": version}))
         return to_status(row), version
+
+    def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
+        """Current statuses of one service and the last history id, from one snapshot."""
+        with self._read() as conn:
+            last = conn.execute(select(func.coalesce(func.max(t.status_history.c.id), 0)))
+            last_id = int(last.scalar_one())
+            rows = conn.execute(select(t.intake_status).where(t.intake_status.c.service == service))
+            return {row.resource_id: to_status(row._mapping) for row in rows}, last_id
+
+    def history_after(self, history_id: int, limit: int = 10_000) -> list[HistoryEntry]:
+        """History rows newer than ``history_id``, oldest first."""
+        c = t.status_history.c
+        query = select(t.status_history).where(c.id > history_id).order_by(c.id).limit(limit)
+        with self._read() as conn:
+            return [
+                HistoryEntry(row.id, to_status(row._mapping), row.resource_version)
+                for row in conn.execute(query)
+            ]
+
+    def last_history_id(self) -> int:
+        """The newest history row's id."""
+        with self._read() as conn:
+            last = conn.execute(select(func.coalesce(func.max(t.status_history.c.id), 0)))
+            return int(last.scalar_one())
 
     def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
         """Current statuses of some resources for one service, by resource id."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -37,10 +39,24 @@ class SqliteStore(SqlStore):
         event.listen(engine, "connect", _configure_connection)
         event.listen(engine, "begin", _begin)
         super().__init__(engine)
+        self._watch = sqlite3.connect(path, check_same_thread=False)
+        self._watch_lock = threading.Lock()
 
     def _begin_write(self) -> AbstractContextManager[Connection]:
         """A transaction that holds SQLite's write lock from its first statement."""
         return self._engine.execution_options(sqlite_write=True).begin()
+
+    def change_counter(self) -> int | None:
+        """SQLite's ``PRAGMA data_version`` on a connection that never writes: it moves
+        with every commit made through any other connection, in any process."""
+        with self._watch_lock:
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the watching connection and the pool."""
+        with self._watch_lock:
+            self._watch.close()
+        super().close()
 
     def _install_extras(self, conn: Connection) -> None:
         """Make status history append-only inside the database itself."""
