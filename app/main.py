@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import (
     routes_geocode,
     routes_health,
     routes_imports,
+    routes_layers,
     routes_nearest,
+    routes_ogc,
     routes_reports,
     routes_resources,
     routes_services,
@@ -67,12 +70,15 @@ def create_app(
     app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
     app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
     add_exception_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     routers = (
         routes_health,
         routes_services,
         routes_units,
         routes_resources,
         routes_nearest,
+        routes_ogc,
+        routes_layers,
         routes_status,
         routes_reports,
         routes_tokens,

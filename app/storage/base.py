@@ -289,6 +289,18 @@ class ProblemReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Area:
+    """What a layer query asks for: a lon/lat box (WGS-84 degrees) and filters."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    district_id: int | None = None
+    service: str | None = None
+    states: frozenset[State] = frozenset()
+    checked_since: datetime | None = None
+    """With ``service``: only statuses reported or verified at or after this time."""
+
+
+@dataclass(frozen=True, slots=True)
 class SeedData:
     """Everything a new store is loaded with, in load order."""
 
@@ -406,6 +418,24 @@ class Store(abc.ABC):
         self, *, kind: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[Resource]:
         """Resources ordered by id."""
+
+    @abc.abstractmethod
+    def resources_in(
+        self, kind: str, area: Area, limit: int, offset: int
+    ) -> tuple[int, list[ResourceView]]:
+        """Resources of a kind in an area (with their statuses), ordered by id, and how
+        many match in all."""
+
+    @abc.abstractmethod
+    def points_in(self, layer: str, area: Area) -> list[tuple[int, float, float]]:
+        """(id, lon, lat) of every resource of kind ``layer``, or unit of level ``layer``,
+        in an area (for clustering)."""
+
+    @abc.abstractmethod
+    def units_in(
+        self, level: Level, area: Area, limit: int, offset: int
+    ) -> tuple[int, list[AdminUnit]]:
+        """Units of a level whose point is in an area, by code, and how many match in all."""
 
     @abc.abstractmethod
     def view_resources(

@@ -87,6 +87,7 @@ admin_units = Table(
     Index("ix_admin_units_level_name", "level", "name"),
     Index("ix_admin_units_parent", "parent_id"),
     Index("ix_admin_units_district", "district_id"),
+    Index("ix_admin_units_level_lon_lat", "level", "lon", "lat"),
 )
 
 unit_aliases = Table(
@@ -135,7 +136,7 @@ resources = Table(
     _one_of("source_crs", SourceCrs),
     CheckConstraint("version >= 1", name="version_positive"),
     *_wgs84_range(),
-    Index("ix_resources_kind", "kind"),
+    Index("ix_resources_kind_lon_lat", "kind", "lon", "lat"),
 )
 
 

@@ -27,8 +27,9 @@ from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, utcnow
 from app.storage.sql_units import UnitQueries
 
-SCHEMA_VERSION = 3
-"""1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports."""
+SCHEMA_VERSION = 4
+"""1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports;
+4: (kind|level, lon, lat) indexes for layer queries."""
 COUNTED_LEVELS = {
     Level.district: "districts",
     Level.street: "streets",
@@ -59,6 +60,9 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, Store):
                 )
             if current < SCHEMA_VERSION:
                 t.metadata.create_all(conn)  # creates only the tables that are missing
+                for table in t.metadata.sorted_tables:  # and indexes added to older tables
+                    for index in table.indexes:
+                        index.create(conn, checkfirst=True)
                 if current < 1:
                     self._install_extras(conn)
                 set_meta(conn, "schema_version", str(SCHEMA_VERSION))

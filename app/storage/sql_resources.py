@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.storage import schema as t
 from app.storage.base import (
     RESOURCES_CHANGED,
     AlreadyExists,
+    Area,
     HistoryEntry,
     IntakeStatus,
     InvalidRecord,
+    Level,
     NewResource,
     NotFound,
     Resource,
@@ -25,7 +27,7 @@ from app.storage.base import (
     VersionConflict,
 )
 from app.storage.rows import resource_changes, resource_row, to_resource, to_status
-from app.storage.sql_support import BATCH, SqlPlumbing, set_meta, utcnow
+from app.storage.sql_support import BATCH, SqlPlumbing, bbox_conditions, set_meta, utcnow
 
 
 class ResourceQueries(SqlPlumbing):
@@ -57,6 +59,58 @@ class ResourceQueries(SqlPlumbing):
         """Resources ordered by id."""
         with self._read() as conn:
             return _select_resources(conn, None, kind, limit, offset)
+
+    def points_in(self, layer: str, area: Area) -> list[tuple[int, float, float]]:
+        """Ids and points of resources of kind ``layer`` (or units of level ``layer``)."""
+        if layer in {level.value for level in Level}:
+            table = t.admin_units
+            conditions = [table.c.level == layer]
+        else:
+            table = t.resources
+            conditions = [table.c.kind == layer, *self._status_conditions(area)]
+        conditions += bbox_conditions(table.c, area.bbox)
+        if area.district_id is not None:
+            conditions.append(table.c.district_id == area.district_id)
+        query = select(table.c.id, table.c.lon, table.c.lat).where(*conditions)
+        with self._read() as conn:
+            return [tuple(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _status_conditions(area: Area) -> list:
+        if area.service is None:
+            return []
+        c, s = t.resources.c, t.intake_status.c
+        wanted = [
+            s.resource_id == c.id,
+            s.service == area.service,
+            s.state.in_([state.value for state in area.states]),
+        ]
+        if area.checked_since is not None:
+            wanted.append(
+                or_(s.reported_at >= area.checked_since, s.verified_at >= area.checked_since)
+            )
+        return [exists().where(*wanted)]
+
+    def resources_in(
+        self, kind: str, area: Area, limit: int, offset: int
+    ) -> tuple[int, list[ResourceView]]:
+        """Resources of a kind in an area, with statuses, from one snapshot."""
+        c = t.resources.c
+        conditions = [c.kind == kind, *bbox_conditions(c, area.bbox)]
+        if area.district_id is not None:
+            conditions.append(c.district_id == area.district_id)
+        conditions += self._status_conditions(area)
+        with self._read() as conn:
+            total = conn.execute(select(func.count()).select_from(t.resources).where(*conditions))
+            ids = (
+                conn.execute(
+                    select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
+                )
+                .scalars()
+                .all()
+            )
+            total = total.scalar_one()
+        return total, self.view_resources(ids=ids, limit=len(ids)) if ids else []
 
     def view_resources(
         self,

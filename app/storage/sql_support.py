@@ -67,3 +67,11 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
     """Insert rows with one executemany; nothing for no rows."""
     if rows:
         conn.execute(insert(table), rows)
+
+
+def bbox_conditions(columns, bbox: tuple[float, float, float, float] | None) -> list:
+    """``lon``/``lat`` columns inside a (west, south, east, north) box, edges included."""
+    if bbox is None:
+        return []
+    west, south, east, north = bbox
+    return [columns.lon.between(west, east), columns.lat.between(south, north)]

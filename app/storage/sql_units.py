@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, select, true, update
 
 from app.storage import schema as t
-from app.storage.base import AdminUnit, Level, NotFound, Precision, UnitMove, field_names
+from app.storage.base import AdminUnit, Area, Level, NotFound, Precision, UnitMove, field_names
 from app.storage.rows import to_unit
-from app.storage.sql_support import SqlPlumbing, set_meta, utcnow
+from app.storage.sql_support import SqlPlumbing, bbox_conditions, set_meta, utcnow
 
 
 class UnitQueries(SqlPlumbing):
@@ -60,6 +60,21 @@ class UnitQueries(SqlPlumbing):
             query = query.limit(limit)
         with self._read() as conn:
             return [to_unit(row._mapping) for row in conn.execute(query)]
+
+    def units_in(
+        self, level: Level, area: Area, limit: int, offset: int
+    ) -> tuple[int, list[AdminUnit]]:
+        """Units of a level in an area, by code."""
+        c = t.admin_units.c
+        conditions = [c.level == Level(level).value, *bbox_conditions(c, area.bbox)]
+        if area.district_id is not None:
+            conditions.append(c.district_id == area.district_id)
+        condition = and_(*conditions)
+        with self._read() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(t.admin_units).where(condition)
+            ).scalar_one()
+        return total, self._find_units(condition, limit=limit, offset=offset)
 
     def resolve_alias(self, alias: str) -> AdminUnit | None:
         """The unit a former name or short form stands for."""

@@ -64,7 +64,7 @@ def _db_path(settings: Settings) -> Path:
 def test_file_is_wal_with_foreign_keys_and_schema_version(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.get_meta("schema_version") == "3"
+    assert store.get_meta("schema_version") == "4"
     with store._engine.connect() as conn:  # the store's own connections enforce foreign keys
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
@@ -314,3 +314,21 @@ def test_problem_reports_need_a_real_resource_and_service(with_services: Store):
         store.add_problem_report(999, None, "x")
     with pytest.raises(NotFound):
         store.add_problem_report(hospital.id, "teleport", "x")
+
+
+def test_an_older_schema_is_migrated_in_place(store: Store, settings: Settings):
+    store.close()
+    con = sqlite3.connect(_db_path(settings))
+    con.execute("DROP INDEX ix_resources_kind_lon_lat")
+    con.execute("DROP TABLE problem_reports")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    migrated = open_store(settings)
+    try:
+        assert migrated.get_meta("schema_version") == "4"
+        names = {row[0] for row in sqlite3.connect(_db_path(settings)).execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}  # fmt: skip
+        assert {"problem_reports", "ix_resources_kind_lon_lat"} <= names
+    finally:
+        migrated.close()

@@ -1,0 +1,77 @@
+"""Shared pieces of the layer endpoints: bbox parsing, cached GeoJSON/JSON, plain HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+from fastapi import Request, Response
+
+from app.core.errors import AppError
+
+GEOJSON = "application/geo+json"
+
+
+class BadLayerQuery(AppError):
+    """A layer query that cannot be answered as asked."""
+
+    status_code = 400
+    code = "bad_query"
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in WGS-84 degrees; 400 for anything else."""
+    if text is None:
+        return None
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise BadLayerQuery(
+            f"bbox must be four numbers west,south,east,north: {text[:60]!r}"
+        ) from None
+    if len(values) != 4 or any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise BadLayerQuery("bbox must be four finite numbers west,south,east,north")
+    west, south, east, north = values
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise BadLayerQuery("bbox is out of range, or south is above north")
+    if west > east:
+        raise BadLayerQuery("a bbox crossing the antimeridian (west > east) is not supported")
+    return values
+
+
+def cached(request: Request, body: dict, media_type: str, max_age: int) -> Response:
+    """The body as JSON with a content ETag and Cache-Control; 304 when the client has it."""
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = f'W/"{hashlib.sha256(data).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def wants_html(request: Request, f: str | None) -> bool:
+    """True when ``f=html`` or, without ``f``, a browser asks for HTML first."""
+    if f is not None:
+        if f not in {"json", "html"}:
+            raise BadLayerQuery("f must be json or html")
+        return f == "html"
+    return request.headers.get("accept", "").startswith("text/html")
+
+
+def html_page(title: str, links: list[dict], rows: list[dict] | None = None) -> Response:
+    """A plain page: a title, the links, and an optional table of rows."""
+    parts = [f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>",
+             f"<h1>{html.escape(title)}</h1><ul>"]  # fmt: skip
+    for link in links:
+        label = link.get("title") or link["rel"]
+        parts.append(f'<li><a href="{html.escape(link["href"])}">{html.escape(label)}</a>')
+    parts.append("</ul>")
+    if rows:
+        keys = list(rows[0])
+        parts.append("<table><tr>" + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + "</tr>")
+        for row in rows:
+            cells = "".join(f"<td>{html.escape(str(row.get(k, '')))}</td>" for k in keys)
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+    return Response("".join(parts), media_type="text/html; charset=utf-8")

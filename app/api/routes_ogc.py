@@ -1,0 +1,230 @@
+"""OGC API – Features Part 1 (Core, GeoJSON, HTML) under /ogc, so QGIS can add the layers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import MAX_ID, NowDep, SettingsDep, StoreDep
+from app.api.layer_responses import (
+    GEOJSON,
+    BadLayerQuery,
+    cached,
+    html_page,
+    parse_bbox,
+    wants_html,
+)
+from app.services.layers import (
+    COLLECTIONS,
+    Collection,
+    area_for,
+    features,
+    resource_feature,
+    unit_feature,
+)
+from app.services.units import units_named
+from app.storage.base import Level, NotFound, State
+
+router = APIRouter(prefix="/ogc", tags=["ogc"])
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+SHANGHAI_EXTENT = [120.85, 30.67, 122.2, 31.88]
+MAX_LIMIT = 1000
+Format = Annotated[str | None, Query(description="json or html")]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def collection_named(collection_id: str) -> Collection:
+    """The layer of that id; 404 otherwise."""
+    collection = COLLECTIONS.get(collection_id)
+    if collection is None:
+        raise NotFound(f"no collection {collection_id!r}; see /ogc/collections")
+    return collection
+
+
+def _describe(base: str, c: Collection) -> dict:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [SHANGHAI_EXTENT], "crs": CRS84}},
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/collections/{c.id}"},
+            {"rel": "items", "type": GEOJSON, "href": f"{base}/collections/{c.id}/items",
+             "title": c.title},
+        ],
+    }  # fmt: skip
+
+
+@router.get("")
+def read_landing(request: Request, f: Format = None) -> Response:
+    """Landing page: links to the API definition, conformance and the collections."""
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    links = [
+        {"rel": "self", "type": "application/json", "href": base, "title": "this document"},
+        {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+         "href": f"{root}/openapi.json", "title": "API definition"},
+        {"rel": "service-doc", "type": "text/html", "href": f"{root}/docs", "title": "API docs"},
+        {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance",
+         "title": "conformance"},
+        {"rel": "data", "type": "application/json", "href": f"{base}/collections",
+         "title": "collections"},
+    ]  # fmt: skip
+    if wants_html(request, f):
+        return html_page("aidmap – OGC API Features", links)
+    body = {"title": "aidmap", "description": "Shanghai mutual-aid resources", "links": links}
+    return cached(request, body, "application/json", 300)
+
+
+@router.get("/conformance")
+def read_conformance(request: Request, f: Format = None) -> Response:
+    """The conformance classes this API implements."""
+    if wants_html(request, f):
+        return html_page("Conformance", [{"rel": c, "href": c} for c in CONFORMANCE])
+    return cached(request, {"conformsTo": CONFORMANCE}, "application/json", 3600)
+
+
+@router.get("/collections")
+def read_collections(request: Request, f: Format = None) -> Response:
+    """Every layer."""
+    base = _base(request)
+    described = [_describe(base, c) for c in COLLECTIONS.values()]
+    if wants_html(request, f):
+        links = [d["links"][1] | {"href": d["links"][1]["href"] + "?f=html"} for d in described]
+        return html_page("Collections", links)
+    body = {
+        "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
+        "collections": described,
+    }
+    return cached(request, body, "application/json", 300)
+
+
+@router.get("/collections/{collection_id}")
+def readcollection_named(collection_id: str, request: Request, f: Format = None) -> Response:
+    """One layer's description."""
+    described = _describe(_base(request), collection_named(collection_id))
+    if wants_html(request, f):
+        return html_page(described["title"], described["links"])
+    return cached(request, described, "application/json", 300)
+
+
+@router.get("/collections/{collection_id}/items")
+def read_items(
+    collection_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    now: NowDep,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    service: Annotated[str | None, Query(max_length=32)] = None,
+    state: Annotated[str | None, Query(max_length=100, description="e.g. open,limited")] = None,
+    fresh: bool = False,
+    district: Annotated[str | None, Query(max_length=20, description="name or alias")] = None,
+    f: Format = None,
+) -> Response:
+    """One page of a layer's features, filtered by bbox, district and (for resources) status."""
+    collection = collection_named(collection_id)
+    area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
+    total, page = features(store, collection, area, limit, offset, now, settings.status_ttl_hours)
+    if offset > total:
+        raise BadLayerQuery(f"offset {offset} is beyond the end ({total} features match)")
+    base = f"{_base(request)}/collections/{collection.id}/items"
+    query = {k: v for k, v in request.query_params.items() if k not in {"offset", "f"}}
+    self_href = f"{base}?{urlencode(query | {'offset': offset})}"
+    links = [
+        {"rel": "self", "type": GEOJSON, "href": self_href},
+        {"rel": "collection", "type": "application/json", "href": base.removesuffix("/items")},
+    ]
+    if offset + len(page) < total:
+        next_query = urlencode(query | {"offset": offset + len(page)})
+        links.append({"rel": "next", "type": GEOJSON, "href": f"{base}?{next_query}"})
+    if wants_html(request, f):
+        rows = [
+            {"id": x["id"]}
+            | {k: v for k, v in x["properties"].items() if not isinstance(v, list | dict)}
+            for x in page
+        ]
+        return html_page(f"{collection.title}: {total} features", links, rows)
+    body = {
+        "type": "FeatureCollection",
+        "features": page,
+        "numberMatched": total,
+        "numberReturned": len(page),
+        "links": links,
+    }
+    return cached(request, body, GEOJSON, 30 if collection.kind else 300)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}")
+def read_item(
+    collection_id: str,
+    feature_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    now: NowDep,
+    f: Format = None,
+) -> Response:
+    """One feature."""
+    collection = collection_named(collection_id)
+    if not feature_id.isdigit() or not 1 <= int(feature_id) <= MAX_ID:
+        raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
+    found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
+    base = f"{_base(request)}/collections/{collection.id}"
+    found["links"] = [
+        {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
+        {"rel": "collection", "type": "application/json", "href": base},
+    ]
+    if wants_html(request, f):
+        props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
+        return html_page(str(found["properties"].get("name")), found["links"], [props])
+    return cached(request, found, GEOJSON, 30 if collection.kind else 300)
+
+
+def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dict:
+    if collection.kind is not None:
+        views = store.view_resources(ids=[feature_id], limit=1)
+        if not views or views[0].resource.kind != collection.kind:
+            raise NotFound(f"no feature {feature_id} in {collection.id}")
+        return resource_feature(views[0], now, ttl)
+    unit = store.get_unit(feature_id)
+    if unit.level != collection.level:
+        raise NotFound(f"no feature {feature_id} in {collection.id}")
+    return unit_feature(
+        unit, store.get_boundary(unit.id) if unit.level != Level.committee else None
+    )
+
+
+def layer_area(store, collection, bbox, service, state, fresh, district, now, settings):
+    """The store's area for a layer request's query parameters; 400/404 for bad ones."""
+    if service is not None and collection.kind is None:
+        raise BadLayerQuery(f"{collection.id} has no statuses to filter by service")
+    if service is not None and service not in {s.code for s in store.list_services()}:
+        raise NotFound(f"no service {service!r}")
+    try:
+        states = frozenset(State(p.strip()) for p in (state or "").split(",") if p.strip())
+    except ValueError:
+        raise BadLayerQuery(f"state must be among {', '.join(State)}") from None
+    district_id = None
+    if district is not None:
+        found = units_named(store, district, Level.district)
+        if not found:
+            raise NotFound(f"no district {district!r}")
+        district_id = found[0].id
+    return area_for(parse_bbox(bbox), district_id, service, states, fresh, now,
+                    settings.status_ttl_hours)  # fmt: skip

@@ -1,0 +1,146 @@
+"""Map layers as GeoJSON: collections of resources and administrative units, and clusters.
+
+Every feature is WGS-84 lon/lat (RFC 7946) and carries its ``precision``; resources carry
+their statuses with ``stale`` and ``age_seconds``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from app.services.freshness import status_views
+from app.storage.base import AdminUnit, Area, Level, ResourceView, State, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """One layer: resources of a kind, or units of a level."""
+
+    id: str
+    title: str
+    description: str
+    kind: str | None = None
+    level: Level | None = None
+
+    @property
+    def layer(self) -> str:
+        """The kind or level the store knows the layer by."""
+        return self.kind or self.level.value
+
+
+COLLECTIONS = {
+    c.id: c
+    for c in (
+        Collection("hospitals", "医院 Hospitals", "Hospitals with intake status per service",
+                   kind="hospital"),
+        Collection("offices", "办公室 Offices", "District, street and committee office contacts",
+                   kind="office"),
+        Collection("districts", "区 Districts", "Shanghai's 16 districts", level=Level.district),
+        Collection("streets", "街道/镇 Streets and towns", "Street offices and towns",
+                   level=Level.street),
+        Collection("committees", "居委会/村委会 Committees", "Residents' and villagers' committees",
+                   level=Level.committee),
+    )
+}  # fmt: skip
+
+
+def area_for(
+    bbox: tuple[float, float, float, float] | None,
+    district_id: int | None,
+    service: str | None,
+    states: frozenset[State],
+    fresh: bool,
+    now: datetime,
+    ttl_hours: float,
+) -> Area:
+    """The store's area filter for a layer request."""
+    since = now - timedelta(hours=ttl_hours) if (service and fresh) else None
+    return Area(
+        bbox=bbox,
+        district_id=district_id,
+        service=service,
+        states=states or frozenset({State.open}),
+        checked_since=since,
+    )
+
+
+def resource_feature(
+    view: ResourceView, now: datetime, ttl_hours: float, service: str | None = None
+) -> dict:
+    """A resource as a GeoJSON feature, with its statuses."""
+    r = view.resource
+    statuses = status_views(r.services, dict(view.statuses), now, ttl_hours)
+    properties = {
+        "name": r.name, "name_en": r.name_en, "kind": r.kind, "address": r.address,
+        "phones": list(r.phones), "services": list(r.services), "precision": r.precision.value,
+        "location_verified": r.location_verified, "district_id": r.district_id,
+        "street_id": r.street_id, "committee_id": r.committee_id, "version": r.version,
+        "statuses": [
+            {key: _plain(value) for key, value in s.items() if key in STATUS_KEYS} for s in statuses
+        ],
+    }  # fmt: skip
+    chosen = next((s for s in statuses if s["service"] == service), None)
+    if chosen is not None:  # flat copies, for GIS symbology
+        properties |= {"state": chosen["state"].value, "stale": chosen["stale"],
+                       "age_seconds": chosen["age_seconds"]}  # fmt: skip
+    return _feature(r.id, {"type": "Point", "coordinates": [r.lon, r.lat]}, properties)
+
+
+STATUS_KEYS = ("service", "state", "conditions", "reported_at", "verified_at", "stale",
+               "age_seconds")  # fmt: skip
+
+
+def unit_feature(unit: AdminUnit, boundary: dict | None) -> dict:
+    """A unit as a GeoJSON feature: its outline when one is loaded, else its point."""
+    geometry = boundary or {"type": "Point", "coordinates": [unit.lon, unit.lat]}
+    properties = {
+        "code": unit.code, "name": unit.name, "name_en": unit.name_en, "level": unit.level.value,
+        "kind": unit.kind, "precision": unit.precision.value, "parent_id": unit.parent_id,
+        "district_id": unit.district_id,
+    }  # fmt: skip
+    return _feature(unit.id, geometry, properties)
+
+
+def features(
+    store: Store, collection: Collection, area: Area, limit: int, offset: int,
+    now: datetime, ttl_hours: float,
+) -> tuple[int, list[dict]]:  # fmt: skip
+    """One page of a collection's features and how many match in all."""
+    if collection.kind is not None:
+        total, views = store.resources_in(collection.kind, area, limit, offset)
+        return total, [resource_feature(v, now, ttl_hours, area.service) for v in views]
+    total, units = store.units_in(collection.level, area, limit, offset)
+    outlines = store.boundaries(collection.level) if collection.level != Level.committee else {}
+    return total, [unit_feature(u, outlines.get(u.id)) for u in units]
+
+
+def clusters(points: list[tuple[int, float, float]], bbox, zoom: int) -> list[dict]:
+    """Grid clusters: a cell of 1/8 of a web-map tile at ``zoom``; count and centroid."""
+    if not points:
+        return []
+    cell = 360.0 / (2**zoom) / 8
+    xy = np.array([(lon, lat) for _, lon, lat in points])
+    west, south = (bbox[0], bbox[1]) if bbox else (xy[:, 0].min(), xy[:, 1].min())
+    keys = np.floor((xy - [west, south]) / cell).astype(np.int64)
+    cells, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    sums = np.zeros((len(cells), 2))
+    np.add.at(sums, inverse.ravel(), xy)
+    centroids = sums / counts[:, None]
+    return [
+        _feature(n, {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+                 {"count": int(count)})
+        for n, ((x, y), count) in enumerate(zip(centroids, counts, strict=True), start=1)
+    ]  # fmt: skip
+
+
+def _feature(feature_id: int, geometry: dict, properties: dict) -> dict:
+    return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return getattr(value, "value", value)

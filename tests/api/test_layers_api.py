@@ -1,0 +1,144 @@
+"""OGC API – Features and clusters through the real app, as QGIS and the map call them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from app.services.auth import create_token
+from app.storage.base import Role
+
+GEOJSON = "application/geo+json"
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_qgis_sequence_landing_conformance_collections_items(client: TestClient):
+    landing = client.get("/ogc").json()
+    rels = {link["rel"]: link["href"] for link in landing["links"]}
+    assert {"self", "service-desc", "conformance", "data"} <= set(rels)
+    conformance = client.get(rels["conformance"]).json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conformance
+    collections = client.get(rels["data"]).json()["collections"]
+    assert [c["id"] for c in collections] == [
+        "hospitals", "offices", "districts", "streets", "committees",
+    ]  # fmt: skip
+    hospitals = next(c for c in collections if c["id"] == "hospitals")
+    items = next(link["href"] for link in hospitals["links"] if link["rel"] == "items")
+    page = client.get(items, params={"limit": 10, "bbox": "120.8,30.6,122.3,31.9"})
+    assert page.status_code == 200 and page.headers["content-type"] == GEOJSON
+    body = page.json()
+    assert body["type"] == "FeatureCollection" and body["numberReturned"] == 10
+    assert body["numberMatched"] == 77
+    feature = body["features"][0]
+    assert feature["geometry"]["type"] == "Point"
+    assert feature["properties"]["precision"] == "approximate"
+    assert {"stale", "age_seconds", "state"} <= set(feature["properties"]["statuses"][0])
+
+
+def test_paging_follows_next_links_to_every_feature(client: TestClient):
+    seen, url, params = [], "/ogc/collections/hospitals/items", {"limit": 30}
+    while url:
+        body = client.get(url, params=params).json()
+        seen += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+        params = None
+    assert len(seen) == len(set(seen)) == 77
+
+
+def test_bbox_district_and_status_filters(client: TestClient):
+    params = {"bbox": "121.44,31.20,121.50,31.25", "limit": 100}
+    inner = client.get("/ogc/collections/hospitals/items", params=params).json()
+    assert 0 < inner["numberMatched"] < 77
+    for feature in inner["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 121.44 <= lon <= 121.50 and 31.20 <= lat <= 31.25
+    jingan = client.get("/ogc/collections/streets/items", params={"district": "闸北"}).json()
+    assert jingan["numberMatched"] == 14
+    rid = inner["features"][0]["id"]
+    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    etag = client.get(f"/api/v1/resources/{rid}").headers["ETag"]
+    client.put(f"/api/v1/resources/{rid}/status/emergency", json={"state": "open"},
+               headers={"If-Match": etag, "Authorization": f"Bearer {secret}"})  # fmt: skip
+    wanted = {"service": "emergency", "state": "open", "fresh": "true"}
+    open_now = client.get("/ogc/collections/hospitals/items", params=wanted).json()
+    assert [f["id"] for f in open_now["features"]] == [rid]
+    assert open_now["features"][0]["properties"]["state"] == "open"
+
+
+def test_units_come_with_outlines_where_loaded(client: TestClient):
+    district = client.get("/ogc/collections/districts/items", params={"limit": 1}).json()
+    assert district["features"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    committee = client.get("/ogc/collections/committees/items/6751").json()
+    assert committee["geometry"]["type"] == "Point"
+    assert committee["properties"]["precision"] == "district"
+
+
+def test_etags_give_304_and_large_answers_are_gzipped(client: TestClient):
+    first = client.get("/ogc/collections/hospitals/items", params={"limit": 50})
+    assert first.headers["content-encoding"] == "gzip"
+    assert first.headers["cache-control"] == "public, max-age=30"
+    again = client.get("/ogc/collections/hospitals/items", params={"limit": 50},
+                       headers={"If-None-Match": first.headers["ETag"]})  # fmt: skip
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_html_pages_for_browsers(client: TestClient):
+    page = client.get("/ogc/collections/hospitals/items", params={"f": "html", "limit": 3})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "瑞金医院" in page.text and "<script" not in page.text
+    assert client.get("/ogc", headers={"Accept": "text/html"}).text.startswith("<!doctype html>")
+
+
+def test_clusters_count_every_point_once(client: TestClient):
+    body = client.get("/api/v1/layers/committees/clusters", params={"zoom": 9}).json()
+    assert body["pointCount"] == 6509
+    assert all(f["properties"]["count"] >= 1 for f in body["features"])
+    city = client.get("/api/v1/layers/hospitals/clusters",
+                      params={"zoom": 3, "bbox": "120.85,30.67,122.2,31.88"}).json()  # fmt: skip
+    assert city["numberReturned"] <= 4 and city["pointCount"] == 77
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "status"),
+    [
+        ("/ogc/collections/shops", {}, 404),
+        ("/ogc/collections/shops/items", {}, 404),
+        ("/ogc/collections/hospitals/items/999999", {}, 404),
+        ("/ogc/collections/hospitals/items/abc", {}, 404),
+        ("/ogc/collections/hospitals/items", {"bbox": "1,2,3"}, 400),
+        ("/ogc/collections/hospitals/items", {"bbox": "a,b,c,d"}, 400),
+        ("/ogc/collections/hospitals/items", {"bbox": "122,31,121,32"}, 400),
+        ("/ogc/collections/hospitals/items", {"bbox": "121,32,122,31"}, 400),
+        ("/ogc/collections/hospitals/items", {"bbox": "nan,31,122,32"}, 400),
+        ("/ogc/collections/hospitals/items", {"offset": 1000}, 400),
+        ("/ogc/collections/hospitals/items", {"limit": 0}, 422),
+        ("/ogc/collections/hospitals/items", {"limit": 100_000}, 422),
+        ("/ogc/collections/hospitals/items", {"service": "teleport"}, 404),
+        ("/ogc/collections/hospitals/items", {"service": "dialysis", "state": "maybe"}, 400),
+        ("/ogc/collections/streets/items", {"service": "dialysis"}, 400),
+        ("/ogc/collections/streets/items", {"district": "火星区"}, 404),
+        ("/ogc/collections/hospitals/items", {"f": "xml"}, 400),
+        ("/api/v1/layers/hospitals/clusters", {}, 422),
+        ("/api/v1/layers/hospitals/clusters", {"zoom": 30}, 422),
+        ("/api/v1/layers/shops/clusters", {"zoom": 3}, 404),
+    ],
+)
+def test_bad_layer_queries_are_precise_4xx(client: TestClient, url: str, params: dict, status):
+    response = client.get(url, params=params)
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_an_empty_page_is_a_valid_feature_collection(client: TestClient):
+    body = client.get("/ogc/collections/hospitals/items", params={"bbox": "0,0,1,1"}).json()
+    assert body["type"] == "FeatureCollection" and body["features"] == []
+    assert body["numberMatched"] == 0
