@@ -148,6 +148,16 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[s
     }
 
 
+def layer_call(base: str, path: str) -> tuple[str, float, int, int]:
+    """Time one layer request; its size as JSON and as sent gzipped."""
+    start = time.perf_counter()
+    plain = httpx.get(base + path, headers={"Accept-Encoding": "identity"}, timeout=120)
+    elapsed = time.perf_counter() - start
+    with httpx.stream("GET", base + path, headers={"Accept-Encoding": "gzip"}, timeout=120) as r:
+        gzipped = sum(len(chunk) for chunk in r.iter_raw())
+    return path, elapsed, len(plain.content), gzipped
+
+
 def over_http(data_dir: Path, seconds: int, connections: int) -> None:
     """Serve the generated store and load both endpoints with wrk."""
     if shutil.which("wrk") is None:
@@ -173,6 +183,12 @@ def over_http(data_dir: Path, seconds: int, connections: int) -> None:
         script.write_text(WRK_SCRIPT)
         trivial = wrk(f"{base}/livez", seconds, connections, None)
         near = wrk(base, seconds, connections, script)
+        layers = [
+            layer_call(base, "/ogc/collections/hospitals/items?limit=1000"),
+            layer_call(
+                base, "/api/v1/layers/hospitals/clusters?zoom=9&bbox=120.85,30.67,122.2,31.88"
+            ),
+        ]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -183,6 +199,11 @@ def over_http(data_dir: Path, seconds: int, connections: int) -> None:
             f"  non-2xx {r['errors']:.0f}"
         )
     print(f"  nearest / trivial = {near['rps'] / trivial['rps']:.0%}")
+    for path, seconds_taken, raw, gzipped in layers:
+        print(
+            f"  {path}: {seconds_taken * 1000:.0f} ms, {raw / 1024:,.0f} KiB "
+            f"({gzipped / 1024:,.0f} KiB gzipped)"
+        )
 
 
 def main() -> None:
