@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from app.core.errors import AppError
 
 GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 class BadLayerQuery(AppError):
@@ -40,11 +41,18 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values
 
 
-def cached(request: Request, body: dict, media_type: str, max_age: int) -> Response:
-    """The body as JSON with a content ETag and Cache-Control; 304 when the client has it."""
+def cached(
+    request: Request, body: dict, media_type: str, max_age: int, etag_basis: object = None
+) -> Response:
+    """The body as JSON with an ETag and Cache-Control; 304 when the client has it.
+
+    The ETag hashes ``etag_basis`` (default: the body), so fields that change by the
+    second (ages) need not defeat caching.
+    """
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = f'W/"{hashlib.sha256(data).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    basis = data if etag_basis is None else json.dumps(etag_basis, sort_keys=True).encode()
+    etag = f'W/"{hashlib.sha256(basis).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=media_type, headers=headers)
@@ -74,4 +82,25 @@ def html_page(title: str, links: list[dict], rows: list[dict] | None = None) -> 
             cells = "".join(f"<td>{html.escape(str(row.get(k, '')))}</td>" for k in keys)
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
-    return Response("".join(parts), media_type="text/html; charset=utf-8")
+    return Response(
+        "".join(parts), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"}
+    )
+
+
+def without_ages(value: object) -> object:
+    """A copy of a JSON value without its ``age_seconds`` fields (for ETags)."""
+    if isinstance(value, dict):
+        return {k: without_ages(v) for k, v in value.items() if k != "age_seconds"}
+    if isinstance(value, list):
+        return [without_ages(v) for v in value]
+    return value
+
+
+def refuse_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
+    """400 for query parameters the endpoint does not define, or a bbox-crs other than CRS84."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise BadLayerQuery(f"unknown query parameters: {', '.join(unknown)[:100]}")
+    crs = request.query_params.get("bbox-crs")
+    if crs is not None and crs != CRS84:
+        raise BadLayerQuery(f"only bbox-crs={CRS84} is supported")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -9,12 +10,15 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import MAX_ID, NowDep, SettingsDep, StoreDep
 from app.api.layer_responses import (
+    CRS84,
     GEOJSON,
     BadLayerQuery,
     cached,
     html_page,
     parse_bbox,
+    refuse_unknown_parameters,
     wants_html,
+    without_ages,
 )
 from app.services.layers import (
     COLLECTIONS,
@@ -34,9 +38,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 SHANGHAI_EXTENT = [120.85, 30.67, 122.2, 31.88]
 MAX_LIMIT = 1000
+ITEMS_PARAMETERS = frozenset(
+    {"bbox", "bbox-crs", "limit", "offset", "service", "state", "fresh", "district", "f"}
+)
 Format = Annotated[str | None, Query(description="json or html")]
 
 
@@ -139,6 +145,7 @@ def read_items(
 ) -> Response:
     """One page of a layer's features, filtered by bbox, district and (for resources) status."""
     collection = collection_named(collection_id)
+    refuse_unknown_parameters(request, ITEMS_PARAMETERS)
     area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
     total, page = features(store, collection, area, limit, offset, now, settings.status_ttl_hours)
     if offset > total:
@@ -167,7 +174,7 @@ def read_items(
         "numberReturned": len(page),
         "links": links,
     }
-    return cached(request, body, GEOJSON, 30 if collection.kind else 300)
+    return cached(request, body, GEOJSON, 30 if collection.kind else 300, without_ages(body))
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
@@ -182,7 +189,7 @@ def read_item(
 ) -> Response:
     """One feature."""
     collection = collection_named(collection_id)
-    if not feature_id.isdigit() or not 1 <= int(feature_id) <= MAX_ID:
+    if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
     found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
     base = f"{_base(request)}/collections/{collection.id}"
@@ -193,7 +200,7 @@ def read_item(
     if wants_html(request, f):
         props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
         return html_page(str(found["properties"].get("name")), found["links"], [props])
-    return cached(request, found, GEOJSON, 30 if collection.kind else 300)
+    return cached(request, found, GEOJSON, 30 if collection.kind else 300, without_ages(found))
 
 
 def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dict:

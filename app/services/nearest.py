@@ -93,13 +93,14 @@ class NearestFinder:
         self._services: dict[str, _ServiceStatuses] = {}
         self._history_id = 0
         self._seen_change: int | None = None
+        self._resources_marker: str | None = None
         self.service_codes: frozenset[str] = frozenset()
 
     def find(self, query: NearestQuery, now: datetime, ttl_hours: float) -> list[NearestHit]:
         """The k nearest resources of the kind whose status for the service qualifies."""
         with self._lock:
-            changed = self._refresh_if_changed()
-            index, resources = self._kind(query.kind, changed)
+            self._refresh_if_changed()
+            index, resources = self._kind(query.kind)
             accept = None
             statuses = self._service(query.service) if query.service else None
             if statuses is not None:
@@ -132,14 +133,14 @@ class NearestFinder:
             return False
         self._seen_change = counter
         self.service_codes = frozenset(s.code for s in self.store.list_services())
+        self._resources_marker = self.store.get_meta(RESOURCES_CHANGED)
         self._catch_up()
         return True
 
-    def _kind(self, kind: str, changed: bool) -> tuple[PointIndex, dict[int, Resource]]:
+    def _kind(self, kind: str) -> tuple[PointIndex, dict[int, Resource]]:
+        """The kind's index, rebuilt when resources changed since it was built."""
+        marker = self._resources_marker
         cached = self._kinds.get(kind)
-        if cached is not None and not changed:
-            return cached[1], cached[2]
-        marker = self.store.get_meta(RESOURCES_CHANGED)
         if cached is None or cached[0] != marker:
             resources = {r.id: r for r in self.store.list_resources(kind=kind, limit=10_000_000)}
             index = PointIndex(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -142,3 +143,30 @@ def test_an_empty_page_is_a_valid_feature_collection(client: TestClient):
     body = client.get("/ogc/collections/hospitals/items", params={"bbox": "0,0,1,1"}).json()
     assert body["type"] == "FeatureCollection" and body["features"] == []
     assert body["numberMatched"] == 0
+
+
+def test_ages_do_not_change_the_etag_and_negotiated_answers_vary_on_accept(client: TestClient):
+    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    etag = client.get("/api/v1/resources/1").headers["ETag"]
+    client.put("/api/v1/resources/1/status/emergency", json={"state": "open"},
+               headers={"If-Match": etag, "Authorization": f"Bearer {secret}"})  # fmt: skip
+    first = client.get("/ogc/collections/hospitals/items/1")
+    clock = client.app.state.clock
+    client.app.state.clock = lambda: clock() + timedelta(seconds=5)
+    later = client.get("/ogc/collections/hospitals/items/1",
+                       headers={"If-None-Match": first.headers["ETag"]})  # fmt: skip
+    assert later.status_code == 304
+    assert first.headers["Vary"].startswith("Accept")
+
+
+@pytest.mark.parametrize(
+    "params", [{"crs": "EPSG:4326"}, {"bbox-crs": "EPSG:3857"}, {"datetime": "2022-04-01"}]
+)
+def test_parameters_the_api_does_not_define_are_400(client: TestClient, params: dict):
+    response = client.get("/ogc/collections/hospitals/items", params=params)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_query"
+
+
+@pytest.mark.parametrize("feature_id", ["²", "١", "1.0", "-1", "9" * 25])
+def test_odd_feature_ids_are_404(client: TestClient, feature_id: str):
+    assert client.get(f"/ogc/collections/hospitals/items/{feature_id}").status_code == 404

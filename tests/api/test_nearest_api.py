@@ -144,3 +144,21 @@ def test_bad_queries_are_precise_4xx(client: TestClient, params: dict, status: i
 def test_nothing_near_is_an_empty_collection(client: TestClient):
     body = nearest(client, service="psychiatry", max_km=0.001)
     assert body["features"] == [] and body["numberReturned"] == 0
+
+
+def test_new_resources_show_even_when_every_query_names_a_service(client: TestClient):
+    store = client.app.state.store
+    nearest(client, service="dialysis", fresh="false", state="open,closed")
+    nearest(client, kind="offices")
+    added = store.add_resource(
+        NewResource(kind="hospital", name="新点", lon=121.4737, lat=31.2304,
+                    precision=Precision.exact, services=("dialysis",))
+    )  # fmt: skip
+    set_state(client, added.id, "dialysis", "open")
+    assert nearest(client, service="dialysis", k=1)["features"][0]["id"] == added.id
+    office = store.add_resource(
+        NewResource(kind="office", name="居委", lon=121.4737, lat=31.2304,
+                    precision=Precision.exact)
+    )  # fmt: skip
+    assert nearest(client, k=1)["features"][0]["id"] == added.id
+    assert nearest(client, kind="offices", k=1)["features"][0]["id"] == office.id
