@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,22 @@ def seeded_store(store: Store, bundled: tuple[SeedData, str]) -> Store:
     """A store loaded with the bundled gazetteer and hospitals."""
     store.seed(*bundled)
     return store
+
+
+class Clock:
+    """A clock a test moves by hand (``clock.now += timedelta(hours=13)``)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A movable clock to pass to ``create_app(settings, clock=clock)``."""
+    return Clock()
 
 
 @pytest.fixture(scope="session")

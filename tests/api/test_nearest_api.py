@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,21 +17,8 @@ from app.storage.base import NewResource, Precision, Role
 PEOPLES_SQUARE = {"lon": 121.4737, "lat": 31.2304}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+def client(settings: Settings, clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings, clock=clock)) as client:
         _, secret = create_token(client.app.state.store, "v", Role.volunteer)
         client.headers["Authorization"] = f"Bearer {secret}"
@@ -87,7 +74,7 @@ def test_status_changes_are_visible_to_the_next_query(client: TestClient):
     assert nearest(client, service="dialysis")["features"] == []
 
 
-def test_stale_statuses_are_left_out_unless_asked_for(client: TestClient, clock: Clock):
+def test_stale_statuses_are_left_out_unless_asked_for(client: TestClient, clock):
     hit = nearest(client, k=1)["features"][0]
     set_state(client, hit["id"], "emergency", "open")
     clock.now += timedelta(hours=13)

@@ -4,7 +4,7 @@ batches, history, freshness, the queue, problem reports and bad input."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,23 +15,8 @@ from app.services.auth import create_token
 from app.storage.base import Role
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+def client(settings: Settings, clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings, clock=clock)) as client:
         yield client
 
@@ -76,7 +61,7 @@ def test_two_volunteers_with_the_same_version_one_wins_one_gets_412(client: Test
     assert history[0]["status"]["reported_by"] == "alice"
 
 
-def test_a_written_status_reads_back_with_its_age(client: TestClient, clock: Clock):
+def test_a_written_status_reads_back_with_its_age(client: TestClient, clock):
     volunteer = bearer(client, Role.volunteer, "王阿姨")
     target = hospital(client)
     body = {
@@ -101,7 +86,7 @@ def test_a_written_status_reads_back_with_its_age(client: TestClient, clock: Clo
     assert read["version"] == target["version"] + 1
 
 
-def test_stale_open_statuses_are_dropped_from_fresh_queries(client: TestClient, clock: Clock):
+def test_stale_open_statuses_are_dropped_from_fresh_queries(client: TestClient, clock):
     volunteer = bearer(client, Role.volunteer)
     target = hospital(client)
     put(
