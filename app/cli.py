@@ -15,7 +15,7 @@ from rich.table import Table
 
 from app.core.config import Settings
 from app.geo.gazetteer import GazetteerFileError
-from app.services.imports.plan import ImportKind
+from app.services.imports.records import ImportKind
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import Level, Role, SourceCrs, StorageError, Store

@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from app.api.deps import OptionalToken, StoreDep
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.models import ImportPlanPublic
-from app.services.imports.plan import ImportBlocked, ImportKind, apply_import, plan_import
+from app.services.imports.plan import ImportBlocked, apply_import, plan_import
+from app.services.imports.records import ImportKind
 from app.services.imports.table import ImportFileError, read_table
 from app.storage.base import Role
 

@@ -10,7 +10,8 @@ import pytest
 from app.core.config import Settings
 from app.geo.geocoders.base import GeocodeQuery, Outcome
 from app.geo.geocoders.registry import build_chain
-from app.services.imports.plan import RowAction, plan_import
+from app.services.imports.plan import plan_import
+from app.services.imports.records import RowAction
 from app.services.imports.table import read_table
 from app.storage.base import Precision, Store
 from tests.geo.fake_providers import FakeAmap, read_dev_rows

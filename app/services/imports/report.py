@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from app.services.imports.plan import ImportPlan, RowAction
+from app.services.imports.records import ImportPlan, RowAction
 
 
 def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool = False) -> None:

@@ -7,7 +7,8 @@ import pytest
 from app.core.config import Settings
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.geocoders.registry import build_chain
-from app.services.imports.plan import ImportBlocked, RowAction, apply_import, plan_import
+from app.services.imports.plan import ImportBlocked, apply_import, plan_import
+from app.services.imports.records import RowAction
 from app.services.imports.table import read_table
 from app.storage.base import Precision, SourceCrs, Store, VersionConflict
 

@@ -1,0 +1,87 @@
+"""What an import plan is made of: kinds, row actions, row plans, the whole plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.storage.base import NewResource, Precision
+
+
+class ImportKind(StrEnum):
+    """What a spreadsheet lists."""
+
+    hospitals = "hospitals"
+    contacts = "contacts"  # district, street and committee offices
+
+
+KINDS = {ImportKind.hospitals: "hospital", ImportKind.contacts: "office"}
+REQUIRED_COLUMNS = {ImportKind.hospitals: ("name",), ImportKind.contacts: ("district",)}
+LOW_PRECISION = frozenset({Precision.street, Precision.district})
+
+
+class RowAction(StrEnum):
+    """What applying the plan does with a row."""
+
+    add = "add"
+    change = "change"
+    unchanged = "unchanged"
+    duplicate = "duplicate"
+    bad = "bad"
+
+
+@dataclass(slots=True)
+class RowPlan:
+    """The plan for one row; ``record`` and ``update`` are what would be written."""
+
+    row: int
+    action: RowAction
+    name: str = ""
+    reason: str | None = None
+    resource_id: int | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    precision: Precision | None = None
+    confidence: float | None = None
+    located_by: str | None = None
+    notes: list[str] = field(default_factory=list)
+    record: NewResource | None = None
+    update: dict[str, Any] | None = None
+    expected_version: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as the JSON report shows it."""
+        shown = ("row", "action", "name", "reason", "resource_id", "changes", "precision",
+                 "confidence", "located_by", "notes")  # fmt: skip
+        return {key: getattr(self, key) for key in shown}
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    """Every row's plan, in file order, with file-level notices."""
+
+    filename: str
+    kind: str
+    rows: list[RowPlan]
+    notices: list[str] = field(default_factory=list)
+
+    def count(self, action: RowAction) -> int:
+        """How many rows have this action."""
+        return sum(1 for row in self.rows if row.action is action)
+
+    @property
+    def low_precision(self) -> list[RowPlan]:
+        """Rows that will be located no better than their street or district."""
+        written = {RowAction.add, RowAction.change, RowAction.unchanged}
+        return [r for r in self.rows if r.action in written and r.precision in LOW_PRECISION]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole plan as JSON."""
+        return {
+            "filename": self.filename,
+            "kind": self.kind,
+            "counts": {action.value: self.count(action) for action in RowAction},
+            "notices": self.notices,
+            "low_precision_rows": [row.row for row in self.low_precision],
+            "rows": [row.to_dict() for row in self.rows],
+        }
