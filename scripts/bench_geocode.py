@@ -22,6 +22,7 @@ import numpy as np
 
 from app.core.config import Settings
 from app.geo.boundaries import read_boundaries
+from app.geo.distance import haversine_many_m
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
@@ -30,17 +31,6 @@ from app.services.seeding import ensure_seeded
 from app.storage import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in metres between WGS-84 points (arrays of degrees)."""
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
 def dev_rows(eval_dir: Path) -> list[dict[str, str]]:
@@ -66,7 +56,7 @@ def evaluate(label: str, geocoder, rows: list[dict[str, str]], baseline_error: f
             for r, row in zip(results, rows, strict=True)
         ]
     )
-    errors = haversine_m(
+    errors = haversine_many_m(
         np.array([r.lon if r.found else np.nan for r in results]),
         np.array([r.lat if r.found else np.nan for r in results]),
         np.array([float(row["wgs84_lng"]) for row in rows]),
@@ -104,7 +94,7 @@ def main() -> None:
         store = open_store(Settings(data_dir=Path(data_dir), database_url=""))
         ensure_seeded(store, Settings().geodata_dir)
         district_point = {u.name: (u.lon, u.lat) for u in store.find_units(level="district")}
-        baseline = haversine_m(
+        baseline = haversine_many_m(
             np.array([district_point[r["district"]][0] for r in rows]),
             np.array([district_point[r["district"]][1] for r in rows]),
             np.array([float(r["wgs84_lng"]) for r in rows]),

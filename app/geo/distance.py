@@ -21,7 +21,8 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def haversine_many_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    """Distances in metres from one WGS-84 point to many (arrays of degrees)."""
+    """Distances in metres from one WGS-84 point to many, or pairwise between arrays
+    (degrees; the arguments broadcast as numpy arrays do)."""
     phi1, phi2 = np.radians(lat), np.radians(lats)
     a = (
         np.sin((phi2 - phi1) / 2) ** 2

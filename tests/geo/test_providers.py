@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import socket
 import time
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.geo.crs import gcj02_to_wgs84
+from app.geo.distance import haversine_m
 from app.geo.geocoders.amap import AmapGeocoder, precision_for_level
 from app.geo.geocoders.base import GeocodeQuery, GeocodeResult, Outcome, ProviderSettings
 from app.geo.geocoders.confidence import CONFIDENCE, shanghai_address
@@ -21,16 +21,6 @@ from tests.geo.fake_providers import BAD_KEY, DevRow, FakeAmap, FakeNominatim, r
 KEY = "test-key"
 SHORT_TIMEOUT_S = 0.3
 CSV_WGS84_TOLERANCE_M = 2.5
-
-
-def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Haversine distance between two WGS-84 (lon, lat) points, in metres."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
 def sample(rows: list[DevRow], n: int) -> list[DevRow]:
@@ -116,11 +106,11 @@ def test_amap_answers_dev_rows_within_two_metres_in_wgs84(amap_server, dev_rows)
             result = amap.geocode(GeocodeQuery(row.address, row.district))
             assert result.outcome is Outcome.found, (row, result.notes)
             point = (result.lon, result.lat)
-            assert metres(point, gcj02_to_wgs84(*row.gcj02)) < 0.01, row  # the exact inverse
-            assert metres(point, row.gcj02) > 100.0  # converted, not passed through
+            assert haversine_m(*point, *gcj02_to_wgs84(*row.gcj02)) < 0.01, row  # the exact inverse
+            assert haversine_m(*point, *row.gcj02) > 100.0  # converted, not passed through
             # The csv's wgs84 column was derived from gcj02 with the usual one-step inverse,
             # which is up to ~2.3 m off the exact one in Shanghai, hence 2.5 m and not 2 m.
-            assert metres(point, row.wgs84) < CSV_WGS84_TOLERANCE_M, row
+            assert haversine_m(*point, *row.wgs84) < CSV_WGS84_TOLERANCE_M, row
             assert result.precision is Precision.exact
             assert result.confidence == 0.9
             assert result.district == row.district
@@ -221,7 +211,7 @@ def test_amap_several_geocodes_become_candidates(amap_server, dev_rows):
     assert [c.name for c in result.candidates] == [
         f"上海市{row.district}{row.address}" for row in dev_rows[:2]
     ]
-    assert metres((result.candidates[1].lon, result.candidates[1].lat), dev_rows[1].wgs84) < 2
+    assert haversine_m(result.candidates[1].lon, result.candidates[1].lat, *dev_rows[1].wgs84) < 2
 
 
 @pytest.mark.parametrize(
@@ -247,7 +237,7 @@ def test_nominatim_answers_dev_rows_in_wgs84(nominatim_server, dev_rows):
         for row in rows:
             result = nominatim.geocode(GeocodeQuery(row.address, row.district))
             assert result.outcome is Outcome.found, (row, result.notes)
-            assert metres((result.lon, result.lat), row.wgs84) < 0.1, row
+            assert haversine_m(result.lon, result.lat, *row.wgs84) < 0.1, row
             assert result.precision is Precision.exact
             assert result.confidence == 0.9
             assert result.district == row.district
