@@ -26,12 +26,6 @@ def open_client(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
 def upload(client: TestClient, text: str | bytes, name: str = "list.csv", **params):
     data = text.encode() if isinstance(text, str) else text
     return client.post("/api/v1/imports", params=params, files={"file": (name, data)})

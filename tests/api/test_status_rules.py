@@ -3,22 +3,13 @@ batches, history, freshness, the queue, problem reports and bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core.config import Settings
-from app.main import create_app
 from app.services.auth import create_token
 from app.storage.base import Role
-
-
-@pytest.fixture
-def client(settings: Settings, clock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
 
 
 def bearer(client: TestClient, role: Role, name: str | None = None) -> dict[str, str]:
