@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,51 +12,14 @@ import pytest
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import State, StatusReport
+from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
-    with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "aidmap serve exited early"
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError(f"no /healthz answer within {timeout} s")
-
-
-def stop(process: subprocess.Popen, log: Path) -> None:
+def stop_cleanly(process, log: Path) -> None:
     """SIGTERM, then check uvicorn shut the app down cleanly (it re-raises the signal)."""
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert stop(process) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in log.read_text()
 
 
@@ -80,7 +38,7 @@ def test_serve_creates_loads_and_reuses_the_database(tmp_path: Path):
     try:
         health = wait_healthy(first, port)
     finally:
-        stop(first, tmp_path / "first.log")
+        stop_cleanly(first, tmp_path / "first.log")
     first_log = (tmp_path / "first.log").read_text()
     assert "loading units" in first_log
     counts = health["counts"]
@@ -102,7 +60,7 @@ def test_serve_creates_loads_and_reuses_the_database(tmp_path: Path):
         docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
         served = httpx.get(f"http://127.0.0.1:{port}/api/v1/resources/{hospital.id}", timeout=5)
     finally:
-        stop(second, tmp_path / "second.log")
+        stop_cleanly(second, tmp_path / "second.log")
     assert again["counts"] == counts and again["seed_version"] == health["seed_version"]
     assert docs.status_code == 200
     assert "loading units" not in (tmp_path / "second.log").read_text()

@@ -6,9 +6,6 @@ the history holds exactly the successful PUTs, one per version, in an unbroken r
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli.serving import child_env, free_port, start_serve, stop, wait_healthy
+
 pytestmark = pytest.mark.slow
 
 THREADS = 32
@@ -29,16 +28,6 @@ HOSPITALS = 4  # 8 clients on each row: all the contention of one row, a quarter
 DEADLINE_S = 240.0
 REQUEST_TIMEOUT_S = 30.0
 PAGE = 500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def child_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
 
 
 def create_volunteer_token(data_dir: Path) -> str:
@@ -50,35 +39,6 @@ def create_volunteer_token(data_dir: Path) -> str:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
-
-
-def start_serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "app", "serve", "--port", str(port),
-               "--data-dir", str(data_dir), "--log-level", "warning"]  # fmt: skip
-    with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(command, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(process: subprocess.Popen, base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "aidmap serve exited early"
-        try:
-            httpx.get(f"{base}/healthz", timeout=1).raise_for_status()
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError(f"no /healthz answer within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
 
 
 @dataclass
@@ -169,9 +129,9 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path):
     secret = create_volunteer_token(data_dir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_serve(data_dir, port, log)
+    server = start_serve(data_dir, port, log, "--log-level", "warning")
     try:
-        wait_healthy(server, base)
+        wait_healthy(server, port)
         with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S) as http:
             hospitals = http.get(
                 "/api/v1/resources", params={"kind": "hospital", "limit": 50}
