@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, func, select, true, update
+from sqlalchemy import ColumnElement, Connection, and_, func, select, true, update
 
 from app.storage import schema as t
 from app.storage.base import AdminUnit, Area, Level, NotFound, Precision, UnitMove, field_names
@@ -48,23 +48,13 @@ class UnitQueries(SqlPlumbing):
     def _find_units(
         self, condition: ColumnElement[bool], *, limit: int | None = None, offset: int = 0
     ) -> list[AdminUnit]:
-        c = t.admin_units.c
-        columns = [c[name] for name in field_names(AdminUnit)]
-        query = (
-            select(*columns)
-            .where(condition)
-            .order_by(c.code.is_(None), c.code, c.id)  # NULL codes last on every backend
-            .offset(offset)
-        )
-        if limit is not None:
-            query = query.limit(limit)
         with self._read() as conn:
-            return [to_unit(row._mapping) for row in conn.execute(query)]
+            return _select_units(conn, condition, limit, offset)
 
     def units_in(
         self, level: Level, area: Area, limit: int, offset: int
     ) -> tuple[int, list[AdminUnit]]:
-        """Units of a level in an area, by code."""
+        """Units of a level in an area, by code; count and page from one snapshot."""
         c = t.admin_units.c
         conditions = [c.level == Level(level).value, *bbox_conditions(c, area.bbox)]
         if area.district_id is not None:
@@ -74,7 +64,7 @@ class UnitQueries(SqlPlumbing):
             total = conn.execute(
                 select(func.count()).select_from(t.admin_units).where(condition)
             ).scalar_one()
-        return total, self._find_units(condition, limit=limit, offset=offset)
+            return total, _select_units(conn, condition, limit, offset)
 
     def resolve_alias(self, alias: str) -> AdminUnit | None:
         """The unit a former name or short form stands for."""
@@ -132,3 +122,19 @@ class UnitQueries(SqlPlumbing):
         if row is None:
             raise NotFound(f"no administrative unit {unit_id}")
         return row.boundary
+
+
+def _select_units(
+    conn: Connection, condition: ColumnElement[bool], limit: int | None, offset: int
+) -> list[AdminUnit]:
+    c = t.admin_units.c
+    columns = [c[name] for name in field_names(AdminUnit)]
+    query = (
+        select(*columns)
+        .where(condition)
+        .order_by(c.code.is_(None), c.code, c.id)  # NULL codes last on every backend
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [to_unit(row._mapping) for row in conn.execute(query)]
