@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, TypeAdapter
 
-from app.api.deps import NowDep, SettingsDep
+from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import (
     NearestCollection,
-    NearestFeature,
     NearestOrigin,
-    NearestProperties,
-    PointGeometry,
-    StatusPublic,
 )
 from app.services.freshness import status_views
 from app.services.nearest import NearestQuery
@@ -25,6 +20,7 @@ from app.storage.base import NotFound, Precision, State
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
 KINDS = {"hospitals": "hospital", "offices": "office"}
+COLLECTION = TypeAdapter(NearestCollection)
 
 
 class GeoJSONResponse(JSONResponse):
@@ -40,63 +36,75 @@ class BadQuery(AppError):
     code = "invalid_request"
 
 
-@router.get("/nearest", response_model=NearestCollection, response_class=GeoJSONResponse)
-async def nearest(
-    request: Request,
-    settings: SettingsDep,
-    now: NowDep,
-    lon: Annotated[float | None, Query(ge=-180, le=180, allow_inf_nan=False)] = None,
-    lat: Annotated[float | None, Query(allow_inf_nan=False, description="-90 to 90")] = None,
-    address: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    kind: Annotated[str, Query(pattern="^(hospitals|offices)$")] = "hospitals",
-    service: Annotated[str | None, Query(max_length=32, examples=["dialysis"])] = None,
-    state: Annotated[str, Query(description="comma-separated: open, limited …")] = "open",
-    fresh: bool = True,
-    k: Annotated[int, Query(ge=1, le=50)] = 5,
-    max_km: Annotated[float | None, Query(gt=0, le=200, allow_inf_nan=False)] = None,
-) -> GeoJSONResponse:
+class NearestParams(BaseModel):
+    """The query string of /nearest, validated in one pass."""
+
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(None, allow_inf_nan=False, description="-90 to 90")
+    address: str | None = Field(None, min_length=1, max_length=200)
+    kind: str = Field("hospitals", pattern="^(hospitals|offices)$")
+    service: str | None = Field(None, max_length=32, examples=["dialysis"])
+    state: str = Field("open", description="comma-separated: open, limited …")
+    fresh: bool = True
+    k: int = Field(5, ge=1, le=50)
+    max_km: float | None = Field(None, gt=0, le=200, allow_inf_nan=False)
+
+
+@router.get(
+    "/nearest",
+    response_model=NearestCollection,
+    response_class=GeoJSONResponse,
+    openapi_extra={"parameters": query_parameters(NearestParams)},
+)
+async def nearest(request: Request) -> Response:
     """The k nearest resources whose status for ``service`` is in ``state`` (fresh only by
     default), closest first, with great-circle distance and bearing."""
-    if address is None:
-        origin = _origin(request, lon, lat, None)
+    params = parse_query(NearestParams, request)
+    if params.address is None:
+        origin = _origin(request, params.lon, params.lat, None)
     else:  # geocoding may wait on a provider: off the event loop
-        origin = await run_in_threadpool(_origin, request, lon, lat, address)
+        origin = await run_in_threadpool(_origin, request, params.lon, params.lat, params.address)
     finder = request.app.state.nearest
+    service = params.service
     if service is not None and service not in finder.known_services():
         raise NotFound(f"no service {service!r}")
     try:
-        states = frozenset(State(part.strip()) for part in state.split(",") if part.strip())
+        parts = params.state.split(",")
+        states = frozenset(State(part.strip()) for part in parts if part.strip())
     except ValueError:
-        raise BadQuery(f"state must be among {', '.join(State)}, not {state[:40]!r}") from None
+        raise BadQuery(
+            f"state must be among {', '.join(State)}, not {params.state[:40]!r}"
+        ) from None
+    max_m = None if params.max_km is None else params.max_km * 1000
     query = NearestQuery(
-        origin.lon, origin.lat, KINDS[kind], service, states or frozenset({State.open}),
-        fresh, k, None if max_km is None else max_km * 1000,
+        origin.lon, origin.lat, KINDS[params.kind], service, states or frozenset({State.open}),
+        params.fresh, params.k, max_m,
     )  # fmt: skip
-    ttl = settings.status_ttl_hours
-    hits = finder.find(query, now, ttl)
+    now = request.app.state.clock()
+    ttl = request.app.state.settings.status_ttl_hours
     features = []
-    for hit in hits:
+    for hit in finder.find(query, now, ttl):
         resource = hit.view.resource
         status = None
         if service is not None:
             reported = hit.view.statuses.get(service)
-            [view] = status_views((service,), {service: reported} if reported else {}, now, ttl)
-            status = StatusPublic(**view)
-        properties = NearestProperties(
-            name=resource.name,
-            kind=resource.kind,
-            address=resource.address,
-            phones=list(resource.phones),
-            precision=resource.precision,
-            location_verified=resource.location_verified,
-            distance_m=round(hit.distance_m, 1),
-            bearing=round(hit.bearing_deg, 1),
-            status=status,
-        )
-        geometry = PointGeometry(coordinates=(resource.lon, resource.lat))
-        features.append(NearestFeature(id=resource.id, geometry=geometry, properties=properties))
-    collection = NearestCollection(features=features, numberReturned=len(features), origin=origin)
-    return GeoJSONResponse(collection.model_dump(mode="json"))
+            [status] = status_views((service,), {service: reported} if reported else {}, now, ttl)
+        properties = {
+            "name": resource.name,
+            "kind": resource.kind,
+            "address": resource.address,
+            "phones": resource.phones,
+            "precision": resource.precision,
+            "location_verified": resource.location_verified,
+            "distance_m": round(hit.distance_m, 1),
+            "bearing": round(hit.bearing_deg, 1),
+            "status": status,
+        }
+        geometry = {"coordinates": (resource.lon, resource.lat)}
+        features.append({"id": resource.id, "geometry": geometry, "properties": properties})
+    collection = {"features": features, "numberReturned": len(features), "origin": origin}
+    body = COLLECTION.dump_json(COLLECTION.validate_python(collection))
+    return Response(body, media_type=GeoJSONResponse.media_type)
 
 
 def _origin(

@@ -8,6 +8,7 @@ tree returns, growing the candidate set until the answer can no longer change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +36,12 @@ def unit_vectors(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """(N, 3) unit vectors of WGS-84 lon/lat degrees (on a sphere)."""
     lam, phi = np.radians(lons), np.radians(lats)
     return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+def unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
+    """The unit vector of one point (``unit_vectors`` without array overhead)."""
+    lam, phi = math.radians(lon), math.radians(lat)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
 
 
 def chord_for(metres: float) -> float:
@@ -67,7 +74,7 @@ class PointIndex:
         n = len(self)
         if n == 0 or k <= 0:
             return []
-        origin = unit_vectors(np.array([lon]), np.array([lat]))[0]
+        origin = unit_vector(lon, lat)
         bound = np.inf if max_m is None else chord_for(max_m + TIE_MARGIN_M) * (1 + 1e-9)
         fetch = min(n, max(FIRST_FETCH, GROWTH * k))
         while True:

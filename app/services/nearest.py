@@ -77,7 +77,9 @@ class _ServiceStatuses:
     def accept(self, ids: np.ndarray, states: frozenset[State], oldest: float | None):
         inside = ids < len(self.state)
         safe = np.where(inside, ids, 0)
-        ok = inside & np.isin(self.state[safe], [STATE_CODES[s] for s in states])
+        wanted = np.zeros(len(STATE_CODES) + 1, dtype=bool)  # by state code; 0 = none
+        wanted[[STATE_CODES[s] for s in states]] = True
+        ok = inside & wanted[self.state[safe]]
         if oldest is not None:
             ok &= self.checked[safe] >= oldest
         return ok

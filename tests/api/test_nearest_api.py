@@ -149,3 +149,18 @@ def test_new_resources_show_even_when_every_query_names_a_service(client: TestCl
     )  # fmt: skip
     assert nearest(client, k=1)["features"][0]["id"] == added.id
     assert nearest(client, kind="offices", k=1)["features"][0]["id"] == office.id
+
+
+def test_openapi_declares_the_query_parameters_the_route_validates(client: TestClient):
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/nearest"]["get"]
+    declared = {p["name"]: p for p in operation["parameters"]}
+    assert list(declared) == [
+        "lon", "lat", "address", "kind", "service", "state", "fresh", "k", "max_km",
+    ]  # fmt: skip
+    assert declared["k"]["schema"] | {} == {
+        "default": 5,
+        "minimum": 1,
+        "maximum": 50,
+        "type": "integer",
+    }
+    assert all(p["in"] == "query" and not p["required"] for p in declared.values())
