@@ -20,6 +20,7 @@ from app.api import (
     routes_reports,
     routes_resources,
     routes_services,
+    routes_share,
     routes_status,
     routes_tokens,
     routes_units,
@@ -36,6 +37,8 @@ FAILED_AUTH_LIMIT = (10, 60.0)
 """Failed sign-ins allowed per client address per window (seconds)."""
 PUBLIC_REPORT_LIMIT = (10, 600.0)
 """Problem reports accepted per client address per window (seconds)."""
+PUBLIC_SHARE_LIMIT = (30, 600.0)
+"""Shares created per client address per window (seconds)."""
 
 
 def create_app(
@@ -69,6 +72,7 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
     app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
+    app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     routers = (
@@ -84,6 +88,7 @@ def create_app(
         routes_tokens,
         routes_geocode,
         routes_imports,
+        routes_share,  # before any router serving GET /s/{code}, so /s/{code}.txt is ours
     )
     for module in routers:
         app.include_router(module.router)

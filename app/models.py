@@ -323,3 +323,14 @@ class NearestCollection(BaseModel):
     features: list[NearestFeature]
     numberReturned: int
     origin: NearestOrigin
+
+
+class ShareCreated(BaseModel):
+    """A stored share: its short code and the absolute links made from it."""
+
+    code: str = Field(examples=["k7m2xq"])
+    url: str = Field(description="the short link that opens the map")
+    qr_png: str
+    qr_svg: str
+    preview_png: str = Field(description="1200×630 Open Graph image")
+    text: str = Field(description="the plain-text card for a chat message")

@@ -12,7 +12,8 @@ from app.core.config import Settings
 from app.core.errors import Forbidden, TooLarge, TooManyRequests, Unauthorized
 from app.services.auth import token_for
 from app.services.ratelimit import RateLimiter
-from app.storage.base import Role, Store, Token
+from app.services.sharing import load_share
+from app.storage.base import Role, Share, Store, Token
 
 MAX_ID = 2**63 - 1
 """Largest id a database integer holds; larger path ids are refused with 422, not a 500."""
@@ -39,6 +40,14 @@ async def get_now(request: Request) -> datetime:
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def share_by_code(code: str, store: StoreDep) -> Share:
+    """The share a ``{code}`` path names; 404 for an unknown or malformed code."""
+    return load_share(store, code)
+
+
+ShareByCode = Annotated[Share, Depends(share_by_code)]
 
 
 def client_address(request: Request) -> str:

@@ -289,6 +289,15 @@ class ProblemReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """A shared map view under its short code; never changed once stored."""
+
+    code: str
+    view: dict
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Area:
     """What a layer query asks for: a lon/lat box (WGS-84 degrees) and filters."""
 
@@ -487,6 +496,16 @@ class Store(abc.ABC):
         self, resource_ids: Sequence[int] | None = None
     ) -> list[ProblemReport]:
         """Problem reports, newest first, optionally for some resources only."""
+
+    # -- shares ------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_share(self, view: dict, code_factory: Callable[[], str]) -> Share:
+        """Store a view under a new code from ``code_factory`` (drawn again while taken);
+        a view stored before (same canonical JSON) returns its existing share."""
+
+    @abc.abstractmethod
+    def get_share(self, code: str) -> Share:
+        """The share with this code; NotFound otherwise."""
 
     # -- statuses and history --------------------------------------------------
     @abc.abstractmethod

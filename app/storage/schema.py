@@ -205,3 +205,12 @@ problem_reports = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_problem_reports_resource", "resource_id"),
 )
+
+shares = Table(
+    "shares",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("view", Text, nullable=False, comment="canonical JSON: sorted keys, no spaces"),
+    Column("view_hash", String(64), nullable=False, unique=True, comment="sha256 hex of view"),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,10 +1,10 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit and resource parts (``sql_units``, ``sql_resources``) and
-adds migrations, seeding, counts, the geocoder cache and services. Subclasses supply the
-engine and what differs per database: how a write transaction begins
-(``_begin_write``) and extra schema parts (``_install_extras``). Everything here is plain
-SQL that SQLite and PostgreSQL both run.
+``SqlStore`` joins the unit, resource, access and share parts (``sql_units``,
+``sql_resources``, ``sql_access``, ``sql_shares``) and adds migrations, seeding, counts,
+the geocoder cache and services. Subclasses supply the engine and what differs per
+database: how a write transaction begins (``_begin_write``) and extra schema parts
+(``_install_extras``). Everything here is plain SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from app.storage.base import (
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_resources import ResourceQueries
+from app.storage.sql_shares import ShareQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, utcnow
 from app.storage.sql_units import UnitQueries
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports;
-4: (kind|level, lon, lat) indexes for layer queries."""
+4: (kind|level, lon, lat) indexes for layer queries; 5: shares."""
 COUNTED_LEVELS = {
     Level.district: "districts",
     Level.street: "streets",
@@ -38,7 +39,7 @@ COUNTED_LEVELS = {
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
-class SqlStore(UnitQueries, ResourceQueries, AccessQueries, Store):
+class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

@@ -20,6 +20,7 @@ from app.storage.base import (
     Role,
     SeedData,
     Service,
+    Share,
     SourceCrs,
     State,
     StatusChange,
@@ -64,7 +65,7 @@ def _db_path(settings: Settings) -> Path:
 def test_file_is_wal_with_foreign_keys_and_schema_version(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.get_meta("schema_version") == "4"
+    assert store.get_meta("schema_version") == "5"
     with store._engine.connect() as conn:  # the store's own connections enforce foreign keys
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
@@ -321,14 +322,39 @@ def test_an_older_schema_is_migrated_in_place(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     con.execute("DROP INDEX ix_resources_kind_lon_lat")
     con.execute("DROP TABLE problem_reports")
+    con.execute("DROP TABLE shares")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     migrated = open_store(settings)
     try:
-        assert migrated.get_meta("schema_version") == "4"
+        assert migrated.get_meta("schema_version") == "5"
         names = {row[0] for row in sqlite3.connect(_db_path(settings)).execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}  # fmt: skip
-        assert {"problem_reports", "ix_resources_kind_lon_lat"} <= names
+        assert {"problem_reports", "shares", "ix_resources_kind_lon_lat"} <= names
     finally:
         migrated.close()
+
+
+def test_a_view_is_shared_once_under_a_code_that_is_free(store: Store, settings: Settings):
+    codes = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
+    view = {"zoom": 12, "center": [121.47, 31.23], "note": "人民广场"}
+    first = store.create_share(view, lambda: next(codes))
+    assert first.code == "aaaaaa" and isinstance(first, Share)
+    reordered = {"center": [121.47, 31.23], "note": "人民广场", "zoom": 12}
+    again = store.create_share(reordered, lambda: pytest.fail("a stored view needs no new code"))
+    assert again == first and store.get_share("aaaaaa") == first
+    other = store.create_share({"zoom": 13, "center": [121.47, 31.23]}, lambda: next(codes))
+    assert other.code == "bbbbbb" and other.view == {"zoom": 13, "center": [121.47, 31.23]}
+    with pytest.raises(NotFound):
+        store.get_share("cccccc")
+    stored = sqlite3.connect(_db_path(settings)).execute(
+        "SELECT view FROM shares WHERE code = 'aaaaaa'").fetchone()[0]  # fmt: skip
+    assert stored == '{"center":[121.47,31.23],"note":"人民广场","zoom":12}'
+
+
+def test_a_share_gives_up_when_every_code_drawn_is_taken(store: Store):
+    store.create_share({"zoom": 3}, lambda: "aaaaaa")
+    with pytest.raises(AlreadyExists):
+        store.create_share({"zoom": 4}, lambda: "aaaaaa")
+    assert store.get_share("aaaaaa").view == {"zoom": 3}

@@ -1,0 +1,91 @@
+"""Share links: make one for a map view; its text card, QR codes and preview image.
+
+``GET /s/{code}`` itself (the map page) belongs to the page router, included after this
+one so that ``/s/{code}.txt`` is answered here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import NowDep, SettingsDep, ShareByCode, StoreDep, body_limit, check_rate
+from app.models import ShareCreated
+from app.services import sharing
+from app.services.share_card import nearest_hits, render_card
+from app.services.sharing import ShareView, share_url, view_of
+from app.web.preview import Marks, render_preview
+from app.web.qr import qr_png, qr_svg
+
+router = APIRouter(tags=["share"])
+
+IMMUTABLE = "public, max-age=86400, immutable"
+"""QR codes: a share's link never changes."""
+CURRENT = "public, max-age=60"
+"""Card and preview: they show the statuses of the moment."""
+PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
+SVG = {200: {"content": {"image/svg+xml": {}}, "description": "SVG image"}}
+
+
+@router.post(
+    "/api/v1/share",
+    response_model=ShareCreated,
+    status_code=201,
+    dependencies=[Depends(body_limit(4_096))],
+)
+def create_share(
+    view: ShareView, request: Request, store: StoreDep, settings: SettingsDep
+) -> ShareCreated:
+    """Keep a map view under a short code; the same view always gets the same code."""
+    limiter = request.app.state.public_shares
+    limiter.record(check_rate(request, limiter, "too many shares from this address; try later"))
+    share = sharing.create_share(store, view)
+    url = share_url(settings.base_url, share.code)
+    return ShareCreated(
+        code=share.code, url=url, qr_png=f"{url}/qr.png", qr_svg=f"{url}/qr.svg",
+        preview_png=f"{url}/preview.png", text=f"{url}.txt",
+    )  # fmt: skip
+
+
+@router.get("/s/{code}.txt", response_class=PlainTextResponse)
+def read_share_card(
+    share: ShareByCode, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep
+) -> PlainTextResponse:
+    """The share as plain text for a chat message, with today's statuses."""
+    text = render_card(
+        share, store, request.app.state.nearest, now, settings.status_ttl_hours,
+        settings.base_url,
+    )  # fmt: skip
+    return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
+
+
+@router.get("/s/{code}/qr.png", response_class=Response, responses=PNG)
+def read_share_qr_png(share: ShareByCode, settings: SettingsDep) -> Response:
+    """The short link as a QR code PNG."""
+    body = qr_png(share_url(settings.base_url, share.code))
+    return Response(body, media_type="image/png", headers={"Cache-Control": IMMUTABLE})
+
+
+@router.get("/s/{code}/qr.svg", response_class=Response, responses=SVG)
+def read_share_qr_svg(share: ShareByCode, settings: SettingsDep) -> Response:
+    """The short link as a QR code SVG."""
+    body = qr_svg(share_url(settings.base_url, share.code))
+    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": IMMUTABLE})
+
+
+@router.get("/s/{code}/preview.png", response_class=Response, responses=PNG)
+def read_share_preview(
+    share: ShareByCode, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
+    view, ttl = view_of(share), settings.status_ttl_hours
+    hits = nearest_hits(view, request.app.state.nearest, now, ttl)
+    link = share_url(settings.base_url, share.code)
+    marks = Marks(
+        origin=(view.nearest.lon, view.nearest.lat) if view.nearest else None,
+        selected=view.resource_id,
+        listed=frozenset(hit.view.resource.id for hit in hits),
+        caption=link.split("://", 1)[-1],
+    )
+    body = render_preview(store, view, marks, now, ttl)
+    return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})

@@ -1,0 +1,217 @@
+"""The plain-text card of a share: what a chat message shows (WeChat, SMS), in zh or en.
+
+Statuses are read at the time of asking, so the card of an old link shows today's
+hospitals. Times are Asia/Shanghai; names are user data, kept as text with their line
+breaks and control characters folded into spaces so that no name can forge a line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.services.freshness import checked_at, status_views
+from app.services.nearest import NearestFinder, NearestHit, NearestQuery
+from app.services.sharing import ShareView, share_url, view_of
+from app.storage.base import NotFound, Resource, Service, Share, State, Store
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEXT = {
+    "zh": {
+        "title": "互助医院地图",
+        "all": "全部科室",
+        "nearest": "离 {origin} 最近的可接诊医院（{service}，{ttl} 小时内确认）：",
+        "nearest_any": "离 {origin} 最近的医院（未选科室，不含接诊状态）：",
+        "none": "{origin} 附近目前没有 {ttl} 小时内确认可接诊{service}的医院。"
+        "请在地图上看其他医院，并先打电话。",
+        "updated": "更新",
+        "phone": "电话",
+        "phone_label": "电话",
+        "no_phone": "无电话",
+        "unlisted": "未登记",
+        "address": "地址",
+        "statuses": "接诊状态：",
+        "stale": "，已过期",
+        "never": "未知，从未报告",
+        "call": "状态会变，出发前请先打电话确认。",
+        "link": "地图",
+        "sep": "：",
+        "list": "，",
+        "conditions": "（{}）",
+    },
+    "en": {
+        "title": "Mutual-aid hospital map",
+        "all": "all services",
+        "nearest": "Nearest hospitals open for {service} near {origin} (checked within {ttl} h):",
+        "nearest_any": "Nearest hospitals to {origin} (no service chosen, no intake status):",
+        "none": "No hospital near {origin} is confirmed open for {service} in the last "
+        "{ttl} h. See the map for others and call first.",
+        "updated": "updated",
+        "phone": "tel",
+        "phone_label": "Phone",
+        "no_phone": "no phone",
+        "unlisted": "none listed",
+        "address": "Address",
+        "statuses": "Intake:",
+        "stale": ", stale",
+        "never": "unknown, never reported",
+        "call": "Statuses change: call before you go.",
+        "link": "Map",
+        "sep": ": ",
+        "list": ", ",
+        "conditions": " ({})",
+    },
+}
+STATE_NAMES = {
+    "zh": {State.open: "可接诊", State.limited: "限流/有条件", State.closed: "暂停接诊",
+           State.unknown: "未知"},
+    "en": {State.open: "open", State.limited: "limited", State.closed: "closed",
+           State.unknown: "unknown"},
+}  # fmt: skip
+UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def render_card(
+    share: Share,
+    store: Store,
+    finder: NearestFinder,
+    now: datetime,
+    ttl_hours: float,
+    base_url: str,
+) -> str:
+    """The card's text, ending with the short link."""
+    view = view_of(share)
+    lang = view.lang or "zh"
+    services = {s.code: s for s in store.list_services()}
+    if view.nearest is not None:
+        hits = nearest_hits(view, finder, now, ttl_hours)
+        lines = _nearest_lines(view, hits, services, lang, now, ttl_hours)
+    elif view.resource_id is not None:
+        lines = _resource_lines(view, store, services, lang, now, ttl_hours)
+    else:
+        lines = [f"{TEXT[lang]['title']}{TEXT[lang]['sep']}{_service_name(view, services, lang)}"]
+    link = share_url(base_url, share.code)
+    return "\n".join([*lines, f"{TEXT[lang]['link']}{TEXT[lang]['sep']}{link}"]) + "\n"
+
+
+def nearest_hits(
+    view: ShareView, finder: NearestFinder, now: datetime, ttl_hours: float
+) -> list[NearestHit]:
+    """The hospitals a nearest share names now: fresh ``open`` ones for its service, as
+    ``/api/v1/nearest`` answers (any hospital when no service was chosen)."""
+    nearest = view.nearest
+    if nearest is None:
+        return []
+    query = NearestQuery(nearest.lon, nearest.lat, service=view.chosen_service, k=nearest.k)
+    return finder.find(query, now, ttl_hours)
+
+
+def _nearest_lines(
+    view: ShareView, hits: list[NearestHit], services: dict[str, Service], lang: str,
+    now: datetime, ttl_hours: float,
+) -> list[str]:  # fmt: skip
+    text, nearest, service = TEXT[lang], view.nearest, view.chosen_service
+    origin = plain(nearest.address) if nearest.address else _place(nearest.lon, nearest.lat)
+    name = _service_name(view, services, lang)
+    ttl = f"{ttl_hours:g}"
+    if service is None:
+        lines = [text["nearest_any"].format(origin=origin)]
+    elif not hits:
+        return [text["none"].format(origin=origin, service=name, ttl=ttl)]
+    else:
+        lines = [text["nearest"].format(origin=origin, service=name, ttl=ttl)]
+    for number, hit in enumerate(hits, start=1):
+        resource = hit.view.resource
+        details = [_distance(hit.distance_m), _phones(resource, lang)]
+        status = hit.view.statuses.get(service) if service else None
+        if status is not None:
+            details.append(f"{text['updated']} {_clock(checked_at(status), now)}")
+        lines += [f"{number}. {_name(resource, lang)}", "   " + " · ".join(details)]
+    return [*lines, text["call"]]
+
+
+def _resource_lines(
+    view: ShareView, store: Store, services: dict[str, Service], lang: str,
+    now: datetime, ttl_hours: float,
+) -> list[str]:  # fmt: skip
+    text = TEXT[lang]
+    found = store.view_resources(ids=[view.resource_id], limit=1)
+    if not found:
+        raise NotFound(f"no resource {view.resource_id}")
+    resource = found[0].resource
+    lines = [_name(resource, lang)]
+    if resource.address:
+        lines.append(f"{text['address']}{text['sep']}{plain(resource.address)}")
+    phones = " / ".join(plain(phone) for phone in resource.phones) or text["unlisted"]
+    lines += [f"{text['phone_label']}{text['sep']}{phones}", text["statuses"]]
+    statuses = status_views(resource.services, dict(found[0].statuses), now, ttl_hours)
+    for status in sorted(statuses, key=lambda s: s["service"] != view.service):  # chosen first
+        service = services.get(status["service"])
+        label = plain(_label(service, lang) if service else status["service"])
+        if status["age_seconds"] is None:
+            state = text["never"]
+        else:
+            state = STATE_NAMES[lang][status["state"]]
+            if status["conditions"]:
+                conditions = text["list"].join(plain(c) for c in status["conditions"])
+                state += text["conditions"].format(conditions)
+            state += f" · {_age(status['age_seconds'], lang)}"
+            state += text["stale"] if status["stale"] else ""
+        lines.append(f"· {label}{text['sep']}{state}")
+    return [*lines, text["call"]]
+
+
+def plain(value: str) -> str:
+    """User text on one line: runs of whitespace and control characters become a space."""
+    return UNSAFE.sub(" ", value).strip()
+
+
+def _name(resource: Resource, lang: str) -> str:
+    if lang == "en" and resource.name_en and resource.name_en != resource.name:
+        return f"{plain(resource.name_en)} ({plain(resource.name)})"
+    return plain(resource.name)
+
+
+def _label(service: Service, lang: str) -> str:
+    return service.name_en if lang == "en" else service.name_zh
+
+
+def _service_name(view: ShareView, services: dict[str, Service], lang: str) -> str:
+    code = view.chosen_service
+    if code is None:
+        return TEXT[lang]["all"]
+    return plain(_label(services[code], lang)) if code in services else plain(code)
+
+
+def _phones(resource: Resource, lang: str) -> str:
+    phones = " / ".join(plain(phone) for phone in resource.phones)
+    return f"{TEXT[lang]['phone']} {phones}" if phones else TEXT[lang]["no_phone"]
+
+
+def _distance(metres: float) -> str:
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
+def _clock(moment: datetime, now: datetime) -> str:
+    """HH:MM in Shanghai, with the date (MM-DD) when it is not today there."""
+    local = moment.astimezone(SHANGHAI)
+    same_day = local.date() == now.astimezone(SHANGHAI).date()
+    return local.strftime("%H:%M" if same_day else "%m-%d %H:%M")
+
+
+def _age(seconds: int, lang: str) -> str:
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if lang == "zh":
+        if minutes < 1:
+            return "刚刚更新"
+        amount = f"{days} 天" if days else f"{hours} 小时" if hours else f"{minutes} 分钟"
+        return f"{amount}前更新"
+    if minutes < 1:
+        return "updated just now"
+    amount = f"{days} d" if days else f"{hours} h" if hours else f"{minutes} min"
+    return f"updated {amount} ago"
+
+
+def _place(lon: float, lat: float) -> str:
+    return f"{abs(lat):.4f}°{'N' if lat >= 0 else 'S'} {abs(lon):.4f}°{'E' if lon >= 0 else 'W'}"

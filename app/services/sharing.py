@@ -1,0 +1,107 @@
+"""Share links: what a shared map view may hold, its short code, and storing it.
+
+A view is checked against the store (its service and hospital must exist) and kept under
+a short code that can be read aloud: 6 characters from an alphabet without look-alikes
+(no 0/o, 1/l/i), 31⁶ ≈ 8.9 × 10⁸ codes. Coordinates are WGS-84 degrees, rounded to 6
+decimals (about 0.1 m) so that views a hair apart share one code.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.storage.base import NotFound, Share, Store
+
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 6
+CODE_RE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+COORD_DECIMALS = 6
+
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+ServiceCode = Annotated[str, Field(min_length=1, max_length=32, examples=["dialysis"])]
+
+
+class NearestShare(BaseModel):
+    """A nearest search to show again: from where, for which service, how many."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: Lon
+    lat: Lat
+    address: str | None = Field(None, max_length=200, description="as the requester typed it")
+    service: ServiceCode | None = None
+    k: int = Field(3, ge=1, le=10)
+
+
+class ShareView(BaseModel):
+    """What a share link opens: the map's centre and zoom, and what was chosen on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    center: tuple[Lon, Lat] = Field(description="[lon, lat], WGS-84", examples=[[121.47, 31.23]])
+    zoom: int = Field(ge=3, le=19)
+    service: ServiceCode | None = None
+    resource_id: int | None = Field(None, ge=1, le=2**63 - 1, description="a hospital shown")
+    nearest: NearestShare | None = None
+    lang: Literal["zh", "en"] | None = None
+
+    @property
+    def chosen_service(self) -> str | None:
+        """The service the view is about: the nearest search's, else the map's."""
+        return (self.nearest.service if self.nearest else None) or self.service
+
+    def stored(self) -> dict:
+        """The view as plain JSON data, unset fields left out, coordinates rounded."""
+        view = self.model_dump(mode="json", exclude_none=True)
+        view["center"] = [round(value, COORD_DECIMALS) for value in view["center"]]
+        if "nearest" in view:
+            for axis in ("lon", "lat"):
+                view["nearest"][axis] = round(view["nearest"][axis], COORD_DECIMALS)
+        return view
+
+
+def new_code() -> str:
+    """A random short code from ``CODE_ALPHABET`` (``secrets``, not ``random``)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normal_code(text: str) -> str | None:
+    """The code ``text`` spells (letters in any case), or None when it cannot be one."""
+    code = text.lower()
+    return code if CODE_RE.fullmatch(code) else None
+
+
+def create_share(store: Store, view: ShareView) -> Share:
+    """Store a view (the same view gives the same share); NotFound for an unknown service
+    or resource."""
+    known = {service.code for service in store.list_services()}
+    for service in (view.service, view.nearest.service if view.nearest else None):
+        if service is not None and service not in known:
+            raise NotFound(f"no service {service!r}")
+    if view.resource_id is not None:
+        store.get_resource(view.resource_id)
+    return store.create_share(view.stored(), new_code)
+
+
+def load_share(store: Store, code: str) -> Share:
+    """The share under ``code`` (its ``view`` is the stored dict); NotFound for an unknown
+    or malformed code, which is checked before any lookup."""
+    normal = normal_code(code)
+    if normal is None:
+        raise NotFound("no such share")
+    return store.get_share(normal)
+
+
+def view_of(share: Share) -> ShareView:
+    """A stored share's view as the model it was made from."""
+    return ShareView.model_validate(share.view)
+
+
+def share_url(base_url: str, code: str) -> str:
+    """The short link of a share."""
+    return f"{base_url}/s/{code}"
