@@ -6,8 +6,10 @@ their statuses with ``stale`` and ``age_seconds``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 import numpy as np
 
@@ -117,22 +119,26 @@ def features(
     return total, [unit_feature(u, outlines.get(u.id)) for u in units]
 
 
-def clusters(points: list[tuple[int, float, float]], bbox, zoom: int) -> list[dict]:
+CELL_ROWS = 2**31
+
+
+def clusters(points: Sequence[tuple[float, float]], bbox, zoom: int) -> list[dict]:
     """Grid clusters: a cell of 1/8 of a web-map tile at ``zoom``; count and centroid."""
     if not points:
         return []
     cell = 360.0 / (2**zoom) / 8
-    xy = np.array([(lon, lat) for _, lon, lat in points])
+    flat = np.fromiter(chain.from_iterable(points), dtype=np.float64, count=2 * len(points))
+    xy = flat.reshape(-1, 2)
     west, south = (bbox[0], bbox[1]) if bbox else (xy[:, 0].min(), xy[:, 1].min())
-    keys = np.floor((xy - [west, south]) / cell).astype(np.int64)
-    cells, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    sums = np.zeros((len(cells), 2))
-    np.add.at(sums, inverse.ravel(), xy)
-    centroids = sums / counts[:, None]
+    column, row = np.floor((xy - [west, south]) / cell).astype(np.int64).T
+    keys = column * CELL_ROWS + row  # one sortable key per cell (rows < 2**31 at zoom <= 22)
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    xs = np.bincount(inverse, weights=xy[:, 0]) / counts
+    ys = np.bincount(inverse, weights=xy[:, 1]) / counts
     return [
         _feature(n, {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
                  {"count": int(count)})
-        for n, ((x, y), count) in enumerate(zip(centroids, counts, strict=True), start=1)
+        for n, (x, y, count) in enumerate(zip(xs, ys, counts, strict=True), start=1)
     ]  # fmt: skip
 
 

@@ -436,9 +436,9 @@ class Store(abc.ABC):
         many match in all."""
 
     @abc.abstractmethod
-    def points_in(self, layer: str, area: Area) -> list[tuple[int, float, float]]:
-        """(id, lon, lat) of every resource of kind ``layer``, or unit of level ``layer``,
-        in an area (for clustering)."""
+    def points_in(self, layer: str, area: Area) -> list[tuple[float, float]]:
+        """(lon, lat) of every resource of kind ``layer``, or unit of level ``layer``, in an
+        area (for clustering)."""
 
     @abc.abstractmethod
     def units_in(

@@ -60,8 +60,8 @@ class ResourceQueries(SqlPlumbing):
         with self._read() as conn:
             return _select_resources(conn, None, kind, limit, offset)
 
-    def points_in(self, layer: str, area: Area) -> list[tuple[int, float, float]]:
-        """Ids and points of resources of kind ``layer`` (or units of level ``layer``)."""
+    def points_in(self, layer: str, area: Area) -> list[tuple[float, float]]:
+        """Points (lon, lat) of resources of kind ``layer`` (or units of level ``layer``)."""
         if layer in {level.value for level in Level}:
             table = t.admin_units
             conditions = [table.c.level == layer]
@@ -71,7 +71,7 @@ class ResourceQueries(SqlPlumbing):
         conditions += bbox_conditions(table.c, area.bbox)
         if area.district_id is not None:
             conditions.append(table.c.district_id == area.district_id)
-        query = select(table.c.id, table.c.lon, table.c.lat).where(*conditions)
+        query = select(table.c.lon, table.c.lat).where(*conditions)
         with self._read() as conn:
             return [tuple(row) for row in conn.execute(query)]
 
