@@ -26,6 +26,8 @@ cli.add_typer(geodata_cli, name="geodata")
 token_cli = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 console = Console(stderr=True, soft_wrap=True)
+GRACEFUL_SHUTDOWN_S = 3
+"""Seconds a stopping server waits for open requests (live pages reconnect elsewhere)."""
 
 DataDirOption = Annotated[
     Path | None,
@@ -95,7 +97,10 @@ def serve(
     settings = load_settings(data_dir)
     open_seeded_store(settings).close()
     console.print(f"aidmap: {settings.backend} store at {settings.database_url_safe}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.value)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=log_level.value,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )  # fmt: skip
 
 
 @geodata_cli.command("stats")

@@ -11,12 +11,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import (
+    routes_events,
     routes_geocode,
     routes_health,
     routes_imports,
     routes_layers,
     routes_nearest,
     routes_ogc,
+    routes_page,
     routes_reports,
     routes_resources,
     routes_services,
@@ -25,8 +27,10 @@ from app.api import (
     routes_tokens,
     routes_units,
 )
+from app.api.routes_page import mount_static
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
+from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
@@ -58,7 +62,9 @@ def create_app(
             app.state.store = store
             app.state.geocoders = ChainHolder(settings, store)
             app.state.nearest = NearestFinder(store)
+            app.state.events = StatusEvents(store, app.state.clock, settings.status_ttl_hours)
             yield
+            await app.state.events.close()
         finally:
             store.close()
 
@@ -88,8 +94,11 @@ def create_app(
         routes_tokens,
         routes_geocode,
         routes_imports,
-        routes_share,  # before any router serving GET /s/{code}, so /s/{code}.txt is ours
+        routes_events,
+        routes_share,  # before routes_page's GET /s/{code}, so /s/{code}.txt is not a page
+        routes_page,
     )
     for module in routers:
         app.include_router(module.router)
+    mount_static(app)
     return app

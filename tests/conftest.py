@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.core.config import REPO_GEODATA_DIR, Settings
+from app.main import create_app
 from app.services.seeding import bundled_seed
 from app.storage import open_store
 from app.storage.base import SeedData, Store
@@ -81,6 +83,13 @@ class Clock:
 def clock() -> Clock:
     """A movable clock to pass to ``create_app(settings, clock=clock)``."""
     return Clock()
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """The app on a real SQLite file with a movable clock, started and stopped."""
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ BUNDLED_GEODATA_DIR = PACKAGED_GEODATA_DIR if PACKAGED_GEODATA_DIR.is_dir() else
 SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_FILE_NAME = "aidmap.sqlite3"
 GEOCODER_NAMES = ("gazetteer", "amap", "nominatim")
+TILE_PRESETS = ("amap", "osm", "none")
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,15 @@ class Settings(BaseSettings):
     )
     base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
     geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
+
+    # The map page (app/web)
+    tiles: str = Field(
+        "amap",
+        description="Base map: amap (GCJ-02), osm, none (our own outlines), or a tile URL "
+        "template with {z}/{x}/{y}.",
+    )
+    tiles_gcj02: bool = Field(False, description="A custom tile URL is in GCJ-02 (Amap, Tencent).")
+    tiles_attribution: str = Field("", max_length=200, description="Credit for a custom tile URL.")
 
     # Geocoding (app/geo/geocoders)
     geocoders: Annotated[list[str], NoDecode] = Field(
@@ -72,6 +82,16 @@ class Settings(BaseSettings):
                 f"unknown geocoders {unknown}; choose from {', '.join(GEOCODER_NAMES)}"
             )
         return value
+
+    @field_validator("tiles")
+    @classmethod
+    def _known_tiles(cls, value: str) -> str:
+        if value in TILE_PRESETS or (
+            value.startswith(("http://", "https://"))
+            and all(p in value for p in ["{z}", "{x}", "{y}"])
+        ):
+            return value
+        raise ValueError(f"choose {', '.join(TILE_PRESETS)} or a URL with {{z}}, {{x}} and {{y}}")
 
     @field_validator("base_url", "amap_url", "nominatim_url")
     @classmethod

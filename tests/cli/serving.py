@@ -25,12 +25,17 @@ def child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
 
 
-def start_serve(data_dir: Path, port: int, log: Path, *extra: str) -> subprocess.Popen:
-    """``python -m app serve`` on ``port`` with ``data_dir``, its output into ``log``."""
+def start_serve(
+    data_dir: Path, port: int, log: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """``python -m app serve`` on ``port`` with ``data_dir``, its output into ``log``;
+    ``env`` adds settings (AIDMAP_*) for the child."""
     command = [sys.executable, "-m", "app", "serve", "--port", str(port),
                "--data-dir", str(data_dir), *extra]  # fmt: skip
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(command, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            command, env=child_env() | (env or {}), stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> dict:

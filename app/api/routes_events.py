@@ -1,0 +1,44 @@
+"""Server-sent events: status changes as they happen, for open map pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from app.core.errors import AppError
+from app.services.events import TooManyListeners
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+class Busy(AppError):
+    """No room for another listener in this process."""
+
+    status_code = 503
+    code = "busy"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "event stream"}},
+)
+async def status_events(
+    request: Request,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="history id")] = None,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> StreamingResponse:
+    """`event: status` per status change (id = history id; data = resource_id, service,
+    version, status); `event: reset` when the page should reload its data. Reconnecting
+    with `Last-Event-ID` (or `?after=`) replays what was missed."""
+    resume = after
+    if last_event_id is not None and last_event_id.isdigit():
+        resume = int(last_event_id)
+    try:
+        events = await request.app.state.events.stream(resume)
+    except TooManyListeners:
+        raise Busy("too many live pages on this server; the page falls back to reloading") from None
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)

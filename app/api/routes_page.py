@@ -1,0 +1,65 @@
+"""The map page (``/``), a shared view (``/s/{code}``), and the page's static files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.api.deps import ShareByCode
+from app.services.share_card import render_card
+from app.services.sharing import view_of
+from app.web.assets import OWN, VENDOR, VENDOR_URLS
+from app.web.i18n import LANGUAGES, choose_language
+from app.web.page import render_page
+
+router = APIRouter(include_in_schema=False)
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
+
+LangQuery = Annotated[str | None, Query(max_length=5, description=f"one of {LANGUAGES}")]
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files browsers may keep for a day: every URL the page uses carries a version."""
+
+    def file_response(self, *args, **kwargs) -> Response:
+        """The file, with its Cache-Control."""
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    """Our JS/CSS under /static/app, installed packages' files under /static/vendor/."""
+    app.mount("/static/app", CachedStaticFiles(directory=OWN), name="static-app")
+    for name, directory in VENDOR.items():
+        app.mount(VENDOR_URLS[name], CachedStaticFiles(directory=directory), name=f"vendor-{name}")
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(request: Request, lang: LangQuery = None, embed: bool = False) -> HTMLResponse:
+    """The map: zh-CN unless ?lang=en or the browser prefers English."""
+    language = choose_language(lang, request.headers.get("accept-language"))
+    html = render_page(request.app.state.settings, language, embed=embed)
+    return HTMLResponse(html, headers=PAGE_HEADERS | {"Vary": "Accept-Language"})
+
+
+@router.get("/s/{code}", response_class=HTMLResponse)
+def shared_page(
+    share: ShareByCode, request: Request, lang: LangQuery = None, embed: bool = False
+) -> HTMLResponse:
+    """The map opened in a shared view, with Open Graph tags from its text card."""
+    view = view_of(share)
+    language = choose_language(lang or view.lang, request.headers.get("accept-language"))
+    state = request.app.state
+    settings = state.settings
+    card = render_card(share, state.store, state.nearest, state.clock(),
+                       settings.status_ttl_hours, settings.base_url)  # fmt: skip
+    title, *details = card.strip().splitlines()[:-1] or [""]  # the last line is the link
+    html = render_page(
+        settings, language, embed=embed, view=share.view, share_code=share.code,
+        title=title or None, description=" / ".join(details)[:300] or None,
+    )  # fmt: skip
+    return HTMLResponse(html, headers=PAGE_HEADERS | {"Vary": "Accept-Language"})

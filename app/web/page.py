@@ -1,0 +1,54 @@
+"""The map page's HTML: words in the asked language, the base maps, a shared view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import __version__
+from app.core.config import Settings
+from app.web.assets import VENDOR_URLS
+from app.web.basemaps import basemaps
+from app.web.i18n import STRINGS
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def render_page(
+    settings: Settings,
+    lang: str,
+    *,
+    embed: bool = False,
+    view: dict | None = None,
+    share_code: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+) -> str:
+    """The page; ``view`` (a shared view) is where it opens, and what it shows first."""
+    strings = STRINGS[lang]
+    base = settings.base_url
+    url = f"{base}/s/{share_code}" if share_code else f"{base}/"
+    config = {
+        "lang": lang,
+        "strings": strings,
+        "basemaps": basemaps(settings),
+        "view": view,
+        "share_code": share_code,
+        "embed": embed,
+    }
+    return TEMPLATES.get_template("map.html").render(
+        t=strings,
+        lang=lang,
+        embed=embed,
+        config=config,
+        title=title or strings["title"],
+        description=description or strings["description"],
+        url=url,
+        image=f"{url}/preview.png" if share_code else None,
+        version=__version__,
+        vendor=VENDOR_URLS,
+    )

@@ -1,0 +1,566 @@
+/* The aidmap page: hospitals coloured by intake state, nearest open hospitals, committees,
+   live updates (server-sent events) and sharing. Everything comes from the public API.
+   Data from the API is only ever put into the page as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("aidmap-config").textContent);
+  var T = config.strings, LANG = config.lang, C = window.AidmapCoords;
+  var CITY = [120.85, 30.67, 122.2, 31.88];
+  var COMPLETE_LIMIT = 1000, UNITS_FROM_ZOOM = 14, CLUSTER_COARSER = 2;
+  var $ = function (id) { return document.getElementById(id); };
+
+  var state = {
+    gcj: false, service: "", services: [], features: new Map(), markers: new Map(),
+    complete: false, asked: false, selected: null, nearest: null, origin: null, firstMarkers: false,
+  };
+
+  /* ---- coordinates: data is WGS-84; a GCJ-02 base map needs shifted positions ---- */
+  function toLatLng(lon, lat) {
+    var p = state.gcj ? C.wgsToGcj(lon, lat) : [lon, lat];
+    return L.latLng(p[1], p[0]);
+  }
+  function toWgs(latlng) {
+    return state.gcj ? C.gcjToWgs(latlng.lng, latlng.lat) : [latlng.lng, latlng.lat];
+  }
+  function viewBbox() {
+    var b = map.getBounds(), sw = toWgs(b.getSouthWest()), ne = toWgs(b.getNorthEast());
+    var clamp = function (v, lo, hi) { return Math.min(hi, Math.max(lo, v)); };
+    return [clamp(sw[0], -180, 180), clamp(sw[1], -90, 90), clamp(ne[0], -180, 180),
+      clamp(ne[1], -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+
+  /* ---- small DOM and text helpers ---- */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  function say(text) { $("message").textContent = text || ""; }
+  function api(path, options) {
+    return fetch(path, options).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) { var e = new Error((body.error || {}).message || r.statusText); e.status = r.status; throw e; }
+        return body;
+      });
+    });
+  }
+  function serviceName(code) {
+    var s = state.services.find(function (x) { return x.code === code; });
+    return s ? (LANG === "en" ? s.name_en : s.name_zh) : code;
+  }
+  function ago(seconds) {
+    if (seconds === null || seconds === undefined) return T.never_reported;
+    if (seconds < 60) return T.just_now;
+    if (seconds < 3600) return T.ago_minutes.replace("{n}", Math.floor(seconds / 60));
+    if (seconds < 86400) return T.ago_hours.replace("{n}", Math.floor(seconds / 3600));
+    return T.ago_days.replace("{n}", Math.floor(seconds / 86400));
+  }
+  function metres(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km"; }
+  function telHref(phone) { return "tel:" + String(phone).replace(/[^0-9+]/g, ""); }
+  function stateText(s) { return T[s] || s; }
+  function conditionsText(list) {
+    return (list || []).map(function (c) { return T.condition_names[c] || c; }).join("、");
+  }
+
+  /* statuses carry the age when they were fetched; ages keep counting on the page */
+  function stamp(status) { status.fetched = Date.now(); return status; }
+  function ageNow(status) {
+    if (status.age_seconds === null || status.age_seconds === undefined) return null;
+    return status.age_seconds + Math.floor((Date.now() - (status.fetched || Date.now())) / 1000);
+  }
+  function statusFor(feature, service) {
+    var list = feature.properties.statuses || [];
+    return list.find(function (s) { return s.service === service; }) || null;
+  }
+
+  function navLinks(name, lon, lat) {
+    var g = C.wgsToGcj(lon, lat), b = C.wgsToBd(lon, lat);
+    var q = encodeURIComponent(name);
+    return el("span", { class: "nav" }, [
+      el("a", { href: "https://uri.amap.com/marker?position=" + g[0].toFixed(6) + "," + g[1].toFixed(6) +
+        "&name=" + q + "&coordinate=gaode&callnative=1&src=aidmap", text: T.amap, rel: "noopener" }),
+      el("a", { href: "https://api.map.baidu.com/marker?location=" + b[1].toFixed(6) + "," + b[0].toFixed(6) +
+        "&title=" + q + "&content=" + q + "&coord_type=bd09ll&output=html&src=aidmap", text: T.baidu, rel: "noopener" }),
+      el("a", { href: "geo:" + lat.toFixed(6) + "," + lon.toFixed(6) + "?q=" + lat.toFixed(6) + "," +
+        lon.toFixed(6) + "(" + q + ")", text: T.geo }),
+    ]);
+  }
+  function phoneLinks(phones) {
+    return el("span", { class: "phones" }, (phones || []).map(function (p) {
+      return el("a", { href: telHref(p), class: "tel", text: p });
+    }));
+  }
+  function precisionNote(p) {
+    if (p.precision === "exact" && p.location_verified !== false) return null;
+    var text = p.precision === "approximate" || p.precision === "exact" ? T.approximate : T.district_level;
+    return el("p", { class: "precision-note", text: "⚠ " + text });
+  }
+
+  /* ---- the map and its base maps ---- */
+  var map = L.map("map", { maxZoom: 18, minZoom: 8, zoomControl: !config.embed, preferCanvas: false });
+  var outlines = L.featureGroup();
+  var outlineData = [];
+  var bases = {}, currentBase = null, tilesFailed = false;
+  Object.keys(config.basemaps.choices).forEach(function (name) {
+    var c = config.basemaps.choices[name];
+    var layer = L.tileLayer(c.url, { subdomains: c.subdomains || "abc", maxZoom: 18, attribution: c.attribution });
+    layer.gcj02 = c.gcj02;
+    watchTiles(layer);
+    bases[T["base_" + name] || name] = layer;
+  });
+  var noTiles = L.layerGroup();
+  noTiles.gcj02 = false;
+  noTiles.noTiles = true;
+  bases[T.base_none] = noTiles;
+
+  function watchTiles(layer) {
+    var loaded = 0, failed = 0;
+    layer.on("tileload", function () { loaded += 1; });
+    layer.on("tileerror", function () {
+      failed += 1;
+      if (!loaded && failed >= 4 && !tilesFailed) { tilesFailed = true; useBase(noTiles); say(T.tiles_failed); }
+    });
+  }
+  function useBase(layer) {
+    var centre = currentBase ? toWgs(map.getCenter()) : null, zoom = map.getZoom();
+    if (currentBase && currentBase !== layer) map.removeLayer(currentBase);
+    currentBase = layer;
+    if (!map.hasLayer(layer)) map.addLayer(layer);
+    state.gcj = !!layer.gcj02;
+    document.body.classList.toggle("no-tiles", !!layer.noTiles);
+    if (centre) map.setView(toLatLng(centre[0], centre[1]), zoom, { animate: false });
+    redrawAll();
+  }
+  map.on("baselayerchange", function (e) { if (e.layer !== currentBase) useBase(e.layer); });
+
+  var hospitals = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false,
+    disableClusteringAtZoom: 15, spiderfyOnMaxZoom: true });
+  var serverClusters = L.layerGroup();
+  var units = L.layerGroup();
+  var originLayer = L.layerGroup();
+  var overlays = {};
+  overlays[T.hospitals] = hospitals;
+  overlays[T.committees] = units;
+  L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
+  L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+
+  /* locate control: where am I (a dot and its accuracy), shifted like everything else */
+  var here = L.layerGroup().addTo(map);
+  var Locate = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd: function () {
+      var button = el("a", { href: "#", role: "button", class: "locate", title: T.locate, "aria-label": T.locate, text: "◎" });
+      var box = el("div", { class: "leaflet-bar leaflet-control" }, [button]);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(button, "click", function (e) { L.DomEvent.preventDefault(e); locate(); });
+      return box;
+    },
+  });
+  if (!config.embed) map.addControl(new Locate());
+  function locate() {
+    if (!navigator.geolocation) { say(T.locate_failed); return; }
+    say(T.locating);
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var c = pos.coords, at = toLatLng(c.longitude, c.latitude);
+      here.clearLayers();
+      L.circle(at, { radius: c.accuracy, color: "#1f6feb", weight: 1, fillOpacity: 0.08, interactive: false }).addTo(here);
+      L.circleMarker(at, { radius: 6, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(here);
+      map.setView(at, Math.max(map.getZoom(), 15));
+      say("");
+    }, function () { say(T.locate_failed); }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  }
+  [hospitals, serverClusters, units, originLayer].forEach(function (l) { l.addTo(map); });
+
+  var view = config.view || {};
+  var start = config.basemaps.choices[config.basemaps.start] ? config.basemaps.start : "none";
+  var startLayer = start === "none" ? noTiles : bases[T["base_" + start] || start];
+  state.gcj = !!startLayer.gcj02;
+  var centre = view.center || [121.4737, 31.2304];
+  map.setView(toLatLng(centre[0], centre[1]), view.zoom || 11);
+  useBase(startLayer);
+
+  /* ---- outlines: our own district/street polygons, the map when no tiles load ---- */
+  function loadOutlines() {
+    ["districts", "streets"].forEach(function (name) {
+      api("/ogc/collections/" + name + "/items?limit=1000").then(function (fc) {
+        outlineData.push({ name: name, features: fc.features.filter(function (f) {
+          return f.geometry && f.geometry.type !== "Point"; }) });
+        drawOutlines();
+      }).catch(function () {});
+    });
+  }
+  function drawOutlines() {
+    outlines.clearLayers();
+    outlineData.forEach(function (set) {
+      L.geoJSON({ type: "FeatureCollection", features: set.features }, {
+        coordsToLatLng: function (c) { return toLatLng(c[0], c[1]); },
+        style: set.name === "districts" ? { color: "#4a5a6a", weight: 1.6, fill: true, fillColor: "#f7f5ef", fillOpacity: 1 }
+          : { color: "#9aa5b1", weight: 0.7, fill: false, dashArray: "3 3" },
+        interactive: false,
+      }).addTo(outlines);
+    });
+    if (document.body.classList.contains("no-tiles")) outlines.bringToBack();
+  }
+  function showOutlines() {
+    if (document.body.classList.contains("no-tiles")) { if (!map.hasLayer(outlines)) outlines.addTo(map); outlines.bringToBack(); }
+    else if (map.hasLayer(outlines)) map.removeLayer(outlines);
+  }
+
+  /* ---- hospitals ---- */
+  function markerIcon(feature) {
+    var p = feature.properties, cls = ["hm"];
+    if (state.service) {
+      var s = statusFor(feature, state.service);
+      cls.push("state-" + (s ? s.state : "unknown"));
+      if (!s || s.stale) cls.push("stale");
+    } else cls.push("state-none");
+    if (p.precision !== "exact") cls.push("hollow");
+    if (state.selected === feature.id) cls.push("selected");
+    return L.divIcon({ className: "hm-wrap", html: '<span class="' + cls.join(" ") + '"></span>',
+      iconSize: [20, 20], iconAnchor: [10, 10], popupAnchor: [0, -8] });
+  }
+  function markerFor(feature) {
+    var c = feature.geometry.coordinates;
+    var marker = L.marker(toLatLng(c[0], c[1]), { icon: markerIcon(feature), title: feature.properties.name,
+      alt: feature.properties.name, keyboard: true });
+    marker.featureId = feature.id;
+    marker.bindPopup(function () { return popupFor(feature.id); }, { maxWidth: 300, minWidth: 220, autoPanPadding: [20, 60] });
+    marker.on("popupopen", function () { state.selected = feature.id; refreshPopup(feature.id); });
+    marker.on("popupclose", function () { if (state.selected === feature.id) state.selected = null; });
+    return marker;
+  }
+  function drawHospitals() {
+    hospitals.clearLayers();
+    state.markers.clear();
+    var list = [];
+    state.features.forEach(function (f) { var m = markerFor(f); state.markers.set(f.id, m); list.push(m); });
+    hospitals.addLayers(list);
+    if (list.length && !state.firstMarkers) {
+      state.firstMarkers = true;
+      performance.mark("aidmap:first-markers");
+    }
+  }
+  function restyle(id) {
+    var f = state.features.get(id), m = state.markers.get(id);
+    if (f && m) m.setIcon(markerIcon(f));
+  }
+  function setFeatures(list) {
+    state.features = new Map(list.map(function (f) {
+      (f.properties.statuses || []).forEach(stamp); return [f.id, f]; }));
+    drawHospitals();
+  }
+  /* A cheap clusters call first: its counts say whether the view's hospitals are few
+     enough to load one by one (then clustered on the page) or stay server clusters. */
+  function loadHospitals() {
+    if (state.complete) return Promise.resolve();
+    var city = !state.asked, bbox = city ? CITY.join(",") : viewBbox(), zoom = map.getZoom();
+    state.asked = true;
+    var grid = Math.max(zoom - CLUSTER_COARSER, 0);  // server cells of 1/2 tile on screen
+    return api("/api/v1/layers/hospitals/clusters?zoom=" + grid + "&bbox=" + bbox).then(function (clusters) {
+      if (clusters.pointCount > COMPLETE_LIMIT && zoom < 15) return drawServerClusters(clusters);
+      return api("/ogc/collections/hospitals/items?limit=" + COMPLETE_LIMIT + "&bbox=" + bbox).then(function (fc) {
+        var all = fc.numberMatched <= fc.numberReturned;
+        state.complete = all && city;
+        serverClusters.clearLayers();
+        if (!all) say(T.too_many);
+        setFeatures(fc.features);
+      });
+    }).catch(function (e) { say(e.message); });
+  }
+  function reloadHospitals() {
+    state.complete = false; state.asked = false;
+    return loadHospitals();
+  }
+  function drawServerClusters(fc) {
+    setFeatures([]);
+    serverClusters.clearLayers();
+    fc.features.forEach(function (f) {
+      var c = f.geometry.coordinates, n = f.properties.count;
+      var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 50;
+      var icon = L.divIcon({ className: "marker-cluster marker-cluster-" + (n < 10 ? "small" : n < 100 ? "medium" : "large"),
+        html: "<div><span>" + Number(n) + "</span></div>", iconSize: [size, size] });
+      L.marker(toLatLng(c[0], c[1]), { icon: icon }).on("click", function () {
+        map.setView(toLatLng(c[0], c[1]), Math.min(map.getZoom() + 2, 18));
+      }).addTo(serverClusters);
+    });
+    if (fc.features.length && !state.firstMarkers) { state.firstMarkers = true; performance.mark("aidmap:first-markers"); }
+  }
+
+  /* ---- popups: details fetched when opened, so age and verifier are current ---- */
+  function popupFor(id) {
+    var f = state.features.get(id), p = f.properties;
+    var box = el("div", { class: "popup", "data-id": String(id) }, [
+      el("h3", { text: p.name }),
+      p.address ? el("p", { class: "address", text: p.address }) : null,
+      phoneLinks(p.phones),
+      precisionNote(p),
+      el("ul", { class: "statuses" }),
+      navLinks(p.name, f.geometry.coordinates[0], f.geometry.coordinates[1]),
+      reportForm(id, p.services || []),
+    ]);
+    fillStatuses(box.querySelector(".statuses"), p.statuses || []);
+    return box;
+  }
+  function fillStatuses(list, statuses) {
+    list.textContent = "";
+    statuses.forEach(function (s) {
+      if (s.state === "unknown" && state.service && s.service !== state.service) return;
+      var age = ageNow(s);
+      var bits = [serviceName(s.service) + ": " + stateText(s.state)];
+      if (s.conditions && s.conditions.length) bits.push("(" + conditionsText(s.conditions) + ")");
+      var meta = age === null ? T.never_reported : T.updated + " " + ago(age);
+      if (s.verified_by) meta += " · " + T.verified_by + " " + s.verified_by;
+      list.appendChild(el("li", { class: "st state-" + s.state + (s.stale ? " stale" : "") +
+        (s.service === state.service ? " chosen" : "") }, [
+        el("span", { class: "what", text: bits.join(" ") }), el("span", { class: "when", text: meta })]));
+    });
+  }
+  function refreshPopup(id) {
+    api("/api/v1/resources/" + id).then(function (r) {
+      var f = state.features.get(id);
+      if (f) { f.properties.statuses = r.statuses.map(stamp); restyle(id); }
+      var box = document.querySelector('.popup[data-id="' + id + '"] .statuses');
+      if (box) fillStatuses(box, r.statuses);
+    }).catch(function () {});
+  }
+  function reportForm(id, services) {
+    var select = el("select", { name: "service" }, [el("option", { value: "", text: "—" })].concat(
+      services.map(function (s) { return el("option", { value: s, text: serviceName(s) }); })));
+    if (state.service) select.value = state.service;
+    var text = el("textarea", { name: "text", maxlength: "500", rows: "2", placeholder: T.report_placeholder, required: "" });
+    var note = el("span", { class: "report-note" });
+    var form = el("form", { class: "report" }, [
+      el("details", {}, [el("summary", { text: T.report_problem }), select, text,
+        el("button", { type: "submit", text: T.send }), note])]);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = { text: text.value.trim() };
+      if (!body.text) return;
+      if (select.value) body.service = select.value;
+      api("/api/v1/resources/" + id + "/reports", { method: "POST",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        .then(function () { note.textContent = T.sent; text.value = ""; })
+        .catch(function () { note.textContent = T.failed; });
+    });
+    return form;
+  }
+
+  /* ---- nearest ---- */
+  function runNearest(origin) {
+    var q = new URLSearchParams({ k: "5" });
+    if (origin.address) q.set("address", origin.address);
+    else { q.set("lon", origin.lon.toFixed(6)); q.set("lat", origin.lat.toFixed(6)); }
+    if (state.service) q.set("service", state.service);
+    say(T.searching);
+    return api("/api/v1/nearest?" + q).then(function (fc) {
+      state.nearest = { lon: fc.origin.lon, lat: fc.origin.lat, address: origin.address || null, service: state.service };
+      showNearest(fc);
+    }).catch(function (e) { say(e.status === 422 && origin.address ? T.address_not_found : e.message); });
+  }
+  function showNearest(fc) {
+    var list = $("results");
+    list.textContent = "";
+    say(fc.features.length ? T.results_for + (state.service ? " · " + serviceName(state.service) : "") : T.none_open);
+    fc.features.forEach(function (f) {
+      var p = f.properties, s = p.status;
+      var line = [metres(p.distance_m)];
+      if (s) {
+        line.push(stateText(s.state) + (s.conditions && s.conditions.length ? " (" + conditionsText(s.conditions) + ")" : ""));
+        line.push(s.age_seconds === null ? T.never_reported : T.updated + " " + ago(s.age_seconds));
+      }
+      var name = el("a", { href: "#", class: "name", text: p.name });
+      name.addEventListener("click", function (e) { e.preventDefault(); focusHospital(f.id, false); });
+      list.appendChild(el("li", { class: "result" + (s ? " state-" + s.state : ""), "data-id": String(f.id) }, [
+        name, el("div", { class: "meta", text: line.join(" · ") }), precisionNote(p),
+        phoneLinks(p.phones), navLinks(p.name, f.geometry.coordinates[0], f.geometry.coordinates[1])]));
+    });
+    originLayer.clearLayers();
+    var o = fc.origin, here = toLatLng(o.lon, o.lat);
+    L.circleMarker(here, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(originLayer);
+    if (o.precision !== "exact") L.circle(here, { radius: o.precision === "district" ? 3000 : 800, color: "#1f6feb", weight: 1, fillOpacity: 0.06 }).addTo(originLayer);
+    var points = [here].concat(fc.features.map(function (f) { return toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]); }));
+    map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15 });
+  }
+  function focusHospital(id, keepView) {
+    var open = function () {
+      var f = state.features.get(id), m = state.markers.get(id);
+      if (!m) return;
+      state.selected = id;
+      if (!keepView) map.setView(toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]), Math.max(map.getZoom(), 15));
+      if (hospitals.getVisibleParent(m) === m) m.openPopup();
+      else hospitals.zoomToShowLayer(m, function () { m.openPopup(); });
+    };
+    if (state.features.has(id)) { open(); return; }
+    api("/api/v1/resources/" + id).then(function (r) {
+      state.features.set(id, { type: "Feature", id: r.id, geometry: { type: "Point", coordinates: [r.lon, r.lat] },
+        properties: Object.assign({}, r, { statuses: r.statuses.map(stamp) }) });
+      drawHospitals(); open();
+    }).catch(function (e) { say(e.message); });
+  }
+
+  $("near-me").addEventListener("click", function () {
+    if (!navigator.geolocation) { say(T.locate_failed); return; }
+    say(T.locating);
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      runNearest({ lon: pos.coords.longitude, lat: pos.coords.latitude });
+    }, function () { say(T.locate_failed); $("address").focus(); },
+    { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  });
+  $("address-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = $("address").value.trim();
+    if (text) runNearest({ address: text });
+  });
+  $("service").addEventListener("change", function () {
+    state.service = this.value;
+    state.features.forEach(function (f) { restyle(f.id); });
+    if (state.nearest) runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
+  });
+
+  /* ---- committees and offices, from a zoom level on; searchable by name ---- */
+  function loadUnits() {
+    units.clearLayers();
+    if (map.getZoom() < UNITS_FROM_ZOOM || !map.hasLayer(units)) return;
+    var bbox = viewBbox();
+    ["committees", "offices"].forEach(function (name) {
+      api("/ogc/collections/" + name + "/items?limit=1000&bbox=" + bbox).then(function (fc) {
+        fc.features.forEach(function (f) {
+          if (f.geometry.type !== "Point") return;
+          var c = f.geometry.coordinates, p = f.properties;
+          var m = L.circleMarker(toLatLng(c[0], c[1]), { radius: 4, weight: 1, color: "#5b6770",
+            fillColor: name === "offices" ? "#8250df" : "#c9d1d9", fillOpacity: 0.9 });
+          m.bindTooltip(p.name, { direction: "top" });
+          m.bindPopup(function () {
+            return el("div", { class: "popup unit" }, [el("h3", { text: p.name }), phoneLinks(p.phones),
+              precisionNote(p)]);
+          });
+          m.addTo(units);
+        });
+      }).catch(function () {});
+    });
+  }
+  $("unit-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var name = $("unit-name").value.trim(), out = $("units");
+    if (!name) return;
+    out.textContent = "";
+    api("/api/v1/units?limit=20&name=" + encodeURIComponent(name)).then(function (found) {
+      if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
+      return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
+        return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
+          lon: g.lon, lat: g.lat, level: g.precision }];
+      });
+    }).then(function (places) {
+      if (!places.length) { out.appendChild(el("li", { text: T.no_units_found })); return; }
+      places.forEach(function (u) {
+        var a = el("a", { href: "#", text: u.name });
+        a.addEventListener("click", function (ev) {
+          ev.preventDefault();
+          map.setView(toLatLng(u.lon, u.lat), u.level === "district" ? 13 : 15);
+        });
+        out.appendChild(el("li", {}, [a]));
+      });
+    }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
+  });
+
+  /* ---- live: statuses pushed by the server as they change ---- */
+  var pendingNearest = null;
+  function applyEvent(d) {
+    var f = state.features.get(d.resource_id);
+    if (f) {
+      var list = f.properties.statuses = f.properties.statuses || [];
+      var i = list.findIndex(function (s) { return s.service === d.service; });
+      var status = stamp(Object.assign({}, d.status));
+      if (i >= 0) list[i] = status; else list.push(status);
+      restyle(d.resource_id);
+      var box = document.querySelector('.popup[data-id="' + d.resource_id + '"] .statuses');
+      if (box) fillStatuses(box, list);
+    }
+    if (state.nearest && (!state.service || state.service === d.service)) {
+      clearTimeout(pendingNearest);
+      pendingNearest = setTimeout(function () {
+        runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
+      }, 200);
+    }
+  }
+  function connectEvents() {
+    var live = $("live");
+    if (!window.EventSource) { setInterval(reloadHospitals, 60000); return; }
+    var source = new EventSource("/api/v1/events");
+    source.addEventListener("status", function (e) { applyEvent(JSON.parse(e.data)); });
+    source.addEventListener("reset", reloadHospitals);
+    source.onopen = function () { live.className = "live-on"; live.textContent = T.live; };
+    source.onerror = function () { live.className = "live-off"; live.textContent = T.offline; };
+  }
+
+  /* ---- sharing: a short link, its QR code and a text card; no pop-up windows ---- */
+  function copy(text, button) {
+    var done = function () { var old = button.textContent; button.textContent = T.copied;
+      setTimeout(function () { button.textContent = old; }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+    function fallback() {
+      var area = el("textarea", { readonly: "" });
+      area.value = text; document.body.appendChild(area); area.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
+      document.body.removeChild(area);
+    }
+  }
+  $("share-open").addEventListener("click", function () {
+    var c = toWgs(map.getCenter());
+    var body = { center: [+c[0].toFixed(6), +c[1].toFixed(6)], zoom: map.getZoom(), lang: LANG };
+    if (state.service) body.service = state.service;
+    if (state.selected) body.resource_id = state.selected;
+    if (state.nearest) {
+      body.nearest = { lon: +state.nearest.lon.toFixed(6), lat: +state.nearest.lat.toFixed(6), k: 3 };
+      if (state.nearest.service) body.nearest.service = state.nearest.service;
+      if (state.nearest.address) body.nearest.address = state.nearest.address;
+    }
+    api("/api/v1/share", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (s) {
+        $("share-link").textContent = s.url; $("share-link").href = s.url;
+        $("share-qr").src = "/s/" + s.code + "/qr.svg";
+        $("share-dialog").hidden = false;
+        return fetch("/s/" + s.code + ".txt").then(function (r) { return r.text(); });
+      }).then(function (text) { $("share-text").textContent = text; })
+      .catch(function (e) { say(e.message); });
+  });
+  $("copy-link").addEventListener("click", function () { copy($("share-link").textContent, this); });
+  $("copy-text").addEventListener("click", function () { copy($("share-text").textContent, this); });
+  $("share-close").addEventListener("click", function () { $("share-dialog").hidden = true; });
+
+  /* ---- putting it together ---- */
+  function redrawAll() {
+    drawOutlines(); showOutlines();
+    if (state.features.size) drawHospitals();
+    else if (serverClusters.getLayers().length) { state.complete = false; loadHospitals(); }
+    if (state.nearest && originLayer.getLayers().length) runNearest(state.nearest);
+    loadUnits();
+  }
+  var moveTimer = null;
+  map.on("moveend", function () {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(function () { loadHospitals(); loadUnits(); }, 250);
+  });
+  map.on("overlayadd", function (e) { if (e.layer === units) loadUnits(); });
+
+  var services = api("/api/v1/services").then(function (list) {
+    state.services = list;
+    list.forEach(function (s) { $("service").appendChild(el("option", { value: s.code, text: LANG === "en" ? s.name_en : s.name_zh })); });
+  }).catch(function () {});
+  if (view.service) state.service = view.service;
+  Promise.all([services, loadHospitals()]).then(function () {
+    if (view.nearest) state.service = view.nearest.service || state.service;
+    $("service").value = state.service;
+    if (view.nearest) runNearest({ lon: view.nearest.lon, lat: view.nearest.lat, address: null });
+    else if (view.resource_id) focusHospital(view.resource_id, true);
+  });
+  loadOutlines();
+  connectEvents();
+  window.aidmap = { map: map, state: state };
+})();

@@ -1,0 +1,140 @@
+"""A real ``aidmap serve`` on loopback and a real headless Chromium for the page tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from app.core.config import Settings
+from app.services.auth import create_token
+from app.services.seeding import ensure_seeded
+from app.storage import open_store
+from app.storage.base import Role, Store
+from tests.cli.serving import free_port, start_serve, stop, wait_healthy
+from tests.conftest import require_or_skip
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PEOPLES_SQUARE = {"longitude": 121.4737, "latitude": 31.2304}
+
+
+@dataclass
+class Served:
+    """A running server: its origin, its store (opened beside it), a verifier's secret."""
+
+    base: str
+    store: Store
+    secret: str
+    port: int
+
+    def put_status(self, resource_id: int, service: str, state: str, **extra) -> dict:
+        """Report a status through the API, at the resource's current version."""
+        url = f"{self.base}/api/v1/resources/{resource_id}"
+        version = httpx.get(url).json()["version"]
+        response = httpx.put(
+            f"{url}/status/{service}",
+            json={"state": state} | extra,
+            headers={"Authorization": f"Bearer {self.secret}", "If-Match": f'"{version}"'},
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@contextmanager
+def serving(tmp: Path, tiles: str) -> Iterator[Served]:
+    """Seed a data dir, make a verifier token, and run ``aidmap serve`` on it."""
+    settings = Settings(data_dir=tmp / "data", database_url="")
+    store = open_store(settings)
+    ensure_seeded(store, settings.geodata_dir)
+    _, secret = create_token(store, "志愿者", Role.verifier)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"AIDMAP_TILES": tiles, "AIDMAP_BASE_URL": base}
+    process = start_serve(settings.data_dir, port, tmp / "serve.log", "--log-level", "warning",
+                          env=env)  # fmt: skip
+    try:
+        wait_healthy(process, port)
+        yield Served(base, store, secret, port)
+    finally:
+        stop(process)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    """The page's server with no tile server (outlines only), one per test module."""
+    with serving(tmp_path_factory.mktemp("served"), "none") as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    require_or_skip(Path(CHROMIUM).exists(), "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A page in its own context that records console errors, dialogs and any request
+    that would leave 127.0.0.1 (those are refused)."""
+
+    def __init__(self, browser, width: int, height: int, locale: str) -> None:
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale,
+            geolocation=PEOPLES_SQUARE, permissions=["geolocation"],
+        )  # fmt: skip
+        self.page = self.context.new_page()
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._only_loopback)
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+
+    def _only_loopback(self, route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def screenshot(self, name: str) -> Path:
+        """Save a screenshot under tests/artifacts/ (a CI artifact, ignored by git)."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=path)
+        return path
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(width=360, height=740, locale="zh-CN")`` → a fresh ``Page``."""
+    pages: list[Page] = []
+
+    def make(width: int = 360, height: int = 740, locale: str = "zh-CN") -> Page:
+        pages.append(Page(browser, width, height, locale))
+        return pages[-1]
+
+    yield make
+    for page in pages:
+        page.context.close()

@@ -1,0 +1,211 @@
+"""The map page in a real headless Chromium against a real ``aidmap serve``."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import httpx
+from PIL import Image
+
+from app.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
+from app.storage.base import NewResource, Precision
+from tests.web.conftest import serving
+
+MARKERS = ".leaflet-marker-pane .hm, .leaflet-marker-pane .marker-cluster"
+MAP_VIEW = "[aidmap.map.getCenter().lng, aidmap.map.getCenter().lat, aidmap.map.getZoom()]"
+
+
+def wait_for_map(page) -> None:
+    page.page.wait_for_function("performance.getEntriesByName('aidmap:first-markers').length")
+
+
+def test_the_page_loads_from_loopback_only_and_draws_the_hospitals(served, open_page):
+    for width, height in ((360, 740), (1280, 800)):
+        page = open_page(width, height)
+        page.page.goto(served.base + "/")
+        wait_for_map(page)
+        page.page.wait_for_timeout(300)  # outlines arrive after the markers
+        assert page.page.locator(MARKERS).count() > 10
+        assert page.page.locator("path.leaflet-interactive, svg path").count() > 0  # outlines
+        assert page.page.title() == "上海互助就医地图"
+        page.screenshot(f"page-{width}x{height}")
+        assert page.outside == [] and page.errors == [] and page.dialogs == []
+
+
+def test_english_comes_from_the_browser_language_or_lang(served, open_page):
+    page = open_page(locale="en-US")
+    page.page.goto(served.base + "/")
+    assert page.page.locator("#near-me").inner_text() == "Nearest to me"
+    page.page.goto(served.base + "/?lang=zh")
+    assert page.page.locator("#near-me").inner_text() == "离我最近"
+
+
+def test_nearest_to_a_fixed_location_lists_what_the_api_answers(served, open_page):
+    for resource_id, state in ((1, "open"), (2, "limited"), (3, "closed"), (4, "open")):
+        served.put_status(
+            resource_id, "dialysis", state, conditions=["appointment_only"], verified=True
+        )
+    page = open_page()
+    page.page.goto(served.base + "/")
+    wait_for_map(page)
+    page.page.select_option("#service", "dialysis")
+    page.page.click("#near-me")
+    page.page.wait_for_selector("#results .result")
+    shown = page.page.locator("#results .result .name").all_inner_texts()
+    expected = httpx.get(
+        served.base + "/api/v1/nearest",
+        params={"lon": 121.4737, "lat": 31.2304, "service": "dialysis", "k": 5},
+    ).json()["features"]
+    assert shown == [f["properties"]["name"] for f in expected]
+    assert len(shown) == 2  # only the two open ones: limited and closed are not "open"
+    first = page.page.locator("#results .result").first
+    assert "开放" in first.inner_text() and "需预约" in first.inner_text()
+    assert first.locator("a[href^='https://uri.amap.com/marker']").count() == 1
+    assert first.locator("a[href^='geo:']").count() == 1
+    page.screenshot("nearest-360x740")
+    page.page.locator("#results .result .name").first.click()
+    page.page.wait_for_selector(".leaflet-popup .statuses .st")
+    assert "志愿者" in page.page.locator(".leaflet-popup").inner_text()  # the verifier
+    page.screenshot("popup-360x740")
+    assert page.outside == [] and page.errors == []
+
+
+def test_a_status_update_shows_on_an_open_page_within_two_seconds(served, open_page):
+    page = open_page(1280, 800)
+    page.page.goto(served.base + "/")
+    wait_for_map(page)
+    page.page.select_option("#service", "emergency")
+    page.page.wait_for_function("document.getElementById('live').className === 'live-on'")
+    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(5).getLatLng(), 17)")
+    page.page.wait_for_function("aidmap.state.markers.get(5).getElement()")
+    marker = "aidmap.state.markers.get(5).getElement().querySelector('.hm').className"
+    assert "state-unknown" in page.page.evaluate(marker)
+    served.put_status(5, "emergency", "open")
+    started = time.monotonic()
+    page.page.wait_for_function(f"{marker}.includes('state-open')", timeout=2000)
+    assert time.monotonic() - started < 2
+    assert page.errors == []
+
+
+def test_html_in_a_name_is_shown_as_text_and_never_run(served, open_page):
+    evil = "<img src=x onerror=alert(1)>"
+    [added], _ = served.store.apply_resource_changes(
+        [NewResource(kind="hospital", name=evil, lon=121.50, lat=31.25,
+                     precision=Precision.exact, services=("dialysis",), address=evil)],
+        [],
+    )  # fmt: skip
+    page = open_page(1280, 800)
+    page.page.goto(f"{served.base}/?lang=en")
+    wait_for_map(page)
+    page.page.evaluate("aidmap.map.setView([31.25, 121.50], 17)")
+    page.page.wait_for_function(f"aidmap.state.markers.has({added.id})")
+    page.page.evaluate(f"aidmap.state.markers.get({added.id}).openPopup()")
+    popup = page.page.locator(".leaflet-popup h3")
+    assert popup.inner_text() == evil
+    assert page.page.locator(".leaflet-popup img").count() == 0
+    assert page.dialogs == [] and page.outside == []
+
+
+def test_the_page_shifts_markers_onto_a_gcj02_base_map(tmp_path_factory, open_page):
+    with serving(tmp_path_factory.mktemp("amap"), "amap") as served:
+        page = open_page(1280, 800)
+        tiles: list[str] = []
+        buffer = io.BytesIO()
+        Image.new("RGB", (256, 256), "#eeeeee").save(buffer, "PNG")
+        png = buffer.getvalue()
+
+        def fake_tile(route):
+            tiles.append(route.request.url)
+            route.fulfill(body=png, content_type="image/png")
+
+        page.page.route("**/appmaptile**", fake_tile)  # no request leaves the machine
+        page.page.goto(served.base + "/")
+        wait_for_map(page)
+        assert tiles and page.page.evaluate("aidmap.state.gcj") is True
+        shown = page.page.evaluate("(() => { const p = aidmap.state.markers.get(1).getLatLng();"
+                                   " return [p.lng, p.lat]; })()")  # fmt: skip
+        resource = httpx.get(served.base + "/api/v1/resources/1").json()
+        expected = wgs84_to_gcj02(resource["lon"], resource["lat"])
+        assert abs(shown[0] - expected[0]) < 1e-9 and abs(shown[1] - expected[1]) < 1e-9
+
+
+def test_without_tiles_the_page_falls_back_to_outlines(tmp_path_factory, open_page):
+    with serving(tmp_path_factory.mktemp("osm"), "osm") as served:
+        page = open_page(1280, 800, locale="en-US")
+        page.page.goto(served.base + "/")  # tile requests are refused: they leave 127.0.0.1
+        page.page.wait_for_function("document.body.classList.contains('no-tiles')")
+        assert "Base map unavailable" in page.page.locator("#message").inner_text()
+        assert page.page.evaluate("aidmap.state.gcj") is False
+        assert page.outside and all("tile.openstreetmap.org" in url for url in page.outside)
+        page.screenshot("fallback-1280x800")
+
+
+def test_the_page_transforms_match_the_server_ones(served, open_page):
+    page = open_page()
+    page.page.goto(served.base + "/")
+    for lon, lat in ((121.4737, 31.2304), (121.9, 30.9), (2.35, 48.85)):
+        gcj = page.page.evaluate(f"AidmapCoords.wgsToGcj({lon}, {lat})")
+        bd = page.page.evaluate(f"AidmapCoords.wgsToBd({lon}, {lat})")
+        back = page.page.evaluate(f"AidmapCoords.gcjToWgs({gcj[0]}, {gcj[1]})")
+        assert max(abs(a - b) for a, b in zip(gcj, wgs84_to_gcj02(lon, lat), strict=True)) < 1e-9
+        assert max(abs(a - b) for a, b in zip(bd, wgs84_to_bd09(lon, lat), strict=True)) < 1e-9
+        assert max(abs(a - b) for a, b in zip(back, (lon, lat), strict=True)) < 1e-8
+
+
+def test_a_share_link_reopens_the_same_view(served, open_page):
+    served.put_status(6, "maternity", "open")
+    page = open_page(1280, 800)
+    page.page.goto(served.base + "/")
+    wait_for_map(page)
+    page.page.select_option("#service", "maternity")
+    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(6).getLatLng(), 16)")
+    page.page.wait_for_function("aidmap.state.markers.get(6).getElement()")
+    page.page.evaluate("aidmap.state.markers.get(6).openPopup()")
+    page.page.wait_for_selector(".leaflet-popup .statuses .st")
+    view = page.page.evaluate(MAP_VIEW)
+    page.page.click("#share-open")
+    page.page.wait_for_function("document.getElementById('share-text').textContent.length > 0")
+    link = page.page.locator("#share-link").inner_text()
+    assert link.startswith(served.base + "/s/") and len(link.rsplit("/", 1)[1]) == 6
+    assert page.page.evaluate("document.getElementById('share-qr').naturalWidth") > 0
+    assert link in page.page.locator("#share-text").inner_text()
+    page.screenshot("share-1280x800")
+
+    again = open_page(1280, 800)
+    again.page.goto(link)
+    again.page.wait_for_selector(".leaflet-popup .statuses .st")
+    assert again.page.locator("#service").input_value() == "maternity"
+    reopened = again.page.evaluate(MAP_VIEW)
+    assert reopened[2] == view[2]
+    assert abs(reopened[0] - view[0]) < 1e-5 and abs(reopened[1] - view[1]) < 1e-5
+    assert again.page.evaluate("aidmap.state.selected") == 6
+    og = again.page.locator('meta[property="og:image"]').get_attribute("content")
+    assert og == link + "/preview.png"
+    assert again.errors == [] and again.outside == []
+
+
+def test_locate_and_report_a_problem(served, open_page):
+    page = open_page(1280, 800)
+    page.page.goto(served.base + "/")
+    wait_for_map(page)
+    page.page.click("a.locate")
+    page.page.wait_for_function("aidmap.map.getZoom() >= 15")
+    centre = page.page.evaluate(MAP_VIEW)
+    assert abs(centre[0] - 121.4737) < 1e-6 and abs(centre[1] - 31.2304) < 1e-6
+    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(7).getLatLng(), 17)")
+    page.page.wait_for_function("aidmap.state.markers.get(7).getElement()")
+    page.page.evaluate("aidmap.state.markers.get(7).openPopup()")
+    page.page.click(".leaflet-popup .report summary")
+    page.page.fill(".leaflet-popup textarea", "电话打不通 <b>x</b>")
+    page.page.click(".leaflet-popup .report button")
+    page.page.wait_for_function(
+        "document.querySelector('.leaflet-popup .report-note').textContent.includes('已提交')"
+    )
+    queue = httpx.get(
+        served.base + "/api/v1/verification-queue",
+        headers={"Authorization": f"Bearer {served.secret}"},
+    ).json()
+    reported = [item for item in queue if item["resource_id"] == 7]
+    assert reported and reported[0]["problem_reports"] == ["电话打不通 <b>x</b>"]
+    assert page.errors == [] and page.outside == []
