@@ -16,12 +16,9 @@ Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--co
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -30,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import httpx
 import numpy as np
+from bench_serving import serving
 from shapely.geometry import Point
 
 from app.core.config import Settings
@@ -121,13 +119,6 @@ def in_process(store, added, open_ids, rng) -> float:
     return finder_s
 
 
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, float]:
     """Run wrk against ``url``; requests/s and latency percentiles in ms."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
@@ -165,21 +156,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
     if shutil.which("wrk") is None:
         print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
         return
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                httpx.get(f"{base}/livez", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(data_dir, data_dir / "serve.log") as base:
         httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
         script = data_dir / "nearest.lua"
         script.write_text(WRK_SCRIPT)
@@ -191,9 +168,6 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
                 base, "/api/v1/layers/hospitals/clusters?zoom=9&bbox=120.85,30.67,122.2,31.88"
             ),
         ]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(f"over HTTP, 1 uvicorn worker, wrk -t2 -c{connections} -d{seconds}s on 127.0.0.1:")
     for label, r in (("/livez (trivial)", trivial), ("/api/v1/nearest", near)):
         print(

@@ -14,21 +14,14 @@ Usage: python scripts/bench_page.py [--resources 100000] [--runs 3]
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
-from playwright.sync_api import sync_playwright
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_nearest import generate
+from bench_serving import serving
+from playwright.sync_api import sync_playwright
 
 from app.core.config import Settings
 from app.services.seeding import ensure_seeded
@@ -36,6 +29,7 @@ from app.storage import open_store
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+PAGE_SETTINGS = {"AIDMAP_TILES": "none", "AIDMAP_BASE_URL": "{base}"}
 FIRST_VIEW_JS = """() => {
   const mark = performance.getEntriesByName('aidmap:first-markers')[0];
   const entries = [...performance.getEntriesByType('navigation'),
@@ -46,48 +40,22 @@ FIRST_VIEW_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure(data_dir: Path, runs: int) -> list[dict]:
     """Serve ``data_dir`` and open the page ``runs`` times in fresh browser contexts."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
-    env |= {"AIDMAP_TILES": "none", "AIDMAP_BASE_URL": base}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     results = []
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(f"{base}/livez", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            for _ in range(runs):
-                context = browser.new_context(viewport={"width": 360, "height": 740})
-                page = context.new_page()
-                page.goto(base + "/")
-                page.wait_for_function(
-                    "performance.getEntriesByName('aidmap:first-markers').length", timeout=60_000
-                )
-                page.wait_for_load_state("networkidle")
-                results.append(page.evaluate(FIRST_VIEW_JS))
-                context.close()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(data_dir, data_dir / "serve.log", PAGE_SETTINGS) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 360, "height": 740})
+            page = context.new_page()
+            page.goto(base + "/")
+            page.wait_for_function(
+                "performance.getEntriesByName('aidmap:first-markers').length", timeout=60_000
+            )
+            page.wait_for_load_state("networkidle")
+            results.append(page.evaluate(FIRST_VIEW_JS))
+            context.close()
+        browser.close()
     return results
 
 

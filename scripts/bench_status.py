@@ -23,11 +23,8 @@ import argparse
 import os
 import platform
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,27 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from bench_serving import ROOT as ROOT_DIR
+from bench_serving import aidmap, child_env, serving
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 30.0
 HISTORY_PAGE = 500
-
-
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def child_env() -> dict[str, str]:
-    """This environment without AIDMAP_* settings, so the temp data dir is used."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
-
-
-def aidmap(*args: str) -> list[str]:
-    """The command line of ``aidmap <args>`` with this interpreter."""
-    return [sys.executable, "-m", "app", *args]
 
 
 def create_token(data_dir: Path) -> str:
@@ -65,43 +46,11 @@ def create_token(data_dir: Path) -> str:
     done = subprocess.run(
         aidmap("token", "create", "--name", "bench", "--role", "volunteer",
                "--data-dir", str(data_dir)),
-        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT_DIR, env=child_env(), capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(f"aidmap token create failed:\n{done.stderr}")
     return done.stdout.strip().splitlines()[-1]
-
-
-def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    """``aidmap serve`` on loopback, answering /healthz; exits the script if it cannot."""
-    command = aidmap("serve", "--host", "127.0.0.1", "--port", str(port),
-                     "--data-dir", str(data_dir), "--log-level", "warning")  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"aidmap serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-            return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    stop_server(process)
-    raise SystemExit("aidmap serve did not answer /healthz within 120 s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL if it does not stop within 30 s."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
 
 
 @dataclass
@@ -269,12 +218,8 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="aidmap-bench-status-"))
     try:
         secret = create_token(data_dir / "data")
-        port = free_port()
-        server = start_server(data_dir / "data", port, data_dir / "serve.log")
-        try:
-            run(f"http://127.0.0.1:{port}", secret, args)
-        finally:
-            stop_server(server)
+        with serving(data_dir / "data", data_dir / "serve.log") as base:
+            run(base, secret, args)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -1,0 +1,84 @@
+"""Running ``aidmap serve`` on loopback for the benchmarks (scripts/ is not a package:
+the bench scripts import this module from beside them)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_env(settings: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without AIDMAP_* settings, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
+    return env | (settings or {})
+
+
+def aidmap(*args: str) -> list[str]:
+    """The command line of ``aidmap <args>`` with this interpreter."""
+    return [sys.executable, "-m", "app", *args]
+
+
+@contextmanager
+def serving(
+    data_dir: Path, log: Path, settings: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """``aidmap serve`` (one worker) on ``data_dir`` until the block ends; its base URL.
+
+    ``{base}`` in a setting's value is replaced by the base URL (for AIDMAP_BASE_URL).
+    Exits the script when the server stops early or does not answer within 120 s.
+    """
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = {k: v.replace("{base}", base) for k, v in (settings or {}).items()}
+    command = aidmap("serve", "--host", "127.0.0.1", "--port", str(port),
+                     "--data-dir", str(data_dir), "--log-level", "warning")  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(
+                    f"aidmap serve exited with {process.returncode}:\n{log.read_text()}"
+                )
+            try:
+                httpx.get(f"{base}/healthz", timeout=1).raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("aidmap serve did not answer /healthz within 120 s") from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it does not stop within 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
