@@ -138,7 +138,7 @@
   }
   map.on("baselayerchange", function (e) { if (e.layer !== currentBase) useBase(e.layer); });
 
-  var hospitals = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false,
+  var hospitals = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false, animate: false,
     disableClusteringAtZoom: 15, spiderfyOnMaxZoom: true });
   var serverClusters = L.layerGroup();
   var units = L.layerGroup();
@@ -384,16 +384,19 @@
     L.circleMarker(here, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(originLayer);
     if (o.precision !== "exact") L.circle(here, { radius: o.precision === "district" ? 3000 : 800, color: "#1f6feb", weight: 1, fillOpacity: 0.06 }).addTo(originLayer);
     var points = [here].concat(fc.features.map(function (f) { return toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]); }));
-    map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15 });
+    map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15, animate: false });
   }
   function focusHospital(id, keepView) {
     var open = function () {
       var f = state.features.get(id), m = state.markers.get(id);
       if (!m) return;
       state.selected = id;
-      if (!keepView) map.setView(toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]), Math.max(map.getZoom(), 15));
-      if (hospitals.getVisibleParent(m) === m) m.openPopup();
-      else hospitals.zoomToShowLayer(m, function () { m.openPopup(); });
+      if (!keepView) {  // not animated: the clusters are redrawn before the popup opens
+        var at = toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]);
+        map.stop();  // a running fly/zoom animation would end where it was going
+        map.setView(at, Math.max(map.getZoom(), 16), { animate: false });
+      }
+      hospitals.zoomToShowLayer(m, function () { m.openPopup(); });
     };
     if (state.features.has(id)) { open(); return; }
     api("/api/v1/resources/" + id).then(function (r) {
