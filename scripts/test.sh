@@ -7,14 +7,23 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade "pip>=25.1"
 .venv/bin/python -m pip install -q -e ".[postgis]" --group dev
-# The browser tests drive Debian's Chromium (no Playwright download); screenshots of the
-# Chinese page need a CJK font.
+# System packages some tests need, installed with apt-get when missing: Debian's Chromium
+# (driven by Playwright, no browser download) and a CJK font for the page screenshots; the
+# PostGIS extension matching each running PostgreSQL server (the PostGIS backend tests).
+apt_install() {
+  command -v apt-get >/dev/null || return 0
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q "$@" >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "$@" >/dev/null; }
+}
 if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then
-  if command -v apt-get >/dev/null; then
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 \
-      || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }
-  fi
+  apt_install chromium fonts-wqy-microhei
+fi
+if command -v pg_lsclusters >/dev/null; then
+  for version in $(pg_lsclusters -h | awk '$4 == "online" {print $1}' | sort -u); do
+    [ -e "/usr/share/postgresql/$version/extension/postgis.control" ] \
+      || apt_install "postgresql-$version-postgis-3"
+  done
 fi
 # The pinned npm sources of geodata/, so the provenance test can rebuild it.
 if command -v npm >/dev/null; then npm ci --prefix scripts --no-audit --no-fund --loglevel=error; fi

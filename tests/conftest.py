@@ -14,7 +14,8 @@ from app.core.config import REPO_GEODATA_DIR, Settings
 from app.main import create_app
 from app.services.seeding import bundled_seed
 from app.storage import open_store
-from app.storage.base import SeedData, Store
+from app.storage.base import SeedData, Store, StoreUnavailable
+from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("AIDMAP_EVAL_DIR", REPO.parent / "shared" / "eval"))
@@ -83,6 +84,33 @@ class Clock:
 def clock() -> Clock:
     """A movable clock to pass to ``create_app(settings, clock=clock)``."""
     return Clock()
+
+
+@pytest.fixture(scope="session")
+def postgis_template() -> Iterator[str]:
+    """A migrated, empty aidmap database to copy; the suite skips (fails under CI) with the
+    reason when no PostgreSQL with PostGIS answers."""
+    problem = postgres.server_problem()
+    require_or_skip(problem is None, problem or "")
+    name = postgres.create_database()
+    try:
+        try:
+            open_store(Settings(database_url=postgres.database_url(name))).close()
+        except StoreUnavailable as exc:
+            require_or_skip(False, str(exc))
+        yield name
+    finally:
+        postgres.drop_database(name)
+
+
+@pytest.fixture
+def postgis_url(postgis_template: str) -> Iterator[str]:
+    """The URL of a fresh, migrated PostGIS database, dropped after the test."""
+    name = postgres.create_database(template=postgis_template)
+    try:
+        yield postgres.database_url(name)
+    finally:
+        postgres.drop_database(name)
 
 
 @pytest.fixture

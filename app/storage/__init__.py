@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 BACKENDS = {
     "sqlite": "app.storage.sqlite:SqliteStore",
+    "postgis": "app.storage.postgis:PostgisStore",
 }
 
 
@@ -27,5 +28,11 @@ def open_store(settings: Settings) -> Store:
             f"the {settings.backend} backend is not available in this version of aidmap"
         )
     module_name, class_name = target.split(":")
-    store_class = getattr(import_module(module_name), class_name)
+    try:
+        store_class = getattr(import_module(module_name), class_name)
+    except ImportError as exc:
+        raise StoreUnavailable(
+            f"the {settings.backend} backend needs a package that is not installed "
+            f"({exc.name}): pip install 'aidmap[postgis]'"
+        ) from None
     return store_class(settings.database_url)

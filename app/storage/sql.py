@@ -44,13 +44,22 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            engine.dispose()  # a store that cannot open keeps no connections
+            raise
 
     def _install_extras(self, conn: Connection) -> None:
         """Dialect-specific schema parts (triggers, spatial columns); none by default."""
 
+    def _lock_schema(self, conn: Connection) -> None:
+        """Serialise migrations across processes inside ``conn``'s transaction; SQLite's
+        write lock already does."""
+
     def _migrate(self) -> None:
         with self._write() as conn:
+            self._lock_schema(conn)
             t.meta.create(conn, checkfirst=True)
             row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
             current = int(row.scalar_one_or_none() or 0)

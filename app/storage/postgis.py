@@ -1,0 +1,137 @@
+"""The scale-out store: PostgreSQL with PostGIS, shared by several API replicas.
+
+The same tables and queries as SQLite (``SqlStore``), plus what PostgreSQL adds: a
+``geography`` point generated from lon/lat with a GiST index on resources and units,
+append-only history enforced by a trigger, and migrations serialised by an advisory lock
+so replicas starting together do not race. Every write transaction sends
+``NOTIFY aidmap_changes``; each store listens on its own connection, so its
+``change_counter`` moves when any replica commits (what the nearest caches and the
+event stream watch). Imported only for a ``postgresql`` URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from app.storage.base import StoreUnavailable
+from app.storage.sql import SqlStore
+
+CHANNEL = "aidmap_changes"
+LISTEN_TIMEOUT_S = 1.0
+"""How often the listening thread wakes to see whether the store is closing."""
+MIGRATION_LOCK = 0x61_69_64_6D_61_70  # "aidmap": one advisory lock key for schema changes
+SPATIAL_TABLES = ("resources", "admin_units")
+EXTRAS = [
+    *(
+        f"""ALTER TABLE {table} ADD COLUMN geog geography(Point, 4326) GENERATED ALWAYS AS
+            (ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography) STORED"""
+        for table in SPATIAL_TABLES
+    ),
+    *(f"CREATE INDEX ix_{table}_geog ON {table} USING gist (geog)" for table in SPATIAL_TABLES),
+    """CREATE FUNCTION status_history_append_only() RETURNS trigger LANGUAGE plpgsql AS
+       $$ BEGIN RAISE EXCEPTION 'status_history is append-only'; END $$""",
+    """CREATE TRIGGER status_history_append_only BEFORE UPDATE OR DELETE ON status_history
+       FOR EACH STATEMENT EXECUTE FUNCTION status_history_append_only()""",
+]
+
+
+class PostgisStore(SqlStore):
+    """``SqlStore`` on PostgreSQL + PostGIS (psycopg 3)."""
+
+    backend = "postgis"
+
+    def __init__(self, url: str) -> None:
+        url_object = make_url(url).set(drivername="postgresql+psycopg")
+        engine = create_engine(
+            url_object,
+            pool_size=8,
+            max_overflow=8,
+            pool_pre_ping=True,
+            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        )
+        self._listen_url = url_object.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self._counter = 0
+        self._listening = False
+        self._closing = threading.Event()
+        self._counter_lock = threading.Lock()
+        self._wake_channel = f"aidmap_wake_{uuid.uuid4().hex}"
+        super().__init__(engine)
+        self._listener = threading.Thread(target=self._listen, name="aidmap-listen", daemon=True)
+        self._listener.start()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction that tells every listener when it commits."""
+        with super()._write() as conn:
+            yield conn
+            conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        self._bump()  # this process sees its own commit at once, not when the notice arrives
+
+    def change_counter(self) -> int | None:
+        """Moves with every commit by any replica (LISTEN/NOTIFY); None while not listening,
+        so callers ask the database instead."""
+        with self._counter_lock:
+            return self._counter if self._listening else None
+
+    def _bump(self) -> None:
+        with self._counter_lock:
+            self._counter += 1
+
+    def _listen(self) -> None:
+        """Count notices on a dedicated connection; reconnect after a failure (a reconnect
+        counts as a change, since notices may have been missed meanwhile)."""
+        while not self._closing.is_set():
+            try:
+                with psycopg.connect(self._listen_url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {self._wake_channel}")
+                    with self._counter_lock:
+                        self._counter += 1
+                        self._listening = True
+                    while not self._closing.is_set():
+                        for notice in conn.notifies(timeout=LISTEN_TIMEOUT_S):
+                            if notice.channel != CHANNEL:  # our wake-up call: closing
+                                break
+                            self._bump()
+            except psycopg.Error:
+                pass
+            with self._counter_lock:
+                self._listening = False
+            self._closing.wait(LISTEN_TIMEOUT_S)
+
+    def close(self) -> None:
+        """Stop listening and dispose of the pool."""
+        self._closing.set()
+        with contextlib.suppress(Exception), self._engine.connect() as conn:
+            conn.exec_driver_sql(f"NOTIFY {self._wake_channel}")  # wakes only our listener
+            conn.commit()
+        self._listener.join(timeout=2 * LISTEN_TIMEOUT_S + 1)
+        super().close()
+
+    def _lock_schema(self, conn: Connection) -> None:
+        """Hold the migration lock until this transaction ends (other replicas wait)."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+    def _install_extras(self, conn: Connection) -> None:
+        """PostGIS, the generated geography columns and their indexes, the history trigger."""
+        try:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+        except DBAPIError as exc:
+            raise StoreUnavailable(
+                "PostGIS is not available in this database (install postgresql-NN-postgis-3, "
+                f"or CREATE EXTENSION postgis as a superuser): {exc.orig}"
+            ) from None
+        for statement in EXTRAS:
+            conn.exec_driver_sql(statement)

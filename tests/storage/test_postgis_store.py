@@ -1,0 +1,95 @@
+"""What is particular to PostGIS: spatial columns, in-database rules, concurrent start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from app.core.config import Settings
+from app.storage import open_store
+from app.storage.base import StoreUnavailable
+from app.storage.sql import SCHEMA_VERSION
+from tests import postgres
+from tests.storage.test_store_contract import _hospital
+
+
+def test_points_have_a_geography_column_with_a_gist_index(postgis_url: str):
+    store = open_store(Settings(database_url=postgis_url))
+    added = store.add_resource(_hospital(lon=121.4737, lat=31.2304))
+    store.close()
+    engine = create_engine(postgis_url)
+    with engine.connect() as conn:
+        point = conn.execute(
+            text("SELECT ST_X(geog::geometry), ST_Y(geog::geometry) FROM resources WHERE id = :id"),
+            {"id": added.id},
+        ).one()
+        indexes = set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING gist (geog)%'"
+        )).scalars())  # fmt: skip
+    engine.dispose()
+    assert tuple(point) == (121.4737, 31.2304)
+    assert indexes == {"ix_resources_geog", "ix_admin_units_geog"}
+
+
+def test_history_is_append_only_in_the_database(postgis_url: str):
+    engine = create_engine(postgis_url)
+    for statement in ("UPDATE status_history SET state = 'closed'", "DELETE FROM status_history"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def test_replicas_starting_together_migrate_once():
+    name = postgres.create_database()  # empty: the first opener installs everything
+    url = postgres.database_url(name)
+    try:
+        failures: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                open_store(Settings(database_url=url)).close()
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        store = open_store(Settings(database_url=url))
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
+        store.close()
+    finally:
+        postgres.drop_database(name)
+
+
+def test_a_newer_schema_is_refused(postgis_url: str):
+    engine = create_engine(postgis_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
+    engine.dispose()
+    with pytest.raises(StoreUnavailable, match="newer"):
+        open_store(Settings(database_url=postgis_url))
+
+
+def test_an_unreachable_server_is_store_unavailable():
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    with pytest.raises(StoreUnavailable, match="unavailable"):
+        open_store(Settings(database_url=url))
+
+
+def test_the_sqlite_default_never_imports_the_postgresql_driver(tmp_path):
+    code = (
+        "import sys; from app.main import create_app; from app.core.config import Settings;"
+        "from app.storage import open_store;"
+        f"open_store(Settings(data_dir={str(tmp_path)!r})).close(); create_app();"
+        "assert 'psycopg' not in sys.modules, 'psycopg imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,281 @@
+"""The storage contract, run against every backend (SQLite file, PostGIS database):
+round trips, versions, history, persistence, constraints."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.core.config import Settings
+from app.storage import open_store
+from app.storage.base import (
+    AlreadyExists,
+    InvalidRecord,
+    Level,
+    NewResource,
+    NotFound,
+    Precision,
+    Role,
+    SeedData,
+    Service,
+    Share,
+    SourceCrs,
+    State,
+    StatusChange,
+    StatusReport,
+    Store,
+    UnitMove,
+    VersionConflict,
+)
+
+SERVICES = [
+    Service("dialysis", "血透", "Dialysis", 0),
+    Service("emergency", "急诊", "Emergency", 1),
+]
+
+
+def _hospital(**overrides) -> NewResource:
+    values = {
+        "kind": "hospital",
+        "name": "测试医院",
+        "lon": 121.47,
+        "lat": 31.23,
+        "precision": Precision.approximate,
+        "ref": "test-hospital",
+        "phones": ("021-12345678",),
+        "services": ("dialysis",),
+        "source_crs": SourceCrs.gcj02,
+    }
+    return NewResource(**values | overrides)
+
+
+@pytest.fixture
+def with_services(store: Store) -> Store:
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    return store
+
+
+def test_resource_round_trip(store: Store):
+    created = store.add_resource(_hospital(aliases=("测试",), address="测试路1号"))
+    assert created.version == 1
+    assert created.created_at.tzinfo is not None
+    read = store.get_resource(created.id)
+    assert read == created
+    assert read.phones == ("021-12345678",)
+    assert read.source_crs is SourceCrs.gcj02
+    assert read.precision is Precision.approximate
+    assert read.location_verified is False
+    assert store.list_resources(kind="hospital") == [read]
+    assert store.list_resources(kind="office") == []
+
+
+def test_update_bumps_version_and_refuses_stale_versions(store: Store):
+    created = store.add_resource(_hospital())
+    updated = store.update_resource(created.id, 1, name="新名字", phones=("021-87654321",))
+    assert (updated.version, updated.name, updated.phones) == (2, "新名字", ("021-87654321",))
+    assert updated.updated_at >= created.updated_at
+    with pytest.raises(VersionConflict) as conflict:
+        store.update_resource(created.id, 1, name="lost update")
+    assert conflict.value.current_version == 2
+    assert store.get_resource(created.id).name == "新名字"
+    with pytest.raises(NotFound):
+        store.update_resource(999, 1, name="x")
+    with pytest.raises(ValueError, match="version"):
+        store.update_resource(created.id, 2, version=10)
+
+
+def test_constraint_violations_are_storage_errors(store: Store):
+    store.add_resource(_hospital())
+    with pytest.raises(AlreadyExists):
+        store.add_resource(_hospital(name="another"))
+    with pytest.raises(InvalidRecord):
+        store.add_resource(_hospital(ref="far", lon=500.0))
+    created = store.get_resource(1)
+    with pytest.raises(InvalidRecord):
+        store.update_resource(created.id, created.version, lat=-100.0)
+    assert store.get_resource(created.id).version == created.version
+
+
+def test_set_status_bumps_version_and_appends_history(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    report = StatusReport(State.open, "alice", conditions=("negative_test_48h",), note="带核酸")
+    after, status = store.set_status(hospital.id, "dialysis", report, expected_version=1)
+    assert after.version == 2
+    assert status.state is State.open and status.verified_at is None
+    verified = StatusReport(State.limited, "bob", source="phone", verified_by="bob")
+    after, status = store.set_status(hospital.id, "dialysis", verified, expected_version=2)
+    assert status.verified_at == status.reported_at
+    store.set_status(hospital.id, "emergency", StatusReport(State.closed, "carol"), 3)
+
+    [view] = store.view_resources(ids=[hospital.id])
+    assert view.resource.version == 4
+    assert {k: v.state for k, v in view.statuses.items()} == {
+        "dialysis": State.limited,
+        "emergency": State.closed,
+    }
+    history = store.history(hospital.id)
+    assert [(h.status.service, h.status.state, h.resource_version) for h in history] == [
+        ("emergency", State.closed, 4),
+        ("dialysis", State.limited, 3),
+        ("dialysis", State.open, 2),
+    ]
+    assert history[2].status.conditions == ("negative_test_48h",)
+    only_dialysis = store.history(hospital.id, service="dialysis", limit=1, offset=1)
+    assert [h.status.reported_by for h in only_dialysis] == ["alice"]
+
+
+def test_set_status_refuses_stale_versions_and_unknown_services(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    store.set_status(hospital.id, "dialysis", StatusReport(State.open, "a"), 1)
+    with pytest.raises(VersionConflict):
+        store.set_status(hospital.id, "dialysis", StatusReport(State.closed, "b"), 1)
+    with pytest.raises(NotFound, match="service"):
+        store.set_status(hospital.id, "teleportation", StatusReport(State.open, "a"), 2)
+    with pytest.raises(NotFound):
+        store.set_status(999, "dialysis", StatusReport(State.open, "a"), 1)
+    assert len(store.history(hospital.id)) == 1
+    assert store.get_resource(hospital.id).version == 2
+
+
+def test_concurrent_writers_with_the_same_version_lose_nothing(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            store.set_status(hospital.id, "dialysis", StatusReport(State.open, f"v{n}"), 1)
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    assert len(store.history(hospital.id)) == 1
+    assert store.get_resource(hospital.id).version == 2
+
+
+def test_data_persists_across_reopen(with_services: Store, store_settings: Settings):
+    hospital = with_services.add_resource(_hospital())
+    with_services.set_status(hospital.id, "dialysis", StatusReport(State.open, "a"), 1)
+    with_services.close()
+    reopened = open_store(store_settings)
+    try:
+        assert reopened.get_resource(hospital.id).version == 2
+        assert len(reopened.history(hospital.id)) == 1
+        assert reopened.get_meta("seed_version") == "test"
+        assert reopened.seed(SeedData(services=[], units=[], aliases=[]), "again") is False
+    finally:
+        reopened.close()
+
+
+def test_bad_field_values_are_refused_not_stored(store: Store):
+    created = store.add_resource(_hospital())
+    for changes in ({"aliases": "abc"}, {"phones": [1, 2]}, {"precision": "roughly"}):
+        with pytest.raises(InvalidRecord):
+            store.update_resource(created.id, 1, **changes)
+    with pytest.raises(InvalidRecord):
+        store.add_resource(_hospital(ref="other", source_crs="mars"))
+    assert store.get_resource(created.id).version == 1
+
+
+def test_moves_never_make_a_unit_coarser(seeded_store: Store):
+    committee = seeded_store.find_units(level=Level.committee, limit=1)[0]
+    exact = UnitMove(committee.id, 121.5, 31.2, Precision.exact)
+    street = UnitMove(committee.id, 121.4, 31.1, Precision.street)
+    assert seeded_store.move_units([exact]) == 1
+    assert seeded_store.move_units([street]) == 0
+    kept = seeded_store.get_unit(committee.id)
+    assert (kept.lon, kept.lat, kept.precision) == (121.5, 31.2, Precision.exact)
+    with pytest.raises(NotFound):
+        seeded_store.move_units([UnitMove(10**9, 121.4, 31.1, Precision.street)])
+
+
+def test_a_batch_writes_every_change_or_none(with_services: Store):
+    store = with_services
+    a = store.add_resource(_hospital(ref="a"))
+    b = store.add_resource(_hospital(ref="b"))
+    ok = [
+        StatusChange(a.id, "dialysis", StatusReport(State.open, "v"), 1),
+        StatusChange(a.id, "emergency", StatusReport(State.closed, "v"), 1),
+        StatusChange(b.id, "dialysis", StatusReport(State.limited, "v"), 1),
+    ]
+    stale = [*ok[:2], StatusChange(b.id, "dialysis", StatusReport(State.open, "v"), 5)]
+    with pytest.raises(VersionConflict):
+        store.set_statuses(stale)
+    assert store.history(a.id) == [] and store.get_resource(a.id).version == 1
+    written = store.set_statuses(ok)
+    assert [(r.id, r.version, s.service) for r, s in written] == [
+        (a.id, 3, "dialysis"), (a.id, 3, "emergency"), (b.id, 2, "dialysis"),
+    ]  # fmt: skip
+    assert [h.resource_version for h in store.history(a.id)] == [3, 2]
+
+
+def test_verification_confirms_without_changing(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    with pytest.raises(NotFound, match="no 'dialysis' report"):
+        store.verify_status(hospital.id, "dialysis", "checker")
+    _, reported = store.set_status(hospital.id, "dialysis", StatusReport(State.open, "v"), 1)
+    with pytest.raises(VersionConflict):
+        store.verify_status(hospital.id, "dialysis", "checker", expected_version=1)
+    resource, verified = store.verify_status(hospital.id, "dialysis", "checker")
+    assert resource.version == 3
+    assert (verified.state, verified.reported_by, verified.reported_at) == (
+        State.open, "v", reported.reported_at,
+    )  # fmt: skip
+    assert verified.verified_by == "checker" and verified.verified_at >= reported.reported_at
+
+
+def test_tokens_are_found_by_hash_and_revoked_once(store: Store):
+    token = store.add_token("alice", Role.volunteer, "h" * 64)
+    assert store.token_by_hash("h" * 64) == token and store.token_by_hash("x" * 64) is None
+    with pytest.raises(AlreadyExists):
+        store.add_token("bob", Role.admin, "h" * 64)
+    revoked = store.revoke_token(token.id)
+    assert revoked.revoked_at is not None
+    assert store.revoke_token(token.id).revoked_at == revoked.revoked_at
+    with pytest.raises(NotFound):
+        store.revoke_token(99)
+    assert [t.name for t in store.list_tokens()] == ["alice"]
+
+
+def test_problem_reports_need_a_real_resource_and_service(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    report = store.add_problem_report(hospital.id, "dialysis", "电话打不通")
+    assert store.list_problem_reports([hospital.id]) == [report]
+    with pytest.raises(NotFound):
+        store.add_problem_report(999, None, "x")
+    with pytest.raises(NotFound):
+        store.add_problem_report(hospital.id, "teleport", "x")
+
+
+def test_a_view_is_shared_once_under_a_code_that_is_free(store: Store):
+    codes = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
+    view = {"zoom": 12, "center": [121.47, 31.23], "note": "人民广场"}
+    first = store.create_share(view, lambda: next(codes))
+    assert first.code == "aaaaaa" and isinstance(first, Share)
+    reordered = {"center": [121.47, 31.23], "note": "人民广场", "zoom": 12}
+    again = store.create_share(reordered, lambda: pytest.fail("a stored view needs no new code"))
+    assert again == first and store.get_share("aaaaaa") == first
+    other = store.create_share({"zoom": 13, "center": [121.47, 31.23]}, lambda: next(codes))
+    assert other.code == "bbbbbb" and other.view == {"zoom": 13, "center": [121.47, 31.23]}
+    with pytest.raises(NotFound):
+        store.get_share("cccccc")
+
+
+def test_a_share_gives_up_when_every_code_drawn_is_taken(store: Store):
+    store.create_share({"zoom": 3}, lambda: "aaaaaa")
+    with pytest.raises(AlreadyExists):
+        store.create_share({"zoom": 4}, lambda: "aaaaaa")
+    assert store.get_share("aaaaaa").view == {"zoom": 3}
