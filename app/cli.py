@@ -25,6 +25,10 @@ geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is
 cli.add_typer(geodata_cli, name="geodata")
 token_cli = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
+db_cli = typer.Typer(
+    help="The database: upgrade its schema, copy it to another.", no_args_is_help=True
+)
+cli.add_typer(db_cli, name="db")
 console = Console(stderr=True, soft_wrap=True)
 GRACEFUL_SHUTDOWN_S = 3
 """Seconds a stopping server waits for open requests (live pages reconnect elsewhere)."""
@@ -199,6 +203,55 @@ def token_revoke(
     finally:
         store.close()
     print(f"token {token.id} ({token.name}) revoked")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None) -> None:
+    """Create or migrate the schema of AIDMAP_DATABASE_URL (replicas may run it at once)."""
+    settings = load_settings(data_dir)
+    store = open_store(settings)
+    try:
+        version = store.get_meta("schema_version")
+    finally:
+        store.close()
+    typer.echo(f"{settings.database_url_safe}: schema version {version}")
+
+
+@db_cli.command("copy")
+def db_copy(
+    source: Annotated[str, typer.Option("--from", help="Database URL to copy from.")],
+    target: Annotated[str, typer.Option("--to", help="Empty database URL to copy into.")],
+) -> None:
+    """Copy every row (ids kept) into an empty database, e.g. SQLite to PostGIS; counts
+    are checked and nothing is kept if they differ."""
+    from app.storage.copy import copy_store
+
+    stores = [open_store(_database(url)) for url in (source, target)]
+    try:
+        with _progress() as progress:
+            tasks: dict[str, int] = {}
+
+            def report(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = progress.add_task(f"copying {step}", total=total)
+                progress.update(tasks[step], completed=done)
+
+            counts = copy_store(*stores, report)
+    finally:
+        for store in stores:
+            store.close()
+    table = Table("table", "rows")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    Console().print(table)
+
+
+def _database(url: str) -> Settings:
+    try:
+        return Settings(database_url=url)
+    except ValidationError as exc:
+        messages = "; ".join(_validation_message(error) for error in exc.errors())
+        raise CliError(f"configuration error: {messages}") from None
 
 
 @cli.command("import")

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from app.storage import schema as t
 from app.storage.base import StoreUnavailable
 from app.storage.sql import SqlStore
 
@@ -123,6 +124,19 @@ class PostgisStore(SqlStore):
     def _lock_schema(self, conn: Connection) -> None:
         """Hold the migration lock until this transaction ends (other replicas wait)."""
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+    def _after_copy(self, conn: Connection) -> None:
+        """Move each id sequence past the ids a copy inserted explicitly."""
+        for table in t.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.primary_key:
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+                        f"GREATEST((SELECT max(id) FROM {table.name}), 1), "
+                        f"(SELECT max(id) FROM {table.name}) IS NOT NULL)"
+                    ),
+                    {"table": table.name},
+                )
 
     def _install_extras(self, conn: Connection) -> None:
         """PostGIS, the generated geography columns and their indexes, the history trigger."""

@@ -53,6 +53,9 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
     def _install_extras(self, conn: Connection) -> None:
         """Dialect-specific schema parts (triggers, spatial columns); none by default."""
 
+    def _after_copy(self, conn: Connection) -> None:
+        """Fix up what a copy with explicit ids leaves behind (sequences); nothing here."""
+
     def _lock_schema(self, conn: Connection) -> None:
         """Serialise migrations across processes inside ``conn``'s transaction; SQLite's
         write lock already does."""
