@@ -30,12 +30,12 @@ REQUEST_TIMEOUT_S = 30.0
 PAGE = 500
 
 
-def create_volunteer_token(data_dir: Path) -> str:
+def create_volunteer_token(data_dir: Path, env: dict[str, str] | None = None) -> str:
     """``aidmap token create`` (which also seeds the new database); the secret it prints."""
     done = subprocess.run(
         [sys.executable, "-m", "app", "token", "create", "--name", "load", "--role", "volunteer",
          "--data-dir", str(data_dir)],
-        env=child_env(), capture_output=True, text=True, timeout=180, check=False,
+        env=child_env() | (env or {}), capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
@@ -53,24 +53,28 @@ class Tally:
 
 @dataclass(frozen=True)
 class Target:
-    """Where the clients write: base URL, token, resources and service, and the time limit."""
+    """Where the clients write: base URLs (client n uses the n-th, round robin), token,
+    resources and service, updates per client, and the time limit."""
 
-    base: str
+    bases: tuple[str, ...]
     secret: str
     resource_ids: tuple[int, ...]
     service: str
+    updates: int
     deadline: float
     stop: threading.Event
 
 
 def client(n: int, target: Target) -> Tally:
-    """Make ``UPDATES`` successful PUTs: GET the ETag, PUT, on 412 retry with its ETag."""
+    """Make ``target.updates`` successful PUTs: GET the ETag, PUT, on 412 retry with its
+    ETag."""
     tally = Tally()
     resource_id = target.resource_ids[n % len(target.resource_ids)]
     url = f"/api/v1/resources/{resource_id}"
     headers = {"Authorization": f"Bearer {target.secret}"}
-    with httpx.Client(base_url=target.base, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
-        for i in range(UPDATES):
+    base = target.bases[n % len(target.bases)]
+    with httpx.Client(base_url=base, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
+        for i in range(target.updates):
             note = f"client {n} update {i}"
             body = {"state": ("open", "limited", "closed")[i % 3], "note": note}
             read = http.get(url)
@@ -81,7 +85,7 @@ def client(n: int, target: Target) -> Tally:
                 if target.stop.is_set():
                     return tally
                 if time.monotonic() > target.deadline:
-                    raise TimeoutError(f"client {n}: {i} of {UPDATES} updates by the deadline")
+                    raise TimeoutError(f"client {n}: {i} updates by the deadline")
                 put = http.put(f"{url}/status/{target.service}", json=body,
                                headers={"If-Match": tag})  # fmt: skip
                 tally.puts[put.status_code] += 1
@@ -124,41 +128,33 @@ def read_history(http: httpx.Client, resource_id: int, service: str) -> list[dic
             return rows
 
 
-def test_concurrent_updates_lose_nothing(tmp_path: Path):
-    data_dir, log = tmp_path / "data", tmp_path / "serve.log"
-    secret = create_volunteer_token(data_dir)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_serve(data_dir, port, log, "--log-level", "warning")
-    try:
-        wait_healthy(server, port)
-        with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S) as http:
-            hospitals = http.get(
-                "/api/v1/resources", params={"kind": "hospital", "limit": 50}
-            ).json()
-            service = "emergency"
-            chosen = [h for h in hospitals if service in h["services"]][:HOSPITALS]
-            assert len(chosen) == HOSPITALS and all(h["version"] == 1 for h in chosen)
-            ids = tuple(h["id"] for h in chosen)
-            target = Target(
-                base, secret, ids, service, time.monotonic() + DEADLINE_S, threading.Event()
-            )
-            started = time.monotonic()
-            tallies = run_clients(target)
-            elapsed = time.monotonic() - started
-            histories = {rid: read_history(http, rid, service) for rid in ids}
-            finals = {rid: http.get(f"/api/v1/resources/{rid}").json()["version"] for rid in ids}
-    finally:
-        stop(server)
+def write_concurrently(bases: tuple[str, ...], secret: str, updates: int) -> None:
+    """``THREADS`` clients spread over ``bases`` make ``updates`` each on ``HOSPITALS``
+    rows; then check that no update was lost (history = successful PUTs, versions
+    contiguous) and that no answer was a 5xx."""
+    with httpx.Client(base_url=bases[0], timeout=REQUEST_TIMEOUT_S) as http:
+        hospitals = http.get("/api/v1/resources", params={"kind": "hospital", "limit": 50}).json()
+        service = "emergency"
+        chosen = [h for h in hospitals if service in h["services"]][:HOSPITALS]
+        assert len(chosen) == HOSPITALS and all(h["version"] == 1 for h in chosen)
+        ids = tuple(h["id"] for h in chosen)
+        target = Target(bases, secret, ids, service, updates, time.monotonic() + DEADLINE_S,
+                        threading.Event())  # fmt: skip
+        started = time.monotonic()
+        tallies = run_clients(target)
+        elapsed = time.monotonic() - started
+        histories = {rid: read_history(http, rid, service) for rid in ids}
+        finals = {rid: http.get(f"/api/v1/resources/{rid}").json()["version"] for rid in ids}
 
     reads = sum((t.reads for t in tallies), Counter())
     puts = sum((t.puts for t in tallies), Counter())
     written = {note: where for t in tallies for note, where in t.written.items()}
-    print(f"\n{THREADS} clients × {UPDATES} updates in {elapsed:.1f} s; PUT answers {dict(puts)}")
+    print(f"\n{THREADS} clients × {updates} updates through {len(bases)} server(s) in "
+          f"{elapsed:.1f} s; PUT answers {dict(puts)}")  # fmt: skip
     assert [u for t in tallies for u in t.unexpected] == []
     assert not any(code >= 500 for code in (*reads, *puts))
-    assert puts[200] == len(written) == THREADS * UPDATES
-    per_row = THREADS * UPDATES // HOSPITALS
+    assert puts[200] == len(written) == THREADS * updates
+    per_row = THREADS * updates // HOSPITALS
     for rid in ids:
         versions = sorted(v for r, v in written.values() if r == rid)
         # Each success got its own version, with no gaps: nothing was overwritten unseen.
@@ -166,4 +162,16 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path):
         rows = {row["status"]["note"]: (rid, row["resource_version"]) for row in histories[rid]}
         assert rows == {note: where for note, where in written.items() if where[0] == rid}
         assert {row["status"]["reported_by"] for row in histories[rid]} == {"load"}
+
+
+def test_concurrent_updates_lose_nothing(tmp_path: Path):
+    data_dir, log = tmp_path / "data", tmp_path / "serve.log"
+    secret = create_volunteer_token(data_dir)
+    port = free_port()
+    server = start_serve(data_dir, port, log, "--log-level", "warning")
+    try:
+        wait_healthy(server, port)
+        write_concurrently((f"http://127.0.0.1:{port}",), secret, UPDATES)
+    finally:
+        stop(server)
     assert "Traceback" not in log.read_text()

@@ -1,0 +1,77 @@
+"""Two ``aidmap serve`` replicas on one PostGIS database: nothing lost, live across them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.serving import free_port, start_serve, stop, wait_healthy
+from tests.cli.test_status_concurrency import create_volunteer_token, write_concurrently
+
+pytestmark = pytest.mark.slow
+UPDATES = 12
+
+
+@pytest.fixture
+def replicas(tmp_path: Path, postgis_url: str):
+    """Two servers on different ports sharing ``postgis_url``; their base URLs and a
+    volunteer's secret."""
+    env = {"AIDMAP_DATABASE_URL": postgis_url}
+    secret = create_volunteer_token(tmp_path / "unused", env)
+    servers, bases = [], []
+    try:
+        for n in range(2):
+            port = free_port()
+            servers.append(start_serve(tmp_path / "unused", port, tmp_path / f"serve{n}.log",
+                                       "--log-level", "warning", env=env))  # fmt: skip
+            wait_healthy(servers[-1], port)
+            bases.append(f"http://127.0.0.1:{port}")
+        yield tuple(bases), secret
+    finally:
+        for server in servers:
+            stop(server)
+    for n in range(2):
+        assert "Traceback" not in (tmp_path / f"serve{n}.log").read_text()
+
+
+def test_updates_through_both_replicas_lose_nothing(replicas):
+    bases, secret = replicas
+    write_concurrently(bases, secret, UPDATES)
+
+
+def test_a_page_on_one_replica_sees_updates_made_through_the_other(replicas):
+    (first, second), secret = replicas
+    seen: list[dict] = []
+    listening = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", first + "/api/v1/events", timeout=30) as response:
+            for line in response.iter_lines():
+                listening.set()
+                if line.startswith("data: ") and "resource_id" in line:
+                    seen.append(json.loads(line.removeprefix("data: ")))
+                    return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert listening.wait(10)
+    version = httpx.get(f"{second}/api/v1/resources/3").json()["version"]
+    put = httpx.put(
+        f"{second}/api/v1/resources/3/status/emergency",
+        json={"state": "open", "note": "via the other replica"},
+        headers={"Authorization": f"Bearer {secret}", "If-Match": f'"{version}"'},
+    )
+    assert put.status_code == 200, put.text
+    thread.join(timeout=10)
+    assert [(e["resource_id"], e["status"]["note"]) for e in seen] == [
+        (3, "via the other replica"),
+    ]  # fmt: skip
+    nearest = httpx.get(
+        f"{first}/api/v1/nearest",
+        params={"lon": 121.47, "lat": 31.23, "service": "emergency", "k": 50},
+    ).json()
+    assert 3 in [f["id"] for f in nearest["features"]]  # the other replica's caches caught up
