@@ -76,23 +76,47 @@ class PointIndex:
             return []
         origin = unit_vector(lon, lat)
         bound = np.inf if max_m is None else chord_for(max_m + TIE_MARGIN_M) * (1 + 1e-9)
-        fetch = min(n, max(FIRST_FETCH, GROWTH * k))
-        while True:
-            chords, rows = self.tree.query(origin, k=fetch, distance_upper_bound=bound)
+
+        def candidates(fetch: int) -> Candidates:
+            chords, rows = self.tree.query(origin, k=min(n, fetch), distance_upper_bound=bound)
             rows = np.atleast_1d(rows)[np.isfinite(np.atleast_1d(chords))]
-            exhausted = len(rows) < fetch or fetch == n
-            distances = haversine_many_m(lon, lat, self.lons[rows], self.lats[rows])
-            ids = self.ids[rows]
-            keep = np.ones(len(rows), dtype=bool) if max_m is None else distances <= max_m
-            if accept is not None and keep.any():
-                keep[keep] = accept(ids[keep])
-            order = np.lexsort((ids[keep], distances[keep]))
-            found = [
-                Neighbour(int(i), float(d))
-                for i, d in zip(ids[keep][order], distances[keep][order], strict=True)
-            ]
-            if exhausted:
-                return found[:k]
-            if len(found) >= k and distances.max() > found[k - 1].distance_m + TIE_MARGIN_M:
-                return found[:k]
-            fetch = min(n, fetch * GROWTH)
+            exhausted = len(rows) < fetch or fetch >= n
+            return self.ids[rows], self.lons[rows], self.lats[rows], exhausted
+
+        return refine(lon, lat, k, candidates, accept, max_m)
+
+
+Candidates = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
+"""ids, lons, lats of the ``fetch`` points nearest first, and whether there are no more."""
+
+
+def refine(
+    lon: float,
+    lat: float,
+    k: int,
+    candidates: Callable[[int], Candidates],
+    accept: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_m: float | None = None,
+) -> list[Neighbour]:
+    """The exact answer from any great-circle-ordered candidate source (a KD-tree, a
+    PostGIS KNN scan): measure with haversine, filter, order by (distance, id), and ask
+    for more candidates until the k-th can no longer change."""
+    if k <= 0:
+        return []
+    fetch = max(FIRST_FETCH, GROWTH * k)
+    while True:
+        ids, lons, lats, exhausted = candidates(fetch)
+        distances = haversine_many_m(lon, lat, lons, lats)
+        keep = np.ones(len(ids), dtype=bool) if max_m is None else distances <= max_m
+        if accept is not None and keep.any():
+            keep[keep] = accept(ids[keep])
+        order = np.lexsort((ids[keep], distances[keep]))
+        found = [
+            Neighbour(int(i), float(d))
+            for i, d in zip(ids[keep][order], distances[keep][order], strict=True)
+        ]
+        if exhausted:
+            return found[:k]
+        if len(found) >= k and distances.max() > found[k - 1].distance_m + TIE_MARGIN_M:
+            return found[:k]
+        fetch *= GROWTH

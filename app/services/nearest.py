@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from app.geo.distance import bearing_deg
-from app.geo.nearest import PointIndex
+from app.geo.nearest import Candidates, PointIndex, refine
 from app.services.freshness import checked_at
 from app.storage.base import (
     RESOURCES_CHANGED,
+    Area,
     IntakeStatus,
     Resource,
     ResourceView,
@@ -100,6 +101,8 @@ class NearestFinder:
 
     def find(self, query: NearestQuery, now: datetime, ttl_hours: float) -> list[NearestHit]:
         """The k nearest resources of the kind whose status for the service qualifies."""
+        if self.store.has_spatial_index:
+            return self._find_in_database(query, now, ttl_hours)
         with self._lock:
             self._refresh_if_changed()
             index, resources = self._kind(query.kind)
@@ -118,9 +121,44 @@ class NearestFinder:
                 resource = resources[neighbour.id]
                 status = statuses.by_id.get(resource.id) if statuses else None
                 view = ResourceView(resource, {query.service: status} if status else {})
-                bearing = bearing_deg(query.lon, query.lat, resource.lon, resource.lat)
-                hits.append(NearestHit(view, neighbour.distance_m, bearing))
+                hits.append(self._hit(query, view, neighbour.distance_m))
             return hits
+
+    def _find_in_database(
+        self, query: NearestQuery, now: datetime, ttl_hours: float
+    ) -> list[NearestHit]:
+        """The same answer from the database's own KNN index (PostGIS): nothing cached, so
+        every replica answers from the current data."""
+        area = Area(
+            service=query.service,
+            states=query.states,
+            checked_since=now - timedelta(hours=ttl_hours) if query.fresh else None,
+        )
+
+        def candidates(fetch: int) -> Candidates:
+            rows = self.store.nearest_in(query.kind, query.lon, query.lat, area, query.max_m, fetch)
+            table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+            return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], len(rows) < fetch
+
+        found = refine(query.lon, query.lat, query.k, candidates, max_m=query.max_m)
+        if not found:
+            return []
+        ids = [neighbour.id for neighbour in found]
+        views = {v.resource.id: v for v in self.store.view_resources(ids=ids, limit=len(ids))}
+        hits = []
+        for neighbour in found:
+            view = views[neighbour.id]
+            if query.service is not None:
+                status = dict(view.statuses).get(query.service)
+                view = ResourceView(view.resource, {query.service: status} if status else {})
+            hits.append(self._hit(query, view, neighbour.distance_m))
+        return hits
+
+    @staticmethod
+    def _hit(query: NearestQuery, view: ResourceView, distance_m: float) -> NearestHit:
+        resource = view.resource
+        bearing = bearing_deg(query.lon, query.lat, resource.lon, resource.lat)
+        return NearestHit(view, distance_m, bearing)
 
     def known_services(self) -> frozenset[str]:
         """Service codes, as of the last change the finder saw."""

@@ -435,6 +435,18 @@ class Store(abc.ABC):
         """Resources of a kind in an area (with their statuses), ordered by id, and how
         many match in all."""
 
+    has_spatial_index = False
+    """True when the database finds nearest points itself (``nearest_in``); otherwise the
+    app keeps its own in-memory index."""
+
+    def nearest_in(
+        self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int
+    ) -> list[tuple[int, float, float]]:
+        """(id, lon, lat) of the ``limit`` resources of a kind nearest to a point on the
+        sphere that match ``area``'s status filters (and lie within about ``max_m``),
+        nearest first. Only for backends with ``has_spatial_index``."""
+        raise NotImplementedError(f"{type(self).__name__} has no spatial index")
+
     @abc.abstractmethod
     def points_in(self, layer: str, area: Area) -> list[tuple[float, float]]:
         """(lon, lat) of every resource of kind ``layer``, or unit of level ``layer``, in an

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, func, literal_column, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.storage import schema as t
-from app.storage.base import StoreUnavailable
+from app.storage.base import Area, StoreUnavailable
 from app.storage.sql import SqlStore
 
 CHANNEL = "aidmap_changes"
@@ -50,6 +50,7 @@ class PostgisStore(SqlStore):
     """``SqlStore`` on PostgreSQL + PostGIS (psycopg 3)."""
 
     backend = "postgis"
+    has_spatial_index = True
 
     def __init__(self, url: str) -> None:
         url_object = make_url(url).set(drivername="postgresql+psycopg")
@@ -124,6 +125,26 @@ class PostgisStore(SqlStore):
     def _lock_schema(self, conn: Connection) -> None:
         """Hold the migration lock until this transaction ends (other replicas wait)."""
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+    def nearest_in(
+        self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int
+    ) -> list[tuple[int, float, float]]:
+        """KNN on the GiST index (``geog <-> point``: great-circle order on the sphere),
+        status filters as in every other area query."""
+        c = t.resources.c
+        geog = literal_column("resources.geog")
+        origin = func.ST_GeogFromText(f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})")
+        conditions = [c.kind == kind, *self._status_conditions(area)]
+        if max_m is not None:  # a little wider: the caller measures and cuts exactly
+            conditions.append(func.ST_DWithin(geog, origin, max_m * (1 + 1e-6) + 1, False))
+        query = (
+            select(c.id, c.lon, c.lat)
+            .where(*conditions)
+            .order_by(geog.op("<->")(origin))
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [tuple(row) for row in conn.execute(query)]
 
     def _after_copy(self, conn: Connection) -> None:
         """Move each id sequence past the ids a copy inserted explicitly."""
