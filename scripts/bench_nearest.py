@@ -10,7 +10,14 @@ Generates resources uniformly over Shanghai's bounding box, 30 % of them with a 
    (Debian package ``wrk``) for a bounded time on /api/v1/nearest at random points and on
    the app's trivial /livez — requests/s, p50/p99, and the ratio.
 
+With ``--backend postgis`` the same data is also copied into a fresh PostgreSQL + PostGIS
+database (``--postgres``, a server URL) and, in the same run, compared with the SQLite
+path: the finder in process (KNN on the GiST index vs the in-memory KD-tree) and
+/api/v1/nearest over HTTP with one replica on each, then two PostGIS replicas loaded
+together (wrk on each, half the connections each).
+
 Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--connections 32]
+       [--backend sqlite|postgis] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +38,8 @@ import httpx
 import numpy as np
 from bench_serving import serving
 from shapely.geometry import Point
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.geo.extent import SHANGHAI_BBOX
@@ -37,6 +48,7 @@ from app.services.nearest import NearestFinder, NearestQuery
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import NewResource, Precision, State, StatusChange, StatusReport
+from app.storage.copy import copy_store
 
 WRK_SCRIPT = """
 math.randomseed(7)
@@ -184,12 +196,89 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
         )
 
 
+def compare_postgis(data_dir: Path, store, seconds: int, connections: int, server: str) -> None:
+    """The SQLite path against PostGIS on the same data, in process and over HTTP."""
+    name = f"aidmap_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        start = time.perf_counter()
+        database = open_store(Settings(database_url=url))
+        copy_store(store, database)
+        print(f"copied into PostGIS database {name} in {time.perf_counter() - start:.1f} s")
+        finders_in_process(store, database)
+        database.close()
+        if shutil.which("wrk") is None:
+            print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
+            return
+        replicas_over_http(data_dir, url, seconds, connections)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def finders_in_process(sqlite_store, postgis_store) -> None:
+    """NearestFinder on each store at the same random points."""
+    rng = np.random.default_rng(11)
+    points = list(zip(rng.uniform(120.9, 122.1, 300), rng.uniform(30.7, 31.8, 300), strict=True))
+    now = datetime.now(UTC)
+    timings = {}
+    for label, store in (("SQLite (KD-tree)", sqlite_store), ("PostGIS (KNN)", postgis_store)):
+        finder = NearestFinder(store)
+
+        def run(lon, lat, finder=finder):
+            return finder.find(NearestQuery(lon, lat, service="dialysis"), now, 12.0)
+
+        run(121.47, 31.23)  # builds the SQLite index
+        timings[label] = time_per_query(run, points)
+    print("in process, NearestFinder, k=5, service=dialysis:")
+    for label, per_query in timings.items():
+        ratio = per_query / timings["SQLite (KD-tree)"]
+        print(f"  {label:18s} {per_query * 1e6:8,.0f} µs/query  {ratio:5.1f}x SQLite")
+
+
+def replicas_over_http(data_dir: Path, url: str, seconds: int, connections: int) -> None:
+    """/api/v1/nearest on one SQLite replica, one PostGIS replica, two PostGIS replicas."""
+    script = data_dir / "nearest.lua"
+    script.write_text(WRK_SCRIPT)
+    results = {}
+    with serving(data_dir, data_dir / "sqlite.log") as base:
+        httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=60)
+        results["SQLite, 1 replica"] = [wrk(base, seconds, connections, script)]
+    settings = {"AIDMAP_DATABASE_URL": url}
+    with (
+        serving(data_dir, data_dir / "pg1.log", settings) as first,
+        serving(data_dir, data_dir / "pg2.log", settings) as second,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        results["PostGIS, 1 replica"] = [wrk(first, seconds, connections, script)]
+        runs = [pool.submit(wrk, b, seconds, connections // 2, script) for b in (first, second)]
+        results["PostGIS, 2 replicas"] = [run.result() for run in runs]
+    sqlite_rps = results["SQLite, 1 replica"][0]["rps"]
+    print(f"over HTTP /api/v1/nearest, wrk -t2 -c{connections} -d{seconds}s in all:")
+    for label, runs in results.items():
+        rps = sum(r["rps"] for r in runs)
+        p50, p99 = max(r["p50"] for r in runs), max(r["p99"] for r in runs)
+        errors = sum(r["errors"] for r in runs)
+        print(f"  {label:20s} {rps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  "
+              f"non-2xx {errors:.0f}  {rps / sqlite_rps:5.2f}x SQLite")  # fmt: skip
+
+
 def main() -> None:
     """Generate the data, then measure in process and over HTTP."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--backend", choices=("sqlite", "postgis"), default="sqlite")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+psycopg://postgres@127.0.0.1/postgres",
+        help="PostgreSQL server (a URL; its database is only used to connect)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,6 +287,10 @@ def main() -> None:
         _, store, added, open_ids = generate(data_dir, args.resources, 0.3, rng)
         print(f"generated {len(added):,} resources in {time.perf_counter() - start:.1f} s")
         finder_s = in_process(store, added, open_ids, rng)
+        if args.backend == "postgis":
+            compare_postgis(data_dir, store, args.seconds, args.connections, args.postgres)
+            store.close()
+            return
         store.close()
         over_http(data_dir, args.seconds, args.connections, finder_s)
 
