@@ -50,8 +50,12 @@ def bundled() -> tuple[SeedData, str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for an embedded store in a fresh temp data dir."""
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings for an embedded store in a fresh temp data dir; with TEST_BACKEND=postgis,
+    for a fresh PostGIS database instead (the whole suite on PostgreSQL)."""
+    if os.environ.get("TEST_BACKEND") == "postgis":
+        url = request.getfixturevalue("postgis_url")
+        return Settings(data_dir=tmp_path / "data", database_url=url)
     return Settings(data_dir=tmp_path / "data", database_url="")
 
 
