@@ -20,6 +20,14 @@ def wait_for_map(page) -> None:
     page.page.wait_for_function("performance.getEntriesByName('aidmap:first-markers').length")
 
 
+def show_marker(page, resource_id: int, zoom: int = 17) -> None:
+    """Zoom in on a hospital until its own marker (not a cluster) is on the page."""
+    page.page.evaluate(
+        f"aidmap.map.setView(aidmap.state.markers.get({resource_id}).getLatLng(), {zoom})"
+    )
+    page.page.wait_for_function(f"aidmap.state.markers.get({resource_id}).getElement()")
+
+
 def test_the_page_loads_from_loopback_only_and_draws_the_hospitals(served, open_page):
     for width, height in ((360, 740), (1280, 800)):
         page = open_page(width, height)
@@ -77,8 +85,7 @@ def test_a_status_update_shows_on_an_open_page_within_two_seconds(served, open_p
     wait_for_map(page)
     page.page.select_option("#service", "emergency")
     page.page.wait_for_function("document.getElementById('live').className === 'live-on'")
-    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(5).getLatLng(), 17)")
-    page.page.wait_for_function("aidmap.state.markers.get(5).getElement()")
+    show_marker(page, 5)
     marker = "aidmap.state.markers.get(5).getElement().querySelector('.hm').className"
     assert "state-unknown" in page.page.evaluate(marker)
     served.put_status(5, "emergency", "open")
@@ -159,8 +166,7 @@ def test_a_share_link_reopens_the_same_view(served, open_page):
     page.page.goto(served.base + "/")
     wait_for_map(page)
     page.page.select_option("#service", "maternity")
-    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(6).getLatLng(), 16)")
-    page.page.wait_for_function("aidmap.state.markers.get(6).getElement()")
+    show_marker(page, 6, zoom=16)
     page.page.evaluate("aidmap.state.markers.get(6).openPopup()")
     page.page.wait_for_selector(".leaflet-popup .statuses .st")
     view = page.page.evaluate(MAP_VIEW)
@@ -193,8 +199,7 @@ def test_locate_and_report_a_problem(served, open_page):
     page.page.wait_for_function("aidmap.map.getZoom() >= 15")
     centre = page.page.evaluate(MAP_VIEW)
     assert abs(centre[0] - 121.4737) < 1e-6 and abs(centre[1] - 31.2304) < 1e-6
-    page.page.evaluate("aidmap.map.setView(aidmap.state.markers.get(7).getLatLng(), 17)")
-    page.page.wait_for_function("aidmap.state.markers.get(7).getElement()")
+    show_marker(page, 7)
     page.page.evaluate("aidmap.state.markers.get(7).openPopup()")
     page.page.click(".leaflet-popup .report summary")
     page.page.fill(".leaflet-popup textarea", "电话打不通 <b>x</b>")
