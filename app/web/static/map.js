@@ -11,7 +11,7 @@
 
   var state = {
     gcj: false, service: "", services: [], features: new Map(), markers: new Map(),
-    complete: false, asked: false, selected: null, nearest: null, origin: null, firstMarkers: false,
+    complete: false, asked: false, selected: null, nearest: null, nearestAnswer: null, firstMarkers: false,
   };
 
   /* ---- coordinates: data is WGS-84; a GCJ-02 base map needs shifted positions ---- */
@@ -359,6 +359,7 @@
     say(T.searching);
     return api("/api/v1/nearest?" + q).then(function (fc) {
       state.nearest = { lon: fc.origin.lon, lat: fc.origin.lat, address: origin.address || null, service: state.service };
+      state.nearestAnswer = fc;
       showNearest(fc);
     }).catch(function (e) { say(e.status === 422 && origin.address ? T.address_not_found : e.message); });
   }
@@ -542,7 +543,7 @@
     drawOutlines(); showOutlines();
     if (state.features.size) drawHospitals();
     else if (serverClusters.getLayers().length) { state.complete = false; loadHospitals(); }
-    if (state.nearest && originLayer.getLayers().length) runNearest(state.nearest);
+    if (state.nearestAnswer) showNearest(state.nearestAnswer);  // new coordinates, same answer
     loadUnits();
   }
   var moveTimer = null;
