@@ -61,7 +61,7 @@ def create_app(
             ensure_seeded(store, settings.geodata_dir)
             app.state.store = store
             app.state.geocoders = ChainHolder(settings, store)
-            app.state.nearest = NearestFinder(store)
+            app.state.nearest = NearestFinder(store, settings.nearest_index == "database")
             app.state.events = StatusEvents(store, app.state.clock, settings.status_ttl_hours)
             yield
             await app.state.events.close()

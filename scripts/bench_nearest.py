@@ -12,9 +12,10 @@ Generates resources uniformly over Shanghai's bounding box, 30 % of them with a 
 
 With ``--backend postgis`` the same data is also copied into a fresh PostgreSQL + PostGIS
 database (``--postgres``, a server URL) and, in the same run, compared with the SQLite
-path: the finder in process (KNN on the GiST index vs the in-memory KD-tree) and
-/api/v1/nearest over HTTP with one replica on each, then two PostGIS replicas loaded
-together (wrk on each, half the connections each).
+path, for both nearest indexes on PostGIS (``AIDMAP_NEAREST_INDEX``: the in-memory KD-tree
+kept current by NOTIFY, or KNN on the GiST index): the finder in process, and
+/api/v1/nearest over HTTP with one SQLite replica, then one and two PostGIS replicas
+(two: loaded together, wrk on each with half the connections).
 
 Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--connections 32]
        [--backend sqlite|postgis] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
@@ -221,49 +222,58 @@ def compare_postgis(data_dir: Path, store, seconds: int, connections: int, serve
 
 
 def finders_in_process(sqlite_store, postgis_store) -> None:
-    """NearestFinder on each store at the same random points."""
+    """NearestFinder on each store and index at the same random points."""
     rng = np.random.default_rng(11)
     points = list(zip(rng.uniform(120.9, 122.1, 300), rng.uniform(30.7, 31.8, 300), strict=True))
     now = datetime.now(UTC)
     timings = {}
-    for label, store in (("SQLite (KD-tree)", sqlite_store), ("PostGIS (KNN)", postgis_store)):
-        finder = NearestFinder(store)
+    finders = {
+        "SQLite, memory": NearestFinder(sqlite_store),
+        "PostGIS, memory": NearestFinder(postgis_store),
+        "PostGIS, KNN": NearestFinder(postgis_store, in_database=True),
+    }
+    for label, finder in finders.items():
 
         def run(lon, lat, finder=finder):
             return finder.find(NearestQuery(lon, lat, service="dialysis"), now, 12.0)
 
-        run(121.47, 31.23)  # builds the SQLite index
+        run(121.47, 31.23)  # builds an in-memory index
         timings[label] = time_per_query(run, points)
     print("in process, NearestFinder, k=5, service=dialysis:")
     for label, per_query in timings.items():
-        ratio = per_query / timings["SQLite (KD-tree)"]
+        ratio = per_query / timings["SQLite, memory"]
         print(f"  {label:18s} {per_query * 1e6:8,.0f} µs/query  {ratio:5.1f}x SQLite")
 
 
 def replicas_over_http(data_dir: Path, url: str, seconds: int, connections: int) -> None:
-    """/api/v1/nearest on one SQLite replica, one PostGIS replica, two PostGIS replicas."""
+    """/api/v1/nearest on one SQLite replica, then on one and two PostGIS replicas with
+    each nearest index (two replicas: wrk on each, half the connections each)."""
     script = data_dir / "nearest.lua"
     script.write_text(WRK_SCRIPT)
     results = {}
     with serving(data_dir, data_dir / "sqlite.log") as base:
         httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=60)
         results["SQLite, 1 replica"] = [wrk(base, seconds, connections, script)]
-    settings = {"AIDMAP_DATABASE_URL": url}
-    with (
-        serving(data_dir, data_dir / "pg1.log", settings) as first,
-        serving(data_dir, data_dir / "pg2.log", settings) as second,
-        ThreadPoolExecutor(2) as pool,
-    ):
-        results["PostGIS, 1 replica"] = [wrk(first, seconds, connections, script)]
-        runs = [pool.submit(wrk, b, seconds, connections // 2, script) for b in (first, second)]
-        results["PostGIS, 2 replicas"] = [run.result() for run in runs]
+    for index in ("memory", "database"):
+        settings = {"AIDMAP_DATABASE_URL": url, "AIDMAP_NEAREST_INDEX": index}
+        with (
+            serving(data_dir, data_dir / "pg1.log", settings) as first,
+            serving(data_dir, data_dir / "pg2.log", settings) as second,
+            ThreadPoolExecutor(2) as pool,
+        ):
+            for base in (first, second):  # builds an in-memory index
+                httpx.get(f"{base}/api/v1/nearest?lon=121.4&lat=31.2&service=dialysis", timeout=60)
+            results[f"PostGIS {index}, 1 replica"] = [wrk(first, seconds, connections, script)]
+            half = connections // 2
+            runs = [pool.submit(wrk, base, seconds, half, script) for base in (first, second)]
+            results[f"PostGIS {index}, 2 replicas"] = [run.result() for run in runs]
     sqlite_rps = results["SQLite, 1 replica"][0]["rps"]
     print(f"over HTTP /api/v1/nearest, wrk -t2 -c{connections} -d{seconds}s in all:")
     for label, runs in results.items():
         rps = sum(r["rps"] for r in runs)
         p50, p99 = max(r["p50"] for r in runs), max(r["p99"] for r in runs)
         errors = sum(r["errors"] for r in runs)
-        print(f"  {label:20s} {rps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  "
+        print(f"  {label:29s} {rps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  "
               f"non-2xx {errors:.0f}  {rps / sqlite_rps:5.2f}x SQLite")  # fmt: skip
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
-from app.api.layer_responses import GEOJSON, cached, parse_bbox
+from app.api.layer_responses import GEOJSON, cached
 from app.api.routes_ogc import collection_named, layer_area
-from app.services.layers import clusters
+from app.services.layers import cell_degrees, cluster_features
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 
@@ -31,7 +31,7 @@ def read_clusters(
     """Counts and centroids of a layer's points on a grid fit for ``zoom``."""
     collection = collection_named(layer_id)
     area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
-    found = clusters(store.points_in(collection.layer, area), parse_bbox(bbox), zoom)
+    found = cluster_features(store.grid_clusters(collection.layer, area, cell_degrees(zoom)))
     body = {
         "type": "FeatureCollection",
         "features": found,

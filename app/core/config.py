@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means a SQLite file in the data dir."
+    )
+    nearest_index: Literal["memory", "database"] = Field(
+        "memory",
+        description="Where nearest queries are answered: 'memory' (an index in each process, "
+        "kept current from the store's changes) or 'database' (PostGIS KNN on every query).",
     )
     status_ttl_hours: float = Field(
         12.0,
@@ -119,6 +124,8 @@ class Settings(BaseSettings):
             not url.database or url.database == ":memory:" or "memory" in url.query.values()
         ):
             raise ValueError("AIDMAP_DATABASE_URL must name a SQLite file, not memory")
+        if self.nearest_index == "database" and url.drivername == "sqlite":
+            raise ValueError("AIDMAP_NEAREST_INDEX=database needs a PostGIS database URL")
         return self
 
     @property

@@ -97,13 +97,15 @@ def refine(
     candidates: Callable[[int], Candidates],
     accept: Callable[[np.ndarray], np.ndarray] | None = None,
     max_m: float | None = None,
+    first_fetch: int | None = None,
 ) -> list[Neighbour]:
     """The exact answer from any great-circle-ordered candidate source (a KD-tree, a
     PostGIS KNN scan): measure with haversine, filter, order by (distance, id), and ask
-    for more candidates until the k-th can no longer change."""
+    for more candidates until the k-th can no longer change. The first ask is for
+    ``first_fetch`` (default: room for ``accept`` to refuse most of them)."""
     if k <= 0:
         return []
-    fetch = max(FIRST_FETCH, GROWTH * k)
+    fetch = first_fetch or max(FIRST_FETCH, GROWTH * k)
     while True:
         ids, lons, lats, exhausted = candidates(fetch)
         distances = haversine_many_m(lon, lat, lons, lats)

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
-
-import numpy as np
 
 from app.services.freshness import status_views
-from app.storage.base import AdminUnit, Area, Level, ResourceView, State, Store
+from app.storage.base import AdminUnit, Area, Cluster, Level, ResourceView, State, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,26 +116,17 @@ def features(
     return total, [unit_feature(u, outlines.get(u.id)) for u in units]
 
 
-CELL_ROWS = 2**31
+def cell_degrees(zoom: int) -> float:
+    """The cluster grid's cell at ``zoom``: 1/8 of a web-map tile's width, in degrees."""
+    return 360.0 / (2**zoom) / 8
 
 
-def clusters(points: Sequence[tuple[float, float]], bbox, zoom: int) -> list[dict]:
-    """Grid clusters: a cell of 1/8 of a web-map tile at ``zoom``; count and centroid."""
-    if not points:
-        return []
-    cell = 360.0 / (2**zoom) / 8
-    flat = np.fromiter(chain.from_iterable(points), dtype=np.float64, count=2 * len(points))
-    xy = flat.reshape(-1, 2)
-    west, south = (bbox[0], bbox[1]) if bbox else (xy[:, 0].min(), xy[:, 1].min())
-    column, row = np.floor((xy - [west, south]) / cell).astype(np.int64).T
-    keys = column * CELL_ROWS + row  # one sortable key per cell (rows < 2**31 at zoom <= 22)
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    xs = np.bincount(inverse, weights=xy[:, 0]) / counts
-    ys = np.bincount(inverse, weights=xy[:, 1]) / counts
+def cluster_features(clusters: Sequence[Cluster]) -> list[dict]:
+    """GeoJSON point features of clusters: the centroid, and the count as a property."""
     return [
-        _feature(n, {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-                 {"count": int(count)})
-        for n, (x, y, count) in enumerate(zip(xs, ys, counts, strict=True), start=1)
+        _feature(n, {"type": "Point", "coordinates": [round(c.lon, 6), round(c.lat, 6)]},
+                 {"count": c.count})
+        for n, c in enumerate(clusters, start=1)
     ]  # fmt: skip
 
 

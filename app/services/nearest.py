@@ -5,6 +5,10 @@ only when the store's ``resources_changed_at`` moves. Each asked-for service's s
 live in arrays (state, last check) kept current from ``status_history``: before every
 query the finder reads the newest history id and applies the rows it has not seen, so
 the next query after any update sees it, from this process or another one.
+
+On PostGIS the finder can instead ask the database's KNN index on every query
+(``in_database``, setting ``AIDMAP_NEAREST_INDEX=database``): the same answers, no memory
+per replica, but every query then costs the one database all replicas share.
 """
 
 from __future__ import annotations
@@ -89,8 +93,13 @@ class _ServiceStatuses:
 class NearestFinder:
     """Answers nearest queries against one store from caches it keeps current."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, in_database: bool = False) -> None:
+        """``in_database``: answer every query with the store's own KNN index (PostGIS)
+        instead of the in-memory one."""
+        if in_database and not store.has_spatial_index:
+            raise ValueError(f"the {store.backend} store has no spatial index")
         self.store = store
+        self.in_database = in_database
         self._lock = threading.Lock()
         self._kinds: dict[str, tuple[str | None, PointIndex, dict[int, Resource]]] = {}
         self._services: dict[str, _ServiceStatuses] = {}
@@ -101,7 +110,7 @@ class NearestFinder:
 
     def find(self, query: NearestQuery, now: datetime, ttl_hours: float) -> list[NearestHit]:
         """The k nearest resources of the kind whose status for the service qualifies."""
-        if self.store.has_spatial_index:
+        if self.in_database:
             return self._find_in_database(query, now, ttl_hours)
         with self._lock:
             self._refresh_if_changed()
@@ -135,24 +144,23 @@ class NearestFinder:
             checked_since=now - timedelta(hours=ttl_hours) if query.fresh else None,
         )
 
-        def candidates(fetch: int) -> Candidates:
-            rows = self.store.nearest_in(query.kind, query.lon, query.lat, area, query.max_m, fetch)
-            table = np.array(rows, dtype=np.float64).reshape(-1, 3)
-            return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], len(rows) < fetch
+        views: dict[int, ResourceView] = {}
 
-        found = refine(query.lon, query.lat, query.k, candidates, max_m=query.max_m)
-        if not found:
-            return []
-        ids = [neighbour.id for neighbour in found]
-        views = {v.resource.id: v for v in self.store.view_resources(ids=ids, limit=len(ids))}
-        hits = []
-        for neighbour in found:
-            view = views[neighbour.id]
-            if query.service is not None:
-                status = dict(view.statuses).get(query.service)
-                view = ResourceView(view.resource, {query.service: status} if status else {})
-            hits.append(self._hit(query, view, neighbour.distance_m))
-        return hits
+        def candidates(fetch: int) -> Candidates:
+            found = self.store.nearest_in(
+                query.kind, query.lon, query.lat, area, query.max_m, fetch
+            )
+            views.update((view.resource.id, view) for view in found)
+            ids = np.fromiter((v.resource.id for v in found), np.int64, len(found))
+            lons = np.fromiter((v.resource.lon for v in found), np.float64, len(found))
+            lats = np.fromiter((v.resource.lat for v in found), np.float64, len(found))
+            return ids, lons, lats, len(found) < fetch
+
+        # The database filters, so one more than k is usually enough to know the k-th.
+        found = refine(
+            query.lon, query.lat, query.k, candidates, max_m=query.max_m, first_fetch=query.k + 1
+        )
+        return [self._hit(query, views[n.id], n.distance_m) for n in found]
 
     @staticmethod
     def _hit(query: NearestQuery, view: ResourceView, distance_m: float) -> NearestHit:

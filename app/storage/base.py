@@ -310,6 +310,15 @@ class Area:
 
 
 @dataclass(frozen=True, slots=True)
+class Cluster:
+    """The points of one grid cell: their mean lon/lat (WGS-84 degrees) and how many."""
+
+    lon: float
+    lat: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class SeedData:
     """Everything a new store is loaded with, in load order."""
 
@@ -441,16 +450,18 @@ class Store(abc.ABC):
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int
-    ) -> list[tuple[int, float, float]]:
-        """(id, lon, lat) of the ``limit`` resources of a kind nearest to a point on the
-        sphere that match ``area``'s status filters (and lie within about ``max_m``),
-        nearest first. Only for backends with ``has_spatial_index``."""
+    ) -> list[ResourceView]:
+        """The ``limit`` resources of a kind nearest to a point on the sphere that match
+        ``area``'s status filters (and lie within about ``max_m``), nearest first, each
+        with its status for ``area.service`` (if one is asked). Only for backends with
+        ``has_spatial_index``."""
         raise NotImplementedError(f"{type(self).__name__} has no spatial index")
 
     @abc.abstractmethod
-    def points_in(self, layer: str, area: Area) -> list[tuple[float, float]]:
-        """(lon, lat) of every resource of kind ``layer``, or unit of level ``layer``, in an
-        area (for clustering)."""
+    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
+        """The resources of kind ``layer`` (or units of level ``layer``) in an area, counted
+        per cell of a grid of ``cell`` degrees anchored at (-180, -90): one cluster per
+        cell that has any, ordered by column (west to east) then row (south to north)."""
 
     @abc.abstractmethod
     def units_in(

@@ -12,21 +12,36 @@ event stream watch). Imported only for a ``postgresql`` URL.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, create_engine, func, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    create_engine,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.geo.nearest import TIE_MARGIN_M, chord_for, unit_vector
 from app.storage import schema as t
-from app.storage.base import Area, StoreUnavailable
+from app.storage.base import Area, ResourceView, StoreUnavailable
+from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
+from app.storage.sql_resources import status_row_conditions
+from app.storage.sql_support import translated_errors
 
 CHANNEL = "aidmap_changes"
 LISTEN_TIMEOUT_S = 1.0
@@ -51,6 +66,35 @@ EXTRAS = [
     """CREATE TRIGGER status_history_append_only BEFORE UPDATE OR DELETE ON status_history
        FOR EACH STATEMENT EXECUTE FUNCTION status_history_append_only()""",
 ]
+
+
+@functools.cache
+def _knn_query(with_service: bool, fresh: bool, within: bool) -> Select:
+    """The KNN statement for one combination of filters, built once: every value is a
+    bound parameter (the statement is the same text each time, so the server prepares it)."""
+    unit_xyz = literal_column("resources.unit_xyz")
+    origin = func.ST_MakePoint(bindparam("x"), bindparam("y"), bindparam("z"))
+    query = select(t.resources).where(t.resources.c.kind == bindparam("kind"))
+    if within:
+        query = query.where(func.ST_3DDWithin(unit_xyz, origin, bindparam("chord")))
+    if with_service:
+        status = t.intake_status.c
+        joined = status_row_conditions(
+            bindparam("service"),
+            bindparam("states", expanding=True),
+            bindparam("since") if fresh else None,
+        )
+        query = query.add_columns(*(c.label(f"status_{c.name}") for c in status))
+        query = query.join(t.intake_status, and_(*joined))
+    return query.order_by(unit_xyz.op("<<->>")(origin)).limit(bindparam("limit"))
+
+
+def _view(row: Mapping[str, Any], service: str | None) -> ResourceView:
+    """A resource row with its ``status_``-prefixed status columns, when there are any."""
+    statuses = {}
+    if service is not None:
+        statuses[service] = to_status({k[7:]: v for k, v in row.items() if k[:7] == "status_"})
+    return ResourceView(to_resource(row), statuses)
 
 
 class PostgisStore(SqlStore):
@@ -135,24 +179,22 @@ class PostgisStore(SqlStore):
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int
-    ) -> list[tuple[int, float, float]]:
+    ) -> list[ResourceView]:
         """KNN on the n-D GiST index of unit vectors (``unit_xyz <<->> origin``: chord
-        length, so great-circle order), status filters as in every other area query."""
-        c = t.resources.c
-        unit_xyz = literal_column("resources.unit_xyz")
-        origin = func.ST_MakePoint(*unit_vector(lon, lat))
-        conditions = [c.kind == kind, *self._status_conditions(area)]
+        length, so great-circle order), status filters as in every other area query; the
+        resources and their statuses come in the same single statement, outside any
+        transaction (one round trip: this is the hot path of every replica)."""
+        values = {"kind": kind, "limit": limit, "service": area.service}
+        values |= dict(zip("xyz", unit_vector(lon, lat), strict=True))
+        values |= {"states": [state.value for state in area.states], "since": area.checked_since}
         if max_m is not None:  # a little wider: the caller measures and cuts exactly
-            chord = chord_for(max_m + TIE_MARGIN_M) * (1 + 1e-9)
-            conditions.append(func.ST_3DDWithin(unit_xyz, origin, chord))
-        query = (
-            select(c.id, c.lon, c.lat)
-            .where(*conditions)
-            .order_by(unit_xyz.op("<<->>")(origin))
-            .limit(limit)
+            values["chord"] = chord_for(max_m + TIE_MARGIN_M) * (1 + 1e-9)
+        query = _knn_query(
+            area.service is not None, area.checked_since is not None, max_m is not None
         )
-        with self._read() as conn:
-            return [tuple(row) for row in conn.execute(query)]
+        with translated_errors(), self._engine.connect() as conn:
+            rows = conn.execution_options(isolation_level="AUTOCOMMIT").execute(query, values)
+            return [_view(row._mapping, area.service) for row in rows]
 
     def _after_copy(self, conn: Connection) -> None:
         """Move each id sequence past the ids a copy inserted explicitly, and gather the

@@ -12,6 +12,7 @@ from app.storage.base import (
     RESOURCES_CHANGED,
     AlreadyExists,
     Area,
+    Cluster,
     HistoryEntry,
     IntakeStatus,
     InvalidRecord,
@@ -27,7 +28,14 @@ from app.storage.base import (
     VersionConflict,
 )
 from app.storage.rows import resource_changes, resource_row, to_resource, to_status
-from app.storage.sql_support import BATCH, SqlPlumbing, bbox_conditions, set_meta, utcnow
+from app.storage.sql_support import (
+    BATCH,
+    SqlPlumbing,
+    bbox_conditions,
+    grid_index,
+    set_meta,
+    utcnow,
+)
 
 
 class ResourceQueries(SqlPlumbing):
@@ -60,8 +68,9 @@ class ResourceQueries(SqlPlumbing):
         with self._read() as conn:
             return _select_resources(conn, None, kind, limit, offset)
 
-    def points_in(self, layer: str, area: Area) -> list[tuple[float, float]]:
-        """Points (lon, lat) of resources of kind ``layer`` (or units of level ``layer``)."""
+    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
+        """Points of resources of kind ``layer`` (or units of level ``layer``) in an area,
+        counted per cell of a grid of ``cell`` degrees anchored at (-180, -90)."""
         if layer in {level.value for level in Level}:
             table = t.admin_units
             conditions = [table.c.level == layer]
@@ -71,25 +80,29 @@ class ResourceQueries(SqlPlumbing):
         conditions += bbox_conditions(table.c, area.bbox)
         if area.district_id is not None:
             conditions.append(table.c.district_id == area.district_id)
-        query = select(table.c.lon, table.c.lat).where(*conditions)
+        points = select(
+            table.c.lon,
+            table.c.lat,
+            grid_index((table.c.lon + 180.0) / cell).label("column"),
+            grid_index((table.c.lat + 90.0) / cell).label("row"),
+        ).where(*conditions)
+        cells = points.subquery()
+        query = (
+            select(func.avg(cells.c.lon), func.avg(cells.c.lat), func.count())
+            .group_by(cells.c.column, cells.c.row)
+            .order_by(cells.c.column, cells.c.row)
+        )
         with self._read() as conn:
-            return [tuple(row) for row in conn.execute(query)]
+            return [Cluster(*row) for row in conn.execute(query)]
 
     @staticmethod
     def _status_conditions(area: Area) -> list:
+        """A resource has a status for ``area.service`` that passes its filters (none when
+        no service is asked)."""
         if area.service is None:
             return []
-        c, s = t.resources.c, t.intake_status.c
-        wanted = [
-            s.resource_id == c.id,
-            s.service == area.service,
-            s.state.in_([state.value for state in area.states]),
-        ]
-        if area.checked_since is not None:
-            wanted.append(
-                or_(s.reported_at >= area.checked_since, s.verified_at >= area.checked_since)
-            )
-        return [exists().where(*wanted)]
+        states = [state.value for state in area.states]
+        return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
 
     def resources_in(
         self, kind: str, area: Area, limit: int, offset: int
@@ -360,3 +373,14 @@ def _select_resources(
     if kind is not None:
         query = query.where(c.kind == kind)
     return [to_resource(row._mapping) for row in conn.execute(query)]
+
+
+def status_row_conditions(service, states, checked_since) -> list:
+    """The ``intake_status`` row of a resource (``resources.id``) is for ``service``, in
+    one of ``states``, and checked since ``checked_since`` (if not None). Each argument
+    may be a value or a bound parameter."""
+    c, s = t.resources.c, t.intake_status.c
+    wanted = [s.resource_id == c.id, s.service == service, s.state.in_(states)]
+    if checked_since is not None:
+        wanted.append(or_(s.reported_at >= checked_since, s.verified_at >= checked_since))
+    return wanted

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Table, delete, insert
+from sqlalchemy import Connection, Engine, Integer, Table, delete, insert
 from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.storage import schema as t
 from app.storage.base import StoreUnavailable
@@ -75,3 +77,22 @@ def bbox_conditions(columns, bbox: tuple[float, float, float, float] | None) -> 
         return []
     west, south, east, north = bbox
     return [columns.lon.between(west, east), columns.lat.between(south, north)]
+
+
+class grid_index(FunctionElement):
+    """The integer part of a non-negative number: ``floor`` in PostgreSQL, a cast in
+    SQLite (whose ``floor`` exists only in builds with the math functions)."""
+
+    type = Integer()
+    name = "grid_index"
+    inherit_cache = True
+
+
+@compiles(grid_index)
+def _floor(element: grid_index, compiler, **kw) -> str:
+    return f"floor({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(grid_index, "sqlite")
+def _truncate(element: grid_index, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"

@@ -18,16 +18,18 @@ UPDATES = 12
 
 @pytest.fixture
 def replicas(tmp_path: Path, postgis_url: str):
-    """Two servers on different ports sharing ``postgis_url``; their base URLs and a
+    """Two servers on different ports sharing ``postgis_url``, the first answering nearest
+    queries from memory, the second with the database's KNN; their base URLs and a
     volunteer's secret."""
     env = {"AIDMAP_DATABASE_URL": postgis_url}
     secret = create_volunteer_token(tmp_path / "unused", env)
     servers, bases = [], []
     try:
-        for n in range(2):
+        for n, index in enumerate(("memory", "database")):
             port = free_port()
+            env_n = env | {"AIDMAP_NEAREST_INDEX": index}
             servers.append(start_serve(tmp_path / "unused", port, tmp_path / f"serve{n}.log",
-                                       "--log-level", "warning", env=env))  # fmt: skip
+                                       "--log-level", "warning", env=env_n))  # fmt: skip
             wait_healthy(servers[-1], port)
             bases.append(f"http://127.0.0.1:{port}")
         yield tuple(bases), secret
@@ -70,8 +72,22 @@ def test_a_page_on_one_replica_sees_updates_made_through_the_other(replicas):
     assert [(e["resource_id"], e["status"]["note"]) for e in seen] == [
         (3, "via the other replica"),
     ]  # fmt: skip
+    assert 3 in open_for_emergency(first)  # its in-memory index caught up with the other
+    assert 3 in open_for_emergency(second)
+    put = httpx.put(
+        f"{first}/api/v1/resources/3/status/emergency",
+        json={"state": "closed"},
+        headers={"Authorization": f"Bearer {secret}", "If-Match": put.headers["ETag"]},
+    )
+    assert put.status_code == 200, put.text
+    assert 3 not in open_for_emergency(second)  # the database's KNN answers from the commit
+
+
+def open_for_emergency(base: str) -> list[int]:
+    """Ids of the 50 hospitals nearest People's Square open for emergencies, per ``base``."""
     nearest = httpx.get(
-        f"{first}/api/v1/nearest",
+        f"{base}/api/v1/nearest",
         params={"lon": 121.47, "lat": 31.23, "service": "emergency", "k": 50},
-    ).json()
-    assert 3 in [f["id"] for f in nearest["features"]]  # the other replica's caches caught up
+    )
+    assert nearest.status_code == 200, nearest.text
+    return [feature["id"] for feature in nearest.json()["features"]]

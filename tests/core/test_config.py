@@ -28,6 +28,8 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("status_ttl_hours", 1e20, "less than or equal"),
         ("status_ttl_hours", 0, "greater than 0"),
         ("base_url", "ftp://example", "http"),
+        ("nearest_index", "database", "needs a PostGIS database URL"),
+        ("nearest_index", "rtree", "'memory' or 'database'"),
     ],
 )
 def test_unusable_values_are_refused(field: str, value, message: str):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.core.config import Settings
-from app.services.nearest import NearestFinder, NearestQuery
+from app.services.nearest import NearestFinder, NearestHit, NearestQuery
 from app.storage import open_store
 from app.storage.base import (
     NewResource,
@@ -45,13 +45,20 @@ def fill(store: Store, rng: np.random.Generator, count: int) -> None:
     store.set_statuses(changes)
 
 
+def answer(hit: NearestHit) -> tuple:
+    """What a nearest answer says about one hit: which, how far, and its status."""
+    view = hit.view
+    statuses = {service: (s.state, s.reported_by) for service, s in view.statuses.items()}
+    return view.resource.id, view.resource.name, hit.distance_m, hit.bearing_deg, statuses
+
+
 def test_knn_answers_equal_the_in_memory_index(settings: Settings, postgis_url: str):
     memory, database = open_store(settings), open_store(Settings(database_url=postgis_url))
     try:
         for store in (memory, database):
             fill(store, np.random.default_rng(3), 400)
         assert database.has_spatial_index and not memory.has_spatial_index
-        in_memory, knn = NearestFinder(memory), NearestFinder(database)
+        in_memory, knn = NearestFinder(memory), NearestFinder(database, in_database=True)
         rng = np.random.default_rng(4)
         now = datetime.now(UTC)
         answered = 0
@@ -63,8 +70,8 @@ def test_knn_answers_equal_the_in_memory_index(settings: Settings, postgis_url: 
                 fresh=bool(rng.integers(2)), k=int(rng.integers(1, 12)),
                 max_m=(None, float(rng.uniform(200, 5000)))[rng.integers(2)],
             )  # fmt: skip
-            expected = [(h.view.resource.id, h.distance_m) for h in in_memory.find(query, now, 12)]
-            got = [(h.view.resource.id, h.distance_m) for h in knn.find(query, now, 12)]
+            expected = [answer(hit) for hit in in_memory.find(query, now, 12)]
+            got = [answer(hit) for hit in knn.find(query, now, 12)]
             assert got == expected, query
             answered += bool(got)
         assert answered > 100  # most queries find something: the comparison is not vacuous
@@ -81,7 +88,9 @@ def test_knn_with_nothing_to_find_is_empty(postgis_url: str, max_km):
         max_m = None if max_km is None else max_km * 1000
         query = NearestQuery(121.0, 31.0, service="dialysis", states=frozenset({State.open}),
                              max_m=max_m)  # fmt: skip
-        hits = NearestFinder(store).find(query, datetime.now(UTC) + timedelta(days=30), 12)
+        hits = NearestFinder(store, in_database=True).find(
+            query, datetime.now(UTC) + timedelta(days=30), 12
+        )
         assert hits == []
     finally:
         store.close()

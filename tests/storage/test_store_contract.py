@@ -11,6 +11,7 @@ from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import (
     AlreadyExists,
+    Area,
     InvalidRecord,
     Level,
     NewResource,
@@ -279,3 +280,22 @@ def test_a_share_gives_up_when_every_code_drawn_is_taken(store: Store):
     with pytest.raises(AlreadyExists):
         store.create_share({"zoom": 4}, lambda: "aaaaaa")
     assert store.get_share("aaaaaa").view == {"zoom": 3}
+
+
+def test_grid_clusters_count_each_point_in_its_cell(with_services: Store):
+    store, cell = with_services, 0.01
+    points = [(121.4001, 31.2001), (121.4099, 31.2099), (121.4101, 31.2001), (-0.005, -0.005)]
+    added, _ = store.apply_resource_changes(
+        [_hospital(ref=f"h{n}", lon=x, lat=y) for n, (x, y) in enumerate(points)], []
+    )
+    store.set_statuses([StatusChange(added[0].id, "dialysis", StatusReport(State.open, "v"), 1)])
+    everything = store.grid_clusters("hospital", Area(), cell)
+    # Cells west to east, then south to north; the first two points share one.
+    assert [(round(c.lon, 6), round(c.lat, 6), c.count) for c in everything] == [
+        (-0.005, -0.005, 1), (121.405, 31.205, 2), (121.4101, 31.2001, 1),
+    ]  # fmt: skip
+    open_now = Area(service="dialysis", states=frozenset({State.open}))
+    assert [c.count for c in store.grid_clusters("hospital", open_now, cell)] == [1]
+    boxed = Area(bbox=(121.405, 31.0, 121.5, 31.3))
+    assert [c.count for c in store.grid_clusters("hospital", boxed, cell)] == [1, 1]
+    assert store.grid_clusters("office", Area(), cell) == []
