@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -69,10 +70,21 @@ def _validation_message(error: dict) -> str:
     return f"AIDMAP_{field.upper()}: {message}" if field else message
 
 
-def open_seeded_store(settings: Settings) -> Store:
-    """Open the store and load the bundled data into it if new, with a progress bar."""
+def open_seeded_store(settings: Settings, progress_bar: bool = True) -> Store:
+    """Open the store and load the bundled data into it if new, with a progress bar
+    (without ``progress_bar``: a log line as each step starts)."""
     store = open_store(settings)
     if store.get_meta("seed_version") is not None:
+        return store
+    if not progress_bar:
+        started: set[str] = set()
+
+        def log_step(step: str, _done: int, total: int) -> None:
+            if step not in started:
+                started.add(step)
+                logging.getLogger("aidmap").info("loading %s (%d)", step, total)
+
+        ensure_seeded(store, settings.geodata_dir, log_step)
         return store
     with _progress(transient=False) as progress:
         tasks: dict[str, int] = {}
@@ -91,18 +103,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     data_dir: DataDirOption = None,
-    log_level: Annotated[LogLevel, typer.Option(help="uvicorn log level.")] = LogLevel.info,
+    log_level: Annotated[
+        LogLevel, typer.Option(help="Log level of aidmap and uvicorn (info: a line per request).")
+    ] = LogLevel.info,
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
     import uvicorn
 
+    from app.core.logging import configure_logging
     from app.main import create_app
 
     settings = load_settings(data_dir)
-    open_seeded_store(settings).close()
-    console.print(f"aidmap: {settings.backend} store at {settings.database_url_safe}")
+    configure_logging(settings.log_format, log_level.value)  # JSON or text lines on stderr
+    open_seeded_store(settings, progress_bar=settings.log_format == "text").close()
+    logging.getLogger("aidmap").info("%s store at %s", settings.backend, settings.database_url_safe)
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level=log_level.value,
+        log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )  # fmt: skip
 

@@ -27,6 +27,7 @@ from app.api import (
     routes_tokens,
     routes_units,
 )
+from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
@@ -81,6 +82,7 @@ def create_app(
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    add_observability(app, settings)  # after GZip: outside it, so it sees every answer
     routers = (
         routes_health,
         routes_services,

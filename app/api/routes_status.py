@@ -21,6 +21,7 @@ from app.api.deps import (
     body_limit,
 )
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
+from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
     BatchItemResult,
     BatchResult,
@@ -127,7 +128,9 @@ def put_status(
     try:
         resource, status = store.set_status(resource_id, service, report, version)
     except VersionConflict:
+        count_status_conflict("put")
         return _conflict(store, resource_id, now, settings.status_ttl_hours)
+    count_status_written(status, "put")
     return _written(resource.version, status, response, now, settings.status_ttl_hours)
 
 
@@ -151,7 +154,9 @@ def verify_status(
     try:
         resource, status = store.verify_status(resource_id, service, token.name, version)
     except VersionConflict:
+        count_status_conflict("verify")
         return _conflict(store, resource_id, now, settings.status_ttl_hours)
+    count_status_written(status, "verify")
     return _written(resource.version, status, response, now, settings.status_ttl_hours)
 
 
@@ -175,8 +180,10 @@ def post_status_batch(
         try:
             written = store.set_statuses(changes)
         except VersionConflict as exc:  # a write between the check and the transaction
-            failed, checks = True, [c.__class__(c.change, str(exc)) for c in checks]
+            failed, checks = True, [c.__class__(c.change, str(exc), True) for c in checks]
     if failed:
+        if any(check.conflict for check in checks):
+            count_status_conflict("batch")
         items = [
             BatchItemResult(
                 resource_id=c.change.resource_id,
@@ -188,6 +195,8 @@ def post_status_batch(
         ]
         body = BatchResult(applied=False, items=items)
         return JSONResponse(jsonable_encoder(body), status_code=409)
+    for _, status in written:
+        count_status_written(status, "batch")
     return BatchResult(
         applied=True,
         items=[

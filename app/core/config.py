@@ -21,6 +21,7 @@ SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_FILE_NAME = "aidmap.sqlite3"
 GEOCODER_NAMES = ("gazetteer", "amap", "nominatim")
 TILE_PRESETS = ("amap", "osm", "none")
+METRICS_TOKEN_MIN_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -71,6 +72,15 @@ class Settings(BaseSettings):
         "https://nominatim.openstreetmap.org", description="Nominatim origin."
     )
 
+    # Observability (app/api/observability.py, app/core/logging.py)
+    metrics: bool = Field(True, description="Serve GET /metrics (Prometheus) and count for it.")
+    metrics_token: SecretStr | None = Field(
+        None, description="When set, GET /metrics needs Authorization: Bearer <token>."
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json", description="aidmap serve's log lines on stderr: one JSON object each, or text."
+    )
+
     @field_validator("geocoders", mode="before")
     @classmethod
     def _split_geocoders(cls, value: object) -> object:
@@ -97,6 +107,13 @@ class Settings(BaseSettings):
         ):
             return value
         raise ValueError(f"choose {', '.join(TILE_PRESETS)} or a URL with {{z}}, {{x}} and {{y}}")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError(f"must be at least {METRICS_TOKEN_MIN_LENGTH} characters")
+        return value
 
     @field_validator("base_url", "amap_url", "nominatim_url")
     @classmethod

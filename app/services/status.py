@@ -65,6 +65,8 @@ class BatchCheck:
 
     change: StatusChange
     error: str | None
+    conflict: bool = False
+    """The item failed because the resource is at another version."""
 
 
 def check_batch(store: Store, changes: list[StatusChange]) -> list[BatchCheck]:
@@ -76,14 +78,15 @@ def check_batch(store: Store, changes: list[StatusChange]) -> list[BatchCheck]:
     }
     checks = []
     for change in changes:
-        error = None
+        error, conflict = None, False
         if change.resource_id not in versions:
             error = f"no resource {change.resource_id}"
         elif change.service not in services:
             error = f"no service {change.service!r}"
         elif versions[change.resource_id] != change.expected_version:
             error = f"version conflict: current version is {versions[change.resource_id]}"
-        checks.append(BatchCheck(change, error))
+            conflict = True
+        checks.append(BatchCheck(change, error, conflict))
     return checks
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
+from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS
 from app.geo.geocoders.base import GeocodeQuery, Outcome
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
@@ -62,6 +63,39 @@ def test_answers_are_cached_so_asking_again_never_calls_out(
     for _ in range(2):
         assert build_chain(amap_settings, seeded_store).geocode(missing).provider == "gazetteer"
     assert len(amap.requests) == 2  # not-found answers are cached too
+
+
+def geocoder_counts() -> dict[tuple[str, ...], float]:
+    """Every geocoder counter: (sample name, provider, outcome or result) → value."""
+    return {
+        (sample.name, *sample.labels.values()): sample.value
+        for metric in (GEOCODER_CALLS, GEOCODER_CACHE)
+        for family in metric.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
+def test_provider_calls_and_cache_lookups_are_counted(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap, amap_rows
+):
+    before = geocoder_counts()
+    query = GeocodeQuery(amap_rows[2].address, amap_rows[2].district)
+    for _ in range(2):  # the second chain finds amap's answer in the store's cache
+        build_chain(amap_settings, seeded_store).geocode(query)
+    build_chain(amap_settings, seeded_store).geocode(GeocodeQuery("限额"))
+    after = geocoder_counts()
+    grown = {
+        key: after[key] - before.get(key, 0.0) for key in after if after[key] != before.get(key)
+    }
+    calls, cache = "aidmap_geocoder_calls_total", "aidmap_geocoder_cache_lookups_total"
+    assert {key: n for key, n in grown.items() if key[1] == "amap"} == {
+        (calls, "amap", "found"): 1, (calls, "amap", "quota"): 1,
+        (cache, "amap", "miss"): 2, (cache, "amap", "hit"): 1,
+    }  # fmt: skip
+    assert sum(n for (name, provider, _), n in grown.items() if provider == "gazetteer") == 3
+    assert all(name == calls for name, provider, _ in grown if provider == "gazetteer")
+    assert len(amap.requests) == 2
 
 
 def test_timeouts_are_a_note_and_are_not_cached(

@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import asdict, replace
 
+from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS
 from app.geo.extent import in_shanghai
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import (
@@ -96,23 +97,29 @@ class GeocoderChain:
         key = query_key(query, stated) if online else ""
         if online:
             cached = self.cache.cached_answer(geocoder.name, key)
+            GEOCODER_CACHE.labels(geocoder.name, "miss" if cached is None else "hit").inc()
             if cached is not None:
                 return result_from_dict(cached)
-        try:
-            result = geocoder.geocode(query)
-        except Exception as exc:  # a provider bug must cost one row, never the request
-            return failure(geocoder.name, Outcome.error, f"{type(exc).__name__}: {exc}")
-        if result.found and not in_shanghai(result.lon, result.lat):
-            return failure(
-                geocoder.name,
-                Outcome.error,
-                f"answer ({result.lon}, {result.lat}) is not in Shanghai",
-            )
+        result = _call(geocoder, query)
+        GEOCODER_CALLS.labels(geocoder.name, result.outcome.value).inc()
         if online and result.outcome in CACHED_OUTCOMES:
             self.cache.cache_answer(
                 geocoder.name, key, _request_text(query, stated), asdict(result)
             )
         return result
+
+
+def _call(geocoder: Geocoder, query: GeocodeQuery) -> GeocodeResult:
+    """The provider's answer; an exception or a point outside Shanghai is an error."""
+    try:
+        result = geocoder.geocode(query)
+    except Exception as exc:  # a provider bug must cost one row, never the request
+        return failure(geocoder.name, Outcome.error, f"{type(exc).__name__}: {exc}")
+    if result.found and not in_shanghai(result.lon, result.lat):
+        return failure(
+            geocoder.name, Outcome.error, f"answer ({result.lon}, {result.lat}) is not in Shanghai"
+        )
+    return result
 
 
 def _attributed(provider: str, note: str) -> str:

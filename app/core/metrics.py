@@ -1,0 +1,83 @@
+"""Every Prometheus metric of the service, in one registry per process.
+
+Labels take values from small fixed sets only (route templates, HTTP methods, service
+codes, states, provider names, outcomes), so the number of series stays bounded whatever
+clients send. Each process counts for itself; Prometheus scrapes every replica.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+
+from app.storage.base import IntakeStatus
+
+disable_created_metrics()  # no `_created` twin of every counter: Prometheus reads the resets
+REGISTRY = CollectorRegistry()
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
+
+LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+"""Most answers take 1–10 ms; imports and preview images take seconds."""
+
+HTTP_REQUESTS = Counter(
+    "aidmap_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_DURATION = Histogram(
+    "aidmap_http_request_duration_seconds",
+    "Time from request to the last byte of the answer, by method, route template and "
+    "status class; event streams are left out (see aidmap_http_streams_open).",
+    ["method", "route", "status_class"],
+    buckets=LATENCY_BUCKETS_S,
+    registry=REGISTRY,
+)
+HTTP_STREAMS_OPEN = Gauge(
+    "aidmap_http_streams_open",
+    "Event streams (text/event-stream answers) open now.",
+    registry=REGISTRY,
+)
+STATUS_UPDATES = Counter(
+    "aidmap_status_updates",
+    "Statuses written, by service, state and action (put, verify, batch).",
+    ["service", "state", "action"],
+    registry=REGISTRY,
+)
+STATUS_CONFLICTS = Counter(
+    "aidmap_status_conflicts",
+    "Versioned status writes refused because the resource had changed (412, or a batch 409).",
+    ["action"],
+    registry=REGISTRY,
+)
+GEOCODER_CALLS = Counter(
+    "aidmap_geocoder_calls",
+    "Geocoder provider calls (cache hits excluded), by provider and outcome.",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)
+GEOCODER_CACHE = Counter(
+    "aidmap_geocoder_cache_lookups",
+    "Cached provider answers looked up, by provider and result (hit, miss).",
+    ["provider", "result"],
+    registry=REGISTRY,
+)
+
+
+def count_status_written(status: IntakeStatus, action: str) -> None:
+    """Count one status written by ``action`` (put, verify, batch)."""
+    STATUS_UPDATES.labels(status.service, status.state.value, action).inc()
+
+
+def count_status_conflict(action: str) -> None:
+    """Count one status write refused for a version conflict."""
+    STATUS_CONFLICTS.labels(action).inc()
