@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
@@ -29,6 +30,7 @@ from app.api import (
 )
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
+from app.api.security_headers import SecurityHeaders
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.events import StatusEvents
@@ -82,6 +84,16 @@ def create_app(
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeaders)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Retry-After", "Location"],
+            max_age=600,
+        )
     add_observability(app, settings)  # after GZip: outside it, so it sees every answer
     routers = (
         routes_health,

@@ -9,14 +9,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import ShareByCode
+from app.core.config import Settings
 from app.services.share_card import render_card
 from app.services.sharing import view_of
 from app.web.assets import OWN, VENDOR, VENDOR_URLS
+from app.web.csp import page_policy
 from app.web.i18n import LANGUAGES, choose_language
 from app.web.page import render_page
 
 router = APIRouter(include_in_schema=False)
-PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 LangQuery = Annotated[str | None, Query(max_length=5, description=f"one of {LANGUAGES}")]
 
@@ -42,8 +43,9 @@ def mount_static(app: FastAPI) -> None:
 def map_page(request: Request, lang: LangQuery = None, embed: bool = False) -> HTMLResponse:
     """The map: zh-CN unless ?lang=en or the browser prefers English."""
     language = choose_language(lang, request.headers.get("accept-language"))
-    html = render_page(request.app.state.settings, language, embed=embed)
-    return HTMLResponse(html, headers=PAGE_HEADERS | {"Vary": "Accept-Language"})
+    settings = request.app.state.settings
+    html = render_page(settings, language, embed=embed)
+    return HTMLResponse(html, headers=page_headers(settings, embed))
 
 
 @router.get("/s/{code}", response_class=HTMLResponse)
@@ -62,4 +64,13 @@ def shared_page(
         settings, language, embed=embed, view=share.view, share_code=share.code,
         title=title or None, description=" / ".join(details)[:300] or None,
     )  # fmt: skip
-    return HTMLResponse(html, headers=PAGE_HEADERS | {"Vary": "Accept-Language"})
+    return HTMLResponse(html, headers=page_headers(settings, embed))
+
+
+def page_headers(settings: Settings, embed: bool) -> dict[str, str]:
+    """A page's headers: revalidate each time, vary by language, its security policy."""
+    return {
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Language",
+        "Content-Security-Policy": page_policy(settings, embed),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         description="Age after which a status is stale.",
     )
     base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Comma-separated web origins whose pages may call the API (CORS), "
+        "or * for any; empty (the default) sends no CORS headers.",
+    )
     geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
 
     # The map page (app/web)
@@ -81,11 +87,21 @@ class Settings(BaseSettings):
         "json", description="aidmap serve's log lines on stderr: one JSON object each, or text."
     )
 
-    @field_validator("geocoders", mode="before")
+    @field_validator("geocoders", "cors_origins", mode="before")
     @classmethod
-    def _split_geocoders(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            plain = parts.scheme in {"http", "https"} and parts.netloc and not parts.path
+            if origin != "*" and not (plain and not parts.query and not parts.fragment):
+                raise ValueError(f"{origin!r} is not an origin like https://example.org, or *")
         return value
 
     @field_validator("geocoders")

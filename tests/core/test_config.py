@@ -30,6 +30,8 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("base_url", "ftp://example", "http"),
         ("nearest_index", "database", "needs a PostGIS database URL"),
         ("nearest_index", "rtree", "'memory' or 'database'"),
+        ("cors_origins", "https://partner.example/map", "is not an origin"),
+        ("cors_origins", "partner.example", "is not an origin"),
     ],
 )
 def test_unusable_values_are_refused(field: str, value, message: str):

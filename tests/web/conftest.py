@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,6 +118,16 @@ class Page:
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+    def wait_for(self, expression: str, timeout: float = 30_000) -> None:
+        """Wait until a JS expression is truthy, polling from outside the page:
+        ``wait_for_function`` compiles its predicate with eval, which the page's
+        Content-Security-Policy refuses."""
+        deadline = time.monotonic() + timeout / 1000
+        while not self.page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not true after {timeout:.0f} ms: {expression}")
+            self.page.wait_for_timeout(50)
 
     def screenshot(self, name: str) -> Path:
         """Save a screenshot under tests/artifacts/ (a CI artifact, ignored by git)."""

@@ -1,0 +1,43 @@
+"""Headers every response carries, and a Content-Security-Policy on HTML without one."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.web.csp import DOCUMENT_POLICY
+
+ALWAYS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+]
+UNPOLICED = ("/docs", "/redoc")
+"""FastAPI's API explorers load their scripts from a CDN and run one inline; they get no
+policy (they hold no data of their own)."""
+
+
+class SecurityHeaders:
+    """ASGI middleware adding ``ALWAYS`` to every response, and ``DOCUMENT_POLICY`` to
+    HTML that did not set its own policy (the map page sets a fuller one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to its response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policed = not scope["path"].startswith(UNPOLICED)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), *ALWAYS]
+                names = {name.lower() for name, _ in headers}
+                content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                html = content_type.startswith(b"text/html")
+                if policed and html and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", DOCUMENT_POLICY.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

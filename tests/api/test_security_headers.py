@@ -1,0 +1,53 @@
+"""Security headers on every answer, the page's own policy, and CORS (off by default)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from app.web.csp import DOCUMENT_POLICY
+
+
+def test_security_headers(client: TestClient):
+    api = client.get("/api/v1/services")
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert api.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    page = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self';" in page and "unsafe" not in page
+    assert "frame-ancestors 'self'" in page and "https://webrd01.is.autonavi.com" in page
+    embedded = client.get("/", params={"embed": 1}).headers["content-security-policy"]
+    assert "frame-ancestors *" in embedded  # ?embed=1 is for others' pages
+    ogc = client.get("/ogc/collections", params={"f": "html"})
+    assert ogc.headers["content-security-policy"] == DOCUMENT_POLICY
+    assert "content-security-policy" not in client.get("/docs").headers  # CDN + inline
+
+
+def test_cors_is_off_by_default(client: TestClient):
+    origin = {"Origin": "https://elsewhere.example"}
+    assert (
+        "access-control-allow-origin" not in client.get("/api/v1/services", headers=origin).headers
+    )
+    preflight = client.options("/api/v1/share", headers=origin | {
+        "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_cors_allows_the_configured_origins_only(settings: Settings):
+    settings = settings.model_copy(update={"cors_origins": ["https://partner.example"]})
+    with TestClient(create_app(settings)) as client:
+        partner, other = "https://partner.example", "https://elsewhere.example"
+        allowed = client.get("/api/v1/services", headers={"Origin": partner})
+        assert allowed.headers["access-control-allow-origin"] == partner
+        assert (
+            "access-control-allow-origin"
+            not in client.get("/api/v1/services", headers={"Origin": other}).headers
+        )
+        preflight = client.options("/api/v1/resources/1/status/dialysis", headers={
+            "Origin": partner, "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, if-match, content-type"})  # fmt: skip
+        assert preflight.status_code == 200
+        assert "PUT" in preflight.headers["access-control-allow-methods"]
+        too_big = client.post("/api/v1/share", content=b"x" * 5000, headers={"Origin": partner})
+        assert too_big.status_code == 413  # and the partner's page can read why:
+        assert too_big.headers["access-control-allow-origin"] == partner
