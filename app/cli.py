@@ -19,7 +19,7 @@ from app.geo.gazetteer import GazetteerFileError
 from app.services.imports.records import ImportKind
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import Level, Role, SourceCrs, StorageError, Store
+from app.storage.base import AlreadyExists, Level, Role, SourceCrs, StorageError, Store
 
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
 geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
@@ -27,7 +27,7 @@ cli.add_typer(geodata_cli, name="geodata")
 token_cli = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 db_cli = typer.Typer(
-    help="The database: upgrade its schema, copy it to another.", no_args_is_help=True
+    help="The database: upgrade its schema, copy it to another, back it up.", no_args_is_help=True
 )
 cli.add_typer(db_cli, name="db")
 console = Console(stderr=True, soft_wrap=True)
@@ -261,6 +261,35 @@ def db_copy(
     for name, count in counts.items():
         table.add_row(name, f"{count:,}")
     Console().print(table)
+
+
+@db_cli.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="File to write the copy to.")],
+    force: Annotated[bool, typer.Option(help="Replace PATH if it exists.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Copy the SQLite store to PATH while the server runs: one consistent snapshot,
+    checked before it appears at PATH."""
+    from app.storage.backup import backup_database
+
+    settings = load_settings(data_dir)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("copying pages", total=None)
+            counts = backup_database(
+                settings.database_url, path, replace=force,
+                progress=lambda _step, done, total: progress.update(
+                    task, completed=done, total=total
+                ),
+            )  # fmt: skip
+    except AlreadyExists as exc:
+        raise CliError(f"{exc}; pass --force to replace it") from None
+    table = Table("table", "rows")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    Console().print(table)
+    typer.echo(f"backup of {settings.database_url_safe} written to {path}")
 
 
 def _database(url: str) -> Settings:
