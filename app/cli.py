@@ -347,6 +347,36 @@ def import_file(
     print_plan(plan, applied, as_json=as_json)
 
 
+@cli.command("export")
+def export_layer(
+    layer: Annotated[str, typer.Option(help="hospitals, offices, committees or districts.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="geojson, csv, xlsx or gpkg (default: the file's suffix)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export a layer; hospitals and offices files import back unchanged."""
+    from app.services.exports.layers import ExportLayer, read_layer
+    from app.services.exports.writers import ExportFormat, write_export
+
+    fmt = fmt or output.suffix.removeprefix(".").lower()
+    if layer not in ExportLayer.__members__:
+        raise CliError(f"no layer {layer!r}; layers: {', '.join(ExportLayer)}")
+    if fmt not in ExportFormat.__members__:
+        raise CliError(f"no format {fmt!r} (--format): use one of {', '.join(ExportFormat)}")
+    if not output.parent.is_dir():
+        raise CliError(f"no such directory: {output.parent}")
+    store = open_seeded_store(load_settings(data_dir))
+    try:
+        export = read_layer(store, ExportLayer(layer))
+    finally:
+        store.close()
+    write_export(export, ExportFormat(fmt), output)
+    typer.echo(f"wrote {output}: {len(export.records):,} {layer}")
+
+
 @cli.command("geocode")
 def geocode_file(
     input_file: Annotated[Path, typer.Argument(help="CSV with an address column.")],

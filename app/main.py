@@ -13,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api import (
     routes_events,
+    routes_exports,
     routes_geocode,
     routes_health,
     routes_imports,
@@ -108,6 +109,7 @@ def create_app(
         routes_tokens,
         routes_geocode,
         routes_imports,
+        routes_exports,
         routes_events,
         routes_share,  # before routes_page's GET /s/{code}, so /s/{code}.txt is not a page
         routes_page,

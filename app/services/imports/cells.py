@@ -10,7 +10,7 @@ import re
 from app.geo.crs import out_of_china, to_wgs84
 from app.geo.extent import SHANGHAI_BBOX, in_shanghai
 from app.geo.names import normalise
-from app.storage.base import Service, SourceCrs
+from app.storage.base import Precision, Service, SourceCrs
 
 MAX_CELL_CHARS = 2_000
 LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
@@ -25,6 +25,12 @@ CRS_NAMES = {
     "gcj02": SourceCrs.gcj02, "gcj-02": SourceCrs.gcj02, "高德": SourceCrs.gcj02,
     "腾讯": SourceCrs.gcj02, "火星": SourceCrs.gcj02, "火星坐标": SourceCrs.gcj02,
     "bd09": SourceCrs.bd09, "bd-09": SourceCrs.bd09, "百度": SourceCrs.bd09,
+}  # fmt: skip
+PRECISION_NAMES = {
+    **{p.value: p for p in Precision}, "精确": Precision.exact, "近似": Precision.approximate,
+    "大致": Precision.approximate, "居委会": Precision.committee, "村委会": Precision.committee,
+    "居委": Precision.committee, "街道": Precision.street, "镇": Precision.street,
+    "区": Precision.district,
 }  # fmt: skip
 
 
@@ -107,6 +113,18 @@ def parse_crs(cell: str) -> SourceCrs:
     if crs is None:
         raise CellError(f"unknown coordinate system {cell!r} (use WGS84, GCJ02 or BD09)")
     return crs
+
+
+def parse_precision(cell: str) -> Precision:
+    """How well a row's coordinates are known; ``exact`` (a volunteer's point) when the
+    cell is empty."""
+    if not cell.strip():
+        return Precision.exact
+    precision = PRECISION_NAMES.get(normalise(cell).lower())
+    if precision is None:
+        known = ", ".join(p.value for p in Precision)
+        raise CellError(f"unknown precision {cell[:40]!r} (use {known})")
+    return precision
 
 
 def parse_point(lon_cell: str, lat_cell: str, crs: SourceCrs) -> tuple[float, float]:

@@ -21,6 +21,7 @@ FIELD_HEADERS: dict[str, tuple[str, ...]] = {
     "lon": ("经度", "lon", "lng", "longitude"),
     "lat": ("纬度", "lat", "latitude"),
     "crs": ("坐标系", "crs", "coordinate system"),
+    "precision": ("精度", "定位精度", "precision"),
     "services": ("可接诊科室", "科室", "服务", "接诊科室", "services"),
 }
 PARENTHESES = re.compile(r"[(（【\[].*?[)）】\]]")

@@ -22,6 +22,7 @@ from app.services.imports.cells import (
     parse_crs,
     parse_phones,
     parse_point,
+    parse_precision,
     parse_services,
     phone_key,
     split_list,
@@ -173,7 +174,8 @@ class RowPlanner:
         if value("lon") or value("lat"):
             crs = parse_crs(value("crs"))
             lon, lat = parse_point(value("lon"), value("lat"), crs)
-            located = _Located(lon, lat, Precision.exact, crs, "coordinates", **units)
+            precision = parse_precision(value("precision"))
+            located = _Located(lon, lat, precision, crs, "coordinates", **units)
             self._check_point(located, district)
             return located
         if self.kind == "contacts":
@@ -235,7 +237,8 @@ class RowPlanner:
         return located
 
     def _check_point(self, located: _Located, district: AdminUnit | None) -> None:
-        """Flag a point outside its stated district; fill units the row did not state."""
+        """Flag a point outside its stated district; fill units the row did not state (no
+        street for a point that stands only for a street or a district)."""
         where = self.chain.reverse.locate(located.lon, located.lat)
         if district is not None:
             note = outside_note(self.chain.reverse, located.lon, located.lat, district)
@@ -246,7 +249,8 @@ class RowPlanner:
         same_district = located.district is None or (
             where.street is not None and where.street.district_id == located.district.id
         )
-        if located.street is None and where.street is not None and same_district:
+        finer = located.precision.rank < Precision.street.rank
+        if located.street is None and where.street is not None and same_district and finer:
             located.street = where.street
 
     @staticmethod
@@ -300,14 +304,22 @@ class RowPlanner:
     def _duplicate_of(
         self, name: str, located: _Located, phones: tuple[str, ...], existing: Resource | None
     ) -> str | None:
+        """What the row duplicates: an earlier row, or another stored resource. A stored
+        resource already sharing the name or phone with the one the row matches (two
+        campuses, one switchboard) is no news."""
         own = existing.id if existing else None
-        for lon, lat, label, resource_id in self.seen_names.get(normalise(name), []):
+        shared_names = {normalise(existing.name)} if existing else set()
+        shared_phones = {phone_key(p) for p in existing.phones} if existing else set()
+        key = normalise(name)
+        for lon, lat, label, resource_id in self.seen_names.get(key, []):
             near = haversine_m(lon, lat, located.lon, located.lat) <= DUPLICATE_RADIUS_M
-            if near and (resource_id is None or resource_id != own):
+            known = resource_id is not None and key in shared_names
+            if near and (resource_id is None or resource_id != own) and not known:
                 return f"{label}: same name within {DUPLICATE_RADIUS_M:.0f} m"
         for phone in phones:
             owner = self.seen_phones.get(phone_key(phone))
-            if owner is not None and (owner[1] is None or owner[1] != own):
+            known = owner is not None and owner[1] is not None and phone_key(phone) in shared_phones
+            if owner is not None and (owner[1] is None or owner[1] != own) and not known:
                 return f"{owner[0]}: same phone {phone}"
         return None
 
@@ -335,7 +347,9 @@ class RowPlanner:
         """Fields of ``existing`` the row would change.
 
         Empty cells change nothing; a row matched by name (or alias) does not rename;
-        services and attributes are merged, never dropped.
+        services and attributes are merged, never dropped. A stored text that reads as
+        the cell once both are read as the import reads cells (full-width forms,
+        spacing) is kept, and so is the source coordinate system of an unmoved point.
         """
         plan.resource_id, plan.expected_version = existing.id, existing.version
         new = {key: fields[key] for key in COMPARED_FIELDS if fields[key] not in (None, (), {})}
@@ -350,6 +364,11 @@ class RowPlanner:
             for key in ("lon", "lat", "precision", "source_crs", "street_id", "committee_id"):
                 new.pop(key, None)
             plan.notes.append(f"stored location ({existing.precision.value}) is finer: kept")
+        for key, read in AS_IMPORTED.items():
+            if key in new and _read_as_cell(read, getattr(existing, key)) == new[key]:
+                new.pop(key)
+        if all(_shown(getattr(existing, k)) == _shown(new.get(k)) for k in ("lon", "lat")):
+            new.pop("source_crs", None)
         changes = {
             key: [_shown(getattr(existing, key)), _shown(value)]
             for key, value in new.items()
@@ -361,6 +380,25 @@ class RowPlanner:
         plan.action, plan.changes = RowAction.change, changes
         plan.update = {key: new[key] for key in changes}
         return plan
+
+
+AS_IMPORTED: dict[str, Callable[[str], Any]] = {
+    "name": lambda cell: normalise_spaces(cell)[:MAX_NAME_CHARS],
+    "address": normalise_spaces,
+    "aliases": split_list,
+    "phones": parse_phones,
+}
+"""How the import reads the cell of each text field it normalises."""
+
+
+def _read_as_cell(read: Callable[[str], Any], stored: Any) -> Any:
+    """A stored value as the import would read it from a cell (None if it cannot)."""
+    if stored is None:
+        return None
+    try:
+        return read("、".join(stored) if isinstance(stored, tuple) else stored)
+    except CellError:
+        return None
 
 
 def _shown(value: Any) -> Any:

@@ -1,10 +1,12 @@
-"""Reading a spreadsheet (CSV in UTF-8, GB18030 or UTF-16, or XLSX) into rows of text.
+"""Reading a spreadsheet (CSV in UTF-8, GB18030 or UTF-16, or XLSX) into rows of text;
+GeoJSON and GeoPackage files are read by ``geo_table``.
 
 Whole-file problems (empty, an unknown encoding, formulas without a value or with an
 error value, no data rows, too many rows) raise ``ImportFileError`` with a message meant
 for the person who made the file. A merged title row above the header is skipped;
 vertically merged data cells are filled with their value and reported. Rows keep the
-number the spreadsheet shows (the header is row 1 when it is the first line).
+number the spreadsheet shows (the header is row 1 when it is the first line). A CSV cell
+guarded against running as a formula (``'=…``) is read as the value it guards.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+
+from app.services.formula_guard import unguard
 
 MAX_ROWS = 100_000
 MAX_HEADER_CHARS = 200
@@ -46,6 +50,10 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> Table:
     """The header row and the data rows below it (blank rows dropped)."""
     if not data.strip():
         raise ImportFileError(f"{filename} is empty")
+    from app.services.imports.geo_table import is_geo_file, read_geo_table
+
+    if is_geo_file(data, filename):
+        return read_geo_table(data, filename, sheet)
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
         numbered, notices = _xlsx_rows(data, filename, sheet)
     else:
@@ -125,12 +133,16 @@ def _csv_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
         raise ImportFileError(f"{filename} is not a text file")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        # Quote as Excel and WPS do: the sniffer can take ' for the quote character, and
+        # misses "" inside a quoted cell that holds a delimiter.
+        dialect.quotechar, dialect.doublequote = '"', True
     except csv.Error:
         dialect = csv.excel
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        return list(enumerate(reader, start=1))  # record numbers, as a spreadsheet shows rows
+        # record numbers, as a spreadsheet shows rows
+        return [(n, [unguard(cell) for cell in row]) for n, row in enumerate(reader, start=1)]
     except csv.Error as exc:
         raise ImportFileError(f"{filename} line {reader.line_num}: {exc}") from None
 

@@ -1,0 +1,75 @@
+"""Downloading a whole layer as GeoJSON, CSV, XLSX or GeoPackage (public)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
+
+from app.api.deps import StoreDep
+from app.services.exports.layers import ExportLayer, read_layer
+from app.services.exports.writers import (
+    MEDIA_TYPES,
+    STREAMED,
+    ExportFormat,
+    csv_chunks,
+    export_file,
+    geojson_chunks,
+)
+from app.storage.base import NotFound
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+READ_BYTES = 256 * 1024
+ERROR_BODY = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+RESPONSES = {
+    200: {
+        "description": "the layer as a file",
+        "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
+    },
+    404: {
+        "description": "no such layer or format",
+        "content": {"application/json": {"schema": ERROR_BODY}},
+    },
+}
+LAYERS = ", ".join(ExportLayer)
+FORMATS = ", ".join(ExportFormat)
+
+
+@router.get("/{layer}.{fmt}", response_class=StreamingResponse, responses=RESPONSES)
+def export_layer(
+    layer: Annotated[str, Path(description=f"one of {LAYERS}")],
+    fmt: Annotated[str, Path(description=f"one of {FORMATS}")],
+    store: StoreDep,
+) -> StreamingResponse:
+    """A whole layer as a file; hospitals and offices import back unchanged."""
+    if layer not in ExportLayer.__members__:
+        raise NotFound(f"no layer {layer[:40]!r}; layers: {LAYERS}")
+    if fmt not in ExportFormat.__members__:
+        raise NotFound(f"no format {fmt[:40]!r}; formats: {FORMATS}")
+    export, chosen = read_layer(store, ExportLayer(layer)), ExportFormat(fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{layer}.{fmt}"'}
+    if chosen in STREAMED:
+        chunks = csv_chunks(export) if chosen is ExportFormat.csv else geojson_chunks(export)
+        return StreamingResponse(chunks, media_type=chosen.media_type, headers=headers)
+    file = export_file(export, chosen)
+    headers["Content-Length"] = str(os.fstat(file.fileno()).st_size)
+    return StreamingResponse(_read(file), media_type=chosen.media_type, headers=headers)
+
+
+def _read(file: BinaryIO) -> Iterator[bytes]:
+    with file:
+        while chunk := file.read(READ_BYTES):
+            yield chunk

@@ -1,0 +1,1 @@
+"""Exporting a layer as GeoJSON, CSV, XLSX or GeoPackage, in the columns imports read."""

@@ -1,0 +1,144 @@
+"""A layer as export rows: the columns the import reads, and each record's values.
+
+Hospitals and offices are written in the columns ``aidmap import`` reads (hospitals, or
+contacts for offices), so a file imports back into the same store without a change.
+Districts and committees are units of the gazetteer, which no import writes: they are
+exported for reading (committees in the contacts columns, so a filled-in copy imports as
+committee offices). Coordinates are WGS-84 lon/lat degrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.storage.base import AdminUnit, Level, Resource, SourceCrs, Store
+
+MAX_RECORDS = 10_000_000
+TEXT, LIST, NUMBER = "text", "list", "number"
+
+
+class ExportLayer(StrEnum):
+    """The layers that can be exported."""
+
+    hospitals = "hospitals"
+    offices = "offices"
+    committees = "committees"
+    districts = "districts"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: ``key`` heads it in GeoJSON and GeoPackage, ``header`` in CSV and XLSX
+    (the Chinese header volunteers' sheets use); both are headers the import knows."""
+
+    key: str
+    header: str
+    kind: str = TEXT
+    flat_only: bool = False
+    """Written only in CSV and XLSX; GeoJSON and GeoPackage hold it in the geometry."""
+
+
+REF, NAME, NAME_EN = Column("ref", "ref"), Column("name", "名称"), Column("name_en", "英文名")
+ALIASES = Column("aliases", "别名", LIST)
+DISTRICT, STREET = Column("district", "区"), Column("street", "街道/镇")
+COMMITTEE = Column("committee", "居委会/村委会")
+ADDRESS, PHONES = Column("address", "地址"), Column("phones", "电话", LIST)
+SERVICES = Column("services", "可接诊科室", LIST)
+LON = Column("lon", "经度", NUMBER, flat_only=True)
+LAT = Column("lat", "纬度", NUMBER, flat_only=True)
+CRS = Column("crs", "坐标系", flat_only=True)
+PRECISION, CODE = Column("precision", "精度"), Column("code", "编码")
+LOCATION = (LON, LAT, CRS, PRECISION)
+COLUMNS = {
+    ExportLayer.hospitals: (REF, NAME, NAME_EN, ALIASES, DISTRICT, ADDRESS, PHONES, SERVICES,
+                            *LOCATION),
+    ExportLayer.offices: (REF, NAME, NAME_EN, ALIASES, DISTRICT, STREET, COMMITTEE, ADDRESS,
+                          PHONES, SERVICES, *LOCATION),
+    ExportLayer.committees: (CODE, DISTRICT, STREET, COMMITTEE, NAME_EN, *LOCATION),
+    ExportLayer.districts: (CODE, NAME, NAME_EN, *LOCATION),
+}  # fmt: skip
+RESOURCE_KINDS = {ExportLayer.hospitals: "hospital", ExportLayer.offices: "office"}
+UNIT_LEVELS = {ExportLayer.committees: Level.committee, ExportLayer.districts: Level.district}
+
+Value = str | float | list[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One record's values by column key, and its GeoJSON geometry (WGS-84)."""
+
+    values: dict[str, Value]
+    geometry: dict
+
+
+@dataclass(slots=True)
+class LayerExport:
+    """A layer's columns and records, read from the store in one go; rows are made one
+    at a time as a writer asks for them."""
+
+    layer: ExportLayer
+    columns: tuple[Column, ...]
+    records: Sequence[Resource | AdminUnit]
+    units: dict[int, AdminUnit]
+    outlines: dict[int, dict]
+
+    def rows(self) -> Iterator[ExportRow]:
+        """The records as rows, in store order."""
+        row = _unit_row if self.layer in UNIT_LEVELS else _resource_row
+        for record in self.records:
+            yield row(record, self.units, self.outlines)
+
+
+def read_layer(store: Store, layer: ExportLayer) -> LayerExport:
+    """Everything a layer's export needs, read from the store."""
+    layer = ExportLayer(layer)
+    units = {unit.id: unit for unit in store.find_units()}
+    outlines: dict[int, dict] = {}
+    if layer in RESOURCE_KINDS:
+        records: Sequence = store.list_resources(kind=RESOURCE_KINDS[layer], limit=MAX_RECORDS)
+        own = {name for column in COLUMNS[layer] for name in (column.key, column.header)}
+        attributes = dict.fromkeys(k for r in records for k in r.attributes if k not in own)
+        columns = COLUMNS[layer] + tuple(Column(key, key) for key in attributes)
+    else:
+        level = UNIT_LEVELS[layer]
+        records = [unit for unit in units.values() if unit.level == level]
+        columns = COLUMNS[layer]
+        if level == Level.district:
+            outlines = store.boundaries(level)
+    return LayerExport(layer, columns, records, units, outlines)
+
+
+def _resource_row(r: Resource, units: dict[int, AdminUnit], _outlines: dict) -> ExportRow:
+    values: dict[str, Value] = {
+        **r.attributes, "ref": r.ref, "name": r.name, "name_en": r.name_en,
+        "aliases": list(r.aliases),
+        "district": _name(units, r.district_id), "street": _name(units, r.street_id),
+        "committee": _name(units, r.committee_id), "address": r.address,
+        "phones": list(r.phones), "services": list(r.services),
+        **_location(r.lon, r.lat, r.precision.value),
+    }  # fmt: skip
+    return ExportRow(values, _point(r.lon, r.lat))
+
+
+def _unit_row(unit: AdminUnit, units: dict[int, AdminUnit], outlines: dict) -> ExportRow:
+    parent = units.get(unit.parent_id) if unit.level == Level.committee else None
+    values: dict[str, Value] = {
+        "code": unit.code, "name": unit.name, "name_en": unit.name_en,
+        "district": _name(units, unit.district_id), "street": parent.name if parent else None,
+        "committee": unit.name, **_location(unit.lon, unit.lat, unit.precision.value),
+    }  # fmt: skip
+    return ExportRow(values, outlines.get(unit.id) or _point(unit.lon, unit.lat))
+
+
+def _name(units: dict[int, AdminUnit], unit_id: int | None) -> str | None:
+    return units[unit_id].name if unit_id in units else None
+
+
+def _location(lon: float, lat: float, precision: str) -> dict[str, Value]:
+    return {"lon": lon, "lat": lat, "crs": SourceCrs.wgs84.value.upper(), "precision": precision}
+
+
+def _point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [lon, lat]}
