@@ -132,6 +132,15 @@ class PostgisStore(SqlStore):
             conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         self._bump()  # this process sees its own commit at once, not when the notice arrives
 
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One read-only transaction on one snapshot (REPEATABLE READ): under PostgreSQL's
+        default, READ COMMITTED, each statement would see the commits made before it, so
+        two queries of one read could disagree (statuses and the history id after them)."""
+        with translated_errors(), self._engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            yield conn
+
     def change_counter(self) -> int | None:
         """Moves with every commit by any replica (LISTEN/NOTIFY); None while not listening,
         so callers ask the database instead."""

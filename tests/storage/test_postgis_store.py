@@ -93,3 +93,17 @@ def test_the_sqlite_default_never_imports_the_postgresql_driver(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_queries_of_one_read_see_one_snapshot(postgis_url: str):
+    reader, writer = (open_store(Settings(database_url=postgis_url)) for _ in range(2))
+    try:
+        with reader._read() as conn:
+            before = conn.execute(text("SELECT count(*) FROM resources")).scalar_one()
+            writer.add_resource(_hospital())  # committed by another connection meanwhile
+            after = conn.execute(text("SELECT count(*) FROM resources")).scalar_one()
+        assert before == after == 0
+        assert len(reader.list_resources()) == 1  # the next read sees it
+    finally:
+        reader.close()
+        writer.close()
