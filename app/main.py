@@ -29,6 +29,7 @@ from app.api import (
     routes_tokens,
     routes_units,
 )
+from app.api.error_responses import json_errors
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
@@ -117,4 +118,5 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     mount_static(app)
+    json_errors(app)
     return app

@@ -334,3 +334,38 @@ class ShareCreated(BaseModel):
     qr_svg: str
     preview_png: str = Field(description="1200×630 Open Graph image")
     text: str = Field(description="the plain-text card for a chat message")
+
+
+class ErrorIssue(BaseModel):
+    """One problem with a request (422 ``invalid_request``)."""
+
+    loc: list[str] = Field(examples=[["query", "k"]])
+    msg: str
+    type: str
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code and a message safe to show."""
+
+    code: str = Field(examples=["not_found"])
+    message: str
+    details: list[ErrorIssue] | None = Field(None, description="422 invalid_request: each problem")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class CurrentStatuses(BaseModel):
+    """The resource as it is now, sent with a version conflict."""
+
+    version: int
+    statuses: list[StatusPublic]
+
+
+class VersionConflictBody(ErrorBody):
+    """412: the If-Match version is stale; the current version and statuses come along."""
+
+    current: CurrentStatuses

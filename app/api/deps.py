@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
 from app.core.errors import Forbidden, TooLarge, TooManyRequests, Unauthorized
@@ -19,7 +20,7 @@ MAX_ID = 2**63 - 1
 """Largest id a database integer holds; larger path ids are refused with 422, not a 500."""
 MAX_OFFSET = 10_000_000
 
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 
 
 async def get_store(request: Request) -> Store:
@@ -64,18 +65,19 @@ def check_rate(request: Request, limiter: RateLimiter, message: str) -> str:
     return address
 
 
-def authenticate(
-    request: Request,
-    store: StoreDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Token:
+BEARER = HTTPBearer(auto_error=False, description="a token from `aidmap token create`")
+"""Declares the bearer scheme in OpenAPI; reads ``Authorization: Bearer <token>``."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def authenticate(request: Request, store: StoreDep, credentials: Credentials) -> Token:
     """The live token of the request; 401 otherwise, 429 after repeated failures.
 
     A valid token always works; only failed attempts count and are throttled, so one
     client guessing behind a shared address does not lock out everyone else there.
     """
-    scheme, _, secret = (authorization or "").partition(" ")
-    token = token_for(store, secret.strip()) if scheme.lower() == "bearer" and secret else None
+    secret = credentials.credentials.strip() if credentials is not None else ""
+    token = token_for(store, secret) if secret else None
     if token is not None:
         return token
     limiter = request.app.state.failed_auth
@@ -84,14 +86,13 @@ def authenticate(
 
 
 def authenticate_if_given(
-    request: Request,
-    store: StoreDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    request: Request, store: StoreDep, credentials: Credentials
 ) -> Token | None:
-    """The request's token when it sends one (checked like ``authenticate``), else None."""
-    if authorization is None:
+    """The request's token when it sends an Authorization header (checked like
+    ``authenticate``: any other scheme is a 401), else None."""
+    if "authorization" not in request.headers:
         return None
-    return authenticate(request, store, authorization)
+    return authenticate(request, store, credentials)
 
 
 def require(role: Role) -> Callable[..., Token]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.api.error_responses import content, errors
 from app.core.errors import AppError
 from app.services.events import TooManyListeners
 
@@ -23,7 +24,7 @@ class Busy(AppError):
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "event stream"}},
+    responses=content("text/event-stream", description="event stream") | errors(422, 503),
 )
 async def status_events(
     request: Request,

@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from app.api.error_responses import errors
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import GeocodePublic
 
 router = APIRouter(prefix="/api/v1/geocode", tags=["geocode"])
 
 
-@router.get("", response_model=GeocodePublic)
+@router.get("", response_model=GeocodePublic, responses=errors(422))
 def geocode_address(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=200, description="address text")],

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from app.api.deps import OptionalToken, StoreDep
+from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.models import ImportPlanPublic
 from app.services.imports.plan import ImportBlocked, apply_import, plan_import
@@ -32,7 +33,7 @@ class BadRows(AppError):
     code = "bad_rows"
 
 
-@router.post("", response_model=ImportPlanPublic)
+@router.post("", response_model=ImportPlanPublic, responses=errors(400, 401, 403, 413, 422, 429))
 def create_import(
     request: Request,
     store: StoreDep,

@@ -7,16 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
+from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_responses import GEOJSON, cached
-from app.api.routes_ogc import collection_named, layer_area
+from app.api.routes_ogc import CollectionId, collection_named, layer_area
 from app.services.layers import cell_degrees, cluster_features
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 
 
-@router.get("/{layer_id}/clusters")
+@router.get(
+    "/{layer_id}/clusters",
+    response_class=Response,
+    responses=content(GEOJSON, description="a FeatureCollection of cluster points")
+    | NOT_MODIFIED
+    | errors(400, 404, 422),
+)
 def read_clusters(
-    layer_id: str,
+    layer_id: CollectionId,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,

@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
+from app.api.error_responses import errors
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
@@ -54,6 +55,7 @@ class NearestParams(BaseModel):
     "/nearest",
     response_model=NearestCollection,
     response_class=GeoJSONResponse,
+    responses=errors(404, 422),
     openapi_extra={"parameters": query_parameters(NearestParams)},
 )
 async def nearest(request: Request) -> Response:

@@ -6,9 +6,10 @@ import re
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.deps import MAX_ID, NowDep, SettingsDep, StoreDep
+from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_responses import (
     CRS84,
     GEOJSON,
@@ -44,6 +45,13 @@ ITEMS_PARAMETERS = frozenset(
     {"bbox", "bbox-crs", "limit", "offset", "service", "state", "fresh", "district", "f"}
 )
 Format = Annotated[str | None, Query(description="json or html")]
+CollectionId = Annotated[
+    str, Path(description="an unknown id is a 404", json_schema_extra={"enum": list(COLLECTIONS)})
+]
+DOCUMENT = content("application/json", "text/html", description="JSON, or HTML for a browser")
+FEATURES = content(GEOJSON, "text/html", description="GeoJSON, or HTML for a browser")
+METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | errors(400, 422)}
+DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404, 422)}
 
 
 def _base(request: Request) -> str:
@@ -74,7 +82,7 @@ def _describe(base: str, c: Collection) -> dict:
     }  # fmt: skip
 
 
-@router.get("")
+@router.get("", **METADATA)
 def read_landing(request: Request, f: Format = None) -> Response:
     """Landing page: links to the API definition, conformance and the collections."""
     base = _base(request)
@@ -95,7 +103,7 @@ def read_landing(request: Request, f: Format = None) -> Response:
     return cached(request, body, "application/json", 300)
 
 
-@router.get("/conformance")
+@router.get("/conformance", **METADATA)
 def read_conformance(request: Request, f: Format = None) -> Response:
     """The conformance classes this API implements."""
     if wants_html(request, f):
@@ -103,7 +111,7 @@ def read_conformance(request: Request, f: Format = None) -> Response:
     return cached(request, {"conformsTo": CONFORMANCE}, "application/json", 3600)
 
 
-@router.get("/collections")
+@router.get("/collections", **METADATA)
 def read_collections(request: Request, f: Format = None) -> Response:
     """Every layer."""
     base = _base(request)
@@ -118,8 +126,14 @@ def read_collections(request: Request, f: Format = None) -> Response:
     return cached(request, body, "application/json", 300)
 
 
-@router.get("/collections/{collection_id}")
-def readcollection_named(collection_id: str, request: Request, f: Format = None) -> Response:
+@router.get(
+    "/collections/{collection_id}",
+    response_class=Response,
+    responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
+)
+def readcollection_named(
+    collection_id: CollectionId, request: Request, f: Format = None
+) -> Response:
     """One layer's description."""
     described = _describe(_base(request), collection_named(collection_id))
     if wants_html(request, f):
@@ -127,9 +141,9 @@ def readcollection_named(collection_id: str, request: Request, f: Format = None)
     return cached(request, described, "application/json", 300)
 
 
-@router.get("/collections/{collection_id}/items")
+@router.get("/collections/{collection_id}/items", **DATA)
 def read_items(
-    collection_id: str,
+    collection_id: CollectionId,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -177,10 +191,10 @@ def read_items(
     return cached(request, body, GEOJSON, 30 if collection.kind else 300, without_ages(body))
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}")
+@router.get("/collections/{collection_id}/items/{feature_id}", **DATA)
 def read_item(
-    collection_id: str,
-    feature_id: str,
+    collection_id: CollectionId,
+    feature_id: Annotated[str, Path(examples=["1"])],
     request: Request,
     store: StoreDep,
     settings: SettingsDep,

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Request
 
 from app.api.deps import IdPath, StoreDep, body_limit, check_rate
+from app.api.error_responses import errors
 from app.models import ProblemReportIn, ProblemReportPublic
 
 router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
     response_model=ProblemReportPublic,
     status_code=201,
     dependencies=[Depends(body_limit(4_096))],
+    responses=errors(400, 404, 413, 422, 429),
 )
 def create_problem_report(
     resource_id: IdPath, report: ProblemReportIn, request: Request, store: StoreDep

@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import MAX_OFFSET, IdPath, NowDep, SettingsDep, StoreDep
+from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import matches, status_views
 from app.storage.base import NotFound, ResourceView, State
 
-router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
 
 def _public(view: ResourceView, now: datetime, ttl_hours: float) -> ResourcePublic:
@@ -49,7 +50,7 @@ def list_resources(
     return [_public(view, now, ttl) for view in views]
 
 
-@router.get("/{resource_id}", response_model=ResourcePublic)
+@router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
 def read_resource(
     store: StoreDep, settings: SettingsDep, now: NowDep, resource_id: IdPath, response: Response
 ) -> ResourcePublic:

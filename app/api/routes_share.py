@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import NowDep, SettingsDep, ShareByCode, StoreDep, body_limit, check_rate
+from app.api.error_responses import content, errors
 from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import nearest_hits, render_card
@@ -23,8 +24,10 @@ IMMUTABLE = "public, max-age=86400, immutable"
 """QR codes: a share's link never changes."""
 CURRENT = "public, max-age=60"
 """Card and preview: they show the statuses of the moment."""
-PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
-SVG = {200: {"content": {"image/svg+xml": {}}, "description": "SVG image"}}
+SHARE_ERRORS = errors(404, 422)
+"""What every ``/s/{code}…`` route may answer: an unknown or malformed code."""
+PNG = content("image/png", description="PNG image") | SHARE_ERRORS
+SVG = content("image/svg+xml", description="SVG image") | SHARE_ERRORS
 
 
 @router.post(
@@ -32,6 +35,7 @@ SVG = {200: {"content": {"image/svg+xml": {}}, "description": "SVG image"}}
     response_model=ShareCreated,
     status_code=201,
     dependencies=[Depends(body_limit(4_096))],
+    responses=errors(400, 404, 413, 422, 429),
 )
 def create_share(
     view: ShareView, request: Request, store: StoreDep, settings: SettingsDep
@@ -47,7 +51,7 @@ def create_share(
     )  # fmt: skip
 
 
-@router.get("/s/{code}.txt", response_class=PlainTextResponse)
+@router.get("/s/{code}.txt", response_class=PlainTextResponse, responses=SHARE_ERRORS)
 def read_share_card(
     share: ShareByCode, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep
 ) -> PlainTextResponse:

@@ -20,6 +20,7 @@ from app.api.deps import (
     Volunteer,
     body_limit,
 )
+from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
 from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
@@ -31,6 +32,7 @@ from app.models import (
     StatusPublic,
     StatusUpdate,
     StatusWritten,
+    VersionConflictBody,
 )
 from app.services.freshness import status_views
 from app.services.status import (
@@ -45,9 +47,13 @@ from app.storage.base import IntakeStatus, StatusChange, Store, Token, VersionCo
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
-ServicePath = Annotated[str, Path(min_length=1, max_length=32)]
-IfMatch = Annotated[str | None, Header(description='the resource ETag, e.g. "5"')]
-CONFLICT = {412: {"description": "stale If-Match; the body has the current statuses"}}
+ServicePath = Annotated[str, Path(min_length=1, max_length=32, examples=["dialysis"])]
+IfMatch = Annotated[str | None, Header(description='the resource ETag, e.g. "5"', examples=['"1"'])]
+CONFLICT = {
+    412: {"model": VersionConflictBody, "description": "stale If-Match; with the current statuses"}
+}
+WRITE_ERRORS = SIGNED_IN | CONFLICT | errors(400, 404, 422)
+"""A versioned write: a token, a readable If-Match that is current, a known resource."""
 
 
 class BadStatus(AppError):
@@ -109,7 +115,7 @@ def _report(token: Token, update: StatusUpdate, now: datetime):
     "/resources/{resource_id}/status/{service}",
     response_model=StatusWritten,
     dependencies=[Depends(body_limit(16_384))],
-    responses=CONFLICT,
+    responses=WRITE_ERRORS | errors(413, 428),
 )
 def put_status(
     resource_id: IdPath,
@@ -137,7 +143,7 @@ def put_status(
 @router.post(
     "/resources/{resource_id}/status/{service}/verify",
     response_model=StatusWritten,
-    responses=CONFLICT,
+    responses=WRITE_ERRORS,
 )
 def verify_status(
     resource_id: IdPath,
@@ -164,7 +170,9 @@ def verify_status(
     "/status-batch",
     response_model=BatchResult,
     dependencies=[Depends(body_limit(2_000_000))],
-    responses={409: {"model": BatchResult, "description": "nothing applied; see the items"}},
+    responses=SIGNED_IN
+    | errors(400, 413, 422)
+    | {409: {"model": BatchResult, "description": "nothing applied; see the items"}},
 )
 def post_status_batch(
     batch: StatusBatch, token: Volunteer, store: StoreDep, now: NowDep
@@ -206,7 +214,11 @@ def post_status_batch(
     )
 
 
-@router.get("/resources/{resource_id}/history", response_model=list[HistoryPublic])
+@router.get(
+    "/resources/{resource_id}/history",
+    response_model=list[HistoryPublic],
+    responses=errors(404, 422),
+)
 def read_history(
     resource_id: IdPath,
     store: StoreDep,
@@ -229,7 +241,9 @@ def read_history(
     ]
 
 
-@router.get("/verification-queue", response_model=list[QueueItem])
+@router.get(
+    "/verification-queue", response_model=list[QueueItem], responses=SIGNED_IN | errors(422)
+)
 def read_verification_queue(
     _token: Verifier,
     store: StoreDep,

@@ -7,14 +7,15 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from app.api.deps import Admin, IdPath, StoreDep
+from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError
 from app.models import TokenCreate, TokenCreated, TokenPublic
 from app.services.auth import create_token
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=SIGNED_IN)
 
 
-@router.post("", response_model=TokenCreated, status_code=201)
+@router.post("", response_model=TokenCreated, status_code=201, responses=errors(400, 422))
 def create_api_token(body: TokenCreate, _admin: Admin, store: StoreDep) -> TokenCreated:
     """Make a token; its secret is in this answer only."""
     token, secret = create_token(store, body.name, body.role)
@@ -34,7 +35,7 @@ class OwnToken(AppError):
     code = "own_token"
 
 
-@router.delete("/{token_id}", response_model=TokenPublic)
+@router.delete("/{token_id}", response_model=TokenPublic, responses=errors(404, 409, 422))
 def revoke_api_token(token_id: IdPath, admin: Admin, store: StoreDep) -> TokenPublic:
     """Revoke a token; it stops working at once (not the one making this request)."""
     if token_id == admin.id:

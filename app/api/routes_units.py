@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import MAX_ID, MAX_OFFSET, IdPath, StoreDep
+from app.api.error_responses import errors
 from app.models import UnitPublic
 from app.services.units import units_named
 from app.storage.base import Level
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422))
 
 
 @router.get("", response_model=list[UnitPublic])
@@ -33,7 +34,7 @@ def list_units(
     return [UnitPublic(**asdict(unit)) for unit in found]
 
 
-@router.get("/{unit_id}", response_model=UnitPublic)
+@router.get("/{unit_id}", response_model=UnitPublic, responses=errors(404))
 def read_unit(store: StoreDep, unit_id: IdPath) -> UnitPublic:
     """Read one unit."""
     return UnitPublic(**asdict(store.get_unit(unit_id)))

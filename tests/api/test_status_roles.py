@@ -20,25 +20,10 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.main import FAILED_AUTH_LIMIT, create_app
 from app.services.auth import TOKEN_PREFIX, create_token
-from app.services.seeding import ensure_seeded
-from app.storage import open_store
 from app.storage.base import Role, State, StatusReport, Store
 
 CALLERS = ("no token", "unknown token", "revoked token", *(role.value for role in Role))
 CSV = "名称,区,电话\n全新医院,黄浦区,021-55559999\n"
-
-
-@pytest.fixture(scope="session")
-def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding a seeded SQLite file, made once and copied by each test."""
-    data_dir = tmp_path_factory.mktemp("seeded") / "data"
-    settings = Settings(data_dir=data_dir, database_url="")
-    store = open_store(settings)
-    try:
-        ensure_seeded(store, settings.geodata_dir)
-    finally:
-        store.close()
-    return data_dir
 
 
 @pytest.fixture

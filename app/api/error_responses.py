@@ -1,0 +1,74 @@
+"""OpenAPI declarations of the responses routes share: errors (one body for all, see
+``app.core.errors``) and the media types of answers that are not plain JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.models import ErrorBody
+
+REASONS = {
+    304: "not modified: the If-None-Match ETag is current",
+    400: "a body, query parameter or header the endpoint cannot read",
+    401: "no valid token: missing, unknown or revoked",
+    403: "the token's role does not allow this",
+    404: "not found",
+    409: "conflicts with what is stored",
+    413: "the request body is over the endpoint's limit",
+    422: "invalid request (`invalid_request` lists each problem in `details`)",
+    428: 'If-Match is missing: send the ETag of the resource, e.g. "5"',
+    429: "over a rate limit; Retry-After gives the seconds to wait",
+    503: "no room for this request now; try again later",
+}
+HEADERS = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries for these error statuses, each with the shared error body."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        declared[code] = {"model": ErrorBody, "description": REASONS[code]}
+        if code in HEADERS:
+            declared[code]["headers"] = HEADERS[code]
+    return declared
+
+
+SIGNED_IN = errors(401, 403, 429)
+"""What a route behind a token (``Volunteer``, ``Admin`` …) may answer besides its own errors:
+no valid token, too low a role, too many failed sign-ins."""
+
+
+def content(*media_types: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 response in these media types (any body), for routes that build their own."""
+    return {200: {"description": description, "content": {m: {} for m in media_types}}}
+
+
+NOT_MODIFIED = {304: {"description": REASONS[304]}}
+
+
+def json_errors(app: FastAPI) -> None:
+    """Have the app's OpenAPI document file every error body under ``application/json``:
+    FastAPI files a ``responses=`` model under the route's own media type (GeoJSON, text …),
+    but errors are always JSON."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for path in build()["paths"].values():
+                for operation in path.values():
+                    _errors_as_json(operation.get("responses", {}))
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _errors_as_json(responses: dict[str, dict[str, Any]]) -> None:
+    for status, response in responses.items():
+        schemas = [c["schema"] for c in response.get("content", {}).values() if "schema" in c]
+        if status[0] in "45" and schemas:
+            response["content"] = {"application/json": {"schema": schemas[0]}}
