@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.api.deps import MAX_ID
 from app.api.error_responses import content, errors
 from app.core.errors import AppError
 from app.services.events import TooManyListeners
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
+HISTORY_ID = re.compile(r"[0-9]{1,20}")
+
+
+class BadResumePoint(AppError):
+    """A Last-Event-ID beyond any history id."""
+
+    status_code = 422
+    code = "invalid_request"
 
 
 class Busy(AppError):
@@ -35,8 +45,10 @@ async def status_events(
     version, status); `event: reset` when the page should reload its data. Reconnecting
     with `Last-Event-ID` (or `?after=`) replays what was missed."""
     resume = after
-    if last_event_id is not None and last_event_id.isdigit():
+    if last_event_id is not None and HISTORY_ID.fullmatch(last_event_id):  # else: not ours
         resume = int(last_event_id)
+        if resume > MAX_ID:
+            raise BadResumePoint(f"Last-Event-ID {resume} is beyond any history id")
     try:
         events = await request.app.state.events.stream(resume)
     except TooManyListeners:

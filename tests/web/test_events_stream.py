@@ -43,3 +43,17 @@ def test_a_bad_resume_point_is_a_422(served):
     response = httpx.get(served.base + "/api/v1/events?after=-1")
     assert response.status_code == 422
     assert "query.after" in response.json()["error"]["message"]
+
+
+def test_a_last_event_id_beyond_any_history_id_is_a_422(served):
+    response = httpx.get(served.base + "/api/v1/events", headers={"Last-Event-ID": "9" * 20})
+    assert response.status_code == 422
+    assert "Last-Event-ID" in response.json()["error"]["message"]
+
+
+def test_a_last_event_id_that_is_not_a_decimal_number_is_ignored(served):
+    # "²" (latin-1 byte 0xB2) passed str.isdigit() and then failed int(): a 500
+    headers = {"Last-Event-ID": b"\xb2"}
+    with httpx.stream("GET", served.base + "/api/v1/events", headers=headers, timeout=10) as r:
+        assert r.status_code == 200
+        assert next(r.iter_lines()) == "retry: 2000"
