@@ -73,6 +73,19 @@ def serving(
         stop(process)
 
 
+def create_token(data_dir: Path) -> str:
+    """A volunteer token made by ``aidmap token create`` (which also seeds a new database);
+    its secret."""
+    done = subprocess.run(
+        aidmap("token", "create", "--name", "bench", "--role", "volunteer",
+               "--data-dir", str(data_dir)),
+        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"aidmap token create failed:\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
 def stop(process: subprocess.Popen) -> None:
     """SIGTERM, then SIGKILL if it does not stop within 30 s."""
     if process.poll() is None:

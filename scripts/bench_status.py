@@ -24,7 +24,6 @@ import os
 import platform
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
@@ -34,23 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from bench_serving import ROOT as ROOT_DIR
-from bench_serving import aidmap, child_env, serving
+from bench_serving import create_token, serving
 
 TIMEOUT_S = 30.0
 HISTORY_PAGE = 500
-
-
-def create_token(data_dir: Path) -> str:
-    """A volunteer token made by the CLI (which also seeds the database); its secret."""
-    done = subprocess.run(
-        aidmap("token", "create", "--name", "bench", "--role", "volunteer",
-               "--data-dir", str(data_dir)),
-        cwd=ROOT_DIR, env=child_env(), capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"aidmap token create failed:\n{done.stderr}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 @dataclass
