@@ -12,6 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import (
+    body_limits,
     routes_events,
     routes_exports,
     routes_geocode,
@@ -29,6 +30,7 @@ from app.api import (
     routes_tokens,
     routes_units,
 )
+from app.api.body_limits import JsonTooLarge
 from app.api.error_responses import json_errors
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
@@ -86,14 +88,21 @@ def create_app(
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(JsonTooLarge)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Retry-After", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Retry-After", "Location", "X-Request-ID"],
             max_age=600,
         )
     add_observability(app, settings)  # after GZip: outside it, so it sees every answer
@@ -116,7 +125,7 @@ def create_app(
         routes_page,
     )
     for module in routers:
-        app.include_router(module.router)
+        app.include_router(module.router, max_body_size=body_limits.DEFAULT)
     mount_static(app)
     json_errors(app)
     return app

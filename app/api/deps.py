@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
-from app.core.errors import Forbidden, TooLarge, TooManyRequests, Unauthorized
+from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 from app.services.auth import token_for
 from app.services.ratelimit import RateLimiter
 from app.services.sharing import load_share
@@ -102,16 +102,6 @@ def require(role: Role) -> Callable[..., Token]:
         if not token.role.allows(role):
             raise Forbidden(f"this needs the {role.value} role; the token is {token.role.value}")
         return token
-
-    return check
-
-
-def body_limit(max_bytes: int) -> Callable[..., None]:
-    """A dependency refusing a declared body over ``max_bytes`` with 413."""
-
-    def check(content_length: Annotated[int | None, Header(include_in_schema=False)] = None):
-        if content_length is not None and content_length > max_bytes:
-            raise TooLarge(f"request body over {max_bytes:,} bytes")
 
     return check
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
+from app.api import body_limits
 from app.api.deps import OptionalToken, StoreDep
 from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
@@ -16,7 +17,6 @@ from app.services.imports.table import ImportFileError, read_table
 from app.storage.base import Role
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class BadFile(AppError):
@@ -33,7 +33,12 @@ class BadRows(AppError):
     code = "bad_rows"
 
 
-@router.post("", response_model=ImportPlanPublic, responses=errors(400, 401, 403, 413, 422, 429))
+@router.post(
+    "",
+    response_model=ImportPlanPublic,
+    max_body_size=body_limits.IMPORT,
+    responses=errors(400, 401, 403, 413, 422, 429),
+)
 def create_import(
     request: Request,
     store: StoreDep,
@@ -50,9 +55,9 @@ def create_import(
             raise Unauthorized("applying an import needs a coordinator token")
         if not token.role.allows(Role.coordinator):
             raise Forbidden(f"applying an import needs the coordinator role, not {token.role}")
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise TooLarge(f"files up to {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
+    data = file.file.read(body_limits.IMPORT_FILE + 1)
+    if len(data) > body_limits.IMPORT_FILE:
+        raise TooLarge(f"files up to {body_limits.IMPORT_FILE // 2**20} MiB are accepted")
     filename = file.filename or "upload"
     try:
         table = read_table(data, filename, sheet)

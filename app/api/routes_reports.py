@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from app.api.deps import IdPath, StoreDep, body_limit, check_rate
+from app.api import body_limits
+from app.api.deps import IdPath, StoreDep, check_rate
 from app.api.error_responses import errors
 from app.models import ProblemReportIn, ProblemReportPublic
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
     "/{resource_id}/reports",
     response_model=ProblemReportPublic,
     status_code=201,
-    dependencies=[Depends(body_limit(4_096))],
+    max_body_size=body_limits.PUBLIC_FORM,
     responses=errors(400, 404, 413, 422, 429),
 )
 def create_problem_report(

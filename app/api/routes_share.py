@@ -6,10 +6,11 @@ one so that ``/s/{code}.txt`` is answered here.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.api.deps import NowDep, SettingsDep, ShareByCode, StoreDep, body_limit, check_rate
+from app.api import body_limits
+from app.api.deps import NowDep, SettingsDep, ShareByCode, StoreDep, check_rate
 from app.api.error_responses import content, errors
 from app.models import ShareCreated
 from app.services import sharing
@@ -34,7 +35,7 @@ SVG = content("image/svg+xml", description="SVG image") | SHARE_ERRORS
     "/api/v1/share",
     response_model=ShareCreated,
     status_code=201,
-    dependencies=[Depends(body_limit(4_096))],
+    max_body_size=body_limits.PUBLIC_FORM,
     responses=errors(400, 404, 413, 422, 429),
 )
 def create_share(

@@ -6,10 +6,11 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from app.api import body_limits
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
@@ -18,7 +19,6 @@ from app.api.deps import (
     StoreDep,
     Verifier,
     Volunteer,
-    body_limit,
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
@@ -114,7 +114,7 @@ def _report(token: Token, update: StatusUpdate, now: datetime):
 @router.put(
     "/resources/{resource_id}/status/{service}",
     response_model=StatusWritten,
-    dependencies=[Depends(body_limit(16_384))],
+    max_body_size=body_limits.STATUS,
     responses=WRITE_ERRORS | errors(413, 428),
 )
 def put_status(
@@ -143,6 +143,7 @@ def put_status(
 @router.post(
     "/resources/{resource_id}/status/{service}/verify",
     response_model=StatusWritten,
+    max_body_size=body_limits.VERIFY,
     responses=WRITE_ERRORS,
 )
 def verify_status(
@@ -169,7 +170,7 @@ def verify_status(
 @router.post(
     "/status-batch",
     response_model=BatchResult,
-    dependencies=[Depends(body_limit(2_000_000))],
+    max_body_size=body_limits.STATUS_BATCH,
     responses=SIGNED_IN
     | errors(400, 413, 422)
     | {409: {"model": BatchResult, "description": "nothing applied; see the items"}},

@@ -112,8 +112,12 @@ async def _invalid_request(_request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(error_body("invalid_request", message, details), status_code=422)
 
 
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+"""Our error codes for the framework's own HTTP errors."""
+
+
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
     )

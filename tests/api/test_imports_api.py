@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.routes_imports import MAX_UPLOAD_BYTES
+from app.api.body_limits import IMPORT_FILE
 from app.core.config import Settings
 from app.main import create_app
 from app.services.auth import create_token
@@ -71,7 +71,7 @@ def test_applying_is_all_or_nothing(open_client: TestClient):
         (b"", "list.csv", 422, "bad_file"),
         ("区,电话\n黄浦区,1\n".encode(), "list.csv", 422, "bad_file"),
         ("名稱\n瑞金醫院\n".encode("big5"), "list.csv", 422, "bad_file"),
-        (b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", 413, "too_large"),
+        (b"x" * (IMPORT_FILE + 1), "big.csv", 413, "too_large"),
     ],
 )
 def test_bad_files_get_precise_4xx(client: TestClient, data: bytes, name: str, status, code):

@@ -39,6 +39,8 @@ def test_cors_allows_the_configured_origins_only(settings: Settings):
         partner, other = "https://partner.example", "https://elsewhere.example"
         allowed = client.get("/api/v1/services", headers={"Origin": partner})
         assert allowed.headers["access-control-allow-origin"] == partner
+        exposed = allowed.headers["access-control-expose-headers"].lower()
+        assert "etag" in exposed and "x-request-id" in exposed
         assert (
             "access-control-allow-origin"
             not in client.get("/api/v1/services", headers={"Origin": other}).headers

@@ -1,0 +1,55 @@
+"""Request body limits in bytes, per route (FastAPI's ``max_body_size``).
+
+Past its limit a request gets 413 before the endpoint runs: a declared Content-Length is
+checked first, and the bytes are counted as they arrive, so neither a chunked body nor a
+false length gets further, and nothing is parsed, spooled or half applied.
+"""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import HTTP_ERROR_CODES, error_body
+
+DEFAULT = 64 * 1024
+"""Every route without its own limit (the app's)."""
+IMPORT_FILE = 20 * 1024 * 1024
+"""The largest spreadsheet an import accepts."""
+IMPORT = IMPORT_FILE + 64 * 1024
+"""An import request: the file and its multipart form."""
+STATUS_BATCH = 2_000_000
+STATUS = 16 * 1024
+VERIFY = 1024
+PUBLIC_FORM = 4096
+"""What anyone may send without a token: a problem report, a view to share."""
+
+
+class JsonTooLarge:
+    """ASGI middleware giving the framework's plain-text 413 the API's JSON error body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; replace a plain 413 answer with ours."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_json_413(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                headers = dict(message.get("headers", ()))
+                if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                    replaced = True
+                    await JSONResponse(TOO_LARGE, status_code=413)(scope, receive, send)
+                    return
+            if not replaced:
+                await send(message)
+
+        await self.app(scope, receive, send_json_413)
+
+
+TOO_LARGE = error_body(HTTP_ERROR_CODES[413], "Content Too Large")
