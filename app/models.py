@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.storage.base import Level, Precision, Role, SourceCrs, State
+from app.storage.base import MAX_ID, Level, Precision, Role, SourceCrs, State
 
 
 class Health(BaseModel):
@@ -173,7 +173,7 @@ class BatchItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, le=2**63 - 1)
+    resource_id: int = Field(ge=1, le=MAX_ID)
     service: str = Field(min_length=1, max_length=32)
     expected_version: int = Field(ge=1)
     update: StatusUpdate

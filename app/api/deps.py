@@ -14,10 +14,8 @@ from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 from app.services.auth import token_for
 from app.services.ratelimit import RateLimiter
 from app.services.sharing import load_share
-from app.storage.base import Role, Share, Store, Token
+from app.storage.base import MAX_ID, Role, Share, Store, Token
 
-MAX_ID = 2**63 - 1
-"""Largest id a database integer holds; larger path ids are refused with 422, not a 500."""
 MAX_OFFSET = 10_000_000
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]

@@ -18,7 +18,7 @@ HISTORY_ID = re.compile(r"[0-9]{1,20}")
 
 
 class BadResumePoint(AppError):
-    """A Last-Event-ID beyond any history id."""
+    """A Last-Event-ID beyond any history id a store holds."""
 
     status_code = 422
     code = "invalid_request"
@@ -38,7 +38,7 @@ class Busy(AppError):
 )
 async def status_events(
     request: Request,
-    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="history id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="history id")] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     """`event: status` per status change (id = history id; data = resource_id, service,

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.storage.base import NotFound, Share, Store
+from app.storage.base import MAX_ID, NotFound, Share, Store
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 6
@@ -46,7 +46,7 @@ class ShareView(BaseModel):
     center: tuple[Lon, Lat] = Field(description="[lon, lat], WGS-84", examples=[[121.47, 31.23]])
     zoom: int = Field(ge=3, le=19)
     service: ServiceCode | None = None
-    resource_id: int | None = Field(None, ge=1, le=2**63 - 1, description="a hospital shown")
+    resource_id: int | None = Field(None, ge=1, le=MAX_ID, description="a hospital shown")
     nearest: NearestShare | None = None
     lang: Literal["zh", "en"] | None = None
 

@@ -67,6 +67,9 @@ class SourceCrs(StrEnum):
     bd09 = "bd09"
 
 
+MAX_ID = 2**31 - 1
+"""Largest id every backend stores (a PostgreSQL ``integer``): larger ones are refused
+with 422 before they reach a query, where PostgreSQL would fail on them."""
 RESOURCES_CHANGED = "resources_changed_at"
 """Meta key a store moves whenever a resource is added or changed (not by status writes)."""
 

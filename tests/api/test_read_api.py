@@ -93,6 +93,12 @@ def test_statuses_older_than_the_ttl_are_stale(settings: Settings):
         ("/api/v1/resources/abc", 422, "invalid_request", "path.resource_id"),
         ("/api/v1/resources/0", 422, "invalid_request", "path.resource_id"),
         ("/api/v1/resources/9223372036854775808", 422, "invalid_request", "path.resource_id"),
+        # past a PostgreSQL integer: these were 500s on PostGIS (found by schemathesis)
+        ("/api/v1/resources/2147483648", 422, "invalid_request", "path.resource_id"),
+        ("/api/v1/resources/2147483648/history", 422, "invalid_request", "path.resource_id"),
+        ("/api/v1/resources/2147483647", 404, "not_found", "no resource 2147483647"),
+        ("/api/v1/units/2147483648", 422, "invalid_request", "path.unit_id"),
+        ("/api/v1/events?after=2147483648", 422, "invalid_request", "query.after"),
         ("/api/v1/units/99999999999999999999", 422, "invalid_request", "path.unit_id"),
         ("/api/v1/units?parent_id=99999999999999999999", 422, "invalid_request", "parent_id"),
         ("/api/v1/units?offset=99999999999999999999", 422, "invalid_request", "query.offset"),

@@ -144,6 +144,17 @@ def test_a_batch_applies_all_or_nothing(client: TestClient):
     assert len(client.get(f"/api/v1/resources/{a['id']}/history").json()) == 2
 
 
+def test_a_batch_item_past_the_largest_id_is_a_422(client: TestClient):
+    # was a 500 on PostGIS, whose ids are PostgreSQL integers (found by schemathesis)
+    item = {"resource_id": 2**31, "service": "dialysis", "expected_version": 1,
+            "update": {"state": "open"}}  # fmt: skip
+    response = client.post(
+        "/api/v1/status-batch", json={"items": [item]}, headers=bearer(client, Role.volunteer)
+    )
+    assert response.status_code == 422
+    assert "items.0.resource_id" in response.json()["error"]["message"]
+
+
 def test_history_is_paged_newest_first_and_cannot_be_edited(client: TestClient):
     volunteer = bearer(client, Role.volunteer)
     rid = hospital(client)["id"]
