@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.storage import schema as t
 from app.storage.base import (
+    MAX_ID,
     RESOURCES_CHANGED,
     AlreadyExists,
     Area,
@@ -199,15 +200,18 @@ class ResourceQueries(SqlPlumbing):
         """Apply ``values`` and bump the version if it is ``expected_version``; the new one."""
         c = t.resources.c
         now = utcnow()
-        try:
-            result = conn.execute(
-                update(t.resources)
-                .where(c.id == resource_id, c.version == expected_version)
-                .values(**values, version=c.version + 1, updated_at=now)
-            )
-        except IntegrityError as exc:
-            raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
-        if result.rowcount == 1:
+        bumped = False
+        if expected_version <= MAX_ID:  # none is past it (PostgreSQL's integer would overflow)
+            try:
+                result = conn.execute(
+                    update(t.resources)
+                    .where(c.id == resource_id, c.version == expected_version)
+                    .values(**values, version=c.version + 1, updated_at=now)
+                )
+            except IntegrityError as exc:
+                raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
+            bumped = result.rowcount == 1
+        if bumped:
             if values:  # a change to the resource itself, not only to its statuses
                 set_meta(conn, RESOURCES_CHANGED, now.isoformat())
             return expected_version + 1

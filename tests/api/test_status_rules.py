@@ -190,7 +190,8 @@ def test_the_queue_puts_reported_problems_first_with_phones(client: TestClient):
 @pytest.mark.parametrize(
     ("etag", "status", "code"),
     [(None, 428, "precondition_required"), ("5", 400, "bad_header"),
-     ('"abc"', 400, "bad_header"), ('W/"1"', 200, None)],
+     ('"abc"', 400, "bad_header"), ('W/"1"', 200, None),
+     ('"2147483648"', 412, "version_conflict")],  # past a PostgreSQL integer: was a 500 there
 )  # fmt: skip
 def test_if_match_is_required_and_must_be_a_version(client: TestClient, etag, status, code):
     volunteer = bearer(client, Role.volunteer)

@@ -137,6 +137,10 @@ def test_set_status_refuses_stale_versions_and_unknown_services(with_services: S
         store.set_status(hospital.id, "teleportation", StatusReport(State.open, "a"), 2)
     with pytest.raises(NotFound):
         store.set_status(999, "dialysis", StatusReport(State.open, "a"), 1)
+    with pytest.raises(VersionConflict):  # past a PostgreSQL integer: was a DataError there
+        store.set_status(hospital.id, "dialysis", StatusReport(State.closed, "b"), 2**31)
+    with pytest.raises(VersionConflict):
+        store.verify_status(hospital.id, "dialysis", "b", 10**18)
     assert len(store.history(hospital.id)) == 1
     assert store.get_resource(hospital.id).version == 2
 
