@@ -37,7 +37,7 @@ from pathlib import Path
 import geopandas as gpd
 import httpx
 import numpy as np
-from bench_serving import serving
+from bench_serving import NEAREST_WRK_SCRIPT, serving
 from shapely.geometry import Point
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -50,16 +50,6 @@ from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import NewResource, Precision, State, StatusChange, StatusReport
 from app.storage.copy import copy_store
-
-WRK_SCRIPT = """
-math.randomseed(7)
-request = function()
-  local lon = 120.9 + math.random() * 1.2
-  local lat = 30.7 + math.random() * 1.1
-  return wrk.format("GET", string.format(
-    "/api/v1/nearest?lon=%.5f&lat=%.5f&service=dialysis&k=5", lon, lat))
-end
-"""
 
 
 def generate(data_dir: Path, count: int, open_share: float, rng: np.random.Generator):
@@ -172,7 +162,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
     with serving(data_dir, data_dir / "serve.log") as base:
         httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
         script = data_dir / "nearest.lua"
-        script.write_text(WRK_SCRIPT)
+        script.write_text(NEAREST_WRK_SCRIPT)
         trivial = wrk(f"{base}/livez", seconds, connections, None)
         near = wrk(base, seconds, connections, script)
         layers = [
@@ -249,7 +239,7 @@ def replicas_over_http(data_dir: Path, url: str, seconds: int, connections: int)
     """/api/v1/nearest on one SQLite replica, then on one and two PostGIS replicas with
     each nearest index (two replicas: wrk on each, half the connections each)."""
     script = data_dir / "nearest.lua"
-    script.write_text(WRK_SCRIPT)
+    script.write_text(NEAREST_WRK_SCRIPT)
     results = {}
     with serving(data_dir, data_dir / "sqlite.log") as base:
         httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=60)

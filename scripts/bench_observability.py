@@ -34,7 +34,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-from bench_serving import ROOT, child_env, free_port, stop
+from bench_serving import NEAREST_WRK_SCRIPT, ROOT, child_env, free_port, stop
 from starlette.routing import Route
 
 from app.api.observability import ObservabilityMiddleware
@@ -44,15 +44,6 @@ from app.services.seeding import ensure_seeded
 from app.storage import open_store
 
 VARIANTS = ("bare", "bare+uvicorn log", "middleware", "middleware+JSON log")
-NEAREST_SCRIPT = """
-math.randomseed(7)
-request = function()
-  local lon = 120.9 + math.random() * 1.2
-  local lat = 30.7 + math.random() * 1.1
-  return wrk.format("GET", string.format(
-    "/api/v1/nearest?lon=%.5f&lat=%.5f&service=dialysis&k=5", lon, lat))
-end
-"""
 IN_PROCESS_CALLS = 5_000
 IN_PROCESS_ROUNDS = 10
 
@@ -185,7 +176,7 @@ def over_http(data_dir: Path, seconds: int, rounds: int, connections: int) -> No
         print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
         return
     script = data_dir / "nearest.lua"
-    script.write_text(NEAREST_SCRIPT)
+    script.write_text(NEAREST_WRK_SCRIPT)
     targets = {"/livez": ("/livez", None), "/api/v1/nearest": ("", script)}
     rps: dict[tuple[str, str], list[float]] = {(v, t): [] for v in VARIANTS for t in targets}
     with ExitStack() as stack:

@@ -16,6 +16,16 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+NEAREST_WRK_SCRIPT = """
+math.randomseed(7)
+request = function()
+  local lon = 120.9 + math.random() * 1.2
+  local lat = 30.7 + math.random() * 1.1
+  return wrk.format("GET", string.format(
+    "/api/v1/nearest?lon=%.5f&lat=%.5f&service=dialysis&k=5", lon, lat))
+end
+"""
+"""A wrk script: /api/v1/nearest for dialysis at random points over Shanghai."""
 
 
 def free_port() -> int:
