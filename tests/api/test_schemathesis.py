@@ -1,9 +1,9 @@
-"""Schemathesis over the app's own OpenAPI document: every operation it declares, once
-without a token of ours and once with a volunteer's.
+"""Schemathesis over the app's own OpenAPI document: every operation it declares, on
+SQLite without a token of ours and with a volunteer's, and on PostGIS with a volunteer's.
 
 Each operation is a test; schemathesis generates its cases (schema examples, boundary and
-negative values, then random ones) and sends them to the real app (lifespan, SQLite file
-copied from a seeded one) in process. Checks: no 5xx, and every answer's status code,
+negative values, then random ones) and sends them to the real app (lifespan, a copy of a
+seeded SQLite file or PostGIS database) in process. Checks: no 5xx, and every answer's status code,
 Content-Type and body are the ones the document declares. The run is bounded and
 repeatable: a fixed seed, derandomized, at most ``MAX_EXAMPLES`` random cases an operation,
 no deadline. The number of cases is printed at the end of the module.
@@ -18,6 +18,7 @@ or report would be a 429 and the fuzzer would never reach the handlers behind th
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from app.main import create_app
 from app.services.auth import create_token
 from app.services.ratelimit import RateLimiter
 from app.storage.base import Role
+from tests import postgres
 
 MAX_EXAMPLES = 25
 EVENTS_READ_S = 0.3
@@ -59,22 +61,50 @@ SCHEMA = schemathesis.openapi.from_dict(
 )
 
 
+RUNS = [("sqlite", "anonymous"), ("sqlite", "volunteer"), ("postgis", "volunteer")]
+"""(backend, caller) of each run: PostgreSQL has its own limits (32-bit integer ids), so a
+volunteer, who reaches every operation an anonymous caller does and the writes, fuzzes it
+too; with TEST_BACKEND=postgis every run is on PostGIS."""
+
+
 @pytest.fixture(scope="module")
 def cases(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
-    """Cases sent, per caller; their total is printed (uncaptured) when the module ends."""
+    """Cases sent, per run; their total is printed (uncaptured) when the module ends."""
     counted: Counter[str] = Counter()
     yield counted
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
-        by_caller = ", ".join(f"{n} {caller}" for caller, n in sorted(counted.items()))
-        print(f"\nschemathesis: {counted.total()} cases ({by_caller})")
+        by_run = ", ".join(f"{n} {run}" for run, n in sorted(counted.items()))
+        print(f"\nschemathesis: {counted.total()} cases ({by_run})")
+
+
+@pytest.fixture(params=RUNS, ids="-".join)
+def run(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """The backend and the caller of this run."""
+    return request.param
 
 
 @pytest.fixture
-def app_client(settings: Settings, seeded_dir: Path) -> Iterator[asgi.ASGIClient]:
-    """A fresh app on a copy of the seeded database, started, with wide rate limits."""
-    shutil.copytree(seeded_dir, settings.data_dir)
-    app = create_app(settings)
+def app_settings(
+    run: tuple[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """Settings for a copy of the seeded database of the run's backend."""
+    data_dir = tmp_path / "data"
+    if run[0] == "sqlite" and os.environ.get("TEST_BACKEND") != "postgis":
+        shutil.copytree(request.getfixturevalue("seeded_dir"), data_dir)
+        yield Settings(data_dir=data_dir, database_url="")
+        return
+    name = postgres.create_database(template=request.getfixturevalue("seeded_postgis"))
+    try:
+        yield Settings(data_dir=data_dir, database_url=postgres.database_url(name))
+    finally:
+        postgres.drop_database(name)
+
+
+@pytest.fixture
+def app_client(app_settings: Settings) -> Iterator[asgi.ASGIClient]:
+    """A fresh app on that database, started, with wide rate limits."""
+    app = create_app(app_settings)
     for limiter in ("failed_auth", "public_reports", "public_shares"):
         setattr(app.state, limiter, RateLimiter(10**9, 1.0))
     try:
@@ -84,13 +114,13 @@ def app_client(settings: Settings, seeded_dir: Path) -> Iterator[asgi.ASGIClient
         asgi.shutdown_lifespans()
 
 
-@pytest.fixture(params=["anonymous", "volunteer"])
-def caller(request: pytest.FixtureRequest, app_client: asgi.ASGIClient) -> tuple[str, dict]:
-    """Who calls: its name and the headers it sends."""
-    if request.param == "anonymous":
-        return request.param, {}
+@pytest.fixture
+def headers(run: tuple[str, str], app_client: asgi.ASGIClient) -> dict[str, str]:
+    """What the run's caller sends: nothing, or a volunteer's token."""
+    if run[1] == "anonymous":
+        return {}
     _, secret = create_token(app_client.app.state.store, "fuzz", Role.volunteer)
-    return request.param, {"Authorization": f"Bearer {secret}"}
+    return {"Authorization": f"Bearer {secret}"}
 
 
 @SCHEMA.parametrize()
@@ -98,11 +128,11 @@ def caller(request: pytest.FixtureRequest, app_client: asgi.ASGIClient) -> tuple
 def test_operation_answers_as_declared(
     case: schemathesis.Case,
     app_client: asgi.ASGIClient,
-    caller: tuple[str, dict],
+    headers: dict[str, str],
+    run: tuple[str, str],
     cases: Counter[str],
 ) -> None:
-    name, headers = caller
-    cases[name] += 1
+    cases["-".join(run)] += 1
     timeout = EVENTS_READ_S if case.operation.path == "/api/v1/events" else 30
     case.call_and_validate(
         session=app_client, base_url=BASE_URL, headers=headers, checks=CHECKS, timeout=timeout
