@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -125,7 +125,11 @@ def create_app(
         routes_page,
     )
     for module in routers:
-        app.include_router(module.router, max_body_size=body_limits.DEFAULT)
+        app.include_router(
+            module.router,
+            max_body_size=body_limits.DEFAULT,
+            dependencies=[Depends(body_limits.declared_length_within_limit)],
+        )
     mount_static(app)
     json_errors(app)
     return app

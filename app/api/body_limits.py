@@ -1,16 +1,19 @@
 """Request body limits in bytes, per route (FastAPI's ``max_body_size``).
 
 Past its limit a request gets 413 before the endpoint runs: a declared Content-Length is
-checked first, and the bytes are counted as they arrive, so neither a chunked body nor a
-false length gets further, and nothing is parsed, spooled or half applied.
+checked first (``declared_length_within_limit``, also for routes that never read a body),
+and the bytes are counted as they arrive, so neither a chunked body nor a false length gets
+further, and nothing is parsed, spooled or half applied.
 """
 
 from __future__ import annotations
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import HTTP_ERROR_CODES, error_body
+from app.core.errors import HTTP_ERROR_CODES, TooLarge, error_body
 
 DEFAULT = 64 * 1024
 """Every route without its own limit (the app's)."""
@@ -23,6 +26,17 @@ STATUS = 16 * 1024
 VERIFY = 1024
 PUBLIC_FORM = 4096
 """What anyone may send without a token: a problem report, a view to share."""
+
+
+def declared_length_within_limit(request: Request) -> None:
+    """A dependency refusing a declared body over the route's limit before the endpoint
+    runs: the framework checks the length only when the body is read or the answer
+    starts, so a route that reads no body (a verification, a revocation) would act first
+    and be refused after."""
+    limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    declared = request.headers.get("content-length", "")
+    if limit is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(TOO_LARGE["error"]["message"])
 
 
 class JsonTooLarge:

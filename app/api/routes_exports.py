@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import StoreDep
+from app.api.error_responses import content, errors
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import (
     MEDIA_TYPES,
@@ -23,27 +24,9 @@ from app.storage.base import NotFound
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 READ_BYTES = 256 * 1024
-ERROR_BODY = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-RESPONSES = {
-    200: {
-        "description": "the layer as a file",
-        "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
-    },
-    404: {
-        "description": "no such layer or format",
-        "content": {"application/json": {"schema": ERROR_BODY}},
-    },
-}
+RESPONSES = content(
+    *(media.split(";")[0] for media in MEDIA_TYPES.values()), description="the layer as a file"
+) | errors(404)
 LAYERS = ", ".join(ExportLayer)
 FORMATS = ", ".join(ExportFormat)
 

@@ -131,9 +131,7 @@ def read_collections(request: Request, f: Format = None) -> Response:
     response_class=Response,
     responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
 )
-def readcollection_named(
-    collection_id: CollectionId, request: Request, f: Format = None
-) -> Response:
+def read_collection(collection_id: CollectionId, request: Request, f: Format = None) -> Response:
     """One layer's description."""
     described = _describe(_base(request), collection_named(collection_id))
     if wants_html(request, f):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
 from app.web.csp import DOCUMENT_POLICY
 
-ALWAYS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-]
+ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS_HEADERS.items()]
 UNPOLICED = ("/docs", "/redoc")
 """FastAPI's API explorers load their scripts from a CDN and run one inline; they get no
 policy (they hold no data of their own)."""

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
+from app.core.logging import REQUEST_ID
 from app.storage.base import (
     AlreadyExists,
     InvalidRecord,
@@ -146,8 +148,11 @@ async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    """The 500 answer. Starlette sends it from outside every middleware, so it adds here
+    what they would: the request id and the headers every answer has."""
     log.exception("unhandled error", exc_info=exc)
-    return JSONResponse(error_body("internal", "internal error"), status_code=500)
+    headers = {"X-Request-ID": REQUEST_ID.get() or "", **ALWAYS_HEADERS}
+    return JSONResponse(error_body("internal", "internal error"), status_code=500, headers=headers)
 
 
 def add_exception_handlers(app: FastAPI) -> None:

@@ -64,6 +64,27 @@ def test_every_write_route_refuses_one_byte_over_its_limit_and_takes_its_limit(c
         assert at.status_code != 413, (method, path)  # refused for its content instead
 
 
+def test_routes_that_read_no_body_refuse_a_declared_length_before_acting(client):
+    headers = admin(client) | {"Content-Type": "application/json"}
+    etag = client.get("/api/v1/resources/1").headers["ETag"]
+    put = client.put("/api/v1/resources/1/status/dialysis", json={"state": "open"},
+                     headers=headers | {"If-Match": etag})  # fmt: skip
+    assert put.status_code == 200
+    verify = client.post("/api/v1/resources/1/status/dialysis/verify",
+                         content=b" " * (limits.VERIFY + 1), headers=headers)  # fmt: skip
+    assert verify.status_code == 413
+    assert len(client.get("/api/v1/resources/1/history").json()) == 1  # not verified
+    _, secret = create_token(client.app.state.store, "spare", Role.volunteer)
+    [spare] = [
+        t for t in client.get("/api/v1/tokens", headers=headers).json() if t["name"] == "spare"
+    ]
+    revoke = client.request("DELETE", f"/api/v1/tokens/{spare['id']}",
+                            content=b" " * (limits.DEFAULT + 1), headers=headers)  # fmt: skip
+    assert revoke.status_code == 413
+    still = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"})
+    assert still.status_code == 403  # the token still signs in (a volunteer may not list)
+
+
 def test_a_chunked_body_is_counted_as_it_arrives_and_nothing_is_written(client: TestClient):
     headers = admin(client) | {"If-Match": client.get("/api/v1/resources/1").headers["ETag"]}
 

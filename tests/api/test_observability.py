@@ -130,8 +130,11 @@ def test_an_unhandled_error_counts_as_a_500(settings: Settings, caplog: pytest.L
     caplog.set_level(logging.INFO, logger="aidmap.access")
     with TestClient(app, raise_server_exceptions=False) as client:
         before = scrape(client)
-        assert client.get("/explode").status_code == 500
+        exploded = client.get("/explode", headers={"X-Request-ID": "bug-1"})
         after = scrape(client)
+    assert exploded.status_code == 500 and exploded.json()["error"]["code"] == "internal"
+    assert exploded.headers["X-Request-ID"] == "bug-1"  # the one answer where it matters most
+    assert exploded.headers["X-Content-Type-Options"] == "nosniff"
     labels = {"method": "GET", "route": "/explode"}
     assert grew(before, after, "aidmap_http_requests_total", status="500", **labels) == 1
     assert [r.status for r in caplog.records if getattr(r, "route", "") == "/explode"] == [500]
