@@ -88,11 +88,11 @@ def csv_chunks(export: LayerExport) -> Iterator[bytes]:
         buffer.truncate()
         return text.encode()
 
-    writer.writerow(_printable(guard(column.header)) for column in columns)
+    writer.writerow(guard(_printable(column.header)) for column in columns)
     yield "\ufeff".encode() + flush()
     for rows in _batches(export.rows(), CHUNK_ROWS):
         for row in rows:
-            writer.writerow(_printable(guard(flat_text(c, row.values.get(c.key)))) for c in columns)
+            writer.writerow(guard(_printable(flat_text(c, row.values.get(c.key)))) for c in columns)
         yield flush()
 
 

@@ -57,6 +57,28 @@ def test_csv_is_utf8_with_a_bom_and_guards_formulas(nasty: Store, tmp_path: Path
     assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
 
 
+def test_a_formula_behind_a_control_character_is_guarded_in_csv(
+    seeded_store: Store, tmp_path: Path
+):
+    """The control character is dropped from the cell, so the guard must see the text
+    without it; the import then reads the formula's text back (control characters do not
+    round-trip: README, Export)."""
+    xuhui = seeded_store.find_units(level=Level.district, name="徐汇区")[0]
+    seeded_store.add_resource(NewResource(
+        kind="hospital", name="控制符医院", lon=xuhui.lon, lat=xuhui.lat,
+        precision=Precision.exact, district_id=xuhui.id, phones=("021-55550099",),
+        address='\x01=HYPERLINK("http://evil","点我")', attributes={"\x02=列": "\x1f@SUM(A1)"},
+    ))  # fmt: skip
+    path = export_to(seeded_store, ExportLayer.hospitals, ExportFormat.csv, tmp_path)
+    rows = list(csv.reader(path.read_text("utf-8-sig").splitlines(keepends=True)))
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
+    assert rows[0][-1] == "'=列" and rows[-1][-1] == "'@SUM(A1)"
+    table = read_table(path.read_bytes(), path.name)
+    (_, last) = table.rows[-1]
+    assert table.headers[-1] == "=列" and last[-1] == "@SUM(A1)"
+    assert last[table.headers.index("地址")] == '=HYPERLINK("http://evil","点我")'
+
+
 def test_xlsx_holds_the_values_as_text_never_formulas(nasty: Store, tmp_path: Path):
     path = export_to(nasty, ExportLayer.hospitals, ExportFormat.xlsx, tmp_path)
     sheet = load_workbook(path)["hospitals"]
