@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,6 +79,43 @@ def test_bad_files_get_precise_4xx(client: TestClient, data: bytes, name: str, s
     response = upload(client, data, name)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"type":"FeatureCollection","crs":"EPSG:4326","features":[]}', "not a named CRS"),
+        (b'{"type":"FeatureCollection","crs":{"properties":[]},"features":[]}', "not a named"),
+        (b'{"type":"FeatureCollection","crs":{"properties":{"name":[]}},"features":[]}',
+         "not a named CRS"),
+        (b'{"type":"Feature","properties":["name"]}', "feature 1 has no properties object"),
+        (b'{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Point",'
+         b'"coordinates":"121,31"}}', "feature 1: coordinates are not two numbers"),
+        (b'{"type":"Feature","properties":{"name":"\\ud800"}}', "lone UTF-16 surrogate"),
+        (b'{"type":"Feature","properties":' + b"[" * 5000 + b"]" * 5000 + b"}", "too deeply"),
+    ],
+)  # fmt: skip
+def test_malformed_geojson_is_a_bad_file_for_anyone(client: TestClient, data: bytes, message):
+    response = upload(client, data, "list.geojson")
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "bad_file" and message in error["message"]
+
+
+def test_a_geopackage_upload_never_reads_the_servers_files(client: TestClient, tmp_path: Path):
+    """A VRT file named .gpkg would have GDAL read the CSV it names and plan its rows."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text(GOOD, encoding="utf-8")
+    vrt = (f"<OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>{secret}</SrcDataSource>"
+           "<SrcLayer>secret</SrcLayer>"
+           "</OGRVRTLayer></OGRVRTDataSource>")  # fmt: skip
+    for data in (vrt.encode(), b"hello"):
+        response = upload(client, data, "list.gpkg")
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == {
+            "code": "bad_file",
+            "message": "list.gpkg is not a readable GeoPackage (file is not a database)",
+        }
 
 
 def test_unknown_kind_is_422(client: TestClient):
