@@ -49,9 +49,10 @@ def backup_sqlite(
     """Copy ``source`` to ``target`` as one consistent snapshot while others write to it.
 
     The copy is made in a temporary file beside ``target``, checked (``integrity_check``,
-    a readable schema version) and only then renamed to ``target``, so a failed or
-    interrupted backup leaves nothing there. Raises ``AlreadyExists`` when ``target``
-    exists and ``replace`` is false, ``BackupFailed`` for every other failure.
+    a readable schema version) and only then given its name (linked, or renamed over the
+    old file when replacing), so a failed or interrupted backup leaves nothing there.
+    Raises ``AlreadyExists`` when ``target`` exists (even if it appeared during the
+    copy) and ``replace`` is false, ``BackupFailed`` for every other failure.
     """
     if not source.is_file():
         raise BackupFailed(f"no database at {source}")
@@ -69,7 +70,7 @@ def backup_sqlite(
         counts = _verify(partial)
         _sync(partial)
         _check_target(source, target, replace)
-        os.replace(partial, target)
+        _publish(partial, target, replace)
         _sync(target.parent)
     except (sqlite3.Error, OSError) as exc:  # a bad source, a full disk …
         raise BackupFailed(f"backup failed, nothing written at {target}: {exc}") from None
@@ -93,6 +94,18 @@ def _check_target(source: Path, target: Path, replace: bool) -> None:
         raise BackupFailed(f"no directory {parent} to write {target.name} in")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise BackupFailed(f"directory {parent} is not writable")
+
+
+def _publish(partial: Path, target: Path, replace: bool) -> None:
+    """Give the checked copy its name; unless replacing, never over a file that another
+    process made there since the last check (a hard link fails where a rename replaces)."""
+    if replace:
+        os.replace(partial, target)
+        return
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise AlreadyExists(f"{target} exists") from None
 
 
 def _copy(source: Path, partial: Path, report: Progress) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.config import Settings
 from app.services.auth import create_token
-from app.storage import open_store
+from app.storage import backup, open_store
 from app.storage.backup import BackupFailed, backup_database, backup_sqlite
 from app.storage.base import (
     AlreadyExists,
@@ -91,8 +91,32 @@ def test_an_existing_file_is_replaced_only_when_asked(source, tmp_path: Path):
     with pytest.raises(AlreadyExists, match=r"backup\.sqlite3 exists"):
         backup_sqlite(_path(source), target)
     assert target.read_text() == "yesterday's backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3", "data"]
     backup_sqlite(_path(source), target, replace=True)
     assert _counts(target) == _counts(_path(source))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3", "data"]
+
+
+def test_a_file_made_at_the_target_during_the_backup_is_never_replaced(
+    source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another process may write the target just after the last check: the backup then
+    refuses, as if the file had been there from the start, and leaves no copy behind."""
+    target = tmp_path / "backup.sqlite3"
+    checks: list[Path] = []
+
+    def check_then_race(source: Path, target: Path, replace: bool) -> None:
+        check_target(source, target, replace)
+        checks.append(target)
+        if len(checks) == 2:  # the check just before the copy is published
+            target.write_text("another process's backup")
+
+    check_target = backup._check_target
+    monkeypatch.setattr(backup, "_check_target", check_then_race)
+    with pytest.raises(AlreadyExists, match=r"backup\.sqlite3 exists"):
+        backup_sqlite(_path(source), target)
+    assert target.read_text() == "another process's backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.sqlite3", "data"]
 
 
 @pytest.mark.parametrize(
