@@ -448,8 +448,8 @@ class Store(abc.ABC):
         many match in all."""
 
     has_spatial_index = False
-    """True when the database finds nearest points itself (``nearest_in``); otherwise the
-    app keeps its own in-memory index."""
+    """True when the database can find nearest points itself (``nearest_in``), which the
+    app then may ask instead of its own in-memory index."""
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int

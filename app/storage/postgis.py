@@ -192,7 +192,7 @@ class PostgisStore(SqlStore):
         """KNN on the n-D GiST index of unit vectors (``unit_xyz <<->> origin``: chord
         length, so great-circle order), status filters as in every other area query; the
         resources and their statuses come in the same single statement, outside any
-        transaction (one round trip: this is the hot path of every replica)."""
+        transaction (every query of ``AIDMAP_NEAREST_INDEX=database`` runs it)."""
         values = {"kind": kind, "limit": limit, "service": area.service}
         values |= dict(zip("xyz", unit_vector(lon, lat), strict=True))
         values |= {"states": [state.value for state in area.states], "since": area.checked_since}
