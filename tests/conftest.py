@@ -50,13 +50,19 @@ def bundled() -> tuple[SeedData, str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings for an embedded store in a fresh temp data dir, whatever TEST_BACKEND says."""
+    return Settings(data_dir=tmp_path / "data", database_url="")
+
+
+@pytest.fixture
+def settings(sqlite_settings: Settings, request: pytest.FixtureRequest) -> Settings:
     """Settings for an embedded store in a fresh temp data dir; with TEST_BACKEND=postgis,
     for a fresh PostGIS database instead (the whole suite on PostgreSQL)."""
     if os.environ.get("TEST_BACKEND") == "postgis":
         url = request.getfixturevalue("postgis_url")
-        return Settings(data_dir=tmp_path / "data", database_url=url)
-    return Settings(data_dir=tmp_path / "data", database_url="")
+        return Settings(data_dir=sqlite_settings.data_dir, database_url=url)
+    return sqlite_settings
 
 
 @pytest.fixture

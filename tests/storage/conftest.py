@@ -12,12 +12,12 @@ from app.storage.base import Store
 
 
 @pytest.fixture(params=["sqlite", "postgis"])
-def store_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+def store_settings(request: pytest.FixtureRequest, sqlite_settings: Settings) -> Settings:
     """Settings naming a fresh store of each backend."""
     if request.param == "sqlite":
-        return settings
+        return sqlite_settings
     url = request.getfixturevalue("postgis_url")
-    return Settings(data_dir=settings.data_dir, database_url=url)
+    return Settings(data_dir=sqlite_settings.data_dir, database_url=url)
 
 
 @pytest.fixture

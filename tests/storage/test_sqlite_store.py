@@ -15,6 +15,12 @@ from tests.storage.test_store_contract import SERVICES, _hospital
 
 
 @pytest.fixture
+def settings(sqlite_settings: Settings) -> Settings:
+    """A SQLite file even under TEST_BACKEND=postgis: these tests are about the file."""
+    return sqlite_settings
+
+
+@pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
     """A store on a SQLite file only (the contract suite covers the other backends)."""
     store = open_store(settings)
