@@ -11,18 +11,22 @@ from app.storage.base import Store
 
 
 class ChainHolder:
-    """Builds the configured chain lazily and again after units moved (meta units_version)."""
+    """Builds the configured chain (and its offline part) lazily, and again after units
+    moved (meta units_version)."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings, self.store = settings, store
         self._lock = threading.Lock()
-        self._chain: GeocoderChain | None = None
+        self._chains: dict[bool, GeocoderChain] = {}
         self._version: str | None = None
 
-    def get(self) -> GeocoderChain:
-        """The chain for the store as it is now."""
+    def get(self, *, online: bool = True) -> GeocoderChain:
+        """The chain for the store as it is now; ``online=False``: the gazetteer only, for
+        callers who may not spend a provider's quota."""
         version = self.store.get_meta("units_version")
         with self._lock:
-            if self._chain is None or version != self._version:
-                self._chain, self._version = build_chain(self.settings, self.store), version
-            return self._chain
+            if version != self._version:
+                self._chains, self._version = {}, version
+            if online not in self._chains:
+                self._chains[online] = build_chain(self.settings, self.store, online=online)
+            return self._chains[online]

@@ -1,16 +1,16 @@
 """The plain-text card of a share: what a chat message shows (WeChat, SMS), in zh or en.
 
 Statuses are read at the time of asking, so the card of an old link shows today's
-hospitals. Times are Asia/Shanghai; names are user data, kept as text with their line
-breaks and control characters folded into spaces so that no name can forge a line.
+hospitals. Times are Asia/Shanghai; names are user data, shown through ``clean_text`` so
+that no name can forge a line or hide or reverse characters.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.core.text import clean_text
 from app.services.freshness import checked_at, status_views
 from app.services.nearest import NearestFinder, NearestHit, NearestQuery
 from app.services.sharing import ShareView, share_url, view_of
@@ -69,7 +69,6 @@ STATE_NAMES = {
     "en": {State.open: "open", State.limited: "limited", State.closed: "closed",
            State.unknown: "unknown"},
 }  # fmt: skip
-UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def render_card(
@@ -112,7 +111,7 @@ def _nearest_lines(
     now: datetime, ttl_hours: float,
 ) -> list[str]:  # fmt: skip
     text, nearest, service = TEXT[lang], view.nearest, view.chosen_service
-    origin = plain(nearest.address) if nearest.address else _place(nearest.lon, nearest.lat)
+    origin = clean_text(nearest.address) if nearest.address else _place(nearest.lon, nearest.lat)
     name = _service_name(view, services, lang)
     ttl = f"{ttl_hours:g}"
     if service is None:
@@ -142,19 +141,19 @@ def _resource_lines(
     resource = found[0].resource
     lines = [_name(resource, lang)]
     if resource.address:
-        lines.append(f"{text['address']}{text['sep']}{plain(resource.address)}")
-    phones = " / ".join(plain(phone) for phone in resource.phones) or text["unlisted"]
+        lines.append(f"{text['address']}{text['sep']}{clean_text(resource.address)}")
+    phones = " / ".join(clean_text(phone) for phone in resource.phones) or text["unlisted"]
     lines += [f"{text['phone_label']}{text['sep']}{phones}", text["statuses"]]
     statuses = status_views(resource.services, dict(found[0].statuses), now, ttl_hours)
     for status in sorted(statuses, key=lambda s: s["service"] != view.service):  # chosen first
         service = services.get(status["service"])
-        label = plain(_label(service, lang) if service else status["service"])
+        label = clean_text(_label(service, lang) if service else status["service"])
         if status["age_seconds"] is None:
             state = text["never"]
         else:
             state = STATE_NAMES[lang][status["state"]]
             if status["conditions"]:
-                conditions = text["list"].join(plain(c) for c in status["conditions"])
+                conditions = text["list"].join(clean_text(c) for c in status["conditions"])
                 state += text["conditions"].format(conditions)
             state += f" · {_age(status['age_seconds'], lang)}"
             state += text["stale"] if status["stale"] else ""
@@ -162,15 +161,10 @@ def _resource_lines(
     return [*lines, text["call"]]
 
 
-def plain(value: str) -> str:
-    """User text on one line: runs of whitespace and control characters become a space."""
-    return UNSAFE.sub(" ", value).strip()
-
-
 def _name(resource: Resource, lang: str) -> str:
     if lang == "en" and resource.name_en and resource.name_en != resource.name:
-        return f"{plain(resource.name_en)} ({plain(resource.name)})"
-    return plain(resource.name)
+        return f"{clean_text(resource.name_en)} ({clean_text(resource.name)})"
+    return clean_text(resource.name)
 
 
 def _label(service: Service, lang: str) -> str:
@@ -181,11 +175,11 @@ def _service_name(view: ShareView, services: dict[str, Service], lang: str) -> s
     code = view.chosen_service
     if code is None:
         return TEXT[lang]["all"]
-    return plain(_label(services[code], lang)) if code in services else plain(code)
+    return clean_text(_label(services[code], lang)) if code in services else clean_text(code)
 
 
 def _phones(resource: Resource, lang: str) -> str:
-    phones = " / ".join(plain(phone) for phone in resource.phones)
+    phones = " / ".join(clean_text(phone) for phone in resource.phones)
     return f"{TEXT[lang]['phone']} {phones}" if phones else TEXT[lang]["no_phone"]
 
 

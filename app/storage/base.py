@@ -417,8 +417,9 @@ class Store(abc.ABC):
         """A provider's cached answer to a query, or None."""
 
     @abc.abstractmethod
-    def cache_answer(self, provider: str, query_key: str, query: str, answer: dict) -> None:
-        """Remember (or replace) a provider's answer to a query."""
+    def cache_answer(self, provider: str, query_key: str, answer: dict) -> None:
+        """Remember (or replace) a provider's answer to a query, dated by the day only: the
+        cache keeps neither the query's text nor when, to the second, it was asked."""
 
     # -- services --------------------------------------------------------------
     @abc.abstractmethod

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 from app.storage.base import Level, Precision, Role, SourceCrs, State
@@ -170,6 +171,13 @@ status_history = Table(
     Column("service", String(32), ForeignKey("services.code"), nullable=False),
     Column("resource_version", Integer, nullable=False),
     *_status_columns(),
+    Column(
+        "late",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="a report dated before the status it came after: kept, never current",
+    ),
     Index("ix_status_history_resource", "resource_id", "id"),
 )
 
@@ -178,9 +186,8 @@ geocode_cache = Table(
     metadata,
     Column("provider", String(32), primary_key=True),
     Column("query_key", String(64), primary_key=True, comment="sha256 of the normalised query"),
-    Column("query", Text, nullable=False),
     Column("answer", JSON, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, comment="the start of the UTC day cached"),
 )
 
 tokens = Table(

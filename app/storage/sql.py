@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from app.storage import migrations
 from app.storage import schema as t
 from app.storage.base import (
     Level,
@@ -25,12 +26,13 @@ from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_shares import ShareQueries
-from app.storage.sql_support import BATCH, insert_many, set_meta, utcnow
+from app.storage.sql_support import BATCH, insert_many, set_meta, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports;
-4: (kind|level, lon, lat) indexes for layer queries; 5: shares."""
+4: (kind|level, lon, lat) indexes for layer queries; 5: shares; 6: late reports in history,
+a geocoder cache and shares that keep nothing personal (``migrations.py``)."""
 COUNTED_LEVELS = {
     Level.district: "districts",
     Level.street: "streets",
@@ -78,6 +80,8 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
                         index.create(conn, checkfirst=True)
                 if current < 1:
                     self._install_extras(conn)
+                else:
+                    migrations.upgrade(conn, current)
                 set_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -204,8 +208,8 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
                 select(c.answer).where(c.provider == provider, c.query_key == query_key)
             ).scalar_one_or_none()
 
-    def cache_answer(self, provider: str, query_key: str, query: str, answer: dict) -> None:
-        """Store a provider answer, replacing an older one."""
+    def cache_answer(self, provider: str, query_key: str, answer: dict) -> None:
+        """Store a provider answer, replacing an older one, dated by its UTC day."""
         c = t.geocode_cache.c
         with self._write() as conn:
             conn.execute(
@@ -215,9 +219,8 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
                 insert(t.geocode_cache).values(
                     provider=provider,
                     query_key=query_key,
-                    query=query,
                     answer=answer,
-                    created_at=utcnow(),
+                    created_at=start_of_day(utcnow()),
                 )
             )
 

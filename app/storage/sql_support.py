@@ -23,6 +23,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def start_of_day(moment: datetime) -> datetime:
+    """Midnight UTC of ``moment``'s day: a date kept where the time of day would tell too
+    much (when someone asked for an address)."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Turn a database that cannot be reached or read into ``StoreUnavailable``."""

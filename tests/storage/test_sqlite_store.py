@@ -11,6 +11,7 @@ import pytest
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import SeedData, State, StatusReport, Store, StoreUnavailable
+from app.storage.sql import SCHEMA_VERSION
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 
@@ -41,7 +42,7 @@ def _db_path(settings: Settings) -> Path:
 def test_file_is_wal_with_foreign_keys_and_schema_version(store: Store, settings: Settings):
     con = sqlite3.connect(_db_path(settings))
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.get_meta("schema_version") == "5"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     with store._engine.connect() as conn:  # the store's own connections enforce foreign keys
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
@@ -100,7 +101,7 @@ def test_an_older_schema_is_migrated_in_place(store: Store, settings: Settings):
     con.close()
     migrated = open_store(settings)
     try:
-        assert migrated.get_meta("schema_version") == "5"
+        assert migrated.get_meta("schema_version") == str(SCHEMA_VERSION)
         names = {row[0] for row in sqlite3.connect(_db_path(settings)).execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}  # fmt: skip
         assert {"problem_reports", "shares", "ix_resources_kind_lon_lat"} <= names

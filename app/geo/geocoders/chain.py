@@ -103,9 +103,7 @@ class GeocoderChain:
         result = _call(geocoder, query)
         GEOCODER_CALLS.labels(geocoder.name, result.outcome.value).inc()
         if online and result.outcome in CACHED_OUTCOMES:
-            self.cache.cache_answer(
-                geocoder.name, key, _request_text(query, stated), asdict(result)
-            )
+            self.cache.cache_answer(geocoder.name, key, asdict(result))
         return result
 
 

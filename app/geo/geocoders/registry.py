@@ -38,11 +38,14 @@ def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
     raise ValueError(f"unknown geocoder {name!r}")
 
 
-def build_chain(settings: Settings, store: Store) -> GeocoderChain:
-    """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``."""
+def build_chain(settings: Settings, store: Store, *, online: bool = True) -> GeocoderChain:
+    """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``; with
+    ``online=False`` only its offline part (the gazetteer), which spends no provider's
+    quota."""
     index = GazetteerIndex.from_store(store)
+    names = [name for name in settings.geocoders if online or name == "gazetteer"]
     return GeocoderChain(
-        [provider(name, settings, index) for name in settings.geocoders],
+        [provider(name, settings, index) for name in names or ["gazetteer"]],
         index=index,
         reverse=ReverseIndex(store),
         cache=store,
