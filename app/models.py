@@ -21,6 +21,11 @@ def _visible(text: str, *, multiline: bool) -> str:
     return cleaned
 
 
+SERVICE_CODE = r"^[^\x00-\x1f\x7f]{1,32}$"
+"""A service code as a client may send it: no control characters (PostgreSQL text cannot
+hold NUL, so one reaching a query was a 500 there)."""
+ServiceCode = Annotated[str, StringConstraints(pattern=SERVICE_CODE), Field(examples=["dialysis"])]
+
 Line = AfterValidator(partial(_visible, multiline=False))
 """Cleans one line of text a person sent (and refuses it when nothing visible is left)."""
 Lines = AfterValidator(partial(_visible, multiline=True))
@@ -201,7 +206,7 @@ class BatchItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resource_id: int = Field(ge=1, le=MAX_ID)
-    service: str = Field(min_length=1, max_length=32)
+    service: ServiceCode
     expected_version: int = Field(ge=1)
     update: StatusUpdate
 
@@ -249,7 +254,7 @@ class StatusWritten(BaseModel):
 
 
 class HistoryPublic(BaseModel):
-    """One change in a resource's status history."""
+    """One report in a resource's status history: a change, or a late report kept."""
 
     id: int
     resource_version: int
@@ -277,7 +282,7 @@ class ProblemReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, Lines] = Field(min_length=1, max_length=500)
-    service: str | None = Field(None, max_length=32)
+    service: ServiceCode | None = None
 
 
 class ProblemReportPublic(BaseModel):

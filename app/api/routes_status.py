@@ -25,6 +25,7 @@ from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
 from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
+    SERVICE_CODE,
     BatchItemResult,
     BatchResult,
     HistoryPublic,
@@ -57,7 +58,7 @@ from app.storage.base import (
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
-ServicePath = Annotated[str, Path(min_length=1, max_length=32, examples=["dialysis"])]
+ServicePath = Annotated[str, Path(pattern=SERVICE_CODE, examples=["dialysis"])]
 IfMatch = Annotated[str | None, Header(description='the resource ETag, e.g. "5"', examples=['"1"'])]
 CONFLICT = {
     412: {"model": VersionConflictBody, "description": "stale If-Match; with the current statuses"}
@@ -247,7 +248,7 @@ def read_history(
     settings: SettingsDep,
     now: NowDep,
     token: OptionalToken,
-    service: Annotated[str | None, Query(max_length=32)] = None,
+    service: Annotated[str | None, Query(pattern=SERVICE_CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[HistoryPublic]:

@@ -28,7 +28,7 @@ still arrive; older ones are not news about intake (and a wrong year is caught).
 
 
 class StatusRuleError(ValueError):
-    """A report breaks a rule (a volunteer verifying, a report dated in the future)."""
+    """A report breaks a rule (a volunteer verifying, a time outside the bounds)."""
 
 
 class VerifyNotAllowed(StatusRuleError):

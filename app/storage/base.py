@@ -521,8 +521,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def verify_status(
         self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
-    ) -> tuple[Resource, IntakeStatus]:
-        """Confirm the current report as it is (a history row; the version grows)."""
+    ) -> StatusWrite:
+        """Confirm the current report as it is, now (a history row; the version grows);
+        NotFound for an unknown resource or service or no report, VersionConflict when
+        ``expected_version`` is given and stale."""
 
     @abc.abstractmethod
     def set_status(

@@ -42,7 +42,7 @@ class StatusQueries(ResourceQueries):
         """Each change in order, against the version and status the ones before it left,
         in one transaction: every change or none."""
         with self._write() as conn:
-            known = set(conn.execute(select(t.services.c.code)).scalars())
+            known = _services(conn)
             written = []
             for item, change in enumerate(changes):
                 if change.service not in known:
@@ -83,6 +83,8 @@ class StatusQueries(ResourceQueries):
         """Confirm the current report unchanged, as ``verifier``, now."""
         with self._write() as conn:
             version = _locked_version(conn, resource_id)  # NotFound names the resource first
+            if service not in _services(conn):
+                raise NotFound(f"no service {service!r}")
             current = _current(conn, resource_id, service)
             if current is None:
                 raise NotFound(f"resource {resource_id} has no {service!r} report to verify")
@@ -173,6 +175,12 @@ def _locked_version(conn: Connection, resource_id: int) -> int:
     if version is None:
         raise NotFound(f"no resource {resource_id}")
     return version
+
+
+def _services(conn: Connection) -> set[str]:
+    """The known service codes, compared in Python: a code a client sent never reaches a
+    query before it is known (PostgreSQL text cannot even hold some, such as NUL)."""
+    return set(conn.execute(select(t.services.c.code)).scalars())
 
 
 def _check_version(version: int, change: StatusChange) -> int:

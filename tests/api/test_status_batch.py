@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.api import routes_status
 from app.services.auth import create_token
+from app.services.status import BatchCheck
 from app.storage.base import Role
 
 
@@ -86,3 +89,23 @@ def test_a_late_item_keeps_the_version_for_the_items_after_it(client: TestClient
     ]  # fmt: skip
     read = client.get(f"/api/v1/resources/{rid}").json()
     assert {s["service"]: s["state"] for s in read["statuses"]}["dialysis"] == "open"
+
+
+def test_a_conflict_the_store_finds_after_the_check_names_its_item(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    # As if another volunteer wrote between the check and the transaction: the check
+    # passes everything, the store's own conflict must still reach the client precisely.
+    monkeypatch.setattr(
+        routes_status, "check_batch", lambda _s, changes, _n: [BatchCheck(c, None) for c in changes]
+    )
+    headers, target = volunteer(client), first_hospital(client)
+    rid, version = target["id"], target["version"]
+    items = [item(rid, "dialysis", version), item(rid, "emergency", version)]
+    refused = client.post("/api/v1/status-batch", json={"items": items}, headers=headers)
+    assert refused.status_code == 409
+    assert [(i["error"] or "")[:16] for i in refused.json()["items"]] == [
+        "not applied: ano", "version conflict",
+    ]  # fmt: skip
+    assert [i["current_version"] for i in refused.json()["items"]] == [None, version + 1]
+    assert client.get(f"/api/v1/resources/{rid}/history").json() == []

@@ -142,6 +142,9 @@ def test_set_status_refuses_stale_versions_and_unknown_services(with_services: S
         store.set_status(hospital.id, "dialysis", StatusReport(State.closed, "b"), 2**31)
     with pytest.raises(VersionConflict):
         store.verify_status(hospital.id, "dialysis", "b", 10**18)
+    for service in ("teleportation", "\x00"):  # NUL: PostgreSQL text cannot hold it
+        with pytest.raises(NotFound, match="no service"):
+            store.verify_status(hospital.id, service, "b")
     assert len(store.history(hospital.id)) == 1
     assert store.get_resource(hospital.id).version == 2
 
