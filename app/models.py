@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.text import clean_text
+from app.core.fields import Line, Lines, ServiceCode
 from app.services.auth import MAX_TOKEN_NAME, token_name
 from app.storage.base import MAX_ID, Level, Precision, Role, SourceCrs, State
-
-
-def _visible(text: str, *, multiline: bool) -> str:
-    """``clean_text`` of what a person sent; refused when nothing visible is left."""
-    cleaned = clean_text(text, multiline=multiline)
-    if not cleaned:
-        raise ValueError("no visible text once control, invisible and direction characters go")
-    return cleaned
-
-
-SERVICE_CODE = r"^[^\x00-\x1f\x7f]{1,32}$"
-"""A service code as a client may send it: no control characters (PostgreSQL text cannot
-hold NUL, so one reaching a query was a 500 there)."""
-ServiceCode = Annotated[str, StringConstraints(pattern=SERVICE_CODE), Field(examples=["dialysis"])]
-
-Line = AfterValidator(partial(_visible, multiline=False))
-"""Cleans one line of text a person sent (and refuses it when nothing visible is left)."""
-Lines = AfterValidator(partial(_visible, multiline=True))
-"""Cleans text that may have lines."""
 
 
 class Health(BaseModel):

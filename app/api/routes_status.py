@@ -23,9 +23,9 @@ from app.api.deps import (
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
+from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
-    SERVICE_CODE,
     BatchItemResult,
     BatchResult,
     HistoryPublic,
