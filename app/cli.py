@@ -181,11 +181,15 @@ def token_create(
     data_dir: DataDirOption = None,
 ) -> None:
     """Make a token; the secret is printed once, alone on the last line."""
-    from app.services.auth import create_token
+    from app.services.auth import BadTokenName, create_token, token_name
 
+    try:
+        name = token_name(name)
+    except BadTokenName as exc:
+        raise CliError(str(exc)) from None
     store = open_seeded_store(load_settings(data_dir))
     try:
-        token, secret = create_token(store, name.strip(), role)
+        token, secret = create_token(store, name, role)
     finally:
         store.close()
     print(f"token {token.id} for {token.name} ({token.role.value}); it is shown only now:")

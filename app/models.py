@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.fields import Line, Lines, ServiceCode
+from app.services.auth import MAX_TOKEN_NAME, token_name
 from app.storage.base import MAX_ID, Level, Precision, Role, SourceCrs, State
 
 
@@ -54,9 +56,14 @@ class StatusPublic(BaseModel):
     conditions: list[str] = []
     note: str | None = None
     source: str | None = None
-    reported_by: str | None = None
+    reported_by: str | None = Field(
+        None, description="the reporting volunteer's name: only for a signed-in caller"
+    )
     reported_at: datetime | None = None
-    verified_by: str | None = None
+    verified: bool = Field(description="a verifier confirmed it (at verified_at)")
+    verified_by: str | None = Field(
+        None, description="the verifier's name: only for a signed-in caller"
+    )
     verified_at: datetime | None = None
     stale: bool = Field(description="older than AIDMAP_STATUS_TTL_HOURS, or never reported")
     age_seconds: int | None = Field(description="seconds since reported; null if never")
@@ -143,7 +150,7 @@ class ImportPlanPublic(BaseModel):
     applied: dict[str, int] | None = Field(None, description="null for a dry run")
 
 
-Condition = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Condition = Annotated[str, StringConstraints(min_length=1, max_length=100), Line]
 
 
 class StatusUpdate(BaseModel):
@@ -158,13 +165,18 @@ class StatusUpdate(BaseModel):
         description="codes such as negative_test_48h, committee_letter, appointment_only, "
         "closed_loop_transport, or short free text",
     )
-    note: str | None = Field(None, max_length=1000, description="plain text, shown as text")
-    source: str | None = Field(
+    note: Annotated[str, Lines] | None = Field(
+        None, max_length=1000, description="plain text, shown as text"
+    )
+    source: Annotated[str, Line] | None = Field(
         None, max_length=300, description="phone call, official notice URL, on site …"
     )
     verified: bool = Field(False, description="verifiers only: confirm in the same call")
     reported_at: datetime | None = Field(
-        None, description="when it was checked (default: now); never in the future"
+        None,
+        description="when it was checked (default: now), with a time zone; at most 3 days "
+        "ago and 5 minutes ahead. Older than the current status's last check: kept in "
+        "history as a late report, and the current status stays",
     )
 
 
@@ -174,7 +186,7 @@ class BatchItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resource_id: int = Field(ge=1, le=MAX_ID)
-    service: str = Field(min_length=1, max_length=32)
+    service: ServiceCode
     expected_version: int = Field(ge=1)
     update: StatusUpdate
 
@@ -191,8 +203,14 @@ class BatchItemResult(BaseModel):
     resource_id: int
     service: str
     ok: bool
-    version: int | None = None
+    version: int | None = Field(None, description="applied: the resource version after it")
+    late: bool = Field(False, description="applied as a late report: history only")
     error: str | None = None
+    current_version: int | None = Field(
+        None,
+        description="a version conflict: the version this item should expect, the "
+        "resource's as the items before it leave it",
+    )
 
 
 class BatchResult(BaseModel):
@@ -203,19 +221,25 @@ class BatchResult(BaseModel):
 
 
 class StatusWritten(BaseModel):
-    """The status as written and the resource's new version (also its ETag)."""
+    """The current status after the write and the resource's version (also its ETag)."""
 
     resource_id: int
     version: int
     status: StatusPublic
+    late: bool = Field(
+        False,
+        description="the report was older than the current status's last check: kept in "
+        "history only; status and version are the current ones, unchanged",
+    )
 
 
 class HistoryPublic(BaseModel):
-    """One change in a resource's status history."""
+    """One report in a resource's status history: a change, or a late report kept."""
 
     id: int
     resource_version: int
     status: StatusPublic
+    late: bool = Field(description="a late report: kept, never current")
 
 
 class QueueItem(BaseModel):
@@ -237,8 +261,8 @@ class ProblemReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=500)
-    service: str | None = Field(None, max_length=32)
+    text: Annotated[str, Lines] = Field(min_length=1, max_length=500)
+    service: ServiceCode | None = None
 
 
 class ProblemReportPublic(BaseModel):
@@ -256,7 +280,11 @@ class TokenCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, AfterValidator(token_name)] = Field(
+        min_length=1,
+        max_length=MAX_TOKEN_NAME,
+        description="who holds it: visible text, no control, invisible or direction characters",
+    )
     role: Role
 
 

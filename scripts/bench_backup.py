@@ -55,10 +55,8 @@ def write(url: str, resource_id: int, commits, stop) -> None:
     store = open_store(Settings(database_url=url))
     version = store.get_resource(resource_id).version
     while not stop.is_set():
-        resource, _ = store.set_status(
-            resource_id, "emergency", StatusReport(State.open, "bench"), version
-        )
-        version = resource.version
+        report = StatusReport(State.open, "bench")
+        version = store.set_status(resource_id, "emergency", report, version).version
         with commits.get_lock():
             commits.value += 1
     store.close()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import MAX_OFFSET, IdPath, NowDep, SettingsDep, StoreDep
+from app.api.deps import MAX_OFFSET, IdPath, NowDep, OptionalToken, SettingsDep, StoreDep
 from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import matches, status_views
@@ -17,8 +17,11 @@ from app.storage.base import NotFound, ResourceView, State
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
 
-def _public(view: ResourceView, now: datetime, ttl_hours: float) -> ResourcePublic:
-    statuses = status_views(view.resource.services, view.statuses, now, ttl_hours)
+def _public(
+    view: ResourceView, now: datetime, ttl_hours: float, names: bool = False
+) -> ResourcePublic:
+    """A resource with its statuses; volunteers' names only with ``names`` (signed in)."""
+    statuses = status_views(view.resource.services, view.statuses, now, ttl_hours, names=names)
     return ResourcePublic(
         **asdict(view.resource), statuses=[StatusPublic(**status) for status in statuses]
     )
@@ -50,13 +53,19 @@ def list_resources(
     return [_public(view, now, ttl) for view in views]
 
 
-@router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
+@router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(401, 404, 429))
 def read_resource(
-    store: StoreDep, settings: SettingsDep, now: NowDep, resource_id: IdPath, response: Response
+    store: StoreDep,
+    settings: SettingsDep,
+    now: NowDep,
+    resource_id: IdPath,
+    response: Response,
+    token: OptionalToken,
 ) -> ResourcePublic:
-    """Read one resource with a status for every service it offers; its ETag is its version."""
+    """Read one resource with a status for every service it offers; its ETag is its version.
+    With a token (any role), statuses name the volunteers who reported and verified them."""
     views = store.view_resources(ids=[resource_id], limit=1)
     if not views:
         raise NotFound(f"no resource {resource_id}")
     response.headers["ETag"] = f'"{views[0].resource.version}"'
-    return _public(views[0], now, settings.status_ttl_hours)
+    return _public(views[0], now, settings.status_ttl_hours, names=token is not None)

@@ -15,6 +15,7 @@ from app.api.deps import (
     MAX_OFFSET,
     IdPath,
     NowDep,
+    OptionalToken,
     SettingsDep,
     StoreDep,
     Verifier,
@@ -22,6 +23,7 @@ from app.api.deps import (
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
+from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
     BatchItemResult,
@@ -36,18 +38,27 @@ from app.models import (
 )
 from app.services.freshness import status_views
 from app.services.status import (
+    BatchCheck,
     StatusRuleError,
     VerifyNotAllowed,
     check_batch,
     make_report,
     queue_age,
     verification_queue,
+    version_conflict,
 )
-from app.storage.base import IntakeStatus, StatusChange, Store, Token, VersionConflict
+from app.storage.base import (
+    IntakeStatus,
+    StatusChange,
+    StatusWrite,
+    Store,
+    Token,
+    VersionConflict,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
-ServicePath = Annotated[str, Path(min_length=1, max_length=32, examples=["dialysis"])]
+ServicePath = Annotated[str, Path(pattern=SERVICE_CODE, examples=["dialysis"])]
 IfMatch = Annotated[str | None, Header(description='the resource ETag, e.g. "5"', examples=['"1"'])]
 CONFLICT = {
     412: {"model": VersionConflictBody, "description": "stale If-Match; with the current statuses"}
@@ -73,8 +84,9 @@ def expected_version(if_match: str | None) -> int:
     return int(found[1])
 
 
-def _public(status: IntakeStatus, now: datetime, ttl: float) -> StatusPublic:
-    [view] = status_views((), {status.service: status}, now, ttl)
+def _public(status: IntakeStatus, now: datetime, ttl: float, names: bool) -> StatusPublic:
+    """A status as the caller may see it: volunteers' names only for ``names``."""
+    [view] = status_views((), {status.service: status}, now, ttl, names=names)
     return StatusPublic(**view)
 
 
@@ -83,19 +95,19 @@ def _conflict(store: Store, resource_id: int, now: datetime, ttl: float) -> JSON
     [view] = store.view_resources(ids=[resource_id], limit=1)
     version = view.resource.version
     body = error_body("version_conflict", f"the resource is now at version {version}")
-    body["current"] = {
-        "version": version,
-        "statuses": status_views(view.resource.services, view.statuses, now, ttl),
-    }
+    statuses = status_views(view.resource.services, view.statuses, now, ttl, names=True)
+    body["current"] = {"version": version, "statuses": statuses}
     return JSONResponse(jsonable_encoder(body), status_code=412, headers={"ETag": f'"{version}"'})
 
 
-def _written(
-    resource_version: int, status: IntakeStatus, response: Response, now: datetime, ttl: float
-) -> StatusWritten:
-    response.headers["ETag"] = f'"{resource_version}"'
+def _written(write: StatusWrite, response: Response, now: datetime, ttl: float) -> StatusWritten:
+    """The answer to a token holder's write: the status now current, the version (ETag)."""
+    response.headers["ETag"] = f'"{write.version}"'
     return StatusWritten(
-        resource_id=status.resource_id, version=resource_version, status=_public(status, now, ttl)
+        resource_id=write.resource_id,
+        version=write.version,
+        status=_public(write.status, now, ttl, names=True),
+        late=write.late,
     )
 
 
@@ -128,16 +140,18 @@ def put_status(
     now: NowDep,
     if_match: IfMatch = None,
 ) -> StatusWritten | JSONResponse:
-    """Report one service's status; If-Match carries the version the volunteer saw."""
+    """Report one service's status; If-Match carries the version the volunteer saw. A
+    report older than the current status's last check is kept as late (``late: true``)."""
     version = expected_version(if_match)
     report = _report(token, update, now)
     try:
-        resource, status = store.set_status(resource_id, service, report, version)
+        write = store.set_status(resource_id, service, report, version)
     except VersionConflict:
         count_status_conflict("put")
         return _conflict(store, resource_id, now, settings.status_ttl_hours)
-    count_status_written(status, "put")
-    return _written(resource.version, status, response, now, settings.status_ttl_hours)
+    if not write.late:
+        count_status_written(write.status, "put")
+    return _written(write, response, now, settings.status_ttl_hours)
 
 
 @router.post(
@@ -159,12 +173,12 @@ def verify_status(
     """Confirm the current report as it is (If-Match optional)."""
     version = expected_version(if_match) if if_match is not None else None
     try:
-        resource, status = store.verify_status(resource_id, service, token.name, version)
+        write = store.verify_status(resource_id, service, token.name, version)
     except VersionConflict:
         count_status_conflict("verify")
         return _conflict(store, resource_id, now, settings.status_ttl_hours)
-    count_status_written(status, "verify")
-    return _written(resource.version, status, response, now, settings.status_ttl_hours)
+    count_status_written(write.status, "verify")
+    return _written(write, response, now, settings.status_ttl_hours)
 
 
 @router.post(
@@ -178,65 +192,77 @@ def verify_status(
 def post_status_batch(
     batch: StatusBatch, token: Volunteer, store: StoreDep, now: NowDep
 ) -> BatchResult | JSONResponse:
-    """Apply many updates in one transaction: all of them, or none with a per-item report."""
+    """Apply many updates in one transaction, as the same PUTs with If-Match in order would
+    be: all of them, or none with a per-item report (409)."""
     changes = [
         StatusChange(i.resource_id, i.service, _report(token, i.update, now), i.expected_version)
         for i in batch.items
     ]
-    checks = check_batch(store, changes)
-    failed = any(check.error for check in checks)
-    if not failed:
+    checks = check_batch(store, changes, now)
+    if not any(check.error for check in checks):
         try:
             written = store.set_statuses(changes)
         except VersionConflict as exc:  # a write between the check and the transaction
-            failed, checks = True, [c.__class__(c.change, str(exc), True) for c in checks]
-    if failed:
-        if any(check.conflict for check in checks):
-            count_status_conflict("batch")
-        items = [
-            BatchItemResult(
-                resource_id=c.change.resource_id,
-                service=c.change.service,
-                ok=False,
-                error=c.error or "not applied: another item failed",
-            )
-            for c in checks
-        ]
-        body = BatchResult(applied=False, items=items)
-        return JSONResponse(jsonable_encoder(body), status_code=409)
-    for _, status in written:
-        count_status_written(status, "batch")
-    return BatchResult(
-        applied=True,
-        items=[
-            BatchItemResult(resource_id=r.id, service=s.service, ok=True, version=r.version)
-            for r, s in written
-        ],
+            checks = [BatchCheck(change, None) for change in changes]
+            if exc.item is not None:
+                checks[exc.item] = version_conflict(changes[exc.item], exc.current_version)
+        else:
+            for write in written:
+                if not write.late:
+                    count_status_written(write.status, "batch")
+            return BatchResult(applied=True, items=[_applied(write) for write in written])
+    if any(check.current_version is not None for check in checks):
+        count_status_conflict("batch")
+    items = [
+        BatchItemResult(
+            resource_id=c.change.resource_id,
+            service=c.change.service,
+            ok=False,
+            error=c.error or "not applied: another item failed",
+            current_version=c.current_version,
+        )
+        for c in checks
+    ]
+    body = BatchResult(applied=False, items=items)
+    return JSONResponse(jsonable_encoder(body), status_code=409)
+
+
+def _applied(write: StatusWrite) -> BatchItemResult:
+    return BatchItemResult(
+        resource_id=write.resource_id,
+        service=write.status.service,
+        ok=True,
+        version=write.version,
+        late=write.late,
     )
 
 
 @router.get(
     "/resources/{resource_id}/history",
     response_model=list[HistoryPublic],
-    responses=errors(404, 422),
+    responses=errors(401, 404, 422, 429),
 )
 def read_history(
     resource_id: IdPath,
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
-    service: Annotated[str | None, Query(max_length=32)] = None,
+    token: OptionalToken,
+    service: Annotated[str | None, Query(pattern=SERVICE_CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[HistoryPublic]:
-    """Every change, newest first; nothing in the API edits or deletes history."""
+    """Every report, newest first, late ones marked; nothing in the API edits or deletes
+    history. Volunteers' names only with a token."""
     store.get_resource(resource_id)
     entries = store.history(resource_id, service=service, limit=limit, offset=offset)
+    ttl, names = settings.status_ttl_hours, token is not None
     return [
         HistoryPublic(
             id=e.id,
             resource_version=e.resource_version,
-            status=_public(e.status, now, settings.status_ttl_hours),
+            status=_public(e.status, now, ttl, names),
+            late=e.late,
         )
         for e in entries
     ]

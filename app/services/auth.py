@@ -5,9 +5,33 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from app.core.text import clean_text
 from app.storage.base import Role, Store, Token
 
 TOKEN_PREFIX = "aidmap_"
+MAX_TOKEN_NAME = 100
+
+
+class BadTokenName(ValueError):
+    """A token name that is empty, too long, or not plain visible text."""
+
+
+def token_name(name: str) -> str:
+    """``name`` without surrounding spaces, if it is plain visible text: signed-in pages,
+    lists and the history show it as it is, so a line break, a control character or an
+    invisible or direction-changing one (which ``clean_text`` would drop) is refused, not
+    silently changed."""
+    trimmed = name.strip(" ")
+    if not trimmed:
+        raise BadTokenName("a token name cannot be empty")
+    if len(trimmed) > MAX_TOKEN_NAME:
+        raise BadTokenName(f"a token name has at most {MAX_TOKEN_NAME} characters")
+    if clean_text(trimmed) != trimmed:
+        raise BadTokenName(
+            "a token name must be visible text with single spaces: no line breaks, tabs, "
+            "control, invisible or direction characters"
+        )
+    return trimmed
 
 
 def hash_token(secret: str) -> str:
@@ -16,7 +40,9 @@ def hash_token(secret: str) -> str:
 
 
 def create_token(store: Store, name: str, role: Role) -> tuple[Token, str]:
-    """A new token and its secret, which is not stored and cannot be shown again."""
+    """A new token and its secret, which is not stored and cannot be shown again;
+    BadTokenName for a name ``token_name`` refuses."""
+    name = token_name(name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return store.add_token(name, role, hash_token(secret)), secret
 

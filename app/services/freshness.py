@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from app.core.text import clean_optional, clean_text
 from app.storage.base import IntakeStatus, State
 
 
@@ -19,9 +21,7 @@ def is_stale(reported_at: datetime, now: datetime, ttl_hours: float) -> bool:
 
 def checked_at(status: IntakeStatus) -> datetime:
     """When the status was last known true: its report, or a later verification."""
-    if status.verified_at is not None and status.verified_at > status.reported_at:
-        return status.verified_at
-    return status.reported_at
+    return status.checked_at
 
 
 def matches(
@@ -35,32 +35,40 @@ def matches(
 
 def status_views(
     offered: tuple[str, ...],
-    statuses: dict[str, IntakeStatus],
+    statuses: Mapping[str, IntakeStatus],
     now: datetime,
     ttl_hours: float,
+    *,
+    names: bool = False,
 ) -> list[dict]:
-    """One status per offered or reported service; never-reported ones are stale ``unknown``."""
+    """One status per offered or reported service; never-reported ones are stale ``unknown``.
+
+    The public learns that a volunteer reported or verified a status, and when; who did
+    (``reported_by``, ``verified_by``) only with ``names``, for signed-in callers.
+    """
     views = []
     for service in dict.fromkeys((*offered, *statuses)):
         status = statuses.get(service)
         if status is None:
             views.append(
-                {"service": service, "state": State.unknown, "stale": True, "age_seconds": None}
-            )
+                {"service": service, "state": State.unknown, "verified": False, "stale": True,
+                 "age_seconds": None}
+            )  # fmt: skip
             continue
-        views.append(
-            {
-                "service": service,
-                "state": status.state,
-                "conditions": list(status.conditions),
-                "note": status.note,
-                "source": status.source,
-                "reported_by": status.reported_by,
-                "reported_at": status.reported_at,
-                "verified_by": status.verified_by,
-                "verified_at": status.verified_at,
-                "stale": is_stale(checked_at(status), now, ttl_hours),
-                "age_seconds": age_seconds(checked_at(status), now),
-            }
-        )
+        view = {
+            "service": service,
+            "state": status.state,
+            "conditions": list(status.conditions),
+            "note": status.note,
+            "source": status.source,
+            "reported_at": status.reported_at,
+            "verified": status.verified_at is not None,
+            "verified_at": status.verified_at,
+            "stale": is_stale(status.checked_at, now, ttl_hours),
+            "age_seconds": age_seconds(status.checked_at, now),
+        }
+        if names:
+            view["reported_by"] = clean_text(status.reported_by)
+            view["verified_by"] = clean_optional(status.verified_by)
+        views.append(view)
     return views

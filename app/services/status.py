@@ -17,13 +17,18 @@ from app.storage.base import (
     Store,
     Token,
 )
+from app.storage.status_records import is_late
 
 CLOCK_SKEW = timedelta(minutes=5)
-"""How far in the future a volunteer's clock may be before ``reported_at`` is refused."""
+"""How far in the future a volunteer's clock may be before ``reported_at`` is refused; a
+time within it is filed as now (nothing is checked in the future)."""
+MAX_REPORT_AGE = timedelta(days=3)
+"""How old a report may be when filed: notes from a phone that was offline over a weekend
+still arrive; older ones are not news about intake (and a wrong year is caught)."""
 
 
 class StatusRuleError(ValueError):
-    """A report breaks a rule (a volunteer verifying, a report dated in the future)."""
+    """A report breaks a rule (a volunteer verifying, a time outside the bounds)."""
 
 
 class VerifyNotAllowed(StatusRuleError):
@@ -44,10 +49,7 @@ def make_report(
     if verified and not token.role.allows(Role.verifier):
         raise VerifyNotAllowed("only verifiers may set verified: true")
     if reported_at is not None:
-        if reported_at.tzinfo is None:
-            raise StatusRuleError("reported_at needs a time zone (e.g. +08:00 or Z)")
-        if reported_at > now + CLOCK_SKEW:
-            raise StatusRuleError("reported_at is in the future")
+        reported_at = _report_time(reported_at, now)
     return StatusReport(
         state=state,
         reported_by=token.name,
@@ -59,34 +61,63 @@ def make_report(
     )
 
 
+def _report_time(reported_at: datetime, now: datetime) -> datetime:
+    """``reported_at`` if it is a time a report may carry, no later than now. Compared as
+    given, before any conversion: year 1 at +14:00 has no UTC form."""
+    if reported_at.tzinfo is None:
+        raise StatusRuleError("reported_at needs a time zone (e.g. +08:00 or Z)")
+    if reported_at > now + CLOCK_SKEW:
+        raise StatusRuleError("reported_at is in the future")
+    if reported_at < now - MAX_REPORT_AGE:
+        days = MAX_REPORT_AGE.days
+        raise StatusRuleError(f"reported_at is more than {days} days ago: too old to file")
+    return min(reported_at, now)
+
+
 @dataclass(frozen=True, slots=True)
 class BatchCheck:
     """Whether one batch item can be applied, and why not."""
 
     change: StatusChange
     error: str | None
-    conflict: bool = False
-    """The item failed because the resource is at another version."""
+    current_version: int | None = None
+    """For a version conflict: the version the item should have expected, the resource's
+    as the items before it leave it (were they all applied)."""
 
 
-def check_batch(store: Store, changes: list[StatusChange]) -> list[BatchCheck]:
-    """Each item checked against the store as it is now (one snapshot)."""
+def version_conflict(change: StatusChange, current: int) -> BatchCheck:
+    """The check of an item that expected another version than ``current``."""
+    message = (
+        f"version conflict: current version is {current} as the items before this one "
+        f"leave the resource; this item expected {change.expected_version}"
+    )
+    return BatchCheck(change, message, current)
+
+
+def check_batch(store: Store, changes: list[StatusChange], now: datetime) -> list[BatchCheck]:
+    """Each item checked as the same PUTs with If-Match would be, in order: against the
+    version and status the items before it leave (from one snapshot of the store)."""
     services = {s.code for s in store.list_services()}
     ids = sorted({c.resource_id for c in changes})
-    versions = {
-        v.resource.id: v.resource.version for v in store.view_resources(ids=ids, limit=len(ids))
-    }
+    views = store.view_resources(ids=ids, limit=len(ids))
+    versions = {v.resource.id: v.resource.version for v in views}
+    checked = {(v.resource.id, s.service): s.checked_at for v in views for s in v.statuses.values()}
     checks = []
     for change in changes:
-        error, conflict = None, False
+        key, report = (change.resource_id, change.service), change.report
         if change.resource_id not in versions:
-            error = f"no resource {change.resource_id}"
-        elif change.service not in services:
-            error = f"no service {change.service!r}"
-        elif versions[change.resource_id] != change.expected_version:
-            error = f"version conflict: current version is {versions[change.resource_id]}"
-            conflict = True
-        checks.append(BatchCheck(change, error, conflict))
+            checks.append(BatchCheck(change, f"no resource {change.resource_id}"))
+            continue
+        if change.service not in services:
+            checks.append(BatchCheck(change, f"no service {change.service!r}"))
+            continue
+        current = versions[change.resource_id]
+        ok = current == change.expected_version
+        checks.append(BatchCheck(change, None) if ok else version_conflict(change, current))
+        if not is_late(report.reported_at, checked.get(key)):  # it becomes current
+            versions[change.resource_id] = current + 1
+            fresh = report.reported_at is None or report.verified_by is not None
+            checked[key] = now if fresh else report.reported_at
     return checks
 
 

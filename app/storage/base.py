@@ -1,6 +1,7 @@
 """The storage interface: records, errors and the ``Store`` every backend implements.
 
-Routes and services see only this module. Coordinates are WGS-84 longitude/latitude
+Routes and services see only this module (the status records live in ``status_records``
+and are imported from here). Coordinates are WGS-84 longitude/latitude
 in degrees; times are timezone-aware UTC.
 """
 
@@ -11,6 +12,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+
+from app.storage.status_records import (
+    HistoryEntry,
+    IntakeStatus,
+    State,
+    StatusChange,
+    StatusReport,
+    StatusWrite,
+)
 
 
 class Level(StrEnum):
@@ -34,15 +44,6 @@ class Precision(StrEnum):
     def rank(self) -> int:
         """0 for the finest precision, larger for coarser ones."""
         return list(Precision).index(self)
-
-
-class State(StrEnum):
-    """Intake state of one resource for one service."""
-
-    open = "open"
-    limited = "limited"
-    closed = "closed"
-    unknown = "unknown"
 
 
 class Role(StrEnum):
@@ -91,11 +92,13 @@ class InvalidRecord(StorageError):
 
 
 class VersionConflict(StorageError):
-    """The caller's expected version is not the current one."""
+    """The caller's expected version is not the current one (for a batch: not the one the
+    batch's earlier changes left; ``item`` is then the index of the change that failed)."""
 
-    def __init__(self, current_version: int) -> None:
+    def __init__(self, current_version: int, item: int | None = None) -> None:
         super().__init__(f"version conflict: current version is {current_version}")
         self.current_version = current_version
+        self.item = item
 
 
 class StoreUnavailable(StorageError):
@@ -213,50 +216,11 @@ class ResourceUpdate:
 
 
 @dataclass(frozen=True, slots=True)
-class StatusReport:
-    """What a volunteer reports for one resource and one service."""
-
-    state: State
-    reported_by: str
-    conditions: tuple[str, ...] = ()
-    note: str | None = None
-    source: str | None = None
-    verified_by: str | None = None
-    reported_at: datetime | None = None
-    """When the volunteer checked; the time of writing when not given."""
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeStatus:
-    """The current status of one resource for one service."""
-
-    resource_id: int
-    service: str
-    state: State
-    conditions: tuple[str, ...]
-    note: str | None
-    source: str | None
-    reported_by: str
-    reported_at: datetime
-    verified_by: str | None
-    verified_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class ResourceView:
     """A resource with its current statuses by service code, read in one snapshot."""
 
     resource: Resource
     statuses: Mapping[str, IntakeStatus]
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One appended row of status history: the status as set, and the version it made."""
-
-    id: int
-    status: IntakeStatus
-    resource_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,16 +232,6 @@ class Token:
     role: Role
     created_at: datetime
     revoked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    """One update of a batch: a report for a resource and service, at the version seen."""
-
-    resource_id: int
-    service: str
-    report: StatusReport
-    expected_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,45 +492,53 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
         """Every current status for one service by resource id, and the id of the last
-        history row they include (one snapshot)."""
+        history row that became current they include (one snapshot)."""
 
     @abc.abstractmethod
     def history_after(self, history_id: int, limit: int = 10_000) -> list[HistoryEntry]:
-        """History rows with ids above ``history_id``, oldest first (for keeping caches)."""
+        """History rows with ids above ``history_id`` that became current, oldest first
+        (what caches and live pages follow): late reports are left out."""
 
     @abc.abstractmethod
     def last_history_id(self) -> int:
-        """The id of the newest history row (0 for none)."""
+        """The id of the newest history row that became current (0 for none)."""
 
     @abc.abstractmethod
     def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
         """Current statuses of some resources for one service, by resource id."""
 
     @abc.abstractmethod
-    def set_statuses(self, changes: Sequence[StatusChange]) -> list[tuple[Resource, IntakeStatus]]:
-        """Apply several status changes in one transaction: all of them, or none.
+    def set_statuses(self, changes: Sequence[StatusChange]) -> list[StatusWrite]:
+        """Apply status changes in order, in one transaction: all of them, or none.
 
-        Changes to one resource in the same batch all give the version seen before the
-        batch; each still appends its own history row.
+        The same as ``set_status`` for each change in turn: each is checked against the
+        version the changes before it left (two changes of one resource that expect the
+        same version conflict), and a late one changes nothing current. Raises
+        ``VersionConflict`` with ``item`` (the failing change's index) and the version it
+        should have expected, ``NotFound`` for an unknown resource or service.
         """
 
     @abc.abstractmethod
     def verify_status(
         self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
-    ) -> tuple[Resource, IntakeStatus]:
-        """Confirm the current report as it is (a history row; the version grows)."""
+    ) -> StatusWrite:
+        """Confirm the current report as it is, now (a history row; the version grows);
+        NotFound for an unknown resource or service or no report, VersionConflict when
+        ``expected_version`` is given and stale."""
 
     @abc.abstractmethod
     def set_status(
         self, resource_id: int, service: str, report: StatusReport, expected_version: int
-    ) -> tuple[Resource, IntakeStatus]:
-        """Set one status, bump the resource version and append history, atomically.
+    ) -> StatusWrite:
+        """File one report if the resource is at ``expected_version``, atomically.
 
-        Returns the resource and status as that transaction wrote them.
+        A report dated before the current status's last check (``is_late``) is appended to
+        history as late and changes nothing current, not even the version; any other
+        replaces the status, bumps the version and appends history.
         """
 
     @abc.abstractmethod
     def history(
         self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[HistoryEntry]:
-        """Status history of a resource, newest first."""
+        """Status history of a resource, late reports included, newest first."""

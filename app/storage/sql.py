@@ -1,8 +1,8 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, access and share parts (``sql_units``,
-``sql_resources``, ``sql_access``, ``sql_shares``) and adds migrations, seeding, counts,
-the geocoder cache and services. Subclasses supply the engine and what differs per
+``SqlStore`` joins the unit, resource, status, access and share parts (``sql_units``,
+``sql_resources``, ``sql_statuses``, ``sql_access``, ``sql_shares``) and adds migrations,
+seeding, counts, the geocoder cache and services. Subclasses supply the engine and what differs per
 database: how a write transaction begins (``_begin_write``) and extra schema parts
 (``_install_extras``). Everything here is plain SQL that SQLite and PostgreSQL both run.
 """
@@ -24,8 +24,8 @@ from app.storage.base import (
 )
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
-from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_shares import ShareQueries
+from app.storage.sql_statuses import StatusQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
 
@@ -41,7 +41,7 @@ COUNTED_LEVELS = {
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
-class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store):
+class SqlStore(UnitQueries, StatusQueries, AccessQueries, ShareQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The resource part of the SQL store: resources, versions, statuses, history."""
+"""The resource part of the SQL store: resources and their versions (statuses: ``sql_statuses``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from app.storage.base import (
     AlreadyExists,
     Area,
     Cluster,
-    HistoryEntry,
     IntakeStatus,
     InvalidRecord,
     Level,
@@ -23,14 +22,10 @@ from app.storage.base import (
     Resource,
     ResourceUpdate,
     ResourceView,
-    State,
-    StatusChange,
-    StatusReport,
     VersionConflict,
 )
 from app.storage.rows import resource_changes, resource_row, to_resource, to_status
 from app.storage.sql_support import (
-    BATCH,
     SqlPlumbing,
     bbox_conditions,
     grid_index,
@@ -220,151 +215,12 @@ class ResourceQueries(SqlPlumbing):
             raise NotFound(f"no resource {resource_id}")
         raise VersionConflict(current)
 
-    # -- statuses and history ----------------------------------------------------
-    def set_status(
-        self, resource_id: int, service: str, report: StatusReport, expected_version: int
-    ) -> tuple[Resource, IntakeStatus]:
-        """Set a status, bump the version and append history in one transaction."""
-        return self.set_statuses([StatusChange(resource_id, service, report, expected_version)])[0]
-
-    def set_statuses(self, changes: Sequence[StatusChange]) -> list[tuple[Resource, IntakeStatus]]:
-        """Every change or none, in one transaction; each appends a history row."""
-        with self._write() as conn:
-            known = set(conn.execute(select(t.services.c.code)).scalars())
-            versions: dict[int, tuple[int, int]] = {}  # resource → (seen before, current)
-            written = []
-            for change in changes:
-                if change.service not in known:
-                    raise NotFound(f"no service {change.service!r}")
-                seen, current = versions.get(change.resource_id, (change.expected_version,) * 2)
-                expected = current if change.expected_version == seen else change.expected_version
-                report, now = change.report, utcnow()
-                row = {
-                    "state": State(report.state).value,
-                    "conditions": list(report.conditions),
-                    "note": report.note,
-                    "source": report.source,
-                    "reported_by": report.reported_by,
-                    "reported_at": report.reported_at or now,
-                    "verified_by": report.verified_by,
-                    "verified_at": now if report.verified_by else None,
-                }
-                status, version = self._write_status(
-                    conn, change.resource_id, change.service, row, expected
-                )
-                versions[change.resource_id] = (seen, version)
-                written.append((change.resource_id, status))
-            resources = {r.id: r for r in _resources_by_id(conn, list(versions))}
-            return [(resources[resource_id], status) for resource_id, status in written]
-
-    def verify_status(
-        self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
-    ) -> tuple[Resource, IntakeStatus]:
-        """Confirm the current report unchanged, as ``verifier``, now."""
-        c = t.intake_status.c
-        with self._write() as conn:
-            _fetch_resource(conn, resource_id)  # NotFound names the resource first
-            current = conn.execute(
-                select(t.intake_status).where(c.resource_id == resource_id, c.service == service)
-            ).one_or_none()
-            if current is None:
-                raise NotFound(f"resource {resource_id} has no {service!r} report to verify")
-            if expected_version is None:
-                expected_version = _fetch_resource(conn, resource_id).version
-            row = dict(current._mapping) | {"verified_by": verifier, "verified_at": utcnow()}
-            row.pop("resource_id"), row.pop("service")
-            status, _ = self._write_status(conn, resource_id, service, row, expected_version)
-            return _fetch_resource(conn, resource_id), status
-
-    def _write_status(
-        self, conn: Connection, resource_id: int, service: str, row: dict, expected_version: int
-    ) -> tuple[IntakeStatus, int]:
-        """Replace the current status, bump the version, append history; the new version."""
-        version = self._bump_version(conn, resource_id, expected_version, {})
-        row = {"resource_id": resource_id, "service": service} | row
-        c = t.intake_status.c
-        replaced = conn.execute(
-            update(t.intake_status)
-            .where(c.resource_id == resource_id, c.service == service)
-            .values(row)
-        )
-        if replaced.rowcount == 0:
-            conn.execute(insert(t.intake_status).values(row))
-        conn.execute(insert(t.status_history).values(row | {"resource_version": version}))
-        return to_status(row), version
-
-    def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
-        """Current statuses of one service and the last history id, from one snapshot."""
-        with self._read() as conn:
-            last = conn.execute(select(func.coalesce(func.max(t.status_history.c.id), 0)))
-            last_id = int(last.scalar_one())
-            rows = conn.execute(select(t.intake_status).where(t.intake_status.c.service == service))
-            return {row.resource_id: to_status(row._mapping) for row in rows}, last_id
-
-    def history_after(self, history_id: int, limit: int = 10_000) -> list[HistoryEntry]:
-        """History rows newer than ``history_id``, oldest first."""
-        c = t.status_history.c
-        query = select(t.status_history).where(c.id > history_id).order_by(c.id).limit(limit)
-        with self._read() as conn:
-            return [
-                HistoryEntry(row.id, to_status(row._mapping), row.resource_version)
-                for row in conn.execute(query)
-            ]
-
-    def last_history_id(self) -> int:
-        """The newest history row's id."""
-        with self._read() as conn:
-            last = conn.execute(select(func.coalesce(func.max(t.status_history.c.id), 0)))
-            return int(last.scalar_one())
-
-    def statuses_for(self, resource_ids: Sequence[int], service: str) -> dict[int, IntakeStatus]:
-        """Current statuses of some resources for one service, by resource id."""
-        c = t.intake_status.c
-        found: dict[int, IntakeStatus] = {}
-        with self._read() as conn:
-            for first in range(0, len(resource_ids), BATCH):
-                chunk = list(resource_ids[first : first + BATCH])
-                rows = conn.execute(
-                    select(t.intake_status).where(c.service == service, c.resource_id.in_(chunk))
-                )
-                found |= {row.resource_id: to_status(row._mapping) for row in rows}
-        return found
-
-    def history(
-        self, resource_id: int, *, service: str | None = None, limit: int = 50, offset: int = 0
-    ) -> list[HistoryEntry]:
-        """Status history, newest first."""
-        c = t.status_history.c
-        query = (
-            select(t.status_history)
-            .where(c.resource_id == resource_id)
-            .order_by(c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        if service is not None:
-            query = query.where(c.service == service)
-        with self._read() as conn:
-            return [
-                HistoryEntry(row.id, to_status(row._mapping), row.resource_version)
-                for row in conn.execute(query)
-            ]
-
 
 def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
     row = conn.execute(select(t.resources).where(t.resources.c.id == resource_id)).one_or_none()
     if row is None:
         raise NotFound(f"no resource {resource_id}")
     return to_resource(row._mapping)
-
-
-def _resources_by_id(conn: Connection, ids: Sequence[int]) -> list[Resource]:
-    """Resources with these ids, in the order given, fetched in chunks of ``BATCH``."""
-    found: dict[int, Resource] = {}
-    for first in range(0, len(ids), BATCH):
-        chunk = ids[first : first + BATCH]
-        found |= {r.id: r for r in _select_resources(conn, chunk, None, len(chunk), 0)}
-    return [found[resource_id] for resource_id in ids]
 
 
 def _select_resources(

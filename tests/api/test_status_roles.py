@@ -177,12 +177,14 @@ ENDPOINTS = [
         None,
         200,
         lambda c, w, h: c.get(f"/api/v1/resources/{w.resource_id}", headers=h),
+        checks_sent_token=True,  # a token shows volunteers' names: a bad one is a 401
     ),
     Endpoint(
         "GET history",
         None,
         200,
         lambda c, w, h: c.get(f"/api/v1/resources/{w.resource_id}/history", headers=h),
+        checks_sent_token=True,
     ),
     Endpoint(
         "POST reports",
@@ -253,7 +255,8 @@ def test_a_write_returns_the_new_etag(client: TestClient):
     assert (
         response.headers["ETag"] == f'"{before + 1}"' and response.json()["version"] == before + 1
     )
-    [entry] = client.get(f"/api/v1/resources/{world.resource_id}/history").json()
+    history = f"/api/v1/resources/{world.resource_id}/history"
+    [entry] = client.get(history, headers=world.headers("volunteer")).json()
     assert entry["resource_version"] == before + 1
     assert entry["status"]["reported_by"] == "volunteer-1"
 

@@ -47,7 +47,7 @@ def test_two_volunteers_with_the_same_version_one_wins_one_gets_412(client: Test
     current = second.json()["current"]
     assert current["version"] == 6
     assert next(s for s in current["statuses"] if s["service"] == service)["note"] == "A"
-    history = client.get(f"/api/v1/resources/{rid}/history").json()
+    history = client.get(f"/api/v1/resources/{rid}/history", headers=bob).json()
     assert [h["resource_version"] for h in history] == [6, 5, 4, 3, 2]
     assert history[0]["status"]["reported_by"] == "alice"
 
@@ -64,7 +64,7 @@ def test_a_written_status_reads_back_with_its_age(client: TestClient, clock):
     written = put(client, volunteer, target["id"], "dialysis", body, etag_of(client, target["id"]))
     assert written.status_code == 200
     clock.now += timedelta(minutes=30)
-    read = client.get(f"/api/v1/resources/{target['id']}").json()
+    read = client.get(f"/api/v1/resources/{target['id']}", headers=volunteer).json()
     status = next(s for s in read["statuses"] if s["service"] == "dialysis")
     assert status["note"] == "<b>只收老病人</b>"  # stored and returned as text
     assert status["conditions"] == ["negative_test_48h", "需居委会证明"]
@@ -123,7 +123,7 @@ def test_a_batch_applies_all_or_nothing(client: TestClient):
     items = [
         {"resource_id": a["id"], "service": "dialysis", "expected_version": a["version"],
          "update": {"state": "open"}},
-        {"resource_id": a["id"], "service": "emergency", "expected_version": a["version"],
+        {"resource_id": a["id"], "service": "emergency", "expected_version": a["version"] + 1,
          "update": {"state": "limited"}},
         {"resource_id": b["id"], "service": "emergency", "expected_version": b["version"] + 7,
          "update": {"state": "closed"}},
@@ -134,12 +134,13 @@ def test_a_batch_applies_all_or_nothing(client: TestClient):
     assert report["applied"] is False
     assert [i["ok"] for i in report["items"]] == [False, False, False]
     assert report["items"][2]["error"].startswith("version conflict: current version is")
+    assert [i["current_version"] for i in report["items"]] == [None, None, b["version"]]
     assert client.get(f"/api/v1/resources/{a['id']}/history").json() == []
     items[2]["expected_version"] = b["version"]
     applied = client.post("/api/v1/status-batch", json={"items": items}, headers=volunteer)
     assert applied.status_code == 200 and applied.json()["applied"] is True
-    assert [i["version"] for i in applied.json()["items"]] == [
-        a["version"] + 2, a["version"] + 2, b["version"] + 1,
+    assert [(i["version"], i["late"]) for i in applied.json()["items"]] == [
+        (a["version"] + 1, False), (a["version"] + 2, False), (b["version"] + 1, False),
     ]  # fmt: skip
     assert len(client.get(f"/api/v1/resources/{a['id']}/history").json()) == 2
 
@@ -215,6 +216,13 @@ def test_if_match_is_required_and_must_be_a_version(client: TestClient, etag, st
         ("dialysis", {"state": "open", "note": "x" * 2_000_000}, 413),
         ("dialysis", {"state": "open", "reported_at": "2099-01-01T00:00:00+08:00"}, 422),
         ("dialysis", {"state": "open", "reported_at": "2026-01-01T00:00:00"}, 422),
+        # year 1 at +14:00 has no UTC form: was a 500 on both backends (review finding 20)
+        ("dialysis", {"state": "open", "reported_at": "0001-01-01T00:00:00+14:00"}, 422),
+        ("dialysis", {"state": "open", "reported_at": "9999-12-31T23:59:59-14:00"}, 422),
+        ("dialysis", {"state": "open", "reported_at": "1970-01-01T00:00:00Z"}, 422),
+        ("dialysis", {"state": "open", "note": "\u200b\u202e \u2066"}, 422),
+        ("dialysis", {"state": "open", "source": "\r\n"}, 422),
+        ("dialysis", {"state": "open", "conditions": ["需预约", "\ufeff"]}, 422),
         ("dialysis", {"state": "open", "owner": "me"}, 422),
     ],
 )
@@ -258,3 +266,23 @@ def test_revoked_tokens_stop_working(client: TestClient):
     assert again.status_code == 401
     listed = client.get("/api/v1/tokens", headers=admin).json()
     assert all("token" not in t for t in listed)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [("post", "/api/v1/resources/{rid}/status/%00/verify", None),
+     ("put", "/api/v1/resources/{rid}/status/%00", {"state": "open"}),
+     ("get", "/api/v1/resources/{rid}/history?service=%00", None),
+     ("post", "/api/v1/resources/{rid}/reports", {"text": "电话打不通", "service": "\x00"}),
+     ("post", "/api/v1/status-batch", {"items": [{"resource_id": 1, "service": "\x00",
+                                                  "expected_version": 1,
+                                                  "update": {"state": "open"}}]})],
+)  # fmt: skip
+def test_a_service_code_with_control_characters_is_a_422(client: TestClient, method, url, body):
+    # NUL reached a PostgreSQL query (history, verify): a 500 there (found by schemathesis)
+    verifier = bearer(client, Role.verifier)
+    rid = hospital(client)["id"]
+    headers = verifier | {"If-Match": etag_of(client, rid)}
+    response = client.request(method, url.format(rid=rid), json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"

@@ -132,7 +132,8 @@ def write_concurrently(bases: tuple[str, ...], secret: str, updates: int) -> Non
     """``THREADS`` clients spread over ``bases`` make ``updates`` each on ``HOSPITALS``
     rows; then check that no update was lost (history = successful PUTs, versions
     contiguous) and that no answer was a 5xx."""
-    with httpx.Client(base_url=bases[0], timeout=REQUEST_TIMEOUT_S) as http:
+    signed_in = {"Authorization": f"Bearer {secret}"}  # the history names the volunteers
+    with httpx.Client(base_url=bases[0], headers=signed_in, timeout=REQUEST_TIMEOUT_S) as http:
         hospitals = http.get("/api/v1/resources", params={"kind": "hospital", "limit": 50}).json()
         service = "emergency"
         chosen = [h for h in hospitals if service in h["services"]][:HOSPITALS]

@@ -4,6 +4,7 @@ round trips, versions, history, persistence, constraints."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -102,11 +103,11 @@ def test_set_status_bumps_version_and_appends_history(with_services: Store):
     store = with_services
     hospital = store.add_resource(_hospital())
     report = StatusReport(State.open, "alice", conditions=("negative_test_48h",), note="带核酸")
-    after, status = store.set_status(hospital.id, "dialysis", report, expected_version=1)
-    assert after.version == 2
-    assert status.state is State.open and status.verified_at is None
+    written = store.set_status(hospital.id, "dialysis", report, expected_version=1)
+    assert (written.resource_id, written.version, written.late) == (hospital.id, 2, False)
+    assert written.status.state is State.open and written.status.verified_at is None
     verified = StatusReport(State.limited, "bob", source="phone", verified_by="bob")
-    after, status = store.set_status(hospital.id, "dialysis", verified, expected_version=2)
+    status = store.set_status(hospital.id, "dialysis", verified, expected_version=2).status
     assert status.verified_at == status.reported_at
     store.set_status(hospital.id, "emergency", StatusReport(State.closed, "carol"), 3)
 
@@ -117,10 +118,10 @@ def test_set_status_bumps_version_and_appends_history(with_services: Store):
         "emergency": State.closed,
     }
     history = store.history(hospital.id)
-    assert [(h.status.service, h.status.state, h.resource_version) for h in history] == [
-        ("emergency", State.closed, 4),
-        ("dialysis", State.limited, 3),
-        ("dialysis", State.open, 2),
+    assert [(h.status.service, h.status.state, h.resource_version, h.late) for h in history] == [
+        ("emergency", State.closed, 4, False),
+        ("dialysis", State.limited, 3, False),
+        ("dialysis", State.open, 2, False),
     ]
     assert history[2].status.conditions == ("negative_test_48h",)
     only_dialysis = store.history(hospital.id, service="dialysis", limit=1, offset=1)
@@ -141,6 +142,9 @@ def test_set_status_refuses_stale_versions_and_unknown_services(with_services: S
         store.set_status(hospital.id, "dialysis", StatusReport(State.closed, "b"), 2**31)
     with pytest.raises(VersionConflict):
         store.verify_status(hospital.id, "dialysis", "b", 10**18)
+    for service in ("teleportation", "\x00"):  # NUL: PostgreSQL text cannot hold it
+        with pytest.raises(NotFound, match="no service"):
+            store.verify_status(hospital.id, service, "b")
     assert len(store.history(hospital.id)) == 1
     assert store.get_resource(hospital.id).version == 2
 
@@ -167,6 +171,36 @@ def test_concurrent_writers_with_the_same_version_lose_nothing(with_services: St
     assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
     assert len(store.history(hospital.id)) == 1
     assert store.get_resource(hospital.id).version == 2
+
+
+def test_concurrent_batches_with_the_same_versions_lose_nothing(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def batch(n: int) -> None:
+        changes = [
+            StatusChange(hospital.id, "dialysis", StatusReport(State.open, f"v{n}"), 1),
+            StatusChange(hospital.id, "emergency", StatusReport(State.closed, f"v{n}"), 2),
+        ]
+        barrier.wait()
+        try:
+            store.set_statuses(changes)
+            outcomes.append("ok")
+        except VersionConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=batch, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    history = store.history(hospital.id)
+    assert [h.resource_version for h in history] == [3, 2]
+    assert len({h.status.reported_by for h in history}) == 1
+    assert store.get_resource(hospital.id).version == 3
 
 
 def test_data_persists_across_reopen(with_services: Store, store_settings: Settings):
@@ -211,18 +245,38 @@ def test_a_batch_writes_every_change_or_none(with_services: Store):
     b = store.add_resource(_hospital(ref="b"))
     ok = [
         StatusChange(a.id, "dialysis", StatusReport(State.open, "v"), 1),
-        StatusChange(a.id, "emergency", StatusReport(State.closed, "v"), 1),
+        StatusChange(a.id, "emergency", StatusReport(State.closed, "v"), 2),
         StatusChange(b.id, "dialysis", StatusReport(State.limited, "v"), 1),
     ]
     stale = [*ok[:2], StatusChange(b.id, "dialysis", StatusReport(State.open, "v"), 5)]
-    with pytest.raises(VersionConflict):
+    with pytest.raises(VersionConflict) as conflict:
         store.set_statuses(stale)
+    assert (conflict.value.item, conflict.value.current_version) == (2, 1)
     assert store.history(a.id) == [] and store.get_resource(a.id).version == 1
     written = store.set_statuses(ok)
-    assert [(r.id, r.version, s.service) for r, s in written] == [
-        (a.id, 3, "dialysis"), (a.id, 3, "emergency"), (b.id, 2, "dialysis"),
+    assert [(w.resource_id, w.version, w.status.service) for w in written] == [
+        (a.id, 2, "dialysis"), (a.id, 3, "emergency"), (b.id, 2, "dialysis"),
     ]  # fmt: skip
     assert [h.resource_version for h in store.history(a.id)] == [3, 2]
+
+
+def test_two_batch_changes_expecting_the_same_version_conflict(with_services: Store):
+    # Review finding 6: both were applied (versions 2 and 3), the second overwriting the
+    # first unseen. A batch is the same PUTs with If-Match, in order.
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    first = StatusChange(hospital.id, "dialysis", StatusReport(State.open, "alice"), 1)
+    second = StatusChange(hospital.id, "dialysis", StatusReport(State.closed, "bob"), 1)
+    with pytest.raises(VersionConflict) as conflict:
+        store.set_statuses([first, second])
+    assert (conflict.value.item, conflict.value.current_version) == (1, 2)
+    assert store.history(hospital.id) == [] and store.get_resource(hospital.id).version == 1
+    with pytest.raises(VersionConflict) as conflict:  # another service of the same resource
+        store.set_statuses([first, StatusChange(hospital.id, "emergency", second.report, 1)])
+    assert (conflict.value.item, conflict.value.current_version) == (1, 2)
+    in_order = store.set_statuses([first, StatusChange(hospital.id, "dialysis", second.report, 2)])
+    assert [w.version for w in in_order] == [2, 3]
+    assert [h.status.reported_by for h in store.history(hospital.id)] == ["bob", "alice"]
 
 
 def test_verification_confirms_without_changing(with_services: Store):
@@ -230,11 +284,12 @@ def test_verification_confirms_without_changing(with_services: Store):
     hospital = store.add_resource(_hospital())
     with pytest.raises(NotFound, match="no 'dialysis' report"):
         store.verify_status(hospital.id, "dialysis", "checker")
-    _, reported = store.set_status(hospital.id, "dialysis", StatusReport(State.open, "v"), 1)
+    reported = store.set_status(hospital.id, "dialysis", StatusReport(State.open, "v"), 1).status
     with pytest.raises(VersionConflict):
         store.verify_status(hospital.id, "dialysis", "checker", expected_version=1)
-    resource, verified = store.verify_status(hospital.id, "dialysis", "checker")
-    assert resource.version == 3
+    written = store.verify_status(hospital.id, "dialysis", "checker")
+    verified = written.status
+    assert (written.version, store.get_resource(hospital.id).version) == (3, 3)
     assert (verified.state, verified.reported_by, verified.reported_at) == (
         State.open, "v", reported.reported_at,
     )  # fmt: skip
@@ -303,3 +358,63 @@ def test_grid_clusters_count_each_point_in_its_cell(with_services: Store):
     boxed = Area(bbox=(121.405, 31.0, 121.5, 31.3))
     assert [c.count for c in store.grid_clusters("hospital", boxed, cell)] == [1, 1]
     assert store.grid_clusters("office", Area(), cell) == []
+
+
+def test_a_late_report_is_kept_in_history_and_changes_nothing_current(with_services: Store):
+    # Review finding 10: a report dated 1970 replaced the current status.
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    now = datetime.now(UTC)
+    current = store.set_status(hospital.id, "dialysis", StatusReport(State.open, "alice"), 1)
+    old = StatusReport(State.closed, "bob", reported_at=now - timedelta(hours=1))
+    with pytest.raises(VersionConflict):  # the precondition still holds for a late report
+        store.set_status(hospital.id, "dialysis", old, 1)
+    late = store.set_status(hospital.id, "dialysis", old, 2)
+    assert (late.version, late.late, late.status) == (2, True, current.status)
+    [view] = store.view_resources(ids=[hospital.id])
+    assert view.resource.version == 2 and view.statuses["dialysis"] == current.status
+    history = store.history(hospital.id)
+    assert [(h.status.reported_by, h.resource_version, h.late) for h in history] == [
+        ("bob", 2, True), ("alice", 2, False),
+    ]  # fmt: skip
+    assert history[0].status.state is State.closed
+    # Late rows never become current anywhere: caches and live pages follow history_after.
+    assert [h.id for h in store.history_after(0)] == [history[1].id]
+    assert store.last_history_id() == history[1].id
+    assert store.status_snapshot("dialysis")[1] == history[1].id
+
+
+def test_lateness_counts_from_the_last_check_and_batches_follow_it(with_services: Store):
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    now = datetime.now(UTC)
+    two_hours_ago = StatusReport(State.open, "alice", reported_at=now - timedelta(hours=2))
+    store.set_status(hospital.id, "dialysis", two_hours_ago, 1)
+    store.verify_status(hospital.id, "dialysis", "checker")  # checked now: version 3
+    hour_ago = StatusReport(State.closed, "bob", reported_at=now - timedelta(hours=1))
+    changes = [
+        StatusChange(hospital.id, "dialysis", hour_ago, 3),  # older than the verification
+        StatusChange(hospital.id, "emergency", hour_ago, 3),  # the first emergency report
+        StatusChange(hospital.id, "dialysis", StatusReport(State.limited, "carol"), 4),
+    ]
+    written = store.set_statuses(changes)
+    assert [(w.version, w.late) for w in written] == [(3, True), (4, False), (5, False)]
+    assert written[0].status.verified_by == "checker"
+    [view] = store.view_resources(ids=[hospital.id])
+    assert {s: v.reported_by for s, v in view.statuses.items()} == {
+        "dialysis": "carol", "emergency": "bob",
+    }  # fmt: skip
+
+
+def test_a_report_time_that_utc_cannot_hold_is_refused(with_services: Store):
+    # Review finding 20: year 1 at +14:00 is before year 1 in UTC: an overflow, a 500.
+    store = with_services
+    hospital = store.add_resource(_hospital())
+    east = timezone(timedelta(hours=14))
+    report = StatusReport(State.open, "a", reported_at=datetime(1, 1, 1, tzinfo=east))
+    with pytest.raises(InvalidRecord, match="reported_at"):
+        store.set_status(hospital.id, "dialysis", report, 1)
+    naive = StatusReport(State.open, "a", reported_at=datetime(2022, 4, 1))
+    with pytest.raises(InvalidRecord, match="reported_at"):
+        store.set_statuses([StatusChange(hospital.id, "dialysis", naive, 1)])
+    assert store.history(hospital.id) == [] and store.get_resource(hospital.id).version == 1

@@ -73,8 +73,9 @@ def test_nearest_to_a_fixed_location_lists_what_the_api_answers(served, open_pag
     assert first.locator("a[href^='geo:']").count() == 1
     page.screenshot("nearest-360x740")
     page.page.locator("#results .result .name").first.click()
-    # The popup fetches the resource when it opens: the verifier comes with that answer.
-    page.wait_for("document.querySelector('.leaflet-popup')?.innerText.includes('志愿者')")
+    # The popup fetches the resource when it opens: it says verified, never by whom.
+    page.wait_for("document.querySelector('.leaflet-popup')?.innerText.includes('已核实')")
+    assert "志愿者" not in page.page.locator(".leaflet-popup").inner_text()
     page.screenshot("popup-360x740")
     assert page.outside == [] and page.errors == []
 

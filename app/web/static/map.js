@@ -291,7 +291,7 @@
     if (fc.features.length && !state.firstMarkers) { state.firstMarkers = true; performance.mark("aidmap:first-markers"); }
   }
 
-  /* ---- popups: details fetched when opened, so age and verifier are current ---- */
+  /* ---- popups: details fetched when opened, so age and verification are current ---- */
   function popupFor(id) {
     var f = state.features.get(id), p = f.properties;
     var box = el("div", { class: "popup", "data-id": String(id) }, [
@@ -314,7 +314,7 @@
       var bits = [serviceName(s.service) + ": " + stateText(s.state)];
       if (s.conditions && s.conditions.length) bits.push("(" + conditionsText(s.conditions) + ")");
       var meta = age === null ? T.never_reported : T.updated + " " + ago(age);
-      if (s.verified_by) meta += " · " + T.verified_by + " " + s.verified_by;
+      if (s.verified_at) meta += " · " + T.verified;  // verified, and when: never by whom
       list.appendChild(el("li", { class: "st state-" + s.state + (s.stale ? " stale" : "") +
         (s.service === state.service ? " chosen" : "") }, [
         el("span", { class: "what", text: bits.join(" ") }), el("span", { class: "when", text: meta })]));
