@@ -95,7 +95,7 @@ def read_share_preview(
         origin=(view.nearest.lon, view.nearest.lat) if view.nearest else None,
         selected=view.resource_id,
         listed=frozenset(hit.view.resource.id for hit in hits),
-        caption=" · ".join(filter(None, caption)),
+        caption=" - ".join(filter(None, caption)),  # ASCII: the preview font has no more
     )
     body = render_preview(store, view, marks, now, ttl)
     return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})
