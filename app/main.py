@@ -50,6 +50,8 @@ PUBLIC_REPORT_LIMIT = (10, 600.0)
 """Problem reports accepted per client address per window (seconds)."""
 PUBLIC_SHARE_LIMIT = (30, 600.0)
 """Shares created per client address per window (seconds)."""
+FAILED_SHARE_LOOKUP_LIMIT = (20, 600.0)
+"""Unknown share codes asked per client address per window (seconds): 2,880 a day."""
 
 
 def create_app(
@@ -86,6 +88,7 @@ def create_app(
     app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
     app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
+    app.state.failed_share_lookups = RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)

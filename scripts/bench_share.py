@@ -21,9 +21,11 @@ from pathlib import Path
 from PIL import Image
 
 from app.core.config import REPO_GEODATA_DIR, Settings
+from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.seeding import bundled_seed
 from app.services.share_card import render_card
+from app.services.share_place import Places
 from app.services.sharing import ShareView, create_share, view_of
 from app.storage import open_store
 from app.web.preview import Marks, render_preview
@@ -55,10 +57,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Settings(data_dir=Path(tmp), database_url=""))
+        settings = Settings(data_dir=Path(tmp), database_url="")
+        store = open_store(settings)
         try:
             store.seed(*bundled_seed(REPO_GEODATA_DIR))
             finder, now = NearestFinder(store), datetime.now(UTC)
+            places = Places.of(ChainHolder(settings, store))
             baseline = median_ms(blank_png, runs)
             print(f"baseline: blank 1200x630 PNG   {baseline:7.1f} ms")
             for label, zoom in (("whole city (zoom 9)", 9), ("streets (zoom 14)", 14)):
@@ -72,7 +76,7 @@ def main() -> None:
                 ms = median_ms(draw, runs)
                 print(f"preview, {label:20s} {ms:7.1f} ms  ({ms / baseline:.1f}x baseline)")
             card_ms = median_ms(
-                lambda: render_card(share, store, finder, now, 12.0, "http://x"), runs
+                lambda: render_card(share, store, finder, places, now, 12.0, "http://x"), runs
             )
             print(f"text card (nearest, k=3)       {card_ms:7.1f} ms")
         finally:

@@ -13,8 +13,9 @@ from app.core.config import Settings
 from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 from app.services.auth import token_for
 from app.services.ratelimit import RateLimiter
+from app.services.share_place import Places
 from app.services.sharing import load_share
-from app.storage.base import MAX_ID, Role, Share, Store, Token
+from app.storage.base import MAX_ID, NotFound, Role, Share, Store, Token
 
 MAX_OFFSET = 10_000_000
 
@@ -41,12 +42,34 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def share_by_code(code: str, store: StoreDep) -> Share:
-    """The share a ``{code}`` path names; 404 for an unknown or malformed code."""
-    return load_share(store, code)
+def share_by_code(code: str, request: Request, store: StoreDep) -> Share:
+    """The share a ``{code}`` path names; 404 for an unknown or malformed code.
+
+    Codes are short enough to guess, and a share shows a position: each address may fail
+    only so often (``FAILED_SHARE_LOOKUP_LIMIT``), then every code is a 429 until the
+    window moves, asked before the store so that a valid code tells a guesser nothing.
+    Found codes are never counted: a link pasted into a large group is read thousands of
+    times, often from a few shared (NAT) addresses.
+    """
+    limiter = request.app.state.failed_share_lookups
+    address = check_rate(request, limiter, "too many unknown share codes from this address")
+    try:
+        return load_share(store, code)
+    except NotFound:
+        limiter.record(address)
+        raise
 
 
 ShareByCode = Annotated[Share, Depends(share_by_code)]
+
+
+def get_places(request: Request) -> Places:
+    """Position → district/street, from the offline gazetteer of the moment (a thread: the
+    first call after units moved rebuilds it)."""
+    return Places.of(request.app.state.geocoders)
+
+
+PlacesDep = Annotated[Places, Depends(get_places)]
 
 
 def client_address(request: Request) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.api.deps import ShareByCode
+from app.api.deps import PlacesDep, ShareByCode
 from app.core.config import Settings
 from app.services.share_card import render_card
 from app.services.sharing import view_of
@@ -50,19 +50,20 @@ def map_page(request: Request, lang: LangQuery = None, embed: bool = False) -> H
 
 @router.get("/s/{code}", response_class=HTMLResponse)
 def shared_page(
-    share: ShareByCode, request: Request, lang: LangQuery = None, embed: bool = False
-) -> HTMLResponse:
+    share: ShareByCode, request: Request, places: PlacesDep, lang: LangQuery = None,
+    embed: bool = False,
+) -> HTMLResponse:  # fmt: skip
     """The map opened in a shared view, with Open Graph tags from its text card."""
     view = view_of(share)
     language = choose_language(lang or view.lang, request.headers.get("accept-language"))
     state = request.app.state
     settings = state.settings
-    card = render_card(share, state.store, state.nearest, state.clock(),
+    card = render_card(share, state.store, state.nearest, places, state.clock(),
                        settings.status_ttl_hours, settings.base_url)  # fmt: skip
     title, *details = card.strip().splitlines()[:-1] or [""]  # the last line is the link
     html = render_page(
-        settings, language, embed=embed, view=share.view, share_code=share.code,
-        title=title or None, description=" / ".join(details)[:300] or None,
+        settings, language, embed=embed, view=view.stored(), share_code=share.code,
+        title=title.rstrip("：:") or None, description=" / ".join(details)[:300] or None,
     )  # fmt: skip
     return HTMLResponse(html, headers=page_headers(settings, embed))
 

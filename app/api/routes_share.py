@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
-from app.api.deps import NowDep, SettingsDep, ShareByCode, StoreDep, check_rate
+from app.api.deps import NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep, check_rate
 from app.api.error_responses import content, errors
 from app.models import ShareCreated
 from app.services import sharing
@@ -25,8 +25,9 @@ IMMUTABLE = "public, max-age=86400, immutable"
 """QR codes: a share's link never changes."""
 CURRENT = "public, max-age=60"
 """Card and preview: they show the statuses of the moment."""
-SHARE_ERRORS = errors(404, 422)
-"""What every ``/s/{code}…`` route may answer: an unknown or malformed code."""
+SHARE_ERRORS = errors(404, 422, 429)
+"""What every ``/s/{code}…`` route may answer: an unknown or malformed code, too many of
+them from one address."""
 PNG = content("image/png", description="PNG image") | SHARE_ERRORS
 SVG = content("image/svg+xml", description="SVG image") | SHARE_ERRORS
 
@@ -54,11 +55,12 @@ def create_share(
 
 @router.get("/s/{code}.txt", response_class=PlainTextResponse, responses=SHARE_ERRORS)
 def read_share_card(
-    share: ShareByCode, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep
-) -> PlainTextResponse:
+    share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
+    settings: SettingsDep, now: NowDep,
+) -> PlainTextResponse:  # fmt: skip
     """The share as plain text for a chat message, with today's statuses."""
     text = render_card(
-        share, store, request.app.state.nearest, now, settings.status_ttl_hours,
+        share, store, request.app.state.nearest, places, now, settings.status_ttl_hours,
         settings.base_url,
     )  # fmt: skip
     return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
@@ -80,17 +82,20 @@ def read_share_qr_svg(share: ShareByCode, settings: SettingsDep) -> Response:
 
 @router.get("/s/{code}/preview.png", response_class=Response, responses=PNG)
 def read_share_preview(
-    share: ShareByCode, request: Request, store: StoreDep, settings: SettingsDep, now: NowDep
-) -> Response:
+    share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
+    settings: SettingsDep, now: NowDep,
+) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
     hits = nearest_hits(view, request.app.state.nearest, now, ttl)
-    link = share_url(settings.base_url, share.code)
+    caption = [share_url(settings.base_url, share.code).split("://", 1)[-1]]
+    if view.nearest:
+        caption.append(places.resolve(view.nearest.lon, view.nearest.lat).ascii_words())
     marks = Marks(
         origin=(view.nearest.lon, view.nearest.lat) if view.nearest else None,
         selected=view.resource_id,
         listed=frozenset(hit.view.resource.id for hit in hits),
-        caption=link.split("://", 1)[-1],
+        caption=" - ".join(filter(None, caption)),  # ASCII: the preview font has no more
     )
     body = render_preview(store, view, marks, now, ttl)
     return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})

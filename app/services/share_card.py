@@ -1,8 +1,10 @@
 """The plain-text card of a share: what a chat message shows (WeChat, SMS), in zh or en.
 
 Statuses are read at the time of asking, so the card of an old link shows today's
-hospitals. Times are Asia/Shanghai; names are user data, shown through ``clean_text`` so
-that no name can forge a line or hide or reverse characters.
+hospitals. A nearest share's origin is the place we resolve its position to
+(``share_place``), never words someone typed: the card is what a chat shows under our
+name. Times are Asia/Shanghai; names are user data, shown through ``clean_text`` so that
+no name can forge a line or hide or reverse characters.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 from app.core.text import clean_text
 from app.services.freshness import checked_at, status_views
 from app.services.nearest import NearestFinder, NearestHit, NearestQuery
+from app.services.share_place import Places
 from app.services.sharing import ShareView, share_url, view_of
 from app.storage.base import NotFound, Resource, Service, Share, State, Store
 
@@ -21,9 +24,9 @@ TEXT = {
     "zh": {
         "title": "互助医院地图",
         "all": "全部科室",
-        "nearest": "离 {origin} 最近的可接诊医院（{service}，{ttl} 小时内确认）：",
-        "nearest_any": "离 {origin} 最近的医院（未选科室，不含接诊状态）：",
-        "none": "{origin} 附近目前没有 {ttl} 小时内确认可接诊{service}的医院。"
+        "nearest": "{origin}可接诊{service}的医院，由近到远（{ttl} 小时内确认）：",
+        "nearest_any": "{origin}的医院，由近到远（未选科室，不含接诊状态）：",
+        "none": "{origin}目前没有 {ttl} 小时内确认可接诊{service}的医院。"
         "请在地图上看其他医院，并先打电话。",
         "updated": "更新",
         "phone": "电话",
@@ -43,9 +46,9 @@ TEXT = {
     "en": {
         "title": "Mutual-aid hospital map",
         "all": "all services",
-        "nearest": "Nearest hospitals open for {service} near {origin} (checked within {ttl} h):",
-        "nearest_any": "Nearest hospitals to {origin} (no service chosen, no intake status):",
-        "none": "No hospital near {origin} is confirmed open for {service} in the last "
+        "nearest": "Hospitals open for {service} {origin}, nearest first (checked within {ttl} h):",
+        "nearest_any": "Hospitals {origin}, nearest first (no service chosen, no intake status):",
+        "none": "No hospital {origin} is confirmed open for {service} in the last "
         "{ttl} h. See the map for others and call first.",
         "updated": "updated",
         "phone": "tel",
@@ -75,6 +78,7 @@ def render_card(
     share: Share,
     store: Store,
     finder: NearestFinder,
+    places: Places,
     now: datetime,
     ttl_hours: float,
     base_url: str,
@@ -85,7 +89,8 @@ def render_card(
     services = {s.code: s for s in store.list_services()}
     if view.nearest is not None:
         hits = nearest_hits(view, finder, now, ttl_hours)
-        lines = _nearest_lines(view, hits, services, lang, now, ttl_hours)
+        origin = places.resolve(view.nearest.lon, view.nearest.lat).words(lang)
+        lines = _nearest_lines(view, origin, hits, services, lang, now, ttl_hours)
     elif view.resource_id is not None:
         lines = _resource_lines(view, store, services, lang, now, ttl_hours)
     else:
@@ -107,11 +112,10 @@ def nearest_hits(
 
 
 def _nearest_lines(
-    view: ShareView, hits: list[NearestHit], services: dict[str, Service], lang: str,
-    now: datetime, ttl_hours: float,
+    view: ShareView, origin: str, hits: list[NearestHit], services: dict[str, Service],
+    lang: str, now: datetime, ttl_hours: float,
 ) -> list[str]:  # fmt: skip
-    text, nearest, service = TEXT[lang], view.nearest, view.chosen_service
-    origin = clean_text(nearest.address) if nearest.address else _place(nearest.lon, nearest.lat)
+    text, service = TEXT[lang], view.chosen_service
     name = _service_name(view, services, lang)
     ttl = f"{ttl_hours:g}"
     if service is None:
@@ -205,7 +209,3 @@ def _age(seconds: int, lang: str) -> str:
         return "updated just now"
     amount = f"{days} d" if days else f"{hours} h" if hours else f"{minutes} min"
     return f"updated {amount} ago"
-
-
-def _place(lon: float, lat: float) -> str:
-    return f"{abs(lat):.4f}°{'N' if lat >= 0 else 'S'} {abs(lon):.4f}°{'E' if lon >= 0 else 'W'}"

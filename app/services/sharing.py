@@ -2,8 +2,9 @@
 
 A view is checked against the store (its service and hospital must exist) and kept under
 a short code that can be read aloud: 6 characters from an alphabet without look-alikes
-(no 0/o, 1/l/i), 31⁶ ≈ 8.9 × 10⁸ codes. Coordinates are WGS-84 degrees, rounded to 6
-decimals (about 0.1 m) so that views a hair apart share one code.
+(no 0/o, 1/l/i), 31⁶ ≈ 8.9 × 10⁸ codes. A view holds no text anyone typed, and its
+positions (WGS-84 degrees) only to ``COORD_DECIMALS``: a share is public to whoever has
+or guesses its code, and a requester's search point is often their home.
 """
 
 from __future__ import annotations
@@ -12,30 +13,52 @@ import re
 import secrets
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.storage.base import MAX_ID, NotFound, Share, Store
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 6
 CODE_RE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-COORD_DECIMALS = 6
+COORD_DECIMALS = 3
+"""Decimals a shared position keeps: 0.001° is ~100 m in Shanghai, enough for the view and
+for the same nearest hospitals (decisions.md), too coarse to name a building. Schema 6's
+migration rounded stored shares to the same (``migrations.SHARE_DECIMALS``)."""
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 ServiceCode = Annotated[str, Field(min_length=1, max_length=32, examples=["dialysis"])]
 
 
-class NearestShare(BaseModel):
-    """A nearest search to show again: from where, for which service, how many."""
+RETIRED_ADDRESS = {
+    "type": "string",
+    "deprecated": True,
+    "description": "ignored and never stored (pages before schema 6 sent the typed address)",
+}
 
-    model_config = ConfigDict(extra="forbid")
+
+class NearestShare(BaseModel):
+    """A nearest search to show again: from where (a position, never the words typed to
+    find it), for which service, how many."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=lambda schema: schema["properties"].update(address=RETIRED_ADDRESS),
+    )
 
     lon: Lon
     lat: Lat
-    address: str | None = Field(None, max_length=200, description="as the requester typed it")
     service: ServiceCode | None = None
     k: int = Field(3, ge=1, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_address(cls, data: object) -> object:
+        """Ignore the typed address older pages still send: refusing it would break their
+        share button, keeping it is what must never happen; either way nothing is stored."""
+        if isinstance(data, dict) and "address" in data:
+            return {key: value for key, value in data.items() if key != "address"}
+        return data
 
 
 class ShareView(BaseModel):

@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import __version__
 from app.core.config import Settings
+from app.core.text import clean_text
 from app.web.assets import VENDOR_URLS
 from app.web.basemaps import basemaps
 from app.web.i18n import STRINGS
@@ -28,7 +29,9 @@ def render_page(
     title: str | None = None,
     description: str | None = None,
 ) -> str:
-    """The page; ``view`` (a shared view) is where it opens, and what it shows first."""
+    """The page; ``view`` (a shared view) is where it opens, and what it shows first.
+    ``title`` and ``description`` (what a chat shows of the link) are cleaned here, where
+    they are rendered, whatever made them."""
     strings = STRINGS[lang]
     base = settings.base_url
     url = f"{base}/s/{share_code}" if share_code else f"{base}/"
@@ -45,8 +48,8 @@ def render_page(
         lang=lang,
         embed=embed,
         config=config,
-        title=title or strings["title"],
-        description=description or strings["description"],
+        title=clean_text(title or strings["title"]),
+        description=clean_text(description or strings["description"]),
         url=url,
         image=f"{url}/preview.png" if share_code else None,
         version=__version__,

@@ -19,6 +19,7 @@ import shapely
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import shape
 
+from app.core.text import clean_text
 from app.services.freshness import checked_at, is_stale
 from app.services.sharing import ShareView
 from app.storage.base import IntakeStatus, Level, ResourceView, State, Store
@@ -200,12 +201,13 @@ def _dot(draw, x: float, y: float, radius: float, fill, ring, ring_width: float)
 
 
 def _draw_footer(draw: ImageDraw.ImageDraw, caption: str, legend: bool) -> None:
-    """The link and, with a service, the colour legend, in the default font (ASCII only)."""
+    """The caption (the link, the place) and, with a service, the colour legend, in the
+    default font (ASCII only; invisible and direction characters dropped first)."""
     font = ImageFont.load_default(size=20)
     top = HEIGHT - FOOTER
     middle = top + FOOTER / 2
-    draw.text((20, middle), caption.encode("ascii", "replace").decode(), fill=WHITE,
-              font=font, anchor="lm")  # fmt: skip
+    text = clean_text(caption).encode("ascii", "replace").decode()
+    draw.text((20, middle), text, fill=WHITE, font=font, anchor="lm")
     if not legend:
         return
     x = WIDTH - 20

@@ -1,6 +1,8 @@
 /* The aidmap page: hospitals coloured by intake state, nearest open hospitals, committees,
    live updates (server-sent events) and sharing. Everything comes from the public API.
-   Data from the API is only ever put into the page as text (textContent), never as HTML. */
+   Data from the API is only ever put into the page as text (textContent through el(), or
+   plain() where Leaflet takes a string), never as HTML, and without invisible or direction
+   characters. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("aidmap-config").textContent);
@@ -30,17 +32,25 @@
   }
 
   /* ---- small DOM and text helpers ---- */
+  /* What app/core/text.py clean_text drops: controls other than white space, format
+     characters (direction overrides and isolates, zero-width, BOM, soft hyphen, tags),
+     surrogates, private use, Hangul fillers. White space runs become one space. */
+  var INVISIBLE = /(?![\t-\r\x1c-\x1f\x85])[\p{Cc}\p{Cf}\p{Cs}\p{Co}\u115f\u1160\u3164\uffa0]/gu;
+  function plain(text) {
+    return String(text === null || text === undefined ? "" : text)
+      .replace(INVISIBLE, "").replace(/[\s\x1c-\x1f\x85]+/g, " ");
+  }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
+      if (k === "text") node.textContent = plain(attrs[k]);
       else if (k === "class") node.className = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
     (children || []).forEach(function (c) { if (c) node.appendChild(c); });
     return node;
   }
-  function say(text) { $("message").textContent = text || ""; }
+  function say(text) { $("message").textContent = plain(text || ""); }
   function api(path, options) {
     return fetch(path, options).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
@@ -226,8 +236,8 @@
   }
   function markerFor(feature) {
     var c = feature.geometry.coordinates;
-    var marker = L.marker(toLatLng(c[0], c[1]), { icon: markerIcon(feature), title: feature.properties.name,
-      alt: feature.properties.name, keyboard: true });
+    var name = plain(feature.properties.name);
+    var marker = L.marker(toLatLng(c[0], c[1]), { icon: markerIcon(feature), title: name, alt: name, keyboard: true });
     marker.featureId = feature.id;
     marker.bindPopup(function () { return popupFor(feature.id); }, { maxWidth: 300, minWidth: 220, autoPanPadding: [20, 60] });
     marker.on("popupopen", function () { state.selected = feature.id; refreshPopup(feature.id); });
@@ -438,7 +448,7 @@
           var c = f.geometry.coordinates, p = f.properties;
           var m = L.circleMarker(toLatLng(c[0], c[1]), { radius: 4, weight: 1, color: "#5b6770",
             fillColor: name === "offices" ? "#8250df" : "#c9d1d9", fillOpacity: 0.9 });
-          m.bindTooltip(p.name, { direction: "top" });
+          m.bindTooltip(el("span", { text: p.name }), { direction: "top" });  // a string is HTML to Leaflet
           m.bindPopup(function () {
             return el("div", { class: "popup unit" }, [el("h3", { text: p.name }), phoneLinks(p.phones),
               precisionNote(p)]);
@@ -520,10 +530,9 @@
     var body = { center: [+c[0].toFixed(6), +c[1].toFixed(6)], zoom: map.getZoom(), lang: LANG };
     if (state.service) body.service = state.service;
     if (state.selected) body.resource_id = state.selected;
-    if (state.nearest) {
+    if (state.nearest) {  // a position only: the typed address stays on this phone
       body.nearest = { lon: +state.nearest.lon.toFixed(6), lat: +state.nearest.lat.toFixed(6), k: 3 };
       if (state.nearest.service) body.nearest.service = state.nearest.service;
-      if (state.nearest.address) body.nearest.address = state.nearest.address;
     }
     api("/api/v1/share", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (s) {
