@@ -97,10 +97,11 @@ class GuardedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Parse, and count the bytes of a head that is not complete yet."""
-        heads = self._heads
+        """Parse, and count the bytes of a head that is not complete yet: ``data`` that
+        neither completed a head nor belonged to a body, before or after."""
+        heads, phase = self._heads, self._phase
         super().data_received(data)
-        if self._heads == heads and self._phase != BODY:
+        if self._heads == heads and BODY not in (phase, self._phase):
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._cut(HEADER_SIZE)
@@ -139,6 +140,11 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._send_deadline is not None:
             self._send_deadline.cancel()
             self._send_deadline = None
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """Answer an ``Upgrade: websocket`` request as plain HTTP without uvicorn's two
+        warnings (WebSockets are off: no route uses them), which any client could have
+        written to the log with every request."""
 
     def _follow(self) -> None:
         """Enter the phase uvicorn's state says the connection is in, with its deadline."""

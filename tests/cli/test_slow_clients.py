@@ -229,3 +229,41 @@ def test_keep_alive_clients_and_event_streams_outlive_the_deadlines(hasty: Serve
     assert status_of(opened) == 200 and b"retry: 2000" in opened
     assert answers == [200] * 6
     assert not stream_closed
+
+
+def test_websocket_upgrades_are_plain_requests_and_log_nothing(hasty: Server):
+    """No route speaks WebSocket: an upgrade request is answered as HTTP, and it is no way
+    to write warnings into the log."""
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # fmt: skip
+    answers = [httpx.get(f"{hasty.base}/livez", headers=upgrade, timeout=10) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200] * 3
+    assert "upgrade" not in hasty.log.read_text().lower()
+
+
+def test_a_large_body_sent_at_once_is_read_whole(hasty: Server):
+    """A body's last chunks are body, not the next request's head (which may hold 32 KiB)."""
+    rows = "".join(f"测试医院{n},黄浦区,人民大道{n}号\n" for n in range(6000))
+    csv = f"名称,区,地址\n{rows}".encode()
+    sock = connect(hasty.port, "127.0.0.8")
+    boundary = "aidmapboundary"
+    form = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="h.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + csv
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST /api/v1/imports?kind=hospitals&dry_run=true HTTP/1.1\r\nHost: aidmap.test\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(form)}\r\n\r\n"
+    ).encode()
+    try:
+        sock.sendall(head + form)
+        answer = read_answer(sock, 60)
+    finally:
+        sock.close()
+    assert len(form) > 200_000
+    assert status_of(answer) in (200, 413, 422)  # a plan, or a limit of the import's own
