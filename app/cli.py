@@ -31,8 +31,6 @@ db_cli = typer.Typer(
 )
 cli.add_typer(db_cli, name="db")
 console = Console(stderr=True, soft_wrap=True)
-GRACEFUL_SHUTDOWN_S = 3
-"""Seconds a stopping server waits for open requests (live pages reconnect elsewhere)."""
 
 DataDirOption = Annotated[
     Path | None,
@@ -108,20 +106,15 @@ def serve(
     ] = LogLevel.info,
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
-    import uvicorn
-
     from app.core.logging import configure_logging
     from app.main import create_app
+    from app.serving.server import run
 
     settings = load_settings(data_dir)
     configure_logging(settings.log_format, log_level.value)  # JSON or text lines on stderr
     open_seeded_store(settings, progress_bar=settings.log_format == "text").close()
     logging.getLogger("aidmap").info("%s store at %s", settings.backend, settings.database_url_safe)
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level=log_level.value,
-        log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    )  # fmt: skip
+    run(create_app(settings), settings, host, port, log_level.value)
 
 
 @geodata_cli.command("stats")

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 from app.services.auth import token_for
@@ -73,8 +74,12 @@ PlacesDep = Annotated[Places, Depends(get_places)]
 
 
 def client_address(request: Request) -> str:
-    """The client's address, the key of per-client rate limits."""
-    return request.client.host if request.client else "unknown"
+    """The key of per-client limits: the client's address (an IPv6 client's /64).
+
+    It is the connection's peer, or the forwarded client when the peer is a proxy named in
+    AIDMAP_TRUSTED_PROXIES (``aidmap serve`` applies X-Forwarded-For only then).
+    """
+    return client_key(request.client.host if request.client else None)
 
 
 def check_rate(request: Request, limiter: RateLimiter, message: str) -> str:

@@ -31,6 +31,7 @@ from prometheus_client.exposition import choose_encoder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import SettingsDep
+from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import Unauthorized
 from app.core.logging import REQUEST_ID
@@ -134,10 +135,11 @@ _durations: dict[tuple[str, str, int], Any] = {}
 
 
 def log_access(scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
-    """One ``aidmap.access`` line: method, path (no query), route, status, time, client."""
+    """One ``aidmap.access`` line: method, path (no query), route, status, time, and the
+    client as per-client limits key it (an IPv6 client's /64)."""
     raw = scope.get("raw_path")  # as sent, percent-encoded; HTTP/2's may hold the query
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
-    client = scope["client"][0] if scope.get("client") else None
+    client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)
     fields = {"method": method, "path": path, "route": route, "status": status,
               "duration_ms": duration_ms, "client": client}  # fmt: skip

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -87,6 +88,43 @@ class Settings(BaseSettings):
         "json", description="aidmap serve's log lines on stderr: one JSON object each, or text."
     )
 
+    # Serving (app/serving): what aidmap serve grants each connection and each client
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        [],
+        description="Comma-separated addresses or networks of the proxies in front; only "
+        "their X-Forwarded-For/-Proto are believed. Empty: forwarded headers are ignored.",
+    )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Time to send a request's headers, from connecting "
+        "or from the previous answer.",
+    )
+    body_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="Time a request body may stall; each "
+        "AIDMAP_BODY_MIN_RATE bytes received add a second.",
+    )
+    body_min_rate: int = Field(1024, gt=0, description="Slowest body accepted, bytes a second.")
+    send_timeout_s: float = Field(
+        60.0, gt=0, le=3600, description="Time a client may leave an answer unread."
+    )
+    max_connections: int = Field(
+        10_000,
+        ge=16,
+        description="Open connections of the process (kept below its open-files "
+        "limit); above it new ones are refused.",
+    )
+    max_connections_per_client: int = Field(
+        64,
+        ge=1,
+        description="Open connections of one client address (an IPv6 /64); a "
+        "trusted proxy counts only in the total.",
+    )
+
     @field_validator("geocoders", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -102,6 +140,17 @@ class Settings(BaseSettings):
             plain = parts.scheme in {"http", "https"} and parts.netloc and not parts.path
             if origin != "*" and not (plain and not parts.query and not parts.fragment):
                 raise ValueError(f"{origin!r} is not an origin like https://example.org, or *")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        value = cls._split_commas(value)
+        for item in value if isinstance(value, list) else []:
+            try:
+                ipaddress.ip_network(item)
+            except (TypeError, ValueError):
+                raise ValueError(f"{item!r} is not an IP address or network (10.0.0.0/8)") from None
         return value
 
     @field_validator("geocoders")
@@ -159,6 +208,8 @@ class Settings(BaseSettings):
             raise ValueError("AIDMAP_DATABASE_URL must name a SQLite file, not memory")
         if self.nearest_index == "database" and url.drivername == "sqlite":
             raise ValueError("AIDMAP_NEAREST_INDEX=database needs a PostGIS database URL")
+        if self.max_connections_per_client > self.max_connections:
+            raise ValueError("AIDMAP_MAX_CONNECTIONS_PER_CLIENT is above AIDMAP_MAX_CONNECTIONS")
         return self
 
     @property

@@ -47,6 +47,18 @@ HTTP_STREAMS_OPEN = Gauge(
     "Event streams (text/event-stream answers) open now.",
     registry=REGISTRY,
 )
+CONNECTIONS_OPEN = Gauge(
+    "aidmap_connections_open",
+    "HTTP connections aidmap serve holds open now.",
+    registry=REGISTRY,
+)
+CONNECTIONS_CUT = Counter(
+    "aidmap_connections_cut",
+    "Connections aidmap serve refused or closed early, by reason (client_cap, server_cap, "
+    "header_timeout, header_size, body_timeout, send_timeout).",
+    ["reason"],
+    registry=REGISTRY,
+)
 STATUS_UPDATES = Counter(
     "aidmap_status_updates",
     "Statuses written, by service, state and action (put, verify, batch).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -26,16 +27,27 @@ def child_env() -> dict[str, str]:
 
 
 def start_serve(
-    data_dir: Path, port: int, log: Path, *extra: str, env: dict[str, str] | None = None
+    data_dir: Path,
+    port: int,
+    log: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    open_files: int | None = None,
 ) -> subprocess.Popen:
     """``python -m app serve`` on ``port`` with ``data_dir``, its output into ``log``;
-    ``env`` adds settings (AIDMAP_*) for the child."""
+    ``env`` adds settings (AIDMAP_*) for the child, ``open_files`` sets its open-files
+    limit (soft and hard), so a test can exhaust it without starving the machine."""
     command = [sys.executable, "-m", "app", "serve", "--port", str(port),
                "--data-dir", str(data_dir), *extra]  # fmt: skip
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            command, env=child_env() | (env or {}), stdout=out, stderr=subprocess.STDOUT
-        )
+            command, env=child_env() | (env or {}), stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=limit_open_files if open_files else None,
+        )  # fmt: skip
 
 
 def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> dict:

@@ -1,0 +1,81 @@
+"""Running the app under uvicorn with the connection layer's limits and trusted proxies."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import resource
+
+import uvicorn
+from fastapi import FastAPI
+
+from app.core.addresses import IPNetwork
+from app.core.config import Settings
+from app.serving.peers import PeerTable
+from app.serving.protocol import Deadlines, guarded_protocol
+
+RESERVED_FILES = 256
+"""Open files kept free of connections: the database and its WAL, log, event loop,
+worker threads' SQLite handles, uploads being read, geocoders' sockets."""
+GRACEFUL_SHUTDOWN_S = 3
+"""Seconds a stopping server waits for open requests (live pages reconnect elsewhere)."""
+NO_HARD_LIMIT_FILES = 1 << 20
+"""Soft open-files limit asked for when the hard limit is unlimited (Linux's usual cap)."""
+
+log = logging.getLogger("aidmap")
+
+
+def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) -> None:
+    """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM."""
+    files = raise_open_files_limit()
+    total = connection_cap(settings.max_connections, files)
+    if total < settings.max_connections:
+        log.warning("open-files limit %d: at most %d connections", files, total)
+    trusted = tuple(settings.trusted_proxies)
+    peers = PeerTable(total, min(settings.max_connections_per_client, total), trusted)
+    deadlines = Deadlines(
+        header_s=settings.header_timeout_s,
+        body_s=settings.body_timeout_s,
+        body_min_rate=settings.body_min_rate,
+        send_s=settings.send_timeout_s,
+    )
+    log.info(
+        "connections: at most %d, %d per client; forwarded headers %s",
+        total, peers.per_client, f"from {len(trusted)} networks" if trusted else "ignored",
+    )  # fmt: skip
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level,
+        log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
+        http=guarded_protocol(deadlines, peers), ws="none",  # no WebSocket routes to upgrade to
+        proxy_headers=bool(trusted), forwarded_allow_ips=forwarded_allow_ips(trusted),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )  # fmt: skip
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft open-files limit to its hard limit; the soft limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = NO_HARD_LIMIT_FILES if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):  # a container may refuse: keep what we have
+            pass
+    return NO_HARD_LIMIT_FILES if soft == resource.RLIM_INFINITY else soft
+
+
+def connection_cap(wanted: int, files: int) -> int:
+    """``wanted`` connections, or fewer so that ``files`` open files leave room for the rest."""
+    return max(1, min(wanted, max(files - RESERVED_FILES, files // 2)))
+
+
+def forwarded_allow_ips(trusted: tuple[IPNetwork, ...]) -> list[str]:
+    """uvicorn's list of trusted proxies: each network, and an IPv4 network also as IPv4-mapped
+    IPv6 (how an IPv4 peer appears on a dual-stack ``--host ::`` socket)."""
+    allowed = [str(network) for network in trusted]
+    for network in trusted:
+        if isinstance(network, ipaddress.IPv4Network):
+            mapped = ipaddress.IPv6Address(f"::ffff:{network.network_address}")
+            allowed.append(f"{mapped}/{96 + network.prefixlen}")
+    return allowed
