@@ -42,6 +42,7 @@ from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
 from app.services.seeding import ensure_seeded
+from app.services.stream_slots import StreamSlots
 from app.storage import open_store
 
 FAILED_AUTH_LIMIT = (10, 60.0)
@@ -71,7 +72,10 @@ def create_app(
             app.state.store = store
             app.state.geocoders = ChainHolder(settings, store)
             app.state.nearest = NearestFinder(store, settings.nearest_index == "database")
-            app.state.events = StatusEvents(store, app.state.clock, settings.status_ttl_hours)
+            slots = StreamSlots(settings.event_streams, settings.event_streams_per_client)
+            app.state.events = StatusEvents(
+                store, app.state.clock, settings.status_ttl_hours, slots
+            )
             yield
             await app.state.events.close()
         finally:

@@ -275,6 +275,26 @@ class ProblemReportPublic(BaseModel):
     created_at: datetime
 
 
+class ChangePublic(BaseModel):
+    """One status change, as the event stream sends it in ``event: status``."""
+
+    id: int = Field(description="history id: ask `after` it next")
+    resource_id: int
+    service: str
+    version: int = Field(description="the resource's version after this change")
+    status: StatusPublic
+
+
+class ChangesPublic(BaseModel):
+    """Status changes after a history id, for pages that cannot hold an event stream."""
+
+    changes: list[ChangePublic]
+    last_id: int = Field(description="the `after` of the next request")
+    reset: bool = Field(description="too far behind (or an unknown id): reload, then go on")
+    more: bool = Field(description="more changes are waiting: ask again now")
+    poll_s: int = Field(description="seconds to wait before asking again")
+
+
 class TokenCreate(BaseModel):
     """A token to make: who holds it and what it may do."""
 

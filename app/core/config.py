@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     tiles_gcj02: bool = Field(False, description="A custom tile URL is in GCJ-02 (Amap, Tencent).")
     tiles_attribution: str = Field("", max_length=200, description="Credit for a custom tile URL.")
 
+    # Live updates (app/services/events.py, app/api/routes_events.py)
+    event_streams: int = Field(
+        2000, ge=1, le=100_000, description="Event streams one process holds open at once."
+    )
+    event_streams_per_client: int = Field(
+        8, ge=1, le=1000, description="Event streams one client (address, or IPv6 /64) may hold."
+    )
+    live_poll_s: int = Field(
+        15, ge=1, le=600, description="Seconds between polls of a page that has no event stream."
+    )
+
     # Geocoding (app/geo/geocoders)
     geocoders: Annotated[list[str], NoDecode] = Field(
         ["gazetteer"],
@@ -186,6 +197,12 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _client_share_within_total(self) -> Settings:
+        if self.event_streams_per_client > self.event_streams:
+            raise ValueError("AIDMAP_EVENT_STREAMS_PER_CLIENT is more than AIDMAP_EVENT_STREAMS")
+        return self
 
     @model_validator(mode="after")
     def _database_url_is_usable(self) -> Settings:

@@ -32,6 +32,7 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("nearest_index", "rtree", "'memory' or 'database'"),
         ("cors_origins", "https://partner.example/map", "is not an origin"),
         ("cors_origins", "partner.example", "is not an origin"),
+        ("event_streams", 4, "PER_CLIENT is more than AIDMAP_EVENT_STREAMS"),
     ],
 )
 def test_unusable_values_are_refused(field: str, value, message: str):

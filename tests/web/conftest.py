@@ -52,15 +52,16 @@ class Served:
 
 
 @contextmanager
-def serving(tmp: Path, tiles: str) -> Iterator[Served]:
-    """Seed a data dir, make a verifier token, and run ``aidmap serve`` on it."""
+def serving(tmp: Path, tiles: str, **env: str) -> Iterator[Served]:
+    """Seed a data dir, make a verifier token, and run ``aidmap serve`` on it (``env`` adds
+    settings, e.g. ``AIDMAP_EVENT_STREAMS="4"``)."""
     settings = Settings(data_dir=tmp / "data", database_url="")
     store = open_store(settings)
     ensure_seeded(store, settings.geodata_dir)
     _, secret = create_token(store, "志愿者", Role.verifier)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"AIDMAP_TILES": tiles, "AIDMAP_BASE_URL": base}
+    env = {"AIDMAP_TILES": tiles, "AIDMAP_BASE_URL": base} | env
     process = start_serve(settings.data_dir, port, tmp / "serve.log", "--log-level", "warning",
                           env=env)  # fmt: skip
     try:

@@ -1,10 +1,25 @@
-"""GET /api/v1/events over real HTTP: an uncompressed event stream that resumes."""
+"""GET /api/v1/events and /api/v1/changes over real HTTP (a real ``aidmap serve``): an
+uncompressed event stream that resumes, polled changes that match it, and a limit on
+streams per client whose slots come back however a stream ends."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import struct
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
+import pytest
+from starlette.requests import ClientDisconnect
+
+from app.api.routes_events import EventStream
+from app.services.events import StatusEvents
+from app.services.stream_slots import StreamSlots
+from tests.web.conftest import Served, serving
+from tests.web.streams import client_at, close_all, hold_all, open_stream, streams_open, wait_until
 
 
 def read_events(response: httpx.Response, wanted: int) -> list[dict]:
@@ -57,3 +72,108 @@ def test_a_last_event_id_that_is_not_a_decimal_number_is_ignored(served):
     with httpx.stream("GET", served.base + "/api/v1/events", headers=headers, timeout=10) as r:
         assert r.status_code == 200
         assert next(r.iter_lines()) == "retry: 2000"
+
+
+def test_polled_changes_are_what_the_stream_replays(served):
+    before = served.store.last_history_id()
+    served.put_status(11, "emergency", "closed")
+    served.put_status(12, "emergency", "open")
+    answer = httpx.get(served.base + "/api/v1/changes", params={"after": before})
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "public, max-age=5"
+    body = answer.json()
+    with httpx.stream("GET", f"{served.base}/api/v1/events?after={before}", timeout=10) as r:
+        assert body["changes"] == read_events(r, 2)
+    assert body["last_id"] == served.store.last_history_id() and body["poll_s"] == 15
+    assert (body["reset"], body["more"]) == (False, False)
+    start = httpx.get(served.base + "/api/v1/changes").json()
+    assert (start["changes"], start["last_id"]) == ([], body["last_id"])
+    bad = httpx.get(served.base + "/api/v1/changes", params={"after": "x", "limit": 5000})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+PER_CLIENT = 8
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory) -> Iterator[Served]:
+    """A server that streams to 12 pages at most (8 per client, the default)."""
+    with serving(tmp_path_factory.mktemp("limited"), "none", AIDMAP_EVENT_STREAMS="12") as s:
+        yield s
+
+
+def test_one_client_holds_at_most_eight_streams_and_others_still_get_theirs(limited):
+    url = limited.base + "/api/v1/events"
+    with client_at("127.0.0.1") as one, client_at("127.0.0.2") as two:
+        held = [open_stream(one, url) for _ in range(PER_CLIENT)]
+        assert [r.status_code for r in held] == [200] * PER_CLIENT
+        refused = open_stream(one, url).response
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "30"
+        assert refused.json()["error"]["code"] == "too_many_requests"
+        others = [open_stream(two, url) for _ in range(12 - PER_CLIENT)]
+        assert [r.status_code for r in others] == [200] * (12 - PER_CLIENT)
+        with client_at("127.0.0.3") as three:
+            busy = open_stream(three, url).response
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+        assert busy.json()["error"]["code"] == "busy"
+        close_all(held + others)
+        wait_until(lambda: streams_open(limited.base) == 0)
+        again = hold_all(one, url, PER_CLIENT)  # every slot came back, and no more
+        assert open_stream(one, url).status_code == 429
+        close_all(again)
+        wait_until(lambda: streams_open(limited.base) == 0)
+
+
+def leave_before_the_answer(base: str, path: str) -> None:
+    """Send a request and hang up at once, before any byte of the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
+
+
+def test_streams_that_end_or_lose_their_client_give_their_slot_back(limited):
+    url = limited.base + "/api/v1/events"
+    beyond = limited.store.last_history_id() + 1000  # a resume point it never reached
+    with client_at("127.0.0.1") as one:
+        for _ in range(3):  # streams that end by themselves (reset)
+            ended = [one.get(f"{url}?after={beyond}") for _ in range(PER_CLIENT)]
+            assert all("event: reset" in r.text for r in ended)
+        for _ in range(3):  # clients that hang up mid-stream
+            close_all(hold_all(one, url, PER_CLIENT))
+        for _ in range(3 * PER_CLIENT):  # clients that hang up before the answer starts
+            leave_before_the_answer(limited.base, "/api/v1/events")
+        wait_until(lambda: streams_open(limited.base) == 0)
+        held = hold_all(one, url, PER_CLIENT)
+        assert open_stream(one, url).status_code == 429
+        close_all(held)
+
+
+def test_polls_are_limited_per_client(limited):
+    with client_at("127.0.0.4") as four:
+        answers = [four.get(limited.base + "/api/v1/changes") for _ in range(121)]
+    assert [r.status_code for r in answers[:120]] == [200] * 120
+    assert answers[120].status_code == 429 and int(answers[120].headers["retry-after"]) > 0
+
+
+def test_a_client_gone_before_the_first_byte_gives_the_slot_back(seeded_store):
+    """A server that speaks ASGI 2.4 raises on the first send once the client has gone: the
+    body never starts (its own cleanup never runs), yet the slot comes back."""
+
+    async def gone(message: dict) -> None:
+        raise OSError("the client hung up")
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def answer_once() -> StatusEvents:
+        events = StatusEvents(seeded_store, lambda: datetime.now(UTC), 12.0, StreamSlots(1, 1))
+        listener = await events.stream("203.0.113.7", None)
+        with pytest.raises(ClientDisconnect):
+            await EventStream(listener)({"type": "http", "asgi": {"spec_version": "2.4"}},
+                                        receive, gone)  # fmt: skip
+        (await events.stream("203.0.113.7", None)).close()  # the one slot is free again
+        await events.close()
+        return events
+
+    assert asyncio.run(answer_once()).slots.open == 0

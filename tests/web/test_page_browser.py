@@ -9,9 +9,15 @@ import time
 import httpx
 from PIL import Image
 
+from app.core.config import Settings
 from app.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from app.storage.base import NewResource, Precision
-from tests.web.conftest import serving
+from app.services.auth import create_token
+from app.services.seeding import ensure_seeded
+from app.storage import open_store
+from app.storage.base import NewResource, Precision, Role
+from tests.cli.serving import free_port, start_serve, stop, wait_healthy
+from tests.web.conftest import Served, serving
+from tests.web.streams import client_at, close_all, hold_all
 
 MARKERS = ".leaflet-marker-pane .hm, .leaflet-marker-pane .marker-cluster"
 MAP_VIEW = "[aidmap.map.getCenter().lng, aidmap.map.getCenter().lat, aidmap.map.getZoom()]"
@@ -314,3 +320,118 @@ def test_a_nearest_share_from_a_typed_address_keeps_only_the_place(served, open_
     embedded.screenshot("shared-embed-360x740")
     assert [p.errors for p in (page, shared, embedded)] == [[], [], []]
     assert [p.outside for p in (page, shared, embedded)] == [[], [], []]
+
+
+LIVE = "document.getElementById('live').className"
+SLOTS_FULL = {"AIDMAP_EVENT_STREAMS": "3", "AIDMAP_EVENT_STREAMS_PER_CLIENT": "2",
+              "AIDMAP_LIVE_POLL_S": "3"}  # fmt: skip
+"""A server with three stream slots, two a client, whose pages poll every 3 s without one."""
+
+
+def faults(page) -> list[str]:
+    """Console errors but the browser's notes on refused requests (503s, a server down),
+    which these tests cause on purpose."""
+    return [error for error in page.errors if not error.startswith("Failed to load resource")]
+
+
+def watch_state(page, resource_id: int, service: str) -> str:
+    """Show a hospital's marker for ``service``; the expression reading its classes."""
+    page.page.select_option("#service", service)
+    show_marker(page, resource_id)
+    return f"aidmap.state.markers.get({resource_id}).getElement().querySelector('.hm').className"
+
+
+def test_a_page_refused_a_stream_polls_then_goes_live_when_slots_free(tmp_path_factory, open_page):
+    with serving(tmp_path_factory.mktemp("full"), "none", **SLOTS_FULL) as served:
+        before = open_page(1280, 800)  # open before the attacker came: it keeps its stream
+        before.page.goto(served.base + "/")
+        wait_for_map(before)
+        before.wait_for(f"{LIVE} === 'live-on'")
+        with client_at("127.0.0.2") as attacker:
+            held = hold_all(attacker, served.base + "/api/v1/events", 2)  # every slot left
+            page = open_page()  # a phone, in its own browser context
+            page.page.goto(served.base + "/")
+            wait_for_map(page)
+            page.wait_for(f"{LIVE} === 'live-poll'")
+            assert page.page.locator("#live").inner_text() == "每 3 秒更新"
+            marker, seen = watch_state(page, 5, "emergency"), watch_state(before, 5, "emergency")
+            served.put_status(5, "emergency", "closed")  # a volunteer closes emergency intake
+            page.wait_for(f"{marker}.includes('state-closed')", timeout=3000 + 1500)
+            assert page.page.evaluate(LIVE) == "live-poll"  # it came by polling
+            before.wait_for(f"{seen}.includes('state-closed')", timeout=2000)
+            page.screenshot("live-polling-360x740")
+            close_all(held)  # the attacker leaves
+        page.wait_for(f"{LIVE} === 'live-on'", timeout=65_000)  # backoff is capped at 60 s
+        assert page.page.locator("#live").inner_text() == "实时更新"
+        served.put_status(5, "emergency", "open")
+        page.wait_for(f"{marker}.includes('state-open')", timeout=2000)
+        page.screenshot("live-back-360x740")
+        assert faults(page) == [] and faults(before) == [] and page.outside == []
+
+
+def test_a_page_catches_up_and_goes_live_after_the_server_restarts(tmp_path, open_page):
+    data_dir, port = tmp_path / "data", free_port()
+    settings = Settings(data_dir=data_dir, database_url="")
+    store = open_store(settings)
+    ensure_seeded(store, settings.geodata_dir)
+    _, secret = create_token(store, "志愿者", Role.volunteer)
+    served = Served(f"http://127.0.0.1:{port}", store, secret, port)
+
+    def start():
+        process = start_serve(data_dir, port, tmp_path / "serve.log", "--log-level", "warning",
+                              env={"AIDMAP_TILES": "none"})  # fmt: skip
+        wait_healthy(process, port)
+        return process
+
+    process = start()
+    try:
+        page = open_page()
+        page.page.goto(served.base + "/")
+        wait_for_map(page)
+        page.wait_for(f"{LIVE} === 'live-on'")
+        marker = watch_state(page, 8, "dialysis")
+        stop(process)
+        page.wait_for(f"{LIVE} === 'live-off'")
+        assert page.page.locator("#live").inner_text() == "连接中断，正在重连…"
+        process = start()
+        served.put_status(8, "dialysis", "closed")  # made before the page is back
+        page.wait_for(f"{marker}.includes('state-closed')", timeout=20_000)
+        page.wait_for(f"{LIVE} === 'live-on'", timeout=20_000)
+        assert faults(page) == []
+    finally:
+        stop(process)
+        store.close()
+
+
+HIDE = """hidden => {
+    Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+    document.dispatchEvent(new Event('visibilitychange'));
+}"""
+"""Headless Chromium never hides a page, so the test sets what a browser sets when a tab
+goes to the background (``document.hidden``) and sends the same event."""
+
+
+def test_a_hidden_page_asks_nothing_and_catches_up_when_shown(tmp_path_factory, open_page):
+    with (
+        serving(tmp_path_factory.mktemp("hidden"), "none", **SLOTS_FULL) as served,
+        client_at("127.0.0.2") as attacker,
+        client_at("127.0.0.3") as other,
+    ):
+        held = hold_all(attacker, served.base + "/api/v1/events", 2)
+        held += hold_all(other, served.base + "/api/v1/events", 1)
+        page = open_page()
+        asked: list[str] = []
+        page.page.on("request", lambda r: "/api/v1/" in r.url and asked.append(r.url))
+        page.page.goto(served.base + "/")
+        wait_for_map(page)
+        page.wait_for(f"{LIVE} === 'live-poll'")
+        marker = watch_state(page, 9, "oncology")
+        page.page.evaluate(HIDE, True)
+        page.page.wait_for_timeout(500)  # a poll already on its way may finish
+        asked.clear()
+        served.put_status(9, "oncology", "limited")
+        page.page.wait_for_timeout(3 * 3000)  # three poll intervals, and stream retries
+        assert [url for url in asked if "/changes" in url or "/events" in url] == []
+        page.page.evaluate(HIDE, False)
+        page.wait_for(f"{marker}.includes('state-limited')", timeout=3000)
+        close_all(held)

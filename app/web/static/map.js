@@ -1,5 +1,5 @@
 /* The aidmap page: hospitals coloured by intake state, nearest open hospitals, committees,
-   live updates (server-sent events) and sharing. Everything comes from the public API.
+   live updates (from live.js) and sharing. Everything comes from the public API.
    Data from the API is only ever put into the page as text (textContent through el(), or
    plain() where Leaflet takes a string), never as HTML, and without invisible or direction
    characters. */
@@ -482,9 +482,9 @@
     }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
   });
 
-  /* ---- live: statuses pushed by the server as they change ---- */
+  /* ---- live: a change a volunteer made, from live.js (stream or polling) ---- */
   var pendingNearest = null;
-  function applyEvent(d) {
+  function applyChange(d) {
     var f = state.features.get(d.resource_id);
     if (f) {
       var list = f.properties.statuses = f.properties.statuses || [];
@@ -501,15 +501,6 @@
         runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
       }, 200);
     }
-  }
-  function connectEvents() {
-    var live = $("live");
-    if (!window.EventSource) { setInterval(reloadHospitals, 60000); return; }
-    var source = new EventSource("/api/v1/events");
-    source.addEventListener("status", function (e) { applyEvent(JSON.parse(e.data)); });
-    source.addEventListener("reset", reloadHospitals);
-    source.onopen = function () { live.className = "live-on"; live.textContent = T.live; };
-    source.onerror = function () { live.className = "live-off"; live.textContent = T.offline; };
   }
 
   /* ---- sharing: a short link, its QR code and a text card; no pop-up windows ---- */
@@ -562,6 +553,9 @@
   });
   map.on("overlayadd", function (e) { if (e.layer === units) loadUnits(); });
 
+  // Live first: the stream starts from where history is before the hospitals are read.
+  window.AidmapLive.start({ strings: T, indicator: $("live"), onChange: applyChange,
+    onReset: reloadHospitals });
   var services = api("/api/v1/services").then(function (list) {
     state.services = list;
     list.forEach(function (s) { $("service").appendChild(el("option", { value: s.code, text: LANG === "en" ? s.name_en : s.name_zh })); });
@@ -574,6 +568,5 @@
     else if (view.resource_id) focusHospital(view.resource_id, true);
   });
   loadOutlines();
-  connectEvents();
   window.aidmap = { map: map, state: state };
 })();
