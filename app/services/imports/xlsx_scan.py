@@ -67,10 +67,13 @@ def read_shared_strings(source: IO[bytes], filename: str) -> list[str]:
     parts: list[str] = []
     phonetic = 0
     parser = safe_parser()
+    too_many = f"{filename} has over {MAX_SHARED_STRINGS:,} distinct texts; the limit"
 
-    def start(name: str, _attrs: dict) -> None:
+    def start(name: str, attrs: dict) -> None:
         nonlocal phonetic
         local = _local(name)
+        if local == "sst" and int(attrs.get("uniqueCount", 0)) > MAX_SHARED_STRINGS:
+            raise ImportFileError(too_many)  # as declared; a file that lies is counted
         if local == "si":
             parts.clear()
         elif local == "rPh":
@@ -88,9 +91,7 @@ def read_shared_strings(source: IO[bytes], filename: str) -> list[str]:
         elif local == "si":
             strings.append("".join(parts).replace("x005F_", ""))
             if len(strings) > MAX_SHARED_STRINGS:
-                raise ImportFileError(
-                    f"{filename} has over {MAX_SHARED_STRINGS:,} distinct texts; the limit"
-                )
+                raise ImportFileError(too_many)
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.ParseFile(source)

@@ -114,6 +114,9 @@ def test_the_shared_strings_are_counted_as_they_are_read(monkeypatch: pytest.Mon
     data = xlsx(sheet(), f'<sst xmlns="{MAIN}">{strings}</sst>')
     with pytest.raises(ImportFileError, match="has over 100 distinct texts; the limit"):
         read_table(data, "list.xlsx")
+    declared = xlsx(sheet(), f'<sst xmlns="{MAIN}" uniqueCount="101"><si><t>x</t></si></sst>')
+    with pytest.raises(ImportFileError, match="has over 100 distinct texts; the limit"):
+        read_table(declared, "list.xlsx")
 
 
 def test_a_shared_formula_with_no_saved_value_is_named_by_its_first_cell():
