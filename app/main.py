@@ -32,6 +32,7 @@ from app.api import (
 )
 from app.api.body_limits import JsonTooLarge
 from app.api.error_responses import json_errors
+from app.api.import_gate import ImportGate
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
@@ -53,6 +54,8 @@ PUBLIC_SHARE_LIMIT = (30, 600.0)
 """Shares created per client address per window (seconds)."""
 FAILED_SHARE_LOOKUP_LIMIT = (20, 600.0)
 """Unknown share codes asked per client address per window (seconds): 2,880 a day."""
+PUBLIC_IMPORT_LIMIT = (10, 600.0)
+"""Import dry runs without a coordinator's token per client address per window (seconds)."""
 
 
 def create_app(
@@ -93,6 +96,8 @@ def create_app(
     app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
     app.state.failed_share_lookups = RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
+    app.state.public_imports = RateLimiter(*PUBLIC_IMPORT_LIMIT)
+    app.state.imports = ImportGate()
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)

@@ -148,6 +148,18 @@ class ImportPlanPublic(BaseModel):
     low_precision_rows: list[int]
     rows: list[ImportRowPublic]
     applied: dict[str, int] | None = Field(None, description="null for a dry run")
+    summarised: bool = Field(
+        False,
+        description="true (a dry run without a coordinator's token): `rows` lists only the "
+        "first 100 bad rows and `low_precision_rows` the first 100; `counts` cover every "
+        "planned row",
+    )
+    truncated: bool = Field(
+        False,
+        description="true: only the first rows of the file were planned (a dry run without a "
+        "coordinator's token reads at most 2,000 rows and plans for at most 5 s); "
+        "`notices` say how many",
+    )
 
 
 Condition = Annotated[str, StringConstraints(min_length=1, max_length=100), Line]

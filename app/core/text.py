@@ -20,6 +20,7 @@ DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 private use."""
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 """Hangul fillers: letters that draw nothing, used to pass off blank names as text."""
+BLANK_LETTER = re.compile(f"[{''.join(BLANK_LETTERS)}]")
 LINE_BREAKS = frozenset("\n\r\u2028\u2029\x85\x0b\x0c")
 SPACES = re.compile(r"[^\S\n]+")
 BREAKS = re.compile(r" *\n[ \n]*")
@@ -38,7 +39,10 @@ def _kept(char: str, multiline: bool) -> str:
 def clean_text(text: str, *, multiline: bool = False) -> str:
     """``text`` without invisible or direction-changing characters, its white space
     folded to single spaces (and, with ``multiline``, single line breaks), and trimmed."""
-    if text.isascii() and text.isprintable():  # the common case, without a pass per char
+    if text.isprintable() and not BLANK_LETTER.search(text):
+        # The common case (Chinese too), without a pass per character: printable text has
+        # no controls, format, private-use or surrogate characters, and no white space
+        # but the plain space.
         return " ".join(text.split())
     kept = "".join(_kept(char, multiline) for char in text)
     kept = SPACES.sub(" ", kept)

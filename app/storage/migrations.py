@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, inspect, select, update
 
+from app.core.text import clean_optional, clean_text
 from app.storage import schema as t
 from app.storage.sql_support import start_of_day
 
@@ -77,10 +80,47 @@ def _private_shares(conn: Connection) -> None:
         conn.execute(update(t.shares).where(c.code == code).values(view=private, view_hash=digest))
 
 
+def _clean_resource_text(conn: Connection) -> None:
+    """Schema 6: resources hold no direction overrides or invisible characters in their
+    text, as imports now read it (``clean_text``, which cleans its own output to itself);
+    a resource whose text changes gets a new version. History is append-only and kept."""
+    c = t.resources.c
+    now = datetime.now(UTC)
+    fields = (c.name, c.name_en, c.aliases, c.address, c.phones, c.attributes)
+    for row in conn.execute(select(c.id, *fields)).mappings().all():
+        cleaned = {
+            "name": clean_text(row["name"]) or row["name"],
+            "name_en": clean_optional(row["name_en"]),
+            "aliases": _cleaned_list(row["aliases"]),
+            "address": clean_optional(row["address"]),
+            "phones": _cleaned_list(row["phones"]),
+            "attributes": _cleaned_attributes(row["attributes"]),
+        }
+        changed = {key: value for key, value in cleaned.items() if value != row[key]}
+        if changed:
+            values = changed | {"version": c.version + 1, "updated_at": now}
+            conn.execute(update(t.resources).where(c.id == row["id"]).values(**values))
+
+
+def _cleaned_list(values: list[Any]) -> list[Any]:
+    texts = (clean_text(value) if isinstance(value, str) else value for value in values)
+    return [value for value in texts if value != ""]
+
+
+def _cleaned_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {}
+    for key, value in attributes.items():
+        text = clean_text(value, multiline=True) if isinstance(value, str) else value
+        if clean_text(key) and text != "":
+            cleaned[clean_text(key)] = text
+    return cleaned
+
+
 STEPS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (6, _late_reports),
     (6, _private_geocode_cache),
     (6, _private_shares),
+    (6, _clean_resource_text),
 )
 """(the schema version a step brings, the step), oldest first."""
 

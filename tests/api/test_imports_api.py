@@ -32,18 +32,19 @@ def upload(client: TestClient, text: str | bytes, name: str = "list.csv", **para
     return client.post("/api/v1/imports", params=params, files={"file": (name, data)})
 
 
-def test_a_dry_run_returns_the_plan_and_writes_nothing(client: TestClient):
-    response = upload(client, MIXED)
+def test_a_dry_run_returns_the_plan_and_writes_nothing(open_client: TestClient):
+    response = upload(open_client, MIXED)
     assert response.status_code == 200
     body = response.json()
     assert body["counts"] == {"add": 1, "change": 0, "unchanged": 0, "duplicate": 0, "bad": 1}
     assert body["applied"] is None and body["low_precision_rows"] == [2]
+    assert not body["summarised"] and not body["truncated"]
     assert body["rows"][1] | {"notes": []} == {
         "row": 3, "action": "bad", "name": "坏医院", "reason": "unknown district '火星区'",
         "resource_id": None, "changes": {}, "precision": None, "confidence": None,
         "located_by": None, "notes": [],
     }  # fmt: skip
-    assert client.get("/healthz").json()["counts"]["hospitals"] == 77
+    assert open_client.get("/healthz").json()["counts"]["hospitals"] == 77
 
 
 def test_applying_needs_a_coordinator_token(client: TestClient):

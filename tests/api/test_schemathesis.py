@@ -105,7 +105,13 @@ def app_settings(
 def app_client(app_settings: Settings) -> Iterator[asgi.ASGIClient]:
     """A fresh app on that database, started, with wide rate limits."""
     app = create_app(app_settings)
-    for limiter in ("failed_auth", "public_reports", "public_shares", "failed_share_lookups"):
+    for limiter in (
+        "failed_auth",
+        "public_reports",
+        "public_shares",
+        "failed_share_lookups",
+        "public_imports",
+    ):
         setattr(app.state, limiter, RateLimiter(10**9, 1.0))
     try:
         with asgi.get_client(app) as client:

@@ -37,3 +37,10 @@ def test_cleaned_text_holds_nothing_invisible_and_cleans_to_itself(text: str):
         assert hidden == ([] if not multiline else [c for c in hidden if c == "\n"])
         assert clean_text(cleaned, multiline=multiline) == cleaned
         assert cleaned == cleaned.strip()
+
+
+@given(st.text())
+def test_printable_text_takes_the_short_way_to_the_same_answer(text: str):
+    for multiline in (False, True):  # a control character sends text the per-character way
+        slow = clean_text(text + "\x00", multiline=multiline)
+        assert clean_text(text, multiline=multiline) == slow

@@ -87,3 +87,31 @@ def test_a_schema_5_database_upgrades_in_place(store_settings: Settings):
     day = rows[0]["created_at"]
     day = day if isinstance(day, datetime) else datetime.fromisoformat(day)
     assert (day.hour, day.minute, day.second, day.microsecond) == (0, 0, 0, 0)
+
+
+def test_upgrading_cleans_the_text_of_stored_resources(store_settings: Settings):
+    """Resources imported before imports cleaned text lose their direction overrides and
+    invisible characters, with a new version; clean ones are left as they are."""
+    store = open_store(store_settings)
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    forged = store.add_resource(
+        _hospital(
+            name="瑞金\u200b医院\u202e", name_en="\u2066Ruijin\u2069", address="\u200d\ufeff",
+            aliases=("瑞金\u3164", "\u200b"), phones=("\u202e021-6437\u200b0045",),
+            attributes={"备\u200b注": "第一行\u2028第二行\u202e", "空": "\u200b"},
+        )
+    )  # fmt: skip
+    clean = store.add_resource(_hospital(ref="clean", name="华山医院", attributes={"a": "b"}))
+    store.close()
+    _as_schema_5(store_settings)
+
+    upgraded = open_store(store_settings)
+    try:
+        read = upgraded.get_resource(forged.id)
+        assert (read.name, read.name_en, read.address) == ("瑞金医院", "Ruijin", None)
+        assert read.aliases == ("瑞金",) and read.phones == ("021-64370045",)
+        assert read.attributes == {"备注": "第一行\n第二行"}
+        assert read.version == forged.version + 1
+        assert upgraded.get_resource(clean.id).version == clean.version
+    finally:
+        upgraded.close()

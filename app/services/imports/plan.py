@@ -8,10 +8,12 @@ fields; a geocoded location replaces a stored one only when it is at least as pr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from app.geo.geocoders.chain import GeocoderChain
 from app.services.imports.columns import ColumnMap, map_columns
+from app.services.imports.limits import ImportBudget
 from app.services.imports.records import (
     REQUIRED_COLUMNS,
     ImportKind,
@@ -19,7 +21,7 @@ from app.services.imports.records import (
     RowAction,
 )
 from app.services.imports.row_planner import RowPlanner
-from app.services.imports.table import Table
+from app.services.imports.table import Table, read_table
 from app.storage.base import ResourceUpdate, Store
 
 
@@ -35,17 +37,43 @@ def plan_import(
     kind: str,
     filename: str,
     progress: Callable[[int, int], None] | None = None,
+    seconds: float | None = None,
 ) -> ImportPlan:
-    """Plan every row of ``table`` as resources of ``kind`` (hospitals or contacts)."""
+    """Plan every row of ``table`` as resources of ``kind`` (hospitals or contacts); with
+    ``seconds``, only the rows planned by then (the plan says it is truncated)."""
     kind = ImportKind(kind)
     columns = check_columns(table, kind, filename)
     planner = RowPlanner(store, chain, columns, table.headers, kind, filename)
-    rows = []
+    deadline = None if seconds is None else time.monotonic() + seconds
+    plan = ImportPlan(filename, kind, [], list(table.notices), table.truncated)
+    if table.truncated:
+        plan.notices.append(f"only the first {len(table.rows):,} rows were read")
     for done, (number, cells) in enumerate(table.rows, start=1):
-        rows.append(planner.plan_row(number, cells))
+        if deadline is not None and time.monotonic() > deadline:
+            plan.truncated = True
+            plan.notices.append(f"only the first {done - 1:,} rows were planned ({seconds:g} s)")
+            break
+        plan.rows.append(planner.plan_row(number, cells))
         if progress:
             progress(done, len(table.rows))
-    return ImportPlan(filename=filename, kind=kind, rows=rows, notices=list(table.notices))
+    return plan
+
+
+def import_file(
+    store: Store,
+    chain: GeocoderChain,
+    upload: tuple[bytes, str, str | None],
+    kind: str,
+    budget: ImportBudget,
+    apply: bool = False,
+    skip_bad_rows: bool = False,
+) -> tuple[ImportPlan, dict[str, int] | None]:
+    """Read an uploaded file (data, name, sheet) within ``budget``, plan it, and apply the
+    plan when asked: the plan and what was written (None for a dry run)."""
+    data, filename, sheet = upload
+    table = read_table(data, filename, sheet, budget.read)
+    plan = plan_import(store, chain, table, kind, filename, seconds=budget.seconds)
+    return plan, apply_import(store, plan, skip_bad_rows) if apply else None
 
 
 class ImportBlocked(Exception):
@@ -55,6 +83,8 @@ class ImportBlocked(Exception):
 def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) -> dict[str, int]:
     """Write the plan's adds and changes in one transaction; counts of what was done."""
     bad = plan.count(RowAction.bad)
+    if plan.truncated:
+        raise ImportBlocked("the plan does not cover every row: nothing was written")
     if bad and not skip_bad_rows:
         raise ImportBlocked(f"{bad} bad rows: nothing was written (fix them, or skip bad rows)")
     adds = [row.record for row in plan.rows if row.action is RowAction.add]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.services.imports.limits import SUMMARY_ROWS
 from app.storage.base import NewResource, Precision
 
 
@@ -58,12 +59,14 @@ class RowPlan:
 
 @dataclass(slots=True)
 class ImportPlan:
-    """Every row's plan, in file order, with file-level notices."""
+    """Every row's plan, in file order, with file-level notices; ``truncated`` when rows
+    of the file were left unplanned (a budget's row or time limit)."""
 
     filename: str
     kind: str
     rows: list[RowPlan]
     notices: list[str] = field(default_factory=list)
+    truncated: bool = False
 
     def count(self, action: RowAction) -> int:
         """How many rows have this action."""
@@ -75,13 +78,21 @@ class ImportPlan:
         written = {RowAction.add, RowAction.change, RowAction.unchanged}
         return [r for r in self.rows if r.action in written and r.precision in LOW_PRECISION]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The whole plan as JSON."""
+    def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
+        """The whole plan as JSON; a ``summary`` lists only the first ``SUMMARY_ROWS`` bad
+        rows (and as many low-precision ones), with the counts of all."""
+        rows = self.rows
+        low = [row.row for row in self.low_precision]
+        if summary:
+            rows = [row for row in rows if row.action is RowAction.bad][:SUMMARY_ROWS]
+            low = low[:SUMMARY_ROWS]
         return {
             "filename": self.filename,
             "kind": self.kind,
             "counts": {action.value: self.count(action) for action in RowAction},
             "notices": self.notices,
-            "low_precision_rows": [row.row for row in self.low_precision],
-            "rows": [row.to_dict() for row in self.rows],
+            "low_precision_rows": low,
+            "rows": [row.to_dict() for row in rows],
+            "summarised": summary,
+            "truncated": self.truncated,
         }

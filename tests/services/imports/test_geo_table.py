@@ -13,7 +13,7 @@ import pyproj
 import pytest
 from shapely.geometry import Point, box
 
-from app.services.imports import geo_table
+from app.services.imports.limits import ReadLimits
 from app.services.imports.table import ImportFileError, read_table
 
 
@@ -196,7 +196,7 @@ def test_a_geopackage_is_read_no_further_than_the_row_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The row after the limit's first is never read: here a broken page stands there."""
-    monkeypatch.setattr(geo_table, "MAX_ROWS", 5)
+    limits = ReadLimits(5)
     frame = geopandas.GeoDataFrame(
         {"name": [f"row{n:04d}" + "x" * 1000 for n in range(400)]},
         geometry=[Point(121.4, 31.2)] * 400, crs=4326,
@@ -206,7 +206,7 @@ def test_a_geopackage_is_read_no_further_than_the_row_limit(
     broken = data.index(b"row0300") // page_size * page_size
     data[broken : broken + 8] = b"\xff" * 8
     with pytest.raises(ImportFileError, match=r"h\.gpkg has more than 5 features, the limit"):
-        read_table(bytes(data), "h.gpkg")
+        read_table(bytes(data), "h.gpkg", limits=limits)
 
 
 def test_files_other_than_sqlite_are_never_opened_as_a_geopackage(tmp_path: Path):

@@ -183,3 +183,15 @@ def test_coordinates_without_a_district_get_one_from_the_outlines(plan_file, see
 def test_a_resolved_committee_is_stored(plan_file):
     record = plan_file("名称,区,地址\n某卫生院,闵行区,塘口村\n").rows[0].record
     assert record.committee_id is not None and record.street_id is not None
+
+
+def test_planning_stops_at_its_time_budget_and_such_a_plan_is_never_applied(
+    seeded_store: Store, settings: Settings
+):
+    table = read_table(HOSPITALS.encode(), "list.csv")
+    chain = build_chain(settings, seeded_store)
+    plan = plan_import(seeded_store, chain, table, "hospitals", "list.csv", seconds=0.0)
+    assert plan.truncated and plan.rows == []
+    assert plan.notices[-1] == "only the first 0 rows were planned (0 s)"
+    with pytest.raises(ImportBlocked, match="does not cover every row"):
+        apply_import(seeded_store, plan, skip_bad_rows=True)

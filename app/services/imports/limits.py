@@ -1,0 +1,58 @@
+"""What one import may cost: the shape a file may have, and each caller's budget.
+
+The file limits describe the largest real volunteer sheet (100,000 rows of at most 200
+columns) and are checked while a file is read, before anything grows with what the file
+merely declares. The budgets decide how much of that a caller gets: a coordinator's import
+plans every row with the configured geocoders; anyone else gets a check of the first rows,
+offline, within a few seconds, and a summary answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_ROWS = 100_000
+"""Data rows (features) in one file."""
+MAX_COLUMNS = 200
+"""Columns (GeoJSON properties, GeoPackage fields) in one file."""
+MAX_CELLS = 3_000_000
+"""Data rows times columns: a table this size holds ~150 MB of Python strings."""
+MAX_LINE_CELLS = 2_000
+"""Cells one CSV record may split into (a longer row is a bad row, a much longer one is no
+sheet): bounded before the csv module builds the row."""
+MAX_LINES = 1_000_000
+"""Physical lines of a CSV file (blank ones included)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How much of a file a reader takes: past ``rows`` data rows (or ``cells``) it stops
+    and marks the table truncated (``truncate``) or refuses the file."""
+
+    rows: int = MAX_ROWS
+    truncate: bool = False
+    cells: int = MAX_CELLS
+    """Data rows times their width, counted like rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBudget:
+    """What a caller's import may spend."""
+
+    read: ReadLimits
+    seconds: float | None
+    """Planning stops after this long (the plan says it is truncated); None: no limit."""
+    summary: bool
+    """Answer with counts and at most ``SUMMARY_ROWS`` bad rows instead of every row."""
+    online: bool
+    """May ask online geocoders (spending a provider's quota)."""
+
+
+SUMMARY_ROWS = 100
+FULL = ImportBudget(ReadLimits(), seconds=None, summary=False, online=True)
+"""A coordinator's import (and the command line's): every row, the whole chain."""
+PUBLIC = ImportBudget(
+    ReadLimits(2_000, truncate=True, cells=100_000), seconds=5.0, summary=True, online=False
+)
+"""A dry run without a coordinator's token: the first 2,000 rows (100,000 cells), 5 s of
+planning, the gazetteer only."""
