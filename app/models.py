@@ -111,7 +111,9 @@ class GeocodePublic(BaseModel):
     """A geocoder answer: a WGS-84 point with how well it is known, or why there is none."""
 
     provider: str
-    outcome: str = Field(description="found, not_found, timeout, quota, bad_key or error")
+    outcome: str = Field(
+        description="found, not_found, timeout, rate_limited, quota, bad_key or error"
+    )
     lon: float | None = None
     lat: float | None = None
     precision: Precision | None = None

@@ -1,19 +1,53 @@
-"""Liveness and what is loaded."""
+"""Liveness (the process is up) and readiness (worker threads and the store answer)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+from fastapi import APIRouter, Request
 
 from app import __version__
-from app.api.deps import StoreDep
+from app.api.error_responses import errors
+from app.core.errors import AppError
 from app.models import Health
+from app.storage.base import Store
 
 router = APIRouter(tags=["health"])
+T = TypeVar("T")
 
 
-@router.get("/healthz", response_model=Health)
-def read_health(store: StoreDep) -> Health:
-    """Report that the service answers, its storage backend and the loaded counts."""
+class NotReady(AppError):
+    """No worker thread and store answer within the readiness deadline."""
+
+    status_code = 503
+    code = "not_ready"
+
+
+async def _within_deadline(request: Request, work: Callable[[Store], T]) -> T:
+    """``work(store)`` on the threads that reads and writes use, or NotReady when a thread
+    and the store do not answer within ``AIDMAP_READY_TIMEOUT_S``."""
+    store, deadline = request.app.state.store, request.app.state.settings.ready_timeout_s
+    with anyio.move_on_after(deadline):
+        return await anyio.to_thread.run_sync(work, store, abandon_on_cancel=True)
+    raise NotReady(f"no worker thread and store answer within {deadline:g} s")
+
+
+@router.get("/readyz", responses=errors(503))
+async def read_readiness(request: Request) -> dict[str, str]:
+    """Ready for traffic (for load balancers): a worker thread read the store in time."""
+    await _within_deadline(request, lambda store: store.get_meta("schema_version"))
+    return {"status": "ok"}
+
+
+@router.get("/healthz", response_model=Health, responses=errors(503))
+async def read_health(request: Request) -> Health:
+    """Readiness, the storage backend and the loaded counts."""
+    return await _within_deadline(request, _health)
+
+
+def _health(store: Store) -> Health:
     return Health(
         status="ok",
         version=__version__,
@@ -25,5 +59,5 @@ def read_health(store: StoreDep) -> Health:
 
 @router.get("/livez")
 async def read_liveness() -> dict[str, str]:
-    """Answer without touching storage: the process is up (for load balancers)."""
+    """Answer without touching storage or threads: the process is up (for restarts)."""
     return {"status": "ok"}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
+from app.api.deps import client_address
 from app.api.error_responses import errors
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
@@ -62,10 +62,10 @@ async def nearest(request: Request) -> Response:
     """The k nearest resources whose status for ``service`` is in ``state`` (fresh only by
     default), closest first, with great-circle distance and bearing."""
     params = parse_query(NearestParams, request)
-    if params.address is None:
-        origin = _origin(request, params.lon, params.lat, None)
-    else:  # geocoding may wait on a provider: off the event loop
-        origin = await run_in_threadpool(_origin, request, params.lon, params.lat, params.address)
+    if params.address is None or params.lon is not None or params.lat is not None:
+        origin = _origin(params.lon, params.lat)  # coordinates win over an address
+    else:  # on the geocoder's own threads, never the pool that reads and writes need
+        origin = await _address_origin(request, params.address)
     finder = request.app.state.nearest
     service = params.service
     if service is not None and service not in finder.known_services():
@@ -109,20 +109,22 @@ async def nearest(request: Request) -> Response:
     return Response(body, media_type=GeoJSONResponse.media_type)
 
 
-def _origin(
-    request: Request, lon: float | None, lat: float | None, address: str | None
-) -> NearestOrigin:
+def _origin(lon: float | None, lat: float | None) -> NearestOrigin:
     if (lon is None) != (lat is None):
         raise BadQuery("give both lon and lat, or an address")
-    if lon is not None:
-        if abs(lat) > 90:
-            swapped = -90 <= lon <= 90
-            hint = ": lon and lat look swapped (Shanghai is about 121, 31)" if swapped else ""
-            raise BadQuery(f"lat must be between -90 and 90, not {lat}{hint}")
-        return NearestOrigin(lon=lon, lat=lat, precision=Precision.exact, source="coordinates")
-    if address is None:
+    if lon is None:
         raise BadQuery("give lon and lat, or an address")
-    result = request.app.state.geocoders.get().geocode(GeocodeQuery(address))
+    if abs(lat) > 90:
+        swapped = -90 <= lon <= 90
+        hint = ": lon and lat look swapped (Shanghai is about 121, 31)" if swapped else ""
+        raise BadQuery(f"lat must be between -90 and 90, not {lat}{hint}")
+    return NearestOrigin(lon=lon, lat=lat, precision=Precision.exact, source="coordinates")
+
+
+async def _address_origin(request: Request, address: str) -> NearestOrigin:
+    """Where a typed address is, as a public (anonymous) geocode of the client."""
+    public = request.app.state.geocoders.public
+    result = await public.geocode(GeocodeQuery(address), client_address(request))
     if not result.found:
         raise BadQuery(f"the address could not be located: {'; '.join(result.notes)[:200]}")
     return NearestOrigin(

@@ -89,6 +89,31 @@ class Settings(BaseSettings):
     nominatim_url: str = Field(
         "https://nominatim.openstreetmap.org", description="Nominatim origin."
     )
+    amap_qps: float = Field(
+        3.0, gt=0, le=1000, allow_inf_nan=False,
+        description="Requests a second this process sends Amap: below the key's allowance.",
+    )  # fmt: skip
+    nominatim_qps: float = Field(
+        1.0, gt=0, le=1000, allow_inf_nan=False,
+        description="Requests a second this process sends Nominatim (the public one allows 1).",
+    )  # fmt: skip
+    geocode_threads: int = Field(
+        4, ge=1, le=64, description="Threads public requests may hold while a provider answers."
+    )
+    geocode_client_calls: int = Field(
+        20, ge=0, le=100_000,
+        description="Provider calls one client address may cause per 10 minutes (cache hits "
+        "are free; signed-in tokens get ten times as many, each on its own).",
+    )  # fmt: skip
+    geocode_cache_days: int = Field(
+        30, ge=1, le=365, description="Days a provider's answer is kept and reused."
+    )
+
+    # Health (app/api/routes_health.py)
+    ready_timeout_s: float = Field(
+        1.0, gt=0, le=30, allow_inf_nan=False,
+        description="Readiness fails unless a worker thread reads the store within this.",
+    )  # fmt: skip
 
     # Observability (app/api/observability.py, app/core/logging.py)
     metrics: bool = Field(True, description="Serve GET /metrics (Prometheus) and count for it.")

@@ -77,6 +77,14 @@ GEOCODER_CALLS = Counter(
     ["provider", "outcome"],
     registry=REGISTRY,
 )
+GEOCODER_SKIPS = Counter(
+    "aidmap_geocoder_skips",
+    "Online providers not asked, by provider and reason: paused (after a refusal or a "
+    "timeout), paced (no free slot under its rate), allowance (the client's is spent), "
+    "busy (every provider thread in use).",
+    ["provider", "reason"],
+    registry=REGISTRY,
+)
 GEOCODER_CACHE = Counter(
     "aidmap_geocoder_cache_lookups",
     "Cached provider answers looked up, by provider and result (hit, miss).",

@@ -367,13 +367,20 @@ class Store(abc.ABC):
 
     # -- geocoder cache ----------------------------------------------------------
     @abc.abstractmethod
-    def cached_answer(self, provider: str, query_key: str) -> dict | None:
-        """A provider's cached answer to a query, or None."""
+    def cached_answer(
+        self, provider: str, query_key: str, *, since: datetime | None = None
+    ) -> dict | None:
+        """A provider's cached answer to a query, or None; with ``since``, only an answer
+        cached on that UTC day or later."""
 
     @abc.abstractmethod
     def cache_answer(self, provider: str, query_key: str, answer: dict) -> None:
         """Remember (or replace) a provider's answer to a query, dated by the day only: the
         cache keeps neither the query's text nor when, to the second, it was asked."""
+
+    @abc.abstractmethod
+    def forget_cached_answers(self, before: datetime) -> int:
+        """Delete the answers cached before this moment; how many were deleted."""
 
     # -- services --------------------------------------------------------------
     @abc.abstractmethod

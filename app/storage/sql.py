@@ -9,6 +9,8 @@ database: how a write transaction begins (``_begin_write``) and extra schema par
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from app.storage import migrations
@@ -200,13 +202,16 @@ class SqlStore(UnitQueries, StatusQueries, AccessQueries, ShareQueries, Store):
         return result
 
     # -- geocoder cache ----------------------------------------------------------
-    def cached_answer(self, provider: str, query_key: str) -> dict | None:
-        """A cached provider answer."""
+    def cached_answer(
+        self, provider: str, query_key: str, *, since: datetime | None = None
+    ) -> dict | None:
+        """A cached provider answer, if cached on ``since``'s day or later."""
         c = t.geocode_cache.c
+        query = select(c.answer).where(c.provider == provider, c.query_key == query_key)
+        if since is not None:
+            query = query.where(c.created_at >= start_of_day(since))
         with self._read() as conn:
-            return conn.execute(
-                select(c.answer).where(c.provider == provider, c.query_key == query_key)
-            ).scalar_one_or_none()
+            return conn.execute(query).scalar_one_or_none()
 
     def cache_answer(self, provider: str, query_key: str, answer: dict) -> None:
         """Store a provider answer, replacing an older one, dated by its UTC day."""
@@ -223,6 +228,14 @@ class SqlStore(UnitQueries, StatusQueries, AccessQueries, ShareQueries, Store):
                     created_at=start_of_day(utcnow()),
                 )
             )
+
+    def forget_cached_answers(self, before: datetime) -> int:
+        """Delete the answers cached before ``before``."""
+        with self._write() as conn:
+            done = conn.execute(
+                delete(t.geocode_cache).where(t.geocode_cache.c.created_at < before)
+            )
+            return done.rowcount
 
     # -- services ----------------------------------------------------------------
     def list_services(self) -> list[Service]:

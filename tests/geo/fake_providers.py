@@ -18,6 +18,9 @@ with its WGS-84 point. Magic addresses (after the leading 上海市) trigger err
 =============  ==============================================================
 
 The Amap key ``BAD_KEY`` gives INVALID_USER_KEY; the Nominatim user agent ``BAD_KEY`` gives 403.
+``delay_s`` makes every answer wait (a slow provider); ``FakeAmap(rows, per_second=5)`` answers
+"too frequent" (infocode 10021) to a request that would be the sixth within one second, as
+Amap's per-key QPS limit does, and counts those in ``refused``.
 Use the servers as context managers: leaving stops them and joins every handler thread.
 """
 
@@ -27,7 +30,9 @@ import csv
 import json
 import re
 import threading
+import time
 import zlib
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,8 +120,9 @@ class FakeServer:
 
     path: ClassVar[str]
 
-    def __init__(self, rows: Iterable[DevRow]) -> None:
+    def __init__(self, rows: Iterable[DevRow], delay_s: float = 0.0) -> None:
         self.rows = list(rows)
+        self.delay_s = delay_s
         self._by_text: dict[str, DevRow] = {}
         for row in self.rows:
             self._by_text.setdefault(row.district + row.address, row)
@@ -190,6 +196,8 @@ class _Handler(BaseHTTPRequestHandler):
         seen = SeenRequest(parts.path, params, {k.lower(): v for k, v in self.headers.items()})
         fake = self.server.fake
         fake.record(seen)
+        if fake.delay_s:
+            fake.stopping.wait(fake.delay_s)
         if parts.path != fake.path:
             self.send_body(404, b"not found", "text/plain")
             return
@@ -266,10 +274,34 @@ class FakeAmap(FakeServer):
 
     path = AMAP_PATH
 
+    def __init__(
+        self, rows: Iterable[DevRow], delay_s: float = 0.0, per_second: int | None = None
+    ) -> None:
+        super().__init__(rows, delay_s)
+        self.per_second = per_second
+        self.refused = 0
+        self._arrivals: deque[float] = deque()
+
+    def too_frequent(self) -> bool:
+        """True (and counted) when this request is over ``per_second`` in the last second."""
+        if self.per_second is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            while self._arrivals and self._arrivals[0] <= now - 1.0:
+                self._arrivals.popleft()
+            self._arrivals.append(now)
+            over = len(self._arrivals) > self.per_second
+            self.refused += over
+            return over
+
     def answer(self, handler: _Handler, seen: SeenRequest) -> None:
         """Answer one geocode request."""
         if seen.params.get("key", "") in ("", BAD_KEY):
             handler.send_json(200, _amap_error("10001"))
+            return
+        if self.too_frequent():
+            handler.send_json(200, _amap_error("10021"))
             return
         text = seen.params.get("address", "").removeprefix(CITY)
         if _common_error(self, handler, text):

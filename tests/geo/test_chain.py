@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ import pytest
 from app.core.config import Settings
 from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS
 from app.geo.geocoders.base import GeocodeQuery, Outcome
+from app.geo.geocoders.chain import Asking
+from app.geo.geocoders.gate import RATE_LIMIT_PAUSE_S, TIMEOUT_PAUSE_S, Pace, ProviderGate
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
 from app.services.imports.records import RowAction
 from app.services.imports.table import read_table
 from app.storage.base import Precision, Store
 from tests.geo.fake_providers import FakeAmap, read_dev_rows
+from tests.geo.test_gate import FakeTime
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +41,7 @@ def amap_settings(settings: Settings, amap: FakeAmap) -> Settings:
         geocoders="gazetteer,amap",
         amap_key="test-key",
         amap_url=amap.url,
+        amap_qps=1000,  # pacing is test_gate's; these tests ask as fast as they like
         geocoder_timeout_s=0.3,
     )
 
@@ -98,15 +103,37 @@ def test_provider_calls_and_cache_lookups_are_counted(
     assert len(amap.requests) == 2
 
 
-def test_timeouts_are_a_note_and_are_not_cached(
+def test_timeouts_are_a_note_are_not_cached_and_pause_the_provider_briefly(
     seeded_store: Store, amap_settings: Settings, amap: FakeAmap
 ):
-    chain = build_chain(amap_settings, seeded_store)
-    for _ in range(2):
-        result = chain.geocode(GeocodeQuery("超时"))
-        assert result.outcome is Outcome.not_found
-        assert "amap: timeout" in result.notes
+    clock = FakeTime(datetime(2022, 4, 12, tzinfo=UTC))
+    gates = {"amap": ProviderGate(Pace(100), monotonic=clock.monotonic, sleep=clock.sleep)}
+    chain = build_chain(amap_settings, seeded_store, gates=gates)
+    assert "amap: timeout" in chain.geocode(GeocodeQuery("超时")).notes
+    paused = chain.geocode(GeocodeQuery("超时"))
+    assert "amap: not asked (timeout, paused for another 10 s)" in paused.notes
+    clock.t += TIMEOUT_PAUSE_S
+    assert "amap: timeout" in chain.geocode(GeocodeQuery("超时")).notes
     assert len(amap.requests) == 2
+
+
+def test_a_rate_limit_pauses_the_provider_for_seconds_not_for_good(
+    seeded_store: Store, amap_settings: Settings, amap: FakeAmap, amap_rows
+):
+    clock = FakeTime(datetime(2022, 4, 12, tzinfo=UTC))
+    gates = {"amap": ProviderGate(Pace(100), monotonic=clock.monotonic, sleep=clock.sleep)}
+    chain = build_chain(amap_settings, seeded_store, gates=gates)
+    request = Asking(wait_s=0)
+    assert "amap: rate_limited" in chain.geocode(GeocodeQuery("错误码10021"), request).notes
+    row = amap_rows[3]
+    query = GeocodeQuery(row.address, row.district)
+    assert chain.geocode(query, request).provider == "gazetteer"
+    clock.t += RATE_LIMIT_PAUSE_S
+    assert chain.geocode(query, request).provider == "amap"
+    chain.geocode(GeocodeQuery("错误码10021"))
+    row = amap_rows[4]
+    waited = chain.geocode(GeocodeQuery(row.address, row.district))  # an import waits
+    assert waited.provider == "amap" and clock.slept == RATE_LIMIT_PAUSE_S
 
 
 def test_an_answer_outside_the_stated_district_is_ignored(

@@ -11,10 +11,10 @@ import pytest
 
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.distance import haversine_m
-from app.geo.geocoders.amap import AmapGeocoder, precision_for_level
+from app.geo.geocoders.amap import DWELLING_LEVELS, AmapGeocoder, precision_for_level
 from app.geo.geocoders.base import GeocodeQuery, GeocodeResult, Outcome, ProviderSettings
 from app.geo.geocoders.confidence import CONFIDENCE, shanghai_address
-from app.geo.geocoders.nominatim import NominatimGeocoder, precision_for_place
+from app.geo.geocoders.nominatim import NominatimGeocoder, is_dwelling, precision_for_place
 from app.storage.base import Precision
 from tests.geo.fake_providers import BAD_KEY, DevRow, FakeAmap, FakeNominatim, read_dev_rows
 
@@ -151,11 +151,11 @@ def test_amap_invalid_key_is_bad_key(amap_server):
     ("address", "outcome", "note"),
     [
         ("限额", Outcome.quota, "DAILY_QUERY_OVER_LIMIT"),
-        ("错误码10004", Outcome.quota, "ACCESS_TOO_FREQUENT"),
-        ("错误码10014", Outcome.quota, "QPS"),
-        ("错误码10019", Outcome.quota, "QPS"),
-        ("错误码10020", Outcome.quota, "QPS"),
-        ("错误码10021", Outcome.quota, "CUQPS_HAS_EXCEEDED_THE_LIMIT"),
+        ("错误码10004", Outcome.rate_limited, "ACCESS_TOO_FREQUENT"),
+        ("错误码10014", Outcome.rate_limited, "QPS"),
+        ("错误码10019", Outcome.rate_limited, "QPS"),
+        ("错误码10020", Outcome.rate_limited, "QPS"),
+        ("错误码10021", Outcome.rate_limited, "CUQPS_HAS_EXCEEDED_THE_LIMIT"),
         ("错误码10044", Outcome.quota, "USER_DAILY_QUERY_OVER_LIMIT"),
         ("错误码10045", Outcome.quota, "10045"),
         ("错误码10009", Outcome.bad_key, "USERKEY_PLAT_NOMATCH"),
@@ -263,7 +263,7 @@ def test_nominatim_sends_search_parameters(nominatim_server, dev_rows):
 @pytest.mark.parametrize(
     ("address", "outcome"),
     [
-        ("限额", Outcome.quota),
+        ("限额", Outcome.rate_limited),
         ("坏JSON", Outcome.error),
         ("500", Outcome.error),
         ("没有这个地址路1号", Outcome.not_found),
@@ -329,11 +329,33 @@ def test_nominatim_feature_precision(place, precision):
     assert precision_for_place(place)[0] is precision
 
 
-def test_nominatim_keeps_its_minimum_interval(nominatim_server: FakeNominatim, dev_rows):
-    settings = ProviderSettings(nominatim_server.url, timeout_s=2.0, min_interval_s=0.2)
-    geocoder = NominatimGeocoder(settings)
-    start = time.monotonic()
-    for row in dev_rows[:3]:
-        geocoder.geocode(GeocodeQuery(row.address, row.district))
-    assert time.monotonic() - start >= 0.4
-    geocoder.close()
+def test_nominatim_429_is_a_rate_limit_with_its_retry_after(nominatim_server):
+    with nominatim_at(nominatim_server.url) as nominatim:
+        result = nominatim.geocode(GeocodeQuery("限额"))
+    assert result.outcome is Outcome.rate_limited and result.retry_after_s == 60
+
+
+def test_amap_marks_houses_buildings_and_compounds_as_dwellings(amap_server, dev_rows):
+    house = next(row for row in dev_rows if row.address.endswith("号"))
+    place = next(row for row in dev_rows if not row.address.endswith("号"))
+    with amap_at(amap_server.url) as amap:
+        assert amap.geocode(GeocodeQuery(house.address, house.district)).dwelling
+        assert not amap.geocode(GeocodeQuery(place.address, place.district)).dwelling  # 兴趣点
+        assert not amap.geocode(GeocodeQuery("街道级")).dwelling
+    assert {"门牌号", "门址", "单元号", "楼栋", "住宅区"} == DWELLING_LEVELS
+
+
+@pytest.mark.parametrize(
+    ("place", "dwelling"),
+    [
+        ({"addresstype": "house", "type": "house", "class": "place"}, True),
+        ({"addresstype": "building", "type": "yes", "class": "building"}, True),
+        ({"type": "apartments", "class": "building"}, True),
+        ({"addresstype": "residential", "type": "residential", "class": "landuse"}, True),
+        ({"addresstype": "road", "type": "residential", "class": "highway"}, False),
+        ({"addresstype": "amenity", "type": "hospital", "class": "amenity"}, False),
+        ({"addresstype": "suburb", "type": "suburb", "class": "place"}, False),
+    ],
+)
+def test_nominatim_dwellings(place, dwelling):
+    assert is_dwelling(place) is dwelling

@@ -1,7 +1,8 @@
 """高德 (Amap) web-service geocoder: ``/v3/geocode/geo``, answers converted from GCJ-02 to WGS-84.
 
-Every failure becomes an ``Outcome``: key and account errors ``bad_key``, daily or per-second
-limits ``quota``, httpx timeouts ``timeout``, anything else the service says or does ``error``.
+Every failure becomes an ``Outcome``: key and account errors ``bad_key``, per-second limits
+``rate_limited``, daily or paid limits ``quota``, httpx timeouts ``timeout``, anything else the
+service says or does ``error``. House, building and compound matches are marked ``dwelling``.
 """
 
 from __future__ import annotations
@@ -68,15 +69,21 @@ BAD_KEY_CODES = frozenset(
 )
 """Amap ``infocode`` values that mean the key or account cannot be used."""
 
-QUOTA_CODES = frozenset(
+RATE_LIMIT_CODES = frozenset(
     {
-        "10003",  # DAILY_QUERY_OVER_LIMIT
-        "10004",  # ACCESS_TOO_FREQUENT
+        "10004",  # ACCESS_TOO_FREQUENT: per-minute limit of the key
         "10014",  # QPS_HAS_EXCEEDED_THE_LIMIT
         "10015",  # GATEWAY_TIMEOUT: per-machine QPS limit
         "10019",  # CQPS_HAS_EXCEEDED_THE_LIMIT
         "10020",  # CKQPS_HAS_EXCEEDED_THE_LIMIT
         "10021",  # CUQPS_HAS_EXCEEDED_THE_LIMIT
+    }
+)
+"""Amap ``infocode`` values that mean too many requests in the last second or minute."""
+
+QUOTA_CODES = frozenset(
+    {
+        "10003",  # DAILY_QUERY_OVER_LIMIT
         "10029",  # ABROAD_DAILY_QUERY_OVER_LIMIT
         "10044",  # USER_DAILY_QUERY_OVER_LIMIT
         "10045",  # USER_ABROAD_DAILY_QUERY_OVER_LIMIT
@@ -84,7 +91,12 @@ QUOTA_CODES = frozenset(
         "40003",  # ABROAD_QUOTA_PLAN_RUN_OUT
     }
 )
-"""Amap ``infocode`` values that mean a daily, per-second or paid limit is reached."""
+"""Amap ``infocode`` values that mean a daily or paid allowance is spent (daily ones reset at
+midnight China time)."""
+
+DWELLING_LEVELS = frozenset({"门牌号", "门址", "单元号", "楼栋", "住宅区"})
+"""Match levels that name a building or compound where someone may live; the other usable
+levels (兴趣点, 道路, 乡镇, 区县 …) name public places or areas."""
 
 
 def precision_for_level(level: str | None) -> Precision | None:
@@ -96,6 +108,8 @@ def outcome_for_infocode(infocode: str) -> Outcome:
     """The outcome of an Amap answer with ``status`` "0" and this ``infocode``."""
     if infocode in BAD_KEY_CODES:
         return Outcome.bad_key
+    if infocode in RATE_LIMIT_CODES:
+        return Outcome.rate_limited
     if infocode in QUOTA_CODES:
         return Outcome.quota
     return Outcome.error
@@ -209,6 +223,7 @@ class AmapGeocoder(ClosingContext):
             candidates=candidates if len(candidates) > 1 else (),
             raw_level=level,
             source_crs=SourceCrs.gcj02,
+            dwelling=level in DWELLING_LEVELS,
         )
 
 

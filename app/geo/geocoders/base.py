@@ -7,7 +7,7 @@ whose ``outcome`` says what happened, so an import can report it per row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol, Self
 
@@ -20,7 +20,8 @@ class Outcome(StrEnum):
     found = "found"
     not_found = "not_found"
     timeout = "timeout"
-    quota = "quota"  # daily limit or rate limit reached
+    rate_limited = "rate_limited"  # too many requests this second: ask again in a moment
+    quota = "quota"  # a daily or paid allowance is spent: ask again once it resets
     bad_key = "bad_key"
     error = "error"  # anything else the provider said or did
 
@@ -65,6 +66,11 @@ class GeocodeResult:
     """The provider's own word for the match level (高德 ``level``, Nominatim ``type``)."""
     source_crs: SourceCrs = SourceCrs.wgs84
     """The system the provider answered in; the point itself is always WGS-84."""
+    dwelling: bool = False
+    """The match is a house number, a building or a residential compound: a place where
+    someone may live, so a typed query answered at this level may be a person's home."""
+    retry_after_s: float | None = None
+    """How long the provider asked us to wait before asking again (Retry-After), if it said."""
 
     @property
     def found(self) -> bool:
@@ -111,6 +117,3 @@ class ProviderSettings:
     key: str | None = None
     timeout_s: float = 5.0
     user_agent: str = "aidmap"
-    min_interval_s: float = 0.0
-    """Least time between two requests (Nominatim's usage policy asks for 1 s)."""
-    extra: dict[str, str] = field(default_factory=dict)

@@ -3,19 +3,22 @@
 Providers are asked in the configured order. An answer replaces the best so far when it
 is finer (then more confident); asking stops once an answer is at least as precise as
 ``enough``. A provider's point that is not a finite point in Shanghai is an error, and
-one outside the district the row states is ignored, with a note. A provider that says
-its key is bad or its quota is spent is not asked again by this chain. Found and
-not-found answers of online providers are cached under the request actually sent, so
-re-importing a file never asks twice; errors are not cached.
+one outside the district the row states is ignored, with a note. An online provider is
+asked only when its gate (pace and pauses, ``gate.py``) and the caller's allowance let it;
+otherwise it is "not asked" with the reason. Found and not-found answers are cached (with
+an expiry, ``cache.py``) under a hash of the request actually sent, so re-importing a file
+never asks twice; errors are not cached, and neither is a typed query whose answer may be
+a person's home (a house or building) or was not found, unless the caller is an import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Protocol
 
-from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS
+from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS, GEOCODER_SKIPS
 from app.geo.extent import in_shanghai
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import (
@@ -26,12 +29,43 @@ from app.geo.geocoders.base import (
     Outcome,
     failure,
 )
+from app.geo.geocoders.cache import AnswerCache
+from app.geo.geocoders.gate import ProviderGate, Refusal
 from app.geo.names import normalise
 from app.geo.reverse import ReverseIndex, outside_note
-from app.storage.base import AdminUnit, Precision, SourceCrs, Store
+from app.storage.base import AdminUnit, Precision, SourceCrs
 
 CACHED_OUTCOMES = frozenset({Outcome.found, Outcome.not_found})
-STOPPING_OUTCOMES = frozenset({Outcome.bad_key, Outcome.quota})
+IMPORT_WAIT_S = 5.0
+"""How long an import may wait for a provider's slot or a short pause (a rate limit)."""
+
+
+class Allowance(Protocol):
+    """A caller's budget of provider calls."""
+
+    def refusal(self) -> Refusal | None:
+        """Why no further call is allowed now, or None."""
+
+    def spend(self) -> None:
+        """Count one provider call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asking:
+    """Who asks, and what that allows."""
+
+    wait_s: float = IMPORT_WAIT_S
+    """How long the caller's thread may sleep for a provider's slot (0: never)."""
+    cache_dwellings: bool = True
+    """Whether answers about a house or building, and not-found answers, may be cached:
+    yes for coordinators' imports (institutions' addresses), no for typed queries."""
+    allowance: Allowance | None = None
+    offline: Refusal | None = None
+    """When set, no online provider is asked (cached answers are still used)."""
+
+
+IMPORT = Asking()
+"""An import or a command-line run: waits for slots, caches every answer."""
 
 
 class GeocoderChain:
@@ -44,34 +78,34 @@ class GeocoderChain:
         geocoders: list[Geocoder],
         index: GazetteerIndex,
         reverse: ReverseIndex,
-        cache: Store | None = None,
+        *,
+        gates: dict[str, ProviderGate],
+        cache: AnswerCache | None = None,
         enough: Precision = Precision.approximate,
     ) -> None:
         self.geocoders = geocoders
         self.index = index
         self.reverse = reverse
+        self.gates = gates
+        """The online providers' gates, by name; a geocoder without one is offline."""
         self.cache = cache
         self.enough = enough
-        self.stopped: dict[str, str] = {}
-        """Providers not asked again, with the reason."""
 
-    def geocode(self, query: GeocodeQuery) -> GeocodeResult:
+    def geocode(self, query: GeocodeQuery, asking: Asking = IMPORT) -> GeocodeResult:
         """The best answer of the chain, with every provider's remarks as notes."""
         stated = self._stated_district(query)
         best: GeocodeResult | None = None
         notes: list[str] = []
         for geocoder in self.geocoders:
-            if geocoder.name in self.stopped:
-                notes.append(f"{geocoder.name}: not asked ({self.stopped[geocoder.name]})")
+            result = self._ask(geocoder, query, stated, asking)
+            if isinstance(result, Refusal):
+                notes.append(f"{geocoder.name}: not asked ({result.note})")
                 continue
-            result = self._ask(geocoder, query, stated)
             notes += [_attributed(geocoder.name, note) for note in result.notes]
             if not result.found:
                 notes.append(f"{geocoder.name}: {result.outcome.value}")
-                if result.outcome in STOPPING_OUTCOMES:
-                    self.stopped[geocoder.name] = result.outcome.value
                 continue
-            if stated is not None and geocoder.name != "gazetteer":
+            if stated is not None and geocoder.name in self.gates:
                 outside = outside_note(self.reverse, result.lon, result.lat, stated)
                 if outside:
                     notes.append(f"{geocoder.name}: answer ignored, {outside}")
@@ -91,20 +125,50 @@ class GeocoderChain:
         return found[0] if found else None
 
     def _ask(
-        self, geocoder: Geocoder, query: GeocodeQuery, stated: AdminUnit | None
-    ) -> GeocodeResult:
-        online = self.cache is not None and getattr(geocoder, "cacheable", True)
-        key = query_key(query, stated) if online else ""
-        if online:
-            cached = self.cache.cached_answer(geocoder.name, key)
+        self, geocoder: Geocoder, query: GeocodeQuery, stated: AdminUnit | None, asking: Asking
+    ) -> GeocodeResult | Refusal:
+        """One geocoder's answer: from the cache, from the provider, or a refusal."""
+        gate = self.gates.get(geocoder.name)
+        if gate is None:
+            result = _call(geocoder, query)
+            GEOCODER_CALLS.labels(geocoder.name, result.outcome.value).inc()
+            return result
+        key = query_key(query, stated)
+        if self.cache is not None:
+            cached = self.cache.get(geocoder.name, key)
             GEOCODER_CACHE.labels(geocoder.name, "miss" if cached is None else "hit").inc()
             if cached is not None:
                 return result_from_dict(cached)
+        refusal = _admit(gate, asking)
+        if refusal is not None:
+            GEOCODER_SKIPS.labels(geocoder.name, refusal.kind).inc()
+            return refusal
         result = _call(geocoder, query)
+        gate.record(result.outcome, result.retry_after_s)
         GEOCODER_CALLS.labels(geocoder.name, result.outcome.value).inc()
-        if online and result.outcome in CACHED_OUTCOMES:
-            self.cache.cache_answer(geocoder.name, key, asdict(result))
+        if self.cache is not None and _may_cache(result, asking):
+            self.cache.put(geocoder.name, key, asdict(result))
         return result
+
+
+def _admit(gate: ProviderGate, asking: Asking) -> Refusal | None:
+    """The caller's allowance first (a refused caller takes no slot), then the gate."""
+    if asking.offline is not None:
+        return asking.offline
+    if asking.allowance is not None and (refusal := asking.allowance.refusal()):
+        return refusal
+    refusal = gate.admit(asking.wait_s)
+    if refusal is None and asking.allowance is not None:
+        asking.allowance.spend()
+    return refusal
+
+
+def _may_cache(result: GeocodeResult, asking: Asking) -> bool:
+    """Found and not-found answers for imports; for typed queries only a found place that
+    is not somebody's possible home (a not-found answer would keep a hash of the text)."""
+    if result.outcome not in CACHED_OUTCOMES:
+        return False
+    return asking.cache_dwellings or (result.found and not result.dwelling)
 
 
 def _call(geocoder: Geocoder, query: GeocodeQuery) -> GeocodeResult:

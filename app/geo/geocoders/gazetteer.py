@@ -31,7 +31,6 @@ class GazetteerGeocoder:
     """Resolves district → street → committee names against the bundled gazetteer."""
 
     name = "gazetteer"
-    cacheable = False
 
     def __init__(self, index: GazetteerIndex) -> None:
         self.index = index

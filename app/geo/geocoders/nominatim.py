@@ -1,14 +1,14 @@
 """Nominatim (OpenStreetMap) geocoder through geopy; Nominatim answers in WGS-84.
 
-geopy's exceptions become outcomes: timeouts ``timeout``, HTTP 429 and quota errors ``quota``,
-HTTP 401/403 ``bad_key``, anything else ``error``; no result is ``not_found``.
+geopy's exceptions become outcomes: timeouts ``timeout``, HTTP 429 ``rate_limited`` (with its
+Retry-After), HTTP 402 ``quota``, HTTP 401/403 ``bad_key``, anything else ``error``; no result
+is ``not_found``. Pacing (the usage policy's one request a second) is the chain's gate's job.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,6 +81,18 @@ FEATURES: Mapping[str, Precision] = MappingProxyType(
 )
 """Nominatim ``addresstype``/``type``/``class`` → precision; others (city, state …) are coarse."""
 
+DWELLING_ADDRESSTYPES = frozenset(
+    {"house", "house_number", "building", "residential", "isolated_dwelling"}
+)
+"""``addresstype`` values of a house, a building or a residential compound (landuse=residential;
+a residential road's addresstype is ``road``)."""
+DWELLING_FEATURES = frozenset(
+    {("place", "house"), ("place", "isolated_dwelling"), ("landuse", "residential")}
+    | {("building", kind) for kind in ("yes", "house", "residential", "apartments", "detached")}
+    | {("building", kind) for kind in ("dormitory", "terrace", "semidetached_house", "bungalow")}
+)
+"""(``class``, ``type``) pairs of places where someone may live."""
+
 _STREET_KEYS = ("town", "suburb", "quarter", "village")
 _DISTRICT_KEYS = ("city_district", "district", "county", "borough")
 
@@ -96,6 +108,12 @@ def precision_for_place(place: Mapping[str, Any]) -> tuple[Precision | None, str
             return FEATURES[word], word
     raw = next((w for w in words if isinstance(w, str) and w), None)
     return None, raw
+
+
+def is_dwelling(place: Mapping[str, Any]) -> bool:
+    """True when a Nominatim result is a house, a residential building or compound."""
+    feature = (place.get("class") or place.get("category"), place.get("type"))
+    return place.get("addresstype") in DWELLING_ADDRESSTYPES or feature in DWELLING_FEATURES
 
 
 def _first(address: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -121,7 +139,9 @@ def _exception_outcome(exc: GeopyError) -> Outcome:
     """The outcome of a geopy exception."""
     if isinstance(exc, GeocoderTimedOut):
         return Outcome.timeout
-    if isinstance(exc, GeocoderQuotaExceeded | GeocoderRateLimited):
+    if isinstance(exc, GeocoderRateLimited):  # a subclass of GeocoderQuotaExceeded: first
+        return Outcome.rate_limited
+    if isinstance(exc, GeocoderQuotaExceeded):
         return Outcome.quota
     if isinstance(exc, GeocoderAuthenticationFailure | GeocoderInsufficientPrivileges):
         return Outcome.bad_key
@@ -135,26 +155,16 @@ class NominatimGeocoder(ClosingContext):
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
-        self._throttle = threading.Lock()
-        self._last_request = 0.0
         parts = urlsplit(settings.base_url)
         self._geocoder = Nominatim(
             domain=(parts.netloc + parts.path).rstrip("/"),
             scheme=parts.scheme or "https",
             user_agent=settings.user_agent,
             timeout=settings.timeout_s,
-            # urllib: no retries, so a 429's Retry-After is reported (quota), never slept
+            # urllib: no retries, so a 429's Retry-After is reported (rate_limited), never slept
             # through, and a timeout is a timeout; Nominatim's 1 request/s needs no keep-alive.
             adapter_factory=URLLibAdapter,
         )
-
-    def _wait_turn(self) -> None:
-        """Keep at least ``min_interval_s`` between requests, across threads."""
-        with self._throttle:
-            wait = self._last_request + self.settings.min_interval_s - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last_request = time.monotonic()
 
     def close(self) -> None:
         """Release geopy's adapter (urllib keeps no connection open between requests)."""
@@ -162,7 +172,6 @@ class NominatimGeocoder(ClosingContext):
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """Answer one query; never raises for provider failures."""
-        self._wait_turn()
         try:
             location = self._geocoder.geocode(
                 shanghai_address(query),
@@ -173,7 +182,8 @@ class NominatimGeocoder(ClosingContext):
             )
         except GeocoderServiceError as exc:
             outcome = _exception_outcome(exc)
-            return failure(self.name, outcome, f"nominatim: {type(exc).__name__}: {exc}")
+            result = failure(self.name, outcome, f"nominatim: {type(exc).__name__}: {exc}")
+            return replace(result, retry_after_s=getattr(exc, "retry_after", None))
         except (GeopyError, ValueError, TypeError, KeyError) as exc:  # malformed answers too
             return failure(self.name, Outcome.error, f"nominatim: {type(exc).__name__}: {exc}")
         if location is None:
@@ -206,4 +216,5 @@ class NominatimGeocoder(ClosingContext):
             district=_first(address, _DISTRICT_KEYS),
             street=_first(address, _STREET_KEYS),
             raw_level=word,
+            dwelling=is_dwelling(place),
         )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from app.core.config import Settings
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Geocoder, ProviderSettings
+from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import GeocoderChain
+from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.geo.reverse import ReverseIndex
 from app.storage.base import Store
-
-NOMINATIM_MIN_INTERVAL_S = 1.0
-"""The public Nominatim's usage policy: at most one request a second."""
 
 
 def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
@@ -28,26 +27,40 @@ def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
         from app.geo.geocoders.nominatim import NominatimGeocoder
 
         return NominatimGeocoder(
-            ProviderSettings(
-                settings.nominatim_url,
-                timeout_s=timeout,
-                user_agent="aidmap",
-                min_interval_s=NOMINATIM_MIN_INTERVAL_S,
-            )
+            ProviderSettings(settings.nominatim_url, timeout_s=timeout, user_agent="aidmap")
         )
     raise ValueError(f"unknown geocoder {name!r}")
 
 
-def build_chain(settings: Settings, store: Store, *, online: bool = True) -> GeocoderChain:
+def gates_for(settings: Settings) -> dict[str, ProviderGate]:
+    """A gate per online provider of the chain: Amap paced at ``AIDMAP_AMAP_QPS`` with its
+    daily quotas reset at midnight China time; Nominatim at ``AIDMAP_NOMINATIM_QPS``."""
+    paces = {
+        "amap": Pace(settings.amap_qps, daily_reset=CHINA_TIME),
+        "nominatim": Pace(settings.nominatim_qps),
+    }
+    return {name: ProviderGate(paces[name]) for name in settings.geocoders if name in paces}
+
+
+def build_chain(
+    settings: Settings,
+    store: Store,
+    *,
+    online: bool = True,
+    gates: dict[str, ProviderGate] | None = None,
+    cache: AnswerCache | None = None,
+) -> GeocoderChain:
     """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``; with
     ``online=False`` only its offline part (the gazetteer), which spends no provider's
-    quota."""
+    quota. A process passes the same ``gates`` and ``cache`` to every chain it builds, so
+    pauses and pace outlive a rebuild; without them the chain gets its own."""
     index = GazetteerIndex.from_store(store)
     names = [name for name in settings.geocoders if online or name == "gazetteer"]
     return GeocoderChain(
         [provider(name, settings, index) for name in names or ["gazetteer"]],
         index=index,
         reverse=ReverseIndex(store),
-        cache=store,
+        gates=gates if gates is not None else gates_for(settings),
+        cache=cache or AnswerCache(store, settings.geocode_cache_days),
         enough=settings.geocode_enough,
     )
