@@ -2,9 +2,10 @@
 
 ``SqlStore`` joins the unit, resource, access and share parts (``sql_units``,
 ``sql_resources``, ``sql_access``, ``sql_shares``) and adds migrations, seeding, counts,
-the geocoder cache and services. Subclasses supply the engine and what differs per
-database: how a write transaction begins (``_begin_write``) and extra schema parts
-(``_install_extras``). Everything here is plain SQL that SQLite and PostgreSQL both run.
+the geocoder cache and services. Subclasses supply the engines (one for
+reads, one for writes) and what differs per database: how a write transaction begins
+(``_begin_write``) and extra schema parts (``_install_extras``). Everything here is plain
+SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_engine: Engine | None = None) -> None:
+        """``engine`` serves reads, ``write_engine`` (default: the same) writes."""
         self._engine = engine
+        self._write_engine = write_engine or engine
         try:
             self._migrate()
         except BaseException:
-            engine.dispose()  # a store that cannot open keeps no connections
+            self.close()  # a store that cannot open keeps no connections
             raise
 
     def _install_extras(self, conn: Connection) -> None:
@@ -85,8 +88,9 @@ class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store)
                 set_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
-        """Dispose of the engine's pooled connections."""
+        """Dispose of the engines' pooled connections."""
         self._engine.dispose()
+        self._write_engine.dispose()
 
     # -- metadata and seeding ----------------------------------------------------
     def get_meta(self, key: str) -> str | None:
