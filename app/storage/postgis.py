@@ -41,7 +41,7 @@ from app.storage import sql_support
 from app.storage.base import Area, ResourceView, StoreUnavailable
 from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
-from app.storage.sql_resources import status_row_conditions
+from app.storage.sql_layers import status_row_conditions
 from app.storage.sql_support import translated_errors
 
 READ_POOL = (8, 8)

@@ -1,8 +1,8 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, access and share parts (``sql_units``,
-``sql_resources``, ``sql_access``, ``sql_shares``) and adds migrations, seeding, counts,
-the geocoder cache and services. Subclasses supply the engines (one for
+``SqlStore`` joins the unit, resource, layer, access and share parts (``sql_units``,
+``sql_resources``, ``sql_layers``, ``sql_access``, ``sql_shares``) and adds migrations,
+seeding, counts, the geocoder cache and services. Subclasses supply the engines (one for
 reads, one for writes) and what differs per database: how a write transaction begins
 (``_begin_write``) and extra schema parts (``_install_extras``). Everything here is plain
 SQL that SQLite and PostgreSQL both run.
@@ -25,6 +25,7 @@ from app.storage.base import (
 )
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
+from app.storage.sql_layers import LayerQueries
 from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, start_of_day, utcnow
@@ -42,7 +43,7 @@ COUNTED_LEVELS = {
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
-class SqlStore(UnitQueries, ResourceQueries, AccessQueries, ShareQueries, Store):
+class SqlStore(UnitQueries, ResourceQueries, LayerQueries, AccessQueries, ShareQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
     def __init__(self, engine: Engine, write_engine: Engine | None = None) -> None:
