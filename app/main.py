@@ -32,6 +32,7 @@ from app.api import (
 )
 from app.api.body_limits import JsonTooLarge
 from app.api.error_responses import json_errors
+from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
@@ -50,6 +51,8 @@ PUBLIC_REPORT_LIMIT = (10, 600.0)
 """Problem reports accepted per client address per window (seconds)."""
 PUBLIC_SHARE_LIMIT = (30, 600.0)
 """Shares created per client address per window (seconds)."""
+PUBLIC_EXPORT_LIMIT = (10, 600.0)
+"""Whole-layer exports per client address per window (seconds)."""
 
 
 def create_app(
@@ -86,7 +89,9 @@ def create_app(
     app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
     app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
     app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
+    app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
+    app.add_middleware(LoadLimits)  # innermost: its 503s get every other middleware's headers
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)
     app.add_middleware(SecurityHeaders)
