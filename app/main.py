@@ -75,6 +75,7 @@ def create_app(
             app.state.events = StatusEvents(store, app.state.clock, settings.status_ttl_hours)
             yield
             await app.state.events.close()
+            app.state.nearest.close()
         finally:
             store.close()
 
