@@ -84,6 +84,7 @@ def create_app(
         version=__version__,
         summary="Which hospitals near me take patients now: a resource map for mutual aid.",
         lifespan=lifespan,
+        redirect_slashes=False,  # its redirects would name the Host a client sent
     )
     app.state.settings = settings
     app.state.clock = clock or (lambda: datetime.now(UTC))
