@@ -53,7 +53,8 @@ class SqlStore(UnitQueries, ResourceQueries, LayerQueries, AccessQueries, ShareQ
         try:
             self._migrate()
         except BaseException:
-            self.close()  # a store that cannot open keeps no connections
+            engine.dispose()  # a store that cannot open keeps no connections
+            self._write_engine.dispose()
             raise
 
     def _install_extras(self, conn: Connection) -> None:
