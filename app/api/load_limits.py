@@ -41,8 +41,10 @@ class Bound:
     """Hold the slot until the whole answer is sent (work continues while it is)."""
 
 
-READS = Bound("reads", slots=8, wait_s=5.0, retry_after_s=2)
-"""Anonymous GETs that read the store: fewer than any backend's read connections."""
+READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2)
+"""Anonymous GETs that may read the store: fewer than any backend's read connections. One
+process runs Python on one core at a time: more slots did not read faster at 100k
+hospitals, and made a volunteer's write wait longer for its turn (docs/decisions.md)."""
 PREVIEWS = Bound("previews", slots=2, wait_s=2.0, retry_after_s=5)
 """Share preview images: each draws a 2400×1172 picture (~10 MB) before scaling it down."""
 EXPORTS = Bound("exports", slots=2, wait_s=2.0, retry_after_s=10, until_sent=True)

@@ -44,11 +44,11 @@ from app.storage.sql import SqlStore
 from app.storage.sql_layers import status_row_conditions
 from app.storage.sql_support import translated_errors
 
-READ_POOL = (8, 8)
+READ_POOL = (8, 4)
 """Read connections per replica (kept, extra): more than the bounded public work lets in at
-once (12), so signed-in requests, the nearest caches and the event stream find one."""
+once (8), so signed-in requests, the nearest caches and the event stream find one."""
 WRITE_POOL = (4, 0)
-"""Write connections per replica, which reads never take (20 connections in all)."""
+"""Write connections per replica, which reads never take (16 in all, as before the split)."""
 CHANNEL = "aidmap_changes"
 LISTEN_TIMEOUT_S = 1.0
 """How often the listening thread wakes to see whether the store is closing."""

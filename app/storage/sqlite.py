@@ -19,7 +19,7 @@ from app.storage.sql import SqlStore
 
 BUSY_TIMEOUT_MS = 10_000
 READ_CONNECTIONS = 16
-"""Read connections per process: more than the bounded public work lets in at once (12),
+"""Read connections per process: more than the bounded public work lets in at once (8),
 so signed-in requests, the nearest caches and the event stream find one."""
 APPEND_ONLY_TRIGGERS = [
     f"""CREATE TRIGGER status_history_no_{verb} BEFORE {verb.upper()} ON status_history
