@@ -33,6 +33,7 @@ from app.api import (
 from app.api.body_limits import JsonTooLarge
 from app.api.error_responses import json_errors
 from app.api.import_gate import ImportGate
+from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
@@ -56,6 +57,8 @@ FAILED_SHARE_LOOKUP_LIMIT = (20, 600.0)
 """Unknown share codes asked per client address per window (seconds): 2,880 a day."""
 PUBLIC_IMPORT_LIMIT = (10, 600.0)
 """Import dry runs without a coordinator's token per client address per window (seconds)."""
+PUBLIC_EXPORT_LIMIT = (10, 600.0)
+"""Whole-layer exports per client address per window (seconds)."""
 
 
 def create_app(
@@ -81,6 +84,7 @@ def create_app(
             )
             yield
             await app.state.events.close()
+            app.state.nearest.close()
         finally:
             store.close()
 
@@ -89,6 +93,7 @@ def create_app(
         version=__version__,
         summary="Which hospitals near me take patients now: a resource map for mutual aid.",
         lifespan=lifespan,
+        redirect_slashes=False,  # its redirects would name the Host a client sent
     )
     app.state.settings = settings
     app.state.clock = clock or (lambda: datetime.now(UTC))
@@ -98,7 +103,9 @@ def create_app(
     app.state.failed_share_lookups = RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
     app.state.public_imports = RateLimiter(*PUBLIC_IMPORT_LIMIT)
     app.state.imports = ImportGate()
+    app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
+    app.add_middleware(LoadLimits)  # innermost: its 503s get every other middleware's headers
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)
     app.add_middleware(SecurityHeaders)

@@ -20,12 +20,18 @@ REASONS = {
     422: "invalid request (`invalid_request` lists each problem in `details`)",
     428: 'If-Match is missing: send the ETag of the resource, e.g. "5"',
     429: "over a rate limit; Retry-After gives the seconds to wait",
-    503: "no room for this request now; try again later",
+    503: "no room for this request now, or the store is unavailable; Retry-After gives the "
+    "seconds to wait",
 }
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
-    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    429: RETRY_AFTER,
+    503: RETRY_AFTER,
 }
+WITHOUT_STORE = frozenset({"/livez"})
+"""Paths that neither touch the store nor are bounded: every other operation may answer
+503 (the store unavailable or busy, or too many requests of its kind at once)."""
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -54,17 +60,28 @@ NOT_MODIFIED = {304: {"description": REASONS[304]}}
 def json_errors(app: FastAPI) -> None:
     """Have the app's OpenAPI document file every error body under ``application/json``:
     FastAPI files a ``responses=`` model under the route's own media type (GeoJSON, text …),
-    but errors are always JSON."""
+    but errors are always JSON. Every operation but those ``WITHOUT_STORE`` declares 503."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            for path in build()["paths"].values():
-                for operation in path.values():
-                    _errors_as_json(operation.get("responses", {}))
+            for path, item in build()["paths"].items():
+                for operation in item.values():
+                    responses = operation.setdefault("responses", {})
+                    if path not in WITHOUT_STORE:
+                        responses.setdefault("503", _unavailable())
+                    _errors_as_json(responses)
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def _unavailable() -> dict[str, Any]:
+    return {
+        "description": REASONS[503],
+        "headers": RETRY_AFTER,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
 
 
 def _errors_as_json(responses: dict[str, dict[str, Any]]) -> None:

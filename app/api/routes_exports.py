@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import StoreDep
+from app.api.deps import StoreDep, check_rate
 from app.api.error_responses import content, errors
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import (
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 READ_BYTES = 256 * 1024
 RESPONSES = content(
     *(media.split(";")[0] for media in MEDIA_TYPES.values()), description="the layer as a file"
-) | errors(404)
+) | errors(404, 429)
 LAYERS = ", ".join(ExportLayer)
 FORMATS = ", ".join(ExportFormat)
 
@@ -36,12 +36,16 @@ def export_layer(
     layer: Annotated[str, Path(description=f"one of {LAYERS}")],
     fmt: Annotated[str, Path(description=f"one of {FORMATS}")],
     store: StoreDep,
+    request: Request,
 ) -> StreamingResponse:
-    """A whole layer as a file; hospitals and offices import back unchanged."""
+    """A whole layer as a file; hospitals and offices import back unchanged. A few at once
+    per server (503 when busy) and per client address (429)."""
     if layer not in ExportLayer.__members__:
         raise NotFound(f"no layer {layer[:40]!r}; layers: {LAYERS}")
     if fmt not in ExportFormat.__members__:
         raise NotFound(f"no format {fmt[:40]!r}; formats: {FORMATS}")
+    limiter = request.app.state.public_exports
+    limiter.record(check_rate(request, limiter, "too many exports from this address; try later"))
     export, chosen = read_layer(store, ExportLayer(layer)), ExportFormat(fmt)
     headers = {"Content-Disposition": f'attachment; filename="{layer}.{fmt}"'}
     if chosen in STREAMED:

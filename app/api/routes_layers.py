@@ -35,10 +35,12 @@ def read_clusters(
     fresh: bool = False,
     district: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """Counts and centroids of a layer's points on a grid fit for ``zoom``."""
+    """Counts and centroids of a layer's points on a grid fit for ``zoom`` (coarser when
+    the box, or the world without one, would need more than 64 cells across)."""
     collection = collection_named(layer_id)
     area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
-    found = cluster_features(store.grid_clusters(collection.layer, area, cell_degrees(zoom)))
+    cell = cell_degrees(zoom, area.bbox)
+    found = cluster_features(store.grid_clusters(collection.layer, area, cell))
     body = {
         "type": "FeatureCollection",
         "features": found,

@@ -17,7 +17,7 @@ from app.models import (
 )
 from app.services.freshness import status_views
 from app.services.nearest import NearestQuery
-from app.storage.base import NotFound, Precision, State
+from app.storage.base import Precision, State
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
 KINDS = {"hospitals": "hospital", "offices": "office"}
@@ -66,10 +66,7 @@ async def nearest(request: Request) -> Response:
         origin = _origin(params.lon, params.lat)  # coordinates win over an address
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         origin = await _address_origin(request, params.address)
-    finder = request.app.state.nearest
     service = params.service
-    if service is not None and service not in finder.known_services():
-        raise NotFound(f"no service {service!r}")
     try:
         parts = params.state.split(",")
         states = frozenset(State(part.strip()) for part in parts if part.strip())
@@ -85,7 +82,7 @@ async def nearest(request: Request) -> Response:
     now = request.app.state.clock()
     ttl = request.app.state.settings.status_ttl_hours
     features = []
-    for hit in finder.find(query, now, ttl):
+    for hit in await request.app.state.nearest.find_async(query, now, ttl):
         resource = hit.view.resource
         status = None
         if service is not None:

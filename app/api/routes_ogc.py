@@ -21,6 +21,7 @@ from app.api.layer_responses import (
     wants_html,
     without_ages,
 )
+from app.core.config import Settings
 from app.services.layers import (
     COLLECTIONS,
     Collection,
@@ -54,8 +55,10 @@ METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | e
 DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404, 422)}
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/ogc"
+def _base(settings: Settings) -> str:
+    """Where the OGC API is, from the configured public origin: never from the request's
+    Host header, which the client chooses and a shared cache may ignore."""
+    return f"{settings.base_url}/ogc"
 
 
 def collection_named(collection_id: str) -> Collection:
@@ -83,10 +86,9 @@ def _describe(base: str, c: Collection) -> dict:
 
 
 @router.get("", **METADATA)
-def read_landing(request: Request, f: Format = None) -> Response:
+def read_landing(request: Request, settings: SettingsDep, f: Format = None) -> Response:
     """Landing page: links to the API definition, conformance and the collections."""
-    base = _base(request)
-    root = str(request.base_url).rstrip("/")
+    base, root = _base(settings), settings.base_url
     links = [
         {"rel": "self", "type": "application/json", "href": base, "title": "this document"},
         {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
@@ -112,9 +114,9 @@ def read_conformance(request: Request, f: Format = None) -> Response:
 
 
 @router.get("/collections", **METADATA)
-def read_collections(request: Request, f: Format = None) -> Response:
+def read_collections(request: Request, settings: SettingsDep, f: Format = None) -> Response:
     """Every layer."""
-    base = _base(request)
+    base = _base(settings)
     described = [_describe(base, c) for c in COLLECTIONS.values()]
     if wants_html(request, f):
         links = [d["links"][1] | {"href": d["links"][1]["href"] + "?f=html"} for d in described]
@@ -131,9 +133,11 @@ def read_collections(request: Request, f: Format = None) -> Response:
     response_class=Response,
     responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
 )
-def read_collection(collection_id: CollectionId, request: Request, f: Format = None) -> Response:
+def read_collection(
+    collection_id: CollectionId, request: Request, settings: SettingsDep, f: Format = None
+) -> Response:
     """One layer's description."""
-    described = _describe(_base(request), collection_named(collection_id))
+    described = _describe(_base(settings), collection_named(collection_id))
     if wants_html(request, f):
         return html_page(described["title"], described["links"])
     return cached(request, described, "application/json", 300)
@@ -162,7 +166,7 @@ def read_items(
     total, page = features(store, collection, area, limit, offset, now, settings.status_ttl_hours)
     if offset > total:
         raise BadLayerQuery(f"offset {offset} is beyond the end ({total} features match)")
-    base = f"{_base(request)}/collections/{collection.id}/items"
+    base = f"{_base(settings)}/collections/{collection.id}/items"
     query = {k: v for k, v in request.query_params.items() if k not in {"offset", "f"}}
     self_href = f"{base}?{urlencode(query | {'offset': offset})}"
     links = [
@@ -204,7 +208,7 @@ def read_item(
     if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
     found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
-    base = f"{_base(request)}/collections/{collection.id}"
+    base = f"{_base(settings)}/collections/{collection.id}"
     found["links"] = [
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": "application/json", "href": base},

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Response
 from app.api.deps import MAX_OFFSET, IdPath, NowDep, OptionalToken, SettingsDep, StoreDep
 from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
-from app.services.freshness import matches, status_views
+from app.services.freshness import status_views
+from app.services.layers import area_for
 from app.storage.base import NotFound, ResourceView, State
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
@@ -43,13 +44,9 @@ def list_resources(
     ttl = settings.status_ttl_hours
     if service is None:
         views = store.view_resources(kind=kind, limit=limit, offset=offset)
-    else:
-        wanted = set(state or [State.open])
-        views = [
-            view
-            for view in store.view_resources(kind=kind, limit=10_000_000)
-            if matches(view.statuses.get(service), wanted, fresh, now, ttl)
-        ][offset : offset + limit]
+    else:  # filtered and paged by the database: one page is read, never the whole layer
+        area = area_for(None, None, service, frozenset(state or ()), fresh, now, ttl)
+        _, views = store.resources_in(kind, area, limit, offset, count=False)
     return [_public(view, now, ttl) for view in views]
 
 

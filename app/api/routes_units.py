@@ -27,8 +27,7 @@ def list_units(
 ) -> list[UnitPublic]:
     """List units by level, parent or name (former names like 闸北区 resolve)."""
     if name:
-        found = units_named(store, name, level)
-        found = [u for u in found if parent_id in (None, u.parent_id)][offset : offset + limit]
+        found = units_named(store, name, level, parent_id=parent_id, limit=limit, offset=offset)
     else:
         found = store.find_units(level=level, parent_id=parent_id, limit=limit, offset=offset)
     return [UnitPublic(**asdict(unit)) for unit in found]

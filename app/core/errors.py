@@ -94,6 +94,9 @@ STORAGE_STATUS = {
     InvalidRecord: (422, "invalid_record"),
     StoreUnavailable: (503, "storage_unavailable"),
 }
+STORE_RETRY_AFTER_S = 2
+"""Retry-After of a 503 from the store: a pool with no connection free, a locked or
+unreachable database; all pass or are an operator's to fix, and clients should back off."""
 
 
 def error_body(code: str, message: str, details: list | None = None) -> dict:
@@ -143,7 +146,10 @@ async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:
     )
     if status >= 500:
         log.error("storage error: %s", exc)
-        return JSONResponse(error_body(code, "storage is unavailable"), status_code=status)
+        headers = {"Retry-After": str(STORE_RETRY_AFTER_S)} if status == 503 else None
+        return JSONResponse(
+            error_body(code, "storage is unavailable"), status_code=status, headers=headers
+        )
     return JSONResponse(error_body(code, str(exc)), status_code=status)
 
 

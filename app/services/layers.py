@@ -116,9 +116,21 @@ def features(
     return total, [unit_feature(u, outlines.get(u.id)) for u in units]
 
 
-def cell_degrees(zoom: int) -> float:
-    """The cluster grid's cell at ``zoom``: 1/8 of a web-map tile's width, in degrees."""
-    return 360.0 / (2**zoom) / 8
+MAX_GRID_SIDE = 64
+"""Cells a cluster grid may have across its box (each way): a 2,000-pixel view at 1/8 of a
+tile per cell. A larger box (or none: the world) gets coarser cells, so an answer never
+has more than ~65² clusters, whatever the zoom asked."""
+
+
+def cell_degrees(zoom: int, bbox: tuple[float, float, float, float] | None) -> float:
+    """The cluster grid's cell at ``zoom``: 1/8 of a web-map tile's width, in degrees,
+    doubled (so grids of different boxes still line up) until ``bbox`` (default: the
+    world) spans at most ``MAX_GRID_SIDE`` cells each way."""
+    west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
+    cell = 360.0 / (2**zoom) / 8
+    while max(east - west, north - south) > MAX_GRID_SIDE * cell:
+        cell *= 2
+    return cell
 
 
 def cluster_features(clusters: Sequence[Cluster]) -> list[dict]:

@@ -404,10 +404,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def resources_in(
-        self, kind: str, area: Area, limit: int, offset: int
-    ) -> tuple[int, list[ResourceView]]:
-        """Resources of a kind in an area (with their statuses), ordered by id, and how
-        many match in all."""
+        self, kind: str | None, area: Area, limit: int, offset: int, *, count: bool = True
+    ) -> tuple[int | None, list[ResourceView]]:
+        """Resources of a kind (None: any) in an area (with their statuses), ordered by id,
+        and how many match in all (None unless ``count``)."""
 
     has_spatial_index = False
     """True when the database can find nearest points itself (``nearest_in``), which the

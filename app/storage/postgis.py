@@ -37,12 +37,18 @@ from sqlalchemy.exc import DBAPIError
 
 from app.geo.nearest import TIE_MARGIN_M, chord_for, unit_vector
 from app.storage import schema as t
+from app.storage import sql_support
 from app.storage.base import Area, ResourceView, StoreUnavailable
 from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
-from app.storage.sql_resources import status_row_conditions
+from app.storage.sql_layers import status_row_conditions
 from app.storage.sql_support import translated_errors
 
+READ_POOL = (8, 4)
+"""Read connections per replica (kept, extra): more than the bounded public work lets in at
+once (8), so signed-in requests, the nearest caches and the event stream find one."""
+WRITE_POOL = (4, 0)
+"""Write connections per replica, which reads never take (16 in all, as before the split)."""
 CHANNEL = "aidmap_changes"
 LISTEN_TIMEOUT_S = 1.0
 """How often the listening thread wakes to see whether the store is closing."""
@@ -105,13 +111,20 @@ class PostgisStore(SqlStore):
 
     def __init__(self, url: str) -> None:
         url_object = make_url(url).set(drivername="postgresql+psycopg")
-        engine = create_engine(
-            url_object,
-            pool_size=8,
-            max_overflow=8,
-            pool_pre_ping=True,
-            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
-        )
+        engines = [
+            create_engine(
+                url_object,
+                pool_size=size,
+                max_overflow=overflow,
+                pool_timeout=timeout_s,
+                pool_pre_ping=True,
+                json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+            )
+            for (size, overflow), timeout_s in (
+                (READ_POOL, sql_support.READ_POOL_TIMEOUT_S),
+                (WRITE_POOL, sql_support.WRITE_POOL_TIMEOUT_S),
+            )
+        ]
         self._listen_url = url_object.set(drivername="postgresql").render_as_string(
             hide_password=False
         )
@@ -120,7 +133,7 @@ class PostgisStore(SqlStore):
         self._closing = threading.Event()
         self._counter_lock = threading.Lock()
         self._wake_channel = f"aidmap_wake_{uuid.uuid4().hex}"
-        super().__init__(engine)
+        super().__init__(*engines)
         self._listener = threading.Thread(target=self._listen, name="aidmap-listen", daemon=True)
         self._listener.start()
 

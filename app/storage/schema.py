@@ -138,6 +138,7 @@ resources = Table(
     CheckConstraint("version >= 1", name="version_positive"),
     *_wgs84_range(),
     Index("ix_resources_kind_lon_lat", "kind", "lon", "lat"),
+    Index("ix_resources_kind_id", "kind", "id"),  # pages of a kind by id, without a sort
 )
 
 

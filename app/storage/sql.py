@@ -1,10 +1,11 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, status, access and share parts (``sql_units``,
-``sql_resources``, ``sql_statuses``, ``sql_access``, ``sql_shares``) and adds migrations,
-seeding, counts, the geocoder cache and services. Subclasses supply the engine and what differs per
-database: how a write transaction begins (``_begin_write``) and extra schema parts
-(``_install_extras``). Everything here is plain SQL that SQLite and PostgreSQL both run.
+``SqlStore`` joins the unit, resource, status, layer, access and share parts (``sql_units``,
+``sql_resources``, ``sql_statuses``, ``sql_layers``, ``sql_access``, ``sql_shares``) and adds
+migrations, seeding, counts, the geocoder cache and services. Subclasses supply the engines
+(one for reads, one for writes) and what differs per database: how a write transaction
+begins (``_begin_write``) and extra schema parts (``_install_extras``). Everything here is
+plain SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.storage.base import (
 )
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
+from app.storage.sql_layers import LayerQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_statuses import StatusQueries
 from app.storage.sql_support import BATCH, insert_many, set_meta, start_of_day, utcnow
@@ -43,15 +45,18 @@ COUNTED_LEVELS = {
 PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
-class SqlStore(UnitQueries, StatusQueries, AccessQueries, ShareQueries, Store):
+class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQueries, Store):
     """A ``Store`` over an SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_engine: Engine | None = None) -> None:
+        """``engine`` serves reads, ``write_engine`` (default: the same) writes."""
         self._engine = engine
+        self._write_engine = write_engine or engine
         try:
             self._migrate()
         except BaseException:
             engine.dispose()  # a store that cannot open keeps no connections
+            self._write_engine.dispose()
             raise
 
     def _install_extras(self, conn: Connection) -> None:
@@ -87,8 +92,9 @@ class SqlStore(UnitQueries, StatusQueries, AccessQueries, ShareQueries, Store):
                 set_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
-        """Dispose of the engine's pooled connections."""
+        """Dispose of the engines' pooled connections."""
         self._engine.dispose()
+        self._write_engine.dispose()
 
     # -- metadata and seeding ----------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.storage import schema as t
@@ -12,23 +12,16 @@ from app.storage.base import (
     MAX_ID,
     RESOURCES_CHANGED,
     AlreadyExists,
-    Area,
-    Cluster,
-    IntakeStatus,
     InvalidRecord,
-    Level,
     NewResource,
     NotFound,
     Resource,
     ResourceUpdate,
-    ResourceView,
     VersionConflict,
 )
-from app.storage.rows import resource_changes, resource_row, to_resource, to_status
+from app.storage.rows import resource_changes, resource_row, to_resource
 from app.storage.sql_support import (
     SqlPlumbing,
-    bbox_conditions,
-    grid_index,
     set_meta,
     utcnow,
 )
@@ -62,84 +55,7 @@ class ResourceQueries(SqlPlumbing):
     ) -> list[Resource]:
         """Resources ordered by id."""
         with self._read() as conn:
-            return _select_resources(conn, None, kind, limit, offset)
-
-    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
-        """Points of resources of kind ``layer`` (or units of level ``layer``) in an area,
-        counted per cell of a grid of ``cell`` degrees anchored at (-180, -90)."""
-        if layer in {level.value for level in Level}:
-            table = t.admin_units
-            conditions = [table.c.level == layer]
-        else:
-            table = t.resources
-            conditions = [table.c.kind == layer, *self._status_conditions(area)]
-        conditions += bbox_conditions(table.c, area.bbox)
-        if area.district_id is not None:
-            conditions.append(table.c.district_id == area.district_id)
-        points = select(
-            table.c.lon,
-            table.c.lat,
-            grid_index((table.c.lon + 180.0) / cell).label("column"),
-            grid_index((table.c.lat + 90.0) / cell).label("row"),
-        ).where(*conditions)
-        cells = points.subquery()
-        query = (
-            select(func.avg(cells.c.lon), func.avg(cells.c.lat), func.count())
-            .group_by(cells.c.column, cells.c.row)
-            .order_by(cells.c.column, cells.c.row)
-        )
-        with self._read() as conn:
-            return [Cluster(*row) for row in conn.execute(query)]
-
-    @staticmethod
-    def _status_conditions(area: Area) -> list:
-        """A resource has a status for ``area.service`` that passes its filters (none when
-        no service is asked)."""
-        if area.service is None:
-            return []
-        states = [state.value for state in area.states]
-        return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
-
-    def resources_in(
-        self, kind: str, area: Area, limit: int, offset: int
-    ) -> tuple[int, list[ResourceView]]:
-        """Resources of a kind in an area, with statuses, from one snapshot."""
-        c = t.resources.c
-        conditions = [c.kind == kind, *bbox_conditions(c, area.bbox)]
-        if area.district_id is not None:
-            conditions.append(c.district_id == area.district_id)
-        conditions += self._status_conditions(area)
-        with self._read() as conn:
-            total = conn.execute(select(func.count()).select_from(t.resources).where(*conditions))
-            ids = (
-                conn.execute(
-                    select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
-                )
-                .scalars()
-                .all()
-            )
-            total = total.scalar_one()
-        return total, self.view_resources(ids=ids, limit=len(ids)) if ids else []
-
-    def view_resources(
-        self,
-        *,
-        ids: Sequence[int] | None = None,
-        kind: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[ResourceView]:
-        """Resources with their statuses: two queries in one read transaction."""
-        with self._read() as conn:
-            resources = _select_resources(conn, ids, kind, limit, offset)
-            c = t.intake_status.c
-            rows = conn.execute(
-                select(t.intake_status).where(c.resource_id.in_([r.id for r in resources]))
-            )
-            statuses: dict[int, dict[str, IntakeStatus]] = {r.id: {} for r in resources}
-            for row in rows:
-                statuses[row.resource_id][row.service] = to_status(row._mapping)
-        return [ResourceView(r, statuses[r.id]) for r in resources]
+            return select_resources(conn, None, kind, limit, offset)
 
     def apply_resource_changes(
         self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
@@ -174,8 +90,8 @@ class ResourceQueries(SqlPlumbing):
                 set_meta(conn, RESOURCES_CHANGED, utcnow().isoformat())
             for update_, changes in zip(updates, values, strict=True):
                 self._bump_version(conn, update_.resource_id, update_.expected_version, changes)
-            added = _select_resources(conn, added_ids, None, len(added_ids), 0)
-            updated = _select_resources(
+            added = select_resources(conn, added_ids, None, len(added_ids), 0)
+            updated = select_resources(
                 conn, [u.resource_id for u in updates], None, len(updates), 0
             )
         return added, updated
@@ -223,9 +139,10 @@ def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
     return to_resource(row._mapping)
 
 
-def _select_resources(
+def select_resources(
     conn: Connection, ids: Sequence[int] | None, kind: str | None, limit: int, offset: int
 ) -> list[Resource]:
+    """Resources (with these ids, of this kind) ordered by id, one page of them."""
     c = t.resources.c
     query = select(t.resources).order_by(c.id).limit(limit).offset(offset)
     if ids is not None:
@@ -233,14 +150,3 @@ def _select_resources(
     if kind is not None:
         query = query.where(c.kind == kind)
     return [to_resource(row._mapping) for row in conn.execute(query)]
-
-
-def status_row_conditions(service, states, checked_since) -> list:
-    """The ``intake_status`` row of a resource (``resources.id``) is for ``service``, in
-    one of ``states``, and checked since ``checked_since`` (if not None). Each argument
-    may be a value or a bound parameter."""
-    c, s = t.resources.c, t.intake_status.c
-    wanted = [s.resource_id == c.id, s.service == service, s.state.in_(states)]
-    if checked_since is not None:
-        wanted.append(or_(s.reported_at >= checked_since, s.verified_at >= checked_since))
-    return wanted

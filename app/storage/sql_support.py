@@ -7,7 +7,13 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, Integer, Table, delete, insert
-from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -16,6 +22,10 @@ from app.storage.base import StoreUnavailable
 
 BATCH = 1000
 """Rows per multi-row statement, and ids per IN (...) list."""
+READ_POOL_TIMEOUT_S = 5.0
+"""How long a read waits for a free connection before the store says it is busy."""
+WRITE_POOL_TIMEOUT_S = 10.0
+"""How long a write waits for one of the write connections (SQLite's busy timeout too)."""
 
 
 def utcnow() -> datetime:
@@ -31,11 +41,14 @@ def start_of_day(moment: datetime) -> datetime:
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Turn a database that cannot be reached or read into ``StoreUnavailable``."""
+    """Turn a database that cannot be reached or read, or a pool with no connection free
+    in time, into ``StoreUnavailable`` (503 with Retry-After, never a 500)."""
     try:
         yield
     except IntegrityError:
         raise
+    except PoolTimeout as exc:
+        raise StoreUnavailable(f"database busy: no connection free in time ({exc})") from exc
     except (OperationalError, InterfaceError) as exc:
         raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
     except DatabaseError as exc:
@@ -45,13 +58,18 @@ def translated_errors() -> Iterator[None]:
 
 
 class SqlPlumbing:
-    """Read and write transactions over an engine; the base of the SQL store's parts."""
+    """Read and write transactions, each over its own engine (and so its own pool): a load
+    of reads can hold every read connection, never a write's. The base of the SQL store's
+    parts."""
 
     _engine: Engine
+    """Reads."""
+    _write_engine: Engine
+    """Writes only: a small pool that reads never check out."""
 
     def _begin_write(self) -> AbstractContextManager[Connection]:
         """Begin a transaction that will write; backends may take their write lock here."""
-        return self._engine.begin()
+        return self._write_engine.begin()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -10,13 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from app.storage import sql_support
 from app.storage.base import StoreUnavailable
 from app.storage.sql import SqlStore
 
 BUSY_TIMEOUT_MS = 10_000
+READ_CONNECTIONS = 16
+"""Read connections per process: more than the bounded public work lets in at once (8),
+so signed-in requests, the nearest caches and the event stream find one."""
 APPEND_ONLY_TRIGGERS = [
     f"""CREATE TRIGGER status_history_no_{verb} BEFORE {verb.upper()} ON status_history
         BEGIN SELECT RAISE(ABORT, 'status_history is append-only'); END"""
@@ -32,15 +36,11 @@ class SqliteStore(SqlStore):
     def __init__(self, url: str) -> None:
         path = Path(make_url(url).database or "")
         _check_writable(path)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 10},
-            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
-        )
-        event.listen(engine, "connect", _configure_connection)
-        event.listen(engine, "begin", _begin)
+        reads = _engine(url, "BEGIN", READ_CONNECTIONS, sql_support.READ_POOL_TIMEOUT_S)
+        # One connection is enough for writes: the write lock lets one writer in at a time.
+        writes = _engine(url, "BEGIN IMMEDIATE", 1, sql_support.WRITE_POOL_TIMEOUT_S)
         self._write_lock = threading.Lock()  # before super() migrates
-        super().__init__(engine)
+        super().__init__(reads, writes)
         self._watch = sqlite3.connect(path, check_same_thread=False)
         self._watch_lock = threading.Lock()
 
@@ -55,7 +55,7 @@ class SqliteStore(SqlStore):
         if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
             raise StoreUnavailable("database busy: another write took over 10 s")
         try:
-            with self._engine.execution_options(sqlite_write=True).begin() as conn:
+            with self._write_engine.begin() as conn:
                 yield conn
         finally:
             self._write_lock.release()
@@ -92,6 +92,22 @@ def _check_writable(path: Path) -> None:
         raise StoreUnavailable(f"database file {path} is not readable and writable")
 
 
+def _engine(url: str, begin: str, connections: int, timeout_s: float) -> Engine:
+    """An engine whose pool holds at most ``connections`` and whose transactions start
+    with ``begin`` (``BEGIN IMMEDIATE`` takes the write lock at once)."""
+    engine = create_engine(
+        url,
+        pool_size=connections,
+        max_overflow=0,
+        pool_timeout=timeout_s,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+    )
+    event.listen(engine, "connect", _configure_connection)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+    return engine
+
+
 def _configure_connection(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred and late).
     dbapi_connection.isolation_level = None
@@ -101,8 +117,3 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def _begin(conn: Connection) -> None:
-    writes = conn.get_execution_options().get("sqlite_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

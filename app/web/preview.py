@@ -22,7 +22,7 @@ from shapely.geometry import shape
 from app.core.text import clean_text
 from app.services.freshness import checked_at, is_stale
 from app.services.sharing import ShareView
-from app.storage.base import IntakeStatus, Level, ResourceView, State, Store
+from app.storage.base import Area, IntakeStatus, Level, ResourceView, State, Store
 
 WIDTH, HEIGHT, FOOTER = 1200, 630, 44
 SUPERSAMPLE = 2
@@ -30,6 +30,11 @@ TILE = 256
 MAX_LAT = 85.05112878
 CITY_MARGIN = 0.06
 """Share of the map left empty around the city when it is shown whole."""
+DOT_MARGIN = 40
+"""Pixels (of the drawn frame) outside the image where a hospital's dot may still show."""
+MAX_DOTS = 5000
+"""Hospitals read for one image: the cost of a preview stays that of 5,000 dots, however
+many hospitals the view holds."""
 
 BACKGROUND = (226, 232, 238)
 LAND = (250, 249, 245)
@@ -120,7 +125,7 @@ def render_preview(
     image = Image.new("RGB", (big.width, big.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     _draw_outlines(draw, big, outlines)
-    hospitals = store.view_resources(kind="hospital", limit=10_000_000)
+    hospitals = _hospitals_in(store, big, marks)
     service = view.chosen_service
     _draw_hospitals(draw, big, hospitals, service, marks, now, ttl_hours)
     if marks.origin is not None:
@@ -133,6 +138,17 @@ def render_preview(
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+def _hospitals_in(store: Store, frame: Frame, marks: Marks) -> list[ResourceView]:
+    """The hospitals the image can show: at most ``MAX_DOTS`` in its frame (the first by
+    id: a frame holding more is covered by dots anyway), and the marked ones."""
+    area = Area(bbox=frame.bbox(pad_px=DOT_MARGIN))
+    _, shown = store.resources_in("hospital", area, MAX_DOTS, 0, count=False)
+    marked = {marks.selected, *marks.listed} - {None} - {v.resource.id for v in shown}
+    if marked:
+        shown += store.view_resources(ids=sorted(marked), limit=len(marked))
+    return shown
 
 
 def _draw_outlines(draw: ImageDraw.ImageDraw, frame: Frame, outlines: Sequence) -> None:
@@ -166,7 +182,8 @@ def _draw_hospitals(
     if not hospitals:
         return
     x, y = frame.project([h.resource.lon for h in hospitals], [h.resource.lat for h in hospitals])
-    inside = (x > -40) & (x < frame.width + 40) & (y > -40) & (y < frame.height + 40)
+    m = DOT_MARGIN
+    inside = (x > -m) & (x < frame.width + m) & (y > -m) & (y < frame.height + m)
     dots = []
     for view, px, py, seen in zip(hospitals, x.tolist(), y.tolist(), inside.tolist(), strict=True):
         if not seen:

@@ -1,0 +1,136 @@
+"""Bounds on the public work one process does at once: anonymous reads, preview images,
+exports.
+
+Each class of request has a few slots. A request waits for one in the event loop (holding
+no worker thread and no database connection) for a few seconds at most, and is answered
+503 ``busy`` with Retry-After when none frees. Anonymous reads get fewer slots than the
+store has read connections, so a read load leaves connections (and worker threads) to
+signed-in requests and to writes, which are never bounded here.
+
+A slot is held while the answer is computed and given back when its first byte is sent,
+so a client that reads slowly holds none; an export, whose file is written while it is
+sent, holds its slot to the end, with at most ``SEND_TIMEOUT_S`` for each piece to leave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import error_body
+
+log = logging.getLogger("aidmap")
+SEND_TIMEOUT_S = 60.0
+"""Longest wait for a client to take one piece of an export before it is dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """One class of bounded requests: how many at once, how long to wait for a slot."""
+
+    name: str
+    slots: int
+    wait_s: float
+    retry_after_s: int
+    until_sent: bool = False
+    """Hold the slot until the whole answer is sent (work continues while it is)."""
+
+
+READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2)
+"""Anonymous GETs that may read the store: fewer than any backend's read connections. One
+process runs Python on one core at a time: more slots did not read faster at 100k
+hospitals, and made a volunteer's write wait longer for its turn (docs/decisions.md)."""
+PREVIEWS = Bound("previews", slots=2, wait_s=2.0, retry_after_s=5)
+"""Share preview images: each draws a 2400×1172 picture (~10 MB) before scaling it down."""
+EXPORTS = Bound("exports", slots=2, wait_s=2.0, retry_after_s=10, until_sent=True)
+"""Whole-layer exports: each holds the layer in memory while its file is written."""
+BOUNDS = (READS, PREVIEWS, EXPORTS)
+PREVIEW_PATH = re.compile(r"/s/[^/]+/preview\.png")
+UNBOUNDED_PREFIXES = (
+    "/livez",  # must answer whatever the load
+    "/metrics",
+    "/static/",  # files from disk
+    "/api/v1/events",  # long-lived streams, limited by their own count
+    "/api/v1/nearest",  # answered from memory on the event loop
+    "/api/v1/geocode",  # bounded with the geocoders
+)
+
+
+def bound_for(scope: Scope) -> Bound | None:
+    """The bound a request falls under, or None for requests that are not bounded here:
+    anything but GET/HEAD, signed-in reads, and the paths above."""
+    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        return None
+    path = scope["path"]
+    if PREVIEW_PATH.fullmatch(path):
+        return PREVIEWS
+    if path.startswith("/api/v1/exports/"):
+        return EXPORTS
+    if path.startswith(UNBOUNDED_PREFIXES) or any(
+        name == b"authorization" for name, _ in scope["headers"]
+    ):
+        return None
+    return READS
+
+
+class ClientTooSlow(Exception):
+    """A client did not take a piece of an answer within ``SEND_TIMEOUT_S``."""
+
+
+class LoadLimits:
+    """ASGI middleware that keeps each bounded class of requests within its slots."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer within the request's bound, or 503 when no slot frees in time."""
+        bound = bound_for(scope)
+        if bound is None:
+            return await self.app(scope, receive, send)
+        slots = self._semaphores()[bound.name]
+        try:
+            await asyncio.wait_for(slots.acquire(), bound.wait_s)
+        except TimeoutError:
+            body = error_body("busy", f"too many {bound.name} at once on this server; try again")
+            headers = {"Retry-After": str(bound.retry_after_s)}
+            return await JSONResponse(body, 503, headers)(scope, receive, send)
+        held = True
+
+        def give_back() -> None:
+            nonlocal held
+            if held:
+                held = False
+                slots.release()
+
+        async def bounded_send(message: Message) -> None:
+            if not bound.until_sent and message["type"] == "http.response.start":
+                give_back()
+            if not held:
+                return await send(message)
+            try:
+                await asyncio.wait_for(send(message), SEND_TIMEOUT_S)
+            except TimeoutError:
+                raise ClientTooSlow from None
+
+        try:
+            await self.app(scope, receive, bounded_send)
+        except ClientTooSlow:
+            log.warning("dropped a client that took no part of an answer for %s s", SEND_TIMEOUT_S)
+        finally:
+            give_back()
+
+    def _semaphores(self) -> dict[str, asyncio.Semaphore]:
+        """The slots of the running event loop (a test may run the app in several)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._slots = {bound.name: asyncio.Semaphore(bound.slots) for bound in BOUNDS}
+        return self._slots

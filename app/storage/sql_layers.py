@@ -1,0 +1,119 @@
+"""The read side of resource layers in the SQL store: pages and clusters of a kind in an
+area, filtered by status in SQL, and resources with their statuses.
+
+Public reads of resources end here, so each is paged or grouped by the database: a page
+turns only its own rows into objects (the ``(kind, id)`` index gives them in order, with
+no sort of the layer), and a count or a grid at most scans the layer's index entries in
+the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, exists, func, or_, select
+
+from app.storage import schema as t
+from app.storage.base import Area, Cluster, IntakeStatus, Level, Resource, ResourceView
+from app.storage.rows import to_status
+from app.storage.sql_resources import select_resources
+from app.storage.sql_support import SqlPlumbing, bbox_conditions, grid_index
+
+
+class LayerQueries(SqlPlumbing):
+    """``Store`` methods that read resources (with statuses) by kind, area and status."""
+
+    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
+        """Points of resources of kind ``layer`` (or units of level ``layer``) in an area,
+        counted per cell of a grid of ``cell`` degrees anchored at (-180, -90)."""
+        if layer in {level.value for level in Level}:
+            table = t.admin_units
+            conditions = [table.c.level == layer]
+        else:
+            table = t.resources
+            conditions = [table.c.kind == layer, *self._status_conditions(area)]
+        conditions += bbox_conditions(table.c, area.bbox)
+        if area.district_id is not None:
+            conditions.append(table.c.district_id == area.district_id)
+        points = select(
+            table.c.lon,
+            table.c.lat,
+            grid_index((table.c.lon + 180.0) / cell).label("column"),
+            grid_index((table.c.lat + 90.0) / cell).label("row"),
+        ).where(*conditions)
+        cells = points.subquery()
+        query = (
+            select(func.avg(cells.c.lon), func.avg(cells.c.lat), func.count())
+            .group_by(cells.c.column, cells.c.row)
+            .order_by(cells.c.column, cells.c.row)
+        )
+        with self._read() as conn:
+            return [Cluster(*row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _status_conditions(area: Area) -> list:
+        """A resource has a status for ``area.service`` that passes its filters (none when
+        no service is asked)."""
+        if area.service is None:
+            return []
+        states = [state.value for state in area.states]
+        return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
+
+    def resources_in(
+        self, kind: str | None, area: Area, limit: int, offset: int, *, count: bool = True
+    ) -> tuple[int | None, list[ResourceView]]:
+        """Resources of a kind (None: any) in an area, with statuses, by id: how many match
+        (None unless ``count``: counting reads every match) and one page, filtered and
+        paged in SQL from one snapshot."""
+        c = t.resources.c
+        conditions = bbox_conditions(c, area.bbox)
+        if kind is not None:
+            conditions.append(c.kind == kind)
+        if area.district_id is not None:
+            conditions.append(c.district_id == area.district_id)
+        conditions += self._status_conditions(area)
+        with self._read() as conn:
+            total = None
+            if count:
+                total = conn.execute(
+                    select(func.count()).select_from(t.resources).where(*conditions)
+                ).scalar_one()
+                if offset >= total:  # nothing to page through
+                    return total, []
+            ids = conn.execute(
+                select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
+            ).scalars()
+            return total, with_statuses(conn, select_resources(conn, list(ids), None, limit, 0))
+
+    def view_resources(
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ResourceView]:
+        """Resources with their statuses: two queries in one read transaction."""
+        with self._read() as conn:
+            return with_statuses(conn, select_resources(conn, ids, kind, limit, offset))
+
+
+def with_statuses(conn: Connection, resources: list[Resource]) -> list[ResourceView]:
+    """The resources with their current statuses, read inside the caller's transaction."""
+    c = t.intake_status.c
+    rows = conn.execute(select(t.intake_status).where(c.resource_id.in_([r.id for r in resources])))
+    statuses: dict[int, dict[str, IntakeStatus]] = {r.id: {} for r in resources}
+    for row in rows:
+        statuses[row.resource_id][row.service] = to_status(row._mapping)
+    return [ResourceView(r, statuses[r.id]) for r in resources]
+
+
+def status_row_conditions(service, states, checked_since) -> list:
+    """The ``intake_status`` row of a resource (``resources.id``) is for ``service``, in
+    one of ``states``, and checked since ``checked_since`` (if not None). Each argument
+    may be a value or a bound parameter."""
+    c, s = t.resources.c, t.intake_status.c
+    wanted = [s.resource_id == c.id, s.service == service, s.state.in_(states)]
+    if checked_since is not None:
+        wanted.append(or_(s.reported_at >= checked_since, s.verified_at >= checked_since))
+    return wanted

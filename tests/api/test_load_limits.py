@@ -1,0 +1,137 @@
+"""Bounded public work (issue 13, findings 11 and 15): anonymous reads beyond their slots
+wait, then get 503 with Retry-After, while writes and signed-in reads go on; previews and
+exports have slots of their own; exports are rate-limited per client address."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import pytest
+from fastapi import Request
+from fastapi.testclient import TestClient
+
+from app.api import load_limits
+from app.api.load_limits import EXPORTS, PREVIEWS, READS, LoadLimits, bound_for
+from app.core.config import Settings
+from app.main import create_app
+from app.services.auth import create_token
+from app.storage.base import Role
+
+WAIT_S = 0.3
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def backend_settings(request: pytest.FixtureRequest, sqlite_settings: Settings) -> Settings:
+    """A fresh store of each backend."""
+    if request.param == "sqlite":
+        return sqlite_settings
+    url = request.getfixturevalue("postgis_url")
+    return Settings(data_dir=sqlite_settings.data_dir, database_url=url)
+
+
+def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
+    backend_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(load_limits, "READS", replace(READS, wait_s=WAIT_S))
+    app = create_app(backend_settings)
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def hold(request: Request) -> dict:
+        """An anonymous read that keeps a read connection until the test lets it go."""
+        with request.app.state.store._read():
+            entered.release()
+            release.wait(30)
+        return {}
+
+    app.add_api_route("/api/v1/hold", hold)
+    with TestClient(app) as client, ThreadPoolExecutor(READS.slots) as pool:
+        store = client.app.state.store
+        secret = create_token(store, "王阿姨", Role.volunteer)[1]
+        signed_in = {"Authorization": f"Bearer {secret}"}
+        hospital = client.get("/api/v1/resources", params={"kind": "hospital", "limit": 1})
+        resource_id, version = hospital.json()[0]["id"], hospital.json()[0]["version"]
+        held = [pool.submit(client.get, "/api/v1/hold") for _ in range(READS.slots)]
+        for _ in held:
+            assert entered.acquire(timeout=30)
+        try:
+            start = time.monotonic()
+            busy = client.get(f"/api/v1/resources/{resource_id}")
+            assert time.monotonic() - start >= WAIT_S
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
+            assert busy.json()["error"]["code"] == "busy"
+            assert busy.headers["X-Content-Type-Options"] == "nosniff"  # a normal answer
+            put = client.put(
+                f"/api/v1/resources/{resource_id}/status/dialysis", json={"state": "open"},
+                headers=signed_in | {"If-Match": f'"{version}"'},
+            )  # fmt: skip
+            assert put.status_code == 200, put.text
+            assert (
+                client.get(f"/api/v1/resources/{resource_id}", headers=signed_in).json()["version"]
+                == version + 1
+            )
+            assert client.get("/livez").status_code == 200
+        finally:
+            release.set()
+        assert [future.result().status_code for future in held] == [200] * READS.slots
+        assert client.get(f"/api/v1/resources/{resource_id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "bound"),
+    [
+        ("GET", "/api/v1/resources", [], READS),
+        ("HEAD", "/ogc/collections/hospitals/items", [], READS),
+        ("GET", "/s/abc234.txt", [], READS),
+        ("GET", "/api/v1/resources", [(b"authorization", b"Bearer x")], None),
+        ("PUT", "/api/v1/resources/1/status/dialysis", [], None),
+        ("POST", "/api/v1/share", [], None),
+        ("GET", "/livez", [], None),
+        ("GET", "/api/v1/nearest", [], None),
+        ("GET", "/api/v1/events", [], None),
+        ("GET", "/static/app/map.js", [], None),
+        ("GET", "/s/abc234/preview.png", [], PREVIEWS),
+        ("GET", "/s/abc234/preview.png", [(b"authorization", b"Bearer x")], PREVIEWS),
+        ("GET", "/api/v1/exports/hospitals.xlsx", [], EXPORTS),
+    ],
+)
+def test_what_each_request_is_bounded_by(method, path, headers, bound):
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    assert bound_for(scope) == bound
+
+
+def test_an_export_drops_a_client_that_takes_nothing_and_gives_its_slot_back(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(load_limits, "SEND_TIMEOUT_S", 0.2)
+    sent: list[str] = []
+
+    async def export(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(3):
+            await send({"type": "http.response.body", "body": b"x" * 1000, "more_body": True})
+        sent.append("all")
+
+    async def stuck_client(message) -> None:
+        if message["type"] == "http.response.body":
+            await asyncio.sleep(3600)  # a client that never reads
+
+    async def run() -> None:
+        limits = LoadLimits(export)
+        scope = {"type": "http", "method": "GET", "path": "/api/v1/exports/a.csv", "headers": []}
+        for _ in range(EXPORTS.slots + 1):  # a slot that was not given back would block here
+            await asyncio.wait_for(limits(scope, None, stuck_client), 5)
+
+    asyncio.run(run())
+    assert sent == []
+
+
+def test_exports_are_limited_per_client_address(client: TestClient):
+    for _ in range(10):
+        assert client.get("/api/v1/exports/districts.csv").status_code == 200
+    refused = client.get("/api/v1/exports/districts.geojson")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.json()["error"]["code"] == "too_many_requests"
