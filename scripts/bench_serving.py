@@ -72,12 +72,13 @@ def serving(
                     f"aidmap serve exited with {process.returncode}:\n{log.read_text()}"
                 )
             try:
-                httpx.get(f"{base}/healthz", timeout=1).raise_for_status()
-                break
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
             except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("aidmap serve did not answer /healthz within 120 s") from None
-                time.sleep(0.05)
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("aidmap serve was not ready (/readyz) within 120 s")
+            time.sleep(0.05)
         yield base
     finally:
         stop(process)

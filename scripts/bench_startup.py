@@ -51,10 +51,11 @@ def time_to_healthy(command: list[str], port: int) -> float:
             if process.poll() is not None:
                 raise SystemExit(f"{command} exited with {process.returncode}")
             try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-                return time.perf_counter() - start
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    return time.perf_counter() - start
             except httpx.TransportError:
-                time.sleep(0.02)
+                pass
+            time.sleep(0.02)
     finally:
         process.terminate()
         process.wait(timeout=30)

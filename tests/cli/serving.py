@@ -51,16 +51,20 @@ def start_serve(
 
 
 def wait_healthy(process: subprocess.Popen, port: int, timeout: float = 60) -> dict:
-    """The first /healthz answer; fails if the server exits or does not answer in time."""
+    """The first ready /healthz answer (a 503 while the store or the worker threads are
+    slow to answer is asked again); fails if the server exits or is not ready in time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, "aidmap serve exited early"
         try:
-            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            response.raise_for_status()
-            return response.json()
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
         except httpx.TransportError:
             time.sleep(0.05)
+            continue
+        if response.status_code != 503:
+            response.raise_for_status()
+            return response.json()
+        time.sleep(0.2)
     raise AssertionError(f"no /healthz answer within {timeout} s")
 
 

@@ -49,8 +49,10 @@ def rows(eval_dir: Path) -> list[DevRow]:
 
 @contextmanager
 def serving(data_dir: Path, log: Path, env: dict[str, str]) -> Iterator[str]:
-    """``aidmap serve`` at --log-level debug with these settings; its base URL."""
+    """``aidmap serve`` at --log-level debug with these settings; its base URL. The many
+    clients of these tests all ask from 127.0.0.1, so its connection cap is lifted."""
     port = free_port()
+    env = {"AIDMAP_MAX_CONNECTIONS_PER_CLIENT": "1000"} | env
     process = start_serve(data_dir, port, log, "--log-level", "debug", env=env)
     try:
         wait_healthy(process, port)

@@ -52,11 +52,11 @@ def test_writes_go_on_while_reads_hold_every_read_connection(quick_store: Store)
     with ExitStack() as stack:
         hold_every_read_connection(quick_store, stack)
         start = time.monotonic()
-        resource, status = quick_store.set_status(
+        written = quick_store.set_status(
             hospital.id, "dialysis", StatusReport(State.open, "志愿者"), hospital.version
         )
         assert time.monotonic() - start < READ_TIMEOUT_S  # never waited for a read connection
-        assert (resource.version, status.state) == (2, State.open)
+        assert (written.version, written.status.state) == (2, State.open)
         start = time.monotonic()
         with pytest.raises(StoreUnavailable, match="busy"):
             quick_store.get_resource(hospital.id)
