@@ -39,6 +39,7 @@ from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
+from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
@@ -105,7 +106,10 @@ def create_app(
     app.state.imports = ImportGate()
     app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
-    app.add_middleware(LoadLimits)  # innermost: its 503s get every other middleware's headers
+    app.state.signed_in = RecentSignIns()
+    app.add_middleware(
+        LoadLimits, signed_in=app.state.signed_in
+    )  # innermost: its 503s get every other middleware's headers
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)
     app.add_middleware(SecurityHeaders)

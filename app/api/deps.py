@@ -105,6 +105,7 @@ def authenticate(request: Request, store: StoreDep, credentials: Credentials) ->
     secret = credentials.credentials.strip() if credentials is not None else ""
     token = token_for(store, secret) if secret else None
     if token is not None:
+        request.app.state.signed_in.remember(secret)
         return token
     limiter = request.app.state.failed_auth
     limiter.record(check_rate(request, limiter, "too many failed sign-ins from this address"))

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
+from app.services.auth import RecentSignIns
 
 log = logging.getLogger("aidmap")
 SEND_TIMEOUT_S = 60.0
@@ -61,9 +62,9 @@ UNBOUNDED_PREFIXES = (
 )
 
 
-def bound_for(scope: Scope) -> Bound | None:
+def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
     """The bound a request falls under, or None for requests that are not bounded here:
-    anything but GET/HEAD, signed-in reads, and the paths above."""
+    anything but GET/HEAD, reads with a token that signed in lately, and the paths above."""
     if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
         return None
     path = scope["path"]
@@ -71,11 +72,18 @@ def bound_for(scope: Scope) -> Bound | None:
         return PREVIEWS
     if path.startswith("/api/v1/exports/"):
         return EXPORTS
-    if path.startswith(UNBOUNDED_PREFIXES) or any(
-        name == b"authorization" for name, _ in scope["headers"]
-    ):
+    if path.startswith(UNBOUNDED_PREFIXES) or _signed_in(scope, signed_in):
         return None
     return READS
+
+
+def _signed_in(scope: Scope, signed_in: RecentSignIns) -> bool:
+    """The request carries a bearer token that signed in lately (not merely a header)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, secret = value.decode("latin-1").partition(" ")
+            return scheme.lower() == "bearer" and signed_in.knows(secret.strip())
+    return False
 
 
 class ClientTooSlow(Exception):
@@ -85,14 +93,15 @@ class ClientTooSlow(Exception):
 class LoadLimits:
     """ASGI middleware that keeps each bounded class of requests within its slots."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, signed_in: RecentSignIns) -> None:
         self.app = app
+        self.signed_in = signed_in
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer within the request's bound, or 503 when no slot frees in time."""
-        bound = bound_for(scope)
+        bound = bound_for(scope, self.signed_in)
         if bound is None:
             return await self.app(scope, receive, send)
         slots = self._semaphores()[bound.name]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 
 from app.core.text import clean_text
 from app.storage.base import Role, Store, Token
@@ -51,3 +54,35 @@ def token_for(store: Store, secret: str) -> Token | None:
     """The live (not revoked) token this secret belongs to, or None."""
     token = store.token_by_hash(hash_token(secret))
     return token if token is not None and token.revoked_at is None else None
+
+
+class RecentSignIns:
+    """Hashes of the tokens that signed in during the last ``ttl_s`` seconds (at most
+    ``size`` of them, the oldest forgotten first).
+
+    Work bounds (``app/api/load_limits.py``) must tell a volunteer's request from a
+    stranger's before the request reaches the store, on the event loop, where asking the
+    store is not allowed: a header that merely claims a token is never among these, so it
+    is bounded like any anonymous request. A revoked token may be believed for up to
+    ``ttl_s`` there; every route that needs a token still asks the store.
+    """
+
+    def __init__(self, ttl_s: float = 300.0, size: int = 10_000) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, secret: str) -> None:
+        """Note that ``secret`` was a live token just now."""
+        key = hash_token(secret)
+        with self._lock:
+            self._seen[key] = time.monotonic()
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+    def knows(self, secret: str) -> bool:
+        """True when ``secret`` signed in within the last ``ttl_s`` seconds."""
+        with self._lock:
+            seen = self._seen.get(hash_token(secret))
+        return seen is not None and time.monotonic() - seen <= self.ttl_s

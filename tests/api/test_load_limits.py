@@ -18,7 +18,7 @@ from app.api import load_limits
 from app.api.load_limits import EXPORTS, PREVIEWS, READS, LoadLimits, bound_for
 from app.core.config import Settings
 from app.main import create_app
-from app.services.auth import create_token
+from app.services.auth import RecentSignIns, create_token
 from app.storage.base import Role
 
 WAIT_S = 0.3
@@ -86,7 +86,10 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
         ("GET", "/api/v1/resources", [], READS),
         ("HEAD", "/ogc/collections/hospitals/items", [], READS),
         ("GET", "/s/abc234.txt", [], READS),
-        ("GET", "/api/v1/resources", [(b"authorization", b"Bearer x")], None),
+        ("GET", "/api/v1/resources", [(b"authorization", b"Bearer live")], None),
+        ("GET", "/api/v1/resources", [(b"authorization", b"bearer  live ")], None),
+        ("GET", "/api/v1/resources", [(b"authorization", b"Bearer forged")], READS),
+        ("GET", "/api/v1/resources", [(b"authorization", b"Basic live")], READS),
         ("PUT", "/api/v1/resources/1/status/dialysis", [], None),
         ("POST", "/api/v1/share", [], None),
         ("GET", "/livez", [], None),
@@ -99,8 +102,34 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
     ],
 )
 def test_what_each_request_is_bounded_by(method, path, headers, bound):
+    signed_in = RecentSignIns()
+    signed_in.remember("live")
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
-    assert bound_for(scope) == bound
+    assert bound_for(scope, signed_in) == bound
+
+
+def test_a_token_claimed_but_never_signed_in_is_bounded_like_anyone(client: TestClient):
+    """Only a token that signed in lately skips the bound on anonymous reads: a stranger
+    cannot take every read slot's place by sending an invented Authorization header."""
+    store = client.app.state.store
+    _, secret = create_token(store, "志愿者", Role.volunteer)
+    signed_in = client.app.state.signed_in
+    assert not signed_in.knows(secret) and not signed_in.knows("aidmap_forged")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/resources/1", headers=headers).status_code == 200
+    assert signed_in.knows(secret)
+    forged = {"Authorization": "Bearer aidmap_forged"}
+    assert client.get("/api/v1/resources/1", headers=forged).status_code == 401
+    assert not signed_in.knows("aidmap_forged")
+
+
+def test_sign_ins_are_forgotten_after_their_time_and_beyond_their_number():
+    recent = RecentSignIns(ttl_s=0.05, size=2)
+    for secret in ("a", "b", "c"):
+        recent.remember(secret)
+    assert [recent.knows(s) for s in ("a", "b", "c")] == [False, True, True]
+    time.sleep(0.06)
+    assert not recent.knows("c")
 
 
 def test_an_export_drops_a_client_that_takes_nothing_and_gives_its_slot_back(
@@ -120,7 +149,7 @@ def test_an_export_drops_a_client_that_takes_nothing_and_gives_its_slot_back(
             await asyncio.sleep(3600)  # a client that never reads
 
     async def run() -> None:
-        limits = LoadLimits(export)
+        limits = LoadLimits(export, RecentSignIns())
         scope = {"type": "http", "method": "GET", "path": "/api/v1/exports/a.csv", "headers": []}
         for _ in range(EXPORTS.slots + 1):  # a slot that was not given back would block here
             await asyncio.wait_for(limits(scope, None, stuck_client), 5)
