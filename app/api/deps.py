@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.addresses import client_key
@@ -134,6 +134,18 @@ def require(role: Role) -> Callable[..., Token]:
 
 
 OptionalToken = Annotated[Token | None, Depends(authenticate_if_given)]
+
+
+def names_for(token: Token | None, response: Response) -> bool:
+    """Whether an answer may name volunteers (only to a signed-in caller), marking it as
+    one that differs by ``Authorization`` and, when it names them, as for that caller
+    alone: no shared cache may hand a signed-in answer to the public."""
+    response.headers["Vary"] = "Authorization"
+    if token is not None:
+        response.headers["Cache-Control"] = "private"
+    return token is not None
+
+
 Volunteer = Annotated[Token, Depends(require(Role.volunteer))]
 Verifier = Annotated[Token, Depends(require(Role.verifier))]
 Admin = Annotated[Token, Depends(require(Role.admin))]

@@ -8,7 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import MAX_OFFSET, IdPath, NowDep, OptionalToken, SettingsDep, StoreDep
+from app.api.deps import (
+    MAX_OFFSET,
+    IdPath,
+    NowDep,
+    OptionalToken,
+    SettingsDep,
+    StoreDep,
+    names_for,
+)
 from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import status_views
@@ -65,4 +73,4 @@ def read_resource(
     if not views:
         raise NotFound(f"no resource {resource_id}")
     response.headers["ETag"] = f'"{views[0].resource.version}"'
-    return _public(views[0], now, settings.status_ttl_hours, names=token is not None)
+    return _public(views[0], now, settings.status_ttl_hours, names=names_for(token, response))

@@ -20,6 +20,7 @@ from app.api.deps import (
     StoreDep,
     Verifier,
     Volunteer,
+    names_for,
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
@@ -248,6 +249,7 @@ def read_history(
     settings: SettingsDep,
     now: NowDep,
     token: OptionalToken,
+    response: Response,
     service: Annotated[str | None, Query(pattern=SERVICE_CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -256,7 +258,7 @@ def read_history(
     history. Volunteers' names only with a token."""
     store.get_resource(resource_id)
     entries = store.history(resource_id, service=service, limit=limit, offset=offset)
-    ttl, names = settings.status_ttl_hours, token is not None
+    ttl, names = settings.status_ttl_hours, names_for(token, response)
     return [
         HistoryPublic(
             id=e.id,

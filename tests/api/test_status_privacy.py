@@ -164,12 +164,17 @@ def test_no_public_read_names_a_volunteer(server: Server):
             assert MARKER not in text, f"GET {url} names the volunteer"
         # The marker is there to be found: signed-in callers see who reported and verified.
         rid = values["resource_id"]
-        signed_in = http.get(f"/api/v1/resources/{rid}", headers=server.auth).json()
-        dialysis = next(s for s in signed_in["statuses"] if s["service"] == "dialysis")
+        read = http.get(f"/api/v1/resources/{rid}", headers=server.auth)
+        dialysis = next(s for s in read.json()["statuses"] if s["service"] == "dialysis")
         assert (dialysis["reported_by"], dialysis["verified_by"]) == (NAME, NAME)
-        history = http.get(f"/api/v1/resources/{rid}/history", headers=server.auth).json()
-        assert {h["status"]["reported_by"] for h in history} == {NAME}
-        public = http.get(f"/api/v1/resources/{rid}").json()
+        history = http.get(f"/api/v1/resources/{rid}/history", headers=server.auth)
+        assert {h["status"]["reported_by"] for h in history.json()} == {NAME}
+        for named in (read, history):  # never kept by a shared cache for the public
+            assert named.headers["Cache-Control"] == "private"
+            assert "Authorization" in named.headers["Vary"].split(", ")
+        public_read = http.get(f"/api/v1/resources/{rid}")
+        assert "Authorization" in public_read.headers["Vary"].split(", ")
+        public = public_read.json()
         shown = next(s for s in public["statuses"] if s["service"] == "dialysis")
         assert (shown["verified"], shown["reported_by"], shown["verified_by"]) == (True, None, None)
         assert shown["verified_at"] and shown["reported_at"]
