@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -23,9 +24,12 @@ from app.models import StatusPublic
 from app.services.freshness import status_views
 from app.services.ratelimit import RateLimiter
 from app.services.stream_slots import Slot, StreamSlots
-from app.storage.base import HistoryEntry, Store
+from app.storage.base import HistoryEntry, Store, StoreUnavailable
 
+log = logging.getLogger("aidmap")
 POLL_S = 0.25
+MAX_RETRY_S = 10.0
+"""Longest pause between the poller's tries while the store cannot be read."""
 HEARTBEAT_S = 15.0
 STREAM_S = 600.0
 """A stream ends after this long; the browser reconnects with Last-Event-ID, which also
@@ -165,13 +169,21 @@ class StatusEvents:
             self._poller = asyncio.get_running_loop().create_task(self._poll())
 
     async def _poll(self) -> None:
-        counter = object()
+        counter, pause = object(), POLL_S
         while self._queues:
-            await asyncio.sleep(POLL_S)
-            now_counter = await run_in_threadpool(self.store.change_counter)
-            if now_counter is not None and now_counter == counter:
+            await asyncio.sleep(pause)
+            try:
+                now_counter = await run_in_threadpool(self.store.change_counter)
+                if now_counter is not None and now_counter == counter:
+                    continue
+                entries = await run_in_threadpool(
+                    self.store.history_after, self._last_id, QUEUE_SIZE
+                )
+            except StoreUnavailable as exc:  # the store is back soon: keep the pages' streams
+                pause = min(pause * 2, MAX_RETRY_S)
+                log.warning("live updates paused %.1f s: %s", pause, exc)
                 continue
-            entries = await run_in_threadpool(self.store.history_after, self._last_id, QUEUE_SIZE)
+            pause = POLL_S
             counter = object() if len(entries) == QUEUE_SIZE else now_counter  # more to read
             for entry in entries:
                 for queue in list(self._queues):

@@ -53,6 +53,9 @@ CHANNEL = "aidmap_changes"
 LISTEN_TIMEOUT_S = 1.0
 """How often the listening thread wakes to see whether the store is closing."""
 MIGRATION_LOCK = 0x61_69_64_6D_61_70  # "aidmap": one advisory lock key for schema changes
+HISTORY_LOCK = MIGRATION_LOCK + 1
+"""Held by every status write to its commit: a sequence hands out ids in the order
+transactions ask, not the order they commit, and readers follow history by id."""
 SPATIAL_TABLES = ("resources", "admin_units")
 EXTRAS = [
     *(
@@ -198,6 +201,11 @@ class PostgisStore(SqlStore):
     def _lock_schema(self, conn: Connection) -> None:
         """Hold the migration lock until this transaction ends (other replicas wait)."""
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+    def _history_in_commit_order(self, conn: Connection) -> None:
+        """Status writes take one lock until they commit, so no history id commits after a
+        higher one (a reader that passed it would never send it)."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HISTORY_LOCK})
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int

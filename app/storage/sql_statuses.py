@@ -32,6 +32,12 @@ class StatusQueries(ResourceQueries):
     version, so the resource's ETag covers its statuses.
     """
 
+    def _history_in_commit_order(self, conn: Connection) -> None:
+        """Make history ids commit in the order they are handed out, inside ``conn``'s
+        write transaction. Readers follow history by id (the event stream, the nearest
+        caches: ``history_after``), so an id that commits after a higher one would never be
+        seen. SQLite's write transaction already holds the whole database."""
+
     def set_status(
         self, resource_id: int, service: str, report: StatusReport, expected_version: int
     ) -> StatusWrite:
@@ -42,6 +48,7 @@ class StatusQueries(ResourceQueries):
         """Each change in order, against the version and status the ones before it left,
         in one transaction: every change or none."""
         with self._write() as conn:
+            self._history_in_commit_order(conn)
             known = _services(conn)
             written = []
             for item, change in enumerate(changes):
@@ -82,6 +89,7 @@ class StatusQueries(ResourceQueries):
     ) -> StatusWrite:
         """Confirm the current report unchanged, as ``verifier``, now."""
         with self._write() as conn:
+            self._history_in_commit_order(conn)
             version = _locked_version(conn, resource_id)  # NotFound names the resource first
             if service not in _services(conn):
                 raise NotFound(f"no service {service!r}")

@@ -18,7 +18,7 @@ from app.services.stream_slots import (
     TooManyListeners,
     client_key,
 )
-from app.storage.base import State, StatusChange, StatusReport, Store
+from app.storage.base import State, StatusChange, StatusReport, Store, StoreUnavailable
 
 pytestmark = pytest.mark.anyio
 HOME = "203.0.113.7"
@@ -185,4 +185,27 @@ async def test_polled_changes_say_where_to_start_and_when_to_reload(
     assert events.changes(newest - 2, limit=10)["reset"] is True  # too far behind
     assert events.changes(newest + 1, limit=10) == here | {"reset": True}  # never reached
     assert len(events.changes(newest - 1, limit=10)["changes"]) == 1
+    await events.close()
+
+
+async def test_the_poller_outlives_a_store_that_cannot_be_read_for_a_while(
+    events: StatusEvents, seeded_store: Store, monkeypatch
+):
+    """A database that fails a few reads (a restart, a full disk) pauses live updates; open
+    streams then get every change made meanwhile, instead of pings for good."""
+    monkeypatch.setattr(events_module, "MAX_RETRY_S", 0.05)
+    stream = await listen(events, None)
+    await next_event(stream, "ready")
+    read, failures = seeded_store.history_after, [StoreUnavailable("database unavailable")] * 3
+
+    def failing_then_reading(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(seeded_store, "history_after", failing_then_reading)
+    change(seeded_store, 1, State.closed)
+    _, data = await next_event(stream)
+    assert (data["resource_id"], data["status"]["state"], failures) == (1, "closed", [])
+    await stream.aclose()
     await events.close()

@@ -12,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
 from app.storage import open_store
-from app.storage.base import StoreUnavailable
+from app.storage.base import SeedData, State, StatusReport, StoreUnavailable
+from app.storage.postgis import HISTORY_LOCK
 from app.storage.sql import SCHEMA_VERSION
 from tests import postgres
-from tests.storage.test_store_contract import _hospital
+from tests.storage.test_store_contract import SERVICES, _hospital
 
 
 def test_points_have_a_geography_column_with_a_gist_index(postgis_url: str):
@@ -107,3 +108,35 @@ def test_queries_of_one_read_see_one_snapshot(postgis_url: str):
     finally:
         reader.close()
         writer.close()
+
+
+def test_status_writes_commit_their_history_ids_in_order(postgis_url: str):
+    """A sequence hands out ids as transactions ask; history readers follow ids (the event
+    stream, the nearest caches), so a write holding an id must commit before the next
+    write takes one. A transaction holding the history lock stands for a write between
+    taking its id and committing: another write to another resource waits for it."""
+    store = open_store(Settings(database_url=postgis_url))
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    first = store.add_resource(_hospital(ref="a"))
+    second = store.add_resource(_hospital(ref="b", name="第二医院"))
+    store.set_status(first.id, "dialysis", StatusReport(State.open, "甲"), 1)
+    engine = create_engine(postgis_url)
+    done = threading.Event()
+    try:
+        with engine.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HISTORY_LOCK})
+            writer = threading.Thread(
+                target=lambda: (
+                    store.set_status(second.id, "dialysis", StatusReport(State.closed, "乙"), 1),
+                    done.set(),
+                )
+            )
+            writer.start()
+            assert not done.wait(1.0)  # waits for the earlier write to commit
+            holder.rollback()
+        assert done.wait(10)
+        writer.join()
+        assert [e.resource_version for e in store.history_after(0)] == [2, 2]
+    finally:
+        engine.dispose()
+        store.close()
