@@ -1,14 +1,13 @@
-/* The aidmap page: hospitals coloured by intake state, nearest open hospitals, committees,
-   live updates (from live.js) and sharing. Everything comes from the public API.
-   Data from the API is only ever put into the page as text (textContent through el(), or
-   plain() where Leaflet takes a string), never as HTML, and without invisible or direction
-   characters. */
+/* The aidmap page: hospitals coloured by intake state and nearest open hospitals, wired to
+   the page's other scripts: ui.js (text, DOM and API helpers), live.js (live updates),
+   units.js (committees and offices) and share.js (the share dialog). Everything comes from
+   the public API, and reaches the page only through ui.js's el() and plain(). */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("aidmap-config").textContent);
   var T = config.strings, LANG = config.lang, C = window.AidmapCoords;
   var CITY = [120.85, 30.67, 122.2, 31.88];
-  var COMPLETE_LIMIT = 1000, UNITS_FROM_ZOOM = 14, CLUSTER_COARSER = 2;
+  var COMPLETE_LIMIT = 1000, CLUSTER_COARSER = 2;
   var $ = function (id) { return document.getElementById(id); };
 
   var state = {
@@ -31,84 +30,19 @@
       clamp(ne[1], -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
   }
 
-  /* ---- small DOM and text helpers ---- */
-  /* What app/core/text.py clean_text drops: controls other than white space, format
-     characters (direction overrides and isolates, zero-width, BOM, soft hyphen, tags),
-     surrogates, private use, Hangul fillers. White space runs become one space. */
-  var INVISIBLE = /(?![\t-\r\x1c-\x1f\x85])[\p{Cc}\p{Cf}\p{Cs}\p{Co}\u115f\u1160\u3164\uffa0]/gu;
-  function plain(text) {
-    return String(text === null || text === undefined ? "" : text)
-      .replace(INVISIBLE, "").replace(/[\s\x1c-\x1f\x85]+/g, " ");
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = plain(attrs[k]);
-      else if (k === "class") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
+  /* ---- shared helpers (ui.js), and what needs this page's state ---- */
+  var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, ago = U.ago;
+  var metres = U.metres, stateText = U.stateText, conditionsText = U.conditionsText;
+  var stamp = U.stamp, ageNow = U.ageNow, navLinks = U.navLinks, phoneLinks = U.phoneLinks;
+  var precisionNote = U.precisionNote;
   function say(text) { $("message").textContent = plain(text || ""); }
-  function api(path, options) {
-    return fetch(path, options).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (!r.ok) { var e = new Error((body.error || {}).message || r.statusText); e.status = r.status; throw e; }
-        return body;
-      });
-    });
-  }
   function serviceName(code) {
     var s = state.services.find(function (x) { return x.code === code; });
     return s ? (LANG === "en" ? s.name_en : s.name_zh) : code;
   }
-  function ago(seconds) {
-    if (seconds === null || seconds === undefined) return T.never_reported;
-    if (seconds < 60) return T.just_now;
-    if (seconds < 3600) return T.ago_minutes.replace("{n}", Math.floor(seconds / 60));
-    if (seconds < 86400) return T.ago_hours.replace("{n}", Math.floor(seconds / 3600));
-    return T.ago_days.replace("{n}", Math.floor(seconds / 86400));
-  }
-  function metres(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km"; }
-  function telHref(phone) { return "tel:" + String(phone).replace(/[^0-9+]/g, ""); }
-  function stateText(s) { return T[s] || s; }
-  function conditionsText(list) {
-    return (list || []).map(function (c) { return T.condition_names[c] || c; }).join("、");
-  }
-
-  /* statuses carry the age when they were fetched; ages keep counting on the page */
-  function stamp(status) { status.fetched = Date.now(); return status; }
-  function ageNow(status) {
-    if (status.age_seconds === null || status.age_seconds === undefined) return null;
-    return status.age_seconds + Math.floor((Date.now() - (status.fetched || Date.now())) / 1000);
-  }
   function statusFor(feature, service) {
     var list = feature.properties.statuses || [];
     return list.find(function (s) { return s.service === service; }) || null;
-  }
-
-  function navLinks(name, lon, lat) {
-    var g = C.wgsToGcj(lon, lat), b = C.wgsToBd(lon, lat);
-    var q = encodeURIComponent(name);
-    return el("span", { class: "nav" }, [
-      el("a", { href: "https://uri.amap.com/marker?position=" + g[0].toFixed(6) + "," + g[1].toFixed(6) +
-        "&name=" + q + "&coordinate=gaode&callnative=1&src=aidmap", text: T.amap, rel: "noopener" }),
-      el("a", { href: "https://api.map.baidu.com/marker?location=" + b[1].toFixed(6) + "," + b[0].toFixed(6) +
-        "&title=" + q + "&content=" + q + "&coord_type=bd09ll&output=html&src=aidmap", text: T.baidu, rel: "noopener" }),
-      el("a", { href: "geo:" + lat.toFixed(6) + "," + lon.toFixed(6) + "?q=" + lat.toFixed(6) + "," +
-        lon.toFixed(6) + "(" + q + ")", text: T.geo }),
-    ]);
-  }
-  function phoneLinks(phones) {
-    return el("span", { class: "phones" }, (phones || []).map(function (p) {
-      return el("a", { href: telHref(p), class: "tel", text: p });
-    }));
-  }
-  function precisionNote(p) {
-    if (p.precision === "exact" && p.location_verified !== false) return null;
-    var text = p.precision === "approximate" || p.precision === "exact" ? T.approximate : T.district_level;
-    return el("p", { class: "precision-note", text: "⚠ " + text });
   }
 
   /* ---- the map and its base maps ---- */
@@ -156,6 +90,9 @@
   var overlays = {};
   overlays[T.hospitals] = hospitals;
   overlays[T.committees] = units;
+  // committees and offices (units.js): from a zoom level on; searchable by name
+  var loadUnits = window.AidmapUnits.start({ ui: U, strings: T, map: map, layer: units,
+    toLatLng: toLatLng, viewBbox: viewBbox }).load;
   L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
 
@@ -436,52 +373,6 @@
     if (state.nearest) runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
   });
 
-  /* ---- committees and offices, from a zoom level on; searchable by name ---- */
-  function loadUnits() {
-    units.clearLayers();
-    if (map.getZoom() < UNITS_FROM_ZOOM || !map.hasLayer(units)) return;
-    var bbox = viewBbox();
-    ["committees", "offices"].forEach(function (name) {
-      api("/ogc/collections/" + name + "/items?limit=1000&bbox=" + bbox).then(function (fc) {
-        fc.features.forEach(function (f) {
-          if (f.geometry.type !== "Point") return;
-          var c = f.geometry.coordinates, p = f.properties;
-          var m = L.circleMarker(toLatLng(c[0], c[1]), { radius: 4, weight: 1, color: "#5b6770",
-            fillColor: name === "offices" ? "#8250df" : "#c9d1d9", fillOpacity: 0.9 });
-          m.bindTooltip(el("span", { text: p.name }), { direction: "top" });  // a string is HTML to Leaflet
-          m.bindPopup(function () {
-            return el("div", { class: "popup unit" }, [el("h3", { text: p.name }), phoneLinks(p.phones),
-              precisionNote(p)]);
-          });
-          m.addTo(units);
-        });
-      }).catch(function () {});
-    });
-  }
-  $("unit-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var name = $("unit-name").value.trim(), out = $("units");
-    if (!name) return;
-    out.textContent = "";
-    api("/api/v1/units?limit=20&name=" + encodeURIComponent(name)).then(function (found) {
-      if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
-      return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
-        return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
-          lon: g.lon, lat: g.lat, level: g.precision }];
-      });
-    }).then(function (places) {
-      if (!places.length) { out.appendChild(el("li", { text: T.no_units_found })); return; }
-      places.forEach(function (u) {
-        var a = el("a", { href: "#", text: u.name });
-        a.addEventListener("click", function (ev) {
-          ev.preventDefault();
-          map.setView(toLatLng(u.lon, u.lat), u.level === "district" ? 13 : 15);
-        });
-        out.appendChild(el("li", {}, [a]));
-      });
-    }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
-  });
-
   /* ---- live: a change a volunteer made, from live.js (stream or polling) ---- */
   var pendingNearest = null;
   function applyChange(d) {
@@ -503,20 +394,8 @@
     }
   }
 
-  /* ---- sharing: a short link, its QR code and a text card; no pop-up windows ---- */
-  function copy(text, button) {
-    var done = function () { var old = button.textContent; button.textContent = T.copied;
-      setTimeout(function () { button.textContent = old; }, 1500); };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
-    else fallback();
-    function fallback() {
-      var area = el("textarea", { readonly: "" });
-      area.value = text; document.body.appendChild(area); area.select();
-      try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
-      document.body.removeChild(area);
-    }
-  }
-  $("share-open").addEventListener("click", function () {
+  /* ---- sharing (share.js): what this view is, as a share keeps it ---- */
+  function shareView() {
     var c = toWgs(map.getCenter());
     var body = { center: [+c[0].toFixed(6), +c[1].toFixed(6)], zoom: map.getZoom(), lang: LANG };
     if (state.service) body.service = state.service;
@@ -525,18 +404,9 @@
       body.nearest = { lon: +state.nearest.lon.toFixed(6), lat: +state.nearest.lat.toFixed(6), k: 3 };
       if (state.nearest.service) body.nearest.service = state.nearest.service;
     }
-    api("/api/v1/share", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
-      .then(function (s) {
-        $("share-link").textContent = s.url; $("share-link").href = s.url;
-        $("share-qr").src = "/s/" + s.code + "/qr.svg";
-        $("share-dialog").hidden = false;
-        return fetch("/s/" + s.code + ".txt").then(function (r) { return r.text(); });
-      }).then(function (text) { $("share-text").textContent = text; })
-      .catch(function (e) { say(e.message); });
-  });
-  $("copy-link").addEventListener("click", function () { copy($("share-link").textContent, this); });
-  $("copy-text").addEventListener("click", function () { copy($("share-text").textContent, this); });
-  $("share-close").addEventListener("click", function () { $("share-dialog").hidden = true; });
+    return body;
+  }
+  window.AidmapShare.start({ ui: U, strings: T, say: say, view: shareView });
 
   /* ---- putting it together ---- */
   function redrawAll() {
