@@ -206,7 +206,7 @@ def test_a_share_link_reopens_the_same_view(served, open_page):
     page.wait_for("document.getElementById('share-text').textContent.length > 0")
     link = page.page.locator("#share-link").inner_text()
     assert link.startswith(served.base + "/s/") and len(link.rsplit("/", 1)[1]) == 6
-    assert page.page.evaluate("document.getElementById('share-qr').naturalWidth") > 0
+    page.wait_for("document.getElementById('share-qr').naturalWidth > 0")  # the QR loads
     assert link in page.page.locator("#share-text").inner_text()
     page.screenshot("share-1280x800")
 
