@@ -367,7 +367,7 @@ def export_layer(
         raise CliError(f"no such directory: {output.parent}")
     store = open_seeded_store(load_settings(data_dir))
     try:
-        export = read_layer(store, ExportLayer(layer))
+        export = read_layer(store, ExportLayer(layer), signed_in=True)  # the operator's copy
     finally:
         store.close()
     write_export(export, ExportFormat(fmt), output)

@@ -90,7 +90,10 @@ class ResourcePublic(BaseModel):
     location_verified: bool = Field(description="false: the point has not been checked")
     source_crs: SourceCrs
     source: str | None
-    attributes: dict[str, str] = Field(description="imported columns without a field of their own")
+    attributes: dict[str, str] = Field(
+        description="imported columns without a field of their own; without a token only "
+        "`level` (the others may name people)"
+    )
     version: int
     updated_at: datetime
     statuses: list[StatusPublic]

@@ -67,7 +67,7 @@ def child(fmt: str, data_dir: Path, out: Path) -> None:
     started = time.perf_counter()
     rows = 0
     if fmt != "imports":
-        export = read_layer(store, ExportLayer.hospitals)
+        export = read_layer(store, ExportLayer.hospitals, signed_in=True)
         rows = len(export.records)
     if fmt not in {"imports", "read"}:
         write_export(export, ExportFormat(fmt), out)

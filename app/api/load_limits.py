@@ -7,6 +7,12 @@ no worker thread and no database connection) for a few seconds at most, and is a
 store has read connections, so a read load leaves connections (and worker threads) to
 signed-in requests and to writes, which are never bounded here.
 
+Each client (address, as per-client limits count it) holds at most ``per_client`` of a
+class's slots and waits for at most ``queued`` more: one address with 60 keep-alive
+connections cannot take every slot from the people looking for a hospital. Past that its
+requests are answered 429 at once. (Phones behind one carrier NAT share an address: they
+are served a few at a time, not refused, up to the queue.)
+
 A slot is held while the answer is computed and given back when its first byte is sent,
 so a client that reads slowly holds none; an export, whose file is written while it is
 sent, holds its slot to the end, with at most ``SEND_TIMEOUT_S`` for each piece to leave.
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.addresses import client_key
 from app.core.errors import error_body
 from app.services.auth import RecentSignIns
 
@@ -38,17 +45,23 @@ class Bound:
     slots: int
     wait_s: float
     retry_after_s: int
+    per_client: int
+    """Slots one client may hold at once."""
+    queued: int
+    """Requests one client may have waiting besides those (more: 429 at once)."""
     until_sent: bool = False
     """Hold the slot until the whole answer is sent (work continues while it is)."""
 
 
-READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2)
+READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2, per_client=2, queued=14)
 """Anonymous GETs that may read the store: fewer than any backend's read connections. One
 process runs Python on one core at a time: more slots did not read faster at 100k
 hospitals, and made a volunteer's write wait longer for its turn (docs/decisions.md)."""
-PREVIEWS = Bound("previews", slots=2, wait_s=2.0, retry_after_s=5)
+PREVIEWS = Bound("previews", slots=2, wait_s=2.0, retry_after_s=5, per_client=1, queued=3)
 """Share preview images: each draws a 2400×1172 picture (~10 MB) before scaling it down."""
-EXPORTS = Bound("exports", slots=2, wait_s=2.0, retry_after_s=10, until_sent=True)
+EXPORTS = Bound(
+    "exports", slots=2, wait_s=2.0, retry_after_s=10, per_client=1, queued=1, until_sent=True
+)
 """Whole-layer exports: each holds the layer in memory while its file is written."""
 BOUNDS = (READS, PREVIEWS, EXPORTS)
 PREVIEW_PATH = re.compile(r"/s/[^/]+/preview\.png")
@@ -90,23 +103,70 @@ class ClientTooSlow(Exception):
     """A client did not take a piece of an answer within ``SEND_TIMEOUT_S``."""
 
 
+class _ClientTurns:
+    """One client's share of a bound: a semaphore of ``per_client`` and how many of its
+    requests hold or wait for it (dropped when none do, so idle clients cost nothing)."""
+
+    __slots__ = ("count", "share")
+
+    def __init__(self, per_client: int) -> None:
+        self.share = asyncio.Semaphore(per_client)
+        self.count = 0
+
+
 class LoadLimits:
-    """ASGI middleware that keeps each bounded class of requests within its slots."""
+    """ASGI middleware that keeps each bounded class of requests within its slots, and
+    each client within its share of them."""
 
     def __init__(self, app: ASGIApp, signed_in: RecentSignIns) -> None:
         self.app = app
         self.signed_in = signed_in
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._clients: dict[tuple[str, str], _ClientTurns] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer within the request's bound, or 503 when no slot frees in time."""
+        """Answer within the request's bound: 429 when the client already has its share
+        waiting, 503 when no slot frees in time."""
         bound = bound_for(scope, self.signed_in)
         if bound is None:
             return await self.app(scope, receive, send)
         slots = self._semaphores()[bound.name]
+        client = (bound.name, client_key((scope.get("client") or (None,))[0]))
+        turns = self._clients.get(client) or self._clients.setdefault(
+            client, _ClientTurns(bound.per_client)
+        )
+        if turns.count >= bound.per_client + bound.queued:
+            body = error_body("too_many_requests", f"too many {bound.name} at once from this "
+                              "address; wait for the ones under way")  # fmt: skip
+            headers = {"Retry-After": str(bound.retry_after_s)}
+            return await JSONResponse(body, 429, headers)(scope, receive, send)
+        turns.count += 1
         try:
-            await asyncio.wait_for(slots.acquire(), bound.wait_s)
+            await self._answer(bound, slots, turns.share, scope, receive, send)
+        finally:
+            turns.count -= 1
+            if turns.count == 0 and self._clients.get(client) is turns:
+                del self._clients[client]
+
+    async def _answer(
+        self,
+        bound: Bound,
+        slots: asyncio.Semaphore,
+        share: asyncio.Semaphore,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Take the client's turn, then a slot (both within ``wait_s``), and answer."""
+        try:
+            async with asyncio.timeout(bound.wait_s):
+                await share.acquire()
+                try:
+                    await slots.acquire()
+                except BaseException:
+                    share.release()
+                    raise
         except TimeoutError:
             body = error_body("busy", f"too many {bound.name} at once on this server; try again")
             headers = {"Retry-After": str(bound.retry_after_s)}
@@ -118,6 +178,7 @@ class LoadLimits:
             if held:
                 held = False
                 slots.release()
+                share.release()
 
         async def bounded_send(message: Message) -> None:
             if not bound.until_sent and message["type"] == "http.response.start":
@@ -142,4 +203,5 @@ class LoadLimits:
         if loop is not self._loop:
             self._loop = loop
             self._slots = {bound.name: asyncio.Semaphore(bound.slots) for bound in BOUNDS}
+            self._clients.clear()
         return self._slots

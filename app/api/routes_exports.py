@@ -9,7 +9,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import StoreDep, check_rate
+from app.api.deps import OptionalToken, StoreDep, check_rate
 from app.api.error_responses import content, errors
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import (
@@ -37,17 +37,23 @@ def export_layer(
     fmt: Annotated[str, Path(description=f"one of {FORMATS}")],
     store: StoreDep,
     request: Request,
+    token: OptionalToken,
 ) -> StreamingResponse:
-    """A whole layer as a file; hospitals and offices import back unchanged. A few at once
-    per server (503 when busy) and per client address (429)."""
+    """A whole layer as a file; hospitals and offices import back unchanged. Imported
+    columns without a field of their own only with a token (any role): they may name
+    people. A few at once per server (503 when busy) and per client address (429)."""
     if layer not in ExportLayer.__members__:
         raise NotFound(f"no layer {layer[:40]!r}; layers: {LAYERS}")
     if fmt not in ExportFormat.__members__:
         raise NotFound(f"no format {fmt[:40]!r}; formats: {FORMATS}")
     limiter = request.app.state.public_exports
     limiter.record(check_rate(request, limiter, "too many exports from this address; try later"))
-    export, chosen = read_layer(store, ExportLayer(layer)), ExportFormat(fmt)
+    export = read_layer(store, ExportLayer(layer), signed_in=token is not None)
+    chosen = ExportFormat(fmt)
     headers = {"Content-Disposition": f'attachment; filename="{layer}.{fmt}"'}
+    headers["Vary"] = "Authorization"
+    if token is not None:
+        headers["Cache-Control"] = "private"
     if chosen in STREAMED:
         chunks = csv_chunks(export) if chosen is ExportFormat.csv else geojson_chunks(export)
         return StreamingResponse(chunks, media_type=chosen.media_type, headers=headers)

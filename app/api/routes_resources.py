@@ -19,6 +19,7 @@ from app.api.deps import (
 )
 from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
+from app.services.attributes import shown_attributes
 from app.services.freshness import status_views
 from app.services.layers import area_for
 from app.storage.base import NotFound, ResourceView, State
@@ -29,11 +30,13 @@ router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=err
 def _public(
     view: ResourceView, now: datetime, ttl_hours: float, names: bool = False
 ) -> ResourcePublic:
-    """A resource with its statuses; volunteers' names only with ``names`` (signed in)."""
+    """A resource with its statuses; volunteers' names and private columns only with
+    ``names`` (signed in)."""
     statuses = status_views(view.resource.services, view.statuses, now, ttl_hours, names=names)
-    return ResourcePublic(
-        **asdict(view.resource), statuses=[StatusPublic(**status) for status in statuses]
-    )
+    fields = asdict(view.resource) | {
+        "attributes": shown_attributes(view.resource.attributes, signed_in=names)
+    }
+    return ResourcePublic(**fields, statuses=[StatusPublic(**status) for status in statuses])
 
 
 @router.get("", response_model=list[ResourcePublic])
@@ -41,6 +44,8 @@ def list_resources(
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
+    response: Response,
+    token: OptionalToken,
     kind: Annotated[str | None, Query(max_length=32, examples=["hospital"])] = None,
     service: Annotated[str | None, Query(max_length=32, examples=["dialysis"])] = None,
     state: Annotated[list[State] | None, Query(description="with service: states wanted")] = None,
@@ -48,14 +53,16 @@ def list_resources(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ResourcePublic]:
-    """List resources by id, optionally of one kind, or open (fresh) for one service."""
+    """List resources by id, optionally of one kind, or open (fresh) for one service. With
+    a token (any role), statuses name volunteers and every imported column is shown."""
     ttl = settings.status_ttl_hours
     if service is None:
         views = store.view_resources(kind=kind, limit=limit, offset=offset)
     else:  # filtered and paged by the database: one page is read, never the whole layer
         area = area_for(None, None, service, frozenset(state or ()), fresh, now, ttl)
         _, views = store.resources_in(kind, area, limit, offset, count=False)
-    return [_public(view, now, ttl) for view in views]
+    names = names_for(token, response)
+    return [_public(view, now, ttl, names=names) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(401, 404, 429))

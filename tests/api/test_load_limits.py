@@ -36,7 +36,8 @@ def backend_settings(request: pytest.FixtureRequest, sqlite_settings: Settings) 
 def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
     backend_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(load_limits, "READS", replace(READS, wait_s=WAIT_S))
+    # one test client is one address: let it take every slot (fair shares: test below)
+    monkeypatch.setattr(load_limits, "READS", replace(READS, wait_s=WAIT_S, per_client=READS.slots))
     app = create_app(backend_settings)
     entered, release = threading.Semaphore(0), threading.Event()
 
@@ -164,3 +165,45 @@ def test_exports_are_limited_per_client_address(client: TestClient):
     refused = client.get("/api/v1/exports/districts.geojson")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.json()["error"]["code"] == "too_many_requests"
+
+
+def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once():
+    """Review 2, finding 4: 60 keep-alive connections from one address held all 4 read
+    slots, and a requester elsewhere waited 4.9 s for a 503. One address now holds at most
+    ``per_client`` slots with ``queued`` more waiting; the rest are 429 at once."""
+    release = asyncio.Event()
+
+    async def slow_read(scope, receive, send) -> None:
+        if scope["client"][0] == "198.51.100.7":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    limits = LoadLimits(slow_read, RecentSignIns())
+
+    async def get(host: str) -> int:
+        scope = {"type": "http", "method": "GET", "path": "/ogc/collections/committees/items",
+                 "headers": [], "client": (host, 40000)}  # fmt: skip
+        sent: list[int] = []
+
+        async def send(message) -> None:
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        await limits(scope, None, send)
+        return sent[0]
+
+    async def run() -> tuple[list[int], int, float]:
+        flood = [asyncio.create_task(get("198.51.100.7")) for _ in range(60)]
+        await asyncio.sleep(0.05)
+        start = time.monotonic()
+        other = await get("203.0.113.9")
+        waited = time.monotonic() - start
+        release.set()
+        return await asyncio.gather(*flood), other, waited
+
+    flood, other, waited = asyncio.run(run())
+    assert other == 200 and waited < 0.5
+    share = READS.per_client + READS.queued
+    assert sorted(flood) == [200] * share + [429] * (60 - share)
+    assert limits._clients == {}  # nothing kept for clients with nothing under way

@@ -10,9 +10,10 @@ committee offices). Coordinates are WGS-84 lon/lat degrees.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from app.services.attributes import shown_attributes
 from app.storage.base import AdminUnit, Level, Resource, SourceCrs, Store
 
 MAX_RECORDS = 10_000_000
@@ -91,13 +92,19 @@ class LayerExport:
             yield row(record, self.units, self.outlines)
 
 
-def read_layer(store: Store, layer: ExportLayer) -> LayerExport:
-    """Everything a layer's export needs, read from the store."""
+def read_layer(store: Store, layer: ExportLayer, *, signed_in: bool) -> LayerExport:
+    """Everything a layer's export needs, read from the store: imported columns without a
+    field of their own only for a signed-in caller (``shown_attributes``)."""
     layer = ExportLayer(layer)
     units = {unit.id: unit for unit in store.find_units()}
     outlines: dict[int, dict] = {}
     if layer in RESOURCE_KINDS:
         records: Sequence = store.list_resources(kind=RESOURCE_KINDS[layer], limit=MAX_RECORDS)
+        if not signed_in:
+            records = [
+                replace(r, attributes=shown_attributes(r.attributes, signed_in=False))
+                for r in records
+            ]
         own = {name for column in COLUMNS[layer] for name in (column.key, column.header)}
         attributes = dict.fromkeys(k for r in records for k in r.attributes if k not in own)
         columns = COLUMNS[layer] + tuple(Column(key, key) for key in attributes)

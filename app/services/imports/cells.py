@@ -10,9 +10,9 @@ import re
 from app.geo.crs import out_of_china, to_wgs84
 from app.geo.extent import SHANGHAI_BBOX, in_shanghai
 from app.geo.names import normalise
+from app.services.imports.limits import MAX_CELL_CHARS
 from app.storage.base import Precision, Service, SourceCrs
 
-MAX_CELL_CHARS = 2_000
 LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
 MAX_PHONE_DIGITS = 13  # +86 21 xxxxxxxx
 PHONE_SEPARATORS = re.compile(r"[,，、;；/|]+")
@@ -38,8 +38,15 @@ class CellError(ValueError):
     """A cell's value makes its row unusable."""
 
 
-def check_sizes(headers: list[str], row: list[str]) -> None:
-    """Refuse a row with an oversized cell (1 MB pasted into one cell happens)."""
+def check_sizes(
+    headers: list[str], row: list[str], oversized: tuple[int, int] | None = None
+) -> None:
+    """Refuse a row with an oversized cell (1 MB pasted into one cell happens): one the
+    reader cut (``oversized``: its column and true length), or one over the limit here."""
+    if oversized is not None:
+        index, length = oversized
+        header = headers[index] if index < len(headers) else str(index + 1)
+        raise CellError(f"column {header!r}: {length:,} characters (limit {MAX_CELL_CHARS:,})")
     for header, cell in zip(headers, row, strict=True):
         if len(cell) > MAX_CELL_CHARS:
             raise CellError(

@@ -15,21 +15,25 @@ from collections.abc import Callable
 
 from app.services.imports.sheet import ImportFileError
 
+KEPT_MEMBERS = frozenset({"type", "crs", "id", "geometry", "properties"})
+"""The top-level members a reader needs (of a collection, or of a single Feature); any
+other is dropped once decoded."""
 MAX_VALUE_CHARS = 2**20
-"""One feature, or one top-level member other than ``features`` (a point feature is
-well under a kilobyte)."""
+"""One feature, or all top-level members other than ``features`` together (a point
+feature is well under a kilobyte): 18 MiB of padding members took seconds to decode."""
 FIRST_SLICE = 4096
 DECODER = json.JSONDecoder()
 BLANK = re.compile(r"[ \t\n\r]*")
 
 
 def decode_collection(text: str, filename: str, take: Callable[[object], bool]) -> dict:
-    """The top-level members of ``text`` but ``features``, whose elements are passed to
-    ``take`` one by one until it returns False (then the rest is not read)."""
+    """The top-level ``KEPT_MEMBERS`` of ``text``, and ``features``, whose elements are
+    passed to ``take`` one by one until it returns False (then the rest is not read)."""
     pos = _skip(text, 0)
     if not text.startswith("{", pos):
         raise ImportFileError(f"{filename} is not GeoJSON (not a JSON object)")
     head: dict = {}
+    others = 0  # characters of the members other than features
     pos = _skip(text, pos + 1)
     if text.startswith("}", pos):
         return head
@@ -44,7 +48,13 @@ def decode_collection(text: str, filename: str, take: Callable[[object], bool]) 
                 return head
             head["features"] = []
         else:
-            head[key], pos = _value(text, pos, filename)
+            value, end = _value(text, pos, filename)
+            others, pos = others + end - pos, end
+            if others > MAX_VALUE_CHARS:
+                raise ImportFileError(f"{filename} holds over {MAX_VALUE_CHARS:,} characters "
+                                      "of members besides its features")  # fmt: skip
+            if key in KEPT_MEMBERS:
+                head[key] = value
         pos = _skip(text, pos)
         if text.startswith(",", pos):
             pos = _skip(text, pos + 1)

@@ -4,8 +4,10 @@ Only SQLite files are opened, and only by GDAL's GPKG driver (a VRT file named .
 have GDAL read the server's files it names). Before GDAL sees the file: no views or
 virtual generated columns (SQL run on reading; a recursive view never ends), at most
 ``MAX_TABLES`` tables, and the layer's fields and rows within the column and cell limits
-(a few megabytes of a table of 2,000 NULL fields are a billion cells once read). GDAL then
-reads no further than the row limit.
+(a few megabytes of a table of 2,000 NULL fields are a billion cells once read), and the
+characters of its fields within the character limit (a column added with a long DEFAULT
+gives every older row that text, without it being stored once per row). GDAL then reads no
+further than the row limit.
 """
 
 from __future__ import annotations
@@ -114,14 +116,38 @@ def _check_database(path: Path, filename: str) -> None:
 
 
 def _check_shape(path: Path, layer: str, filename: str, limits: ReadLimits) -> None:
-    """Refuse a layer with more fields than a sheet has columns, or more cells to read."""
-    [(fields,)] = _query(path, filename, "SELECT count(*) FROM pragma_table_info(?)", layer)
+    """Refuse a layer with more fields than a sheet has columns, or more cells or
+    characters to read."""
+    listed = _query(path, filename, "SELECT name FROM pragma_table_info(?)", layer)
+    names = [name for (name,) in listed]
+    fields = len(names)
     if fields > MAX_COLUMNS + 2:  # the feature id and the geometry besides
         raise ImportFileError(f"{filename}: layer {layer[:60]!r} has {fields:,} fields; "
                               f"the limit is {MAX_COLUMNS}")  # fmt: skip
-    quoted = '"' + layer.replace('"', '""') + '"'
+    quoted = _quote(layer)
     sql = f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT ?)"  # no further than it reads
     [(count,)] = _query(path, filename, sql, limits.rows + 1)
     if count * fields > MAX_CELLS:
         raise ImportFileError(f"{filename}: layer {layer[:60]!r} has over {count:,} rows of "
                               f"{fields} fields, over {MAX_CELLS:,} cells")  # fmt: skip
+    geometry = _geometry_columns(path, filename, layer)
+    lengths = [f"coalesce(sum(length({_quote(n)})), 0)" for n in names if n not in geometry]
+    if lengths:
+        sql = f"SELECT {' + '.join(lengths)} FROM (SELECT * FROM {quoted} LIMIT ?)"
+        [(chars,)] = _query(path, filename, sql, limits.rows + 1)
+        if chars > limits.chars:
+            raise ImportFileError(f"{filename}: layer {layer[:60]!r} holds over "
+                                  f"{limits.chars:,} characters, the limit")  # fmt: skip
+
+
+def _geometry_columns(path: Path, filename: str, layer: str) -> set[str]:
+    """The layer's geometry column (points, counted apart from the text)."""
+    listed = "SELECT 1 FROM sqlite_schema WHERE name = 'gpkg_geometry_columns'"
+    if not _query(path, filename, listed):
+        return set()
+    sql = "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?"
+    return {name for (name,) in _query(path, filename, sql, layer)}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from app.geo.geocoders.chain import GeocoderChain
+from app.services.attributes import private_columns
 from app.services.imports.columns import ColumnMap, map_columns
 from app.services.imports.limits import ImportBudget
 from app.services.imports.records import (
@@ -46,6 +47,10 @@ def plan_import(
     planner = RowPlanner(store, chain, columns, table.headers, kind, filename)
     deadline = None if seconds is None else time.monotonic() + seconds
     plan = ImportPlan(filename, kind, [], list(table.notices), table.truncated)
+    private = private_columns(list(columns.attributes))
+    if private:
+        shown = ", ".join(private)[:200]
+        plan.notices.append(f"columns kept for signed-in roles only (never public): {shown}")
     if table.truncated:
         plan.notices.append(f"only the first {len(table.rows):,} rows were read")
     for done, (number, cells) in enumerate(table.rows, start=1):
@@ -53,7 +58,7 @@ def plan_import(
             plan.truncated = True
             plan.notices.append(f"only the first {done - 1:,} rows were planned ({seconds:g} s)")
             break
-        plan.rows.append(planner.plan_row(number, cells))
+        plan.rows.append(planner.plan_row(number, cells, table.oversized.get(number)))
         if progress:
             progress(done, len(table.rows))
     return plan

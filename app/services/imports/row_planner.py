@@ -108,8 +108,11 @@ class RowPlanner:
             )
         self.claimed: dict[int, int] = {}
 
-    def plan_row(self, number: int, cells: list[str]) -> RowPlan:
-        """The plan for one row (its number as the spreadsheet shows it)."""
+    def plan_row(
+        self, number: int, cells: list[str], oversized: tuple[int, int] | None = None
+    ) -> RowPlan:
+        """The plan for one row (its number as the spreadsheet shows it); ``oversized``:
+        the column and true length of a cell the reader cut to ``MAX_CELL_CHARS``."""
         value = lambda name: self.columns.value(cells, name).strip()  # noqa: E731
         name = normalise_spaces(value("name"))[:MAX_NAME_CHARS]
         try:
@@ -119,7 +122,7 @@ class RowPlanner:
                     f"{len(self.headers) + len(extra)} cells, the header has "
                     f"{len(self.headers)}: an unquoted comma?"
                 )
-            check_sizes(self.headers, cells[: len(self.headers)])
+            check_sizes(self.headers, cells[: len(self.headers)], oversized)
             located = self._locate(value, name)
             if self.kind == "contacts":
                 name = name or self._unit_name(located)

@@ -12,11 +12,12 @@ merged title row above the header is skipped; rows keep the number the spreadshe
 from __future__ import annotations
 
 import logging
+import time
 
 from app.core.text import clean_text
 from app.services.imports.csv_table import read_csv
 from app.services.imports.geo_table import is_geo_file, read_geo_table
-from app.services.imports.limits import FULL, MAX_COLUMNS, ReadLimits
+from app.services.imports.limits import FULL, MAX_CELL_CHARS, MAX_COLUMNS, ReadLimits
 from app.services.imports.sheet import ImportFileError, Table
 from app.services.imports.xlsx_table import XLSX_MAGIC, read_xlsx
 
@@ -58,7 +59,10 @@ def _filled(row: list[str]) -> int:
 
 class RowCollector:
     """Takes a reader's rows one at a time: cleans them, drops blank ones, finds the header
-    (after any title rows) and counts data rows and cells against the limits."""
+    (after any title rows) and counts data rows, cells, characters and time against the
+    limits. A cell over ``MAX_CELL_CHARS`` is cut to that length before it is cleaned (its
+    row is reported bad with the cell's true length), so what one row costs is bounded
+    whatever a shared string or a GeoJSON property holds."""
 
     def __init__(self, filename: str, limits: ReadLimits, headers: list[str] | None = None) -> None:
         self.filename, self.limits = filename, limits
@@ -67,35 +71,56 @@ class RowCollector:
         if headers is not None:
             self.rows.append((0, headers))
         self.notices: list[str] = []
-        self.cells = 0
+        self.cells = self.chars = 0
+        self.oversized: dict[int, tuple[int, int]] = {}
         self.truncated = False
+        self.deadline = None if limits.seconds is None else time.monotonic() + limits.seconds
 
     def fix_header(self, headers: list[str]) -> None:
         """Take ``headers`` as the header (a GeoJSON file's property names)."""
         self.rows, self.header_fixed, self.cells = [(0, headers)], True, 0
 
     def add(self, number: int, cells: list[str]) -> bool:
-        """Take one row; False once the reader should stop (the row limit is reached)."""
-        row = [clean_text(cell, multiline=True) if cell else "" for cell in cells]
+        """Take one row; False once the reader should stop (a limit is reached)."""
+        row: list[str] = []
+        cut = None  # the first oversized cell: (column index, length)
+        for index, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                cut, cell = cut or (index, len(cell)), cell[:MAX_CELL_CHARS]
+            row.append(clean_text(cell, multiline=True) if cell else "")
         if not any(row):
             return True
+        if cut is not None:  # read by the planner for data rows only
+            self.oversized[number] = cut
         if not self.header_fixed:
             self.rows.append((number, row))
             self._find_header()
             return True
-        if len(self.rows) > self.limits.rows or self.cells + len(row) > self.limits.cells:
+        chars = sum(map(len, row))
+        over = self._over_limit(len(row), chars)
+        if over is not None:
+            self.oversized.pop(number, None)
             if self.limits.truncate:
                 self.truncated = True
                 return False
-            raise ImportFileError(self._over_limit())
+            raise ImportFileError(over)
         self.cells += len(row)
+        self.chars += chars
         self.rows.append((number, row))
         return True
 
-    def _over_limit(self) -> str:
+    def _over_limit(self, cells: int, chars: int) -> str | None:
+        """Why the row of ``cells`` and ``chars`` cannot be taken, or None."""
         if len(self.rows) > self.limits.rows:
             return f"{self.filename} has more than {self.limits.rows:,} rows, the limit"
-        return f"{self.filename} has more than {self.limits.cells:,} cells, the limit"
+        if self.cells + cells > self.limits.cells:
+            return f"{self.filename} has more than {self.limits.cells:,} cells, the limit"
+        if self.chars + chars > self.limits.chars:
+            return f"{self.filename} holds more than {self.limits.chars:,} characters, the limit"
+        checked = self.deadline is not None and len(self.rows) % 64 == 0  # the clock, now and then
+        if checked and time.monotonic() > self.deadline:
+            return f"{self.filename} took over {self.limits.seconds:g} s to read"
+        return None
 
     def _find_header(self) -> None:
         """Skip title rows (one filled cell above a fuller row); the header is the first
@@ -106,7 +131,7 @@ class RowCollector:
             self.notices.append(f"row {number} skipped as a title: {text[:50]!r}")
         if len(self.rows) > 1:
             self.header_fixed = True
-            self.cells = len(self.rows[1][1])
+            self.cells, self.chars = len(self.rows[1][1]), sum(map(len, self.rows[1][1]))
 
     def table(self) -> Table:
         """The rows taken, as a table padded to the header's width."""
@@ -131,4 +156,4 @@ class RowCollector:
         notices = self.notices[:MAX_NOTICES]
         if len(self.notices) > MAX_NOTICES:
             notices.append(f"… and {len(self.notices) - MAX_NOTICES:,} more notices")
-        return Table(headers=headers, rows=rows, notices=notices, truncated=self.truncated)
+        return Table(headers, rows, notices, self.truncated, self.oversized)

@@ -24,6 +24,10 @@ from app.services.imports.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 from app.services.imports.sheet import ImportFileError
 
 MAX_SHARED_STRINGS = 1_000_000
+MAX_STRING_CHARS = 32_767
+"""Excel's own limit on the text of one cell."""
+MAX_SHARED_CHARS = 16_000_000
+"""All shared strings together (a real 100,000-row sheet holds a few million)."""
 MAX_SHEET_ROW = 2 * MAX_ROWS
 """The last row a cell may be in: blank rows between data rows, up to as many again."""
 MAX_MERGED_RANGES = 50_000
@@ -65,7 +69,7 @@ def read_shared_strings(source: IO[bytes], filename: str) -> list[str]:
     """The shared strings in order; refused past ``MAX_SHARED_STRINGS``."""
     strings: list[str] = []
     parts: list[str] = []
-    phonetic = 0
+    phonetic = total = 0
     parser = safe_parser()
     too_many = f"{filename} has over {MAX_SHARED_STRINGS:,} distinct texts; the limit"
 
@@ -82,14 +86,24 @@ def read_shared_strings(source: IO[bytes], filename: str) -> list[str]:
             parser.CharacterDataHandler = parts.append
 
     def end(name: str) -> None:
-        nonlocal phonetic
+        nonlocal phonetic, total
         local = _local(name)
         if local == "t":
             parser.CharacterDataHandler = None
         elif local == "rPh":
             phonetic -= 1
         elif local == "si":
-            strings.append("".join(parts).replace("x005F_", ""))
+            text = "".join(parts).replace("x005F_", "")
+            total += len(text)
+            if len(text) > MAX_STRING_CHARS:
+                raise ImportFileError(
+                    f"{filename} has a text of {len(text):,} characters; "
+                    f"no spreadsheet cell holds over {MAX_STRING_CHARS:,}"
+                )
+            if total > MAX_SHARED_CHARS:
+                raise ImportFileError(f"{filename} has over {MAX_SHARED_CHARS:,} characters "
+                                      "of text, the limit")  # fmt: skip
+            strings.append(text)
             if len(strings) > MAX_SHARED_STRINGS:
                 raise ImportFileError(too_many)
 

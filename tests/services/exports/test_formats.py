@@ -42,7 +42,7 @@ def nasty(seeded_store: Store) -> Store:
 
 def export_to(store: Store, layer: ExportLayer, fmt: ExportFormat, directory: Path) -> Path:
     path = directory / f"{layer}.{fmt}"
-    write_export(read_layer(store, layer), fmt, path)
+    write_export(read_layer(store, layer, signed_in=True), fmt, path)
     return path
 
 

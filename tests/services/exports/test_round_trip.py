@@ -41,7 +41,7 @@ def plan_file(store: Store, settings: Settings, path: Path, kind: str) -> Import
 
 def export_to(store: Store, layer: ExportLayer, fmt: ExportFormat, directory: Path) -> Path:
     path = directory / f"{layer}.{fmt}"
-    write_export(read_layer(store, layer), fmt, path)
+    write_export(read_layer(store, layer, signed_in=True), fmt, path)
     return path
 
 
@@ -67,10 +67,11 @@ def not_unchanged(plan: ImportPlan, store: Store, kind: str) -> dict:
         if row.action is not RowAction.unchanged
     }
     missed = stored - {row.resource_id for row in plan.rows}
+    notices = [n for n in plan.notices if not n.startswith("columns kept for signed-in")]
     return (
         odd
         | ({"missed": sorted(missed)} if missed else {})
-        | ({"notices": plan.notices} if plan.notices else {})
+        | ({"notices": notices} if notices else {})
     )
 
 

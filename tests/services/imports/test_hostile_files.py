@@ -12,10 +12,12 @@ from pathlib import Path
 
 import geopandas
 import pytest
+from openpyxl.utils import get_column_letter
 from shapely.geometry import Point
 
 from app.services.imports import xlsx_scan
-from app.services.imports.limits import ReadLimits
+from app.services.imports.cells import CellError, check_sizes
+from app.services.imports.limits import MAX_CELL_CHARS, PUBLIC, ReadLimits
 from app.services.imports.table import ImportFileError, Table, read_table
 from tests.services.imports.crafted import MAIN, cells, sheet, xlsx
 
@@ -173,3 +175,82 @@ def test_a_geopackage_wider_than_a_sheet_is_refused_before_gdal_reads_it(tmp_pat
             con.execute(f"ALTER TABLE wide ADD COLUMN c{n} TEXT")
     with pytest.raises(ImportFileError, match="layer 'wide' has 253 fields; the limit is 200"):
         read_table(path.read_bytes(), "wide.gpkg")
+
+
+def shared(text: str, rows: int, width: int) -> bytes:
+    """A workbook whose ``rows`` x ``width`` cells all point to one shared ``text``."""
+    strings = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>{text}</t></si></sst>'
+    letters = [get_column_letter(i + 1) for i in range(width)]
+    header = "".join(f'<c r="{c}1" t="inlineStr"><is><t>h{c}</t></is></c>' for c in letters)
+    body = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{c}{n}" t="s"><v>0</v></c>' for c in letters) + "</row>"
+        for n in range(2, rows + 2)
+    )
+    return xlsx(sheet(f'<row r="1">{header}</row>{body}'), strings)
+
+
+def test_a_long_shared_string_is_kept_once_however_many_cells_point_to_it():
+    """Review 2, finding 1: one 30,000-character text in 100,000 cells was 100,000 cleaned
+    copies (2.5 GB, then a 500); each cell now keeps at most MAX_CELL_CHARS of it."""
+    data = shared("长文本 " * 7_500, rows=2_000, width=50)
+    assert len(data) < 400_000
+    outcome, top = peak(lambda: read_table(data, "list.xlsx", limits=PUBLIC.read))
+    assert isinstance(outcome, Table)
+    assert outcome.truncated  # the characters budget stops the read, a summary says so
+    assert len(outcome.oversized) == len(outcome.rows) and outcome.oversized[2] == (0, 30_000)
+    assert top < 64
+
+
+def test_a_text_longer_than_any_spreadsheet_cell_is_refused():
+    data = shared("长" * 40_000, rows=1, width=2)
+    with pytest.raises(ImportFileError, match="a text of 40,000 characters"):
+        read_table(data, "list.xlsx")
+
+
+def test_a_cut_cell_makes_its_row_bad_with_its_true_length():
+    table = read_table(("名称,地址\n甲," + "路" * 5_000 + "\n").encode(), "list.csv")
+    assert table.rows == [(2, ["甲", "路" * MAX_CELL_CHARS])] and table.oversized == {2: (1, 5_000)}
+    with pytest.raises(CellError, match="column '地址': 5,000 characters"):
+        check_sizes(table.headers, table.rows[0][1], table.oversized[2])
+
+
+def test_reading_stops_at_its_time_budget():
+    text = "名称,区\n" + "".join(f"医院{n},黄浦区\n" for n in range(50_000))
+    limits = ReadLimits(100_000, truncate=True, seconds=0.0)
+    table = read_table(text.encode(), "list.csv", limits=limits)
+    assert table.truncated and len(table.rows) <= 64
+
+
+def test_a_geopackage_column_default_counts_as_text_in_every_row(tmp_path: Path):
+    """Review 2, finding 2: a column added with a 300 KB DEFAULT gives every older row that
+    text (1.4 GB read by GDAL for a 630 KB file); the characters are counted first."""
+    path = tmp_path / "default.gpkg"
+    points = [Point(121.4, 31.2)] * 2_001
+    frame = geopandas.GeoDataFrame({"name": ["a"] * 2_001}, geometry=points, crs=4326)
+    frame.to_file(path, layer="h", driver="GPKG")
+    with sqlite3.connect(path) as con:
+        con.execute(f"ALTER TABLE h ADD COLUMN 地址 TEXT DEFAULT '{'x' * 300_000}'")
+    outcome, top = peak(lambda: read_table(path.read_bytes(), "h.gpkg", limits=PUBLIC.read))
+    assert isinstance(outcome, ImportFileError)
+    assert "layer 'h' holds over 4,000,000 characters, the limit" in str(outcome)
+    assert top < 16
+
+
+def test_geojson_padding_members_are_refused_past_a_mebibyte_in_all():
+    """Review 2, finding 3: every top-level member was kept (18 MiB of members under 1 MiB
+    each: +500 MB, 8 s); members besides the features are bounded together, and only
+    those a reader needs are kept."""
+    member = "[" + "[]," * 300_000 + "[]]"
+    feature = '{"type":"Feature","properties":{"名称":"甲"},"geometry":null}'
+
+    def collection(members: int) -> bytes:
+        padding = "".join(f'"m{n}":{member},' for n in range(members))
+        return ("{" + padding + f'"type":"FeatureCollection","features":[{feature}]}}').encode()
+
+    data = collection(18)
+    outcome, top = peak(lambda: read_table(data, "list.geojson"))
+    assert isinstance(outcome, ImportFileError)
+    assert "over 1,048,576 characters of members besides its features" in str(outcome)
+    assert top < 80  # the file's text (18 MiB) and one member's 300,000 lists
+    kept = read_table(collection(1), "list.geojson")
+    assert kept.rows == [(1, ["甲"])]
