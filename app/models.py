@@ -415,6 +415,9 @@ class ErrorDetail(BaseModel):
     code: str = Field(examples=["not_found"])
     message: str
     details: list[ErrorIssue] | None = Field(None, description="422 invalid_request: each problem")
+    candidates: list[CandidatePublic] | None = Field(
+        None, description="422 address_not_found: places the address could mean, to choose from"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -3,6 +3,8 @@
 Input per row: the published ``district`` and ``address``; truth: the row's WGS-84 point
 and Amap's street. Runs twice: on the bundled gazetteer, then after importing the eval
 street outlines. Baseline in the same run: answering every row with its district's point.
+Then the same rows without their district (as a person types a road): how often the right
+district is found or offered among the candidates, against found alone.
 Reads only rows of the ``dev`` split.
 
 Usage: python scripts/bench_geocode.py [--eval-dir ../shared/eval]
@@ -26,6 +28,7 @@ from app.geo.distance import haversine_many_m
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
+from app.geo.road_index import RoadIndex, constant
 from app.services.relocation import apply_plan, plan_relocation
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
@@ -84,6 +87,32 @@ def evaluate(label: str, geocoder, rows: list[dict[str, str]], baseline_error: f
     print(f"throughput {len(rows) / elapsed:,.0f} addresses/s")
 
 
+def evaluate_without_district(geocoder, rows: list[dict[str, str]]) -> None:
+    """Rows typed without their district: right district found, or among the candidates."""
+    start = time.perf_counter()
+    results = [geocoder.geocode(GeocodeQuery(row["address"])) for row in rows]
+    elapsed = time.perf_counter() - start
+    found = offered = wrong = 0
+    offers = []
+    for result, row in zip(results, rows, strict=True):
+        if result.found:
+            found += result.district == row["district"]
+            wrong += result.district != row["district"]
+        elif result.candidates:
+            offers.append(len(result.candidates))
+            offered += row["district"] in {c.district for c in result.candidates}
+    n = len(rows)
+    print(f"\n== without the district column: {n} dev rows")
+    print(f"right district found {found / n:.1%} (a wrong one {wrong / n:.1%})")
+    print(
+        f"right district found or among candidates {(found + offered) / n:.1%} "
+        f"({(found + offered) / max(found, 1):.1f}x found alone); "
+        f"candidates offered for {len(offers) / n:.1%}, "
+        f"{statistics.mean(offers) if offers else 0:.2f} per answer"
+    )
+    print(f"throughput {n / elapsed:,.0f} addresses/s")
+
+
 def main() -> None:
     """Seed a temp store, evaluate, load street outlines, evaluate again."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,6 +130,9 @@ def main() -> None:
             np.array([float(r["wgs84_lat"]) for r in rows]),
         )
         baseline_median = float(np.median(baseline))
+        index = GazetteerIndex.from_store(store)
+        roads = constant(RoadIndex.from_store(store, index))
+        evaluate_without_district(GazetteerGeocoder(index, roads), rows)
         print(f"baseline (district point for every row): median error {baseline_median:,.0f} m")
         evaluate(
             "bundled gazetteer",

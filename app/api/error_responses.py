@@ -17,7 +17,8 @@ REASONS = {
     404: "not found",
     409: "conflicts with what is stored",
     413: "the request body is over the endpoint's limit",
-    422: "invalid request (`invalid_request` lists each problem in `details`)",
+    422: "invalid request (`invalid_request` lists each problem in `details`; "
+    "`address_not_found` lists the places the address could mean in `candidates`)",
     428: 'If-Match is missing: send the ETag of the resource, e.g. "5"',
     429: "over a rate limit; Retry-After gives the seconds to wait",
     503: "no room for this request now, or the store is unavailable; Retry-After gives the "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
@@ -12,6 +14,7 @@ from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import (
+    CandidatePublic,
     NearestCollection,
     NearestOrigin,
 )
@@ -35,6 +38,20 @@ class BadQuery(AppError):
 
     status_code = 422
     code = "invalid_request"
+
+
+class AddressNotLocated(BadQuery):
+    """A typed address has no point; the places it could mean come along to choose from."""
+
+    code = "address_not_found"
+
+    def __init__(self, message: str, candidates: list[CandidatePublic]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+    def extra(self) -> dict:
+        """The candidates (possibly none), as ``GET /api/v1/geocode`` gives them."""
+        return {"candidates": [c.model_dump() for c in self.candidates]}
 
 
 class NearestParams(BaseModel):
@@ -123,7 +140,9 @@ async def _address_origin(request: Request, address: str) -> NearestOrigin:
     public = request.app.state.geocoders.public
     result = await public.geocode(GeocodeQuery(address), client_address(request))
     if not result.found:
-        raise BadQuery(f"the address could not be located: {'; '.join(result.notes)[:200]}")
+        candidates = [CandidatePublic(**asdict(c)) for c in result.candidates]
+        notes = "; ".join(result.notes)[:200]
+        raise AddressNotLocated(f"the address could not be located: {notes}", candidates)
     return NearestOrigin(
         lon=result.lon, lat=result.lat, precision=result.precision,
         source=result.provider, address=address,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.api.deps import MAX_ID, MAX_OFFSET, IdPath, StoreDep
 from app.api.error_responses import errors
 from app.models import UnitPublic
-from app.services.units import units_named
+from app.services.units import units_matching
 from app.storage.base import Level
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422))
@@ -18,16 +18,24 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422)
 
 @router.get("", response_model=list[UnitPublic])
 def list_units(
+    request: Request,
     store: StoreDep,
     level: Level | None = None,
-    name: Annotated[str | None, Query(max_length=100, description="exact name or alias")] = None,
+    name: Annotated[
+        str | None,
+        Query(max_length=100, description="a name, former name, short form (塘桥) or beginning"),
+    ] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[UnitPublic]:
-    """List units by level, parent or name (former names like 闸北区 resolve)."""
+    """List units by level, parent or name: a unit's exact name, else the units it is a
+    former name (闸北区), short form (塘桥 → 塘桥街道) or beginning (东三里) of."""
     if name:
-        found = units_named(store, name, level, parent_id=parent_id, limit=limit, offset=offset)
+        search = request.app.state.geocoders.get(online=False).index.search
+        found = units_matching(
+            store, search, name, level, parent_id=parent_id, limit=limit, offset=offset
+        )
     else:
         found = store.find_units(level=level, parent_id=parent_id, limit=limit, offset=offset)
     return [UnitPublic(**asdict(unit)) for unit in found]

@@ -33,6 +33,10 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
 
+    def extra(self) -> dict:
+        """More fields of the error body beside ``code`` and ``message`` (none by default)."""
+        return {}
+
 
 class Unauthorized(AppError):
     """No valid token: missing, unknown or revoked."""
@@ -134,9 +138,9 @@ async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(
-        error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
-    )
+    body = error_body(exc.code, exc.message)
+    body["error"].update(exc.extra())
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:

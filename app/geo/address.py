@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.names import normalise
-from app.storage.base import AdminUnit
+from app.storage.base import AdminUnit, Level
 
 CITY_PREFIXES = ("中国上海市", "上海市", "上海")
 HAN = r"(?:(?![号组]|弄\d)[\u4e00-\u9fff])"  # not 号, 组, or the 弄 of a lane number
@@ -50,7 +50,7 @@ def parse_address(
     address: str, index: GazetteerIndex, district_column: str | None = None
 ) -> ParsedAddress:
     """Parse one address; a district given in a separate column wins over the text."""
-    text = _strip_city(normalise(address))
+    text = strip_city(normalise(address))
     in_text = index.find_district(text)
     rest = text.replace(in_text[1], "", 1) if in_text else text
     district, source, conflict = in_text[0] if in_text else None, "text", None
@@ -67,19 +67,28 @@ def parse_address(
     for _, written in streets:
         rest = rest.replace(written, "", 1)
     street_id = streets[0][0].id if len(streets) == 1 else None
-    committees = index.find_committees(rest, district_id, street_id)
+    committees = [unit for unit, _ in index.find_committees(rest, district_id, street_id)]
+    found_streets = [unit for unit, _ in streets]
+    if rest and not found_streets and not committees:  # 徐家汇, 东三里桥: a name alone
+        level, alone = index.named_alone(rest, district_id)
+        if alone:
+            return ParsedAddress(
+                text, district, source if district else None, conflict,
+                **{"streets" if level is Level.street else "committees": tuple(alone)},
+            )  # fmt: skip
     return ParsedAddress(
         text=text,
         district=district,
         district_from=source if district else None,
         conflict=conflict,
-        streets=tuple(unit for unit, _ in streets),
-        committees=tuple(unit for unit, _ in committees),
+        streets=tuple(found_streets),
+        committees=tuple(committees),
         **_road_fields(rest),
     )
 
 
-def _strip_city(text: str) -> str:
+def strip_city(text: str) -> str:
+    """The text without a leading 上海市 (or 中国上海市, 上海)."""
     for prefix in CITY_PREFIXES:
         if text.startswith(prefix):
             return text.removeprefix(prefix)

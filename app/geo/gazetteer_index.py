@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.geo.names import core_name, normalise
+from app.geo.unit_search import UnitSearch
 from app.storage.base import AdminUnit, Level, Store
 
 RESIDENTS_SUFFIXES = ("社区居委会", "居委会", "居民委员会", "居委")
@@ -18,6 +20,7 @@ VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
 STREET_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 # 浦东大道, 徐汇路, 闵行东路: a short district form followed by these is a road's name.
 ROAD_AFTER_SHORT_FORM = re.compile(r"[东南西北中]?(?:路|大道|公路|街|新村|新路|支路)")
+ROAD_ENDINGS = ("路", "大道", "公路", "街", "弄", "巷")
 # 韩村路, 洋泾镇路: a unit's name followed by these is part of a road's name.
 ROAD_AFTER_NAME = re.compile(r"[东南西北中]?(?:路|大道|公路|街|弄|巷)")
 
@@ -36,21 +39,27 @@ class GazetteerIndex:
 
     def __init__(self, units: list[AdminUnit], aliases: dict[str, int]) -> None:
         self.units = {unit.id: unit for unit in units}
+        self.aliases = aliases
         self.district_names: dict[str, AdminUnit] = {}
         self.district_short: dict[str, AdminUnit] = {}
         self.streets: dict[int, list[NameForm]] = defaultdict(list)
         self.committees: dict[int, list[NameForm]] = defaultdict(list)
         self.named_after_roads: dict[tuple[int, str], list[AdminUnit]] = defaultdict(list)
+        self.bare: dict[Level, dict[str, list[AdminUnit]]] = defaultdict(lambda: defaultdict(list))
+        """Names written alone without their suffix (徐家汇, 东三里桥), by level."""
         for unit in units:
             if unit.level == Level.district:
                 self.district_names[unit.name] = unit
             elif unit.level == Level.street:
                 self.streets[unit.district_id].extend(_street_forms(unit))
+                self.bare[Level.street][core_name(unit.name)].append(unit)
             else:
                 self.committees[unit.district_id].extend(_committee_forms(unit))
                 road = _road_of(unit.name)
                 if road:
                     self.named_after_roads[unit.district_id, road].append(unit)
+                elif bare := _bare_committee(unit.name):
+                    self.bare[Level.committee][bare].append(unit)
         for alias, unit_id in aliases.items():
             unit = self.units[unit_id]
             if unit.level == Level.district:
@@ -63,6 +72,11 @@ class GazetteerIndex:
     def from_store(cls, store: Store) -> GazetteerIndex:
         """Load every unit and alias from the store."""
         return cls(store.find_units(), store.list_aliases())
+
+    @cached_property
+    def search(self) -> UnitSearch:
+        """Units by short form and prefix, built on first use (the units endpoint's)."""
+        return UnitSearch(self.units, self.aliases)
 
     def district(self, name: str) -> AdminUnit | None:
         """The district a name, former name or short form stands for."""
@@ -116,6 +130,16 @@ class GazetteerIndex:
         }
         return list(found.values())
 
+    def named_alone(self, text: str, district_id: int | None) -> tuple[Level, list[AdminUnit]]:
+        """Streets, else residents' committees, that ``text`` is the whole short name of
+        (徐家汇 → 徐家汇街道, 东三里桥 → 东三里桥居委会); a road's name is never one."""
+        for level in (Level.street, Level.committee):
+            units = self.bare[level].get(text, [])
+            found = [u for u in units if district_id in (None, u.district_id)]
+            if found:
+                return level, found
+        return Level.street, []
+
     def committees_named_after(self, road: str, district_id: int) -> list[AdminUnit]:
         """Residents' committees of a district named after a road (浦电路居委会 ← 浦电路)."""
         return self.named_after_roads.get((district_id, road), [])
@@ -153,6 +177,15 @@ def _road_of(name: str) -> str | None:
         if name.endswith(suffix):
             core = name.removesuffix(suffix)
             return core if core.endswith(("路", "街", "大道", "公路")) else None
+    return None
+
+
+def _bare_committee(name: str) -> str | None:
+    """A residents' committee's name without its suffix, if it is not a road's name."""
+    for suffix in RESIDENTS_SUFFIXES:
+        if name.endswith(suffix):
+            core = normalise(name.removesuffix(suffix))
+            return core if len(core) >= 2 and not core.endswith(ROAD_ENDINGS) else None
     return None
 
 

@@ -20,6 +20,8 @@ STRINGS = {
         "locate_failed": "无法获取位置，请输入地址。",
         "none_open": "附近没有已核实开放的医院。请打电话确认，或扩大范围。",
         "address_not_found": "找不到这个地址，请写上区和街道。",
+        "address_choose": "地址里没有区。您是指哪里？",
+        "address_not_chinese": "请用中文输入地址，如：浦东新区浦电路221号；或点“离我最近”。",
         "open": "开放",
         "limited": "有限接诊",
         "closed": "暂停",
@@ -88,6 +90,9 @@ STRINGS = {
         "locate_failed": "Could not get your location; type an address.",
         "none_open": "No verified open hospital nearby. Call to check, or widen the search.",
         "address_not_found": "Address not found; add the district and street.",
+        "address_choose": "The address names no district. Which one?",
+        "address_not_chinese": "Type the address in Chinese characters (e.g. 浦东新区浦电路221号), "
+        "or use Near me.",
         "open": "open",
         "limited": "limited",
         "closed": "closed",

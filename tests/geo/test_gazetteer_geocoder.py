@@ -60,14 +60,14 @@ def test_a_street_named_after_a_road_is_only_a_hint(seeded_store: Store):
     assert result.notes == ("probably 南京东路街道: 云南中路居委会 is named after 云南中路",)
 
 
-def test_a_name_in_several_districts_is_not_found_with_its_candidates(seeded_store: Store):
+def test_a_name_in_several_districts_is_ambiguous_with_its_candidates(seeded_store: Store):
     by_name: dict[str, set] = {}
     for unit in seeded_store.find_units(level="committee"):
         if unit.name.endswith("村委会"):
             by_name.setdefault(unit.name, set()).add(unit.district_id)
     name = next(n for n, districts in by_name.items() if len(districts) > 1)
     result = geocoder(seeded_store).geocode(GeocodeQuery(name.removesuffix("村委会")))
-    assert result.outcome is Outcome.not_found and result.notes == ("named in several districts",)
+    assert result.outcome is Outcome.ambiguous and result.notes == ("named in several districts",)
     assert len({c.district for c in result.candidates}) > 1
 
 
@@ -87,3 +87,38 @@ def test_conflicts_lower_confidence(seeded_store: Store):
 def test_text_with_no_unit_is_not_found(seeded_store: Store):
     result = geocoder(seeded_store).geocode(GeocodeQuery("某某路1号"))
     assert result.outcome is Outcome.not_found and result.lon is None
+
+
+def test_a_street_written_alone_is_found_at_street_level(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("徐家汇"))
+    assert result.found and (result.district, result.street) == ("徐汇区", "徐家汇街道")
+    assert result.raw_level == "street" and result.committee is None
+
+
+def test_a_committee_written_alone_is_found(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("东三里桥"))
+    assert result.found and result.committee == "东三里桥居委会"
+    assert result.district == "浦东新区"
+
+
+def test_a_road_named_like_a_street_is_still_a_road(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("徐家汇路10号"))
+    assert result.outcome is Outcome.ambiguous and result.street is None  # only offered
+    assert result.notes == ("no district named: 徐家汇路 is known in 1 district(s)",)
+
+
+def test_a_road_without_a_district_offers_the_districts_it_is_known_in(seeded_store: Store):
+    named = geocoder(seeded_store).geocode(GeocodeQuery("云南中路171号"))
+    assert named.outcome is Outcome.ambiguous and named.lon is None
+    assert [(c.name, c.district) for c in named.candidates] == [("南京东路街道", "黄浦区")]
+    similar = geocoder(seeded_store).geocode(GeocodeQuery("金桥路100号"))  # 金桥镇
+    assert similar.candidates[0].name == "浦东新区"
+    unknown = geocoder(seeded_store).geocode(GeocodeQuery("浦电路221号"))
+    assert unknown.outcome is Outcome.not_found and unknown.candidates == ()
+    assert "浦电路 is not among the roads we know" in unknown.notes[0]
+
+
+def test_latin_text_is_said_to_be_not_understood(seeded_store: Store):
+    result = geocoder(seeded_store).geocode(GeocodeQuery("Pudian Road 221"))
+    assert result.outcome is Outcome.not_found
+    assert result.notes[0].startswith("not understood") and "Chinese" in result.notes[0]

@@ -19,6 +19,7 @@ class Outcome(StrEnum):
 
     found = "found"
     not_found = "not_found"
+    ambiguous = "ambiguous"  # no answer, but places the text could mean: see candidates
     timeout = "timeout"
     rate_limited = "rate_limited"  # too many requests this second: ask again in a moment
     quota = "quota"  # a daily or paid allowance is spent: ask again once it resets

@@ -5,10 +5,12 @@ is finer (then more confident); asking stops once an answer is at least as preci
 ``enough``. A provider's point that is not a finite point in Shanghai is an error, and
 one outside the district the row states is ignored, with a note. An online provider is
 asked only when its gate (pace and pauses, ``gate.py``) and the caller's allowance let it;
-otherwise it is "not asked" with the reason. Found and not-found answers are cached (with
-an expiry, ``cache.py``) under a hash of the request actually sent, so re-importing a file
-never asks twice; errors are not cached, and neither is a typed query whose answer may be
-a person's home (a house or building) or was not found, unless the caller is an import.
+otherwise it is "not asked" with the reason. With no answer, the candidates of those that
+had none (a road known in several districts) come back as an ``ambiguous`` outcome.
+Found and not-found answers are cached (with an expiry, ``cache.py``) under a hash of
+the request actually sent, so re-importing a file never asks twice; errors are not
+cached, and neither is a typed query whose answer may be a person's home (a house or
+building) or was not found, unless the caller is an import.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class GeocoderChain:
         stated = self._stated_district(query)
         best: GeocodeResult | None = None
         notes: list[str] = []
+        candidates: dict[Candidate, None] = {}  # of the answers without a point, in order
         for geocoder in self.geocoders:
             result = self._ask(geocoder, query, stated, asking)
             if isinstance(result, Refusal):
@@ -104,6 +107,7 @@ class GeocoderChain:
             notes += [_attributed(geocoder.name, note) for note in result.notes]
             if not result.found:
                 notes.append(f"{geocoder.name}: {result.outcome.value}")
+                candidates.update(dict.fromkeys(result.candidates))
                 continue
             if stated is not None and geocoder.name in self.gates:
                 outside = outside_note(self.reverse, result.lon, result.lat, stated)
@@ -115,7 +119,13 @@ class GeocoderChain:
             if best.precision.rank <= self.enough.rank:
                 break
         if best is None:
-            return GeocodeResult(provider=self.name, outcome=Outcome.not_found, notes=tuple(notes))
+            outcome = Outcome.ambiguous if candidates else Outcome.not_found
+            return GeocodeResult(
+                provider=self.name,
+                outcome=outcome,
+                candidates=tuple(candidates),
+                notes=tuple(notes),
+            )
         return replace(best, notes=tuple(notes))
 
     def _stated_district(self, query: GeocodeQuery) -> AdminUnit | None:

@@ -7,9 +7,13 @@ itself is located (a committee whose street has no outline yet is only ``distric
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from app.geo.address import ParsedAddress, parse_address
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome
+from app.geo.road_index import RoadIndex, constant
 from app.storage.base import AdminUnit, Level, Precision
 
 LEVEL_PRECISION = {
@@ -20,6 +24,11 @@ LEVEL_PRECISION = {
 BASE_CONFIDENCE = {Level.district: 0.35, Level.street: 0.6, Level.committee: 0.75}
 CONFLICT_FACTOR = 0.7
 AMBIGUITY_FACTOR = 0.7
+HAN = re.compile(r"[\u4e00-\u9fff]")
+NOT_CHINESE = (
+    "not understood: the offline gazetteer reads Chinese place names only; write the "
+    "address in Chinese (浦东新区浦电路221号), or send lon/lat"
+)
 
 
 def unit_precision(unit: AdminUnit) -> Precision:
@@ -32,8 +41,10 @@ class GazetteerGeocoder:
 
     name = "gazetteer"
 
-    def __init__(self, index: GazetteerIndex) -> None:
+    def __init__(self, index: GazetteerIndex, roads: Callable[[], RoadIndex] | None = None) -> None:
         self.index = index
+        self.roads = roads or constant(RoadIndex(index))
+        """The current road index (the app's also learns from stored resources' addresses)."""
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """The finest unit the text justifies, with candidates when it is ambiguous."""
@@ -41,15 +52,14 @@ class GazetteerGeocoder:
         unit, ambiguous = self._resolve(parsed)
         notes = (parsed.conflict,) if parsed.conflict else ()
         candidates = tuple(self._candidate(u) for u in ambiguous)
+        if unit is None and not ambiguous and parsed.road:
+            candidates, reason = self._road_candidates(parsed.road)
+        elif unit is None:
+            reason = "named in several districts" if ambiguous else self._nothing(parsed)
         if unit is None:
-            reason = (
-                "named in several districts"
-                if ambiguous
-                else "no district, street or committee named"
-            )
             return GeocodeResult(
                 provider=self.name,
-                outcome=Outcome.not_found,
+                outcome=Outcome.ambiguous if candidates else Outcome.not_found,
                 candidates=candidates,
                 notes=(*notes, reason),
             )
@@ -79,6 +89,25 @@ class GazetteerGeocoder:
             notes=notes,
             raw_level=unit.level.value,
         )
+
+    def _road_candidates(self, road: str) -> tuple[tuple[Candidate, ...], str]:
+        """A road without a district: the districts it is known in, as candidates."""
+        places = self.roads().places(road)
+        if not places:
+            return (), f"no district named, and {road} is not among the roads we know: add it"
+        units = self.index.units
+        candidates = tuple(
+            self._candidate(units.get(p.street_id) or units[p.district_id])
+            for p in places
+            if p.district_id in units
+        )
+        return candidates, f"no district named: {road} is known in {len(places)} district(s)"
+
+    @staticmethod
+    def _nothing(parsed: ParsedAddress) -> str:
+        if not HAN.search(parsed.text):
+            return NOT_CHINESE
+        return "no district, street or committee named"
 
     def _resolve(self, parsed: ParsedAddress) -> tuple[AdminUnit | None, tuple[AdminUnit, ...]]:
         """The unit to answer with, and the candidates it had to choose between."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.core.config import Settings
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Geocoder, ProviderSettings
@@ -10,13 +12,19 @@ from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.geo.reverse import ReverseIndex
+from app.geo.road_index import RoadIndex, constant
 from app.storage.base import Store
 
 
-def provider(name: str, settings: Settings, index: GazetteerIndex) -> Geocoder:
+def provider(
+    name: str,
+    settings: Settings,
+    index: GazetteerIndex,
+    roads: Callable[[], RoadIndex] | None = None,
+) -> Geocoder:
     """One geocoder by its name in ``AIDMAP_GEOCODERS``."""
     if name == "gazetteer":
-        return GazetteerGeocoder(index)
+        return GazetteerGeocoder(index, roads)
     timeout = settings.geocoder_timeout_s
     if name == "amap":
         from app.geo.geocoders.amap import AmapGeocoder
@@ -49,15 +57,18 @@ def build_chain(
     online: bool = True,
     gates: dict[str, ProviderGate] | None = None,
     cache: AnswerCache | None = None,
+    roads: Callable[[], RoadIndex] | None = None,
 ) -> GeocoderChain:
     """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``; with
     ``online=False`` only its offline part (the gazetteer), which spends no provider's
     quota. A process passes the same ``gates`` and ``cache`` to every chain it builds, so
-    pauses and pace outlive a rebuild; without them the chain gets its own."""
+    pauses and pace outlive a rebuild; without them the chain gets its own. ``roads`` gives
+    the current road index; without it the chain reads one from the store once."""
     index = GazetteerIndex.from_store(store)
+    roads = roads or constant(RoadIndex.from_store(store, index))
     names = [name for name in settings.geocoders if online or name == "gazetteer"]
     return GeocoderChain(
-        [provider(name, settings, index) for name in names or ["gazetteer"]],
+        [provider(name, settings, index, roads) for name in names or ["gazetteer"]],
         index=index,
         reverse=ReverseIndex(store),
         gates=gates if gates is not None else gates_for(settings),

@@ -304,11 +304,15 @@
     else { q.set("lon", origin.lon.toFixed(6)); q.set("lat", origin.lat.toFixed(6)); }
     if (state.service) q.set("service", state.service);
     say(T.searching);
+    window.AidmapCandidates.clear();
     return api("/api/v1/nearest?" + q).then(function (fc) {
       state.nearest = { lon: fc.origin.lon, lat: fc.origin.lat, address: origin.address || null, service: state.service };
       state.nearestAnswer = fc;
       showNearest(fc);
-    }).catch(function (e) { say(e.status === 422 && origin.address ? T.address_not_found : e.message); });
+    }).catch(function (e) {
+      if (e.status !== 422 || !origin.address) { say(e.message); return; }
+      say(window.AidmapCandidates.offer(U, T, e, origin.address, function (address) { runNearest({ address: address }); }));
+    });
   }
   function showNearest(fc) {
     var list = $("results");

@@ -25,7 +25,7 @@ window.AidmapUI = function (T) {
   function api(path, options) {
     return fetch(path, options).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
-        if (!r.ok) { var e = new Error((body.error || {}).message || r.statusText); e.status = r.status; throw e; }
+        if (!r.ok) { var e = new Error((body.error || {}).message || r.statusText); e.status = r.status; e.body = body; throw e; }
         return body;
       });
     });
