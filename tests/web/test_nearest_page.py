@@ -42,7 +42,7 @@ def test_a_dead_end_lists_who_offers_the_service_and_whom_to_call(served, open_p
     each with what is known and "call first", the committee's phone, a wider search."""
     offering = api_nearest(served, **SQUARE, service="dialysis", k=3)
     assert offering["answer"] == "fallback"
-    first, second, third = offering["features"]
+    first, second, _ = offering["features"]
     old = (datetime.now(UTC) - timedelta(hours=20)).isoformat()
     served.put_status(first["id"], "dialysis", "limited", reported_at=old)  # stale
     served.put_status(second["id"], "dialysis", "closed")
@@ -107,9 +107,8 @@ def test_a_district_only_address_says_so_and_shows_no_distances(served, open_pag
     page.screenshot("nearest-district-only-360x740")
 
     page.page.select_option("#nearest-notes .pick-street", label="塘桥街道")
-    page.wait_for(
-        "document.querySelector('#nearest-notes .only')?.innerText === '只识别到：浦东新区 塘桥街道'"
-    )
+    only = "document.querySelector('#nearest-notes .only')?.innerText"
+    page.wait_for(f"{only} === '只识别到：浦东新区 塘桥街道'")
     page.wait_for("document.querySelectorAll('#nearest-notes .pick-committee option').length > 5")
     assert page.page.locator("#nearest-notes .pick-committee").is_visible()
 
