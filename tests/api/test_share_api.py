@@ -92,7 +92,8 @@ def test_the_nearest_card_names_what_nearest_answers(client, volunteer, clock):
     metres = first["distance_m"]
     distance = f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
     assert f"{distance} · " in text and "更新 11:35" in text
-    assert text.startswith("黄浦区附近接诊血透的医院（开放或有条件），由近到远（12 小时内确认）：\n")
+    heading = "黄浦区附近接诊血透的医院（开放或有条件），由近到远（12 小时内确认）：\n"
+    assert text.startswith(heading)
     assert "限流/有条件 · 更新 11:35" in text
     assert text.rstrip().endswith(f"/s/{share(client, view)['code']}")
 

@@ -83,8 +83,9 @@ def test_a_fallback_card_lists_hospitals_with_states_phones_and_the_office(clien
 def test_a_limited_hospital_has_its_conditions_in_words_and_the_note_with_its_age(client, clock):
     near = client.get("/api/v1/nearest", params=SQUARE | {"service": "emergency", "k": 1}).json()
     rid = near["features"][0]["id"]
-    set_state(client, rid, "emergency", "limited", clock.now - timedelta(hours=3),
-              conditions=["appointment_only", "negative_test_48h"], note="只收本院老病人")  # fmt: skip
+    conditions = ["appointment_only", "negative_test_48h"]
+    at = clock.now - timedelta(hours=3)
+    set_state(client, rid, "emergency", "limited", at, conditions=conditions, note="只收本院老病人")
     text = card_of(client, share_view("emergency", k=1))
     assert text.startswith("黄浦区附近接诊急诊的医院（开放或有条件），由近到远")
     assert "限流/有条件（需预约，需48小时核酸阴性） · 更新 09:00" in text

@@ -82,4 +82,3 @@ def found_text(footer: np.ndarray, text: str) -> bool:
     template = cv2.cvtColor(np.asarray(stamp), cv2.COLOR_RGB2GRAY)
     score = cv2.matchTemplate(grey, template, cv2.TM_CCOEFF_NORMED).max()
     return score > 0.8  # ~0.88 at a subpixel offset; other text scores below 0.5
-
