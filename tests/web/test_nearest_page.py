@@ -183,3 +183,25 @@ def test_headings_say_what_is_known(served, open_page):
     assert item.locator(".name-zh").inner_text() == first["name"]  # what a driver reads
     english.screenshot("nearest-english-fallback-360x740")
     assert page.errors == [] and english.errors == []
+
+
+def test_an_embedded_fallback_share_shows_the_list_and_fits_the_map(served, open_page):
+    view = {"center": [SQUARE["lon"], SQUARE["lat"]], "zoom": 16,
+            "nearest": SQUARE | {"service": "dialysis", "k": 3}}  # fmt: skip
+    made = httpx.post(served.base + "/api/v1/share", json=view)
+    made.raise_for_status()
+    page = open_page()
+    page.page.goto(made.json()["url"] + "?embed=1")
+    wait_for_map(page)
+    page.page.wait_for_selector("#results .result")
+    expected = api_nearest(served, **SQUARE, service="dialysis", k=3)
+    assert expected["answer"] == "fallback"
+    assert page.page.locator("#results .result").count() == len(expected["features"]) == 3
+    assert page.page.locator("#results .result").first.is_visible()
+    assert all("先打电话" in text for text in results(page))
+    assert not page.page.locator("#bar").is_visible()
+    assert not page.page.locator("#near-me").is_visible()
+    assert not page.page.locator("button.wider").is_visible()
+    assert in_view(page, expected["features"])
+    page.screenshot("nearest-embed-fallback-360x740")
+    assert page.errors == [] and page.outside == []

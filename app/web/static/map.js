@@ -381,6 +381,7 @@
   Promise.all([services, loadHospitals()]).then(function () {
     if (view.nearest) state.service = view.nearest.service || state.service;
     $("service").value = state.service;
+    state.features.forEach(function (f) { restyle(f.id); });  // coloured for the shared service
     if (view.nearest) nearest.run({ lon: view.nearest.lon, lat: view.nearest.lat }, view.nearest.k);
     else if (view.resource_id) focusHospital(view.resource_id, true);
   });

@@ -78,7 +78,8 @@ window.AidmapNearest = (function () {
       var line = [p.distance_exact ? U.metres(p.distance_m) : T.distance_unknown];
       if (s) line.push(statusText(s));
       if (s && s.age_seconds !== null && s.age_seconds !== undefined && !s.stale) line.push(T.updated + " " + U.ago(s.age_seconds));
-      var cls = "result" + (s ? " state-" + s.state + (s.stale ? " stale" : "") : "");
+      var aged = s && s.stale && s.age_seconds !== null && s.age_seconds !== undefined;
+      var cls = "result" + (s ? " state-" + s.state + (aged ? " stale" : "") : "");
       return el("li", { class: cls, "data-id": String(f.id) }, [
         name, local, el("div", { class: "meta", text: line.join(" · ") }),
         answer === "fallback" ? el("div", { class: "call-first", text: "☎ " + T.call_first }) : null,
