@@ -11,6 +11,9 @@ COPY app app
 RUN rm /wheels/aidmap-*.whl && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
+# A CJK font: share preview images then speak Chinese (app/web/fonts.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 aidmap \
     && mkdir /data && chown aidmap:aidmap /data
 COPY --from=build /wheels /wheels

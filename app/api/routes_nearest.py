@@ -1,4 +1,5 @@
-"""The nearest resources open for a service, from a point or an address."""
+"""The nearest resources open for a service, from a point or an address (the answer's
+rules are in ``services/nearest_answer``)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,17 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import client_address
 from app.api.error_responses import errors
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
-from app.models import (
-    CandidatePublic,
-    NearestCollection,
-    NearestOrigin,
-)
+from app.models import CandidatePublic, NearestCollection
 from app.services.freshness import status_views
-from app.services.nearest import NearestQuery
+from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
+from app.services.share_place import Places
 from app.storage.base import Precision, State
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
@@ -62,7 +61,9 @@ class NearestParams(BaseModel):
     address: str | None = Field(None, min_length=1, max_length=200)
     kind: str = Field("hospitals", pattern="^(hospitals|offices)$")
     service: str | None = Field(None, max_length=32, examples=["dialysis"])
-    state: str = Field("open", description="comma-separated: open, limited …")
+    state: str | None = Field(
+        None, description="comma-separated: open, limited … (default open,limited)"
+    )
     fresh: bool = True
     k: int = Field(5, ge=1, le=50)
     max_km: float | None = Field(None, gt=0, le=200, allow_inf_nan=False)
@@ -76,30 +77,41 @@ class NearestParams(BaseModel):
     openapi_extra={"parameters": query_parameters(NearestParams)},
 )
 async def nearest(request: Request) -> Response:
-    """The k nearest resources whose status for ``service`` is in ``state`` (fresh only by
-    default), closest first, with great-circle distance and bearing."""
+    """The k nearest resources whose status for ``service`` is in ``state`` (open or
+    limited, fresh, by default), closest first, with great-circle distance and bearing;
+    when none is, the nearest offering the service whatever their status (``answer``:
+    fallback); and the offices to call."""
     params = parse_query(NearestParams, request)
-    if params.address is None or params.lon is not None or params.lat is not None:
-        origin = _origin(params.lon, params.lat)  # coordinates win over an address
-    else:  # on the geocoder's own threads, never the pool that reads and writes need
-        origin = await _address_origin(request, params.address)
-    service = params.service
-    try:
-        parts = params.state.split(",")
-        states = frozenset(State(part.strip()) for part in parts if part.strip())
-    except ValueError:
-        raise BadQuery(
-            f"state must be among {', '.join(State)}, not {params.state[:40]!r}"
-        ) from None
+    states = None
+    if params.state is not None:
+        try:
+            parts = params.state.split(",")
+            states = frozenset(State(part.strip()) for part in parts if part.strip()) or None
+        except ValueError:
+            raise BadQuery(
+                f"state must be among {', '.join(State)}, not {params.state[:40]!r}"
+            ) from None
     max_m = None if params.max_km is None else params.max_km * 1000
-    query = NearestQuery(
-        origin.lon, origin.lat, KINDS[params.kind], service, states or frozenset({State.open}),
-        params.fresh, params.k, max_m,
-    )  # fmt: skip
+    if params.address is None or params.lon is not None or params.lat is not None:
+        origin, source = await _coordinates_origin(request, params.lon, params.lat), None
+    else:  # on the geocoder's own threads, never the pool that reads and writes need
+        origin, source = await _address_origin(request, params.address)
+    ask = Ask(KINDS[params.kind], params.service, states, params.fresh, params.k, max_m)
     now = request.app.state.clock()
     ttl = request.app.state.settings.status_ttl_hours
+    found = await answer_nearest_async(request.app.state.nearest, ask, origin, now, ttl)
+    collection = _collection(found, params.service, now, ttl)
+    collection["origin"] |= {
+        "source": source or "coordinates", "address": None if source is None else params.address,
+    }  # fmt: skip
+    body = COLLECTION.dump_json(COLLECTION.validate_python(collection))
+    return Response(body, media_type=GeoJSONResponse.media_type)
+
+
+def _collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
+    """The answer as the GeoJSON collection the API promises."""
     features = []
-    for hit in await request.app.state.nearest.find_async(query, now, ttl):
+    for hit in found.hits:
         resource = hit.view.resource
         status = None
         if service is not None:
@@ -107,23 +119,35 @@ async def nearest(request: Request) -> Response:
             [status] = status_views((service,), {service: reported} if reported else {}, now, ttl)
         properties = {
             "name": resource.name,
+            "name_en": resource.name_en,
             "kind": resource.kind,
             "address": resource.address,
             "phones": resource.phones,
             "precision": resource.precision,
             "location_verified": resource.location_verified,
             "distance_m": round(hit.distance_m, 1),
+            "distance_exact": found.exact(resource),
             "bearing": round(hit.bearing_deg, 1),
             "status": status,
         }
         geometry = {"coordinates": (resource.lon, resource.lat)}
         features.append({"id": resource.id, "geometry": geometry, "properties": properties})
-    collection = {"features": features, "numberReturned": len(features), "origin": origin}
-    body = COLLECTION.dump_json(COLLECTION.validate_python(collection))
-    return Response(body, media_type=GeoJSONResponse.media_type)
+    contacts = [
+        {"id": hit.view.resource.id, "name": hit.view.resource.name,
+         "phones": hit.view.resource.phones, "distance_m": round(hit.distance_m, 1),
+         "distance_exact": found.exact(hit.view.resource)}
+        for hit in found.contacts
+    ]  # fmt: skip
+    origin = found.origin
+    return {
+        "answer": found.answer, "features": features, "numberReturned": len(features),
+        "contacts": contacts,
+        "origin": {"lon": origin.lon, "lat": origin.lat, "precision": origin.precision,
+                   "place": origin.place.names()},
+    }  # fmt: skip
 
 
-def _origin(lon: float | None, lat: float | None) -> NearestOrigin:
+def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
     if (lon is None) != (lat is None):
         raise BadQuery("give both lon and lat, or an address")
     if lon is None:
@@ -132,18 +156,28 @@ def _origin(lon: float | None, lat: float | None) -> NearestOrigin:
         swapped = -90 <= lon <= 90
         hint = ": lon and lat look swapped (Shanghai is about 121, 31)" if swapped else ""
         raise BadQuery(f"lat must be between -90 and 90, not {lat}{hint}")
-    return NearestOrigin(lon=lon, lat=lat, precision=Precision.exact, source="coordinates")
+    return lon, lat
 
 
-async def _address_origin(request: Request, address: str) -> NearestOrigin:
-    """Where a typed address is, as a public (anonymous) geocode of the client."""
-    public = request.app.state.geocoders.public
-    result = await public.geocode(GeocodeQuery(address), client_address(request))
+async def _coordinates_origin(request: Request, lon: float | None, lat: float | None) -> Origin:
+    """A point as given, exact, in the place whose outlines hold it (read in a worker
+    thread: the gazetteer is checked against the store)."""
+    lon, lat = _origin(lon, lat)
+    holder = request.app.state.geocoders
+    place = await run_in_threadpool(lambda: Places.of(holder).resolve(lon, lat))
+    return Origin(lon, lat, Precision.exact, place)
+
+
+async def _address_origin(request: Request, address: str) -> tuple[Origin, str]:
+    """Where a typed address is, as a public (anonymous) geocode of the client, and the
+    geocoder that placed it."""
+    holder = request.app.state.geocoders
+    result = await holder.public.geocode(GeocodeQuery(address), client_address(request))
     if not result.found:
         candidates = [CandidatePublic(**asdict(c)) for c in result.candidates]
         notes = "; ".join(result.notes)[:200]
         raise AddressNotLocated(f"the address could not be located: {notes}", candidates)
-    return NearestOrigin(
-        lon=result.lon, lat=result.lat, precision=result.precision,
-        source=result.provider, address=address,
-    )  # fmt: skip
+    named = await run_in_threadpool(
+        lambda: Places.of(holder).named(result.district, result.street, result.committee)
+    )
+    return Origin(result.lon, result.lat, result.precision, named), result.provider

@@ -14,9 +14,9 @@ from app.api.deps import NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep, 
 from app.api.error_responses import content, errors
 from app.models import ShareCreated
 from app.services import sharing
-from app.services.share_card import nearest_hits, render_card
+from app.services.share_card import render_card, share_answer
 from app.services.sharing import ShareView, share_url, view_of
-from app.web.preview import Marks, render_preview
+from app.web.preview import Marks, legend_words, render_preview
 from app.web.qr import qr_png, qr_svg
 
 router = APIRouter(tags=["share"])
@@ -87,15 +87,24 @@ def read_share_preview(
 ) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
-    hits = nearest_hits(view, request.app.state.nearest, now, ttl)
+    found = share_answer(view, request.app.state.nearest, places, now, ttl)
     caption = [share_url(settings.base_url, share.code).split("://", 1)[-1]]
-    if view.nearest:
-        caption.append(places.resolve(view.nearest.lon, view.nearest.lat).ascii_words())
+    lang, fit = view.lang or "zh", None
+    if found is not None:
+        _, cjk = legend_words(lang)  # the place in the share's words where the font has them
+        place = found.origin.place
+        caption.append(place.words(lang) if cjk else place.ascii_words())
+        points = [(found.origin.lon, found.origin.lat)]
+        points += [(hit.view.resource.lon, hit.view.resource.lat) for hit in found.hits]
+        lons, lats = zip(*points, strict=True)
+        fit = (min(lons), min(lats), max(lons), max(lats))
     marks = Marks(
-        origin=(view.nearest.lon, view.nearest.lat) if view.nearest else None,
+        origin=(found.origin.lon, found.origin.lat) if found else None,
         selected=view.resource_id,
-        listed=frozenset(hit.view.resource.id for hit in hits),
-        caption=" - ".join(filter(None, caption)),  # ASCII: the preview font has no more
+        listed=tuple(hit.view.resource.id for hit in found.hits) if found else (),
+        fit=fit,
+        caption=" - ".join(filter(None, caption)),
+        lang=lang,
     )
     body = render_preview(store, view, marks, now, ttl)
     return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})

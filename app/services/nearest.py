@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from app.geo.distance import bearing_deg
 from app.geo.nearest import Candidates, PointIndex, refine
 from app.services.freshness import checked_at
+from app.services.nearest_facts import ResourceFacts, resource_accepts
 from app.storage.base import (
     RESOURCES_CHANGED,
     Area,
@@ -45,16 +46,33 @@ STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
 
 @dataclass(frozen=True, slots=True)
 class NearestQuery:
-    """Where from, what kind, open for which service, how many, how far."""
+    """Where from, what kind, open for which service, how many, how far.
+
+    ``states`` None takes any status for ``service`` (or none), as ``fresh`` is then not
+    asked; ``offers`` keeps resources that list ``service``, ``district_id`` those of one
+    district, ``phones`` those with a phone number."""
 
     lon: float
     lat: float
     kind: str = "hospital"
     service: str | None = None
-    states: frozenset[State] = frozenset({State.open})
+    states: frozenset[State] | None = frozenset({State.open})
     fresh: bool = True
     k: int = 5
     max_m: float | None = None
+    offers: bool = False
+    district_id: int | None = None
+    phones: bool = False
+
+    def facts(self) -> dict:
+        """The keyword arguments of ``ResourceFacts.accept`` for this query."""
+        offers = self.service if self.offers else None
+        return {"offers": offers, "district_id": self.district_id, "phones": self.phones}
+
+    @property
+    def filters_facts(self) -> bool:
+        """True when the query filters on more than statuses."""
+        return self.offers or self.district_id is not None or self.phones
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +135,9 @@ class NearestFinder:
         self.store = store
         self.in_database = in_database
         self._lock = threading.Lock()
-        self._kinds: dict[str, tuple[str | None, PointIndex, dict[int, Resource]]] = {}
+        self._kinds: dict[
+            str, tuple[str | None, PointIndex, dict[int, Resource], ResourceFacts]
+        ] = {}
         self._services: dict[str, _ServiceStatuses] = {}
         self._history_id = 0
         self._seen_change: int | None = None
@@ -144,6 +164,13 @@ class NearestFinder:
         if self.in_database:
             return await run_in_threadpool(self._find_in_database, query, now, ttl_hours)
         await self.prepare_async(query.kind, query.service)
+        return self._answer(query, now, ttl_hours)
+
+    def find_prepared(
+        self, query: NearestQuery, now: datetime, ttl_hours: float
+    ) -> list[NearestHit]:
+        """``find`` from memory as the caches are, after ``prepare_async`` for the query's
+        kind and service (on the event loop: no store reads, no waiting)."""
         return self._answer(query, now, ttl_hours)
 
     def prepare(self, kind: str, service: str | None = None) -> None:
@@ -199,15 +226,21 @@ class NearestFinder:
         with self._lock:
             if query.service is not None and query.service not in self.service_codes:
                 raise NotFound(f"no service {query.service!r}")
-            _, index, resources = self._kinds[query.kind]
-            accept = None
+            _, index, resources, facts = self._kinds[query.kind]
             statuses = self._services.get(query.service) if query.service else None
-            if statuses is not None:
-                oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
-                states = query.states
+            states = query.states
+            oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
+            by_status = statuses is not None and states is not None
+            by_facts = query.filters_facts
+            accept = None
+            if by_status or by_facts:
 
                 def accept(ids: np.ndarray) -> np.ndarray:
-                    return statuses.accept(ids, states, oldest)
+                    ok = statuses.accept(ids, states, oldest) if by_status else None
+                    if by_facts:
+                        more = facts.accept(ids, **query.facts())
+                        ok = more if ok is None else ok & more
+                    return ok
 
             found = index.nearest(query.lon, query.lat, query.k, accept, query.max_m)
             hits = []
@@ -225,13 +258,20 @@ class NearestFinder:
         every replica answers from the current data."""
         if query.service is not None and query.service not in self._service_codes():
             raise NotFound(f"no service {query.service!r}")
+        by_status = query.states is not None
         area = Area(
-            service=query.service,
-            states=query.states,
+            service=query.service if by_status else None,
+            states=query.states or frozenset(),
             checked_since=now - timedelta(hours=ttl_hours) if query.fresh else None,
         )
 
         views: dict[int, ResourceView] = {}
+        accept = None
+        if query.filters_facts:
+
+            def accept(ids: np.ndarray) -> np.ndarray:
+                found = (resource_accepts(views[int(i)].resource, **query.facts()) for i in ids)
+                return np.fromiter(found, dtype=bool, count=len(ids))
 
         def candidates(fetch: int) -> Candidates:
             found = self.store.nearest_in(
@@ -243,10 +283,15 @@ class NearestFinder:
             lats = np.fromiter((v.resource.lat for v in found), np.float64, len(found))
             return ids, lons, lats, len(found) < fetch
 
-        # The database filters, so one more than k is usually enough to know the k-th.
-        found = refine(
-            query.lon, query.lat, query.k, candidates, max_m=query.max_m, first_fetch=query.k + 1
-        )
+        # The database filters statuses, so one more than k is usually enough to know the
+        # k-th; filters on other facts run here, on more candidates.
+        first = None if accept else query.k + 1
+        found = refine(query.lon, query.lat, query.k, candidates, accept, query.max_m, first)
+        if not by_status and query.service is not None and found:  # the statuses, as well
+            for view in self.store.view_resources(ids=[n.id for n in found], limit=len(found)):
+                status = view.statuses.get(query.service)
+                statuses = {query.service: status} if status else {}
+                views[view.resource.id] = ResourceView(views[view.resource.id].resource, statuses)
         return [self._hit(query, views[n.id], n.distance_m) for n in found]
 
     @staticmethod
@@ -293,8 +338,8 @@ class NearestFinder:
                     self._history_id = row.id
 
 
-def _build(store: Store, kind: str) -> tuple[PointIndex, dict[int, Resource]]:
-    """A kind's resources and their index, read and built without holding any lock."""
+def _build(store: Store, kind: str) -> tuple[PointIndex, dict[int, Resource], ResourceFacts]:
+    """A kind's resources, their index and facts, read and built without holding any lock."""
     with _without_full_collections():
         resources = {r.id: r for r in store.list_resources(kind=kind, limit=10_000_000)}
     index = PointIndex(
@@ -302,7 +347,7 @@ def _build(store: Store, kind: str) -> tuple[PointIndex, dict[int, Resource]]:
         np.array([r.lon for r in resources.values()]),
         np.array([r.lat for r in resources.values()]),
     )
-    return index, resources
+    return index, resources, ResourceFacts(resources)
 
 
 @contextmanager

@@ -1,10 +1,13 @@
 """The plain-text card of a share: what a chat message shows (WeChat, SMS), in zh or en.
 
 Statuses are read at the time of asking, so the card of an old link shows today's
-hospitals. A nearest share's origin is the place we resolve its position to
-(``share_place``), never words someone typed: the card is what a chat shows under our
-name. Times are Asia/Shanghai; names are user data, shown through ``clean_text`` so that
-no name can forge a line or hide or reverse characters.
+hospitals, as ``/api/v1/nearest`` answers them (``nearest_answer``): open or limited ones,
+or, when none is, the nearest offering the service with what is known of each and whom to
+call. Volunteers' notes are quoted as theirs, with their age. A nearest share's origin
+is the place we resolve its position to (``share_place``), never words someone typed:
+the card is what a chat shows under our name. Times are Asia/Shanghai; names are user
+data, shown through ``clean_text`` so that no name can forge a line or hide or reverse
+characters.
 """
 
 from __future__ import annotations
@@ -13,21 +16,37 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.core.text import clean_text
-from app.services.freshness import checked_at, status_views
-from app.services.nearest import NearestFinder, NearestHit, NearestQuery
+from app.services.freshness import checked_at, is_stale, status_views
+from app.services.nearest import NearestFinder, NearestHit
+from app.services.nearest_answer import Answer, Ask, NearestAnswer, Origin, answer_nearest
 from app.services.share_place import Places
 from app.services.sharing import ShareView, share_url, view_of
-from app.storage.base import NotFound, Resource, Service, Share, State, Store
+from app.storage.base import (
+    IntakeStatus,
+    NotFound,
+    Precision,
+    Resource,
+    Service,
+    Share,
+    State,
+    Store,
+)
+from app.web.i18n import STRINGS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEXT = {
     "zh": {
         "title": "互助医院地图",
         "all": "全部科室",
-        "nearest": "{origin}可接诊{service}的医院，由近到远（{ttl} 小时内确认）：",
+        "nearest": "{origin}接诊{service}的医院（开放或有条件），由近到远（{ttl} 小时内确认）：",
         "nearest_any": "{origin}的医院，由近到远（未选科室，不含接诊状态）：",
-        "none": "{origin}目前没有 {ttl} 小时内确认可接诊{service}的医院。"
-        "请在地图上看其他医院，并先打电话。",
+        "none": "{origin}目前没有 {ttl} 小时内确认可接诊{service}的医院。",
+        "fallback": "以下医院提供{service}，状态未确认，出发前务必先打电话：",
+        "offered_none": "附近也没有提供{service}的医院，请在地图上扩大范围。",
+        "contacts": "街道/居委会电话：",
+        "note": "志愿者备注（{age}）：“{note}”",
+        "stale_state": "{state}（已过期，{age}）",
+        "far": "距离不详",
         "updated": "更新",
         "phone": "电话",
         "phone_label": "电话",
@@ -46,10 +65,16 @@ TEXT = {
     "en": {
         "title": "Mutual-aid hospital map",
         "all": "all services",
-        "nearest": "Hospitals open for {service} {origin}, nearest first (checked within {ttl} h):",
+        "nearest": "Hospitals taking {service} patients {origin} (open or with conditions), "
+        "nearest first (checked within {ttl} h):",
         "nearest_any": "Hospitals {origin}, nearest first (no service chosen, no intake status):",
-        "none": "No hospital {origin} is confirmed open for {service} in the last "
-        "{ttl} h. See the map for others and call first.",
+        "none": "No hospital {origin} is confirmed open for {service} in the last {ttl} h.",
+        "fallback": "These offer {service}, status not confirmed: call before going:",
+        "offered_none": "No hospital nearby offers {service} either: widen the map.",
+        "contacts": "Street office / residents' committee:",
+        "note": "Volunteer's note ({age}): “{note}”",
+        "stale_state": "{state} (out of date, {age})",
+        "far": "distance unknown",
         "updated": "updated",
         "phone": "tel",
         "phone_label": "Phone",
@@ -88,9 +113,8 @@ def render_card(
     lang = view.lang or "zh"
     services = {s.code: s for s in store.list_services()}
     if view.nearest is not None:
-        hits = nearest_hits(view, finder, now, ttl_hours)
-        origin = places.resolve(view.nearest.lon, view.nearest.lat).words(lang)
-        lines = _nearest_lines(view, origin, hits, services, lang, now, ttl_hours)
+        found = share_answer(view, finder, places, now, ttl_hours)
+        lines = _nearest_lines(view, found, services, lang, now, ttl_hours)
     elif view.resource_id is not None:
         lines = _resource_lines(view, store, services, lang, now, ttl_hours)
     else:
@@ -99,39 +123,61 @@ def render_card(
     return "\n".join([*lines, f"{TEXT[lang]['link']}{TEXT[lang]['sep']}{link}"]) + "\n"
 
 
-def nearest_hits(
-    view: ShareView, finder: NearestFinder, now: datetime, ttl_hours: float
-) -> list[NearestHit]:
-    """The hospitals a nearest share names now: fresh ``open`` ones for its service, as
-    ``/api/v1/nearest`` answers (any hospital when no service was chosen)."""
+def share_answer(
+    view: ShareView, finder: NearestFinder, places: Places, now: datetime, ttl_hours: float
+) -> NearestAnswer | None:
+    """What a nearest share names now: ``/api/v1/nearest``'s answer for its kept position
+    (None for a share of another view)."""
     nearest = view.nearest
     if nearest is None:
-        return []
-    query = NearestQuery(nearest.lon, nearest.lat, service=view.chosen_service, k=nearest.k)
-    return finder.find(query, now, ttl_hours)
+        return None
+    place = places.resolve(nearest.lon, nearest.lat)
+    origin = Origin(nearest.lon, nearest.lat, Precision.exact, place)
+    return answer_nearest(finder, Ask(service=view.chosen_service, k=nearest.k), origin, now,
+                          ttl_hours)  # fmt: skip
 
 
 def _nearest_lines(
-    view: ShareView, origin: str, hits: list[NearestHit], services: dict[str, Service],
-    lang: str, now: datetime, ttl_hours: float,
+    view: ShareView, found: NearestAnswer, services: dict[str, Service], lang: str,
+    now: datetime, ttl_hours: float,
 ) -> list[str]:  # fmt: skip
-    text, service = TEXT[lang], view.chosen_service
-    name = _service_name(view, services, lang)
-    ttl = f"{ttl_hours:g}"
-    if service is None:
+    text = TEXT[lang]
+    name, ttl = _service_name(view, services, lang), f"{ttl_hours:g}"
+    origin = found.origin.place.words(lang)
+    if found.answer == Answer.all:
         lines = [text["nearest_any"].format(origin=origin)]
-    elif not hits:
-        return [text["none"].format(origin=origin, service=name, ttl=ttl)]
-    else:
+    elif found.answer == Answer.open:
         lines = [text["nearest"].format(origin=origin, service=name, ttl=ttl)]
-    for number, hit in enumerate(hits, start=1):
-        resource = hit.view.resource
-        details = [_distance(hit.distance_m), _phones(resource, lang)]
-        status = hit.view.statuses.get(service) if service else None
-        if status is not None:
-            details.append(f"{text['updated']} {_clock(checked_at(status), now)}")
-        lines += [f"{number}. {_name(resource, lang)}", "   " + " · ".join(details)]
+    else:
+        lines = [text["none"].format(origin=origin, service=name, ttl=ttl)]
+        lines.append(text["fallback" if found.hits else "offered_none"].format(service=name))
+    for number, hit in enumerate(found.hits, start=1):
+        lines.append(f"{number}. {_name(hit.view.resource, lang)}")
+        lines += _hit_lines(hit, found, lang, now, ttl_hours)
+    if found.answer == Answer.fallback and found.contacts:
+        lines.append(text["contacts"])
+        for contact in (hit.view.resource for hit in found.contacts):
+            lines.append(f"· {clean_text(contact.name)} · {_phones(contact, lang)}")
     return [*lines, text["call"]]
+
+
+def _hit_lines(
+    hit: NearestHit, found: NearestAnswer, lang: str, now: datetime, ttl_hours: float
+) -> list[str]:
+    """A hospital's details: how far (when that is a fact), its phones, what is known of
+    its status for the service, and the volunteer's note."""
+    text, resource = TEXT[lang], hit.view.resource
+    distance = _distance(hit.distance_m) if found.exact(resource) else text["far"]
+    details = [distance, _phones(resource, lang)]
+    if found.answer == Answer.all:
+        return ["   " + " · ".join(details)]
+    status = next(iter(hit.view.statuses.values()), None)
+    details.append(_state_words(status, lang, now, ttl_hours))
+    lines = ["   " + " · ".join(details)]
+    if status is not None and status.note:
+        age = _age(int((now - checked_at(status)).total_seconds()), lang)
+        lines.append("   " + text["note"].format(age=age, note=clean_text(status.note)))
+    return lines
 
 
 def _resource_lines(
@@ -155,14 +201,34 @@ def _resource_lines(
         if status["age_seconds"] is None:
             state = text["never"]
         else:
-            state = STATE_NAMES[lang][status["state"]]
-            if status["conditions"]:
-                conditions = text["list"].join(clean_text(c) for c in status["conditions"])
-                state += text["conditions"].format(conditions)
+            state = STATE_NAMES[lang][status["state"]] + _conditions(status["conditions"], lang)
             state += f" · {_age(status['age_seconds'], lang)}"
             state += text["stale"] if status["stale"] else ""
         lines.append(f"· {label}{text['sep']}{state}")
     return [*lines, text["call"]]
+
+
+def _state_words(status: IntakeStatus | None, lang: str, now: datetime, ttl: float) -> str:
+    """What is known of a status: its state and conditions, and when it was checked (or
+    that it is out of date, or was never reported)."""
+    text = TEXT[lang]
+    if status is None:
+        return text["never"]
+    words = STATE_NAMES[lang][status.state] + _conditions(status.conditions, lang)
+    when = checked_at(status)
+    if is_stale(when, now, ttl):
+        age = _age(int((now - when).total_seconds()), lang)
+        return text["stale_state"].format(state=words, age=age)
+    return f"{words} · {text['updated']} {_clock(when, now)}"
+
+
+def _conditions(codes, lang: str) -> str:
+    """Conditions in words (需预约, appointment only), or "" for none."""
+    if not codes:
+        return ""
+    names = STRINGS[lang]["condition_names"]
+    words = TEXT[lang]["list"].join(clean_text(names.get(code, code)) for code in codes)
+    return TEXT[lang]["conditions"].format(words)
 
 
 def _name(resource: Resource, lang: str) -> str:

@@ -6,7 +6,8 @@ and the street too where an imported street outline holds it; "near" throughout,
 the bundled district outlines are coarse (about 1 point in 100 falls in a neighbour).
 Committees are never named: they have points, not outlines (and in the bundled data the
 point is their district's), so no committee can be said to hold a position. A position
-in no outline is "the shared location".
+in no outline is "the shared location". A typed address is named by the units the
+geocoder matched, as our gazetteer spells them (``Places.named``), never by its words.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.core.text import clean_text
+from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.reverse import ReverseIndex
 from app.services.geocoding import ChainHolder
 from app.storage.base import AdminUnit
@@ -28,6 +30,12 @@ class Place:
 
     district: AdminUnit | None = None
     street: AdminUnit | None = None
+    committee: AdminUnit | None = None
+
+    def names(self) -> dict[str, str | None]:
+        """The units' names (None where unknown), as the API's ``origin.place`` says them."""
+        units = {"district": self.district, "street": self.street, "committee": self.committee}
+        return {key: clean_text(unit.name) if unit else None for key, unit in units.items()}
 
     def words(self, lang: str) -> str:
         """The place as a phrase: 黄浦区南京东路街道附近 / near 南京东路街道, Huangpu (黄浦区)."""
@@ -50,14 +58,36 @@ class Place:
 class Places:
     """Position → ``Place``, from the offline gazetteer's outlines and units."""
 
-    def __init__(self, reverse: ReverseIndex, units: Mapping[int, AdminUnit]) -> None:
-        self.reverse, self.units = reverse, units
+    def __init__(
+        self, reverse: ReverseIndex, units: Mapping[int, AdminUnit],
+        index: GazetteerIndex | None = None,
+    ) -> None:  # fmt: skip
+        self.reverse, self.units, self.index = reverse, units, index
 
     @classmethod
     def of(cls, holder: ChainHolder) -> Places:
         """The places of the gazetteer as it is now (rebuilt by ``holder`` after units move)."""
         chain = holder.get(online=False)
-        return cls(chain.reverse, chain.index.units)
+        return cls(chain.reverse, chain.index.units, chain.index)
+
+    def named(
+        self, district: str | None, street: str | None = None, committee: str | None = None
+    ) -> Place:
+        """The units a geocoder's answer names, where our gazetteer has them (a street
+        within the district, a committee within both): names it does not know are None."""
+        found = self.index.district(district) if district and self.index else None
+        if found is None:
+            return Place()
+
+        def unit(forms: list, name: str | None, parent: AdminUnit | None) -> AdminUnit | None:
+            for form in forms if name else ():
+                if form.unit.name == name and (parent is None or form.unit.parent_id == parent.id):
+                    return form.unit
+            return None
+
+        street_unit = unit(self.index.streets.get(found.id, []), street, None)
+        committees = self.index.committees.get(found.id, [])
+        return Place(found, street_unit, unit(committees, committee, street_unit))
 
     def resolve(self, lon: float, lat: float) -> Place:
         """The place of a WGS-84 position; a street outline (imported, finer) decides the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.web.i18n_nearest import NEAREST_STRINGS
+
 LANGUAGES = ("zh", "en")
 
 STRINGS = {
@@ -18,7 +20,6 @@ STRINGS = {
         "searching": "正在查找…",
         "locating": "正在定位…",
         "locate_failed": "无法获取位置，请输入地址。",
-        "none_open": "附近没有已核实开放的医院。请打电话确认，或扩大范围。",
         "address_not_found": "找不到这个地址，请写上区和街道。",
         "address_choose": "地址里没有区。您是指哪里？",
         "address_not_chinese": "请用中文输入地址，如：浦东新区浦电路221号；或点“离我最近”。",
@@ -65,7 +66,6 @@ STRINGS = {
         "connecting": "正在连接…",
         "reconnecting": "连接中断，正在重连…",
         "language": "English",
-        "results_for": "最近的开放医院",
         "too_many": "此范围内医院太多，请放大查看。",
         "condition_names": {
             "negative_test_48h": "需48小时核酸阴性",
@@ -88,7 +88,6 @@ STRINGS = {
         "searching": "Searching…",
         "locating": "Finding your location…",
         "locate_failed": "Could not get your location; type an address.",
-        "none_open": "No verified open hospital nearby. Call to check, or widen the search.",
         "address_not_found": "Address not found; add the district and street.",
         "address_choose": "The address names no district. Which one?",
         "address_not_chinese": "Type the address in Chinese characters (e.g. 浦东新区浦电路221号), "
@@ -136,7 +135,6 @@ STRINGS = {
         "connecting": "connecting…",
         "reconnecting": "connection lost, reconnecting…",
         "language": "中文",
-        "results_for": "Nearest open hospitals",
         "too_many": "Too many hospitals here; zoom in.",
         "condition_names": {
             "negative_test_48h": "negative test within 48 h",
@@ -146,6 +144,9 @@ STRINGS = {
         },
     },
 }
+
+for _lang, _words in NEAREST_STRINGS.items():
+    STRINGS[_lang].update(_words)
 
 
 def choose_language(asked: str | None, accept_language: str | None) -> str:

@@ -1,9 +1,12 @@
 """The Open Graph image of a share: a 1200×630 PNG drawn from our own data, no tiles.
 
 District outlines and hospitals are projected to Web Mercator around the share's centre
-and zoom (or around the whole city when the view shows more than it); hospitals are dots
-coloured by their state for the share's service. Drawn at twice the size and scaled down
-for smooth edges. The same data give the same bytes.
+and zoom (or around the whole city when the view shows more than it; around the origin
+and the listed hospitals for a nearest share, so what the card lists is in the picture);
+hospitals are dots coloured by their state for the share's service, the listed ones
+numbered as the card numbers them. The legend and caption speak the share's language
+where a CJK font is installed (``fonts``). Drawn at twice the size and scaled down for
+smooth edges. The same data give the same bytes.
 """
 
 from __future__ import annotations
@@ -11,18 +14,19 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import shapely
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
 from app.core.text import clean_text
 from app.services.freshness import checked_at, is_stale
 from app.services.sharing import ShareView
 from app.storage.base import Area, IntakeStatus, Level, ResourceView, State, Store
+from app.web.fonts import font
 
 WIDTH, HEIGHT, FOOTER = 1200, 630, 44
 SUPERSAMPLE = 2
@@ -52,6 +56,15 @@ NO_SERVICE = (71, 85, 105)
 """Hospitals when the share names no service: one neutral colour, no state claimed."""
 DRAW_ORDER = (State.unknown, State.closed, State.limited, State.open)
 """Open hospitals last, so that they stay visible where dots overlap."""
+LEGEND = {
+    "zh": {State.open: "可接诊", State.limited: "有条件", State.closed: "暂停",
+           State.unknown: "未知/过期"},
+    "en": {State.open: "open", State.limited: "limited", State.closed: "closed",
+           State.unknown: "unknown/stale"},
+}  # fmt: skip
+FIT_MAX_ZOOM = 16
+FIT_MARGIN = 0.12
+"""Share of the image left around the origin and the listed hospitals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +73,19 @@ class Marks:
 
     origin: tuple[float, float] | None = None
     selected: int | None = None
-    listed: frozenset[int] = field(default_factory=frozenset)
+    listed: tuple[int, ...] = ()
+    """Hospitals the card lists, in its order (numbered on the image)."""
+    fit: tuple[float, float, float, float] | None = None
+    """(west, south, east, north) degrees to show whole instead of the view's window."""
     caption: str = ""
+    lang: str = "en"
+
+
+def legend_words(lang: str) -> tuple[dict[State, str], bool]:
+    """The legend's labels in the share's language where the font can draw it (else in
+    English), and whether that font has Chinese glyphs."""
+    _, cjk = font(20)
+    return LEGEND["zh" if lang == "zh" and cjk else "en"], cjk
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +122,21 @@ def _world(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, n
     return (lon + 180) / 360 * size, y
 
 
-def frame_for(view: ShareView, city: tuple[float, float, float, float] | None) -> Frame:
-    """The view's window, or the whole city's when the view would show more than it."""
+def frame_for(
+    view: ShareView,
+    city: tuple[float, float, float, float] | None,
+    fit: tuple[float, float, float, float] | None = None,
+) -> Frame:
+    """The view's window, or the whole city's when the view would show more than it, or
+    the window that holds ``fit`` whole."""
     height = HEIGHT - FOOTER
+    if fit is not None:
+        (x0, x1), (y1, y0) = _world(np.array(fit[0::2]), np.array(fit[1::2]), 0)
+        room = 1 - 2 * FIT_MARGIN
+        span_x, span_y = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
+        zoom = min(math.log2(min(WIDTH * room / span_x, height * room / span_y)), FIT_MAX_ZOOM)
+        scale = 2**zoom
+        return Frame(zoom, (x0 + x1) / 2 * scale, (y0 + y1) / 2 * scale)
     if city is not None:
         (x0, x1), (y1, y0) = _world(np.array(city[0::2]), np.array(city[1::2]), 0)
         fit = math.log2(min(WIDTH / (x1 - x0), height / (y1 - y0)) * (1 - 2 * CITY_MARGIN))
@@ -118,7 +154,7 @@ def render_preview(
     """The share's preview image as PNG bytes."""
     outlines = [shape(geometry) for geometry in store.boundaries(Level.district).values()]
     city = shapely.total_bounds(outlines) if outlines else None
-    frame = frame_for(view, tuple(city) if city is not None else None)
+    frame = frame_for(view, tuple(city) if city is not None else None, marks.fit)
     big = Frame(frame.zoom + math.log2(SUPERSAMPLE), frame.cx * SUPERSAMPLE,
                 frame.cy * SUPERSAMPLE, frame.width * SUPERSAMPLE,
                 frame.height * SUPERSAMPLE)  # fmt: skip
@@ -134,7 +170,7 @@ def render_preview(
     map_part = image.reduce(SUPERSAMPLE)  # a box average: smooth edges, fast
     canvas = Image.new("RGB", (WIDTH, HEIGHT), INK)
     canvas.paste(map_part, (0, 0))
-    _draw_footer(ImageDraw.Draw(canvas), marks.caption, service is not None)
+    _draw_footer(ImageDraw.Draw(canvas), marks.caption, service is not None, marks.lang)
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
@@ -184,24 +220,28 @@ def _draw_hospitals(
     x, y = frame.project([h.resource.lon for h in hospitals], [h.resource.lat for h in hospitals])
     m = DOT_MARGIN
     inside = (x > -m) & (x < frame.width + m) & (y > -m) & (y < frame.height + m)
-    dots = []
+    dots, listed = [], set(marks.listed)
     for view, px, py, seen in zip(hospitals, x.tolist(), y.tolist(), inside.tolist(), strict=True):
         if not seen:
             continue
         state = _state(view.statuses.get(service), now, ttl_hours) if service else None
         rank = DRAW_ORDER.index(state) if state else 0
         rid = view.resource.id
-        emphasis = 2 if rid == marks.selected else 1 if rid in marks.listed else 0
+        emphasis = 2 if rid == marks.selected else 1 if rid in listed else 0
         dots.append((emphasis, rank, rid, px, py, state))
     s = SUPERSAMPLE
-    for emphasis, _rank, _rid, px, py, state in sorted(dots):
+    numbers = {rid: n for n, rid in enumerate(marks.listed, start=1)}
+    digits, _ = font(17 * s)
+    for emphasis, _rank, rid, px, py, state in sorted(dots):
         colour = STATE_COLOURS[state] if state else NO_SERVICE
         if emphasis == 2:
             _dot(draw, px, py, 16 * s, colour, INK, 4 * s)
         elif emphasis == 1:
-            _dot(draw, px, py, 12 * s, colour, INK, 3 * s)
+            _dot(draw, px, py, 14 * s, colour, INK, 3 * s)
         else:
             _dot(draw, px, py, 8 * s, colour, WHITE, 2 * s)
+        if rid in numbers:
+            draw.text((px, py), str(numbers[rid]), fill=WHITE, font=digits, anchor="mm")
 
 
 def _state(status: IntakeStatus | None, now: datetime, ttl_hours: float) -> State:
@@ -217,21 +257,25 @@ def _dot(draw, x: float, y: float, radius: float, fill, ring, ring_width: float)
     draw.ellipse((x - inner, y - inner, x + inner, y + inner), fill=fill)
 
 
-def _draw_footer(draw: ImageDraw.ImageDraw, caption: str, legend: bool) -> None:
+def _draw_footer(draw: ImageDraw.ImageDraw, caption: str, legend: bool, lang: str) -> None:
     """The caption (the link, the place) and, with a service, the colour legend, in the
-    default font (ASCII only; invisible and direction characters dropped first)."""
-    font = ImageFont.load_default(size=20)
+    share's language where the font has its glyphs (invisible and direction characters
+    dropped first; without a CJK font, ASCII only)."""
+    words, cjk = legend_words(lang)
+    face, _ = font(20)
     top = HEIGHT - FOOTER
     middle = top + FOOTER / 2
-    text = clean_text(caption).encode("ascii", "replace").decode()
-    draw.text((20, middle), text, fill=WHITE, font=font, anchor="lm")
+    text = clean_text(caption)
+    if not cjk:
+        text = text.encode("ascii", "replace").decode()
+    draw.text((20, middle), text, fill=WHITE, font=face, anchor="lm")
     if not legend:
         return
     x = WIDTH - 20
     for state in DRAW_ORDER:  # right to left: reads open, limited, closed, unknown
-        label = state.value
-        x -= draw.textlength(label, font=font)
-        draw.text((x, middle), label, fill=WHITE, font=font, anchor="lm")
+        label = words[state]
+        x -= draw.textlength(label, font=face)
+        draw.text((x, middle), label, fill=WHITE, font=face, anchor="lm")
         x -= 18
         _dot(draw, x, middle, 8, STATE_COLOURS[state], WHITE, 2)
         x -= 24

@@ -54,31 +54,35 @@ def test_without_a_service_it_is_a_plain_nearest_sorted_by_great_circle(client: 
     assert distances == [round(d, 1) for d, _ in expected]
     assert body["origin"] == PEOPLES_SQUARE | {
         "precision": "exact", "source": "coordinates", "address": None,
+        "place": {"district": "黄浦区", "street": None, "committee": None},
     }  # fmt: skip
+    assert body["answer"] == "all" and body["contacts"] == []
     first = body["features"][0]
     assert first["geometry"]["type"] == "Point" and 0 <= first["properties"]["bearing"] < 360
     assert first["properties"]["precision"] == "approximate"
 
 
 def test_status_changes_are_visible_to_the_next_query(client: TestClient):
-    assert nearest(client, service="dialysis")["features"] == []
+    assert nearest(client, service="dialysis")["answer"] == "fallback"
     far, near = nearest(client, k=40)["features"][-1], nearest(client, k=1)["features"][0]
     set_state(client, far["id"], "dialysis", "open")
     assert [f["id"] for f in nearest(client, service="dialysis")["features"]] == [far["id"]]
     set_state(client, near["id"], "dialysis", "limited")
-    assert [f["id"] for f in nearest(client, service="dialysis")["features"]] == [far["id"]]
-    both = nearest(client, service="dialysis", state="open,limited")["features"]
+    only_open = nearest(client, service="dialysis", state="open")["features"]
+    assert [f["id"] for f in only_open] == [far["id"]]
+    both = nearest(client, service="dialysis")["features"]  # the default takes limited too
     assert [f["id"] for f in both] == [near["id"], far["id"]]
     assert both[0]["properties"]["status"]["state"] == "limited"
     set_state(client, far["id"], "dialysis", "closed")
-    assert nearest(client, service="dialysis")["features"] == []
+    set_state(client, near["id"], "dialysis", "closed")
+    assert nearest(client, service="dialysis")["answer"] == "fallback"
 
 
 def test_stale_statuses_are_left_out_unless_asked_for(client: TestClient, clock):
     hit = nearest(client, k=1)["features"][0]
     set_state(client, hit["id"], "emergency", "open")
     clock.now += timedelta(hours=13)
-    assert nearest(client, service="emergency")["features"] == []
+    assert nearest(client, service="emergency")["answer"] == "fallback"
     stale = nearest(client, service="emergency", fresh="false")["features"]
     assert [f["id"] for f in stale] == [hit["id"]]
     assert stale[0]["properties"]["status"]["stale"] is True
@@ -131,6 +135,7 @@ def test_bad_queries_are_precise_4xx(client: TestClient, params: dict, status: i
 def test_nothing_near_is_an_empty_collection(client: TestClient):
     body = nearest(client, service="psychiatry", max_km=0.001)
     assert body["features"] == [] and body["numberReturned"] == 0
+    assert body["answer"] == "fallback"  # nothing offering it that near either
 
 
 def test_new_resources_show_even_when_every_query_names_a_service(client: TestClient):

@@ -85,21 +85,25 @@ def test_the_nearest_card_names_what_nearest_answers(client, volunteer, clock):
     expected = client.get(
         "/api/v1/nearest", params=SQUARE | {"service": "dialysis", "k": 3}
     ).json()["features"]
-    assert [f["id"] for f in expected] == ids[1:2] + ids[3:5]
+    assert [f["id"] for f in expected] == ids[1:4]  # open and limited: not the closed one
     listed = re.findall(r"^\d\. (.+)$", text, flags=re.M)
     assert listed == [f["properties"]["name"] for f in expected]
     first = expected[0]["properties"]
     metres = first["distance_m"]
     distance = f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
     assert f"{distance} · " in text and "更新 11:35" in text
-    assert text.startswith("黄浦区附近可接诊血透的医院，由近到远（12 小时内确认）：\n")
+    heading = "黄浦区附近接诊血透的医院（开放或有条件），由近到远（12 小时内确认）：\n"
+    assert text.startswith(heading)
+    assert "限流/有条件 · 更新 11:35" in text
     assert text.rstrip().endswith(f"/s/{share(client, view)['code']}")
 
 
 def test_the_card_says_when_none_is_open_and_speaks_english_when_asked(client, volunteer, clock):
     view = VIEW | {"nearest": SQUARE | {"k": 5}}
     zh = card(client, share(client, view)["code"])
-    assert "附近目前没有 12 小时内确认可接诊血透的医院" in zh and not re.search(r"^1\. ", zh, re.M)
+    assert "附近目前没有 12 小时内确认可接诊血透的医院" in zh
+    assert "以下医院提供血透，状态未确认，出发前务必先打电话：" in zh  # not a dead end
+    assert re.search(r"^5\. ", zh, re.M) and zh.count("未知，从未报告") == 5
     en = card(client, share(client, view | {"lang": "en"})["code"])
     assert "No hospital near Huangpu (黄浦区) is confirmed open for Dialysis" in en
     rid = nearest_ids(client, 1)[0]
@@ -107,10 +111,11 @@ def test_the_card_says_when_none_is_open_and_speaks_english_when_asked(client, v
     set_state(client, volunteer, rid, "dialysis", "open", clock.now - timedelta(hours=1))
     en = card(client, share(client, view | {"lang": "en"})["code"])
     name_en = client.get(f"/api/v1/resources/{rid}").json()["name_en"]
-    assert en.startswith("Hospitals open for Dialysis near Huangpu (黄浦区), nearest first")
+    assert en.startswith("Hospitals taking Dialysis patients near Huangpu (黄浦区) (open or with")
     assert f"1. {name_en} (" in en and "updated 22:30" in en and "Map: http" in en
-    clock.now += timedelta(hours=12)  # stale now: gone from the card, as from /nearest
-    assert "No hospital near" in card(client, share(client, view | {"lang": "en"})["code"])
+    clock.now += timedelta(hours=12)  # stale now: a fallback, as from /nearest, saying so
+    en = card(client, share(client, view | {"lang": "en"})["code"])
+    assert "No hospital near" in en and "These offer Dialysis" in en
 
 
 def test_a_hospital_card_has_address_phones_and_every_status_with_its_age(client, volunteer, clock):

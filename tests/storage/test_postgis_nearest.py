@@ -94,3 +94,35 @@ def test_knn_with_nothing_to_find_is_empty(postgis_url: str, max_km):
         assert hits == []
     finally:
         store.close()
+
+
+def test_knn_filters_on_services_districts_and_phones_as_the_in_memory_index(
+    settings: Settings, postgis_url: str, bundled
+):
+    """The fallback (any status, offering the service), a district-only origin's district
+    and the offices with phones: the same answers from both indexes."""
+    memory, database = open_store(settings), open_store(Settings(database_url=postgis_url))
+    try:
+        for store in (memory, database):
+            store.seed(*bundled)
+        in_memory, knn = NearestFinder(memory), NearestFinder(database, in_database=True)
+        districts = sorted({r.district_id for r in memory.list_resources(kind="hospital")})
+        rng = np.random.default_rng(6)
+        now = datetime.now(UTC)
+        answered = 0
+        for _ in range(60):
+            query = NearestQuery(
+                lon=float(rng.uniform(121.2, 121.8)), lat=float(rng.uniform(30.9, 31.5)),
+                service=("dialysis", "maternity", "oncology")[rng.integers(3)], states=None,
+                offers=True, k=int(rng.integers(1, 8)),
+                district_id=(None, districts[rng.integers(len(districts))])[rng.integers(2)],
+                phones=bool(rng.integers(2)),
+            )  # fmt: skip
+            expected = [answer(hit) for hit in in_memory.find(query, now, 12)]
+            got = [answer(hit) for hit in knn.find(query, now, 12)]
+            assert got == expected, query
+            answered += bool(got)
+        assert answered > 30
+    finally:
+        memory.close()
+        database.close()

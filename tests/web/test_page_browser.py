@@ -73,9 +73,9 @@ def test_nearest_to_a_fixed_location_lists_what_the_api_answers(served, open_pag
         params={"lon": 121.4737, "lat": 31.2304, "service": "dialysis", "k": 5},
     ).json()["features"]
     assert shown == [f["properties"]["name"] for f in expected]
-    assert len(shown) == 2  # only the two open ones: limited and closed are not "open"
+    assert len(shown) == 3  # open and limited (the default), never closed
     first = page.page.locator("#results .result").first
-    assert "开放" in first.inner_text() and "需预约" in first.inner_text()
+    assert "有条件接诊：需预约" in first.inner_text()  # the nearest, resource 2, is limited
     assert first.locator("a[href^='https://uri.amap.com/marker']").count() == 1
     assert first.locator("a[href^='geo:']").count() == 1
     page.screenshot("nearest-360x740")

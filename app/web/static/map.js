@@ -1,6 +1,6 @@
-/* The aidmap page: hospitals coloured by intake state and nearest open hospitals, wired to
-   the page's other scripts: ui.js (text, DOM and API helpers), live.js (live updates),
-   units.js (committees and offices) and share.js (the share dialog). Everything comes from
+/* The aidmap page: hospitals coloured by intake state, wired to the page's other scripts:
+   ui.js (text, DOM and API helpers), live.js (live updates), units.js (committees and
+   offices), nearest.js (near me, an address, and the list) and share.js (the share dialog). Everything comes from
    the public API, and reaches the page only through ui.js's el() and plain(). */
 (function () {
   "use strict";
@@ -12,7 +12,7 @@
 
   var state = {
     gcj: false, service: "", services: [], features: new Map(), markers: new Map(),
-    complete: false, asked: false, selected: null, nearest: null, nearestAnswer: null, firstMarkers: false,
+    complete: false, asked: false, selected: null, firstMarkers: false,
   };
 
   /* ---- coordinates: data is WGS-84; a GCJ-02 base map needs shifted positions ---- */
@@ -32,7 +32,7 @@
 
   /* ---- shared helpers (ui.js), and what needs this page's state ---- */
   var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, ago = U.ago;
-  var metres = U.metres, stateText = U.stateText, conditionsText = U.conditionsText;
+  var stateText = U.stateText, conditionsText = U.conditionsText;
   var stamp = U.stamp, ageNow = U.ageNow, navLinks = U.navLinks, phoneLinks = U.phoneLinks;
   var precisionNote = U.precisionNote;
   function say(text) { $("message").textContent = plain(text || ""); }
@@ -297,47 +297,11 @@
     return form;
   }
 
-  /* ---- nearest ---- */
-  function runNearest(origin) {
-    var q = new URLSearchParams({ k: "5" });
-    if (origin.address) q.set("address", origin.address);
-    else { q.set("lon", origin.lon.toFixed(6)); q.set("lat", origin.lat.toFixed(6)); }
-    if (state.service) q.set("service", state.service);
-    say(T.searching);
-    window.AidmapCandidates.clear();
-    return api("/api/v1/nearest?" + q).then(function (fc) {
-      state.nearest = { lon: fc.origin.lon, lat: fc.origin.lat, address: origin.address || null, service: state.service };
-      state.nearestAnswer = fc;
-      showNearest(fc);
-    }).catch(function (e) {
-      if (e.status !== 422 || !origin.address) { say(e.message); return; }
-      say(window.AidmapCandidates.offer(U, T, e, origin.address, function (address) { runNearest({ address: address }); }));
-    });
-  }
-  function showNearest(fc) {
-    var list = $("results");
-    list.textContent = "";
-    say(fc.features.length ? T.results_for + (state.service ? " · " + serviceName(state.service) : "") : T.none_open);
-    fc.features.forEach(function (f) {
-      var p = f.properties, s = p.status;
-      var line = [metres(p.distance_m)];
-      if (s) {
-        line.push(stateText(s.state) + (s.conditions && s.conditions.length ? " (" + conditionsText(s.conditions) + ")" : ""));
-        line.push(s.age_seconds === null ? T.never_reported : T.updated + " " + ago(s.age_seconds));
-      }
-      var name = el("a", { href: "#", class: "name", text: p.name });
-      name.addEventListener("click", function (e) { e.preventDefault(); focusHospital(f.id, false); });
-      list.appendChild(el("li", { class: "result" + (s ? " state-" + s.state : ""), "data-id": String(f.id) }, [
-        name, el("div", { class: "meta", text: line.join(" · ") }), precisionNote(p),
-        phoneLinks(p.phones), navLinks(p.name, f.geometry.coordinates[0], f.geometry.coordinates[1])]));
-    });
-    originLayer.clearLayers();
-    var o = fc.origin, here = toLatLng(o.lon, o.lat);
-    L.circleMarker(here, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(originLayer);
-    if (o.precision !== "exact") L.circle(here, { radius: o.precision === "district" ? 3000 : 800, color: "#1f6feb", weight: 1, fillOpacity: 0.06 }).addTo(originLayer);
-    var points = [here].concat(fc.features.map(function (f) { return toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]); }));
-    map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15, animate: false });
-  }
+  /* ---- nearest (nearest.js): it lists, this page shows a listed hospital ---- */
+  var nearest = window.AidmapNearest.start({ ui: U, strings: T, lang: LANG, map: map,
+    layer: originLayer, toLatLng: toLatLng, say: say, serviceName: serviceName,
+    service: function () { return state.service; },
+    focus: function (id) { focusHospital(id, false); } });
   function focusHospital(id, keepView) {
     var open = function () {
       var f = state.features.get(id), m = state.markers.get(id);
@@ -358,27 +322,13 @@
     }).catch(function (e) { say(e.message); });
   }
 
-  $("near-me").addEventListener("click", function () {
-    if (!navigator.geolocation) { say(T.locate_failed); return; }
-    say(T.locating);
-    navigator.geolocation.getCurrentPosition(function (pos) {
-      runNearest({ lon: pos.coords.longitude, lat: pos.coords.latitude });
-    }, function () { say(T.locate_failed); $("address").focus(); },
-    { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
-  });
-  $("address-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var text = $("address").value.trim();
-    if (text) runNearest({ address: text });
-  });
   $("service").addEventListener("change", function () {
     state.service = this.value;
     state.features.forEach(function (f) { restyle(f.id); });
-    if (state.nearest) runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
+    nearest.serviceChanged();
   });
 
   /* ---- live: a change a volunteer made, from live.js (stream or polling) ---- */
-  var pendingNearest = null;
   function applyChange(d) {
     var f = state.features.get(d.resource_id);
     if (f) {
@@ -390,12 +340,7 @@
       var box = document.querySelector('.popup[data-id="' + d.resource_id + '"] .statuses');
       if (box) fillStatuses(box, list);
     }
-    if (state.nearest && (!state.service || state.service === d.service)) {
-      clearTimeout(pendingNearest);
-      pendingNearest = setTimeout(function () {
-        runNearest(state.nearest.address ? { address: state.nearest.address } : state.nearest);
-      }, 200);
-    }
+    nearest.statusChanged(d.service);
   }
 
   /* ---- sharing (share.js): what this view is, as a share keeps it ---- */
@@ -404,10 +349,8 @@
     var body = { center: [+c[0].toFixed(6), +c[1].toFixed(6)], zoom: map.getZoom(), lang: LANG };
     if (state.service) body.service = state.service;
     if (state.selected) body.resource_id = state.selected;
-    if (state.nearest) {  // a position only: the typed address stays on this phone
-      body.nearest = { lon: +state.nearest.lon.toFixed(6), lat: +state.nearest.lat.toFixed(6), k: 3 };
-      if (state.nearest.service) body.nearest.service = state.nearest.service;
-    }
+    var kept = nearest.shared();  // a position only: the typed address stays on this phone
+    if (kept) body.nearest = kept;
     return body;
   }
   window.AidmapShare.start({ ui: U, strings: T, say: say, view: shareView });
@@ -417,7 +360,7 @@
     drawOutlines(); showOutlines();
     if (state.features.size) drawHospitals();
     else if (serverClusters.getLayers().length) { state.complete = false; loadHospitals(); }
-    if (state.nearestAnswer) showNearest(state.nearestAnswer);  // new coordinates, same answer
+    if (nearest) nearest.redraw();  // new coordinates, same answer
     loadUnits();
   }
   var moveTimer = null;
@@ -438,7 +381,8 @@
   Promise.all([services, loadHospitals()]).then(function () {
     if (view.nearest) state.service = view.nearest.service || state.service;
     $("service").value = state.service;
-    if (view.nearest) runNearest({ lon: view.nearest.lon, lat: view.nearest.lat, address: null });
+    state.features.forEach(function (f) { restyle(f.id); });  // coloured for the shared service
+    if (view.nearest) nearest.run({ lon: view.nearest.lon, lat: view.nearest.lat }, view.nearest.k);
     else if (view.resource_id) focusHospital(view.resource_id, true);
   });
   loadOutlines();
