@@ -21,18 +21,26 @@ from app.api.error_responses import errors
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import status_views
 from app.services.layers import area_for
+from app.services.problems import open_problems
 from app.storage.base import NotFound, ResourceView, State
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
 
 def _public(
-    view: ResourceView, now: datetime, ttl_hours: float, names: bool = False
+    view: ResourceView,
+    now: datetime,
+    ttl_hours: float,
+    problems: dict[int, datetime],
+    names: bool = False,
 ) -> ResourcePublic:
-    """A resource with its statuses; volunteers' names only with ``names`` (signed in)."""
+    """A resource with its statuses and open problem flag (``problems``: from
+    ``open_problems``); volunteers' names only with ``names`` (signed in)."""
     statuses = status_views(view.resource.services, view.statuses, now, ttl_hours, names=names)
     return ResourcePublic(
-        **asdict(view.resource), statuses=[StatusPublic(**status) for status in statuses]
+        **asdict(view.resource),
+        statuses=[StatusPublic(**status) for status in statuses],
+        problem_reported_at=problems.get(view.resource.id),
     )
 
 
@@ -55,7 +63,8 @@ def list_resources(
     else:  # filtered and paged by the database: one page is read, never the whole layer
         area = area_for(None, None, service, frozenset(state or ()), fresh, now, ttl)
         _, views = store.resources_in(kind, area, limit, offset, count=False)
-    return [_public(view, now, ttl) for view in views]
+    problems = open_problems(store, views)
+    return [_public(view, now, ttl, problems) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(401, 404, 429))
@@ -73,4 +82,6 @@ def read_resource(
     if not views:
         raise NotFound(f"no resource {resource_id}")
     response.headers["ETag"] = f'"{views[0].resource.version}"'
-    return _public(views[0], now, settings.status_ttl_hours, names=names_for(token, response))
+    problems = open_problems(store, views)
+    ttl = settings.status_ttl_hours
+    return _public(views[0], now, ttl, problems, names=names_for(token, response))
