@@ -139,7 +139,7 @@ STRINGS = {
         "hollow_means": "hollow = location not exact",
         "stale_means": "striped or dashed = out of date",
         "not_offered": "service not offered",
-        "hospital_no_service": "hospital (choose a service to see intake)",
+        "hospital_no_service": "hospital (pick a service for its status)",
         "problem_means": "a problem was reported; being checked",
         "cluster_means": "ring = several hospitals, coloured by their states",
         "here_means": "your location",

@@ -145,7 +145,9 @@ def open_page(browser):
     (``touch``: a phone's touch screen, as Leaflet and its plugins detect one)."""
     pages: list[Page] = []
 
-    def make(width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False) -> Page:
+    def make(
+        width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False
+    ) -> Page:
         pages.append(Page(browser, width, height, locale, touch))
         return pages[-1]
 

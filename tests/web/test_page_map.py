@@ -11,14 +11,14 @@ import httpx
 import pytest
 from PIL import Image
 
-from app.storage.base import NewResource, Precision
 from tests.web.conftest import Served, serving
 from tests.web.test_page_browser import show_marker, wait_for_map
 
 IN_VIEW = """id => {
     const m = aidmap.state.markers.get(id), icon = m && m.getElement();
     if (!icon) return false;
-    const r = icon.getBoundingClientRect(), box = document.getElementById('map').getBoundingClientRect();
+    const r = icon.getBoundingClientRect();
+    const box = document.getElementById('map').getBoundingClientRect();
     return r.top >= box.top && r.bottom <= box.bottom && r.left >= box.left && r.right <= box.right;
 }"""
 """The hospital's own marker is drawn and wholly inside the map."""
@@ -114,7 +114,9 @@ def test_a_note_shows_with_its_age_and_a_service_not_offered_says_so(served: Ser
     reported = {r["id"] for r in listed for s in r["statuses"]
                 if s["service"] == "dialysis" and s["age_seconds"] is not None}  # fmt: skip
     without = next(r for r in listed if "dialysis" not in r["services"] and r["id"] not in reported)
-    unknown = next(r["id"] for r in listed if "dialysis" in r["services"] and r["id"] not in reported)
+    unknown = next(
+        r["id"] for r in listed if "dialysis" in r["services"] and r["id"] not in reported
+    )
     page = open_page()
     page.page.goto(served.base + "/")
     wait_for_map(page)
