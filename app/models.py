@@ -97,6 +97,11 @@ class ResourcePublic(BaseModel):
     version: int
     updated_at: datetime
     statuses: list[StatusPublic]
+    problem_reported_at: datetime | None = Field(
+        None,
+        description="someone reported a problem (POST .../reports) that no status check has "
+        "answered since: when the newest such report was made; never what it said",
+    )
 
 
 class CandidatePublic(BaseModel):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
-from app.api.layer_responses import GEOJSON, cached
+from app.api.layer_responses import GEOJSON, BadLayerQuery, cached
 from app.api.routes_ogc import CollectionId, collection_named, layer_area
 from app.services.layers import cell_degrees, cluster_features
 
@@ -34,13 +36,29 @@ def read_clusters(
     state: Annotated[str | None, Query(max_length=100)] = None,
     fresh: bool = False,
     district: Annotated[str | None, Query(max_length=20)] = None,
+    by_state: Annotated[
+        bool,
+        Query(
+            description="with service: every point whatever its state, and each cluster's "
+            "`states`: how many show open, limited or closed (checked within the status TTL), "
+            "unknown (also out of date or never reported) or not_offered"
+        ),
+    ] = False,
 ) -> Response:
     """Counts and centroids of a layer's points on a grid fit for ``zoom`` (coarser when
     the box, or the world without one, would need more than 64 cells across)."""
     collection = collection_named(layer_id)
     area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
+    if by_state:
+        if service is None or collection.kind is None:
+            raise BadLayerQuery("by_state counts the states of a service: give service")
+        if state is not None or fresh:
+            raise BadLayerQuery("by_state counts every state: drop state and fresh")
+        since = now - timedelta(hours=settings.status_ttl_hours)
+        area = replace(area, states=frozenset(), checked_since=since)
     cell = cell_degrees(zoom, area.bbox)
-    found = cluster_features(store.grid_clusters(collection.layer, area, cell))
+    clusters = store.grid_clusters(collection.layer, area, cell, by_state=by_state)
+    found = cluster_features(clusters)
     body = {
         "type": "FeatureCollection",
         "features": found,

@@ -30,6 +30,7 @@ from app.services.layers import (
     resource_feature,
     unit_feature,
 )
+from app.services.problems import open_problems
 from app.services.units import units_named
 from app.storage.base import Level, NotFound, State
 
@@ -224,7 +225,8 @@ def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dic
         views = store.view_resources(ids=[feature_id], limit=1)
         if not views or views[0].resource.kind != collection.kind:
             raise NotFound(f"no feature {feature_id} in {collection.id}")
-        return resource_feature(views[0], now, ttl)
+        problem_at = open_problems(store, views).get(feature_id)
+        return resource_feature(views[0], now, ttl, problem_at=problem_at)
     unit = store.get_unit(feature_id)
     if unit.level != collection.level:
         raise NotFound(f"no feature {feature_id} in {collection.id}")

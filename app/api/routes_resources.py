@@ -22,21 +22,31 @@ from app.models import ResourcePublic, StatusPublic
 from app.services.attributes import shown_attributes
 from app.services.freshness import status_views
 from app.services.layers import area_for
+from app.services.problems import open_problems
 from app.storage.base import NotFound, ResourceView, State
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
 
 def _public(
-    view: ResourceView, now: datetime, ttl_hours: float, names: bool = False
+    view: ResourceView,
+    now: datetime,
+    ttl_hours: float,
+    problems: dict[int, datetime],
+    names: bool = False,
 ) -> ResourcePublic:
-    """A resource with its statuses; volunteers' names and private columns only with
-    ``names`` (signed in)."""
+    """A resource with its statuses and open problem flag (``problems``: from
+    ``open_problems``); volunteers' names and private columns only with ``names``
+    (signed in)."""
     statuses = status_views(view.resource.services, view.statuses, now, ttl_hours, names=names)
     fields = asdict(view.resource) | {
         "attributes": shown_attributes(view.resource.attributes, signed_in=names)
     }
-    return ResourcePublic(**fields, statuses=[StatusPublic(**status) for status in statuses])
+    return ResourcePublic(
+        **fields,
+        statuses=[StatusPublic(**status) for status in statuses],
+        problem_reported_at=problems.get(view.resource.id),
+    )
 
 
 @router.get("", response_model=list[ResourcePublic])
@@ -62,7 +72,8 @@ def list_resources(
         area = area_for(None, None, service, frozenset(state or ()), fresh, now, ttl)
         _, views = store.resources_in(kind, area, limit, offset, count=False)
     names = names_for(token, response)
-    return [_public(view, now, ttl, names=names) for view in views]
+    problems = open_problems(store, views)
+    return [_public(view, now, ttl, problems, names=names) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(401, 404, 429))
@@ -80,4 +91,6 @@ def read_resource(
     if not views:
         raise NotFound(f"no resource {resource_id}")
     response.headers["ETag"] = f'"{views[0].resource.version}"'
-    return _public(views[0], now, settings.status_ttl_hours, names=names_for(token, response))
+    problems = open_problems(store, views)
+    ttl = settings.status_ttl_hours
+    return _public(views[0], now, ttl, problems, names=names_for(token, response))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.services.freshness import status_views
+from app.services.problems import open_problems
 from app.storage.base import AdminUnit, Area, Cluster, Level, ResourceView, State, Store
 
 
@@ -67,9 +68,14 @@ def area_for(
 
 
 def resource_feature(
-    view: ResourceView, now: datetime, ttl_hours: float, service: str | None = None
+    view: ResourceView,
+    now: datetime,
+    ttl_hours: float,
+    service: str | None = None,
+    problem_at: datetime | None = None,
 ) -> dict:
-    """A resource as a GeoJSON feature, with its statuses."""
+    """A resource as a GeoJSON feature, with its statuses and when a problem still being
+    checked was reported (``open_problems``), never what was said."""
     r = view.resource
     statuses = status_views(r.services, dict(view.statuses), now, ttl_hours)
     properties = {
@@ -80,6 +86,7 @@ def resource_feature(
         "statuses": [
             {key: _plain(value) for key, value in s.items() if key in STATUS_KEYS} for s in statuses
         ],
+        "problem_reported_at": _plain(problem_at),
     }  # fmt: skip
     chosen = next((s for s in statuses if s["service"] == service), None)
     if chosen is not None:  # flat copies, for GIS symbology
@@ -110,7 +117,11 @@ def features(
     """One page of a collection's features and how many match in all."""
     if collection.kind is not None:
         total, views = store.resources_in(collection.kind, area, limit, offset)
-        return total, [resource_feature(v, now, ttl_hours, area.service) for v in views]
+        problems = open_problems(store, views)
+        return total, [
+            resource_feature(v, now, ttl_hours, area.service, problems.get(v.resource.id))
+            for v in views
+        ]
     total, units = store.units_in(collection.level, area, limit, offset)
     outlines = store.boundaries(collection.level) if collection.level != Level.committee else {}
     return total, [unit_feature(u, outlines.get(u.id)) for u in units]
@@ -134,10 +145,11 @@ def cell_degrees(zoom: int, bbox: tuple[float, float, float, float] | None) -> f
 
 
 def cluster_features(clusters: Sequence[Cluster]) -> list[dict]:
-    """GeoJSON point features of clusters: the centroid, and the count as a property."""
+    """GeoJSON point features of clusters: the centroid, and the count (and the counts by
+    shown state, when the store gave them) as properties."""
     return [
         _feature(n, {"type": "Point", "coordinates": [round(c.lon, 6), round(c.lat, 6)]},
-                 {"count": c.count})
+                 {"count": c.count} | ({"states": dict(c.states)} if c.states is not None else {}))
         for n, c in enumerate(clusters, start=1)
     ]  # fmt: skip
 

@@ -268,11 +268,19 @@ class Area:
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """The points of one grid cell: their mean lon/lat (WGS-84 degrees) and how many."""
+    """The points of one grid cell: their mean lon/lat (WGS-84 degrees) and how many;
+    with ``by_state``, how many of them show each ``SHOWN_STATES`` for the area's service."""
 
     lon: float
     lat: float
     count: int
+    states: Mapping[str, int] | None = None
+
+
+SHOWN_STATES = ("open", "limited", "closed", "unknown", "not_offered")
+"""What a map shows of a resource for a service: a state checked since the area's
+``checked_since`` (open, limited, closed); ``unknown`` for an unknown, never reported or
+out-of-date status; ``not_offered`` for a service it neither lists nor has a status for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,10 +431,14 @@ class Store(abc.ABC):
         raise NotImplementedError(f"{type(self).__name__} has no spatial index")
 
     @abc.abstractmethod
-    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
+    def grid_clusters(
+        self, layer: str, area: Area, cell: float, *, by_state: bool = False
+    ) -> list[Cluster]:
         """The resources of kind ``layer`` (or units of level ``layer``) in an area, counted
         per cell of a grid of ``cell`` degrees anchored at (-180, -90): one cluster per
-        cell that has any, ordered by column (west to east) then row (south to north)."""
+        cell that has any, ordered by column (west to east) then row (south to north).
+        With ``by_state`` (resources, ``area.service`` given): every resource of the area
+        whatever its state, each cluster counting the ``SHOWN_STATES``."""
 
     @abc.abstractmethod
     def units_in(
@@ -484,6 +496,14 @@ class Store(abc.ABC):
         self, resource_ids: Sequence[int] | None = None
     ) -> list[ProblemReport]:
         """Problem reports, newest first, optionally for some resources only."""
+
+    @abc.abstractmethod
+    def problem_report_times(
+        self, resource_ids: Sequence[int]
+    ) -> dict[int, dict[str | None, datetime]]:
+        """When each of these resources was last reported wrong, per service (None: the
+        resource as a whole), for resources that have any: times only, never the text,
+        so public reads can say that a problem is being checked."""
 
     # -- shares ------------------------------------------------------------------
     @abc.abstractmethod

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from app.storage import schema as t
 from app.storage.base import AlreadyExists, NotFound, ProblemReport, Role, Token
-from app.storage.sql_support import SqlPlumbing, utcnow
+from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
 
 
 class AccessQueries(SqlPlumbing):
@@ -90,6 +91,24 @@ class AccessQueries(SqlPlumbing):
             query = query.where(c.resource_id.in_(list(resource_ids)))
         with self._read() as conn:
             return [ProblemReport(**row._mapping) for row in conn.execute(query)]
+
+    def problem_report_times(
+        self, resource_ids: Sequence[int]
+    ) -> dict[int, dict[str | None, datetime]]:
+        """The newest report per resource and service, grouped by the database."""
+        c = t.problem_reports.c
+        ids = list(dict.fromkeys(resource_ids))
+        times: dict[int, dict[str | None, datetime]] = {}
+        with self._read() as conn:
+            for start in range(0, len(ids), BATCH):
+                query = (
+                    select(c.resource_id, c.service, func.max(c.created_at))
+                    .where(c.resource_id.in_(ids[start : start + BATCH]))
+                    .group_by(c.resource_id, c.service)
+                )
+                for resource_id, service, newest in conn.execute(query):
+                    times.setdefault(resource_id, {})[service] = newest
+        return times
 
 
 def _token(row) -> Token:

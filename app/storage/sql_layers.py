@@ -10,11 +10,20 @@ the database.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
 
 from app.storage import schema as t
-from app.storage.base import Area, Cluster, IntakeStatus, Level, Resource, ResourceView
+from app.storage.base import (
+    SHOWN_STATES,
+    Area,
+    Cluster,
+    IntakeStatus,
+    Level,
+    Resource,
+    ResourceView,
+)
 from app.storage.rows import to_status
 from app.storage.sql_resources import select_resources
 from app.storage.sql_support import SqlPlumbing, bbox_conditions, grid_index
@@ -23,32 +32,58 @@ from app.storage.sql_support import SqlPlumbing, bbox_conditions, grid_index
 class LayerQueries(SqlPlumbing):
     """``Store`` methods that read resources (with statuses) by kind, area and status."""
 
-    def grid_clusters(self, layer: str, area: Area, cell: float) -> list[Cluster]:
+    def grid_clusters(
+        self, layer: str, area: Area, cell: float, *, by_state: bool = False
+    ) -> list[Cluster]:
         """Points of resources of kind ``layer`` (or units of level ``layer``) in an area,
-        counted per cell of a grid of ``cell`` degrees anchored at (-180, -90)."""
+        counted per cell of a grid of ``cell`` degrees anchored at (-180, -90); with
+        ``by_state``, also per shown state (one outer join to the status table)."""
         if layer in {level.value for level in Level}:
             table = t.admin_units
             conditions = [table.c.level == layer]
         else:
             table = t.resources
-            conditions = [table.c.kind == layer, *self._status_conditions(area)]
+            conditions = [table.c.kind == layer]
+            if not by_state:
+                conditions += self._status_conditions(area)
         conditions += bbox_conditions(table.c, area.bbox)
         if area.district_id is not None:
             conditions.append(table.c.district_id == area.district_id)
-        points = select(
+        columns = [
             table.c.lon,
             table.c.lat,
             grid_index((table.c.lon + 180.0) / cell).label("column"),
             grid_index((table.c.lat + 90.0) / cell).label("row"),
-        ).where(*conditions)
+        ]
+        if by_state:
+            if table is not t.resources or area.service is None:
+                raise ValueError("by_state counts the states of resources for one service")
+            columns.append(shown_state(area.service, area.checked_since).label("shown"))
+            source = t.resources.outerjoin(
+                t.intake_status,
+                (t.intake_status.c.resource_id == t.resources.c.id)
+                & (t.intake_status.c.service == area.service),
+            )
+            points = select(*columns).select_from(source).where(*conditions)
+        else:
+            points = select(*columns).where(*conditions)
         cells = points.subquery()
+        counts = [func.avg(cells.c.lon), func.avg(cells.c.lat), func.count()]
+        if by_state:
+            counts += [func.sum(case((cells.c.shown == s, 1), else_=0)) for s in SHOWN_STATES]
         query = (
-            select(func.avg(cells.c.lon), func.avg(cells.c.lat), func.count())
+            select(*counts)
             .group_by(cells.c.column, cells.c.row)
             .order_by(cells.c.column, cells.c.row)
         )
         with self._read() as conn:
-            return [Cluster(*row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        if not by_state:
+            return [Cluster(*row) for row in rows]
+        return [
+            Cluster(lon, lat, n, dict(zip(SHOWN_STATES, map(int, shown), strict=True)))
+            for lon, lat, n, *shown in rows
+        ]
 
     @staticmethod
     def _status_conditions(area: Area) -> list:
@@ -117,3 +152,22 @@ def status_row_conditions(service, states, checked_since) -> list:
     if checked_since is not None:
         wanted.append(or_(s.reported_at >= checked_since, s.verified_at >= checked_since))
     return wanted
+
+
+def shown_state(service: str, checked_since: datetime | None):
+    """What a map shows of a resource (outer-joined to its ``intake_status`` row for
+    ``service``): its state if open, limited or closed and checked since
+    ``checked_since`` (None: whenever), ``not_offered`` when it has no row and does not
+    list the service, else ``unknown``. The service list is JSON text in both databases
+    (``["dialysis", "emergency"]``); a code, quoted, is found in it as it is written."""
+    s = t.intake_status.c
+    known = [s.state.in_(["open", "limited", "closed"])]
+    if checked_since is not None:
+        known.append(or_(s.reported_at >= checked_since, s.verified_at >= checked_since))
+    quoted = '"' + service.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"'
+    listed = cast(t.resources.c.services, Text).like("%" + quoted + "%", escape="\\")
+    return case(
+        (and_(*known), s.state),
+        (and_(s.state.is_(None), ~listed), literal("not_offered")),
+        else_=literal("unknown"),
+    )

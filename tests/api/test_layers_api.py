@@ -99,9 +99,49 @@ def test_clusters_count_every_point_once(client: TestClient):
     assert city["numberReturned"] <= 4 and city["pointCount"] == 77
 
 
+def test_clusters_by_state_count_what_the_map_shows_for_a_service(client: TestClient):
+    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    for resource_id, state in ((1, "open"), (2, "limited"), (3, "closed")):
+        etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
+        client.put(f"/api/v1/resources/{resource_id}/status/dialysis", json={"state": state},
+                   headers={"If-Match": etag, "Authorization": f"Bearer {secret}"})  # fmt: skip
+    city = {"zoom": 3, "bbox": "120.85,30.67,122.2,31.88", "service": "dialysis"}
+    body = client.get("/api/v1/layers/hospitals/clusters", params=city | {"by_state": True})
+    features = body.json()["features"]
+    totals = {}
+    for f in features:
+        assert sum(f["properties"]["states"].values()) == f["properties"]["count"]
+        for shown, n in f["properties"]["states"].items():
+            totals[shown] = totals.get(shown, 0) + n
+    items = client.get("/ogc/collections/hospitals/items", params={"limit": 1000}).json()
+    offered = sum(
+        "dialysis" in f["properties"]["services"] or f["id"] in (1, 2, 3) for f in items["features"]
+    )  # a status makes a service shown, listed or not
+    assert body.json()["pointCount"] == 77
+    assert totals == {"open": 1, "limited": 1, "closed": 1, "unknown": offered - 3,
+                      "not_offered": 77 - offered}  # fmt: skip
+    client.app.state.clock.now += timedelta(hours=13)  # out of date: no longer "open"
+    later = client.get("/api/v1/layers/hospitals/clusters", params=city | {"by_state": True})
+    assert sum(f["properties"]["states"]["open"] for f in later.json()["features"]) == 0
+    plain = client.get("/api/v1/layers/hospitals/clusters", params=city).json()
+    assert "states" not in plain["features"][0]["properties"]
+
+
 @pytest.mark.parametrize(
     ("url", "params", "status"),
     [
+        ("/api/v1/layers/hospitals/clusters", {"zoom": 3, "by_state": True}, 400),
+        (
+            "/api/v1/layers/hospitals/clusters",
+            {"zoom": 3, "by_state": True, "service": "dialysis", "state": "open"},
+            400,
+        ),
+        (
+            "/api/v1/layers/hospitals/clusters",
+            {"zoom": 3, "by_state": True, "service": "dialysis", "fresh": True},
+            400,
+        ),
+        ("/api/v1/layers/streets/clusters", {"zoom": 3, "by_state": True}, 400),
         ("/ogc/collections/shops", {}, 404),
         ("/ogc/collections/shops/items", {}, 404),
         ("/ogc/collections/hospitals/items/999999", {}, 404),

@@ -4,7 +4,8 @@ A real ``aidmap serve`` on loopback: a verifier whose token name carries a marke
 verifies, batches, files a late report, shares and reports a problem; then every GET route
 of the app's own OpenAPI document (and the page, the shared page and the metrics, which it
 does not list) is read without a token, the event stream replayed from the start, and no
-answer, nor the server's log, may hold the marker. The same reads with the token show it.
+answer, nor the server's log, may hold the marker (nor the problem report's words). The
+same reads with the token show the marker.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.slow
 
 MARKER = "Zq7x9"
 NAME = f"王阿姨 {MARKER}"
+REPORTED = "Rq3v8"
+"""In a public problem report's text: unverified words that no public read may repeat."""
 FORMATS = ("geojson", "csv", "xlsx", "gpkg")
 NOT_IN_THE_DOCUMENT = ("/", "/s/{code}", "/metrics")
 
@@ -87,7 +90,7 @@ def write_everything(http: httpx.Client, auth: dict[str, str]) -> dict[str, obje
     item = {"resource_id": second["id"], "service": "dialysis",
             "expected_version": second["version"], "update": {"state": "open"}}  # fmt: skip
     assert http.post("/api/v1/status-batch", json={"items": [item]}, headers=auth).is_success
-    report = http.post(f"/api/v1/resources/{rid}/reports", json={"text": "电话打不通"})
+    report = http.post(f"/api/v1/resources/{rid}/reports", json={"text": f"电话打不通 {REPORTED}"})
     assert report.status_code == 201
     nearest = {"lon": first["lon"], "lat": first["lat"], "service": "dialysis", "k": 3}
     share = http.post("/api/v1/share", json={"center": [first["lon"], first["lat"]], "zoom": 14,
@@ -162,6 +165,7 @@ def test_no_public_read_names_a_volunteer(server: Server):
                 assert response.status_code < 500, f"{url}: {response.status_code}"
                 text = body_text(response)
             assert MARKER not in text, f"GET {url} names the volunteer"
+            assert REPORTED not in text, f"GET {url} repeats a problem report's words"
         # The marker is there to be found: signed-in callers see who reported and verified.
         rid = values["resource_id"]
         read = http.get(f"/api/v1/resources/{rid}", headers=server.auth)
@@ -178,4 +182,5 @@ def test_no_public_read_names_a_volunteer(server: Server):
         shown = next(s for s in public["statuses"] if s["service"] == "dialysis")
         assert (shown["verified"], shown["reported_by"], shown["verified_by"]) == (True, None, None)
         assert shown["verified_at"] and shown["reported_at"]
-    assert MARKER not in server.log.read_text()
+        assert public["problem_reported_at"]  # the public learns a problem is being checked
+    assert MARKER not in server.log.read_text() and REPORTED not in server.log.read_text()

@@ -320,6 +320,24 @@ def test_problem_reports_need_a_real_resource_and_service(with_services: Store):
         store.add_problem_report(hospital.id, "teleport", "x")
 
 
+def test_problem_report_times_are_the_newest_per_service_and_carry_no_text(with_services: Store):
+    store = with_services
+    first, second, quiet = store.apply_resource_changes(
+        [_hospital(ref=f"h{n}", services=("dialysis", "emergency")) for n in range(3)], []
+    )[0]
+    old = store.add_problem_report(first.id, "dialysis", "电话打不通")
+    new = store.add_problem_report(first.id, "dialysis", "已停诊")
+    whole = store.add_problem_report(first.id, None, "地址不对")
+    other = store.add_problem_report(second.id, "emergency", "x")
+    times = store.problem_report_times([first.id, second.id, quiet.id, 999])
+    assert times == {
+        first.id: {"dialysis": new.created_at, None: whole.created_at},
+        second.id: {"emergency": other.created_at},
+    }
+    assert new.created_at >= old.created_at and new.created_at.tzinfo is not None
+    assert store.problem_report_times([]) == {}
+
+
 def test_a_view_is_shared_once_under_a_code_that_is_free(store: Store):
     codes = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
     view = {"zoom": 12, "center": [121.47, 31.23], "note": "人民广场"}
@@ -358,6 +376,34 @@ def test_grid_clusters_count_each_point_in_its_cell(with_services: Store):
     boxed = Area(bbox=(121.405, 31.0, 121.5, 31.3))
     assert [c.count for c in store.grid_clusters("hospital", boxed, cell)] == [1, 1]
     assert store.grid_clusters("office", Area(), cell) == []
+
+
+def test_grid_clusters_by_state_count_what_the_map_shows(with_services: Store):
+    store, cell, now = with_services, 1.0, datetime.now(UTC)
+    offers = [("dialysis",)] * 5 + [("emergency",), ()]
+    added, _ = store.apply_resource_changes(
+        [_hospital(ref=f"h{n}", lon=121.4 + n / 100, services=s) for n, s in enumerate(offers)], []
+    )
+    old = now - timedelta(hours=30)
+    reports = [(State.open, None), (State.limited, None), (State.closed, None),
+               (State.open, old), (State.unknown, None)]  # fmt: skip
+    store.set_statuses([
+        StatusChange(r.id, "dialysis", StatusReport(state, "v", reported_at=at), 1)
+        for r, (state, at) in zip(added, reports, strict=False)
+    ])  # fmt: skip
+    area = Area(service="dialysis", checked_since=now - timedelta(hours=12))
+    [cluster] = store.grid_clusters("hospital", area, cell, by_state=True)
+    assert cluster.count == 7
+    assert cluster.states == {"open": 1, "limited": 1, "closed": 1, "unknown": 2,
+                              "not_offered": 2}  # fmt: skip
+    # a listed service with no status yet is unknown, not "not offered"
+    for_emergency = Area(service="emergency", checked_since=area.checked_since)
+    [cluster] = store.grid_clusters("hospital", for_emergency, cell, by_state=True)
+    assert cluster.states["unknown"] == 1 and cluster.states["not_offered"] == 6
+    # without by_state, nothing changes: only the filtered points, and no states
+    open_only = Area(service="dialysis", states=frozenset({State.open}))
+    [plain] = store.grid_clusters("hospital", open_only, cell)
+    assert (plain.count, plain.states) == (2, None)
 
 
 def test_a_late_report_is_kept_in_history_and_changes_nothing_current(with_services: Store):

@@ -95,10 +95,11 @@ class Page:
     """A page in its own context that records console errors, dialogs and any request
     that would leave 127.0.0.1 (those are refused)."""
 
-    def __init__(self, browser, width: int, height: int, locale: str) -> None:
+    def __init__(self, browser, width: int, height: int, locale: str, touch: bool = False) -> None:
         self.context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale,
             geolocation=PEOPLES_SQUARE, permissions=["geolocation"],
+            has_touch=touch, is_mobile=touch,
         )  # fmt: skip
         self.page = self.context.new_page()
         self.outside: list[str] = []
@@ -140,11 +141,14 @@ class Page:
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(width=360, height=740, locale="zh-CN")`` → a fresh ``Page``."""
+    """``open_page(width=360, height=740, locale="zh-CN", touch=False)`` → a fresh ``Page``
+    (``touch``: a phone's touch screen, as Leaflet and its plugins detect one)."""
     pages: list[Page] = []
 
-    def make(width: int = 360, height: int = 740, locale: str = "zh-CN") -> Page:
-        pages.append(Page(browser, width, height, locale))
+    def make(
+        width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False
+    ) -> Page:
+        pages.append(Page(browser, width, height, locale, touch))
         return pages[-1]
 
     yield make

@@ -1,7 +1,9 @@
 /* The aidmap page: hospitals coloured by intake state, wired to the page's other scripts:
-   ui.js (text, DOM and API helpers), live.js (live updates), units.js (committees and
-   offices), nearest.js (near me, an address, and the list) and share.js (the share dialog). Everything comes from
-   the public API, and reaches the page only through ui.js's el() and plain(). */
+   ui.js (text, DOM and API helpers), markers.js (how markers and clusters look), popup.js
+   (a hospital's popup), live.js (live updates), units.js (committees and offices),
+   nearest.js (near me, an address, and the list) and share.js (the share dialog).
+   Everything comes from the public API, and reaches the page only through ui.js's el()
+   and plain(). */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("aidmap-config").textContent);
@@ -40,10 +42,7 @@
     var s = state.services.find(function (x) { return x.code === code; });
     return s ? (LANG === "en" ? s.name_en : s.name_zh) : code;
   }
-  function statusFor(feature, service) {
-    var list = feature.properties.statuses || [];
-    return list.find(function (s) { return s.service === service; }) || null;
-  }
+  var M = window.AidmapMarkers(U, T);
 
   /* ---- the map and its base maps ---- */
   var map = L.map("map", { maxZoom: 18, minZoom: 8, zoomControl: !config.embed, preferCanvas: false });
@@ -81,9 +80,13 @@
     redrawAll();
   }
   map.on("baselayerchange", function (e) { if (e.layer !== currentBase) useBase(e.layer); });
+  // on a phone an open popup takes the map's width: the controls step aside (map.css)
+  map.on("popupopen", function () { map.getContainer().classList.add("popup-open"); });
+  map.on("popupclose", function () { map.getContainer().classList.remove("popup-open"); });
 
   var hospitals = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false, animate: false,
-    disableClusteringAtZoom: 15, spiderfyOnMaxZoom: true });
+    disableClusteringAtZoom: 15, spiderfyOnMaxZoom: true,
+    iconCreateFunction: M.clusterOf(function () { return state.features; }, function () { return state.service; }) });
   var serverClusters = L.layerGroup();
   var units = L.layerGroup();
   var originLayer = L.layerGroup();
@@ -159,26 +162,28 @@
   }
 
   /* ---- hospitals ---- */
-  function markerIcon(feature) {
-    var p = feature.properties, cls = ["hm"];
-    if (state.service) {
-      var s = statusFor(feature, state.service);
-      cls.push("state-" + (s ? s.state : "unknown"));
-      if (!s || s.stale) cls.push("stale");
-    } else cls.push("state-none");
-    if (p.precision !== "exact") cls.push("hollow");
-    if (state.selected === feature.id) cls.push("selected");
-    return L.divIcon({ className: "hm-wrap", html: '<span class="' + cls.join(" ") + '"></span>',
-      iconSize: [20, 20], iconAnchor: [10, 10], popupAnchor: [0, -8] });
-  }
+  var P = window.AidmapPopups({ ui: U, strings: T, markers: M, serviceName: serviceName, restyle: restyleOne,
+    relayout: function (id) { var m = state.markers.get(id); if (m && m.isPopupOpen()) m.getPopup().update(); },
+    service: function () { return state.service; }, feature: function (id) { return state.features.get(id); } });
+  var POPUP_PAD_TOP = 10, POPUP_PAD_BOTTOM = 60;  // below: the legend, over the map's foot
+  function markerIcon(feature) { return M.markerIcon(feature, state.service, state.selected === feature.id); }
+  /* A popup as tall as fits above its marker, the marker in view: on a phone the cluster
+     layer drops markers the moment they leave the view, and their popups with them. */
+  function popupMaxHeight() { return Math.max(120, map.getSize().y - POPUP_PAD_TOP - POPUP_PAD_BOTTOM - 70); }
   function markerFor(feature) {
-    var c = feature.geometry.coordinates;
-    var name = plain(feature.properties.name);
-    var marker = L.marker(toLatLng(c[0], c[1]), { icon: markerIcon(feature), title: name, alt: name, keyboard: true });
+    var c = feature.geometry.coordinates, name = U.names(feature.properties);
+    var title = plain(name.main + (name.other ? " · " + name.other : ""));
+    var marker = L.marker(toLatLng(c[0], c[1]), { icon: markerIcon(feature), title: title, alt: title, keyboard: true });
     marker.featureId = feature.id;
-    marker.bindPopup(function () { return popupFor(feature.id); }, { maxWidth: 300, minWidth: 220, autoPanPadding: [20, 60] });
-    marker.on("popupopen", function () { state.selected = feature.id; refreshPopup(feature.id); });
-    marker.on("popupclose", function () { if (state.selected === feature.id) state.selected = null; });
+    marker.bindPopup(function () {
+      marker.getPopup().options.maxHeight = popupMaxHeight();
+      return P.popupFor(feature.id);
+    }, { maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, POPUP_PAD_TOP],
+      autoPanPaddingBottomRight: [10, POPUP_PAD_BOTTOM] });
+    marker.on("popupopen", function () { state.selected = feature.id; P.refresh(feature.id); });
+    marker.on("popupclose", function () {
+      if (state.selected === feature.id) { state.selected = null; restyleOne(feature.id); }
+    });
     return marker;
   }
   function drawHospitals() {
@@ -196,6 +201,17 @@
     var f = state.features.get(id), m = state.markers.get(id);
     if (f && m) m.setIcon(markerIcon(f));
   }
+  function restyleOne(id) {  // and the rings of the clusters it is in
+    restyle(id);
+    if (state.markers.has(id)) hospitals.refreshClusters(state.markers.get(id));
+  }
+  /* The service chosen changes every marker, every cluster's ring, and the legend. */
+  function serviceShown() {
+    document.body.classList.toggle("service-on", !!state.service);
+    state.features.forEach(function (f) { restyle(f.id); });
+    hospitals.refreshClusters();
+    if (serverClusters.getLayers().length) reloadHospitals();
+  }
   function setFeatures(list) {
     state.features = new Map(list.map(function (f) {
       (f.properties.statuses || []).forEach(stamp); return [f.id, f]; }));
@@ -208,7 +224,8 @@
     var city = !state.asked, bbox = city ? CITY.join(",") : viewBbox(), zoom = map.getZoom();
     state.asked = true;
     var grid = Math.max(zoom - CLUSTER_COARSER, 0);  // server cells of 1/2 tile on screen
-    return api("/api/v1/layers/hospitals/clusters?zoom=" + grid + "&bbox=" + bbox).then(function (clusters) {
+    var byState = state.service ? "&service=" + encodeURIComponent(state.service) + "&by_state=true" : "";
+    return api("/api/v1/layers/hospitals/clusters?zoom=" + grid + "&bbox=" + bbox + byState).then(function (clusters) {
       if (clusters.pointCount > COMPLETE_LIMIT && zoom < 15) return drawServerClusters(clusters);
       return api("/ogc/collections/hospitals/items?limit=" + COMPLETE_LIMIT + "&bbox=" + bbox).then(function (fc) {
         var all = fc.numberMatched <= fc.numberReturned;
@@ -228,73 +245,12 @@
     serverClusters.clearLayers();
     fc.features.forEach(function (f) {
       var c = f.geometry.coordinates, n = f.properties.count;
-      var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 50;
-      var icon = L.divIcon({ className: "marker-cluster marker-cluster-" + (n < 10 ? "small" : n < 100 ? "medium" : "large"),
-        html: "<div><span>" + Number(n) + "</span></div>", iconSize: [size, size] });
+      var icon = M.clusterIcon(f.properties.states || (state.service ? { unknown: n } : { none: n }), n);
       L.marker(toLatLng(c[0], c[1]), { icon: icon }).on("click", function () {
         map.setView(toLatLng(c[0], c[1]), Math.min(map.getZoom() + 2, 18));
       }).addTo(serverClusters);
     });
     if (fc.features.length && !state.firstMarkers) { state.firstMarkers = true; performance.mark("aidmap:first-markers"); }
-  }
-
-  /* ---- popups: details fetched when opened, so age and verification are current ---- */
-  function popupFor(id) {
-    var f = state.features.get(id), p = f.properties;
-    var box = el("div", { class: "popup", "data-id": String(id) }, [
-      el("h3", { text: p.name }),
-      p.address ? el("p", { class: "address", text: p.address }) : null,
-      phoneLinks(p.phones),
-      precisionNote(p),
-      el("ul", { class: "statuses" }),
-      navLinks(p.name, f.geometry.coordinates[0], f.geometry.coordinates[1]),
-      reportForm(id, p.services || []),
-    ]);
-    fillStatuses(box.querySelector(".statuses"), p.statuses || []);
-    return box;
-  }
-  function fillStatuses(list, statuses) {
-    list.textContent = "";
-    statuses.forEach(function (s) {
-      if (s.state === "unknown" && state.service && s.service !== state.service) return;
-      var age = ageNow(s);
-      var bits = [serviceName(s.service) + ": " + stateText(s.state)];
-      if (s.conditions && s.conditions.length) bits.push("(" + conditionsText(s.conditions) + ")");
-      var meta = age === null ? T.never_reported : T.updated + " " + ago(age);
-      if (s.verified_at) meta += " · " + T.verified;  // verified, and when: never by whom
-      list.appendChild(el("li", { class: "st state-" + s.state + (s.stale ? " stale" : "") +
-        (s.service === state.service ? " chosen" : "") }, [
-        el("span", { class: "what", text: bits.join(" ") }), el("span", { class: "when", text: meta })]));
-    });
-  }
-  function refreshPopup(id) {
-    api("/api/v1/resources/" + id).then(function (r) {
-      var f = state.features.get(id);
-      if (f) { f.properties.statuses = r.statuses.map(stamp); restyle(id); }
-      var box = document.querySelector('.popup[data-id="' + id + '"] .statuses');
-      if (box) fillStatuses(box, r.statuses);
-    }).catch(function () {});
-  }
-  function reportForm(id, services) {
-    var select = el("select", { name: "service" }, [el("option", { value: "", text: "—" })].concat(
-      services.map(function (s) { return el("option", { value: s, text: serviceName(s) }); })));
-    if (state.service) select.value = state.service;
-    var text = el("textarea", { name: "text", maxlength: "500", rows: "2", placeholder: T.report_placeholder, required: "" });
-    var note = el("span", { class: "report-note" });
-    var form = el("form", { class: "report" }, [
-      el("details", {}, [el("summary", { text: T.report_problem }), select, text,
-        el("button", { type: "submit", text: T.send }), note])]);
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var body = { text: text.value.trim() };
-      if (!body.text) return;
-      if (select.value) body.service = select.value;
-      api("/api/v1/resources/" + id + "/reports", { method: "POST",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
-        .then(function () { note.textContent = T.sent; text.value = ""; })
-        .catch(function () { note.textContent = T.failed; });
-    });
-    return form;
   }
 
   /* ---- nearest (nearest.js): it lists, this page shows a listed hospital ---- */
@@ -324,7 +280,7 @@
 
   $("service").addEventListener("change", function () {
     state.service = this.value;
-    state.features.forEach(function (f) { restyle(f.id); });
+    serviceShown();
     nearest.serviceChanged();
   });
 
@@ -336,9 +292,8 @@
       var i = list.findIndex(function (s) { return s.service === d.service; });
       var status = stamp(Object.assign({}, d.status));
       if (i >= 0) list[i] = status; else list.push(status);
-      restyle(d.resource_id);
-      var box = document.querySelector('.popup[data-id="' + d.resource_id + '"] .statuses');
-      if (box) fillStatuses(box, list);
+      restyleOne(d.resource_id);
+      P.update(d.resource_id);
     }
     nearest.statusChanged(d.service);
   }
@@ -381,7 +336,7 @@
   Promise.all([services, loadHospitals()]).then(function () {
     if (view.nearest) state.service = view.nearest.service || state.service;
     $("service").value = state.service;
-    state.features.forEach(function (f) { restyle(f.id); });  // coloured for the shared service
+    serviceShown();  // coloured for the shared service
     if (view.nearest) nearest.run({ lon: view.nearest.lon, lat: view.nearest.lat }, view.nearest.k);
     else if (view.resource_id) focusHospital(view.resource_id, true);
   });

@@ -67,6 +67,11 @@ window.AidmapUI = function (T) {
       return el("a", { href: telHref(p), class: "tel", text: p });
     }));
   }
+  /* A resource's name to show first and, in English, the Chinese one beside it: what a
+     taxi driver or a hospital guard reads. */
+  function names(p) {
+    return T.html_lang === "en" && p.name_en ? { main: p.name_en, other: p.name } : { main: p.name, other: null };
+  }
   function precisionNote(p) {
     if (p.precision === "exact" && p.location_verified !== false) return null;
     var text = p.precision === "approximate" || p.precision === "exact" ? T.approximate : T.district_level;
@@ -75,5 +80,5 @@ window.AidmapUI = function (T) {
 
   return { plain: plain, el: el, api: api, ago: ago, metres: metres, stateText: stateText,
     conditionsText: conditionsText, stamp: stamp, ageNow: ageNow, navLinks: navLinks,
-    phoneLinks: phoneLinks, precisionNote: precisionNote };
+    phoneLinks: phoneLinks, precisionNote: precisionNote, names: names };
 };
