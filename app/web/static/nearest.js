@@ -158,7 +158,9 @@ window.AidmapNearest = (function () {
       var points = fc.features.map(function (f) { return o.toLatLng(f.geometry.coordinates[0], f.geometry.coordinates[1]); });
       if (mark) points.push(mark);
       if (!points.length) points.push(here);
-      o.map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15, animate: false });
+      // below: the legend over the map's foot (~70 px on a phone) must not hide a marker
+      o.map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [30, 30],
+        paddingBottomRight: [30, 80], maxZoom: 15, animate: false });
     }
 
     function nearMe() {
