@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -47,7 +54,12 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="Age after which a status is stale.",
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
+    base_url: str = Field(
+        "",
+        description="Public origin used in share links, QR codes, og:url and OGC links; "
+        "empty: the address each request reached (aidmap serve's host and port, or a trusted "
+        "proxy's X-Forwarded-Host/-Proto).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [],
         description="Comma-separated web origins whose pages may call the API (CORS), "
@@ -218,7 +230,9 @@ class Settings(BaseSettings):
 
     @field_validator("base_url", "amap_url", "nominatim_url")
     @classmethod
-    def _base_url_is_http(cls, value: str) -> str:
+    def _base_url_is_http(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.field_name == "base_url":
+            return value  # unset: links follow the served address (app/api/origin.py)
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
