@@ -10,18 +10,21 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import (
     MAX_OFFSET,
+    Coordinator,
     IdPath,
     NowDep,
     OptionalToken,
+    ServiceByName,
     SettingsDep,
     StoreDep,
     names_for,
 )
-from app.api.error_responses import errors
+from app.api.error_responses import SIGNED_IN, errors
+from app.api.versions import IfMatch, expected_version
 from app.models import ResourcePublic, StatusPublic
 from app.services.freshness import status_views
 from app.services.layers import area_for
-from app.storage.base import NotFound, ResourceView, State
+from app.storage.base import NotFound, ResourceView, State, VersionConflict
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
@@ -74,3 +77,34 @@ def read_resource(
         raise NotFound(f"no resource {resource_id}")
     response.headers["ETag"] = f'"{views[0].resource.version}"'
     return _public(views[0], now, settings.status_ttl_hours, names=names_for(token, response))
+
+
+@router.put(
+    "/{resource_id}/services/{service}",
+    response_model=ResourcePublic,
+    responses=SIGNED_IN | errors(400, 404, 412, 422),
+)
+def add_service(
+    resource_id: IdPath,
+    service: ServiceByName,
+    response: Response,
+    token: Coordinator,
+    store: StoreDep,
+    settings: SettingsDep,
+    now: NowDep,
+    if_match: IfMatch = None,
+) -> ResourcePublic:
+    """Coordinators: add a service to those a resource lists, so that volunteers may report
+    its status; nothing changes when it is listed already. If-Match is optional (a stale
+    one is a 412); the answer's ETag is the resource's version."""
+    resource = store.get_resource(resource_id)
+    if if_match is not None:
+        version = expected_version(if_match)
+        if version != resource.version:
+            raise VersionConflict(resource.version)
+    if service not in resource.services:
+        services = (*resource.services, service)
+        store.update_resource(resource_id, resource.version, services=services)
+    [view] = store.view_resources(ids=[resource_id], limit=1)
+    response.headers["ETag"] = f'"{view.resource.version}"'
+    return _public(view, now, settings.status_ttl_hours, names=names_for(token, response))

@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.services.auth import create_token
 from app.services.ratelimit import RateLimiter
 from app.storage.base import NewResource, Precision, Role
+from tests.api.offering import offer
 
 SQUARE = {"lon": 121.474, "lat": 31.23}
 """People's Square to the ~100 m a share keeps (test_share_privacy.py tests the rounding)."""
@@ -28,6 +29,7 @@ def volunteer(client: TestClient) -> dict[str, str]:
 
 
 def set_state(client, headers, resource_id: int, service: str, state: str, at: datetime) -> None:
+    offer(client, resource_id, service)  # not every hospital lists every service
     etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
     response = client.put(
         f"/api/v1/resources/{resource_id}/status/{service}",
