@@ -38,6 +38,7 @@ from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
+from app.api.strict_query import refuse_unknown_query
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.auth import RecentSignIns
@@ -157,7 +158,10 @@ def create_app(
         app.include_router(
             module.router,
             max_body_size=body_limits.DEFAULT,
-            dependencies=[Depends(body_limits.declared_length_within_limit)],
+            dependencies=[
+                Depends(body_limits.declared_length_within_limit),
+                Depends(refuse_unknown_query),  # never a filter silently ignored
+            ],
         )
     mount_static(app)
     json_errors(app)

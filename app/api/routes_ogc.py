@@ -158,6 +158,9 @@ def read_items(
     state: Annotated[str | None, Query(max_length=100, description="e.g. open,limited")] = None,
     fresh: bool = False,
     district: Annotated[str | None, Query(max_length=20, description="name or alias")] = None,
+    bbox_crs: Annotated[  # declared for the schema; refuse_unknown_parameters checks it
+        str | None, Query(alias="bbox-crs", description=f"only {CRS84}", max_length=100)
+    ] = None,
     f: Format = None,
 ) -> Response:
     """One page of a layer's features, filtered by bbox, district and (for resources) status."""

@@ -20,10 +20,7 @@ from app.storage.base import Service, State
 
 STATE_WORDS: dict[State, tuple[str, ...]] = {
     State.open: ("open", "开放", "可接诊", "可接收", "接收", "接诊", "正常接诊", "正常"),
-    State.limited: (
-        "limited", "有限接诊", "有限制", "限制接收", "限流", "有条件", "限流/有条件", "需预约",
-        "部分接诊",
-    ),  # fmt: skip
+    State.limited: ("limited", "有限接诊", "有限制", "限制接收", "限流", "有条件", "需预约"),
     State.closed: ("closed", "暂停", "暂停接诊", "暂停接收", "关闭", "停诊", "不接收", "已满"),
     State.unknown: ("unknown", "未知", "不清楚"),
 }
@@ -50,8 +47,10 @@ def state_from_word(value: object) -> object:
         found = STATE_BY_WORD.get(_fold(value))
         if found is not None:
             return found
-        choices = ", ".join(f"{state.value} ({'/'.join(words[1:4])})" for state, words in
-                            STATE_WORDS.items())  # fmt: skip
+        examples = (
+            f"{state.value} ({'/'.join(words[1:4])})" for state, words in STATE_WORDS.items()
+        )
+        choices = ", ".join(examples)
         raise UnknownWord(f"unknown state {value[:40]!r}; use one of {choices}")
     return value
 
