@@ -22,6 +22,13 @@ from sqlalchemy.exc import ArgumentError
 
 from app.storage.base import Precision
 
+SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = (
+    SOURCE_CHECKOUT / "data" if (SOURCE_CHECKOUT / "pyproject.toml").is_file() else Path("data")
+)
+"""data/ of the source checkout aidmap runs from (the README's editable install), so
+``aidmap serve`` and ``aidmap token create`` find one database from any folder; ``./data``
+for an installed wheel (which sets AIDMAP_DATA_DIR: the Docker image's /data)."""
 PACKAGED_GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 """Where a wheel install puts geodata/ (see pyproject.toml, force-include)."""
 REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
@@ -38,7 +45,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AIDMAP_", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the SQLite file and caches live.")
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means a SQLite file in the data dir."
     )
