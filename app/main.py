@@ -13,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api import (
     body_limits,
+    routes_docs,
     routes_events,
     routes_exports,
     routes_geocode,
@@ -37,6 +38,7 @@ from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
+from app.api.strict_query import refuse_unknown_query
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.auth import RecentSignIns
@@ -47,6 +49,7 @@ from app.services.ratelimit import RateLimiter
 from app.services.seeding import ensure_seeded
 from app.services.stream_slots import StreamSlots
 from app.storage import open_store
+from app.web.error_page import error_page
 
 FAILED_AUTH_LIMIT = (10, 60.0)
 """Failed sign-ins allowed per client address per window (seconds)."""
@@ -95,6 +98,8 @@ def create_app(
         summary="Which hospitals near me take patients now: a resource map for mutual aid.",
         lifespan=lifespan,
         redirect_slashes=False,  # its redirects would name the Host a client sent
+        docs_url=None,  # routes_docs serves /docs from our origin; FastAPI's uses a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or (lambda: datetime.now(UTC))
@@ -106,6 +111,7 @@ def create_app(
     app.state.imports = ImportGate()
     app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
+    app.state.error_page = error_page  # browsers opening a page path get errors as a page
     app.state.signed_in = RecentSignIns()
     app.add_middleware(
         LoadLimits, signed_in=app.state.signed_in
@@ -144,6 +150,7 @@ def create_app(
         routes_imports,
         routes_exports,
         routes_events,
+        routes_docs,
         routes_share,  # before routes_page's GET /s/{code}, so /s/{code}.txt is not a page
         routes_page,
     )
@@ -151,7 +158,10 @@ def create_app(
         app.include_router(
             module.router,
             max_body_size=body_limits.DEFAULT,
-            dependencies=[Depends(body_limits.declared_length_within_limit)],
+            dependencies=[
+                Depends(body_limits.declared_length_within_limit),
+                Depends(refuse_unknown_query),  # never a filter silently ignored
+            ],
         )
     mount_static(app)
     json_errors(app)

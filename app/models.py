@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from app.core.fields import Line, Lines, ServiceCode
 from app.services.auth import MAX_TOKEN_NAME, token_name
+from app.services.vocabulary import state_from_word
 from app.storage.base import MAX_ID, Level, Precision, Role, SourceCrs, State
 
 
@@ -180,7 +188,16 @@ class StatusUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    state: State
+    state: Annotated[
+        State,
+        BeforeValidator(state_from_word),
+        Field(
+            description="open, limited, closed or unknown; the words the map shows are read "
+            "as these too (开放/可接收 → open, 有限接诊/限制接收/需预约 → limited, 暂停/暂停接收/"
+            "停诊 → closed, 未知 → unknown: app/services/vocabulary.py); answers give the code",
+            examples=["open"],
+        ),
+    ]
     conditions: list[Condition] = Field(
         [],
         max_length=20,

@@ -12,10 +12,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import Forbidden, TooManyRequests, Unauthorized
+from app.core.fields import SERVICE_CODE
 from app.services.auth import token_for
 from app.services.ratelimit import RateLimiter
 from app.services.share_place import Places
 from app.services.sharing import load_share
+from app.services.vocabulary import service_code
 from app.storage.base import MAX_ID, NotFound, Role, Share, Store, Token
 
 MAX_OFFSET = 10_000_000
@@ -148,4 +150,26 @@ def names_for(token: Token | None, response: Response) -> bool:
 
 Volunteer = Annotated[Token, Depends(require(Role.volunteer))]
 Verifier = Annotated[Token, Depends(require(Role.verifier))]
+Coordinator = Annotated[Token, Depends(require(Role.coordinator))]
 Admin = Annotated[Token, Depends(require(Role.admin))]
+
+
+def service_named(
+    service: Annotated[
+        str,
+        Path(
+            pattern=SERVICE_CODE,
+            description="a service's code, or its Chinese or English name (血透, 化疗, Dialysis)",
+            examples=["dialysis"],
+        ),
+    ],
+    store: StoreDep,
+) -> str:
+    """The code of the service a ``{service}`` path names; 404 when it names none."""
+    code = service_code(store.list_services(), service)
+    if code is None:
+        raise NotFound(f"no service {service!r}; see /api/v1/services")
+    return code
+
+
+ServiceByName = Annotated[str, Depends(service_named)]

@@ -21,7 +21,7 @@ from app.api.layer_responses import (
     wants_html,
     without_ages,
 )
-from app.core.config import Settings
+from app.api.origin import OriginDep
 from app.services.layers import (
     COLLECTIONS,
     Collection,
@@ -56,10 +56,10 @@ METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | e
 DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404, 422)}
 
 
-def _base(settings: Settings) -> str:
-    """Where the OGC API is, from the configured public origin: never from the request's
-    Host header, which the client chooses and a shared cache may ignore."""
-    return f"{settings.base_url}/ogc"
+def _base(origin: str) -> str:
+    """Where the OGC API is, from the public origin (``app.api.origin``): never from the
+    request's Host header, which the client chooses and a shared cache may ignore."""
+    return f"{origin}/ogc"
 
 
 def collection_named(collection_id: str) -> Collection:
@@ -87,9 +87,9 @@ def _describe(base: str, c: Collection) -> dict:
 
 
 @router.get("", **METADATA)
-def read_landing(request: Request, settings: SettingsDep, f: Format = None) -> Response:
+def read_landing(request: Request, origin: OriginDep, f: Format = None) -> Response:
     """Landing page: links to the API definition, conformance and the collections."""
-    base, root = _base(settings), settings.base_url
+    base, root = _base(origin), origin
     links = [
         {"rel": "self", "type": "application/json", "href": base, "title": "this document"},
         {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
@@ -115,9 +115,9 @@ def read_conformance(request: Request, f: Format = None) -> Response:
 
 
 @router.get("/collections", **METADATA)
-def read_collections(request: Request, settings: SettingsDep, f: Format = None) -> Response:
+def read_collections(request: Request, origin: OriginDep, f: Format = None) -> Response:
     """Every layer."""
-    base = _base(settings)
+    base = _base(origin)
     described = [_describe(base, c) for c in COLLECTIONS.values()]
     if wants_html(request, f):
         links = [d["links"][1] | {"href": d["links"][1]["href"] + "?f=html"} for d in described]
@@ -135,10 +135,10 @@ def read_collections(request: Request, settings: SettingsDep, f: Format = None) 
     responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
 )
 def read_collection(
-    collection_id: CollectionId, request: Request, settings: SettingsDep, f: Format = None
+    collection_id: CollectionId, request: Request, origin: OriginDep, f: Format = None
 ) -> Response:
     """One layer's description."""
-    described = _describe(_base(settings), collection_named(collection_id))
+    described = _describe(_base(origin), collection_named(collection_id))
     if wants_html(request, f):
         return html_page(described["title"], described["links"])
     return cached(request, described, "application/json", 300)
@@ -150,6 +150,7 @@ def read_items(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    origin: OriginDep,
     now: NowDep,
     bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
@@ -158,6 +159,9 @@ def read_items(
     state: Annotated[str | None, Query(max_length=100, description="e.g. open,limited")] = None,
     fresh: bool = False,
     district: Annotated[str | None, Query(max_length=20, description="name or alias")] = None,
+    bbox_crs: Annotated[  # declared for the schema; refuse_unknown_parameters checks it
+        str | None, Query(alias="bbox-crs", description=f"only {CRS84}", max_length=100)
+    ] = None,
     f: Format = None,
 ) -> Response:
     """One page of a layer's features, filtered by bbox, district and (for resources) status."""
@@ -167,7 +171,7 @@ def read_items(
     total, page = features(store, collection, area, limit, offset, now, settings.status_ttl_hours)
     if offset > total:
         raise BadLayerQuery(f"offset {offset} is beyond the end ({total} features match)")
-    base = f"{_base(settings)}/collections/{collection.id}/items"
+    base = f"{_base(origin)}/collections/{collection.id}/items"
     query = {k: v for k, v in request.query_params.items() if k not in {"offset", "f"}}
     self_href = f"{base}?{urlencode(query | {'offset': offset})}"
     links = [
@@ -201,6 +205,7 @@ def read_item(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    origin: OriginDep,
     now: NowDep,
     f: Format = None,
 ) -> Response:
@@ -209,7 +214,7 @@ def read_item(
     if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
     found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
-    base = f"{_base(settings)}/collections/{collection.id}"
+    base = f"{_base(origin)}/collections/{collection.id}"
     found["links"] = [
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": "application/json", "href": base},

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import PlacesDep, ShareByCode
+from app.api.origin import OriginDep
 from app.core.config import Settings
 from app.services.share_card import render_card
 from app.services.sharing import view_of
@@ -40,18 +41,20 @@ def mount_static(app: FastAPI) -> None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def map_page(request: Request, lang: LangQuery = None, embed: bool = False) -> HTMLResponse:
+def map_page(
+    request: Request, origin: OriginDep, lang: LangQuery = None, embed: bool = False
+) -> HTMLResponse:
     """The map: zh-CN unless ?lang=en or the browser prefers English."""
     language = choose_language(lang, request.headers.get("accept-language"))
     settings = request.app.state.settings
-    html = render_page(settings, language, embed=embed)
+    html = render_page(settings, language, origin, embed=embed)
     return HTMLResponse(html, headers=page_headers(settings, embed))
 
 
 @router.get("/s/{code}", response_class=HTMLResponse)
 def shared_page(
-    share: ShareByCode, request: Request, places: PlacesDep, lang: LangQuery = None,
-    embed: bool = False,
+    share: ShareByCode, request: Request, places: PlacesDep, origin: OriginDep,
+    lang: LangQuery = None, embed: bool = False,
 ) -> HTMLResponse:  # fmt: skip
     """The map opened in a shared view, with Open Graph tags from its text card."""
     view = view_of(share)
@@ -59,10 +62,10 @@ def shared_page(
     state = request.app.state
     settings = state.settings
     card = render_card(share, state.store, state.nearest, places, state.clock(),
-                       settings.status_ttl_hours, settings.base_url)  # fmt: skip
+                       settings.status_ttl_hours, origin)  # fmt: skip
     title, *details = card.strip().splitlines()[:-1] or [""]  # the last line is the link
     html = render_page(
-        settings, language, embed=embed, view=view.stored(), share_code=share.code,
+        settings, language, origin, embed=embed, view=view.stored(), share_code=share.code,
         title=title.rstrip("：:") or None, description=" / ".join(details)[:300] or None,
     )  # fmt: skip
     return HTMLResponse(html, headers=page_headers(settings, embed))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -16,6 +15,7 @@ from app.api.deps import (
     IdPath,
     NowDep,
     OptionalToken,
+    ServiceByName,
     SettingsDep,
     StoreDep,
     Verifier,
@@ -23,7 +23,8 @@ from app.api.deps import (
     names_for,
 )
 from app.api.error_responses import SIGNED_IN, errors
-from app.core.errors import AppError, BadHeader, Forbidden, PreconditionRequired, error_body
+from app.api.versions import IfMatch, expected_version
+from app.core.errors import AppError, Forbidden, error_body
 from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
 from app.models import (
@@ -40,9 +41,11 @@ from app.models import (
 from app.services.freshness import status_views
 from app.services.status import (
     BatchCheck,
+    ServiceNotOffered,
     StatusRuleError,
     VerifyNotAllowed,
     check_batch,
+    check_offered,
     make_report,
     queue_age,
     verification_queue,
@@ -58,9 +61,6 @@ from app.storage.base import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
-ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
-ServicePath = Annotated[str, Path(pattern=SERVICE_CODE, examples=["dialysis"])]
-IfMatch = Annotated[str | None, Header(description='the resource ETag, e.g. "5"', examples=['"1"'])]
 CONFLICT = {
     412: {"model": VersionConflictBody, "description": "stale If-Match; with the current statuses"}
 }
@@ -75,14 +75,10 @@ class BadStatus(AppError):
     code = "invalid_status"
 
 
-def expected_version(if_match: str | None) -> int:
-    """The version an ``If-Match: "<version>"`` names; 428 when absent, 400 when malformed."""
-    if if_match is None:
-        raise PreconditionRequired('send If-Match: "<version>" (the ETag of the resource)')
-    found = ETAG.match(if_match)
-    if found is None:
-        raise BadHeader(f'If-Match must look like "12", not {if_match[:40]!r}')
-    return int(found[1])
+class NotOffered(BadStatus):
+    """A status for a service the resource does not list."""
+
+    code = "service_not_offered"
 
 
 def _public(status: IntakeStatus, now: datetime, ttl: float, names: bool) -> StatusPublic:
@@ -132,7 +128,7 @@ def _report(token: Token, update: StatusUpdate, now: datetime):
 )
 def put_status(
     resource_id: IdPath,
-    service: ServicePath,
+    service: ServiceByName,
     update: StatusUpdate,
     response: Response,
     token: Volunteer,
@@ -141,10 +137,16 @@ def put_status(
     now: NowDep,
     if_match: IfMatch = None,
 ) -> StatusWritten | JSONResponse:
-    """Report one service's status; If-Match carries the version the volunteer saw. A
-    report older than the current status's last check is kept as late (``late: true``)."""
+    """Report one service's status; If-Match carries the version the volunteer saw. The
+    service may be named in Chinese (血透); the resource must list it (422 otherwise: a
+    coordinator adds it with PUT /api/v1/resources/{id}/services/{service}). A report
+    older than the current status's last check is kept as late (``late: true``)."""
     version = expected_version(if_match)
     report = _report(token, update, now)
+    try:
+        check_offered(store.get_resource(resource_id), service)
+    except ServiceNotOffered as exc:
+        raise NotOffered(str(exc)) from None
     try:
         write = store.set_status(resource_id, service, report, version)
     except VersionConflict:
@@ -163,7 +165,7 @@ def put_status(
 )
 def verify_status(
     resource_id: IdPath,
-    service: ServicePath,
+    service: ServiceByName,
     response: Response,
     token: Verifier,
     store: StoreDep,

@@ -8,9 +8,6 @@ from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
 from app.web.csp import DOCUMENT_POLICY
 
 ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS_HEADERS.items()]
-UNPOLICED = ("/docs", "/redoc")
-"""FastAPI's API explorers load their scripts from a CDN and run one inline; they get no
-policy (they hold no data of their own)."""
 
 
 class SecurityHeaders:
@@ -25,7 +22,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policed = not scope["path"].startswith(UNPOLICED)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -33,7 +29,7 @@ class SecurityHeaders:
                 names = {name.lower() for name, _ in headers}
                 content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
                 html = content_type.startswith(b"text/html")
-                if policed and html and b"content-security-policy" not in names:
+                if html and b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", DOCUMENT_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)

@@ -8,13 +8,27 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.storage.base import Precision
 
+SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = (
+    SOURCE_CHECKOUT / "data" if (SOURCE_CHECKOUT / "pyproject.toml").is_file() else Path("data")
+)
+"""data/ of the source checkout aidmap runs from (the README's editable install), so
+``aidmap serve`` and ``aidmap token create`` find one database from any folder; ``./data``
+for an installed wheel (which sets AIDMAP_DATA_DIR: the Docker image's /data)."""
 PACKAGED_GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 """Where a wheel install puts geodata/ (see pyproject.toml, force-include)."""
 REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
@@ -31,7 +45,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AIDMAP_", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the SQLite file and caches live.")
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means a SQLite file in the data dir."
     )
@@ -47,7 +61,12 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="Age after which a status is stale.",
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public origin used in share links.")
+    base_url: str = Field(
+        "",
+        description="Public origin used in share links, QR codes, og:url and OGC links; "
+        "empty: the address each request reached (aidmap serve's host and port, or a trusted "
+        "proxy's X-Forwarded-Host/-Proto).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [],
         description="Comma-separated web origins whose pages may call the API (CORS), "
@@ -218,7 +237,9 @@ class Settings(BaseSettings):
 
     @field_validator("base_url", "amap_url", "nominatim_url")
     @classmethod
-    def _base_url_is_http(cls, value: str) -> str:
+    def _base_url_is_http(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.field_name == "base_url":
+            return value  # unset: links follow the served address (app/api/origin.py)
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")

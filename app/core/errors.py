@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
@@ -103,6 +104,22 @@ STORE_RETRY_AFTER_S = 2
 unreachable database; all pass or are an operator's to fix, and clients should back off."""
 
 
+ErrorPage = Callable[[Request, int], Response | None]
+"""``app.state.error_page``: the error as a page for a browser, or None (JSON then)."""
+
+
+def _answer(
+    request: Request, status: int, body: dict, headers: dict[str, str] | None = None
+) -> Response:
+    """The error as the app's page for a browser, if it has one, else as JSON."""
+    page_for: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    page = page_for(request, status) if page_for is not None else None
+    if page is None:
+        return JSONResponse(body, status_code=status, headers=headers)
+    page.headers.update(headers or {})
+    return page
+
+
 def error_body(code: str, message: str, details: list | None = None) -> dict:
     """The JSON body of every error response."""
     body = {"code": code, "message": message}
@@ -111,28 +128,26 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
     return {"error": body}
 
 
-async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     details = [
         {"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
         for e in exc.errors()
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(first['loc'])}: {first['msg']}"
-    return JSONResponse(error_body("invalid_request", message, details), status_code=422)
+    return _answer(request, 422, error_body("invalid_request", message, details))
 
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 """Our error codes for the framework's own HTTP errors."""
 
 
-async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: HTTPException) -> Response:
     code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-    )
+    return _answer(request, exc.status_code, error_body(code, str(exc.detail)), exc.headers)
 
 
-async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+async def _app_error(request: Request, exc: AppError) -> Response:
     headers = {}
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
@@ -140,10 +155,10 @@ async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     body = error_body(exc.code, exc.message)
     body["error"].update(exc.extra())
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    return _answer(request, exc.status_code, body, headers)
 
 
-async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:
+async def _storage_error(request: Request, exc: StorageError) -> Response:
     status, code = next(
         (value for kind, value in STORAGE_STATUS.items() if isinstance(exc, kind)),
         (500, "storage_error"),
@@ -151,10 +166,8 @@ async def _storage_error(_request: Request, exc: StorageError) -> JSONResponse:
     if status >= 500:
         log.error("storage error: %s", exc)
         headers = {"Retry-After": str(STORE_RETRY_AFTER_S)} if status == 503 else None
-        return JSONResponse(
-            error_body(code, "storage is unavailable"), status_code=status, headers=headers
-        )
-    return JSONResponse(error_body(code, str(exc)), status_code=status)
+        return _answer(request, status, error_body(code, "storage is unavailable"), headers)
+    return _answer(request, status, error_body(code, str(exc)))
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

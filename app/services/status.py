@@ -9,6 +9,7 @@ from app.services.freshness import age_seconds, checked_at
 from app.storage.base import (
     IntakeStatus,
     ProblemReport,
+    Resource,
     ResourceView,
     Role,
     State,
@@ -33,6 +34,21 @@ class StatusRuleError(ValueError):
 
 class VerifyNotAllowed(StatusRuleError):
     """Only verifiers may mark a report verified."""
+
+
+class ServiceNotOffered(StatusRuleError):
+    """A status for a service the resource does not list: it would rank a hospital for
+    care it does not give (a children's hospital second for dialysis)."""
+
+
+def check_offered(resource: Resource, service: str) -> None:
+    """ServiceNotOffered unless ``resource`` lists ``service``."""
+    if service not in resource.services:
+        listed = ", ".join(resource.services) or "none"
+        raise ServiceNotOffered(
+            f"resource {resource.id} does not list the service {service!r} (it lists: "
+            f"{listed}); a coordinator adds the service to the resource first"
+        )
 
 
 def make_report(
@@ -101,6 +117,7 @@ def check_batch(store: Store, changes: list[StatusChange], now: datetime) -> lis
     ids = sorted({c.resource_id for c in changes})
     views = store.view_resources(ids=ids, limit=len(ids))
     versions = {v.resource.id: v.resource.version for v in views}
+    resources = {v.resource.id: v.resource for v in views}
     checked = {(v.resource.id, s.service): s.checked_at for v in views for s in v.statuses.values()}
     checks = []
     for change in changes:
@@ -110,6 +127,11 @@ def check_batch(store: Store, changes: list[StatusChange], now: datetime) -> lis
             continue
         if change.service not in services:
             checks.append(BatchCheck(change, f"no service {change.service!r}"))
+            continue
+        try:
+            check_offered(resources[change.resource_id], change.service)
+        except ServiceNotOffered as exc:
+            checks.append(BatchCheck(change, str(exc)))
             continue
         current = versions[change.resource_id]
         ok = current == change.expected_version

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.core.addresses import IPNetwork
 from app.core.config import Settings
+from app.serving.forwarded import ForwardedHost
 from app.serving.peers import PeerTable
 from app.serving.protocol import Deadlines, guarded_protocol
 
@@ -27,6 +28,10 @@ log = logging.getLogger("aidmap")
 
 def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) -> None:
     """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM."""
+    if settings.base_url:
+        log.info("links start with %s (AIDMAP_BASE_URL)", settings.base_url)
+    else:
+        log.info("links name the address each request reached (set AIDMAP_BASE_URL to fix one)")
     files = raise_open_files_limit()
     total = connection_cap(settings.max_connections, files)
     if total < settings.max_connections:
@@ -43,11 +48,12 @@ def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) 
         "connections: at most %d, %d per client; forwarded headers %s",
         total, peers.per_client, f"from {len(trusted)} networks" if trusted else "ignored",
     )  # fmt: skip
+    served = ForwardedHost(app, trusted, forwarded_allow_ips(trusted))  # X-Forwarded-* applied
     uvicorn.run(
-        app, host=host, port=port, log_level=log_level,
+        served, host=host, port=port, log_level=log_level,
         log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
         http=guarded_protocol(deadlines, peers), ws="none",  # no WebSocket routes to upgrade to
-        proxy_headers=bool(trusted), forwarded_allow_ips=forwarded_allow_ips(trusted),
+        proxy_headers=False,  # ForwardedHost applies them, seeing the proxy's own address first
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )  # fmt: skip
 

@@ -264,6 +264,8 @@ class Area:
     states: frozenset[State] = frozenset()
     checked_since: datetime | None = None
     """With ``service``: only statuses reported or verified at or after this time."""
+    name: str | None = None
+    """Resources whose name, English name or an alias contains this text (any case)."""
 
 
 @dataclass(frozen=True, slots=True)

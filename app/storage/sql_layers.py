@@ -107,6 +107,8 @@ class LayerQueries(SqlPlumbing):
         if area.district_id is not None:
             conditions.append(c.district_id == area.district_id)
         conditions += self._status_conditions(area)
+        if area.name:
+            conditions.append(name_contains(area.name))
         with self._read() as conn:
             total = None
             if count:
@@ -141,6 +143,20 @@ def with_statuses(conn: Connection, resources: list[Resource]) -> list[ResourceV
     for row in rows:
         statuses[row.resource_id][row.service] = to_status(row._mapping)
     return [ResourceView(r, statuses[r.id]) for r in resources]
+
+
+def name_contains(text: str):
+    """A resource's name, English name or one of its aliases contains ``text`` (English
+    in any case). Aliases are matched in their stored JSON text, which holds Chinese as
+    it is (both backends write JSON with ``ensure_ascii=False``)."""
+    c = t.resources.c
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern, lowered = f"%{escaped}%", f"%{escaped.lower()}%"
+    return or_(
+        c.name.like(pattern, escape="\\"),
+        func.lower(c.name_en).like(lowered, escape="\\"),
+        cast(c.aliases, Text).like(pattern, escape="\\"),
+    )
 
 
 def status_row_conditions(service, states, checked_since) -> list:

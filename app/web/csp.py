@@ -41,3 +41,13 @@ DOCUMENT_POLICY = (
     "form-action 'self'; frame-ancestors 'self'"
 )
 """For every other HTML we send (the OGC pages): nothing runs, nothing loads but images."""
+
+
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+"""GET /docs: Swagger UI's files and our script from our origin only; it sets style
+attributes as it renders (hence 'unsafe-inline' for styles, never for scripts) and draws
+icons from data: URLs. Requests go to our origin only (its "Try it out")."""

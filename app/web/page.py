@@ -22,6 +22,7 @@ TEMPLATES = Environment(
 def render_page(
     settings: Settings,
     lang: str,
+    origin: str,
     *,
     embed: bool = False,
     view: dict | None = None,
@@ -31,10 +32,9 @@ def render_page(
 ) -> str:
     """The page; ``view`` (a shared view) is where it opens, and what it shows first.
     ``title`` and ``description`` (what a chat shows of the link) are cleaned here, where
-    they are rendered, whatever made them."""
+    they are rendered, whatever made them. ``origin`` starts og:url and og:image."""
     strings = STRINGS[lang]
-    base = settings.base_url
-    url = f"{base}/s/{share_code}" if share_code else f"{base}/"
+    url = f"{origin}/s/{share_code}" if share_code else f"{origin}/"
     config = {
         "lang": lang,
         "strings": strings,

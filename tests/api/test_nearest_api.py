@@ -13,6 +13,7 @@ from app.geo.distance import haversine_m
 from app.main import create_app
 from app.services.auth import create_token
 from app.storage.base import NewResource, Precision, Role
+from tests.api.offering import offer
 
 PEOPLES_SQUARE = {"lon": 121.4737, "lat": 31.2304}
 
@@ -26,6 +27,7 @@ def client(settings: Settings, clock) -> Iterator[TestClient]:
 
 
 def set_state(client: TestClient, resource_id: int, service: str, state: str) -> None:
+    offer(client, resource_id, service)  # not every hospital lists every service
     etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
     response = client.put(
         f"/api/v1/resources/{resource_id}/status/{service}",

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
-from app.web.csp import DOCUMENT_POLICY
+from app.web.csp import DOCS_POLICY, DOCUMENT_POLICY
 
 
 def test_security_headers(client: TestClient):
@@ -20,7 +20,9 @@ def test_security_headers(client: TestClient):
     assert "frame-ancestors *" in embedded  # ?embed=1 is for others' pages
     ogc = client.get("/ogc/collections", params={"f": "html"})
     assert ogc.headers["content-security-policy"] == DOCUMENT_POLICY
-    assert "content-security-policy" not in client.get("/docs").headers  # CDN + inline
+    docs = client.get("/docs").headers["content-security-policy"]
+    assert docs == DOCS_POLICY and "script-src 'self';" in docs and "http" not in docs
+    assert client.get("/redoc").status_code == 404  # FastAPI's, from a CDN: not served
 
 
 def test_cors_is_off_by_default(client: TestClient):

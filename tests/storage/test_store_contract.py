@@ -464,3 +464,30 @@ def test_a_report_time_that_utc_cannot_hold_is_refused(with_services: Store):
     with pytest.raises(InvalidRecord, match="reported_at"):
         store.set_statuses([StatusChange(hospital.id, "dialysis", naive, 1)])
     assert store.history(hospital.id) == [] and store.get_resource(hospital.id).version == 1
+
+
+def test_resources_in_matches_names_english_names_and_aliases_in_sql(with_services: Store):
+    store = with_services
+    renji = _hospital(ref="renji", name="上海交通大学医学院附属仁济医院（东院）",
+                      name_en="Renji Hospital (East)", aliases=("仁济东院",))  # fmt: skip
+    ruijin = _hospital(ref="ruijin", name="瑞金医院", name_en="Ruijin Hospital",
+                       aliases=("瑞金总院", "100%_医院"))  # fmt: skip
+    renji, ruijin = store.add_resource(renji), store.add_resource(ruijin)
+    store.add_resource(_hospital(ref="other", name="其他医院", aliases=()))
+    store.set_status(renji.id, "dialysis", StatusReport(State.open, "a"), 1)
+
+    def named(text: str, **area) -> list[int]:
+        _, views = store.resources_in("hospital", Area(name=text, **area), 10, 0, count=False)
+        return [view.resource.id for view in views]
+
+    assert named("仁济") == [renji.id]  # part of the name
+    assert named("东院") == [renji.id]
+    assert named("瑞金总院") == [ruijin.id]  # an alias
+    assert named("ruijin HOSP") == [ruijin.id]  # English in any case
+    assert named("医院") == [renji.id, ruijin.id, renji.id + 2]
+    assert named("100%_") == [ruijin.id] and named("%") == [ruijin.id]  # no wildcards
+    assert named("_") == [ruijin.id]
+    assert named("牙科") == []
+    assert named("医院", service="dialysis", states=frozenset({State.open})) == [renji.id]
+    total, page = store.resources_in("hospital", Area(name="医院"), 1, 1)
+    assert total == 3 and [view.resource.id for view in page] == [ruijin.id]

@@ -39,8 +39,14 @@ class Served:
     port: int
 
     def put_status(self, resource_id: int, service: str, state: str, **extra) -> dict:
-        """Report a status through the API, at the resource's current version."""
+        """Report a status through the API, at the resource's current version (a
+        coordinator lists the service on the resource first if it does not)."""
         url = f"{self.base}/api/v1/resources/{resource_id}"
+        if service not in httpx.get(url).json()["services"]:
+            _, coordinator = create_token(self.store, "协调员", Role.coordinator)
+            listed = httpx.put(f"{url}/services/{service}",
+                               headers={"Authorization": f"Bearer {coordinator}"})  # fmt: skip
+            listed.raise_for_status()
         version = httpx.get(url).json()["version"]
         response = httpx.put(
             f"{url}/status/{service}",

@@ -18,6 +18,7 @@ from app.main import create_app
 from app.services.auth import create_token
 from app.storage.base import NewResource, Precision, Role
 from app.web.preview import BACKGROUND, STATE_COLOURS
+from tests.api.offering import offer
 
 SQUARE = {"lon": 121.4737, "lat": 31.2304}
 VIEW = {"center": [SQUARE["lon"], SQUARE["lat"]], "zoom": 13, "service": "dialysis"}
@@ -43,6 +44,7 @@ def png(client: TestClient, url: str) -> Image.Image:
 
 
 def set_open(client: TestClient, resource_id: int, service: str) -> None:
+    offer(client, resource_id, service)  # not every hospital lists every service
     _, secret = create_token(client.app.state.store, "v", Role.volunteer)
     etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
     response = client.put(

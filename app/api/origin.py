@@ -1,0 +1,54 @@
+"""The public origin that links in answers start with (share links, QR codes, og:url, OGC).
+
+``AIDMAP_BASE_URL`` wins when set. Otherwise the origin is the address the request
+reached: the local socket address the connection was accepted on (so ``aidmap serve
+--port 9000`` links to port 9000), or, behind a proxy named in AIDMAP_TRUSTED_PROXIES,
+the host that proxy forwarded (``FORWARDED_HOST``, set by ``app.serving.forwarded`` only
+for connections from a trusted proxy) with the scheme it forwarded. A request's own
+``Host`` header is never used: a client chooses it, and a shared cache that ignores it
+would hand the links it poisoned to everyone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+FORWARDED_HOST = "aidmap.forwarded_host"
+"""Scope key: the host[:port] a trusted proxy forwarded (X-Forwarded-Host), checked."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def public_origin(request: Request) -> str:
+    """``scheme://host[:port]`` for links in the answer to ``request``, no trailing slash."""
+    configured = request.app.state.settings.base_url
+    if configured:
+        return configured
+    scope = request.scope
+    scheme = scope.get("scheme", "http") if scope.get("scheme") in DEFAULT_PORTS else "http"
+    forwarded = scope.get(FORWARDED_HOST)
+    if forwarded:
+        return f"{scheme}://{forwarded}"
+    host, port = scope.get("server") or ("127.0.0.1", None)
+    return f"{scheme}://{_host(host)}{_port(scheme, port)}"
+
+
+def _host(host: str) -> str:
+    """A socket address as URL host: IPv6 in brackets, IPv4-mapped IPv6 as IPv4."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # a name (test clients) or a Unix socket path: used as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped
+        return str(mapped) if mapped is not None else f"[{address.compressed}]"
+    return str(address)
+
+
+def _port(scheme: str, port: int | None) -> str:
+    return "" if port is None or port == DEFAULT_PORTS[scheme] else f":{port}"
+
+
+OriginDep = Annotated[str, Depends(public_origin)]

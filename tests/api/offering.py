@@ -1,0 +1,19 @@
+"""Test helper: a coordinator lists a service on a resource, as volunteers' status
+reports need since issue 14 (a status for a service not listed is a 422)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.services.auth import create_token
+from app.storage.base import Role
+
+
+def offer(client: TestClient, resource_id: int, service: str) -> None:
+    """List ``service`` on the resource through the coordinators' route (no-op if listed)."""
+    _, secret = create_token(client.app.state.store, "协调员", Role.coordinator)
+    response = client.put(
+        f"/api/v1/resources/{resource_id}/services/{service}",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200, response.text
