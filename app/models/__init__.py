@@ -1,0 +1,80 @@
+"""API schemas: what the HTTP API accepts and returns, one module per area (re-exported
+here, so routes import them from ``app.models``)."""
+
+from app.models.errors import ErrorBody, ErrorDetail, ErrorIssue, VersionConflictBody
+from app.models.imports import ImportPlanPublic, ImportRowPublic
+from app.models.nearest import (
+    NearestCollection,
+    NearestContact,
+    NearestFeature,
+    NearestOrigin,
+    NearestPlace,
+    NearestProperties,
+    PointGeometry,
+    ShareCreated,
+)
+from app.models.reads import (
+    CandidatePublic,
+    GeocodePublic,
+    Health,
+    ResourcePublic,
+    ServicePublic,
+    StatusPublic,
+    UnitPublic,
+)
+from app.models.statuses import (
+    BatchItem,
+    BatchItemResult,
+    BatchResult,
+    ChangePublic,
+    ChangesPublic,
+    CurrentStatuses,
+    HistoryPublic,
+    ProblemReportIn,
+    ProblemReportPublic,
+    QueueItem,
+    StatusBatch,
+    StatusUpdate,
+    StatusWritten,
+)
+from app.models.tokens import TokenCreate, TokenCreated, TokenPublic
+
+__all__ = [
+    "BatchItem",
+    "BatchItemResult",
+    "BatchResult",
+    "CandidatePublic",
+    "ChangePublic",
+    "ChangesPublic",
+    "CurrentStatuses",
+    "ErrorBody",
+    "ErrorDetail",
+    "ErrorIssue",
+    "GeocodePublic",
+    "Health",
+    "HistoryPublic",
+    "ImportPlanPublic",
+    "ImportRowPublic",
+    "NearestCollection",
+    "NearestContact",
+    "NearestFeature",
+    "NearestOrigin",
+    "NearestPlace",
+    "NearestProperties",
+    "PointGeometry",
+    "ProblemReportIn",
+    "ProblemReportPublic",
+    "QueueItem",
+    "ResourcePublic",
+    "ServicePublic",
+    "ShareCreated",
+    "StatusBatch",
+    "StatusPublic",
+    "StatusUpdate",
+    "StatusWritten",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenPublic",
+    "UnitPublic",
+    "VersionConflictBody",
+]
