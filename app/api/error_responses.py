@@ -11,7 +11,8 @@ from app.models import ErrorBody
 
 REASONS = {
     304: "not modified: the If-None-Match ETag is current",
-    400: "a body, query parameter or header the endpoint cannot read",
+    400: "a body, query parameter or header the endpoint cannot read, or a query parameter "
+    "it does not define (`unknown_parameter`)",
     401: "no valid token: missing, unknown or revoked",
     403: "the token's role does not allow this",
     404: "not found",
@@ -62,7 +63,8 @@ NOT_MODIFIED = {304: {"description": REASONS[304]}}
 def json_errors(app: FastAPI) -> None:
     """Have the app's OpenAPI document file every error body under ``application/json``:
     FastAPI files a ``responses=`` model under the route's own media type (GeoJSON, text …),
-    but errors are always JSON. Every operation but those ``WITHOUT_STORE`` declares 503."""
+    but errors are always JSON. Every operation but those ``WITHOUT_STORE`` declares 503,
+    and every one 400 (a query parameter it does not define: ``strict_query``)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -72,18 +74,20 @@ def json_errors(app: FastAPI) -> None:
                     responses = operation.setdefault("responses", {})
                     if path not in WITHOUT_STORE:
                         responses.setdefault("503", _unavailable())
+                    responses.setdefault("400", _error(REASONS[400]))  # unknown parameters
                     _errors_as_json(responses)
         return app.openapi_schema
 
     app.openapi = openapi
 
 
+def _error(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def _unavailable() -> dict[str, Any]:
-    return {
-        "description": REASONS[503],
-        "headers": RETRY_AFTER,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-    }
+    return _error(REASONS[503]) | {"headers": RETRY_AFTER}
 
 
 def _errors_as_json(responses: dict[str, dict[str, Any]]) -> None:
