@@ -64,7 +64,8 @@ def json_errors(app: FastAPI) -> None:
     """Have the app's OpenAPI document file every error body under ``application/json``:
     FastAPI files a ``responses=`` model under the route's own media type (GeoJSON, text …),
     but errors are always JSON. Every operation but those ``WITHOUT_STORE`` declares 503,
-    and every one 400 (a query parameter it does not define: ``strict_query``)."""
+    every one 400 (a query parameter it does not define: ``strict_query``), and every one
+    that reads a token, even an optional one, 401 and 429 (failed sign-ins are throttled)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -75,6 +76,10 @@ def json_errors(app: FastAPI) -> None:
                     if path not in WITHOUT_STORE:
                         responses.setdefault("503", _unavailable())
                     responses.setdefault("400", _error(REASONS[400]))  # unknown parameters
+                    if "security" in operation:  # a token sent is checked, even where optional
+                        for code in (401, 429):
+                            declared = _error(REASONS[code]) | {"headers": HEADERS[code]}
+                            responses.setdefault(str(code), declared)
                     _errors_as_json(responses)
         return app.openapi_schema
 

@@ -20,6 +20,7 @@ from app.core.config import Settings
 from app.main import create_app
 from app.services.auth import RecentSignIns, create_token
 from app.storage.base import Role
+from tests import event_loop
 
 WAIT_S = 0.3
 
@@ -155,7 +156,7 @@ def test_an_export_drops_a_client_that_takes_nothing_and_gives_its_slot_back(
         for _ in range(EXPORTS.slots + 1):  # a slot that was not given back would block here
             await asyncio.wait_for(limits(scope, None, stuck_client), 5)
 
-    asyncio.run(run())
+    event_loop.run(run())
     assert sent == []
 
 
@@ -202,7 +203,7 @@ def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once
         release.set()
         return await asyncio.gather(*flood), other, waited
 
-    flood, other, waited = asyncio.run(run())
+    flood, other, waited = event_loop.run(run())
     assert other == 200 and waited < 0.5
     share = READS.per_client + READS.queued
     assert sorted(flood) == [200] * share + [429] * (60 - share)

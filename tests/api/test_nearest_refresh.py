@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from app.services.nearest import NearestFinder, NearestQuery
 from app.storage.base import NewResource, Precision, Store
+from tests import event_loop
 
 SQUARE = (121.4737, 31.2304)
 
@@ -58,7 +59,7 @@ def test_queries_during_a_rebuild_share_it_and_the_loop_keeps_running(seeded_sto
             await clock
         return answers, seen
 
-    answers, ticks_while_building = asyncio.run(run())
+    answers, ticks_while_building = event_loop.run(run())
     finder.close()
     assert len(builds) == 1  # one rebuild for 24 queries
     assert ticks_while_building >= 10  # the loop ran while the rebuild waited

@@ -90,4 +90,6 @@ def open_for_emergency(base: str) -> list[int]:
         params={"lon": 121.47, "lat": 31.23, "service": "emergency", "k": 50},
     )
     assert nearest.status_code == 200, nearest.text
+    if nearest.json()["answer"] != "open":  # none open: the nearest offering it, as a fallback
+        return []
     return [feature["id"] for feature in nearest.json()["features"]]

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from app.geo.geocoders.gate import RATE_LIMIT_PAUSE_S
+from tests import event_loop
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.cli.test_status_concurrency import create_volunteer_token
 from tests.geo.fake_providers import DevRow, FakeAmap, FakeNominatim, read_dev_rows
@@ -97,7 +98,7 @@ def test_a_slow_provider_holds_no_thread_that_writes_and_reads_need(
     with FakeNominatim(rows, delay_s=PROVIDER_DELAY_S) as nominatim:
         env = {"AIDMAP_GEOCODERS": "gazetteer,nominatim", "AIDMAP_NOMINATIM_URL": nominatim.url}
         with serving(data_dir, log, env) as base:
-            seen = asyncio.run(geocodes_beside_a_write(base, seeded[1], rows))
+            seen = event_loop.run(geocodes_beside_a_write(base, seeded[1], rows))
         asked = len(nominatim.requests)
     assert seen["put"].status_code == 200 and seen["read"].status_code == 200
     assert seen["pending"] >= 1  # the write did not wait for the provider's answer
@@ -141,7 +142,9 @@ def test_readiness_fails_while_every_worker_thread_is_held(
     data_dir: Path, seeded: tuple[Path, str], tmp_path: Path
 ):
     with serving(data_dir, tmp_path / "serve.log", {}) as base:
-        seen = asyncio.run(writes_stuck_behind_a_lock(base, seeded[1], data_dir / "aidmap.sqlite3"))
+        seen = event_loop.run(
+            writes_stuck_behind_a_lock(base, seeded[1], data_dir / "aidmap.sqlite3")
+        )
     assert seen["live"].status_code == 200
     assert seen["stuck"].status_code == 503
     assert seen["stuck"].json()["error"]["code"] == "not_ready"
@@ -194,7 +197,7 @@ def test_a_burst_against_a_strict_provider_leaves_it_usable(
         env = {"AIDMAP_GEOCODERS": "gazetteer,amap", "AIDMAP_AMAP_KEY": "test-key",
                "AIDMAP_AMAP_URL": amap.url, "AIDMAP_AMAP_QPS": str(pace)}  # fmt: skip
         with serving(data_dir, tmp_path / "serve.log", env) as base:
-            burst = asyncio.run(burst_of_geocodes(base, houses[:20]))
+            burst = event_loop.run(burst_of_geocodes(base, houses[:20]))
             time.sleep(RATE_LIMIT_PAUSE_S + 0.2)  # the pace's window, or the pause, passes
             later = geocode_from(base, "127.0.0.1", houses[20])
         refused = amap.refused

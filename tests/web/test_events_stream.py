@@ -4,7 +4,6 @@ streams per client whose slots come back however a stream ends."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import struct
@@ -18,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from app.api.routes_events import EventStream
 from app.services.events import StatusEvents
 from app.services.stream_slots import StreamSlots
+from tests import event_loop
 from tests.web.conftest import Served, serving
 from tests.web.streams import client_at, close_all, hold_all, open_stream, streams_open, wait_until
 
@@ -179,4 +179,4 @@ def test_a_client_gone_before_the_first_byte_gives_the_slot_back(seeded_store):
         await events.close()
         return events
 
-    assert asyncio.run(answer_once()).slots.open == 0
+    assert event_loop.run(answer_once()).slots.open == 0
