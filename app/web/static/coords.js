@@ -2,7 +2,7 @@
    iterated GCJ-02 → WGS-84 inverse for reading positions back off a GCJ-02 base map. */
 (function () {
   "use strict";
-  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI, X_PI = PI * 3000.0 / 180.0;
+  var A = 6378245.0, EE = 0.006693421622965943, PI = Math.PI, X_PI = PI * 3000.0 / 180.0;
 
   function outOfChina(lon, lat) {
     return !(lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271);

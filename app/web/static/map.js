@@ -33,10 +33,7 @@
   }
 
   /* ---- shared helpers (ui.js), and what needs this page's state ---- */
-  var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, ago = U.ago;
-  var stateText = U.stateText, conditionsText = U.conditionsText;
-  var stamp = U.stamp, ageNow = U.ageNow, navLinks = U.navLinks, phoneLinks = U.phoneLinks;
-  var precisionNote = U.precisionNote;
+  var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, stamp = U.stamp;
   function say(text) { $("message").textContent = plain(text || ""); }
   function serviceName(code) {
     var s = state.services.find(function (x) { return x.code === code; });

@@ -7,10 +7,12 @@ window.AidmapUI = function (T) {
   /* What app/core/text.py clean_text drops: controls other than white space, format
      characters (direction overrides and isolates, zero-width, BOM, soft hyphen, tags),
      surrogates, private use, Hangul fillers. White space runs become one space. */
+  // eslint-disable-next-line no-control-regex -- the separators \x1c-\x1f are the point
   var INVISIBLE = /(?![\t-\r\x1c-\x1f\x85])[\p{Cc}\p{Cf}\p{Cs}\p{Co}\u115f\u1160\u3164\uffa0]/gu;
   function plain(text) {
     return String(text === null || text === undefined ? "" : text)
-      .replace(INVISIBLE, "").replace(/[\s\x1c-\x1f\x85]+/g, " ");
+      .replace(INVISIBLE, "")
+      .replace(/[\s\x1c-\x1f\x85]+/g, " ");  // eslint-disable-line no-control-regex
   }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
