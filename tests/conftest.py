@@ -12,13 +12,34 @@ from fastapi.testclient import TestClient
 
 from app.core.config import REPO_GEODATA_DIR, Settings
 from app.main import create_app
-from app.services.seeding import bundled_seed
+from app.services.seeding import bundled_seed, ensure_seeded
 from app.storage import open_store
 from app.storage.base import SeedData, Store, StoreUnavailable
-from tests import postgres
+from tests import postgres, seeded
+from tests.cli import serving
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("AIDMAP_EVAL_DIR", REPO.parent / "shared" / "eval"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that drive Chromium or a served app by the fixtures they use, so
+    ``-m "not server and not browser and not bench"`` is a developer's quick run."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if "served" in names:
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(autouse=True)
+def _servers_only_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that starts ``aidmap serve`` without the ``server`` mark fails (see
+    ``tests.cli.serving.start_serve``): the quick run must really be quick."""
+    serving.MARKED_SERVER = request.node.get_closest_marker("server") is not None
+    yield
+    serving.MARKED_SERVER = False
 
 
 @pytest.fixture(autouse=True)
@@ -73,11 +94,40 @@ def store(settings: Settings) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_dir() -> Path:
+    """A data dir holding a seeded SQLite file, made once per test process: copy it, never
+    write to it (``seeded_settings`` and ``tests.seeded.copy_seeded`` do)."""
+    return seeded.seeded_dir()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgis(postgis_template: str) -> Iterator[str]:
+    """The name of a seeded PostGIS database, made once, for tests to copy as a template."""
+    name = postgres.create_database(template=postgis_template)
+    try:
+        seeded.seed(Settings(database_url=postgres.database_url(name)))
+        yield name
+    finally:
+        postgres.drop_database(name)
+
+
 @pytest.fixture
-def seeded_store(store: Store, bundled: tuple[SeedData, str]) -> Store:
+def seeded_settings(settings: Settings) -> Settings:
+    """``settings`` whose SQLite file already holds the bundled data (a copy of the
+    session's), unless a store was opened there first; PostGIS databases seed at start."""
+    if not settings.database_url and not settings.data_dir.exists():
+        seeded.copy_seeded(settings.data_dir)
+    return settings
+
+
+@pytest.fixture
+def seeded_store(seeded_settings: Settings) -> Iterator[Store]:
     """A store loaded with the bundled gazetteer and hospitals."""
-    store.seed(*bundled)
-    return store
+    store = open_store(seeded_settings)
+    ensure_seeded(store, seeded_settings.geodata_dir)  # PostGIS: seeded here
+    yield store
+    store.close()
 
 
 class Clock:
@@ -124,9 +174,9 @@ def postgis_url(postgis_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    """The app on a real SQLite file with a movable clock, started and stopped."""
-    with TestClient(create_app(settings, clock=clock)) as client:
+def client(seeded_settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """The app on a real seeded SQLite file with a movable clock, started and stopped."""
+    with TestClient(create_app(seeded_settings, clock=clock)) as client:
         yield client
 
 

@@ -100,7 +100,7 @@ def test_a_chunked_body_is_counted_as_it_arrives_and_nothing_is_written(client: 
     assert client.get("/api/v1/resources/1/history").json() == []
 
 
-@pytest.mark.slow
+@pytest.mark.server
 def test_uvicorn_answers_413_to_a_chunked_body_over_the_limit(tmp_path):
     port = free_port()
     server = start_serve(tmp_path / "data", port, tmp_path / "serve.log")

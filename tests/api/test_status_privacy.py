@@ -28,7 +28,7 @@ from app.storage import open_store
 from app.storage.base import Role
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 MARKER = "Zq7x9"
 NAME = f"王阿姨 {MARKER}"

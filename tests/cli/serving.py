@@ -13,6 +13,9 @@ from pathlib import Path
 
 import httpx
 
+MARKED_SERVER = False
+"""Whether the running test carries the ``server`` mark (set by tests/conftest.py)."""
+
 
 def free_port() -> int:
     """An unused TCP port on 127.0.0.1."""
@@ -37,6 +40,7 @@ def start_serve(
     """``python -m app serve`` on ``port`` with ``data_dir``, its output into ``log``;
     ``env`` adds settings (AIDMAP_*) for the child, ``open_files`` sets its open-files
     limit (soft and hard), so a test can exhaust it without starving the machine."""
+    assert MARKED_SERVER, "a test that starts a server is marked pytest.mark.server"
     command = [sys.executable, "-m", "app", "serve", "--port", str(port),
                "--data-dir", str(data_dir), *extra]  # fmt: skip
 

@@ -77,7 +77,7 @@ def check_consistent(copy: Snapshot, source: Snapshot, acknowledged_before: int)
     assert copy.counts["status_history"] == len(copy.history)
 
 
-@pytest.mark.slow
+@pytest.mark.server
 def test_backups_during_a_stream_of_updates_are_consistent_snapshots(tmp_path: Path):
     data_dir, log = tmp_path / "data", tmp_path / "serve.log"
     secret = create_volunteer_token(data_dir)

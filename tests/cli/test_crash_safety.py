@@ -27,7 +27,7 @@ from tests.cli.status_stream import SERVICE, Outcomes, StatusStream, stream_targ
 from tests.cli.test_cli import run_aidmap
 from tests.cli.test_status_concurrency import create_volunteer_token, read_history
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 IMPORT_ROWS = 10_000  # its apply holds the write lock for half a second on an idle machine
 CLIENTS = 8

@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli.serving import child_env, free_port, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 REPO = Path(__file__).resolve().parents[2]
 
 

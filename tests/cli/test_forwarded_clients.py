@@ -14,7 +14,7 @@ import pytest
 
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 SHARES_PER_CLIENT = 30
 
 

@@ -15,7 +15,7 @@ from app.serving.forwarded import forwarded_host
 from app.web.qr import qr_svg
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 VIEW = {"center": [121.47, 31.23], "zoom": 13, "service": "dialysis"}
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
 OG_URL = re.compile(r'<meta property="og:url" content="([^"]+)"')

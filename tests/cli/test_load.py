@@ -1,4 +1,4 @@
-"""The mixed load of scripts/bench_load.py for 60 s against a real ``aidmap serve``: 32
+"""The mixed load of scripts/bench_load.py for 15 s against a real ``aidmap serve``: 32
 clients, 80 % reads and 20 % status writes. No errors, and no write lost: the history holds
 one new row per PUT answered 200. The figures are printed and kept in tests/artifacts/
 (a benchmark, not an assertion on speed)."""
@@ -14,11 +14,11 @@ import pytest
 
 from tests.cli.serving import child_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.server, pytest.mark.bench]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
-SECONDS = 60
+SECONDS = 15
 CLIENTS = 32
 
 
@@ -28,7 +28,7 @@ def test_mixed_load_has_no_errors_and_loses_no_write(
     figures = tmp_path / "load.json"
     done = subprocess.run(
         [sys.executable, "scripts/bench_load.py", "--seconds", str(SECONDS),
-         "--clients", str(CLIENTS), "--baseline-seconds", "5", "--json", str(figures)],
+         "--clients", str(CLIENTS), "--baseline-seconds", "3", "--json", str(figures)],
         cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=SECONDS + 200,
         check=False,
     )  # fmt: skip

@@ -13,21 +13,20 @@ import numpy as np
 import pytest
 
 from app.core.config import Settings
-from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import NewResource, Precision
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
+from tests.seeded import copy_seeded
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 HOSPITALS = 40_000
 NEAR = {"lon": 121.47, "lat": 31.23, "k": 5}
 
 
 def add_hospitals(data_dir: Path, count: int, seed: int) -> None:
     """``count`` hospitals at random points of Shanghai, in one import-like transaction."""
-    store = open_store(Settings(data_dir=data_dir, database_url=""))
+    store = open_store(Settings(data_dir=copy_seeded(data_dir), database_url=""))
     try:
-        ensure_seeded(store, Settings(data_dir=data_dir).geodata_dir)
         rng = np.random.default_rng(seed)
         points = rng.uniform([120.9, 30.7], [122.1, 31.8], (count, 2))
         store.apply_resource_changes([

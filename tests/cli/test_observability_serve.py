@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 EVENTS = "/api/v1/events"
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.cli.test_status_concurrency import create_volunteer_token, write_concurrently
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 UPDATES = 12
 
 

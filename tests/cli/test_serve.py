@@ -14,7 +14,7 @@ from app.storage import open_store
 from app.storage.base import State, StatusReport
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 
 def stop_cleanly(process, log: Path) -> None:

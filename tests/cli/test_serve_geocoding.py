@@ -21,7 +21,7 @@ from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.cli.test_status_concurrency import create_volunteer_token
 from tests.geo.fake_providers import DevRow, FakeAmap, FakeNominatim, read_dev_rows
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 
 GEOCODES = 150
 PROVIDER_DELAY_S = 3.0

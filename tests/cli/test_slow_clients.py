@@ -24,7 +24,7 @@ from tests.cli.raw_clients import (
 )
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 OPEN_FILES = 512
 """The servers' open-files limit: a flood a few hundred strong exhausts it."""
 PER_CLIENT = 20

@@ -1,4 +1,4 @@
-"""32 clients × 100 status updates of four hospitals against a real ``aidmap serve`` on loopback.
+"""32 clients × 25 status updates of four hospitals against a real ``aidmap serve`` on loopback
 
 Every client retries on 412 with the ETag the 412 carries. Checks: no 5xx, and no update lost:
 the history holds exactly the successful PUTs, one per version, in an unbroken run.
@@ -20,10 +20,10 @@ import pytest
 
 from tests.cli.serving import child_env, free_port, start_serve, stop, wait_healthy
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.server, pytest.mark.bench]
 
 THREADS = 32
-UPDATES = 100
+UPDATES = 25
 HOSPITALS = 4  # 8 clients on each row: all the contention of one row, a quarter of the wait
 DEADLINE_S = 240.0
 REQUEST_TIMEOUT_S = 30.0

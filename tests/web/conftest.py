@@ -15,11 +15,11 @@ import pytest
 
 from app.core.config import Settings
 from app.services.auth import create_token
-from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import Role, Store
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.conftest import require_or_skip
+from tests.seeded import copy_seeded
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -61,9 +61,8 @@ class Served:
 def serving(tmp: Path, tiles: str, **env: str) -> Iterator[Served]:
     """Seed a data dir, make a verifier token, and run ``aidmap serve`` on it (``env`` adds
     settings, e.g. ``AIDMAP_EVENT_STREAMS="4"``)."""
-    settings = Settings(data_dir=tmp / "data", database_url="")
+    settings = Settings(data_dir=copy_seeded(tmp / "data"), database_url="")
     store = open_store(settings)
-    ensure_seeded(store, settings.geodata_dir)
     _, secret = create_token(store, "志愿者", Role.verifier)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -12,10 +12,10 @@ from PIL import Image
 from app.core.config import Settings
 from app.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from app.services.auth import create_token
-from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.base import NewResource, Precision, Role
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
+from tests.seeded import copy_seeded
 from tests.web.conftest import Served, serving
 from tests.web.streams import client_at, close_all, hold_all
 
@@ -371,9 +371,7 @@ def test_a_page_refused_a_stream_polls_then_goes_live_when_slots_free(tmp_path_f
 
 def test_a_page_catches_up_and_goes_live_after_the_server_restarts(tmp_path, open_page):
     data_dir, port = tmp_path / "data", free_port()
-    settings = Settings(data_dir=data_dir, database_url="")
-    store = open_store(settings)
-    ensure_seeded(store, settings.geodata_dir)
+    store = open_store(Settings(data_dir=copy_seeded(data_dir), database_url=""))
     _, secret = create_token(store, "志愿者", Role.volunteer)
     served = Served(f"http://127.0.0.1:{port}", store, secret, port)
 
