@@ -21,8 +21,8 @@ from pathlib import Path
 from app.core.config import Settings
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import apply_import, plan_import
+from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.services.imports.table import read_table
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 

@@ -26,8 +26,9 @@ def import_file(
     """Import hospitals or contacts: plan every row, then apply all of it or nothing."""
     from app.geo.geocoders.registry import build_chain
     from app.services.imports.plan import ImportBlocked, apply_import, check_columns, plan_import
+    from app.services.imports.read import read_table
     from app.services.imports.report import print_plan
-    from app.services.imports.table import ImportFileError, read_table
+    from app.services.imports.table import ImportFileError
 
     settings = load_settings(data_dir)
     if not file.is_file():
@@ -92,7 +93,8 @@ def geocode_file(
     """Geocode every row of a CSV; writes lon, lat, precision, confidence and units beside it."""
     from app.geo.geocoders.registry import build_chain
     from app.services.batch_geocode import geocode_table
-    from app.services.imports.table import ImportFileError, read_table
+    from app.services.imports.read import read_table
+    from app.services.imports.table import ImportFileError
 
     settings = load_settings(data_dir)
     if not input_file.is_file():

@@ -15,8 +15,8 @@ from app.geo.geocoders.chain import Asking
 from app.geo.geocoders.gate import RATE_LIMIT_PAUSE_S, TIMEOUT_PAUSE_S, Pace, ProviderGate
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
+from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.services.imports.table import read_table
 from app.storage.base import Precision, Store
 from tests.geo.fake_providers import FakeAmap, read_dev_rows
 from tests.geo.test_gate import FakeTime

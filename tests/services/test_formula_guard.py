@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.services.formula_guard import FORMULA_STARTS, guard, unguard
-from app.services.imports.table import read_table
+from app.services.imports.read import read_table
 
 
 @given(st.text())

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from app.geo.names import normalise
-from app.services.imports.sheet import ImportFileError
+from app.services.imports.table import ImportFileError
 
 FIELD_HEADERS: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "aidmap_ref"),  # not 编号/ID: in most sheets those are row serials

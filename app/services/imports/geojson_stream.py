@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 
-from app.services.imports.sheet import ImportFileError
+from app.services.imports.table import ImportFileError
 
 KEPT_MEMBERS = frozenset({"type", "crs", "id", "geometry", "properties"})
 """The top-level members a reader needs (of a collection, or of a single Feature); any
@@ -37,7 +37,8 @@ def decode_collection(text: str, filename: str, take: Callable[[object], bool]) 
     pos = _skip(text, pos + 1)
     if text.startswith("}", pos):
         return head
-    while True:
+    closed = False
+    while not closed:
         key, pos = _value(text, pos, filename)
         if not isinstance(key, str):
             raise _syntax(filename, "a property name in double quotes", pos)
@@ -49,22 +50,21 @@ def decode_collection(text: str, filename: str, take: Callable[[object], bool]) 
             head["features"] = []
         else:
             value, end = _value(text, pos, filename)
-            others, pos = others + end - pos, end
-            if others > MAX_VALUE_CHARS:
-                raise ImportFileError(f"{filename} holds over {MAX_VALUE_CHARS:,} characters "
-                                      "of members besides its features")  # fmt: skip
+            others, pos = _count_other(others + end - pos, filename), end
             if key in KEPT_MEMBERS:
                 head[key] = value
-        pos = _skip(text, pos)
-        if text.startswith(",", pos):
-            pos = _skip(text, pos + 1)
-        elif text.startswith("}", pos):
-            break
-        else:
-            raise _syntax(filename, "',' or '}'", pos)
-    if _skip(text, pos + 1) != len(text):
-        raise _syntax(filename, "the end of the file", _skip(text, pos + 1))
+        pos, closed = _after_item(text, pos, "}", filename)
+    if _skip(text, pos) != len(text):
+        raise _syntax(filename, "the end of the file", _skip(text, pos))
     return head
+
+
+def _count_other(others: int, filename: str) -> int:
+    """``others``, the characters of the members besides ``features``, once within bounds."""
+    if others > MAX_VALUE_CHARS:
+        raise ImportFileError(f"{filename} holds over {MAX_VALUE_CHARS:,} characters "
+                              "of members besides its features")  # fmt: skip
+    return others
 
 
 def _features(text: str, pos: int, filename: str, take: Callable[[object], bool]) -> int:
@@ -73,17 +73,24 @@ def _features(text: str, pos: int, filename: str, take: Callable[[object], bool]
     pos = _skip(text, pos)
     if text.startswith("]", pos):
         return pos + 1
-    while True:
+    closed = False
+    while not closed:
         feature, pos = _value(text, pos, filename)
         if not take(feature):
             return -1
-        pos = _skip(text, pos)
-        if text.startswith(",", pos):
-            pos = _skip(text, pos + 1)
-        elif text.startswith("]", pos):
-            return pos + 1
-        else:
-            raise _syntax(filename, "',' or ']'", pos)
+        pos, closed = _after_item(text, pos, "]", filename)
+    return pos
+
+
+def _after_item(text: str, pos: int, close: str, filename: str) -> tuple[int, bool]:
+    """The position after the ',' or ``close`` that follows an item, and whether it was
+    ``close``."""
+    pos = _skip(text, pos)
+    if text.startswith(",", pos):
+        return _skip(text, pos + 1), False
+    if text.startswith(close, pos):
+        return pos + 1, True
+    raise _syntax(filename, f"',' or '{close}'", pos)
 
 
 def _value(text: str, pos: int, filename: str) -> tuple[object, int]:

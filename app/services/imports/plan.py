@@ -15,6 +15,7 @@ from app.geo.geocoders.chain import GeocoderChain
 from app.services.attributes import private_columns
 from app.services.imports.columns import ColumnMap, map_columns
 from app.services.imports.limits import ImportBudget
+from app.services.imports.read import read_table
 from app.services.imports.records import (
     REQUIRED_COLUMNS,
     ImportKind,
@@ -22,7 +23,7 @@ from app.services.imports.records import (
     RowAction,
 )
 from app.services.imports.row_planner import RowPlanner
-from app.services.imports.table import Table, read_table
+from app.services.imports.table import Table
 from app.storage.base import ResourceUpdate, Store
 
 

@@ -1,60 +1,37 @@
-"""Reading an uploaded file (CSV, XLSX, GeoJSON or GeoPackage) into a table of clean text.
-
-Every reader streams and checks the file's limits (``limits``) as it goes, before anything
-grows with what the file merely declares, and stops at its row limit. Whole-file problems
-raise ``ImportFileError`` with a message meant for the person who made the file; so does
-any other error a parser raises on a crafted file (never a 500). Every cell goes through
-``clean_text``, so direction overrides and invisible characters never reach a plan. A
-merged title row above the header is skipped; rows keep the number the spreadsheet shows
-(the header is row 1 when it is the first line).
-"""
+"""What every reader produces, and how: a table of clean text built row by row within the
+read limits, or a file error for the person who made the file."""
 
 from __future__ import annotations
 
-import logging
 import time
+from dataclasses import dataclass, field
 
 from app.core.text import clean_text
-from app.services.imports.csv_table import read_csv
-from app.services.imports.geo_table import is_geo_file, read_geo_table
-from app.services.imports.limits import FULL, MAX_CELL_CHARS, MAX_COLUMNS, ReadLimits
-from app.services.imports.sheet import ImportFileError, Table
-from app.services.imports.xlsx_table import XLSX_MAGIC, read_xlsx
-
-__all__ = ["ImportFileError", "RowCollector", "Table", "read_table"]
+from app.services.imports.limits import MAX_CELL_CHARS, MAX_COLUMNS, ReadLimits
 
 MAX_HEADER_CHARS = 200
 MAX_NOTICES = 50
-log = logging.getLogger("aidmap.imports")
 
 
-def read_table(
-    data: bytes, filename: str, sheet: str | None = None, limits: ReadLimits = FULL.read
-) -> Table:
-    """The header row and the data rows below it (blank rows dropped)."""
-    if not data or data.isspace():
-        raise ImportFileError(f"{filename} is empty")
-    if is_geo_file(data, filename):
-        kind, reader = "GeoJSON or GeoPackage", read_geo_table
-    elif data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        kind, reader = "XLSX", read_xlsx
-    else:
-        kind, reader = "CSV", read_csv
-    try:
-        return reader(data, filename, sheet, RowCollector(filename, limits))
-    except (ImportFileError, MemoryError):
-        raise
-    except RecursionError:
-        raise ImportFileError(f"{filename} nests its values too deeply") from None
-    except Exception as exc:  # a parser's error on a crafted file: the file is bad, not us
-        log.warning("unreadable %s upload: %s", kind, type(exc).__name__)
-        raise ImportFileError(
-            f"{filename} is not a readable {kind} file ({type(exc).__name__})"
-        ) from None
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message is safe to show."""
 
 
-def _filled(row: list[str]) -> int:
-    return sum(1 for cell in row if cell)
+@dataclass(slots=True)
+class Table:
+    """A header and data rows; each row keeps its row number in the source file.
+
+    A data row may be longer than the header when a CSV line has unquoted commas; the
+    planner reports such rows. ``truncated``: the reader stopped at its row limit, so
+    rows past the last one here were not read. ``oversized``: rows with a cell over
+    ``MAX_CELL_CHARS`` (kept cut to it), by row number: (column index, its length).
+    """
+
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    notices: list[str] = field(default_factory=list)
+    truncated: bool = False
+    oversized: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class RowCollector:
@@ -64,12 +41,10 @@ class RowCollector:
     row is reported bad with the cell's true length), so what one row costs is bounded
     whatever a shared string or a GeoJSON property holds."""
 
-    def __init__(self, filename: str, limits: ReadLimits, headers: list[str] | None = None) -> None:
+    def __init__(self, filename: str, limits: ReadLimits) -> None:
         self.filename, self.limits = filename, limits
         self.rows: list[tuple[int, list[str]]] = []
-        self.header_fixed = headers is not None
-        if headers is not None:
-            self.rows.append((0, headers))
+        self.header_fixed = False
         self.notices: list[str] = []
         self.cells = self.chars = 0
         self.oversized: dict[int, tuple[int, int]] = {}
@@ -82,12 +57,7 @@ class RowCollector:
 
     def add(self, number: int, cells: list[str]) -> bool:
         """Take one row; False once the reader should stop (a limit is reached)."""
-        row: list[str] = []
-        cut = None  # the first oversized cell: (column index, length)
-        for index, cell in enumerate(cells):
-            if len(cell) > MAX_CELL_CHARS:
-                cut, cell = cut or (index, len(cell)), cell[:MAX_CELL_CHARS]
-            row.append(clean_text(cell, multiline=True) if cell else "")
+        row, cut = _cut_and_clean(cells)
         if not any(row):
             return True
         if cut is not None:  # read by the planner for data rows only
@@ -96,6 +66,10 @@ class RowCollector:
             self.rows.append((number, row))
             self._find_header()
             return True
+        return self._take(number, row)
+
+    def _take(self, number: int, row: list[str]) -> bool:
+        """Count a data row against the limits and keep it, or stop or refuse the file."""
         chars = sum(map(len, row))
         over = self._over_limit(len(row), chars)
         if over is not None:
@@ -139,6 +113,18 @@ class RowCollector:
             raise ImportFileError(f"{self.filename} has no rows")
         (_, headers), *rows = self.rows
         headers = [clean_text(header) for header in headers]
+        self._check_headers(headers)
+        if not rows:
+            raise ImportFileError(f"{self.filename} has a header but no data rows")
+        width = len(headers)
+        rows = [(n, row + [""] * (width - len(row))) for n, row in rows]
+        notices = self.notices[:MAX_NOTICES]
+        if len(self.notices) > MAX_NOTICES:
+            notices.append(f"… and {len(self.notices) - MAX_NOTICES:,} more notices")
+        return Table(headers, rows, notices, self.truncated, self.oversized)
+
+    def _check_headers(self, headers: list[str]) -> None:
+        """Refuse more columns than a sheet has, or a header no person wrote."""
         if len(headers) > MAX_COLUMNS:
             raise ImportFileError(
                 f"{self.filename} has {len(headers):,} columns; the limit is {MAX_COLUMNS}"
@@ -149,11 +135,19 @@ class RowCollector:
                     f"{self.filename}: header {position} is {len(header):,} characters long; "
                     "is the first row really the header?"
                 )
-        if not rows:
-            raise ImportFileError(f"{self.filename} has a header but no data rows")
-        width = len(headers)
-        rows = [(n, row + [""] * (width - len(row))) for n, row in rows]
-        notices = self.notices[:MAX_NOTICES]
-        if len(self.notices) > MAX_NOTICES:
-            notices.append(f"… and {len(self.notices) - MAX_NOTICES:,} more notices")
-        return Table(headers, rows, notices, self.truncated, self.oversized)
+
+
+def _cut_and_clean(cells: list[str]) -> tuple[list[str], tuple[int, int] | None]:
+    """The cells cut to ``MAX_CELL_CHARS`` and cleaned, and the first cut one's (column
+    index, true length) if any."""
+    row: list[str] = []
+    cut = None
+    for index, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            cut, cell = cut or (index, len(cell)), cell[:MAX_CELL_CHARS]
+        row.append(clean_text(cell, multiline=True) if cell else "")
+    return row, cut
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for cell in row if cell)

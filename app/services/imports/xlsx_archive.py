@@ -14,7 +14,7 @@ import io
 import struct
 import zipfile
 
-from app.services.imports.sheet import ImportFileError
+from app.services.imports.table import ImportFileError
 
 MAX_MEMBERS = 1_000
 MAX_UNPACKED = 512 * 2**20

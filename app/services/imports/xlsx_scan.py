@@ -21,7 +21,7 @@ from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReference
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from app.services.imports.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
-from app.services.imports.sheet import ImportFileError
+from app.services.imports.table import ImportFileError
 
 MAX_SHARED_STRINGS = 1_000_000
 MAX_STRING_CHARS = 32_767

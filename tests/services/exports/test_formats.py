@@ -15,8 +15,8 @@ from app.geo.geocoders.registry import build_chain
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import ExportFormat, write_export
 from app.services.imports.plan import plan_import
+from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.services.imports.table import read_table
 from app.storage.base import Level, NewResource, Precision, Store
 
 NAMES = [

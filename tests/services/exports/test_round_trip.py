@@ -11,8 +11,8 @@ from app.geo.geocoders.registry import build_chain
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import ExportFormat, write_export
 from app.services.imports.plan import apply_import, plan_import
+from app.services.imports.read import read_table
 from app.services.imports.records import ImportPlan, RowAction
-from app.services.imports.table import read_table
 from app.storage.base import Level, Precision, SourceCrs, Store, UnitMove
 
 HOSPITALS = """名称,区,地址,电话,可接诊科室,经度,纬度,坐标系,别名,备注,=坏列

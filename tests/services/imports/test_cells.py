@@ -8,7 +8,7 @@ from app.core.config import Settings
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.cells import CellError, parse_precision
 from app.services.imports.plan import plan_import
-from app.services.imports.table import read_table
+from app.services.imports.read import read_table
 from app.storage.base import Precision, Store
 
 

@@ -10,7 +10,7 @@ import pytest
 from app.core.config import Settings
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
-from app.services.imports.table import read_table
+from app.services.imports.read import read_table
 from app.storage.base import Store
 from tests.services.imports.crafted import cells, sheet, xlsx
 

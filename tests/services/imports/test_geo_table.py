@@ -14,7 +14,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from app.services.imports.limits import ReadLimits
-from app.services.imports.table import ImportFileError, read_table
+from app.services.imports.read import read_table
+from app.services.imports.table import ImportFileError
 
 
 def geojson(*features: dict, **extra) -> bytes:

@@ -18,7 +18,8 @@ from shapely.geometry import Point
 from app.services.imports import xlsx_scan
 from app.services.imports.cells import CellError, check_sizes
 from app.services.imports.limits import MAX_CELL_CHARS, PUBLIC, ReadLimits
-from app.services.imports.table import ImportFileError, Table, read_table
+from app.services.imports.read import read_table
+from app.services.imports.table import ImportFileError, Table
 from tests.services.imports.crafted import MAIN, cells, sheet, xlsx
 
 MiB = 2**20

@@ -9,7 +9,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from app.services.imports.columns import map_columns
-from app.services.imports.table import ImportFileError, read_table
+from app.services.imports.read import read_table
+from app.services.imports.table import ImportFileError
 
 CSV_TEXT = "医院名称,所属区,电话\n瑞金医院,黄浦区,021-64370045\n\n,,\n华山医院,静安区,\n"
 

@@ -12,7 +12,8 @@ import hypothesis
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from app.services.imports.table import ImportFileError, Table, read_table
+from app.services.imports.read import read_table
+from app.services.imports.table import ImportFileError, Table
 
 TOKENS = ["<", ">", '"', "&a;", "&#0;", "<!DOCTYPE x>", '<!ENTITY a "b">', '<c r="XFD9">',
           "<v>9</v>", "<v>#REF!</v>", ' t="s"', ' t="e"', ' t="b"', ' r="0"', ' r="A-1"',

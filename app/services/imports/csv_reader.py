@@ -14,14 +14,10 @@ import codecs
 import csv
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from app.services.formula_guard import unguard
 from app.services.imports.limits import MAX_LINE_CELLS, MAX_LINES
-from app.services.imports.sheet import ImportFileError, Table
-
-if TYPE_CHECKING:
-    from app.services.imports.table import RowCollector
+from app.services.imports.table import ImportFileError, RowCollector, Table
 
 MAX_FIELD_CHARS = 32 * 1024 * 1024
 """Read oversized cells whole, so the row reports them instead of the file failing."""
@@ -37,19 +33,8 @@ def read_csv(data: bytes, filename: str, sheet: str | None, rows: RowCollector) 
     """Every record of a CSV file, fed to ``rows`` until it has enough."""
     if sheet is not None:
         raise ImportFileError(f"{filename} is a CSV file: it has no sheet {sheet!r}")
-    text = decode_text(data, filename)
-    if "\x00" in text:
-        raise ImportFileError(f"{filename} is not a text file")
-    lines = max(text.count("\n"), text.count("\r")) + 1
-    if lines > MAX_LINES:
-        raise ImportFileError(f"{filename} has over {MAX_LINES:,} lines; is it a sheet?")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        # Quote as Excel and WPS do: the sniffer can take ' for the quote character, and
-        # misses "" inside a quoted cell that holds a delimiter.
-        dialect.quotechar, dialect.doublequote = '"', True
-    except csv.Error:
-        dialect = csv.excel
+    text = _sheet_text(data, filename)
+    dialect = _dialect(text)
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(_bounded(text, dialect.delimiter, filename), dialect)
     try:
@@ -59,6 +44,29 @@ def read_csv(data: bytes, filename: str, sheet: str | None, rows: RowCollector) 
     except csv.Error as exc:
         raise ImportFileError(f"{filename} line {reader.line_num}: {exc}") from None
     return rows.table()
+
+
+def _sheet_text(data: bytes, filename: str) -> str:
+    """The file's text, refused when it is binary or has more lines than a sheet."""
+    text = decode_text(data, filename)
+    if "\x00" in text:
+        raise ImportFileError(f"{filename} is not a text file")
+    lines = max(text.count("\n"), text.count("\r")) + 1
+    if lines > MAX_LINES:
+        raise ImportFileError(f"{filename} has over {MAX_LINES:,} lines; is it a sheet?")
+    return text
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter sniffed from the start of ``text``, quoted as Excel and WPS quote: the
+    sniffer can take ' for the quote character, and misses "" inside a quoted cell that
+    holds a delimiter."""
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        return csv.excel
+    dialect.quotechar, dialect.doublequote = '"', True
+    return dialect
 
 
 def _bounded(text: str, delimiter: str, filename: str) -> Iterator[str]:

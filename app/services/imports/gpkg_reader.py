@@ -7,7 +7,8 @@ virtual generated columns (SQL run on reading; a recursive view never ends), at 
 (a few megabytes of a table of 2,000 NULL fields are a billion cells once read), and the
 characters of its fields within the character limit (a column added with a long DEFAULT
 gives every older row that text, without it being stored once per row). GDAL then reads no
-further than the row limit.
+further than the row limit. Features become rows as GeoJSON's do (``feature_table``),
+points converted to WGS-84 from the layer's CRS.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.services.imports.feature_table import feature_table, property_texts
 from app.services.imports.limits import MAX_CELLS, MAX_COLUMNS, ReadLimits
-from app.services.imports.sheet import ImportFileError
+from app.services.imports.table import ImportFileError, RowCollector, Table
 
 if TYPE_CHECKING:
     from geopandas import GeoSeries
+    from pandas import DataFrame
 
 GPKG_MAGIC = b"SQLite format 3\x00"
 MAX_TABLES = 1_000
@@ -36,32 +39,57 @@ COMPUTED_ON_READ = """
 RawFeature = tuple[dict, tuple[float, float] | None]
 
 
+def read_gpkg(data: bytes, filename: str, sheet: str | None, rows: RowCollector) -> Table:
+    """The features of the GeoPackage layer ``sheet`` (default: the first) as a table fed
+    through ``rows``."""
+    seen: dict[str, None] = {}
+    features = [
+        (property_texts(properties, filename, number, seen), point)
+        for number, (properties, point) in enumerate(
+            gpkg_features(data, filename, sheet, rows.limits), start=1
+        )
+    ]
+    return feature_table(features, filename, rows)
+
+
 def gpkg_features(
     data: bytes, filename: str, layer: str | None, limits: ReadLimits
 ) -> list[RawFeature]:
     """The features of ``layer`` (default: the first), at most ``limits.rows + 1``."""
-    import pyogrio
-    from geopandas import GeoDataFrame
-    from pyogrio.errors import DataLayerError, DataSourceError
-
     with tempfile.TemporaryDirectory() as directory, warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's, about files it then refuses
         path = Path(directory) / "upload.gpkg"
         path.write_bytes(data)
         _check_database(path, filename)
-        source = f"GPKG:{path}"  # never another GDAL driver (a VRT names the server's files)
-        try:
-            layers = [str(name) for name, _ in pyogrio.list_layers(source)]
-            if layer is not None and layer not in layers:
-                raise ImportFileError(f"{filename} has no layer {layer!r}; layers: "
-                                      f"{', '.join(layers)[:200]}")  # fmt: skip
-            layer = layer or (layers[0] if layers else None)
-            if layer is not None:
-                _check_shape(path, layer, filename, limits)
-            frame = pyogrio.read_dataframe(source, layer=layer, max_features=limits.rows + 1)
-        except (DataSourceError, DataLayerError) as exc:
-            detail = str(exc).replace(str(path), filename)
-            raise ImportFileError(f"{filename} is not a readable GeoPackage ({detail})") from None
+        frame = _read_layer(path, filename, layer, limits)
+    return _frame_features(frame, filename)
+
+
+def _read_layer(path: Path, filename: str, layer: str | None, limits: ReadLimits) -> DataFrame:
+    """The layer's first ``limits.rows + 1`` rows as GDAL reads them, once its shape is
+    checked."""
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    source = f"GPKG:{path}"  # never another GDAL driver (a VRT names the server's files)
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+        if layer is not None and layer not in layers:
+            raise ImportFileError(f"{filename} has no layer {layer!r}; layers: "
+                                  f"{', '.join(layers)[:200]}")  # fmt: skip
+        layer = layer or (layers[0] if layers else None)
+        if layer is not None:
+            _check_shape(path, layer, filename, limits)
+        return pyogrio.read_dataframe(source, layer=layer, max_features=limits.rows + 1)
+    except (DataSourceError, DataLayerError) as exc:
+        detail = str(exc).replace(str(path), filename)
+        raise ImportFileError(f"{filename} is not a readable GeoPackage ({detail})") from None
+
+
+def _frame_features(frame: DataFrame, filename: str) -> list[RawFeature]:
+    """Each row's values (None for NULL) by column, and its point."""
+    from geopandas import GeoDataFrame
+
     if isinstance(frame, GeoDataFrame):
         columns = [name for name in frame.columns if name != frame.geometry.name]
         points = _points(frame.geometry, filename)

@@ -21,7 +21,7 @@ import warnings
 from typing import TYPE_CHECKING
 from zipfile import BadZipFile
 
-from app.services.imports.sheet import ImportFileError, Table
+from app.services.imports.table import ImportFileError, RowCollector, Table
 from app.services.imports.xlsx_archive import (
     MAX_PART_XML,
     MAX_SHEET_XML,
@@ -34,7 +34,7 @@ from app.services.imports.xlsx_scan import MergedRange, read_shared_strings, sca
 if TYPE_CHECKING:
     from zipfile import ZipFile
 
-    from app.services.imports.table import RowCollector
+    from openpyxl.packaging.manifest import Manifest
 
 XLSX_MAGIC = b"PK\x03\x04"
 MANIFEST = "[Content_Types].xml"
@@ -68,17 +68,13 @@ def _open_sheet(archive: ZipFile, data: bytes, filename: str, sheet: str | None)
     its date system and date styles); every part is size-checked before it is parsed."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.xml.constants import SHARED_STRINGS
 
     for info in archive.infolist():
         if info.filename in (MANIFEST, STYLES) or info.filename.endswith(".rels"):
             check_part(archive, info.filename, MAX_PART_XML, filename)
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     reader.read_manifest()
-    for part in reader.package.Override:
-        limit = MAX_STRINGS_XML if part.ContentType == SHARED_STRINGS else MAX_PART_XML
-        limit = MAX_SHEET_XML if "worksheet" in part.ContentType else limit
-        check_part(archive, part.PartName.lstrip("/"), limit, filename)
+    _check_declared_parts(archive, reader.package, filename)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's, about parts it then leaves out
         reader.read_workbook()
@@ -90,12 +86,28 @@ def _open_sheet(archive: ZipFile, data: bytes, filename: str, sheet: str | None)
         shown = ", ".join(sheets)[:200]
         raise ImportFileError(f"{filename} has no sheet {name!r}; sheets: {shown}")
     check_part(archive, sheets[name], MAX_SHEET_XML, filename)
-    strings_part = reader.package.find(SHARED_STRINGS)
-    strings = []
-    if strings_part is not None:
-        with archive.open(strings_part.PartName.lstrip("/")) as source:
-            strings = read_shared_strings(source, filename)
-    return name, sheets[name], strings, reader.wb
+    return name, sheets[name], _shared_strings(archive, reader.package, filename), reader.wb
+
+
+def _check_declared_parts(archive: ZipFile, manifest: Manifest, filename: str) -> None:
+    """Size-check every part the manifest declares, each by what reading it costs."""
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    for part in manifest.Override:
+        limit = MAX_STRINGS_XML if part.ContentType == SHARED_STRINGS else MAX_PART_XML
+        limit = MAX_SHEET_XML if "worksheet" in part.ContentType else limit
+        check_part(archive, part.PartName.lstrip("/"), limit, filename)
+
+
+def _shared_strings(archive: ZipFile, manifest: Manifest, filename: str) -> list[str]:
+    """The workbook's shared strings (none when it has no such part)."""
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    strings_part = manifest.find(SHARED_STRINGS)
+    if strings_part is None:
+        return []
+    with archive.open(strings_part.PartName.lstrip("/")) as source:
+        return read_shared_strings(source, filename)
 
 
 def _read_rows(archive: ZipFile, target: str, strings: list[str], book, rows: RowCollector):
