@@ -41,6 +41,8 @@ def server_problem() -> str | None:
     try:
         with admin() as conn:
             conn.execute(text("SELECT 1"))
+    except ImportError as exc:  # the optional driver: pip install -e ".[postgis]"
+        return f"the PostgreSQL driver is not installed ({exc.name}): pip install -e '.[postgis]'"
     except OperationalError as exc:
         return f"no PostgreSQL at {SERVER.render_as_string()}: {str(exc.orig).strip()[:200]}"
     return None

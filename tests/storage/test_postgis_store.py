@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import SeedData, State, StatusReport, StoreUnavailable
-from app.storage.postgis import HISTORY_LOCK
 from app.storage.sql import SCHEMA_VERSION
 from tests import postgres
 from tests.storage.test_store_contract import SERVICES, _hospital
@@ -115,6 +114,8 @@ def test_status_writes_commit_their_history_ids_in_order(postgis_url: str):
     stream, the nearest caches), so a write holding an id must commit before the next
     write takes one. A transaction holding the history lock stands for a write between
     taking its id and committing: another write to another resource waits for it."""
+    from app.storage.postgis import HISTORY_LOCK  # here: without the driver the module skips
+
     store = open_store(Settings(database_url=postgis_url))
     store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
     first = store.add_resource(_hospital(ref="a"))
