@@ -33,13 +33,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.server)
 
 
-@pytest.fixture(autouse=True)
-def _servers_only_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test that starts ``aidmap serve`` without the ``server`` mark fails (see
-    ``tests.cli.serving.start_serve``): the quick run must really be quick."""
-    serving.MARKED_SERVER = request.node.get_closest_marker("server") is not None
-    yield
-    serving.MARKED_SERVER = False
+    ``tests.cli.serving.start_serve``), whether it starts it or its fixtures do: the quick
+    run must really be quick."""
+    serving.MARKED_SERVER = item.get_closest_marker("server") is not None
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,9 @@ NEAR = {"lon": 121.47, "lat": 31.23, "k": 5}
 
 def add_hospitals(data_dir: Path, count: int, seed: int) -> None:
     """``count`` hospitals at random points of Shanghai, in one import-like transaction."""
-    store = open_store(Settings(data_dir=copy_seeded(data_dir), database_url=""))
+    if not data_dir.exists():
+        copy_seeded(data_dir)
+    store = open_store(Settings(data_dir=data_dir, database_url=""))
     try:
         rng = np.random.default_rng(seed)
         points = rng.uniform([120.9, 30.7], [122.1, 31.8], (count, 2))
