@@ -21,11 +21,6 @@ BUSY_TIMEOUT_MS = 10_000
 READ_CONNECTIONS = 16
 """Read connections per process: more than the bounded public work lets in at once (8),
 so signed-in requests, the nearest caches and the event stream find one."""
-APPEND_ONLY_TRIGGERS = [
-    f"""CREATE TRIGGER status_history_no_{verb} BEFORE {verb.upper()} ON status_history
-        BEGIN SELECT RAISE(ABORT, 'status_history is append-only'); END"""
-    for verb in ("update", "delete")
-]
 
 
 class SqliteStore(SqlStore):
@@ -71,11 +66,6 @@ class SqliteStore(SqlStore):
         with self._watch_lock:
             self._watch.close()
         super().close()
-
-    def _install_extras(self, conn: Connection) -> None:
-        """Make status history append-only inside the database itself."""
-        for trigger in APPEND_ONLY_TRIGGERS:
-            conn.exec_driver_sql(trigger)
 
 
 def _check_writable(path: Path) -> None:

@@ -6,7 +6,7 @@ from app.core.config import Settings
 from app.services.auth import create_token
 from app.storage import open_store
 from app.storage.base import NewResource, Precision, Role, State, StatusReport, Store
-from app.storage.sql import SCHEMA_VERSION
+from app.storage.revisions import SCHEMA_VERSION
 from tests.cli.test_cli import run_aidmap
 
 

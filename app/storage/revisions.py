@@ -1,0 +1,87 @@
+"""Bringing a database to the newest schema: Alembic revisions, run from our own connection.
+
+The revisions live in the package (``alembic/versions/``, no ``alembic.ini`` or ``env.py``)
+so an installed wheel migrates the same way as a checkout. They run inside the caller's
+write transaction: all of them or none, under the caller's lock (PostGIS's advisory lock,
+SQLite's write lock). A database made before Alembic (``meta.schema_version`` 1 to 6, no
+``alembic_version`` table) first gets the hand-written steps of ``migrations.py`` and is
+stamped with the first revision, which describes it; a new one runs every revision.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, select
+
+from app.storage import migrations
+from app.storage import schema as t
+from app.storage.base import StoreUnavailable
+from app.storage.sql_support import set_meta
+
+SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
+FIRST_REVISION = "0001"
+"""The schema of the last release before Alembic, whose databases are stamped with it."""
+SCHEMA_VERSION = 7
+"""``meta.schema_version`` of every database Alembic manages (its revision is the version
+from then on): 1-6 were the hand-written versions (``migrations.py``), and a release that
+knew only those refuses a database at 7 as newer than itself instead of misreading it."""
+
+
+@functools.cache
+def scripts() -> ScriptDirectory:
+    """The package's revisions, read once per process."""
+    return ScriptDirectory(str(SCRIPT_LOCATION))
+
+
+def head() -> str:
+    """The newest revision this code knows."""
+    return scripts().get_current_head()
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision ``conn``'s database is at, or None (new, or made before Alembic)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(conn: Connection) -> None:
+    """Run every pending revision inside ``conn``'s transaction; ``StoreUnavailable`` for a
+    database newer than this code."""
+    t.meta.create(conn, checkfirst=True)
+    stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
+    legacy = int(stored.scalar_one_or_none() or 0)
+    if legacy > SCHEMA_VERSION:
+        raise StoreUnavailable(
+            f"the database has schema {legacy}, newer than this aidmap's "
+            f"({SCHEMA_VERSION}): upgrade aidmap"
+        )
+    context = MigrationContext.configure(
+        conn,
+        opts={
+            "fn": lambda revision, _context: scripts()._upgrade_revs("head", revision),
+            "render_as_batch": True,
+            "target_metadata": t.metadata,
+        },
+    )
+    current = context.get_current_revision()
+    if current == head() and legacy == SCHEMA_VERSION:
+        return
+    if current is not None and current not in {s.revision for s in scripts().walk_revisions()}:
+        raise StoreUnavailable(
+            f"the database has revision {current}, newer than this aidmap's "
+            f"({head()}): upgrade aidmap"
+        )
+    if current is None and legacy:
+        scripts().get_revision(FIRST_REVISION).module.create_missing(conn)
+        migrations.upgrade(conn, legacy)
+        context.stamp(scripts(), FIRST_REVISION)
+    if conn.dialect.name == "sqlite":
+        # Batch mode rebuilds a changed table: references to it are checked at the commit.
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    with Operations.context(context):
+        context.run_migrations()
+    set_meta(conn, "schema_version", str(SCHEMA_VERSION))
