@@ -16,12 +16,13 @@ from pathlib import Path
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, create_engine, select
+from sqlalchemy.engine import make_url
 
 from app.storage import migrations
 from app.storage import schema as t
 from app.storage.base import StoreUnavailable
-from app.storage.sql_support import set_meta
+from app.storage.sql_support import set_meta, translated_errors
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
 FIRST_REVISION = "0001"
@@ -46,6 +47,22 @@ def head() -> str:
 def current_revision(conn: Connection) -> str | None:
     """The revision ``conn``'s database is at, or None (new, or made before Alembic)."""
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def stored_revision(url: str) -> str | None:
+    """The revision of the database at ``url``, read without changing anything: None when
+    it has none yet (or, for SQLite, when the file does not exist)."""
+    address = make_url(url)
+    if address.get_backend_name() == "postgresql":
+        address = address.set(drivername="postgresql+psycopg")
+    elif not Path(address.database or "").is_file():
+        return None
+    engine = create_engine(address)
+    try:
+        with translated_errors(), engine.connect() as conn:
+            return current_revision(conn)
+    finally:
+        engine.dispose()
 
 
 def upgrade(conn: Connection) -> None:
