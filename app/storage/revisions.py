@@ -96,9 +96,10 @@ def upgrade(conn: Connection) -> None:
         scripts().get_revision(FIRST_REVISION).module.create_missing(conn)
         migrations.upgrade(conn, legacy)
         context.stamp(scripts(), FIRST_REVISION)
-    if conn.dialect.name == "sqlite":
-        # Batch mode rebuilds a changed table: references to it are checked at the commit.
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     with Operations.context(context):
         context.run_migrations()
+    if conn.dialect.name == "sqlite":  # migrated with foreign keys off (batch mode)
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise StoreUnavailable(f"the migration would leave {len(broken)} broken references")
     set_meta(conn, "schema_version", str(SCHEMA_VERSION))

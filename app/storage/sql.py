@@ -10,6 +10,7 @@ write transaction begins (``_begin_write``) and how migrations are serialised
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -61,8 +62,12 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         """Serialise migrations across processes inside ``conn``'s transaction; SQLite's
         write lock already does."""
 
+    def _migrating(self) -> AbstractContextManager[Connection]:
+        """The write transaction that migrations run in."""
+        return self._write()
+
     def _migrate(self) -> None:
-        with self._write() as conn:
+        with self._migrating() as conn:
             self._lock_schema(conn)
             revisions.upgrade(conn)
 
