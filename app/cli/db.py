@@ -43,7 +43,7 @@ def db_current(data_dir: DataDirOption = None) -> None:
 
 
 def _print_revision(settings: Settings) -> None:
-    revision, head = revisions.stored_revision(settings.database_url), revisions.head()
+    revision, head = revisions.stored_revision(settings.database_url), revisions.HEAD
     if revision == head:
         state = f"revision {revision} (head)"
     else:

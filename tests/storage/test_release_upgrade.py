@@ -129,7 +129,7 @@ def test_a_release_database_upgrades_with_every_row(release_url: str, connect, t
             assert after[name] == rows, f"{name} changed"
     version = ("schema_version", str(revisions.SCHEMA_VERSION))
     assert set(after["meta"]) == {row for row in before["meta"] if row[0] != version[0]} | {version}
-    assert revisions.stored_revision(release_url) == revisions.head()
+    assert revisions.stored_revision(release_url) == revisions.HEAD
     fresh = postgres.database_url(postgres.create_database()) if backend == "postgresql" else (
         f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     )  # fmt: skip
@@ -160,8 +160,8 @@ def test_two_processes_upgrading_at_once_both_succeed(release_available: None, r
         for run in runs:
             out, err = run.communicate(timeout=120)
             assert run.returncode == 0, err
-            assert f"revision {revisions.head()} (head)" in out
+            assert f"revision {revisions.HEAD} (head)" in out
         current = run_aidmap("db", "current", env={"AIDMAP_DATABASE_URL": url})
-        assert f"revision {revisions.head()} (head)" in current.stdout
+        assert f"revision {revisions.HEAD} (head)" in current.stdout
     finally:
         postgres.drop_database(name)

@@ -77,3 +77,7 @@ def test_sqlite_migrations_can_copy_a_table_others_refer_to(store: Store, store_
     assert store.get_resource(hospital.id).name == hospital.name  # nothing kept
     with store._write() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_head_names_the_newest_revision():
+    assert revisions.scripts().get_current_head() == revisions.HEAD
