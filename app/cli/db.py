@@ -1,4 +1,5 @@
-"""``aidmap db``: upgrade the schema, copy a database into another, back up SQLite."""
+"""``aidmap db``: upgrade the schema, show its revision, copy a database into another, back
+up SQLite."""
 
 from __future__ import annotations
 
@@ -16,24 +17,39 @@ from app.cli.common import (
     load_settings,
     progress_bar,
 )
-from app.storage import open_store
+from app.core.config import Settings
+from app.storage import open_store, revisions
 from app.storage.base import AlreadyExists
 
 db_cli = typer.Typer(
-    help="The database: upgrade its schema, copy it to another, back it up.", no_args_is_help=True
+    help="The database: upgrade its schema, show its revision, copy it to another, back it up.",
+    no_args_is_help=True,
 )
 
 
 @db_cli.command("upgrade")
 def db_upgrade(data_dir: DataDirOption = None) -> None:
-    """Create or migrate the schema of AIDMAP_DATABASE_URL (replicas may run it at once)."""
+    """Create the schema of AIDMAP_DATABASE_URL or run its pending revisions (replicas may
+    run it at once: one migrates, the others wait and find nothing to do)."""
     settings = load_settings(data_dir)
-    store = open_store(settings)
-    try:
-        version = store.get_meta("schema_version")
-    finally:
-        store.close()
-    typer.echo(f"{settings.database_url_safe}: schema version {version}")
+    open_store(settings).close()
+    _print_revision(settings)
+
+
+@db_cli.command("current")
+def db_current(data_dir: DataDirOption = None) -> None:
+    """Print the revision AIDMAP_DATABASE_URL is at, without changing anything."""
+    _print_revision(load_settings(data_dir))
+
+
+def _print_revision(settings: Settings) -> None:
+    revision, head = revisions.stored_revision(settings.database_url), revisions.HEAD
+    if revision == head:
+        state = f"revision {revision} (head)"
+    else:
+        state = f"{'no revision' if revision is None else f'revision {revision}'} "
+        state += f"(head is {head}): run aidmap db upgrade"
+    typer.echo(f"{settings.database_url_safe}: {state}")
 
 
 @db_cli.command("copy")

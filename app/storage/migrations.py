@@ -1,10 +1,11 @@
-"""Changes to tables that already hold data, one step per schema version.
+"""The hand-written steps from before Alembic, one per schema version (1-6).
 
-A new database gets every table in its current shape from ``schema.py`` and skips these
-steps; an older one runs each step it has not had, in order, inside the migration's one
-transaction. A step is a snapshot of its own time: it carries its own constants rather
-than importing rules that may change later, and finds out what is already done, so a
-database whose tables are partly newer than its recorded version still upgrades.
+Only a database made before Alembic runs them (each step it has not had, in order, inside
+the migration's one transaction), before it is stamped with the first revision
+(``revisions.py``); new schema changes are Alembic revisions, never steps here. A step is
+a snapshot of its own time: it carries its own constants rather than importing rules that
+may change later, and finds out what is already done, so a database whose tables are
+partly newer than its recorded version still upgrades.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The scale-out store: PostgreSQL with PostGIS, shared by several API replicas.
 
-The same tables and queries as SQLite (``SqlStore``), plus what PostgreSQL adds: a
-``geography`` point generated from lon/lat with a GiST index on resources and units,
-append-only history enforced by a trigger, and migrations serialised by an advisory lock
-so replicas starting together do not race. Every write transaction sends
+The same tables and queries as SQLite (``SqlStore``), plus what PostgreSQL adds (created
+by the first revision, ``alembic/versions/0001_release_schema.py``): a ``geography`` point
+generated from lon/lat with a GiST index on resources and units, and append-only history
+enforced by a trigger. Migrations are serialised by an advisory lock so replicas starting
+together do not race. Every write transaction sends
 ``NOTIFY aidmap_changes``; each store listens on its own connection, so its
 ``change_counter`` moves when any replica commits (what the nearest caches and the
 event stream watch). Imported only for a ``postgresql`` URL.
@@ -33,12 +34,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from app.geo.nearest import TIE_MARGIN_M, chord_for, unit_vector
 from app.storage import schema as t
 from app.storage import sql_support
-from app.storage.base import Area, ResourceView, StoreUnavailable
+from app.storage.base import Area, ResourceView
 from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
 from app.storage.sql_layers import status_row_conditions
@@ -56,25 +56,6 @@ MIGRATION_LOCK = 0x61_69_64_6D_61_70  # "aidmap": one advisory lock key for sche
 HISTORY_LOCK = MIGRATION_LOCK + 1
 """Held by every status write to its commit: a sequence hands out ids in the order
 transactions ask, not the order they commit, and readers follow history by id."""
-SPATIAL_TABLES = ("resources", "admin_units")
-EXTRAS = [
-    *(
-        f"""ALTER TABLE {table} ADD COLUMN geog geography(Point, 4326) GENERATED ALWAYS AS
-            (ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography) STORED"""
-        for table in SPATIAL_TABLES
-    ),
-    *(f"CREATE INDEX ix_{table}_geog ON {table} USING gist (geog)" for table in SPATIAL_TABLES),
-    # The point as a 3-D unit vector: its n-D GiST index orders by chord length, which is
-    # great-circle order, and is far faster for KNN than the geography index.
-    """ALTER TABLE resources ADD COLUMN unit_xyz geometry(PointZ) GENERATED ALWAYS AS
-       (ST_MakePoint(cos(radians(lat)) * cos(radians(lon)),
-                     cos(radians(lat)) * sin(radians(lon)), sin(radians(lat)))) STORED""",
-    "CREATE INDEX ix_resources_unit_xyz ON resources USING gist (unit_xyz gist_geometry_ops_nd)",
-    """CREATE FUNCTION status_history_append_only() RETURNS trigger LANGUAGE plpgsql AS
-       $$ BEGIN RAISE EXCEPTION 'status_history is append-only'; END $$""",
-    """CREATE TRIGGER status_history_append_only BEFORE UPDATE OR DELETE ON status_history
-       FOR EACH STATEMENT EXECUTE FUNCTION status_history_append_only()""",
-]
 
 
 @functools.cache
@@ -240,15 +221,3 @@ class PostgisStore(SqlStore):
                     {"table": table.name},
                 )
         conn.exec_driver_sql("ANALYZE")
-
-    def _install_extras(self, conn: Connection) -> None:
-        """PostGIS, the generated geography columns and their indexes, the history trigger."""
-        try:
-            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
-        except DBAPIError as exc:
-            raise StoreUnavailable(
-                "PostGIS is not available in this database (install postgresql-NN-postgis-3, "
-                f"or CREATE EXTENSION postgis as a superuser): {exc.orig}"
-            ) from None
-        for statement in EXTRAS:
-            conn.exec_driver_sql(statement)

@@ -2,19 +2,20 @@
 
 ``SqlStore`` joins the unit, resource, status, layer, access and share parts (``sql_units``,
 ``sql_resources``, ``sql_statuses``, ``sql_layers``, ``sql_access``, ``sql_shares``) and adds
-migrations, seeding, counts, the geocoder cache and services. Subclasses supply the engines
-(one for reads, one for writes) and what differs per database: how a write transaction
-begins (``_begin_write``) and extra schema parts (``_install_extras``). Everything here is
-plain SQL that SQLite and PostgreSQL both run.
+migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
+supply the engines (one for reads, one for writes) and what differs per database: how a
+write transaction begins (``_begin_write``) and how migrations are serialised
+(``_lock_schema``). Everything here is plain SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from app.storage import migrations
+from app.storage import revisions
 from app.storage import schema as t
 from app.storage.base import (
     Level,
@@ -22,7 +23,6 @@ from app.storage.base import (
     SeedData,
     Service,
     Store,
-    StoreUnavailable,
     field_names,
 )
 from app.storage.rows import resource_row
@@ -30,13 +30,9 @@ from app.storage.sql_access import AccessQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_statuses import StatusQueries
-from app.storage.sql_support import BATCH, insert_many, set_meta, start_of_day, utcnow
+from app.storage.sql_support import BATCH, insert_many, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
 
-SCHEMA_VERSION = 6
-"""1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports;
-4: (kind|level, lon, lat) indexes for layer queries; 5: shares; 6: late reports in history,
-a geocoder cache and shares that keep nothing personal (``migrations.py``)."""
 COUNTED_LEVELS = {
     Level.district: "districts",
     Level.street: "streets",
@@ -59,9 +55,6 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
             self._write_engine.dispose()
             raise
 
-    def _install_extras(self, conn: Connection) -> None:
-        """Dialect-specific schema parts (triggers, spatial columns); none by default."""
-
     def _after_copy(self, conn: Connection) -> None:
         """Fix up what a copy with explicit ids leaves behind (sequences); nothing here."""
 
@@ -69,27 +62,14 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         """Serialise migrations across processes inside ``conn``'s transaction; SQLite's
         write lock already does."""
 
+    def _migrating(self) -> AbstractContextManager[Connection]:
+        """The write transaction that migrations run in."""
+        return self._write()
+
     def _migrate(self) -> None:
-        with self._write() as conn:
+        with self._migrating() as conn:
             self._lock_schema(conn)
-            t.meta.create(conn, checkfirst=True)
-            row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
-            current = int(row.scalar_one_or_none() or 0)
-            if current > SCHEMA_VERSION:
-                raise StoreUnavailable(
-                    f"the database has schema {current}, newer than this aidmap's "
-                    f"({SCHEMA_VERSION}): upgrade aidmap"
-                )
-            if current < SCHEMA_VERSION:
-                t.metadata.create_all(conn)  # creates only the tables that are missing
-                for table in t.metadata.sorted_tables:  # and indexes added to older tables
-                    for index in table.indexes:
-                        index.create(conn, checkfirst=True)
-                if current < 1:
-                    self._install_extras(conn)
-                else:
-                    migrations.upgrade(conn, current)
-                set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+            revisions.upgrade(conn)
 
     def close(self) -> None:
         """Dispose of the engines' pooled connections."""

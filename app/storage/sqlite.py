@@ -16,16 +16,12 @@ from sqlalchemy.engine import make_url
 from app.storage import sql_support
 from app.storage.base import StoreUnavailable
 from app.storage.sql import SqlStore
+from app.storage.sql_support import translated_errors
 
 BUSY_TIMEOUT_MS = 10_000
 READ_CONNECTIONS = 16
 """Read connections per process: more than the bounded public work lets in at once (8),
 so signed-in requests, the nearest caches and the event stream find one."""
-APPEND_ONLY_TRIGGERS = [
-    f"""CREATE TRIGGER status_history_no_{verb} BEFORE {verb.upper()} ON status_history
-        BEGIN SELECT RAISE(ABORT, 'status_history is append-only'); END"""
-    for verb in ("update", "delete")
-]
 
 
 class SqliteStore(SqlStore):
@@ -52,11 +48,34 @@ class SqliteStore(SqlStore):
         up to 100 ms between tries, then only arbitrates between processes (it made the p99
         of writes under scripts/bench_load.py's mixed load over a second).
         """
+        with self._write_lock_held(), self._write_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        """A write transaction with foreign keys off, which SQLite lets a connection change
+        only outside one: batch mode copies a table to change it, and dropping the original
+        would fail while other tables refer to it. ``revisions.upgrade`` checks every
+        reference before the commit."""
+        with (
+            self._write_lock_held(),
+            translated_errors(),
+            self._write_engine.connect() as conn,
+        ):
+            sqlite_connection = conn.connection.dbapi_connection
+            sqlite_connection.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                sqlite_connection.execute("PRAGMA foreign_keys = ON")
+
+    @contextmanager
+    def _write_lock_held(self) -> Iterator[None]:
         if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
             raise StoreUnavailable("database busy: another write took over 10 s")
         try:
-            with self._write_engine.begin() as conn:
-                yield conn
+            yield
         finally:
             self._write_lock.release()
 
@@ -71,11 +90,6 @@ class SqliteStore(SqlStore):
         with self._watch_lock:
             self._watch.close()
         super().close()
-
-    def _install_extras(self, conn: Connection) -> None:
-        """Make status history append-only inside the database itself."""
-        for trigger in APPEND_ONLY_TRIGGERS:
-            conn.exec_driver_sql(trigger)
 
 
 def _check_writable(path: Path) -> None:

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from app.core.config import Settings
 from app.services.auth import create_token
-from app.storage import open_store
+from app.storage import open_store, revisions
 from app.storage.base import NewResource, Precision, Role, State, StatusReport, Store
-from app.storage.sql import SCHEMA_VERSION
 from tests.cli.test_cli import run_aidmap
 
 
-def test_upgrade_migrates_and_reports_the_version(postgis_url: str):
+def test_upgrade_migrates_and_current_reports_the_revision(tmp_path):
+    env = {"AIDMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'aidmap.sqlite3'}"}
+    before = run_aidmap("db", "current", env=env)
+    assert before.returncode == 0, before.stderr
+    assert f"no revision (head is {revisions.HEAD}): run aidmap db upgrade" in before.stdout
+    assert not (tmp_path / "aidmap.sqlite3").exists()  # current changes nothing
+    for command in ("upgrade", "current"):
+        result = run_aidmap("db", command, env=env)
+        assert result.returncode == 0, result.stderr
+        assert f"revision {revisions.HEAD} (head)" in result.stdout
+
+
+def test_upgrade_on_postgis_reports_the_head_revision(postgis_url: str):
     result = run_aidmap("db", "upgrade", env={"AIDMAP_DATABASE_URL": postgis_url})
     assert result.returncode == 0, result.stderr
-    assert f"schema version {SCHEMA_VERSION}" in result.stdout
+    assert f"revision {revisions.HEAD} (head)" in result.stdout
 
 
 def test_copy_moves_everything_with_ids_and_new_ids_follow(seeded_store: Store, settings,

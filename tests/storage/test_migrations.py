@@ -2,7 +2,8 @@
 personal kept.
 
 The schema-5 shape is made from a new database by undoing what schema 6 changed (the
-``late`` column added, the ``query`` column dropped), then filled as schema 5 filled it.
+``late`` column added, the ``query`` column dropped) and forgetting its Alembic revision,
+then filled as schema 5 filled it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import SeedData, StatusReport
-from app.storage.sql import SCHEMA_VERSION
+from app.storage.revisions import SCHEMA_VERSION
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 ASKED_AT = datetime(2022, 4, 12, 14, 31, 7, 123456, tzinfo=UTC)
@@ -27,6 +28,7 @@ def _as_schema_5(settings: Settings) -> None:
         conn.execute(text("ALTER TABLE status_history DROP COLUMN late"))
         conn.execute(text("ALTER TABLE geocode_cache ADD COLUMN query TEXT NOT NULL DEFAULT ''"))
         conn.execute(text("UPDATE meta SET value = '5' WHERE key = 'schema_version'"))
+        conn.execute(text("DROP TABLE alembic_version"))  # made before Alembic
         cache = text(
             "INSERT INTO geocode_cache (provider, query_key, query, answer, created_at) "
             "VALUES ('amap', :key, :query, :answer, :at)"

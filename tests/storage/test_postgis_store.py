@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import SeedData, State, StatusReport, StoreUnavailable
-from app.storage.sql import SCHEMA_VERSION
+from app.storage.revisions import SCHEMA_VERSION
 from tests import postgres
 from tests.storage.test_store_contract import SERVICES, _hospital
 

@@ -11,7 +11,7 @@ import pytest
 from app.core.config import Settings
 from app.storage import open_store
 from app.storage.base import SeedData, State, StatusReport, Store, StoreUnavailable
-from app.storage.sql import SCHEMA_VERSION
+from app.storage.revisions import SCHEMA_VERSION
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 
@@ -97,6 +97,7 @@ def test_an_older_schema_is_migrated_in_place(store: Store, settings: Settings):
     con.execute("DROP TABLE problem_reports")
     con.execute("DROP TABLE shares")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.execute("DROP TABLE alembic_version")  # made before Alembic
     con.commit()
     con.close()
     migrated = open_store(settings)
