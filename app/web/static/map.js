@@ -33,7 +33,7 @@
   }
 
   /* ---- shared helpers (ui.js), and what needs this page's state ---- */
-  var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, ago = U.ago;
+  var U = window.AidmapUI(T, config.root), plain = U.plain, el = U.el, api = U.api, ago = U.ago;
   var stateText = U.stateText, conditionsText = U.conditionsText;
   var stamp = U.stamp, ageNow = U.ageNow, navLinks = U.navLinks, phoneLinks = U.phoneLinks;
   var precisionNote = U.precisionNote;
@@ -326,7 +326,7 @@
   map.on("overlayadd", function (e) { if (e.layer === units) loadUnits(); });
 
   // Live first: the stream starts from where history is before the hospitals are read.
-  window.AidmapLive.start({ strings: T, indicator: $("live"), onChange: applyChange,
+  window.AidmapLive.start({ url: U.url, strings: T, indicator: $("live"), onChange: applyChange,
     onReset: reloadHospitals });
   var services = api("/api/v1/services").then(function (list) {
     state.services = list;
