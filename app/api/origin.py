@@ -21,14 +21,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.routing import Router
 
+from app.api.deps import SettingsDep
+
 FORWARDED_HOST = "aidmap.forwarded_host"
 """Scope key: the host[:port] a trusted proxy forwarded (X-Forwarded-Host), checked."""
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def public_origin(request: Request) -> str:
-    """``scheme://host[:port]`` for links in the answer to ``request``, no trailing slash."""
-    configured = request.app.state.context.settings.base_url
+def public_origin(request: Request, configured: str) -> str:
+    """``scheme://host[:port]`` for links in the answer to ``request``, no trailing slash;
+    ``configured`` (AIDMAP_BASE_URL) when set."""
     if configured:
         return configured
     scope = request.scope
@@ -70,9 +72,9 @@ class Links:
         return self.root + self.router.url_path_for(name, **params)
 
 
-async def links_for(request: Request) -> Links:
+async def links_for(request: Request, settings: SettingsDep) -> Links:
     """The links of an answer to ``request``."""
-    root = public_origin(request) + request.scope.get("root_path", "")
+    root = public_origin(request, settings.base_url) + request.scope.get("root_path", "")
     return Links(root, request.app.router)
 
 
