@@ -32,10 +32,12 @@ from app.api import (
     routes_units,
 )
 from app.api.body_limits import JsonTooLarge
+from app.api.context import AppContext, Limiters
 from app.api.error_responses import json_errors
 from app.api.import_gate import ImportGate
 from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
+from app.api.root_path import RootPath
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
 from app.api.strict_query import refuse_unknown_query
@@ -45,24 +47,10 @@ from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
-from app.services.ratelimit import RateLimiter
 from app.services.seeding import ensure_seeded
 from app.services.stream_slots import StreamSlots
 from app.storage import open_store
 from app.web.error_page import error_page
-
-FAILED_AUTH_LIMIT = (10, 60.0)
-"""Failed sign-ins allowed per client address per window (seconds)."""
-PUBLIC_REPORT_LIMIT = (10, 600.0)
-"""Problem reports accepted per client address per window (seconds)."""
-PUBLIC_SHARE_LIMIT = (30, 600.0)
-"""Shares created per client address per window (seconds)."""
-FAILED_SHARE_LOOKUP_LIMIT = (20, 600.0)
-"""Unknown share codes asked per client address per window (seconds): 2,880 a day."""
-PUBLIC_IMPORT_LIMIT = (10, 600.0)
-"""Import dry runs without a coordinator's token per client address per window (seconds)."""
-PUBLIC_EXPORT_LIMIT = (10, 600.0)
-"""Whole-layer exports per client address per window (seconds)."""
 
 
 def create_app(
@@ -73,22 +61,30 @@ def create_app(
     ``clock`` gives "now" for freshness (tests pass a frozen one).
     """
     settings = settings or get_settings()
+    now = clock or (lambda: datetime.now(UTC))
+    signed_in = RecentSignIns()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings)
         try:
             ensure_seeded(store, settings.geodata_dir)
-            app.state.store = store
-            app.state.geocoders = ChainHolder(settings, store)
-            app.state.nearest = NearestFinder(store, settings.nearest_index == "database")
             slots = StreamSlots(settings.event_streams, settings.event_streams_per_client)
-            app.state.events = StatusEvents(
-                store, app.state.clock, settings.status_ttl_hours, slots
+            context = AppContext(
+                settings=settings,
+                clock=now,
+                store=store,
+                geocoders=ChainHolder(settings, store),
+                nearest=NearestFinder(store, settings.nearest_index == "database"),
+                events=StatusEvents(store, now, settings.status_ttl_hours, slots),
+                imports=ImportGate(),
+                signed_in=signed_in,
+                limits=Limiters(),
             )
+            app.state.context = context
             yield
-            await app.state.events.close()
-            app.state.nearest.close()
+            await context.events.close()
+            context.nearest.close()
         finally:
             store.close()
 
@@ -99,22 +95,13 @@ def create_app(
         lifespan=lifespan,
         redirect_slashes=False,  # its redirects would name the Host a client sent
         docs_url=None,  # routes_docs serves /docs from our origin; FastAPI's uses a CDN
+        openapi_url=None,  # routes_docs serves it, naming the root path each request came by
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.clock = clock or (lambda: datetime.now(UTC))
-    app.state.failed_auth = RateLimiter(*FAILED_AUTH_LIMIT)
-    app.state.public_reports = RateLimiter(*PUBLIC_REPORT_LIMIT)
-    app.state.public_shares = RateLimiter(*PUBLIC_SHARE_LIMIT)
-    app.state.failed_share_lookups = RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
-    app.state.public_imports = RateLimiter(*PUBLIC_IMPORT_LIMIT)
-    app.state.imports = ImportGate()
-    app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
     app.state.error_page = error_page  # browsers opening a page path get errors as a page
-    app.state.signed_in = RecentSignIns()
     app.add_middleware(
-        LoadLimits, signed_in=app.state.signed_in
+        LoadLimits, signed_in=signed_in
     )  # innermost: its 503s get every other middleware's headers
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(JsonTooLarge)
@@ -135,6 +122,7 @@ def create_app(
             max_age=600,
         )
     add_observability(app, settings)  # after GZip: outside it, so it sees every answer
+    app.add_middleware(RootPath, configured=settings.root_path)  # outermost: paths as routed
     routers = (
         routes_health,
         routes_services,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.context import AppContext, Limiters
 from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 from app.core.fields import SERVICE_CODE
 from app.services.auth import token_for
+from app.services.geocoding import ChainHolder
+from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
 from app.services.share_place import Places
 from app.services.sharing import load_share
@@ -25,27 +29,47 @@ MAX_OFFSET = 10_000_000
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 
 
-async def get_store(request: Request) -> Store:
+async def app_context(request: Request) -> AppContext:
+    """What the app's lifespan built (``app.api.context``): the one way routes reach it."""
+    return request.app.state.context
+
+
+ContextDep = Annotated[AppContext, Depends(app_context)]
+
+
+async def get_store(context: ContextDep) -> Store:
     """The store opened by the app's lifespan."""
-    return request.app.state.store
+    return context.store
 
 
-async def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(context: ContextDep) -> Settings:
     """The settings the app was built with."""
-    return request.app.state.settings
+    return context.settings
 
 
-async def get_now(request: Request) -> datetime:
+async def get_now(context: ContextDep) -> datetime:
     """The current time from the app's clock (tests may freeze it)."""
-    return request.app.state.clock()
+    return context.clock()
+
+
+async def get_geocoders(context: ContextDep) -> ChainHolder:
+    """The geocoder chains (offline, online, public) over the store's gazetteer."""
+    return context.geocoders
+
+
+async def get_nearest(context: ContextDep) -> NearestFinder:
+    """The nearest-resource finder (memory or the database's index)."""
+    return context.nearest
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
+GeocodersDep = Annotated[ChainHolder, Depends(get_geocoders)]
+NearestDep = Annotated[NearestFinder, Depends(get_nearest)]
 
 
-def share_by_code(code: str, request: Request, store: StoreDep) -> Share:
+def share_by_code(code: str, request: Request, context: ContextDep) -> Share:
     """The share a ``{code}`` path names; 404 for an unknown or malformed code.
 
     Codes are short enough to guess, and a share shows a position: each address may fail
@@ -54,10 +78,10 @@ def share_by_code(code: str, request: Request, store: StoreDep) -> Share:
     Found codes are never counted: a link pasted into a large group is read thousands of
     times, often from a few shared (NAT) addresses.
     """
-    limiter = request.app.state.failed_share_lookups
-    address = check_rate(request, limiter, "too many unknown share codes from this address")
+    limiter = context.limits.failed_share_lookups
+    address = address_within(request, limiter, "too many unknown share codes from this address")
     try:
-        return load_share(store, code)
+        return load_share(context.store, code)
     except NotFound:
         limiter.record(address)
         raise
@@ -66,10 +90,10 @@ def share_by_code(code: str, request: Request, store: StoreDep) -> Share:
 ShareByCode = Annotated[Share, Depends(share_by_code)]
 
 
-def get_places(request: Request) -> Places:
+def get_places(geocoders: GeocodersDep) -> Places:
     """Position → district/street, from the offline gazetteer of the moment (a thread: the
     first call after units moved rebuilds it)."""
-    return Places.of(request.app.state.geocoders)
+    return Places.of(geocoders)
 
 
 PlacesDep = Annotated[Places, Depends(get_places)]
@@ -84,8 +108,9 @@ def client_address(request: Request) -> str:
     return client_key(request.client.host if request.client else None)
 
 
-def check_rate(request: Request, limiter: RateLimiter, message: str) -> str:
-    """429 when the client's address is over ``limiter``; the address otherwise."""
+def address_within(request: Request, limiter: RateLimiter, message: str) -> str:
+    """The client's address, checked to be within ``limiter`` (429 with ``message`` when it
+    is over); the caller records an attempt against it when one counts."""
     address = client_address(request)
     wait = limiter.retry_after(address)
     if wait is not None:
@@ -93,35 +118,81 @@ def check_rate(request: Request, limiter: RateLimiter, message: str) -> str:
     return address
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """One kind of request's allowance for the client's address (``context.Limiters``)."""
+
+    request: Request
+    limiter: RateLimiter
+    message: str
+
+    def spend(self) -> None:
+        """Count one request against the address; 429 when none is left."""
+        self.limiter.record(address_within(self.request, self.limiter, self.message))
+
+
+def budget_of(
+    pick: Callable[[Limiters], RateLimiter], message: str
+) -> Callable[..., Awaitable[Budget]]:
+    """A dependency giving the client's ``pick`` allowance, spent where the route decides."""
+
+    async def budget(request: Request, context: ContextDep) -> Budget:
+        return Budget(request, pick(context.limits), message)
+
+    return budget
+
+
+ShareBudget = Annotated[
+    Budget,
+    Depends(budget_of(lambda limits: limits.public_shares, "too many shares from this address; "
+                      "try later")),
+]  # fmt: skip
+ReportBudget = Annotated[
+    Budget,
+    Depends(budget_of(lambda limits: limits.public_reports, "too many reports from this "
+                      "address; try later")),
+]  # fmt: skip
+ExportBudget = Annotated[
+    Budget,
+    Depends(budget_of(lambda limits: limits.public_exports, "too many exports from this "
+                      "address; try later")),
+]  # fmt: skip
+ImportBudget = Annotated[
+    Budget,
+    Depends(budget_of(lambda limits: limits.public_imports, "too many files checked from "
+                      "this address")),
+]  # fmt: skip
+
+
 BEARER = HTTPBearer(auto_error=False, description="a token from `aidmap token create`")
 """Declares the bearer scheme in OpenAPI; reads ``Authorization: Bearer <token>``."""
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-def authenticate(request: Request, store: StoreDep, credentials: Credentials) -> Token:
+def authenticate(request: Request, context: ContextDep, credentials: Credentials) -> Token:
     """The live token of the request; 401 otherwise, 429 after repeated failures.
 
     A valid token always works; only failed attempts count and are throttled, so one
     client guessing behind a shared address does not lock out everyone else there.
     """
     secret = credentials.credentials.strip() if credentials is not None else ""
-    token = token_for(store, secret) if secret else None
+    token = token_for(context.store, secret) if secret else None
     if token is not None:
-        request.app.state.signed_in.remember(secret)
+        context.signed_in.remember(secret)
         return token
-    limiter = request.app.state.failed_auth
-    limiter.record(check_rate(request, limiter, "too many failed sign-ins from this address"))
+    limiter = context.limits.failed_auth
+    limiter.record(address_within(request, limiter, "too many failed sign-ins from this address"))
     raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
 
 
 def authenticate_if_given(
-    request: Request, store: StoreDep, credentials: Credentials
+    request: Request, context: ContextDep, credentials: Credentials
 ) -> Token | None:
     """The request's token when it sends an Authorization header (checked like
     ``authenticate``: any other scheme is a 401), else None."""
     if "authorization" not in request.headers:
         return None
-    return authenticate(request, store, credentials)
+    return authenticate(request, context, credentials)
 
 
 def require(role: Role) -> Callable[..., Token]:

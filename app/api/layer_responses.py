@@ -1,4 +1,4 @@
-"""Shared pieces of the layer endpoints: bbox parsing, cached GeoJSON/JSON, plain HTML."""
+"""Shared pieces of the layer endpoints: bbox parsing, JSON with an ETag, plain HTML."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values
 
 
-def cached(
+def json_with_etag(
     request: Request, body: dict, media_type: str, max_age: int, etag_basis: object = None
 ) -> Response:
     """The body as JSON with an ETag and Cache-Control; 304 when the client has it.

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.addresses import client_key
 from app.core.errors import error_body
+from app.core.prefix import route_path
 from app.services.auth import RecentSignIns
 
 log = logging.getLogger("aidmap")
@@ -80,7 +81,7 @@ def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
     anything but GET/HEAD, reads with a token that signed in lately, and the paths above."""
     if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
         return None
-    path = scope["path"]
+    path = route_path(scope)
     if PREVIEW_PATH.fullmatch(path):
         return PREVIEWS
     if path.startswith("/api/v1/exports/"):

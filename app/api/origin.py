@@ -1,4 +1,5 @@
-"""The public origin that links in answers start with (share links, QR codes, og:url, OGC).
+"""The public origin and root path that links in answers start with (share links, QR codes,
+og:url, OGC), and links to routes by name.
 
 ``AIDMAP_BASE_URL`` wins when set. Otherwise the origin is the address the request
 reached: the local socket address the connection was accepted on (so ``aidmap serve
@@ -6,24 +7,30 @@ reached: the local socket address the connection was accepted on (so ``aidmap se
 the host that proxy forwarded (``FORWARDED_HOST``, set by ``app.serving.forwarded`` only
 for connections from a trusted proxy) with the scheme it forwarded. A request's own
 ``Host`` header is never used: a client chooses it, and a shared cache that ignores it
-would hand the links it poisoned to everyone.
+would hand the links it poisoned to everyone. After the origin comes the request's root
+path (``app.api.root_path``: ``/aidmap`` behind a proxy that serves the app there), then
+the path of the route a link names.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.routing import Router
+
+from app.api.deps import SettingsDep
 
 FORWARDED_HOST = "aidmap.forwarded_host"
 """Scope key: the host[:port] a trusted proxy forwarded (X-Forwarded-Host), checked."""
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def public_origin(request: Request) -> str:
-    """``scheme://host[:port]`` for links in the answer to ``request``, no trailing slash."""
-    configured = request.app.state.settings.base_url
+def public_origin(request: Request, configured: str) -> str:
+    """``scheme://host[:port]`` for links in the answer to ``request``, no trailing slash;
+    ``configured`` (AIDMAP_BASE_URL) when set."""
     if configured:
         return configured
     scope = request.scope
@@ -51,4 +58,24 @@ def _port(scheme: str, port: int | None) -> str:
     return "" if port is None or port == DEFAULT_PORTS[scheme] else f":{port}"
 
 
-OriginDep = Annotated[str, Depends(public_origin)]
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Absolute links for one answer: the public origin, the root path, a route's path."""
+
+    root: str
+    """``scheme://host[:port]/root/path``, no trailing slash."""
+    router: Router
+
+    def url(self, name: str, /, **params: object) -> str:
+        """The absolute URL of the route (or mount) called ``name``, with its path
+        ``params``."""
+        return self.root + self.router.url_path_for(name, **params)
+
+
+async def links_for(request: Request, settings: SettingsDep) -> Links:
+    """The links of an answer to ``request``."""
+    root = public_origin(request, settings.base_url) + request.scope.get("root_path", "")
+    return Links(root, request.app.router)
+
+
+LinksDep = Annotated[Links, Depends(links_for)]

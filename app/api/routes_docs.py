@@ -1,4 +1,5 @@
-"""``GET /docs``: the interactive API docs, with Swagger UI served from our own origin.
+"""``GET /docs``: the interactive API docs, with Swagger UI served from our own origin; and
+``GET /openapi.json``, naming the root path the request came through as its server.
 
 FastAPI's default page loads Swagger UI from a public CDN (blank offline, slow or blocked
 in mainland China) and runs an inline script; this one takes the files from the installed
@@ -8,8 +9,8 @@ origin.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from app import __version__
 from app.web.assets import VENDOR_URLS
@@ -19,11 +20,25 @@ from app.web.page import TEMPLATES
 router = APIRouter(include_in_schema=False)
 
 
+@router.get("/openapi.json")
+def read_openapi(request: Request) -> JSONResponse:
+    """The API definition; behind a proxy's path (``/aidmap``) its server is that path, so
+    "Try it out" asks there. FastAPI's own route would write the first root path it sees
+    into the definition it keeps for every later request."""
+    schema = request.app.openapi()
+    root = request.scope.get("root_path", "")
+    return JSONResponse(schema | {"servers": [{"url": root}]} if root else schema)
+
+
 @router.get("/docs", response_class=HTMLResponse)
-def api_docs() -> HTMLResponse:
+def api_docs(request: Request) -> HTMLResponse:
     """Swagger UI for /openapi.json."""
+    root = request.scope.get("root_path", "")
     html = TEMPLATES.get_template("docs.html").render(
-        openapi_url="/openapi.json", vendor=VENDOR_URLS, version=__version__
+        openapi_url=root + request.app.url_path_for("read_openapi"),
+        root=root,
+        vendor=VENDOR_URLS,
+        version=__version__,
     )
     headers = {"Content-Security-Policy": DOCS_POLICY, "Cache-Control": "no-cache"}
     return HTMLResponse(html, headers=headers)

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from app.api.deps import MAX_ID, SettingsDep, check_rate, client_address
+from app.api.deps import MAX_ID, ContextDep, SettingsDep, address_within, client_address
 from app.api.error_responses import HEADERS, content, errors
 from app.core.errors import AppError, TooManyRequests
 from app.models import ChangesPublic
@@ -71,6 +71,7 @@ def with_retry_after(declared: dict[int | str, dict]) -> dict[int | str, dict]:
 )
 async def status_events(
     request: Request,
+    context: ContextDep,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="history id")] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
@@ -85,7 +86,7 @@ async def status_events(
         if resume > MAX_ID:
             raise BadResumePoint(f"Last-Event-ID {resume} is beyond any history id")
     try:
-        listener = await request.app.state.events.stream(client_address(request), resume)
+        listener = await context.events.stream(client_address(request), resume)
     except TooManyFromClient:
         message = "this address holds as many live streams as it may; poll /api/v1/changes"
         raise TooManyRequests(message, RETRY_AFTER_S) from None
@@ -100,6 +101,7 @@ async def list_changes(
     request: Request,
     response: Response,
     settings: SettingsDep,
+    context: ContextDep,
     after: Annotated[
         int | None, Query(ge=0, le=MAX_ID, description="history id; none: where history is now")
     ] = None,
@@ -108,8 +110,8 @@ async def list_changes(
     """The status changes after a history id, as the event stream replays them, for pages
     that cannot hold a stream; ask again with `last_id` after `poll_s` seconds (at once
     when `more`). `reset`: too far behind, reload the data and go on from `last_id`."""
-    events = request.app.state.events
-    events.polls.record(check_rate(request, events.polls, "too many polls from this address"))
+    events = context.events
+    events.polls.record(address_within(request, events.polls, "too many polls from this address"))
     answer = await run_in_threadpool(events.changes, after, limit)
     max_age = min(CHANGES_CACHE_S, settings.live_poll_s // 2)  # never a whole poll late
     response.headers["Cache-Control"] = f"public, max-age={max_age}"

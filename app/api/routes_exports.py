@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import OptionalToken, StoreDep, check_rate
+from app.api.deps import ExportBudget, OptionalToken, StoreDep
 from app.api.error_responses import content, errors
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import (
@@ -36,8 +36,8 @@ def export_layer(
     layer: Annotated[str, Path(description=f"one of {LAYERS}")],
     fmt: Annotated[str, Path(description=f"one of {FORMATS}")],
     store: StoreDep,
-    request: Request,
     token: OptionalToken,
+    budget: ExportBudget,
 ) -> StreamingResponse:
     """A whole layer as a file; hospitals and offices import back unchanged. Imported
     columns without a field of their own only with a token (any role): they may name
@@ -46,8 +46,7 @@ def export_layer(
         raise NotFound(f"no layer {layer[:40]!r}; layers: {LAYERS}")
     if fmt not in ExportFormat.__members__:
         raise NotFound(f"no format {fmt[:40]!r}; formats: {FORMATS}")
-    limiter = request.app.state.public_exports
-    limiter.record(check_rate(request, limiter, "too many exports from this address; try later"))
+    budget.spend()
     export = read_layer(store, ExportLayer(layer), signed_in=token is not None)
     chosen = ExportFormat(fmt)
     headers = {"Content-Disposition": f'attachment; filename="{layer}.{fmt}"'}

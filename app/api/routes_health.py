@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from app import __version__
+from app.api.context import AppContext
+from app.api.deps import ContextDep
 from app.api.error_responses import errors
 from app.core.errors import AppError
 from app.models import Health
@@ -25,26 +27,26 @@ class NotReady(AppError):
     code = "not_ready"
 
 
-async def _within_deadline(request: Request, work: Callable[[Store], T]) -> T:
+async def _within_deadline(context: AppContext, work: Callable[[Store], T]) -> T:
     """``work(store)`` on the threads that reads and writes use, or NotReady when a thread
     and the store do not answer within ``AIDMAP_READY_TIMEOUT_S``."""
-    store, deadline = request.app.state.store, request.app.state.settings.ready_timeout_s
+    store, deadline = context.store, context.settings.ready_timeout_s
     with anyio.move_on_after(deadline):
         return await anyio.to_thread.run_sync(work, store, abandon_on_cancel=True)
     raise NotReady(f"no worker thread and store answer within {deadline:g} s")
 
 
 @router.get("/readyz", responses=errors(503))
-async def read_readiness(request: Request) -> dict[str, str]:
+async def read_readiness(context: ContextDep) -> dict[str, str]:
     """Ready for traffic (for load balancers): a worker thread read the store in time."""
-    await _within_deadline(request, lambda store: store.get_meta("schema_version"))
+    await _within_deadline(context, lambda store: store.get_meta("schema_version"))
     return {"status": "ok"}
 
 
 @router.get("/healthz", response_model=Health, responses=errors(503))
-async def read_health(request: Request) -> Health:
+async def read_health(context: ContextDep) -> Health:
     """Readiness, the storage backend and the loaded counts."""
-    return await _within_deadline(request, _health)
+    return await _within_deadline(context, _health)
 
 
 def _health(store: Store) -> Health:

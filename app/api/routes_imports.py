@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from app.api import body_limits
-from app.api.deps import OptionalToken, StoreDep, check_rate
+from app.api.deps import ContextDep, GeocodersDep, ImportBudget, OptionalToken, StoreDep
 from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.models import ImportPlanPublic
@@ -41,9 +41,11 @@ class BadRows(AppError):
     responses=errors(400, 401, 403, 413, 422, 429, 503),
 )
 async def create_import(
-    request: Request,
     store: StoreDep,
     token: OptionalToken,
+    budget: ImportBudget,
+    geocoders: GeocodersDep,
+    context: ContextDep,
     file: Annotated[UploadFile, File(description="CSV, XLSX, GeoJSON or GeoPackage")],
     kind: ImportKind = ImportKind.hospitals,
     dry_run: bool = True,
@@ -58,14 +60,12 @@ async def create_import(
             raise Unauthorized("applying an import needs a coordinator token")
         raise Forbidden(f"applying an import needs the coordinator role, not {token.role}")
     if not coordinator:
-        limiter = request.app.state.public_imports
-        limiter.record(check_rate(request, limiter, "too many files checked from this address"))
+        budget.spend()
     data = await file.read(body_limits.IMPORT_FILE + 1)
     if len(data) > body_limits.IMPORT_FILE:
         raise TooLarge(f"files up to {body_limits.IMPORT_FILE // 2**20} MiB are accepted")
     budget = FULL if coordinator else PUBLIC
     upload = (data, file.filename or "upload", sheet)
-    geocoders = request.app.state.geocoders
 
     def work() -> Response:
         """Plan (and apply), then render the answer, all off the event loop: a coordinator's
@@ -77,9 +77,9 @@ async def create_import(
         answer = ImportPlanPublic(**plan.to_dict(summary=budget.summary), applied=applied)
         return Response(answer.model_dump_json(), media_type="application/json")
 
-    with request.app.state.imports.admit(public=not coordinator):
+    with context.imports.admit(public=not coordinator):
         try:
-            return await request.app.state.imports.run(work)
+            return await context.imports.run(work)
         except ImportFileError as exc:
             raise BadFile(str(exc)) from None
         except ImportBlocked as exc:

@@ -10,32 +10,27 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
-from app.api.layer_responses import GEOJSON, BadLayerQuery, cached
-from app.api.routes_ogc import CollectionId, collection_named, layer_area
+from app.api.layer_params import LayerQueryDep
+from app.api.layer_responses import GEOJSON, BadLayerQuery, json_with_etag
 from app.services.layers import cell_degrees, cluster_features
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 
 
 @router.get(
-    "/{layer_id}/clusters",
+    "/{collection_id}/clusters",
     response_class=Response,
     responses=content(GEOJSON, description="a FeatureCollection of cluster points")
     | NOT_MODIFIED
     | errors(400, 404, 422),
 )
 def read_clusters(
-    layer_id: CollectionId,
+    query: LayerQueryDep,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
     zoom: Annotated[int, Query(ge=0, le=22)],
-    bbox: Annotated[str | None, Query(description="west,south,east,north")] = None,
-    service: Annotated[str | None, Query(max_length=32)] = None,
-    state: Annotated[str | None, Query(max_length=100)] = None,
-    fresh: bool = False,
-    district: Annotated[str | None, Query(max_length=20)] = None,
     by_state: Annotated[
         bool,
         Query(
@@ -47,12 +42,11 @@ def read_clusters(
 ) -> Response:
     """Counts and centroids of a layer's points on a grid fit for ``zoom`` (coarser when
     the box, or the world without one, would need more than 64 cells across)."""
-    collection = collection_named(layer_id)
-    area = layer_area(store, collection, bbox, service, state, fresh, district, now, settings)
+    collection, area = query.collection, query.area
     if by_state:
-        if service is None or collection.kind is None:
+        if area.service is None or collection.kind is None:
             raise BadLayerQuery("by_state counts the states of a service: give service")
-        if state is not None or fresh:
+        if query.filters_states:
             raise BadLayerQuery("by_state counts every state: drop state and fresh")
         since = now - timedelta(hours=settings.status_ttl_hours)
         area = replace(area, states=frozenset(), checked_since=since)
@@ -65,4 +59,4 @@ def read_clusters(
         "numberReturned": len(found),
         "pointCount": sum(f["properties"]["count"] for f in found),
     }
-    return cached(request, body, GEOJSON, 30 if collection.kind else 300)
+    return json_with_etag(request, body, GEOJSON, 30 if collection.kind else 300)

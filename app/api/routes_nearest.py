@@ -10,16 +10,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import client_address
+from app.api.deps import GeocodersDep, NearestDep, NowDep, SettingsDep, client_address
 from app.api.error_responses import errors
+from app.api.layer_params import parse_states
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import CandidatePublic, NearestCollection
-from app.services.freshness import status_views
+from app.services.freshness import status_dicts
+from app.services.geocoding import ChainHolder
+from app.services.layers import resource_feature
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
-from app.storage.base import Precision, State
+from app.storage.base import Precision
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
 KINDS = {"hospitals": "hospital", "offices": "office"}
@@ -76,30 +79,28 @@ class NearestParams(BaseModel):
     responses=errors(404, 422),
     openapi_extra={"parameters": query_parameters(NearestParams)},
 )
-async def nearest(request: Request) -> Response:
+async def nearest(
+    request: Request,
+    geocoders: GeocodersDep,
+    finder: NearestDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
     """The k nearest resources whose status for ``service`` is in ``state`` (open or
     limited, fresh, by default), closest first, with great-circle distance and bearing;
     when none is, the nearest offering the service whatever their status (``answer``:
     fallback); and the offices to call."""
     params = parse_query(NearestParams, request)
-    states = None
-    if params.state is not None:
-        try:
-            parts = params.state.split(",")
-            states = frozenset(State(part.strip()) for part in parts if part.strip()) or None
-        except ValueError:
-            raise BadQuery(
-                f"state must be among {', '.join(State)}, not {params.state[:40]!r}"
-            ) from None
+    states = parse_states(params.state, BadQuery) or None
     max_m = None if params.max_km is None else params.max_km * 1000
     if params.address is None or params.lon is not None or params.lat is not None:
-        origin, source = await _coordinates_origin(request, params.lon, params.lat), None
+        origin, source = await _coordinates_origin(geocoders, params.lon, params.lat), None
     else:  # on the geocoder's own threads, never the pool that reads and writes need
-        origin, source = await _address_origin(request, params.address)
+        client = client_address(request)
+        origin, source = await _address_origin(geocoders, params.address, client)
     ask = Ask(KINDS[params.kind], params.service, states, params.fresh, params.k, max_m)
-    now = request.app.state.clock()
-    ttl = request.app.state.settings.status_ttl_hours
-    found = await answer_nearest_async(request.app.state.nearest, ask, origin, now, ttl)
+    ttl = settings.status_ttl_hours
+    found = await answer_nearest_async(finder, ask, origin, now, ttl)  # a database: in a thread
     collection = _collection(found, params.service, now, ttl)
     collection["origin"] |= {
         "source": source or "coordinates", "address": None if source is None else params.address,
@@ -109,29 +110,22 @@ async def nearest(request: Request) -> Response:
 
 
 def _collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
-    """The answer as the GeoJSON collection the API promises."""
+    """The answer as the GeoJSON collection the API promises (``NearestCollection`` keeps
+    of a layer's feature the properties it names)."""
     features = []
     for hit in found.hits:
-        resource = hit.view.resource
+        feature = resource_feature(hit.view, now, ttl)
         status = None
         if service is not None:
             reported = hit.view.statuses.get(service)
-            [status] = status_views((service,), {service: reported} if reported else {}, now, ttl)
-        properties = {
-            "name": resource.name,
-            "name_en": resource.name_en,
-            "kind": resource.kind,
-            "address": resource.address,
-            "phones": resource.phones,
-            "precision": resource.precision,
-            "location_verified": resource.location_verified,
+            [status] = status_dicts((service,), {service: reported} if reported else {}, now, ttl)
+        feature["properties"] |= {
             "distance_m": round(hit.distance_m, 1),
-            "distance_exact": found.exact(resource),
+            "distance_exact": found.exact(hit.view.resource),
             "bearing": round(hit.bearing_deg, 1),
             "status": status,
         }
-        geometry = {"coordinates": (resource.lon, resource.lat)}
-        features.append({"id": resource.id, "geometry": geometry, "properties": properties})
+        features.append(feature)
     contacts = [
         {"id": hit.view.resource.id, "name": hit.view.resource.name,
          "phones": hit.view.resource.phones, "distance_m": round(hit.distance_m, 1),
@@ -159,25 +153,25 @@ def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
     return lon, lat
 
 
-async def _coordinates_origin(request: Request, lon: float | None, lat: float | None) -> Origin:
+async def _coordinates_origin(
+    geocoders: ChainHolder, lon: float | None, lat: float | None
+) -> Origin:
     """A point as given, exact, in the place whose outlines hold it (read in a worker
     thread: the gazetteer is checked against the store)."""
     lon, lat = _origin(lon, lat)
-    holder = request.app.state.geocoders
-    place = await run_in_threadpool(lambda: Places.of(holder).resolve(lon, lat))
+    place = await run_in_threadpool(lambda: Places.of(geocoders).resolve(lon, lat))
     return Origin(lon, lat, Precision.exact, place)
 
 
-async def _address_origin(request: Request, address: str) -> tuple[Origin, str]:
-    """Where a typed address is, as a public (anonymous) geocode of the client, and the
-    geocoder that placed it."""
-    holder = request.app.state.geocoders
-    result = await holder.public.geocode(GeocodeQuery(address), client_address(request))
+async def _address_origin(geocoders: ChainHolder, address: str, client: str) -> tuple[Origin, str]:
+    """Where a typed address is, as a public (anonymous) geocode of ``client`` (its
+    address, for its allowance of online lookups), and the geocoder that placed it."""
+    result = await geocoders.public.geocode(GeocodeQuery(address), client)
     if not result.found:
         candidates = [CandidatePublic(**asdict(c)) for c in result.candidates]
         notes = "; ".join(result.notes)[:200]
         raise AddressNotLocated(f"the address could not be located: {notes}", candidates)
     named = await run_in_threadpool(
-        lambda: Places.of(holder).named(result.district, result.street, result.committee)
+        lambda: Places.of(geocoders).named(result.district, result.street, result.committee)
     )
     return Origin(result.lon, result.lat, result.precision, named), result.provider

@@ -8,8 +8,8 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.api.deps import PlacesDep, ShareByCode
-from app.api.origin import OriginDep
+from app.api.deps import NearestDep, NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep
+from app.api.origin import LinksDep
 from app.core.config import Settings
 from app.services.share_card import render_card
 from app.services.sharing import view_of
@@ -42,30 +42,32 @@ def mount_static(app: FastAPI) -> None:
 
 @router.get("/", response_class=HTMLResponse)
 def map_page(
-    request: Request, origin: OriginDep, lang: LangQuery = None, embed: bool = False
-) -> HTMLResponse:
+    request: Request, settings: SettingsDep, to: LinksDep,
+    lang: LangQuery = None, embed: bool = False,
+) -> HTMLResponse:  # fmt: skip
     """The map: zh-CN unless ?lang=en or the browser prefers English."""
     language = choose_language(lang, request.headers.get("accept-language"))
-    settings = request.app.state.settings
-    html = render_page(settings, language, origin, embed=embed)
+    root = request.scope.get("root_path", "")
+    html = render_page(settings, language, to.url("map_page"), root, embed=embed)
     return HTMLResponse(html, headers=page_headers(settings, embed))
 
 
 @router.get("/s/{code}", response_class=HTMLResponse)
 def shared_page(
-    share: ShareByCode, request: Request, places: PlacesDep, origin: OriginDep,
+    share: ShareByCode, request: Request, places: PlacesDep, to: LinksDep,
+    store: StoreDep, nearest: NearestDep, settings: SettingsDep, now: NowDep,
     lang: LangQuery = None, embed: bool = False,
 ) -> HTMLResponse:  # fmt: skip
     """The map opened in a shared view, with Open Graph tags from its text card."""
     view = view_of(share)
     language = choose_language(lang or view.lang, request.headers.get("accept-language"))
-    state = request.app.state
-    settings = state.settings
-    card = render_card(share, state.store, state.nearest, places, state.clock(),
-                       settings.status_ttl_hours, origin)  # fmt: skip
+    url = to.url("shared_page", code=share.code)
+    card = render_card(share, store, nearest, places, now, settings.status_ttl_hours, url)
     title, *details = card.strip().splitlines()[:-1] or [""]  # the last line is the link
     html = render_page(
-        settings, language, origin, embed=embed, view=view.stored(), share_code=share.code,
+        settings, language, url, request.scope.get("root_path", ""),
+        image=to.url("read_share_preview", code=share.code), embed=embed,
+        view=view.stored(), share_code=share.code,
         title=title.rstrip("：:") or None, description=" / ".join(details)[:300] or None,
     )  # fmt: skip
     return HTMLResponse(html, headers=page_headers(settings, embed))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from app.api import body_limits
-from app.api.deps import IdPath, StoreDep, check_rate
+from app.api.deps import IdPath, ReportBudget, StoreDep
 from app.api.error_responses import errors
 from app.models import ProblemReportIn, ProblemReportPublic
 
@@ -22,10 +22,9 @@ router = APIRouter(prefix="/api/v1/resources", tags=["reports"])
     responses=errors(400, 404, 413, 422, 429),
 )
 def create_problem_report(
-    resource_id: IdPath, report: ProblemReportIn, request: Request, store: StoreDep
+    resource_id: IdPath, report: ProblemReportIn, store: StoreDep, budget: ReportBudget
 ) -> ProblemReportPublic:
     """Say a status or detail is wrong; a verifier will call."""
-    limiter = request.app.state.public_reports
-    limiter.record(check_rate(request, limiter, "too many reports from this address; try later"))
+    budget.spend()
     stored = store.add_problem_report(resource_id, report.service, report.text)
     return ProblemReportPublic(**asdict(stored))

@@ -26,7 +26,7 @@ from app.core.errors import AppError
 from app.core.text import clean_text
 from app.models import ResourcePublic, StatusPublic
 from app.services.attributes import shown_attributes
-from app.services.freshness import status_views
+from app.services.freshness import status_dicts
 from app.services.layers import area_for
 from app.services.problems import open_problems
 from app.storage.base import NotFound, ResourceView, State, VersionConflict
@@ -44,7 +44,7 @@ def _public(
     """A resource with its statuses and open problem flag (``problems``: from
     ``open_problems``); volunteers' names and private columns only with ``names``
     (signed in)."""
-    statuses = status_views(view.resource.services, view.statuses, now, ttl_hours, names=names)
+    statuses = status_dicts(view.resource.services, view.statuses, now, ttl_hours, names=names)
     fields = asdict(view.resource) | {
         "attributes": shown_attributes(view.resource.attributes, signed_in=names)
     }

@@ -6,17 +6,25 @@ one so that ``/s/{code}.txt`` is answered here.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
-from app.api.deps import NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep, check_rate
+from app.api.deps import (
+    NearestDep,
+    NowDep,
+    PlacesDep,
+    SettingsDep,
+    ShareBudget,
+    ShareByCode,
+    StoreDep,
+)
 from app.api.error_responses import content, errors
-from app.api.origin import OriginDep
+from app.api.origin import LinksDep
 from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import render_card, share_answer
-from app.services.sharing import ShareView, share_url, view_of
+from app.services.sharing import ShareView, view_of
 from app.web.preview import Marks, legend_words, render_preview
 from app.web.qr import qr_png, qr_svg
 
@@ -41,55 +49,55 @@ SVG = content("image/svg+xml", description="SVG image") | SHARE_ERRORS
     responses=errors(400, 404, 413, 422, 429),
 )
 def create_share(
-    view: ShareView, request: Request, store: StoreDep, origin: OriginDep
+    view: ShareView, store: StoreDep, to: LinksDep, budget: ShareBudget
 ) -> ShareCreated:
     """Keep a map view under a short code; the same view always gets the same code."""
-    limiter = request.app.state.public_shares
-    limiter.record(check_rate(request, limiter, "too many shares from this address; try later"))
-    share = sharing.create_share(store, view)
-    url = share_url(origin, share.code)
+    budget.spend()
+    code = sharing.create_share(store, view).code
     return ShareCreated(
-        code=share.code, url=url, qr_png=f"{url}/qr.png", qr_svg=f"{url}/qr.svg",
-        preview_png=f"{url}/preview.png", text=f"{url}.txt",
+        code=code,
+        url=to.url("shared_page", code=code),
+        qr_png=to.url("read_share_qr_png", code=code),
+        qr_svg=to.url("read_share_qr_svg", code=code),
+        preview_png=to.url("read_share_preview", code=code),
+        text=to.url("read_share_card", code=code),
     )  # fmt: skip
 
 
 @router.get("/s/{code}.txt", response_class=PlainTextResponse, responses=SHARE_ERRORS)
 def read_share_card(
-    share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
-    settings: SettingsDep, now: NowDep, origin: OriginDep,
+    share: ShareByCode, store: StoreDep, nearest: NearestDep, places: PlacesDep,
+    settings: SettingsDep, now: NowDep, to: LinksDep,
 ) -> PlainTextResponse:  # fmt: skip
     """The share as plain text for a chat message, with today's statuses."""
-    text = render_card(
-        share, store, request.app.state.nearest, places, now, settings.status_ttl_hours,
-        origin,
-    )  # fmt: skip
+    link = to.url("shared_page", code=share.code)
+    text = render_card(share, store, nearest, places, now, settings.status_ttl_hours, link)
     return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
 
 
 @router.get("/s/{code}/qr.png", response_class=Response, responses=PNG)
-def read_share_qr_png(share: ShareByCode, origin: OriginDep) -> Response:
+def read_share_qr_png(share: ShareByCode, to: LinksDep) -> Response:
     """The short link as a QR code PNG."""
-    body = qr_png(share_url(origin, share.code))
+    body = qr_png(to.url("shared_page", code=share.code))
     return Response(body, media_type="image/png", headers={"Cache-Control": IMMUTABLE})
 
 
 @router.get("/s/{code}/qr.svg", response_class=Response, responses=SVG)
-def read_share_qr_svg(share: ShareByCode, origin: OriginDep) -> Response:
+def read_share_qr_svg(share: ShareByCode, to: LinksDep) -> Response:
     """The short link as a QR code SVG."""
-    body = qr_svg(share_url(origin, share.code))
+    body = qr_svg(to.url("shared_page", code=share.code))
     return Response(body, media_type="image/svg+xml", headers={"Cache-Control": IMMUTABLE})
 
 
 @router.get("/s/{code}/preview.png", response_class=Response, responses=PNG)
 def read_share_preview(
-    share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
-    settings: SettingsDep, now: NowDep, origin: OriginDep,
+    share: ShareByCode, store: StoreDep, nearest: NearestDep, places: PlacesDep,
+    settings: SettingsDep, now: NowDep, to: LinksDep,
 ) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
-    found = share_answer(view, request.app.state.nearest, places, now, ttl)
-    caption = [share_url(origin, share.code).split("://", 1)[-1]]
+    found = share_answer(view, nearest, places, now, ttl)
+    caption = [to.url("shared_page", code=share.code).split("://", 1)[-1]]
     lang, fit = view.lang or "zh", None
     if found is not None:
         _, cjk = legend_words(lang)  # the place in the share's words where the font has them

@@ -38,7 +38,7 @@ from app.models import (
     StatusWritten,
     VersionConflictBody,
 )
-from app.services.freshness import status_views
+from app.services.freshness import status_dicts
 from app.services.status import (
     BatchCheck,
     ServiceNotOffered,
@@ -83,7 +83,7 @@ class NotOffered(BadStatus):
 
 def _public(status: IntakeStatus, now: datetime, ttl: float, names: bool) -> StatusPublic:
     """A status as the caller may see it: volunteers' names only for ``names``."""
-    [view] = status_views((), {status.service: status}, now, ttl, names=names)
+    [view] = status_dicts((), {status.service: status}, now, ttl, names=names)
     return StatusPublic(**view)
 
 
@@ -92,7 +92,7 @@ def _conflict(store: Store, resource_id: int, now: datetime, ttl: float) -> JSON
     [view] = store.view_resources(ids=[resource_id], limit=1)
     version = view.resource.version
     body = error_body("version_conflict", f"the resource is now at version {version}")
-    statuses = status_views(view.resource.services, view.statuses, now, ttl, names=True)
+    statuses = status_dicts(view.resource.services, view.statuses, now, ttl, names=True)
     body["current"] = {"version": version, "statuses": statuses}
     return JSONResponse(jsonable_encoder(body), status_code=412, headers={"ETag": f'"{version}"'})
 

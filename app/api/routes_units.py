@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.api.deps import MAX_ID, MAX_OFFSET, IdPath, StoreDep
+from app.api.deps import MAX_ID, MAX_OFFSET, GeocodersDep, IdPath, StoreDep
 from app.api.error_responses import errors
 from app.models import UnitPublic
 from app.services.units import units_matching
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422)
 
 @router.get("", response_model=list[UnitPublic])
 def list_units(
-    request: Request,
     store: StoreDep,
+    geocoders: GeocodersDep,
     level: Level | None = None,
     name: Annotated[
         str | None,
@@ -32,7 +32,7 @@ def list_units(
     """List units by level, parent or name: a unit's exact name, else the units it is a
     former name (闸北区), short form (塘桥 → 塘桥街道) or beginning (东三里) of."""
     if name:
-        search = request.app.state.geocoders.get(online=False).index.search
+        search = geocoders.get(online=False).index.search
         found = units_matching(
             store, search, name, level, parent_id=parent_id, limit=limit, offset=offset
         )

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.core.prefix import clean_prefix
 from app.storage.base import Precision
 
 SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,12 @@ class Settings(BaseSettings):
         description="Public origin used in share links, QR codes, og:url and OGC links; "
         "empty: the address each request reached (aidmap serve's host and port, or a trusted "
         "proxy's X-Forwarded-Host/-Proto).",
+    )
+    root_path: str = Field(
+        "",
+        description="The path a proxy serves the app under (/aidmap), for links, pages' static "
+        "files and requests; a trusted proxy's X-Forwarded-Prefix overrides it per request. "
+        "The proxy may strip the path or pass it on.",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [],
@@ -243,6 +250,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path_is_a_path(cls, value: str) -> str:
+        cleaned = clean_prefix(value)
+        if cleaned is None:
+            raise ValueError("must be a path like /aidmap (letters, digits, ._~- segments)")
+        return cleaned
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_an_origin(cls, value: str) -> str:
+        if urlsplit(value).path:
+            raise ValueError("must be scheme://host[:port]; a path goes in AIDMAP_ROOT_PATH")
+        return value
 
     @model_validator(mode="after")
     def _client_share_within_total(self) -> Settings:

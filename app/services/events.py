@@ -21,7 +21,7 @@ from datetime import datetime
 from starlette.concurrency import run_in_threadpool
 
 from app.models import StatusPublic
-from app.services.freshness import status_views
+from app.services.freshness import status_dicts
 from app.services.ratelimit import RateLimiter
 from app.services.stream_slots import Slot, StreamSlots
 from app.storage.base import HistoryEntry, Store, StoreUnavailable
@@ -152,7 +152,7 @@ class StatusEvents:
 
     def _format(self, entry: HistoryEntry) -> str:
         status = entry.status
-        [view] = status_views(
+        [view] = status_dicts(
             (status.service,), {status.service: status}, self.clock(), self.ttl_hours
         )
         data = {

@@ -33,7 +33,7 @@ def matches(
     return not (fresh and is_stale(checked_at(status), now, ttl))
 
 
-def status_views(
+def status_dicts(
     offered: tuple[str, ...],
     statuses: Mapping[str, IntakeStatus],
     now: datetime,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.services.freshness import status_views
+from app.services.freshness import status_dicts
 from app.services.problems import open_problems
 from app.storage.base import AdminUnit, Area, Cluster, Level, ResourceView, State, Store
 
@@ -77,7 +77,7 @@ def resource_feature(
     """A resource as a GeoJSON feature, with its statuses and when a problem still being
     checked was reported (``open_problems``), never what was said."""
     r = view.resource
-    statuses = status_views(r.services, dict(view.statuses), now, ttl_hours)
+    statuses = status_dicts(r.services, dict(view.statuses), now, ttl_hours)
     properties = {
         "name": r.name, "name_en": r.name_en, "kind": r.kind, "address": r.address,
         "phones": list(r.phones), "services": list(r.services), "precision": r.precision.value,

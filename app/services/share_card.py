@@ -16,11 +16,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.core.text import clean_text
-from app.services.freshness import checked_at, is_stale, status_views
+from app.services.freshness import checked_at, is_stale, status_dicts
 from app.services.nearest import NearestFinder, NearestHit
 from app.services.nearest_answer import Answer, Ask, NearestAnswer, Origin, answer_nearest
 from app.services.share_place import Places
-from app.services.sharing import ShareView, share_url, view_of
+from app.services.sharing import ShareView, view_of
 from app.storage.base import (
     IntakeStatus,
     NotFound,
@@ -106,9 +106,9 @@ def render_card(
     places: Places,
     now: datetime,
     ttl_hours: float,
-    base_url: str,
+    link: str,
 ) -> str:
-    """The card's text, ending with the short link."""
+    """The card's text, ending with ``link``, the share's short link."""
     view = view_of(share)
     lang = view.lang or "zh"
     services = {s.code: s for s in store.list_services()}
@@ -119,7 +119,6 @@ def render_card(
         lines = _resource_lines(view, store, services, lang, now, ttl_hours)
     else:
         lines = [f"{TEXT[lang]['title']}{TEXT[lang]['sep']}{_service_name(view, services, lang)}"]
-    link = share_url(base_url, share.code)
     return "\n".join([*lines, f"{TEXT[lang]['link']}{TEXT[lang]['sep']}{link}"]) + "\n"
 
 
@@ -194,7 +193,7 @@ def _resource_lines(
         lines.append(f"{text['address']}{text['sep']}{clean_text(resource.address)}")
     phones = " / ".join(clean_text(phone) for phone in resource.phones) or text["unlisted"]
     lines += [f"{text['phone_label']}{text['sep']}{phones}", text["statuses"]]
-    statuses = status_views(resource.services, dict(found[0].statuses), now, ttl_hours)
+    statuses = status_dicts(resource.services, dict(found[0].statuses), now, ttl_hours)
     for status in sorted(statuses, key=lambda s: s["service"] != view.service):  # chosen first
         service = services.get(status["service"])
         label = clean_text(_label(service, lang) if service else status["service"])

@@ -123,8 +123,3 @@ def load_share(store: Store, code: str) -> Share:
 def view_of(share: Share) -> ShareView:
     """A stored share's view as the model it was made from."""
     return ShareView.model_validate(share.view)
-
-
-def share_url(base_url: str, code: str) -> str:
-    """The short link of a share."""
-    return f"{base_url}/s/{code}"

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app import __version__
+from app.core.prefix import route_path
 from app.web.i18n import choose_language
 from app.web.page import TEMPLATES
 
@@ -48,7 +49,7 @@ def wants_page(request: Request) -> bool:
     return (
         request.method in {"GET", "HEAD"}
         and "text/html" in request.headers.get("accept", "")
-        and not request.url.path.startswith(NOT_PAGES)
+        and not route_path(request.scope).startswith(NOT_PAGES)
     )
 
 
@@ -59,13 +60,14 @@ def error_page(request: Request, status: int) -> HTMLResponse | None:
     lang = choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
     words = WORDS[lang]
     if status == 404:
-        kind = "share_missing" if request.url.path.startswith("/s/") else "missing"
+        kind = "share_missing" if route_path(request.scope).startswith("/s/") else "missing"
     else:
         kind = "too_many" if status == 429 else "failed"
     title, text = words[kind]
+    root = request.scope.get("root_path", "")
     html = TEMPLATES.get_template("error.html").render(
-        lang=words["html_lang"], title=title, text=text, back=words["back"],
-        home="/?lang=en" if lang == "en" else "/", version=__version__,
+        lang=words["html_lang"], title=title, text=text, back=words["back"], root=root,
+        home=f"{root}/?lang=en" if lang == "en" else f"{root}/", version=__version__,
     )  # fmt: skip
     headers = {"Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
     return HTMLResponse(html, status_code=status, headers=headers)

@@ -22,8 +22,10 @@ TEMPLATES = Environment(
 def render_page(
     settings: Settings,
     lang: str,
-    origin: str,
+    url: str,
+    root: str,
     *,
+    image: str | None = None,
     embed: bool = False,
     view: dict | None = None,
     share_code: str | None = None,
@@ -32,10 +34,12 @@ def render_page(
 ) -> str:
     """The page; ``view`` (a shared view) is where it opens, and what it shows first.
     ``title`` and ``description`` (what a chat shows of the link) are cleaned here, where
-    they are rendered, whatever made them. ``origin`` starts og:url and og:image."""
+    they are rendered, whatever made them. ``url`` is the page's own (og:url), ``image``
+    its preview (og:image); ``root`` (the root path, ``/aidmap`` behind a proxy's path)
+    starts the static files' URLs and the page scripts' requests."""
     strings = STRINGS[lang]
-    url = f"{origin}/s/{share_code}" if share_code else f"{origin}/"
     config = {
+        "root": root,
         "lang": lang,
         "strings": strings,
         "basemaps": basemaps(settings),
@@ -51,7 +55,8 @@ def render_page(
         title=clean_text(title or strings["title"]),
         description=clean_text(description or strings["description"]),
         url=url,
-        image=f"{url}/preview.png" if share_code else None,
+        image=image,
+        root=root,
         version=__version__,
         vendor=VENDOR_URLS,
     )

@@ -11,7 +11,7 @@ from app.storage.base import Role
 
 def offer(client: TestClient, resource_id: int, service: str) -> None:
     """List ``service`` on the resource through the coordinators' route (no-op if listed)."""
-    _, secret = create_token(client.app.state.store, "协调员", Role.coordinator)
+    _, secret = create_token(client.app.state.context.store, "协调员", Role.coordinator)
     response = client.put(
         f"/api/v1/resources/{resource_id}/services/{service}",
         headers={"Authorization": f"Bearer {secret}"},

@@ -21,7 +21,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def add_office_on(client: TestClient, address: str, district: str) -> None:
-    store = client.app.state.store
+    store = client.app.state.context.store
     [unit] = store.find_units(name=district)
     store.add_resource(
         NewResource(

@@ -20,7 +20,7 @@ PRIVATE = ("志愿者张三", "13912345678", "内部备注")
 
 def test_private_columns_reach_signed_in_roles_only(settings: Settings):
     with TestClient(create_app(settings)) as client:
-        secret = create_token(client.app.state.store, "协调员", Role.coordinator)[1]
+        secret = create_token(client.app.state.context.store, "协调员", Role.coordinator)[1]
         signed_in = {"Authorization": f"Bearer {secret}"}
         files = {"file": ("list.csv", SHEET.encode())}
         planned = client.post("/api/v1/imports", files=files, headers=signed_in).json()

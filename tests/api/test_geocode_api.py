@@ -36,7 +36,7 @@ def amap_client(settings: Settings, rows: list[DevRow]) -> Iterator[TestClient]:
 
 
 def cached_keys(client: TestClient) -> list[str]:
-    engine = create_engine(client.app.state.settings.database_url)
+    engine = create_engine(client.app.state.context.settings.database_url)
     with engine.connect() as conn:
         keys = conn.execute(text("SELECT query_key FROM geocode_cache")).scalars().all()
     engine.dispose()

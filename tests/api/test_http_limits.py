@@ -38,7 +38,7 @@ def concrete(path: str) -> str:
 
 
 def admin(client: TestClient) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, "admin", Role.admin)
+    _, secret = create_token(client.app.state.context.store, "admin", Role.admin)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -74,7 +74,7 @@ def test_routes_that_read_no_body_refuse_a_declared_length_before_acting(client)
                          content=b" " * (limits.VERIFY + 1), headers=headers)  # fmt: skip
     assert verify.status_code == 413
     assert len(client.get("/api/v1/resources/1/history").json()) == 1  # not verified
-    _, secret = create_token(client.app.state.store, "spare", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "spare", Role.volunteer)
     [spare] = [
         t for t in client.get("/api/v1/tokens", headers=headers).json() if t["name"] == "spare"
     ]

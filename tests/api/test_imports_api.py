@@ -22,7 +22,7 @@ MIXED = GOOD + "坏医院,火星区,\n"
 def open_client(settings: Settings) -> Iterator[TestClient]:
     """A client that sends a coordinator's token."""
     with TestClient(create_app(settings)) as client:
-        _, secret = create_token(client.app.state.store, "coordinator", Role.coordinator)
+        _, secret = create_token(client.app.state.context.store, "coordinator", Role.coordinator)
         client.headers["Authorization"] = f"Bearer {secret}"
         yield client
 
@@ -50,7 +50,7 @@ def test_a_dry_run_returns_the_plan_and_writes_nothing(open_client: TestClient):
 def test_applying_needs_a_coordinator_token(client: TestClient):
     response = upload(client, GOOD, dry_run="false")
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     client.headers["Authorization"] = f"Bearer {secret}"
     response = upload(client, GOOD, dry_run="false")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.context import PUBLIC_IMPORT_LIMIT
 from app.api.import_gate import PUBLIC_RUNNING, RETRY_AFTER_S
 from app.core.config import Settings
-from app.main import PUBLIC_IMPORT_LIMIT, create_app
+from app.main import create_app
 from app.services.auth import create_token
 from app.services.imports.limits import PUBLIC, SUMMARY_ROWS
 from app.storage.base import Role
@@ -31,7 +32,7 @@ def sheet(rows: int, bad_every: int = 0) -> str:
 
 
 def sign_in(client: TestClient, role: Role) -> None:
-    _, secret = create_token(client.app.state.store, role.value, role)
+    _, secret = create_token(client.app.state.context.store, role.value, role)
     client.headers["Authorization"] = f"Bearer {secret}"
 
 
@@ -84,7 +85,7 @@ def test_dry_runs_without_a_coordinator_are_rate_limited_per_address(client: Tes
 
 
 def test_a_third_public_dry_run_at_once_is_told_to_come_back(client: TestClient):
-    gate = client.app.state.imports
+    gate = client.app.state.context.imports
     with gate.admit(public=True), gate.admit(public=True):  # two dry runs still running
         assert gate.public_running == PUBLIC_RUNNING
         busy = upload(client, sheet(1))

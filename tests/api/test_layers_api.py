@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -56,7 +57,7 @@ def test_bbox_district_and_status_filters(client: TestClient):
     jingan = client.get("/ogc/collections/streets/items", params={"district": "闸北"}).json()
     assert jingan["numberMatched"] == 14
     rid = inner["features"][0]["id"]
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     etag = client.get(f"/api/v1/resources/{rid}").headers["ETag"]
     client.put(f"/api/v1/resources/{rid}/status/emergency", json={"state": "open"},
                headers={"If-Match": etag, "Authorization": f"Bearer {secret}"})  # fmt: skip
@@ -100,7 +101,7 @@ def test_clusters_count_every_point_once(client: TestClient):
 
 
 def test_clusters_by_state_count_what_the_map_shows_for_a_service(client: TestClient):
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     items = client.get("/ogc/collections/hospitals/items", params={"limit": 1000}).json()
     offering = [f["id"] for f in items["features"] if "dialysis" in f["properties"]["services"]]
     for resource_id, state in zip(offering, ("open", "limited", "closed"), strict=False):
@@ -122,7 +123,7 @@ def test_clusters_by_state_count_what_the_map_shows_for_a_service(client: TestCl
     assert body.json()["pointCount"] == 77 and len(offering) > 3
     assert totals == {"open": 1, "limited": 1, "closed": 1, "unknown": len(offering) - 3,
                       "not_offered": 77 - len(offering)}  # fmt: skip
-    client.app.state.clock.now += timedelta(hours=13)  # out of date: no longer "open"
+    client.app.state.context.clock.now += timedelta(hours=13)  # out of date: no longer "open"
     later = client.get("/api/v1/layers/hospitals/clusters", params=city | {"by_state": True})
     assert sum(f["properties"]["states"]["open"] for f in later.json()["features"]) == 0
     plain = client.get("/api/v1/layers/hospitals/clusters", params=city).json()
@@ -179,13 +180,14 @@ def test_an_empty_page_is_a_valid_feature_collection(client: TestClient):
 
 
 def test_ages_do_not_change_the_etag_and_negotiated_answers_vary_on_accept(client: TestClient):
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     etag = client.get("/api/v1/resources/1").headers["ETag"]
     client.put("/api/v1/resources/1/status/emergency", json={"state": "open"},
                headers={"If-Match": etag, "Authorization": f"Bearer {secret}"})  # fmt: skip
     first = client.get("/ogc/collections/hospitals/items/1")
-    clock = client.app.state.clock
-    client.app.state.clock = lambda: clock() + timedelta(seconds=5)
+    context = client.app.state.context
+    later_clock = lambda: context.clock() + timedelta(seconds=5)  # noqa: E731
+    client.app.state.context = replace(context, clock=later_clock)
     later = client.get("/ogc/collections/hospitals/items/1",
                        headers={"If-None-Match": first.headers["ETag"]})  # fmt: skip
     assert later.status_code == 304

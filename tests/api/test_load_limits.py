@@ -44,14 +44,14 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
 
     def hold(request: Request) -> dict:
         """An anonymous read that keeps a read connection until the test lets it go."""
-        with request.app.state.store._read():
+        with request.app.state.context.store._read():
             entered.release()
             release.wait(30)
         return {}
 
     app.add_api_route("/api/v1/hold", hold)
     with TestClient(app) as client, ThreadPoolExecutor(READS.slots) as pool:
-        store = client.app.state.store
+        store = client.app.state.context.store
         secret = create_token(store, "王阿姨", Role.volunteer)[1]
         signed_in = {"Authorization": f"Bearer {secret}"}
         hospital = client.get("/api/v1/resources", params={"kind": "hospital", "limit": 1})
@@ -113,9 +113,9 @@ def test_what_each_request_is_bounded_by(method, path, headers, bound):
 def test_a_token_claimed_but_never_signed_in_is_bounded_like_anyone(client: TestClient):
     """Only a token that signed in lately skips the bound on anonymous reads: a stranger
     cannot take every read slot's place by sending an invented Authorization header."""
-    store = client.app.state.store
+    store = client.app.state.context.store
     _, secret = create_token(store, "志愿者", Role.volunteer)
-    signed_in = client.app.state.signed_in
+    signed_in = client.app.state.context.signed_in
     assert not signed_in.knows(secret) and not signed_in.knows("aidmap_forged")
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/resources/1", headers=headers).status_code == 200

@@ -21,7 +21,7 @@ SQUARE = {"lon": 121.4737, "lat": 31.2304}  # People's Square, 黄浦区
 @pytest.fixture
 def client(settings: Settings, clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings, clock=clock)) as client:
-        _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+        _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
         client.headers["Authorization"] = f"Bearer {secret}"
         yield client
 
@@ -52,7 +52,7 @@ def offering(client: TestClient, service: str, k: int) -> list[dict]:
 
 
 def add_office(client: TestClient, name: str, lon: float, lat: float, phones=(), **extra) -> int:
-    office = client.app.state.store.add_resource(NewResource(
+    office = client.app.state.context.store.add_resource(NewResource(
         kind="office", name=name, lon=lon, lat=lat, precision=Precision.exact,
         phones=tuple(phones), **extra,
     ))  # fmt: skip
@@ -104,7 +104,7 @@ def test_features_carry_the_english_name_and_whether_the_distance_is_a_fact(clie
     names = {f["properties"]["name"]: f["properties"]["name_en"] for f in body["features"]}
     assert names["上海交通大学医学院附属瑞金医院"] == "Ruijin Hospital"
     assert all(f["properties"]["distance_exact"] for f in body["features"])
-    rough = client.app.state.store.add_resource(NewResource(
+    rough = client.app.state.context.store.add_resource(NewResource(
         kind="hospital", name="只知道区的医院", lon=121.4738, lat=31.2305,
         precision=Precision.district,
     ))  # fmt: skip

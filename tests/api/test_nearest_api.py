@@ -21,7 +21,7 @@ PEOPLES_SQUARE = {"lon": 121.4737, "lat": 31.2304}
 @pytest.fixture
 def client(settings: Settings, clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings, clock=clock)) as client:
-        _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+        _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
         client.headers["Authorization"] = f"Bearer {secret}"
         yield client
 
@@ -93,7 +93,7 @@ def test_stale_statuses_are_left_out_unless_asked_for(client: TestClient, clock)
 def test_max_km_and_new_resources(client: TestClient, settings: Settings):
     within = nearest(client, k=50, max_km=2)["features"]
     assert within and all(f["properties"]["distance_m"] <= 2000 for f in within)
-    store = client.app.state.store
+    store = client.app.state.context.store
     added = store.add_resource(
         NewResource(kind="hospital", name="新开方舱", lon=121.4738, lat=31.2305,
                     precision=Precision.exact)
@@ -141,7 +141,7 @@ def test_nothing_near_is_an_empty_collection(client: TestClient):
 
 
 def test_new_resources_show_even_when_every_query_names_a_service(client: TestClient):
-    store = client.app.state.store
+    store = client.app.state.context.store
     nearest(client, service="dialysis", fresh="false", state="open,closed")
     nearest(client, kind="offices")
     added = store.add_resource(

@@ -44,7 +44,7 @@ def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
 
 
 def bearer(client: TestClient, role: Role) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, role.value, role)
+    _, secret = create_token(client.app.state.context.store, role.value, role)
     return {"Authorization": f"Bearer {secret}"}
 
 

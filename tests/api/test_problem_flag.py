@@ -47,7 +47,7 @@ def same_time(a: object, b: str) -> bool:
 
 
 def test_a_report_is_flagged_until_the_status_it_was_about_is_checked(client: TestClient):
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     put(client, secret, 1, "dialysis", "open")
     assert flags(client, 1) == (None, None, None)
     at = report(client, 1, "dialysis")
@@ -59,7 +59,7 @@ def test_a_report_is_flagged_until_the_status_it_was_about_is_checked(client: Te
 
 
 def test_a_report_about_the_whole_hospital_waits_for_any_check(client: TestClient):
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     at = report(client, 2, None)
     assert all(same_time(flag, at) for flag in flags(client, 2))
     put(client, secret, 2, "emergency", "closed")

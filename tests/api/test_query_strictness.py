@@ -37,7 +37,7 @@ def test_name_finds_hospitals_by_name_alias_and_english_name(client: TestClient)
 
 
 def test_name_and_service_filters_combine(client: TestClient):
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     renji = client.get("/api/v1/resources", params={"name": "仁济"}).json()
     target = next(h for h in renji if "dialysis" in h["services"])
     answer = client.put(

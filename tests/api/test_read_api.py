@@ -63,7 +63,7 @@ def test_bundled_hospitals_say_their_location_is_approximate(client: TestClient)
 
 
 def test_a_reported_status_shows_with_its_age(client: TestClient):
-    store = client.app.state.store
+    store = client.app.state.context.store
     hospital = store.list_resources(kind="hospital", limit=1)[0]
     service = hospital.services[0]
     store.set_status(hospital.id, service, StatusReport(State.open, "alice"), hospital.version)
@@ -77,7 +77,7 @@ def test_a_reported_status_shows_with_its_age(client: TestClient):
 def test_statuses_older_than_the_ttl_are_stale(settings: Settings):
     short_ttl = settings.model_copy(update={"status_ttl_hours": 1e-9})
     with TestClient(create_app(short_ttl)) as client:
-        store = client.app.state.store
+        store = client.app.state.context.store
         hospital = store.list_resources(kind="hospital", limit=1)[0]
         service = hospital.services[0]
         store.set_status(hospital.id, service, StatusReport(State.open, "a"), hospital.version)
@@ -127,7 +127,7 @@ def test_a_database_gone_at_runtime_is_503_without_details(settings: Settings):
         pytest.skip("breaks the SQLite file under a running app")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200
-        client.app.state.store.close()  # drop pooled connections, then break the file
+        client.app.state.context.store.close()  # drop pooled connections, then break the file
         database = settings.data_dir / "aidmap.sqlite3"
         for path in settings.data_dir.iterdir():
             path.unlink()

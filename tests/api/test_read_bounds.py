@@ -31,7 +31,7 @@ def counting(monkeypatch: pytest.MonkeyPatch, module, name: str) -> list:
 
 def test_clusters_have_at_most_the_grid_cells_whatever_the_zoom(client: TestClient):
     lon, lat = FAR_EAST
-    client.app.state.store.apply_resource_changes([
+    client.app.state.context.store.apply_resource_changes([
         NewResource(kind="hospital", name=f"点{n}", lon=lon + (n % 100) * 0.001,
                     lat=lat + (n // 100) * 0.001, precision=Precision.exact)
         for n in range(5000)

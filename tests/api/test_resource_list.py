@@ -31,7 +31,7 @@ def backend_client(request: pytest.FixtureRequest, sqlite_settings: Settings, cl
 
 def report_mixed_statuses(client: TestClient) -> None:
     """Every state, fresh and stale, reported and verified, over the bundled hospitals."""
-    store, now = client.app.state.store, client.app.state.clock()
+    store, now = client.app.state.context.store, client.app.state.context.clock()
     changes = []
     for n, view in enumerate(store.view_resources(kind="hospital", limit=60)):
         hours = (1, 13, 30)[n % 3]  # fresh, stale, long stale (the TTL is 12 h)
@@ -48,8 +48,8 @@ def expected(client: TestClient, kind: str | None, service: str, states, fresh: 
     """What the route answered before: every resource read, filtered in Python."""
     everything = client.get("/api/v1/resources", params={"limit": 500} | (
         {"kind": kind} if kind else {})).json()  # fmt: skip
-    store, now = client.app.state.store, client.app.state.clock()
-    ttl = client.app.state.settings.status_ttl_hours
+    store, now = client.app.state.context.store, client.app.state.context.clock()
+    ttl = client.app.state.context.settings.status_ttl_hours
     views = {v.resource.id: v for v in store.view_resources(limit=10_000)}
     wanted = set(states or [State.open])
     return [r for r in everything

@@ -125,7 +125,7 @@ def headers(run: tuple[str, str], app_client: asgi.ASGIClient) -> dict[str, str]
     """What the run's caller sends: nothing, or a volunteer's token."""
     if run[1] == "anonymous":
         return {}
-    _, secret = create_token(app_client.app.state.store, "fuzz", Role.volunteer)
+    _, secret = create_token(app_client.app.state.context.store, "fuzz", Role.volunteer)
     return {"Authorization": f"Bearer {secret}"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +25,7 @@ CODE = re.compile(r"[23456789abcdefghjkmnpqrstuvwxyz]{6}")
 
 @pytest.fixture
 def volunteer(client: TestClient) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -145,7 +146,7 @@ def test_a_plain_view_card_names_its_service_and_link(client: TestClient, settin
 
 
 def test_names_are_plain_text_on_their_own_line(client: TestClient):
-    store = client.app.state.store
+    store = client.app.state.context.store
     odd = store.add_resource(NewResource(
         kind="hospital", name="<b>假</b>医院\n1. 伪造的一行", lon=121.48, lat=31.23,
         precision=Precision.exact, phones=("021-1234 <5678>",), address="&amp; 路",
@@ -197,7 +198,9 @@ def test_unknown_and_malformed_codes_are_404(client: TestClient):
 
 
 def test_shares_are_rate_limited_per_address(client: TestClient):
-    client.app.state.public_shares = RateLimiter(2, 600.0)
+    context = client.app.state.context
+    limits = replace(context.limits, public_shares=RateLimiter(2, 600.0))
+    client.app.state.context = replace(context, limits=limits)
     assert share(client, VIEW)["code"] == share(client, VIEW)["code"]
     response = client.post("/api/v1/share", json=VIEW | {"zoom": 5})
     assert response.status_code == 429

@@ -24,7 +24,7 @@ SQUARE = {"lon": 121.474, "lat": 31.23}
 def client(settings: Settings, clock) -> Iterator[TestClient]:
     clock.now = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
     with TestClient(create_app(settings, clock=clock)) as client:
-        _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+        _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
         client.headers["Authorization"] = f"Bearer {secret}"
         yield client
 
@@ -57,7 +57,7 @@ def test_a_fallback_card_lists_hospitals_with_states_phones_and_the_office(clien
     first, second, third = hits["features"]
     set_state(client, first["id"], "dialysis", "open", clock.now - timedelta(hours=20))
     set_state(client, second["id"], "dialysis", "closed", clock.now - timedelta(hours=1))
-    client.app.state.store.add_resource(NewResource(
+    client.app.state.context.store.add_resource(NewResource(
         kind="office", name="人民广场居委会", lon=121.4745, lat=31.2305,
         precision=Precision.exact, phones=("021-63210000",),
     ))  # fmt: skip
@@ -98,7 +98,7 @@ def test_a_limited_hospital_has_its_conditions_in_words_and_the_note_with_its_ag
 
 
 def test_a_hospital_placed_only_by_its_district_has_no_distance_on_the_card(client):
-    client.app.state.store.add_resource(NewResource(
+    client.app.state.context.store.add_resource(NewResource(
         kind="hospital", name="只知道区的医院", lon=121.4741, lat=31.2301,
         precision=Precision.district, services=("dialysis",),
     ))  # fmt: skip

@@ -107,7 +107,7 @@ def test_a_stored_share_holds_no_address_and_positions_to_three_decimals(client,
 
 
 def test_the_place_is_a_street_an_outline_holds_else_the_district_else_none(client):
-    store = client.app.state.store
+    store = client.app.state.context.store
     street = units_named(store, "南京东路街道", Level.street)[0]
     ring = [[121.46, 31.22], [121.49, 31.22], [121.49, 31.24], [121.46, 31.24], [121.46, 31.22]]
     outline = {"type": "Polygon", "coordinates": [ring]}
@@ -125,7 +125,7 @@ def test_the_place_is_a_street_an_outline_holds_else_the_district_else_none(clie
 
 
 def test_what_a_share_shows_of_our_data_has_no_invisible_or_direction_characters(client):
-    odd = client.app.state.store.add_resource(NewResource(
+    odd = client.app.state.context.store.add_resource(NewResource(
         kind="hospital", name=f"瑞金{HIDDEN}医院", lon=121.475, lat=31.231,
         precision=Precision.exact, address=f"瑞金\u2066二路{HIDDEN}197号", phones=("021\u200b-1",),
     ))  # fmt: skip

@@ -15,7 +15,7 @@ from app.storage.base import Role
 
 
 def volunteer(client: TestClient) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, "批量", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "批量", Role.volunteer)
     return {"Authorization": f"Bearer {secret}"}
 
 

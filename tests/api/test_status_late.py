@@ -13,7 +13,7 @@ from app.storage.base import Role
 
 
 def bearer(client: TestClient, name: str) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, name, Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, name, Role.volunteer)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -36,7 +36,7 @@ def test_a_report_older_than_the_last_check_is_kept_as_late(client: TestClient, 
     first = put(client, alice, rid, f'"{hospital["version"]}"', {"state": "open", "note": "A"})
     etag = first.headers["ETag"]
     assert nearest_open(client, hospital) == [rid]  # the nearest cache holds the status now
-    last_event = client.app.state.store.last_history_id()
+    last_event = client.app.state.context.store.last_history_id()
     hour_ago = (clock.now - timedelta(hours=1)).isoformat()
     late = put(client, carol, rid, etag, {"state": "closed", "note": "C", "reported_at": hour_ago})
     assert late.status_code == 200, late.text
@@ -48,7 +48,7 @@ def test_a_report_older_than_the_last_check_is_kept_as_late(client: TestClient, 
     # Nothing current changed: the ETag bob read is still good, the map still says open.
     assert client.get(f"/api/v1/resources/{rid}").headers["ETag"] == etag
     assert nearest_open(client, hospital) == [rid]
-    assert client.app.state.store.history_after(last_event) == []  # no event for the pages
+    assert client.app.state.context.store.history_after(last_event) == []  # no event for the pages
     history = client.get(f"/api/v1/resources/{rid}/history").json()
     assert [(h["status"]["note"], h["late"]) for h in history] == [("C", True), ("A", False)]
     assert put(client, bob, rid, etag, {"state": "limited", "note": "B"}).status_code == 200

@@ -98,7 +98,7 @@ def write_everything(http: httpx.Client, auth: dict[str, str]) -> dict[str, obje
                                              "nearest": nearest})  # fmt: skip
     assert share.status_code == 201, share.text
     return {"resource_id": rid, "unit_id": 1, "collection_id": "hospitals", "feature_id": rid,
-            "layer_id": "hospitals", "layer": "hospitals", "code": share.json()["code"],
+            "layer": "hospitals", "code": share.json()["code"],
             "token_id": 1, "lon": first["lon"], "lat": first["lat"]}  # fmt: skip
 
 
@@ -109,7 +109,7 @@ def public_urls(paths: list[str], values: dict[str, object]) -> Iterator[str]:
     queries = {
         "/api/v1/resources": ["", "?kind=hospital&service=dialysis&state=open&state=closed"],
         "/api/v1/nearest": [f"?{near}&fresh=false"],
-        "/api/v1/layers/{layer_id}/clusters": ["?zoom=12&service=dialysis"],
+        "/api/v1/layers/{collection_id}/clusters": ["?zoom=12&service=dialysis"],
         "/api/v1/geocode": ["?q=人民广场"],
         "/ogc/collections/{collection_id}/items": ["", "?service=dialysis", "?f=html"],
         "/ogc/collections/{collection_id}/items/{feature_id}": ["", "?f=html"],

@@ -17,8 +17,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.context import FAILED_AUTH_LIMIT
 from app.core.config import Settings
-from app.main import FAILED_AUTH_LIMIT, create_app
+from app.main import create_app
 from app.services.auth import TOKEN_PREFIX, create_token
 from app.storage.base import Role, State, StatusReport, Store
 
@@ -57,7 +58,7 @@ class World:
 
 
 def make_world(client: TestClient) -> World:
-    store = client.app.state.store
+    store = client.app.state.context.store
     hospital = store.list_resources(kind="hospital", limit=1)[0]
     keys = {role.value: create_token(store, f"{role.value}-1", role)[1] for role in Role}
     revoked, revoked_secret = create_token(store, "gone", Role.admin)

@@ -13,7 +13,7 @@ from app.storage.base import Role
 
 
 def bearer(client: TestClient, role: Role, name: str | None = None) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, name or role.value, role)
+    _, secret = create_token(client.app.state.context.store, name or role.value, role)
     return {"Authorization": f"Bearer {secret}"}
 
 

@@ -11,7 +11,7 @@ from app.storage.base import Role
 
 
 def signed_in(client: TestClient, role: Role) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, role.value, role)
+    _, secret = create_token(client.app.state.context.store, role.value, role)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -38,7 +38,7 @@ def test_a_problem_report_with_nothing_visible_is_a_422(client: TestClient, text
     rid = client.get("/api/v1/resources", params={"kind": "hospital"}).json()[0]["id"]
     response = client.post(f"/api/v1/resources/{rid}/reports", json={"text": text})
     assert response.status_code == 422, response.text
-    assert client.app.state.store.list_problem_reports() == []
+    assert client.app.state.context.store.list_problem_reports() == []
 
 
 def test_a_problem_report_is_stored_cleaned_for_the_queue(client: TestClient):

@@ -28,19 +28,19 @@ REFUSED = [
 
 @pytest.mark.parametrize("name", REFUSED)
 def test_a_token_name_with_control_or_invisible_characters_is_a_422(client: TestClient, name):
-    _, secret = create_token(client.app.state.store, "admin", Role.admin)
+    _, secret = create_token(client.app.state.context.store, "admin", Role.admin)
     admin = {"Authorization": f"Bearer {secret}"}
     response = client.post("/api/v1/tokens", json={"name": name, "role": "volunteer"},
                            headers=admin)  # fmt: skip
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
-    assert [t.name for t in client.app.state.store.list_tokens()] == ["admin"]
+    assert [t.name for t in client.app.state.context.store.list_tokens()] == ["admin"]
     with pytest.raises(BadTokenName):  # the same rule for every caller of the service
-        create_token(client.app.state.store, name, Role.volunteer)
+        create_token(client.app.state.context.store, name, Role.volunteer)
 
 
 def test_plain_names_are_kept_as_typed_without_surrounding_spaces(client: TestClient):
-    _, secret = create_token(client.app.state.store, "admin", Role.admin)
+    _, secret = create_token(client.app.state.context.store, "admin", Role.admin)
     admin = {"Authorization": f"Bearer {secret}"}
     for name, kept in (
         ("王阿姨", "王阿姨"),

@@ -13,7 +13,7 @@ from app.storage.base import Role, State
 
 
 def bearer(client: TestClient, role: Role) -> dict[str, str]:
-    _, secret = create_token(client.app.state.store, role.value, role)
+    _, secret = create_token(client.app.state.context.store, role.value, role)
     return {"Authorization": f"Bearer {secret}"}
 
 

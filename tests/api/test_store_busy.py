@@ -21,7 +21,7 @@ def test_a_read_with_no_connection_free_is_503_with_retry_after(
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/resources/1").status_code == 200
         with ExitStack() as stack:
-            hold_every_read_connection(client.app.state.store, stack)
+            hold_every_read_connection(client.app.state.context.store, stack)
             busy = client.get("/api/v1/resources/1")
         assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
         assert busy.json() == {

@@ -100,6 +100,33 @@ def test_aidmap_base_url_wins_over_every_address(data_dir: Path):
         assert OG_URL.search(page)[1] == made["url"]
 
 
+def test_a_trusted_proxy_names_the_path_it_serves_the_app_under(data_dir: Path):
+    env = {"AIDMAP_TRUSTED_PROXIES": "127.0.0.1"}
+    for base in serve(data_dir, env):
+        prefix = {"X-Forwarded-Prefix": "/aidmap/"}
+        made = share_links(base, headers=prefix)
+        assert made["url"] == f"{base}/aidmap/s/{made['code']}"
+        page = httpx.get(f"{base}/s/{made['code']}", headers=prefix).text
+        assert '<script src="/aidmap/static/app/map.js' in page
+        # from a client that is not the proxy, or not a plain path: no prefix
+        assert share_links(base, "127.0.0.4", prefix)["url"].startswith(f"{base}/s/")
+        for bad in ("//evil.example", "/a/../b", "aidmap", '/"><b>', "/a b"):
+            url = share_links(base, headers={"X-Forwarded-Prefix": bad})["url"]
+            assert url.startswith(f"{base}/s/"), (bad, url)
+
+
+def test_aidmap_root_path_serves_with_or_without_the_path_a_proxy_passes(data_dir: Path):
+    for base in serve(data_dir, {"AIDMAP_ROOT_PATH": "/aidmap"}):
+        for asked in (f"{base}/ogc", f"{base}/aidmap/ogc"):  # a proxy stripped it, or not
+            landing = httpx.get(asked)
+            assert landing.status_code == 200, asked
+            assert landing.json()["links"][0]["href"] == f"{base}/aidmap/ogc"
+        made = share_links(base)
+        assert made["url"] == f"{base}/aidmap/s/{made['code']}"
+        missing = httpx.get(f"{base}/s/zzzzzz", headers={"Accept": "text/html"})
+        assert missing.status_code == 404 and 'href="/aidmap/"' in missing.text
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [

@@ -28,6 +28,11 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("status_ttl_hours", 1e20, "less than or equal"),
         ("status_ttl_hours", 0, "greater than 0"),
         ("base_url", "ftp://example", "http"),
+        ("base_url", "https://example.org/aidmap", "a path goes in AIDMAP_ROOT_PATH"),
+        ("root_path", "aidmap", "must be a path like /aidmap"),
+        ("root_path", "/aid map", "must be a path like /aidmap"),
+        ("root_path", "//evil.example", "must be a path like /aidmap"),
+        ("root_path", "/a/../b", "must be a path like /aidmap"),
         ("nearest_index", "database", "needs a PostGIS database URL"),
         ("nearest_index", "rtree", "'memory' or 'database'"),
         ("cors_origins", "https://partner.example/map", "is not an origin"),
@@ -44,3 +49,8 @@ def test_passwords_are_masked_in_the_printable_url():
     settings = Settings(database_url="postgresql+psycopg://aidmap:s3cret@db:5432/aidmap")
     assert "s3cret" not in settings.database_url_safe
     assert settings.backend == "postgis"
+
+
+@pytest.mark.parametrize(("value", "kept"), [("/aidmap/", "/aidmap"), ("/", ""), ("/a/b", "/a/b")])
+def test_a_root_path_is_kept_without_its_trailing_slash(value: str, kept: str):
+    assert Settings(root_path=value).root_path == kept

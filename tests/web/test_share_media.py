@@ -45,7 +45,7 @@ def png(client: TestClient, url: str) -> Image.Image:
 
 def set_open(client: TestClient, resource_id: int, service: str) -> None:
     offer(client, resource_id, service)  # not every hospital lists every service
-    _, secret = create_token(client.app.state.store, "v", Role.volunteer)
+    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
     etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
     response = client.put(
         f"/api/v1/resources/{resource_id}/status/{service}",
@@ -101,7 +101,7 @@ def test_a_city_wide_preview_shows_the_whole_city(client: TestClient):
 
 
 def test_a_preview_of_an_html_named_hospital_is_drawn(client: TestClient):
-    odd = client.app.state.store.add_resource(NewResource(
+    odd = client.app.state.context.store.add_resource(NewResource(
         kind="hospital", name='<img src=x onerror="alert(1)">&\n医院', lon=121.48, lat=31.23,
         precision=Precision.exact, name_en="<script>alert(1)</script>",
     ))  # fmt: skip

@@ -10,7 +10,7 @@
 
   function jittered(ms) { return ms / 2 + Math.random() * ms / 2; }
 
-  /* options: strings (the page's words), indicator (an element), onChange(change) with
+  /* options: url(path) (ui.js: our path under the root path), strings (the page's words), indicator (an element), onChange(change) with
      change = {id, resource_id, service, version, status}, onReset() to reload the data */
   function start(options) {
     var T = options.strings, indicator = options.indicator;
@@ -34,7 +34,7 @@
     function connect() {
       retryTimer = null;
       if (source || document.hidden || !window.EventSource) return;
-      source = new EventSource("/api/v1/events" + after());
+      source = new EventSource(options.url("/api/v1/events" + after()));
       source.addEventListener("status", function (e) {
         apply(Object.assign({ id: Number(e.lastEventId) }, JSON.parse(e.data)));
       });
@@ -61,7 +61,7 @@
       clearTimeout(pollTimer); pollTimer = null;
       if (live || asking || document.hidden) return;
       asking = true;
-      fetch("/api/v1/changes" + after()).then(function (r) {
+      fetch(options.url("/api/v1/changes" + after())).then(function (r) {
         if (r.ok) return r.json();
         var e = new Error(r.statusText);
         e.waitS = Number(r.headers.get("Retry-After")) || 0;  // 429 or 503: as told

@@ -33,7 +33,8 @@
   }
 
   /* ---- shared helpers (ui.js), and what needs this page's state ---- */
-  var U = window.AidmapUI(T), plain = U.plain, el = U.el, api = U.api, stamp = U.stamp;
+  var U = window.AidmapUI(T, config.root), plain = U.plain, el = U.el, api = U.api;
+  var stamp = U.stamp;
   function say(text) { $("message").textContent = plain(text || ""); }
   function serviceName(code) {
     var s = state.services.find(function (x) { return x.code === code; });
@@ -323,7 +324,7 @@
   map.on("overlayadd", function (e) { if (e.layer === units) loadUnits(); });
 
   // Live first: the stream starts from where history is before the hospitals are read.
-  window.AidmapLive.start({ strings: T, indicator: $("live"), onChange: applyChange,
+  window.AidmapLive.start({ url: U.url, strings: T, indicator: $("live"), onChange: applyChange,
     onReset: reloadHospitals });
   var services = api("/api/v1/services").then(function (list) {
     state.services = list;

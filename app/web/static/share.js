@@ -19,15 +19,15 @@ window.AidmapShare = (function () {
 
   /* options: ui (ui.js), strings, say(text) for messages, view() the view to keep */
   function start(options) {
-    var T = options.strings, el = options.ui.el, api = options.ui.api;
+    var T = options.strings, el = options.ui.el, api = options.ui.api, url = options.ui.url;
     $("share-open").addEventListener("click", function () {
       api("/api/v1/share", { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify(options.view()) })
         .then(function (s) {
           $("share-link").textContent = s.url; $("share-link").href = s.url;
-          $("share-qr").src = "/s/" + s.code + "/qr.svg";
+          $("share-qr").src = url("/s/" + s.code + "/qr.svg");
           $("share-dialog").hidden = false;
-          return fetch("/s/" + s.code + ".txt").then(function (r) { return r.text(); });
+          return fetch(url("/s/" + s.code + ".txt")).then(function (r) { return r.text(); });
         }).then(function (text) { $("share-text").textContent = text; })
         .catch(function (e) { options.say(e.message); });
     });

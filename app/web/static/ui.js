@@ -1,7 +1,7 @@
 /* Text, DOM and API helpers shared by the page's scripts. Data from the API reaches the
    page only as text (el()'s "text", or plain() where a library takes a string), never as
    HTML, and without the invisible or direction characters app/core/text.py drops. */
-window.AidmapUI = function (T) {
+window.AidmapUI = function (T, root) {
   "use strict";
   var C = window.AidmapCoords;
   /* What app/core/text.py clean_text drops: controls other than white space, format
@@ -24,8 +24,11 @@ window.AidmapUI = function (T) {
     (children || []).forEach(function (c) { if (c) node.appendChild(c); });
     return node;
   }
+  /* Our own paths start with the root path: "" at a server's root, "/aidmap" when a proxy
+     serves the app under that path (app/api/root_path.py). */
+  function url(path) { return (root || "") + path; }
   function api(path, options) {
-    return fetch(path, options).then(function (r) {
+    return fetch(url(path), options).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok) { var e = new Error((body.error || {}).message || r.statusText); e.status = r.status; e.body = body; throw e; }
         return body;
@@ -80,7 +83,7 @@ window.AidmapUI = function (T) {
     return el("p", { class: "precision-note", text: "⚠ " + text });
   }
 
-  return { plain: plain, el: el, api: api, ago: ago, metres: metres, stateText: stateText,
+  return { plain: plain, el: el, url: url, api: api, ago: ago, metres: metres, stateText: stateText,
     conditionsText: conditionsText, stamp: stamp, ageNow: ageNow, navLinks: navLinks,
     phoneLinks: phoneLinks, precisionNote: precisionNote, names: names };
 };

@@ -1,0 +1,63 @@
+"""What the running app holds for its requests, in one typed object on ``app.state``.
+
+Routes reach it through ``deps.ContextDep`` (or the narrower aliases there), never through
+``request.app.state`` attribute by attribute: a misspelt name is then a type error, not
+an ``AttributeError`` at the first request that needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.api.import_gate import ImportGate
+from app.core.config import Settings
+from app.services.auth import RecentSignIns
+from app.services.events import StatusEvents
+from app.services.geocoding import ChainHolder
+from app.services.nearest import NearestFinder
+from app.services.ratelimit import RateLimiter
+from app.storage.base import Store
+
+FAILED_AUTH_LIMIT = (10, 60.0)
+"""Failed sign-ins allowed per client address per window (seconds)."""
+PUBLIC_REPORT_LIMIT = (10, 600.0)
+"""Problem reports accepted per client address per window (seconds)."""
+PUBLIC_SHARE_LIMIT = (30, 600.0)
+"""Shares created per client address per window (seconds)."""
+FAILED_SHARE_LOOKUP_LIMIT = (20, 600.0)
+"""Unknown share codes asked per client address per window (seconds): 2,880 a day."""
+PUBLIC_IMPORT_LIMIT = (10, 600.0)
+"""Import dry runs without a coordinator's token per client address per window (seconds)."""
+PUBLIC_EXPORT_LIMIT = (10, 600.0)
+"""Whole-layer exports per client address per window (seconds)."""
+
+
+@dataclass(frozen=True)
+class Limiters:
+    """Per-client-address budgets of the public routes (the process's own, in memory)."""
+
+    failed_auth: RateLimiter = field(default_factory=lambda: RateLimiter(*FAILED_AUTH_LIMIT))
+    public_reports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_REPORT_LIMIT))
+    public_shares: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_SHARE_LIMIT))
+    failed_share_lookups: RateLimiter = field(
+        default_factory=lambda: RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
+    )
+    public_imports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_IMPORT_LIMIT))
+    public_exports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_EXPORT_LIMIT))
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """The store and the services built on it while the app runs (from its lifespan)."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    store: Store
+    geocoders: ChainHolder
+    nearest: NearestFinder
+    events: StatusEvents
+    imports: ImportGate
+    signed_in: RecentSignIns
+    limits: Limiters
