@@ -13,6 +13,7 @@ from app.api import body_limits
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
+    NotOffered,
     NowDep,
     OptionalToken,
     ServiceByName,
@@ -73,12 +74,6 @@ class BadStatus(AppError):
 
     status_code = 422
     code = "invalid_status"
-
-
-class NotOffered(BadStatus):
-    """A status for a service the resource does not list."""
-
-    code = "service_not_offered"
 
 
 def _public(status: IntakeStatus, now: datetime, ttl: float, names: bool) -> StatusPublic:
