@@ -13,6 +13,7 @@ from app.api import body_limits
 from app.api.deps import NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep, check_rate
 from app.api.error_responses import content, errors
 from app.api.origin import OriginDep
+from app.api.strict_query import IGNORES_UNKNOWN
 from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import render_card, share_answer
@@ -54,7 +55,12 @@ def create_share(
     )  # fmt: skip
 
 
-@router.get("/s/{code}.txt", response_class=PlainTextResponse, responses=SHARE_ERRORS)
+@router.get(
+    "/s/{code}.txt",
+    response_class=PlainTextResponse,
+    responses=SHARE_ERRORS,
+    openapi_extra=IGNORES_UNKNOWN,
+)
 def read_share_card(
     share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
     settings: SettingsDep, now: NowDep, origin: OriginDep,
@@ -67,21 +73,27 @@ def read_share_card(
     return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
 
 
-@router.get("/s/{code}/qr.png", response_class=Response, responses=PNG)
+@router.get(
+    "/s/{code}/qr.png", response_class=Response, responses=PNG, openapi_extra=IGNORES_UNKNOWN
+)
 def read_share_qr_png(share: ShareByCode, origin: OriginDep) -> Response:
     """The short link as a QR code PNG."""
     body = qr_png(share_url(origin, share.code))
     return Response(body, media_type="image/png", headers={"Cache-Control": IMMUTABLE})
 
 
-@router.get("/s/{code}/qr.svg", response_class=Response, responses=SVG)
+@router.get(
+    "/s/{code}/qr.svg", response_class=Response, responses=SVG, openapi_extra=IGNORES_UNKNOWN
+)
 def read_share_qr_svg(share: ShareByCode, origin: OriginDep) -> Response:
     """The short link as a QR code SVG."""
     body = qr_svg(share_url(origin, share.code))
     return Response(body, media_type="image/svg+xml", headers={"Cache-Control": IMMUTABLE})
 
 
-@router.get("/s/{code}/preview.png", response_class=Response, responses=PNG)
+@router.get(
+    "/s/{code}/preview.png", response_class=Response, responses=PNG, openapi_extra=IGNORES_UNKNOWN
+)
 def read_share_preview(
     share: ShareByCode, request: Request, store: StoreDep, places: PlacesDep,
     settings: SettingsDep, now: NowDep, origin: OriginDep,
