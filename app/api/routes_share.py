@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from app.api import body_limits
 from app.api.deps import NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep, check_rate
 from app.api.error_responses import content, errors
-from app.api.origin import OriginDep
+from app.api.origin import OriginDep, link_cache
 from app.api.strict_query import IGNORES_UNKNOWN
 from app.models import ShareCreated
 from app.services import sharing
@@ -24,9 +24,9 @@ from app.web.qr import qr_png, qr_svg
 router = APIRouter(tags=["share"])
 
 IMMUTABLE = "public, max-age=86400, immutable"
-"""QR codes: a share's link never changes."""
+"""QR codes: a share's link never changes (private when its host is derived: ``link_cache``)."""
 CURRENT = "public, max-age=60"
-"""Card and preview: they show the statuses of the moment."""
+"""Card and preview: they show the statuses of the moment (and the link, as the QR codes)."""
 SHARE_ERRORS = errors(404, 422, 429)
 """What every ``/s/{code}…`` route may answer: an unknown or malformed code, too many of
 them from one address."""
@@ -70,25 +70,25 @@ def read_share_card(
         share, store, request.app.state.nearest, places, now, settings.status_ttl_hours,
         origin,
     )  # fmt: skip
-    return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
+    return PlainTextResponse(text, headers=link_cache(request, CURRENT))
 
 
 @router.get(
     "/s/{code}/qr.png", response_class=Response, responses=PNG, openapi_extra=IGNORES_UNKNOWN
 )
-def read_share_qr_png(share: ShareByCode, origin: OriginDep) -> Response:
+def read_share_qr_png(share: ShareByCode, request: Request, origin: OriginDep) -> Response:
     """The short link as a QR code PNG."""
     body = qr_png(share_url(origin, share.code))
-    return Response(body, media_type="image/png", headers={"Cache-Control": IMMUTABLE})
+    return Response(body, media_type="image/png", headers=link_cache(request, IMMUTABLE))
 
 
 @router.get(
     "/s/{code}/qr.svg", response_class=Response, responses=SVG, openapi_extra=IGNORES_UNKNOWN
 )
-def read_share_qr_svg(share: ShareByCode, origin: OriginDep) -> Response:
+def read_share_qr_svg(share: ShareByCode, request: Request, origin: OriginDep) -> Response:
     """The short link as a QR code SVG."""
     body = qr_svg(share_url(origin, share.code))
-    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": IMMUTABLE})
+    return Response(body, media_type="image/svg+xml", headers=link_cache(request, IMMUTABLE))
 
 
 @router.get(
@@ -120,4 +120,4 @@ def read_share_preview(
         lang=lang,
     )
     body = render_preview(store, view, marks, now, ttl)
-    return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})
+    return Response(body, media_type="image/png", headers=link_cache(request, CURRENT))

@@ -33,6 +33,8 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("cors_origins", "https://partner.example/map", "is not an origin"),
         ("cors_origins", "partner.example", "is not an origin"),
         ("event_streams", 4, "PER_CLIENT is more than AIDMAP_EVENT_STREAMS"),
+        ("allowed_hosts", "https://map.example.org", "is not a host name"),
+        ("allowed_hosts", "map.example.org/x", "is not a host name"),
     ],
 )
 def test_unusable_values_are_refused(field: str, value, message: str):
@@ -44,3 +46,9 @@ def test_passwords_are_masked_in_the_printable_url():
     settings = Settings(database_url="postgresql+psycopg://aidmap:s3cret@db:5432/aidmap")
     assert "s3cret" not in settings.database_url_safe
     assert settings.backend == "postgis"
+
+
+def test_allowed_hosts_are_a_lowercase_list():
+    assert Settings(allowed_hosts="Map.Example.org, b.example:8443").allowed_hosts == [
+        "map.example.org", "b.example:8443"
+    ]  # fmt: skip
