@@ -59,6 +59,11 @@ class NearestParams(BaseModel):
     lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     lat: float | None = Field(None, allow_inf_nan=False, description="-90 to 90")
     address: str | None = Field(None, min_length=1, max_length=200)
+    precision: Precision = Field(
+        Precision.exact,
+        description="how well lon/lat is known (a shared district-only origin: district, "
+        "which keeps the answer to that district as the address did)",
+    )
     kind: str = Field("hospitals", pattern="^(hospitals|offices)$")
     service: str | None = Field(None, max_length=32, examples=["dialysis"])
     state: str | None = Field(
@@ -93,7 +98,8 @@ async def nearest(request: Request) -> Response:
             ) from None
     max_m = None if params.max_km is None else params.max_km * 1000
     if params.address is None or params.lon is not None or params.lat is not None:
-        origin, source = await _coordinates_origin(request, params.lon, params.lat), None
+        origin = await _coordinates_origin(request, params.lon, params.lat, params.precision)
+        source = None
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         origin, source = await _address_origin(request, params.address)
     ask = Ask(KINDS[params.kind], params.service, states, params.fresh, params.k, max_m)
@@ -159,13 +165,15 @@ def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
     return lon, lat
 
 
-async def _coordinates_origin(request: Request, lon: float | None, lat: float | None) -> Origin:
-    """A point as given, exact, in the place whose outlines hold it (read in a worker
-    thread: the gazetteer is checked against the store)."""
+async def _coordinates_origin(
+    request: Request, lon: float | None, lat: float | None, precision: Precision
+) -> Origin:
+    """A point as given, known to ``precision``, in the place whose outlines hold it (read
+    in a worker thread: the gazetteer is checked against the store)."""
     lon, lat = _origin(lon, lat)
     holder = request.app.state.geocoders
     place = await run_in_threadpool(lambda: Places.of(holder).resolve(lon, lat))
-    return Origin(lon, lat, Precision.exact, place)
+    return Origin(lon, lat, precision, place.known_to(precision))
 
 
 async def _address_origin(request: Request, address: str) -> tuple[Origin, str]:
