@@ -18,6 +18,10 @@ RUN useradd --create-home --uid 10001 aidmap \
     && mkdir /data && chown aidmap:aidmap /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# Set AIDMAP_BASE_URL (docker run -e AIDMAP_BASE_URL=https://map.example.org) to the public
+# address: without it, share links and QR codes name the address each request reached
+# (inside a container, its own) and are never publicly cached; behind a proxy that forwards
+# X-Forwarded-Host, AIDMAP_TRUSTED_PROXIES and AIDMAP_ALLOWED_HOSTS instead.
 ENV AIDMAP_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 VOLUME /data

@@ -225,7 +225,7 @@ def start(root: Path, data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]
 
 def coordinator_token(root: Path, data_dir: Path) -> str:
     """A coordinator's token (``aidmap token create`` also seeds the database)."""
-    command = [sys.executable, "-m", "app", "token", "create", "--name", "bench",
+    command = [sys.executable, "-m", "app", "token", "create", "--create-db", "--name", "bench",
                "--role", "coordinator", "--data-dir", str(data_dir)]  # fmt: skip
     env = child_env({"PYTHONPATH": str(root)})
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True)

@@ -88,7 +88,7 @@ def create_token(data_dir: Path) -> str:
     """A volunteer token made by ``aidmap token create`` (which also seeds a new database);
     its secret."""
     done = subprocess.run(
-        aidmap("token", "create", "--name", "bench", "--role", "volunteer",
+        aidmap("token", "create", "--create-db", "--name", "bench", "--role", "volunteer",
                "--data-dir", str(data_dir)),
         cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

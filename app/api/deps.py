@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.api.context import AppContext, Limiters
 from app.core.addresses import client_key
 from app.core.config import Settings
-from app.core.errors import Forbidden, TooManyRequests, Unauthorized
+from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.fields import SERVICE_CODE
 from app.services.auth import token_for
 from app.services.geocoding import ChainHolder
@@ -244,3 +244,10 @@ def service_named(
 
 
 ServiceByName = Annotated[str, Depends(service_named)]
+
+
+class NotOffered(AppError):
+    """A status or a problem report for a service the resource does not list."""
+
+    status_code = 422
+    code = "service_not_offered"

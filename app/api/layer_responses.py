@@ -8,6 +8,7 @@ import json
 
 from fastapi import Request, Response
 
+from app.api.origin import link_cache
 from app.core.errors import AppError
 
 GEOJSON = "application/geo+json"
@@ -52,7 +53,8 @@ def json_with_etag(
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     basis = data if etag_basis is None else json.dumps(etag_basis, sort_keys=True).encode()
     etag = f'W/"{hashlib.sha256(basis).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
+    headers = {"ETag": etag} | link_cache(request, f"public, max-age={max_age}")
+    headers["Vary"] = ", ".join(filter(None, ("Accept", headers.get("Vary"))))
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=media_type, headers=headers)

@@ -1,5 +1,5 @@
 """Bounds on the public work one process does at once: anonymous reads, preview images,
-exports.
+exports, typed-address lookups.
 
 Each class of request has a few slots. A request waits for one in the event loop (holding
 no worker thread and no database connection) for a few seconds at most, and is answered
@@ -64,7 +64,11 @@ EXPORTS = Bound(
     "exports", slots=2, wait_s=2.0, retry_after_s=10, per_client=1, queued=1, until_sent=True
 )
 """Whole-layer exports: each holds the layer in memory while its file is written."""
-BOUNDS = (READS, PREVIEWS, EXPORTS)
+GEOCODES = Bound("geocodes", slots=8, wait_s=5.0, retry_after_s=2, per_client=2, queued=6)
+"""Anonymous typed-address lookups: their own threads bound the work (``PublicGeocoder``),
+these bound how many one address has under way, so one client's loop cannot take every
+provider line and every offline thread from the people typing their address."""
+BOUNDS = (READS, PREVIEWS, EXPORTS, GEOCODES)
 PREVIEW_PATH = re.compile(r"/s/[^/]+/preview\.png")
 UNBOUNDED_PREFIXES = (
     "/livez",  # must answer whatever the load
@@ -72,8 +76,8 @@ UNBOUNDED_PREFIXES = (
     "/static/",  # files from disk
     "/api/v1/events",  # long-lived streams, limited by their own count
     "/api/v1/nearest",  # answered from memory on the event loop
-    "/api/v1/geocode",  # bounded with the geocoders
 )
+GEOCODE_PATH = "/api/v1/geocode"
 
 
 def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
@@ -88,7 +92,7 @@ def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
         return EXPORTS
     if path.startswith(UNBOUNDED_PREFIXES) or _signed_in(scope, signed_in):
         return None
-    return READS
+    return GEOCODES if path == GEOCODE_PATH else READS
 
 
 def _signed_in(scope: Scope, signed_in: RecentSignIns) -> bool:

@@ -62,6 +62,11 @@ class NearestParams(BaseModel):
     lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     lat: float | None = Field(None, allow_inf_nan=False, description="-90 to 90")
     address: str | None = Field(None, min_length=1, max_length=200)
+    precision: Precision = Field(
+        Precision.exact,
+        description="how well lon/lat is known (a shared district-only origin: district, "
+        "which keeps the answer to that district as the address did)",
+    )
     kind: str = Field("hospitals", pattern="^(hospitals|offices)$")
     service: str | None = Field(None, max_length=32, examples=["dialysis"])
     state: str | None = Field(
@@ -94,7 +99,8 @@ async def nearest(
     states = parse_states(params.state, BadQuery) or None
     max_m = None if params.max_km is None else params.max_km * 1000
     if params.address is None or params.lon is not None or params.lat is not None:
-        origin, source = await _coordinates_origin(geocoders, params.lon, params.lat), None
+        origin = await _coordinates_origin(geocoders, params.lon, params.lat, params.precision)
+        source = None
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         client = client_address(request)
         origin, source = await _address_origin(geocoders, params.address, client)
@@ -154,13 +160,13 @@ def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
 
 
 async def _coordinates_origin(
-    geocoders: ChainHolder, lon: float | None, lat: float | None
+    geocoders: ChainHolder, lon: float | None, lat: float | None, precision: Precision
 ) -> Origin:
-    """A point as given, exact, in the place whose outlines hold it (read in a worker
-    thread: the gazetteer is checked against the store)."""
+    """A point as given, known to ``precision``, in the place whose outlines hold it (read
+    in a worker thread: the gazetteer is checked against the store)."""
     lon, lat = _origin(lon, lat)
     place = await run_in_threadpool(lambda: Places.of(geocoders).resolve(lon, lat))
-    return Origin(lon, lat, Precision.exact, place)
+    return Origin(lon, lat, precision, place.known_to(precision))
 
 
 async def _address_origin(geocoders: ChainHolder, address: str, client: str) -> tuple[Origin, str]:

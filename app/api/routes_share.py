@@ -6,7 +6,7 @@ one so that ``/s/{code}.txt`` is answered here.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
@@ -20,7 +20,8 @@ from app.api.deps import (
     StoreDep,
 )
 from app.api.error_responses import content, errors
-from app.api.origin import LinksDep
+from app.api.origin import LinksDep, link_cache
+from app.api.strict_query import IGNORES_UNKNOWN
 from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import render_card, share_answer
@@ -31,9 +32,9 @@ from app.web.qr import qr_png, qr_svg
 router = APIRouter(tags=["share"])
 
 IMMUTABLE = "public, max-age=86400, immutable"
-"""QR codes: a share's link never changes."""
+"""QR codes: a share's link never changes (private when its host is derived: ``link_cache``)."""
 CURRENT = "public, max-age=60"
-"""Card and preview: they show the statuses of the moment."""
+"""Card and preview: they show the statuses of the moment (and the link, as the QR codes)."""
 SHARE_ERRORS = errors(404, 422, 429)
 """What every ``/s/{code}…`` route may answer: an unknown or malformed code, too many of
 them from one address."""
@@ -64,35 +65,46 @@ def create_share(
     )  # fmt: skip
 
 
-@router.get("/s/{code}.txt", response_class=PlainTextResponse, responses=SHARE_ERRORS)
+@router.get(
+    "/s/{code}.txt",
+    response_class=PlainTextResponse,
+    responses=SHARE_ERRORS,
+    openapi_extra=IGNORES_UNKNOWN,
+)
 def read_share_card(
-    share: ShareByCode, store: StoreDep, nearest: NearestDep, places: PlacesDep,
-    settings: SettingsDep, now: NowDep, to: LinksDep,
+    share: ShareByCode, request: Request, store: StoreDep, nearest: NearestDep,
+    places: PlacesDep, settings: SettingsDep, now: NowDep, to: LinksDep,
 ) -> PlainTextResponse:  # fmt: skip
     """The share as plain text for a chat message, with today's statuses."""
     link = to.url("shared_page", code=share.code)
     text = render_card(share, store, nearest, places, now, settings.status_ttl_hours, link)
-    return PlainTextResponse(text, headers={"Cache-Control": CURRENT})
+    return PlainTextResponse(text, headers=link_cache(request, CURRENT))
 
 
-@router.get("/s/{code}/qr.png", response_class=Response, responses=PNG)
-def read_share_qr_png(share: ShareByCode, to: LinksDep) -> Response:
+@router.get(
+    "/s/{code}/qr.png", response_class=Response, responses=PNG, openapi_extra=IGNORES_UNKNOWN
+)
+def read_share_qr_png(share: ShareByCode, request: Request, to: LinksDep) -> Response:
     """The short link as a QR code PNG."""
     body = qr_png(to.url("shared_page", code=share.code))
-    return Response(body, media_type="image/png", headers={"Cache-Control": IMMUTABLE})
+    return Response(body, media_type="image/png", headers=link_cache(request, IMMUTABLE))
 
 
-@router.get("/s/{code}/qr.svg", response_class=Response, responses=SVG)
-def read_share_qr_svg(share: ShareByCode, to: LinksDep) -> Response:
+@router.get(
+    "/s/{code}/qr.svg", response_class=Response, responses=SVG, openapi_extra=IGNORES_UNKNOWN
+)
+def read_share_qr_svg(share: ShareByCode, request: Request, to: LinksDep) -> Response:
     """The short link as a QR code SVG."""
     body = qr_svg(to.url("shared_page", code=share.code))
-    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": IMMUTABLE})
+    return Response(body, media_type="image/svg+xml", headers=link_cache(request, IMMUTABLE))
 
 
-@router.get("/s/{code}/preview.png", response_class=Response, responses=PNG)
+@router.get(
+    "/s/{code}/preview.png", response_class=Response, responses=PNG, openapi_extra=IGNORES_UNKNOWN
+)
 def read_share_preview(
-    share: ShareByCode, store: StoreDep, nearest: NearestDep, places: PlacesDep,
-    settings: SettingsDep, now: NowDep, to: LinksDep,
+    share: ShareByCode, request: Request, store: StoreDep, nearest: NearestDep,
+    places: PlacesDep, settings: SettingsDep, now: NowDep, to: LinksDep,
 ) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
@@ -116,4 +128,4 @@ def read_share_preview(
         lang=lang,
     )
     body = render_preview(store, view, marks, now, ttl)
-    return Response(body, media_type="image/png", headers={"Cache-Control": CURRENT})
+    return Response(body, media_type="image/png", headers=link_cache(request, CURRENT))

@@ -13,6 +13,7 @@ from app.api import body_limits
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
+    NotOffered,
     NowDep,
     OptionalToken,
     ServiceByName,
@@ -51,6 +52,7 @@ from app.services.status import (
     verification_queue,
     version_conflict,
 )
+from app.services.vocabulary import service_code
 from app.storage.base import (
     IntakeStatus,
     StatusChange,
@@ -73,12 +75,6 @@ class BadStatus(AppError):
 
     status_code = 422
     code = "invalid_status"
-
-
-class NotOffered(BadStatus):
-    """A status for a service the resource does not list."""
-
-    code = "service_not_offered"
 
 
 def _public(status: IntakeStatus, now: datetime, ttl: float, names: bool) -> StatusPublic:
@@ -196,9 +192,16 @@ def post_status_batch(
     batch: StatusBatch, token: Volunteer, store: StoreDep, now: NowDep
 ) -> BatchResult | JSONResponse:
     """Apply many updates in one transaction, as the same PUTs with If-Match in order would
-    be: all of them, or none with a per-item report (409)."""
+    be: all of them, or none with a per-item report (409). Services may be named as in the
+    PUT (血透, Dialysis); the answer gives their codes."""
+    services = store.list_services()
     changes = [
-        StatusChange(i.resource_id, i.service, _report(token, i.update, now), i.expected_version)
+        StatusChange(
+            i.resource_id,
+            service_code(services, i.service) or i.service,  # unknown: the item's error
+            _report(token, i.update, now),
+            i.expected_version,
+        )
         for i in batch.items
     ]
     checks = check_batch(store, changes, now)

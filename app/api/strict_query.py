@@ -4,8 +4,10 @@ A filter the server does not know is worse than an error: ``?name=仁济`` on a 
 ``name`` used to answer all 77 hospitals as if they matched. Each operation's known
 parameters are its declared query parameters (its dependencies' too) and those its OpenAPI
 ``parameters`` list (routes that validate ``request.query_params`` in one pass). Pages
-(routes outside the schema: the map, a shared view) keep ignoring extra parameters, which
-chat apps append to links they pass on (WeChat's ``from=singlemessage``).
+(routes outside the schema: the map, a shared view) and the share's media (text card, QR
+codes, preview: ``IGNORES_UNKNOWN``) keep ignoring extra parameters, which chat apps append
+to links they pass on (WeChat's ``?from=singlemessage&isappinstalled=0``); none of them has
+a filter to ignore.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from fastapi.routing import APIRoute
 
 from app.core.errors import AppError
 
+IGNORES_UNKNOWN = {"x-ignores-unknown-query": True}
+"""``openapi_extra`` of an operation that takes no filter and ignores query parameters (said
+so in its OpenAPI operation too)."""
 KNOWN: dict[int, frozenset[str]] = {}
 """Known query parameter names per route (by ``id``): routes live as long as the app."""
 
@@ -48,6 +53,8 @@ async def refuse_unknown_query(request: Request) -> None:
     """400 ``unknown_parameter`` naming each query parameter the operation does not define."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema or not request.query_params:
+        return
+    if (route.openapi_extra or {}).get("x-ignores-unknown-query"):
         return
     unknown = sorted(set(request.query_params) - known_parameters(route))
     if unknown:

@@ -105,12 +105,18 @@ def database_label(settings: Settings) -> str:
 
 
 @contextmanager
-def seeded_store(settings: Settings, *, writes: bool) -> Iterator[Store]:
+def seeded_store(settings: Settings, *, writes: bool, create: bool = True) -> Iterator[Store]:
     """The store, seeded if new; once the command is done, one stderr line names the
     database it wrote to (or read), and says so when the command made it: a database
-    made by mistake is seen at once, not when its tokens are refused."""
+    made by mistake is seen at once, not when its tokens are refused. Without ``create``,
+    a SQLite file that does not exist is a ``CliError`` (a mistyped ``--data-dir``)."""
     path = sqlite_file(settings)
     new = path is not None and not path.exists()
+    if new and not create:
+        raise CliError(
+            f"no database at {path}: is --data-dir (or AIDMAP_DATA_DIR) the one aidmap serve "
+            "uses? To make a new database there, add --create-db"
+        )
     store = open_seeded_store(settings)
     try:
         yield store

@@ -19,6 +19,14 @@ def token_create(
     name: Annotated[str, typer.Option(help="Who holds the token (shown in history).")],
     role: Annotated[Role, typer.Option(help="volunteer, verifier, coordinator or admin.")],
     data_dir: DataDirOption = None,
+    create_db: Annotated[
+        bool,
+        typer.Option(
+            "--create-db",
+            help="Make (and seed) a new database if the data dir has none; without it, a "
+            "missing database is an error (a mistyped --data-dir).",
+        ),
+    ] = False,
 ) -> None:
     """Make a token; the secret is printed once, alone on the last line."""
     from app.services.auth import BadTokenName, create_token, token_name
@@ -27,7 +35,7 @@ def token_create(
         name = token_name(name)
     except BadTokenName as exc:
         raise CliError(str(exc)) from None
-    with seeded_store(load_settings(data_dir), writes=True) as store:
+    with seeded_store(load_settings(data_dir), writes=True, create=create_db) as store:
         token, secret = create_token(store, name, role)
     print(f"token {token.id} for {token.name} ({token.role.value}); it is shown only now:")
     print(secret)
@@ -36,7 +44,7 @@ def token_create(
 @token_cli.command("list")
 def token_list(data_dir: DataDirOption = None) -> None:
     """List tokens (never their secrets)."""
-    with seeded_store(load_settings(data_dir), writes=False) as store:
+    with seeded_store(load_settings(data_dir), writes=False, create=False) as store:
         tokens = store.list_tokens()
     table = Table("id", "name", "role", "created", "revoked")
     for token in tokens:
@@ -52,7 +60,7 @@ def token_revoke(
     data_dir: DataDirOption = None,
 ) -> None:
     """Revoke a token; it stops working at once."""
-    with seeded_store(load_settings(data_dir), writes=True) as store:
+    with seeded_store(load_settings(data_dir), writes=True, create=False) as store:
         token = store.revoke_token(token_id)
     print(f"token {token.id} ({token.name}) revoked")
 

@@ -1,8 +1,10 @@
-"""Client addresses as per-client limits see them, and the proxies allowed to forward them."""
+"""Client addresses as per-client limits see them, the proxies allowed to forward them, and
+the plain ``host[:port]`` a forwarded host must be."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 
 IPV6_CLIENT_PREFIX = 64
@@ -12,6 +14,12 @@ MAX_KEY_LENGTH = 64
 UNKNOWN = "unknown"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+HOST_PORT = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$"
+)
+"""A host name, IPv4 address or bracketed IPv6 address, with an optional port: nothing
+that could end a URL's authority early (``/``, ``@``, ``?``, ``#``) or carry markup."""
 
 
 @lru_cache(maxsize=4096)

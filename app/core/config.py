@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.core.addresses import HOST_PORT
 from app.core.prefix import clean_prefix
 from app.storage.base import Precision
 
@@ -156,6 +157,12 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of the proxies in front; only "
         "their X-Forwarded-For/-Proto are believed. Empty: forwarded headers are ignored.",
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Comma-separated host names (host or host:port) a trusted proxy may "
+        "forward in X-Forwarded-Host for links; a name without a port allows any port. "
+        "Empty: links never take a forwarded host (set AIDMAP_BASE_URL behind a proxy).",
+    )
     header_timeout_s: float = Field(
         10.0,
         gt=0,
@@ -214,6 +221,15 @@ class Settings(BaseSettings):
             except (TypeError, ValueError):
                 raise ValueError(f"{item!r} is not an IP address or network (10.0.0.0/8)") from None
         return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: object) -> object:
+        value = cls._split_commas(value)
+        for item in value if isinstance(value, list) else []:
+            if not HOST_PORT.match(item):
+                raise ValueError(f"{item!r} is not a host name or host:port (map.example.org)")
+        return [item.lower() for item in value] if isinstance(value, list) else value
 
     @field_validator("geocoders")
     @classmethod

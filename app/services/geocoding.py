@@ -23,7 +23,9 @@ class ChainHolder:
     moved (meta units_version); the providers' gates and the cache outlive rebuilds.
     ``public`` answers public requests through it on threads of their own. The road index
     (which districts a road is known in) is rebuilt when units move, and at most once a
-    minute after resources changed."""
+    minute after resources changed, by one thread at a time: the others keep using the
+    index they had, or wait for the first one. The two metadata marks are read again only
+    after a commit (the store's change counter), not on every lookup."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings, self.store = settings, store
@@ -31,14 +33,32 @@ class ChainHolder:
         self.cache = AnswerCache(store, settings.geocode_cache_days)
         self.public = PublicGeocoder(self.get, settings)
         self._lock = threading.Lock()
+        self._building_roads = threading.Lock()
         self._chains: dict[bool, GeocoderChain] = {}
         self._version: str | None = None
         self._roads: tuple[str | None, str | None, float, RoadIndex] | None = None
+        self._marks: tuple[int | None, str | None, str | None] | None = None
+        """The change counter and the units and resources marks read at it."""
+
+    def marks(self) -> tuple[str | None, str | None]:
+        """Meta ``units_version`` and the resources-changed marker, read from the store only
+        when the change counter moved (always, on a backend that has none)."""
+        counter = self.store.change_counter()  # first: a commit after it moves it again
+        with self._lock:
+            if counter is not None and self._marks is not None and self._marks[0] == counter:
+                return self._marks[1], self._marks[2]
+        units, resources = (
+            self.store.get_meta("units_version"),
+            self.store.get_meta(RESOURCES_CHANGED),
+        )
+        with self._lock:
+            self._marks = (counter, units, resources)
+        return units, resources
 
     def get(self, *, online: bool = True) -> GeocoderChain:
         """The chain for the store as it is now; ``online=False``: the gazetteer only, for
         callers who may not spend a provider's quota."""
-        version = self.store.get_meta("units_version")
+        version, _ = self.marks()
         with self._lock:
             if version != self._version:
                 self._chains, self._version = {}, version
@@ -56,15 +76,31 @@ class ChainHolder:
     def roads(self) -> RoadIndex:
         """The road index of the units and resources as they are now (see the class)."""
         index = self.get(online=False).index
-        units, marker = self._version, self.store.get_meta(RESOURCES_CHANGED)
-        now = time.monotonic()
+        units, marker = self._version, self.marks()[1]
+        built = self._current_roads(units, marker)
+        if built is not None:
+            return built
         with self._lock:
-            if self._roads is not None:
-                built_units, built_marker, built_at, roads = self._roads
-                fresh = built_marker == marker or now - built_at < ROADS_REFRESH_S
-                if built_units == units and fresh:
-                    return roads
-        roads = RoadIndex.from_store(self.store, index)  # outside the lock: reads the store
+            old = self._roads
+        if not self._building_roads.acquire(blocking=old is None or old[0] != units):
+            return old[3]  # another thread is rebuilding after resources changed
+        try:
+            built = self._current_roads(units, marker)  # built while this one waited?
+            if built is not None:
+                return built
+            now = time.monotonic()
+            roads = RoadIndex.from_store(self.store, index)  # outside self._lock: reads
+            with self._lock:
+                self._roads = (units, marker, now, roads)
+            return roads
+        finally:
+            self._building_roads.release()
+
+    def _current_roads(self, units: str | None, marker: str | None) -> RoadIndex | None:
+        """The road index built, if it is current for ``units`` and ``marker``."""
         with self._lock:
-            self._roads = (units, marker, now, roads)
-        return roads
+            if self._roads is None:
+                return None
+            built_units, built_marker, built_at, roads = self._roads
+        fresh = built_marker == marker or time.monotonic() - built_at < ROADS_REFRESH_S
+        return roads if built_units == units and fresh else None

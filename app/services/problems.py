@@ -7,7 +7,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from app.storage.base import ResourceView, Store
+from app.services.status import check_offered
+from app.services.vocabulary import service_code
+from app.storage.base import NotFound, ProblemReport, ResourceView, Store
+
+
+def file_report(store: Store, resource_id: int, service: str | None, text: str) -> ProblemReport:
+    """Store a public report. One about a service names it by code or name, and the resource
+    must list it (``ServiceNotOffered`` otherwise): no volunteer's check could ever answer a
+    report about care the resource does not give, so it would stay open for good."""
+    resource = store.get_resource(resource_id)
+    if service is not None:
+        code = service_code(store.list_services(), service)
+        if code is None:
+            raise NotFound(f"no service {service!r}; see /api/v1/services")
+        check_offered(resource, code)
+        service = code
+    return store.add_problem_report(resource_id, service, text)
 
 
 def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime]) -> datetime | None:
@@ -15,12 +31,16 @@ def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime])
 
     A report about one service is answered by a later check (report or verification) of
     that service's status; one about the resource as a whole (no service) by a later
-    check of any of its statuses."""
+    check of any of its statuses. A report about a service the resource neither lists nor
+    has a status for (filed before reports were checked, or the service was removed since)
+    is not counted: no check could answer it, and the verification queue lists the same."""
     checks = {service: status.checked_at for service, status in view.statuses.items()}
     last_check = max(checks.values(), default=None)
+    answerable = {*view.resource.services, *view.statuses}
     waiting = [
         at
         for service, at in reported.items()
+        if service is None or service in answerable
         if (checked := last_check if service is None else checks.get(service)) is None
         or at > checked
     ]

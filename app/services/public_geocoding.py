@@ -2,8 +2,9 @@
 
 Waiting for a provider never holds the threads that reads and writes need: a request's
 chain runs on ``AIDMAP_GEOCODE_THREADS`` threads of its own (an anyio capacity limiter,
-apart from the default pool), a request that finds them all in use is answered at once from
-the cache and the offline gazetteer, and no request sleeps for a provider's pace (a slot not
+apart from the default pool), a request that finds them all in use is answered from the cache
+and the offline gazetteer on ``OFFLINE_THREADS`` more of its own (never the default pool,
+which reads and writes share), and no request sleeps for a provider's pace (a slot not
 free now means the offline answer now). Each client address may cause
 ``AIDMAP_GEOCODE_CLIENT_CALLS`` provider calls per 10 minutes, a signed-in token ten times
 as many on its own count; cache hits are free; beyond that, the offline answer with a note.
@@ -27,6 +28,8 @@ WINDOW_S = 600.0
 """The window of a client's allowance of provider calls."""
 SIGNED_IN_FACTOR = 10
 """A signed-in token's allowance, as a multiple of an address's."""
+OFFLINE_THREADS = 2
+"""Threads that answer from the cache and gazetteer when every provider line is busy."""
 BUSY = Asking(wait_s=0.0, cache_dwellings=False, offline=Refusal("busy", "all provider lines busy"))
 
 
@@ -54,6 +57,7 @@ class PublicGeocoder:
         self._chain = chain
         self._threads = settings.geocode_threads
         self._limiter = anyio.CapacityLimiter(settings.geocode_threads)
+        self._offline = anyio.CapacityLimiter(OFFLINE_THREADS)
         self._in_flight = 0
         """Requests on the limiter's threads; read and changed on the event loop only."""
         calls = settings.geocode_client_calls
@@ -65,7 +69,7 @@ class PublicGeocoder:
     ) -> GeocodeResult:
         """The chain's answer for a request from ``client`` (signed in with ``token``)."""
         if self._in_flight >= self._threads:  # answered from the cache and the gazetteer
-            return await anyio.to_thread.run_sync(self._answer, query, BUSY)
+            return await anyio.to_thread.run_sync(self._answer, query, BUSY, limiter=self._offline)
         allowance = (
             ClientAllowance(self._by_token, f"token:{token.id}")
             if token is not None

@@ -24,7 +24,6 @@ from app.services.sharing import ShareView, view_of
 from app.storage.base import (
     IntakeStatus,
     NotFound,
-    Precision,
     Resource,
     Service,
     Share,
@@ -130,8 +129,9 @@ def share_answer(
     nearest = view.nearest
     if nearest is None:
         return None
-    place = places.resolve(nearest.lon, nearest.lat)
-    origin = Origin(nearest.lon, nearest.lat, Precision.exact, place)
+    precision = nearest.origin_precision  # a district-only origin stays one when shared
+    place = places.resolve(nearest.lon, nearest.lat).known_to(precision)
+    origin = Origin(nearest.lon, nearest.lat, precision, place)
     return answer_nearest(finder, Ask(service=view.chosen_service, k=nearest.k), origin, now,
                           ttl_hours)  # fmt: skip
 

@@ -19,7 +19,7 @@ from app.core.text import clean_text
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.reverse import ReverseIndex
 from app.services.geocoding import ChainHolder
-from app.storage.base import AdminUnit
+from app.storage.base import AdminUnit, Precision
 
 UNKNOWN = {"zh": "分享的位置附近", "en": "near the shared location"}
 
@@ -36,6 +36,15 @@ class Place:
         """The units' names (None where unknown), as the API's ``origin.place`` says them."""
         units = {"district": self.district, "street": self.street, "committee": self.committee}
         return {key: clean_text(unit.name) if unit else None for key, unit in units.items()}
+
+    def known_to(self, precision: Precision) -> Place:
+        """The place no finer than ``precision``: a point known only to its district is
+        not said to be in the street whose outline happens to hold that point."""
+        if precision is Precision.district:
+            return Place(district=self.district)
+        if precision is Precision.street:
+            return Place(district=self.district, street=self.street)
+        return self
 
     def words(self, lang: str) -> str:
         """The place as a phrase: 黄浦区南京东路街道附近 / near 南京东路街道, Huangpu (黄浦区)."""

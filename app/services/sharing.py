@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.storage.base import MAX_ID, NotFound, Share, Store
+from app.storage.base import MAX_ID, NotFound, Precision, Share, Store
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 6
@@ -48,8 +48,18 @@ class NearestShare(BaseModel):
 
     lon: Lon
     lat: Lat
+    precision: Precision | None = Field(
+        None,
+        description="how well the position is known, as /api/v1/nearest's origin said "
+        "(a district-only address: district); absent: exact",
+    )
     service: ServiceCode | None = None
     k: int = Field(3, ge=1, le=10)
+
+    @property
+    def origin_precision(self) -> Precision:
+        """How well the shared position is known."""
+        return self.precision or Precision.exact
 
     @model_validator(mode="before")
     @classmethod
@@ -57,7 +67,9 @@ class NearestShare(BaseModel):
         """Ignore the typed address older pages still send: refusing it would break their
         share button, keeping it is what must never happen; either way nothing is stored."""
         if isinstance(data, dict) and "address" in data:
-            return {key: value for key, value in data.items() if key != "address"}
+            data = {key: value for key, value in data.items() if key != "address"}
+        if isinstance(data, dict) and data.get("precision") == Precision.exact:
+            data = {key: value for key, value in data.items() if key != "precision"}  # one view
         return data
 
 

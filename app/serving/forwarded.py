@@ -8,22 +8,14 @@ decided here, outside it, from the connection's own peer.
 
 from __future__ import annotations
 
-import re
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.origin import FORWARDED_HOST
 from app.api.root_path import FORWARDED_PREFIX
-from app.core.addresses import IPNetwork, is_trusted
+from app.core.addresses import HOST_PORT, IPNetwork, is_trusted
 from app.core.prefix import clean_prefix
 
-HOST = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-    r"[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$"
-)
-"""A host name, IPv4 address or bracketed IPv6 address, with an optional port: nothing
-that could end a URL's authority early (``/``, ``@``, ``?``, ``#``) or carry markup."""
 MAX_HOST = 255
 
 
@@ -59,7 +51,7 @@ def forwarded_host(headers: list[tuple[bytes, bytes]]) -> str | None:
     if not values:
         return None
     last = values[-1].decode("latin-1").split(",")[-1].strip().lower()
-    if len(last) > MAX_HOST or not HOST.match(last):
+    if len(last) > MAX_HOST or not HOST_PORT.match(last):
         return None
     port = last.rpartition("]")[2].rpartition(":")[2] if ":" in last.rpartition("]")[2] else ""
     return last if not port or int(port) <= 65535 else None

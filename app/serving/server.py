@@ -30,6 +30,18 @@ def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) 
     """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM."""
     if settings.base_url:
         log.info("links start with %s (AIDMAP_BASE_URL)", settings.base_url)
+    elif settings.trusted_proxies and not settings.allowed_hosts:
+        log.warning(
+            "links name this server's own address and are not publicly cached: a proxy's "
+            "X-Forwarded-Host is used only if AIDMAP_ALLOWED_HOSTS names it; set "
+            "AIDMAP_BASE_URL (or AIDMAP_ALLOWED_HOSTS) to the public address"
+        )
+    elif host not in {"127.0.0.1", "::1", "localhost"} and not settings.allowed_hosts:
+        log.warning(
+            "listening on %s without AIDMAP_BASE_URL: links name the address each request "
+            "reached (a container's own address, say), uncached; set AIDMAP_BASE_URL",
+            host,
+        )
     else:
         log.info("links name the address each request reached (set AIDMAP_BASE_URL to fix one)")
     files = raise_open_files_limit()

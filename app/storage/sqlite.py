@@ -31,7 +31,7 @@ class SqliteStore(SqlStore):
 
     def __init__(self, url: str) -> None:
         path = Path(make_url(url).database or "")
-        _check_writable(path)
+        _prepare_database_file(path)
         reads = _engine(url, "BEGIN", READ_CONNECTIONS, sql_support.READ_POOL_TIMEOUT_S)
         # One connection is enough for writes: the write lock lets one writer in at a time.
         writes = _engine(url, "BEGIN IMMEDIATE", 1, sql_support.WRITE_POOL_TIMEOUT_S)
@@ -92,18 +92,29 @@ class SqliteStore(SqlStore):
         super().close()
 
 
-def _check_writable(path: Path) -> None:
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
+def _prepare_database_file(path: Path) -> None:
+    """Make the data directory (0700) and an empty database file (0600) if missing: the
+    file holds token hashes and requesters' details, and SQLite gives its -wal and -shm
+    files the database file's mode. An existing file or directory keeps its mode."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreUnavailable(
             f"cannot create data directory {directory}: {exc.strerror}"
         ) from None
     if not os.access(directory, os.W_OK | os.X_OK):
         raise StoreUnavailable(f"data directory {directory} is not writable")
-    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        raise StoreUnavailable(f"database file {path} is not readable and writable")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreUnavailable(f"database file {path} is not readable and writable") from None
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create database file {path}: {exc.strerror}") from None
 
 
 def _engine(url: str, begin: str, connections: int, timeout_s: float) -> Engine:

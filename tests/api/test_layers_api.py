@@ -78,7 +78,7 @@ def test_units_come_with_outlines_where_loaded(client: TestClient):
 def test_etags_give_304_and_large_answers_are_gzipped(client: TestClient):
     first = client.get("/ogc/collections/hospitals/items", params={"limit": 50})
     assert first.headers["content-encoding"] == "gzip"
-    assert first.headers["cache-control"] == "public, max-age=30"
+    assert first.headers["cache-control"].endswith("max-age=30")  # private: links to the socket
     again = client.get("/ogc/collections/hospitals/items", params={"limit": 50},
                        headers={"If-None-Match": first.headers["ETag"]})  # fmt: skip
     assert again.status_code == 304 and again.content == b""

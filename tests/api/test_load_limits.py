@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from app.api import load_limits
-from app.api.load_limits import EXPORTS, PREVIEWS, READS, LoadLimits, bound_for
+from app.api.load_limits import EXPORTS, GEOCODES, PREVIEWS, READS, LoadLimits, bound_for
 from app.core.config import Settings
 from app.main import create_app
 from app.services.auth import RecentSignIns, create_token
@@ -101,6 +101,8 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
         ("GET", "/s/abc234/preview.png", [], PREVIEWS),
         ("GET", "/s/abc234/preview.png", [(b"authorization", b"Bearer x")], PREVIEWS),
         ("GET", "/api/v1/exports/hospitals.xlsx", [], EXPORTS),
+        ("GET", "/api/v1/geocode", [], GEOCODES),
+        ("GET", "/api/v1/geocode", [(b"authorization", b"Bearer live")], None),
     ],
 )
 def test_what_each_request_is_bounded_by(method, path, headers, bound):

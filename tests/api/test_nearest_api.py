@@ -162,7 +162,7 @@ def test_openapi_declares_the_query_parameters_the_route_validates(client: TestC
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/nearest"]["get"]
     declared = {p["name"]: p for p in operation["parameters"]}
     assert list(declared) == [
-        "lon", "lat", "address", "kind", "service", "state", "fresh", "k", "max_km",
+        "lon", "lat", "address", "precision", "kind", "service", "state", "fresh", "k", "max_km",
     ]  # fmt: skip
     assert declared["k"]["schema"] | {} == {
         "default": 5,

@@ -64,12 +64,12 @@ def test_a_report_about_the_whole_hospital_waits_for_any_check(client: TestClien
     assert all(same_time(flag, at) for flag in flags(client, 2))
     put(client, secret, 2, "emergency", "closed")
     assert flags(client, 2) == (None, None, None)
-    later = report(client, 2, "maternity")  # never reported: open until someone does
+    later = report(client, 2, "oncology")  # never reported: open until someone does
     assert all(same_time(flag, later) for flag in flags(client, 2))
 
 
 def test_the_flag_never_carries_the_words(client: TestClient):
-    report(client, 3, "dialysis")
+    report(client, 3, "oncology")
     for url in ("/api/v1/resources/3", "/api/v1/resources?kind=hospital",
                 "/ogc/collections/hospitals/items/3", "/ogc/collections/hospitals/items",
                 "/ogc/collections/hospitals/items/3?f=html"):  # fmt: skip
@@ -79,3 +79,43 @@ def test_the_flag_never_carries_the_words(client: TestClient):
     assert [r["problem_reported_at"] is not None for r in listed] == [
         False, False, True, False, False
     ]  # fmt: skip
+
+
+def queued(client: TestClient, secret: str, resource_id: int) -> list[tuple[str, list[str]]]:
+    """The verification queue's entries for one resource: service and report texts."""
+    queue = client.get(
+        "/api/v1/verification-queue",
+        params={"limit": 500},
+        headers={"Authorization": f"Bearer {secret}"},
+    ).json()
+    return [(e["service"], e["problem_reports"]) for e in queue if e["resource_id"] == resource_id]
+
+
+def test_a_report_about_a_service_not_offered_is_refused(client: TestClient):
+    assert "maternity" not in client.get("/api/v1/resources/2").json()["services"]
+    answer = client.post("/api/v1/resources/2/reports", json={"text": WORDS, "service": "产科"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "service_not_offered"
+    assert flags(client, 2) == (None, None, None)
+    named = client.post("/api/v1/resources/2/reports", json={"text": WORDS, "service": "血透"})
+    assert named.status_code == 201 and named.json()["service"] == "dialysis"
+    unknown = client.post("/api/v1/resources/2/reports", json={"text": WORDS, "service": "x光"})
+    assert unknown.status_code == 404
+
+
+def test_a_report_no_check_can_answer_flags_nothing_and_queues_nothing(client: TestClient):
+    """Reports about a service the resource no longer lists (or stored before reports were
+    checked) cannot be answered by a verifier's check: neither flag nor queue keep them."""
+    store = client.app.state.context.store
+    _, secret = create_token(store, "核实员", Role.verifier)
+    store.add_problem_report(2, "maternity", WORDS)  # as filed before the check existed
+    assert flags(client, 2) == (None, None, None)
+    assert all(not texts for _, texts in queued(client, secret, 2))
+    at = report(client, 2, "oncology")
+    assert all(same_time(flag, at) for flag in flags(client, 2))
+    assert ("oncology", [WORDS]) in queued(client, secret, 2)
+    resource = store.get_resource(2)
+    kept = tuple(s for s in resource.services if s != "oncology")
+    store.update_resource(2, resource.version, services=kept)  # a coordinator's import
+    assert flags(client, 2) == (None, None, None)
+    assert all(not texts for _, texts in queued(client, secret, 2))

@@ -197,6 +197,20 @@ def test_unknown_and_malformed_codes_are_404(client: TestClient):
         assert response.json()["error"]["code"] == "not_found"
 
 
+def test_the_card_qr_codes_and_preview_ignore_what_chat_apps_append(client: TestClient):
+    """WeChat passes links on with ``?from=singlemessage&isappinstalled=0``: the share's
+    media answer as without it, like the share page (an API filter would still be a 400)."""
+    code = share(client, VIEW)["code"]
+    appended = {"from": "singlemessage", "isappinstalled": "0"}
+    for path in (f"/s/{code}.txt", f"/s/{code}/qr.png", f"/s/{code}/qr.svg",
+                 f"/s/{code}/preview.png", f"/s/{code}"):  # fmt: skip
+        plain, with_params = client.get(path), client.get(path, params=appended)
+        assert with_params.status_code == 200, (path, with_params.text[:200])
+        assert with_params.content == plain.content, path
+    assert client.get("/s/zzzzzz.txt", params=appended).status_code == 404
+    assert client.get("/api/v1/nearest", params=SQUARE | appended).status_code == 400
+
+
 def test_shares_are_rate_limited_per_address(client: TestClient):
     context = client.app.state.context
     limits = replace(context.limits, public_shares=RateLimiter(2, 600.0))

@@ -105,3 +105,30 @@ def test_a_hospital_placed_only_by_its_district_has_no_distance_on_the_card(clie
     text = card_of(client, share_view("dialysis", k=1))
     assert "1. 只知道区的医院" in text
     assert "   距离不详 · 无电话 · 未知，从未报告" in text.splitlines()
+
+
+def test_a_share_from_a_district_only_address_stays_district_only(client):
+    """Review finding: the share kept only the district's point, and reopened it as an
+    exact position, with distances from the middle of the district as if they were ours."""
+    ask = {"address": "上海市黄浦区", "k": 3, "service": "dialysis"}
+    asked = client.get("/api/v1/nearest", params=ask).json()
+    assert asked["origin"]["precision"] == "district"
+    point = {"lon": asked["origin"]["lon"], "lat": asked["origin"]["lat"]}
+    view = {"center": [point["lon"], point["lat"]], "zoom": 13,
+            "nearest": point | {"service": "dialysis", "precision": "district"}}  # fmt: skip
+    card = card_of(client, view)
+    assert "km" not in card and "距离不详" in card and card.startswith("黄浦区附近")
+    exact = view | {"nearest": point | {"service": "dialysis"}}
+    assert "km" in card_of(client, exact)
+    same = client.post(
+        "/api/v1/share", json=exact | {"nearest": exact["nearest"] | {"precision": "exact"}}
+    )
+    assert same.json()["code"] == client.post("/api/v1/share", json=exact).json()["code"]
+    # the page reopens the share by asking /nearest from the point, to that precision
+    reopened = client.get("/api/v1/nearest", params=point | {
+        "k": 3, "service": "dialysis", "precision": "district"}).json()  # fmt: skip
+    assert reopened["origin"]["precision"] == "district"
+    assert [f["id"] for f in reopened["features"]] == [f["id"] for f in asked["features"]]
+    assert [f["properties"] for f in reopened["features"]] == [
+        f["properties"] for f in asked["features"]
+    ]

@@ -109,3 +109,19 @@ def test_a_conflict_the_store_finds_after_the_check_names_its_item(
     ]  # fmt: skip
     assert [i["current_version"] for i in refused.json()["items"]] == [None, version + 1]
     assert client.get(f"/api/v1/resources/{rid}/history").json() == []
+
+
+def test_items_may_name_services_as_the_put_does(client: TestClient):
+    headers, target = volunteer(client), first_hospital(client)
+    rid, version = target["id"], target["version"]
+    items = [item(rid, "血透", version), item(rid, "Emergency", version + 1)]
+    applied = client.post("/api/v1/status-batch", json={"items": items}, headers=headers)
+    assert applied.status_code == 200, applied.text
+    assert [i["service"] for i in applied.json()["items"]] == ["dialysis", "emergency"]
+    states = {
+        s["service"]: s["state"] for s in client.get(f"/api/v1/resources/{rid}").json()["statuses"]
+    }
+    assert states["dialysis"] == states["emergency"] == "open"
+    unknown = [item(rid, "x光", version + 2)]
+    refused = client.post("/api/v1/status-batch", json={"items": unknown}, headers=headers)
+    assert refused.status_code == 409 and "no service 'x光'" in refused.json()["items"][0]["error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -120,7 +121,9 @@ def test_import_boundaries_with_a_wrong_column_is_one_line(tmp_path: Path, eval_
 
 def test_token_create_prints_the_secret_alone_on_the_last_line(tmp_path: Path):
     data = ["--data-dir", str(tmp_path)]
-    created = run_aidmap("token", "create", "--name", "核查组", "--role", "verifier", *data)
+    created = run_aidmap(
+        "token", "create", "--create-db", "--name", "核查组", "--role", "verifier", *data
+    )
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip().splitlines()[-1]
     assert secret.startswith("aidmap_") and " " not in secret and len(secret) > 40
@@ -130,5 +133,29 @@ def test_token_create_prints_the_secret_alone_on_the_last_line(tmp_path: Path):
     assert (
         one_error_line(run_aidmap("token", "revoke", "99", *data)) == "aidmap: error: no token 99"
     )
-    bad_role = run_aidmap("token", "create", "--name", "x", "--role", "king", *data)
+    bad_role = run_aidmap("token", "create", "--create-db", "--name", "x", "--role", "king", *data)
     assert bad_role.returncode == 2 and "Traceback" not in bad_role.stderr
+
+
+def test_token_commands_refuse_a_data_dir_without_a_database(tmp_path: Path):
+    """A mistyped --data-dir used to make (and seed) a new empty database silently."""
+    typo = ["--data-dir", str(tmp_path / "dta")]
+    for args in (("create", "--name", "甲", "--role", "volunteer"), ("list",), ("revoke", "1")):
+        refused = run_aidmap("token", *args, *typo)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert one_error_line(refused).startswith(f"aidmap: error: no database at {tmp_path}")
+        assert "--create-db" in refused.stderr
+    assert not (tmp_path / "dta").exists()
+
+
+def test_a_new_database_is_private_to_its_owner(tmp_path: Path):
+    data_dir = tmp_path / "new" / "data"
+    made = run_aidmap("token", "create", "--create-db", "--name", "甲", "--role", "volunteer",
+                      "--data-dir", str(data_dir))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    files = sorted(data_dir.glob("aidmap.sqlite3*"))
+    assert files and {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}, files
+    again = run_aidmap("token", "create", "--name", "乙", "--role", "volunteer",
+                       "--data-dir", str(data_dir))  # fmt: skip
+    assert again.returncode == 0 and "a new database" not in again.stderr

@@ -157,8 +157,8 @@ def wait_for_write_transaction(data_dir: Path, timeout: float = 120) -> None:
 
 
 def test_import_killed_mid_apply_is_all_or_nothing(server: Server):
-    created = run_aidmap("token", "create", "--name", "导入", "--role", "coordinator",
-                         "--data-dir", str(server.data_dir))  # fmt: skip
+    created = run_aidmap("token", "create", "--create-db", "--name", "导入",
+                         "--role", "coordinator", "--data-dir", str(server.data_dir))  # fmt: skip
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip().splitlines()[-1]
     server.start()

@@ -41,8 +41,8 @@ def aidmap(checkout: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess
 
 def test_a_token_made_in_another_folder_works_on_the_running_server(checkout: Path, tmp_path):
     database = checkout / "data" / "aidmap.sqlite3"
-    made = aidmap(checkout, tmp_path / "first", "token", "create", "--name", "管理员",
-                  "--role", "admin")  # fmt: skip
+    made = aidmap(checkout, tmp_path / "first", "token", "create", "--create-db",
+                  "--name", "管理员", "--role", "admin")  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert made.stderr.strip().splitlines()[-1] == (
         f"aidmap: wrote to {database}: a new database, made now "
@@ -77,7 +77,8 @@ def test_a_token_made_in_another_folder_works_on_the_running_server(checkout: Pa
 
 def test_an_explicit_data_dir_is_named_and_kept(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDMAP_")}
-    args = ["token", "create", "--name", "甲", "--role", "volunteer", "--data-dir", "rel"]
+    args = ["token", "create", "--create-db", "--name", "甲", "--role", "volunteer",
+            "--data-dir", "rel"]  # fmt: skip
     made = subprocess.run([sys.executable, "-m", "app", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert made.returncode == 0, made.stderr

@@ -1,6 +1,7 @@
 """Links follow the address ``aidmap serve`` is reached at (issue 14): share links, QR
 codes, og:url and OGC links on a non-default port, unless AIDMAP_BASE_URL is set; a
-forwarded host is believed only from AIDMAP_TRUSTED_PROXIES, and the Host header never."""
+forwarded host is believed only from AIDMAP_TRUSTED_PROXIES and only if AIDMAP_ALLOWED_HOSTS
+names it, and the Host header never; a shared cache may keep links only to a named host."""
 
 from __future__ import annotations
 
@@ -75,12 +76,40 @@ def test_a_forwarded_host_is_ignored_from_an_untrusted_client(plain: str):
     assert made["url"].startswith(f"{plain}/s/")
 
 
+def test_links_to_the_served_address_are_never_publicly_cached(plain: str):
+    made = share_links(plain)
+    for path in ("/qr.png", "/qr.svg", ".txt", "/preview.png"):
+        answer = httpx.get(f"{made['url']}{path}")
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"].startswith("private, max-age="), path
+    ogc = httpx.get(f"{plain}/ogc/collections")
+    assert ogc.headers["cache-control"].startswith("private")
+
+
+def test_a_trusted_proxy_forwards_no_host_the_operator_did_not_allow(data_dir: Path):
+    """A proxy passes on the X-Forwarded-Host its client sent: without AIDMAP_ALLOWED_HOSTS,
+    and for a host not in it, links and QR codes keep the served address, uncached."""
+    proxy = {"AIDMAP_TRUSTED_PROXIES": "127.0.0.1"}
+    for env in (proxy, proxy | {"AIDMAP_ALLOWED_HOSTS": "aidmap.example"}):
+        for base in serve(data_dir, env):
+            made = share_links(base, headers=FORGED)
+            assert made["url"] == f"https://{base.split('://')[1]}/s/{made['code']}", env
+            qr = httpx.get(f"{base}/s/{made['code']}/qr.svg", headers=FORGED)
+            assert b"evil.example" not in qr.content and qr.content == qr_svg(made["url"])
+            assert qr.headers["cache-control"].startswith("private"), env
+            card = httpx.get(f"{base}/s/{made['code']}.txt", headers=FORGED).text
+            assert "evil.example" not in card
+
+
 def test_a_trusted_proxy_names_the_public_host_and_scheme(data_dir: Path):
-    env = {"AIDMAP_TRUSTED_PROXIES": "127.0.0.1"}
+    env = {"AIDMAP_TRUSTED_PROXIES": "127.0.0.1", "AIDMAP_ALLOWED_HOSTS": "Aidmap.example"}
     for base in serve(data_dir, env):
         forwarded = {"X-Forwarded-Host": "aidmap.example:8443", "X-Forwarded-Proto": "https"}
         made = share_links(base, headers=forwarded)
         assert made["url"] == f"https://aidmap.example:8443/s/{made['code']}"
+        qr = httpx.get(f"{base}/s/{made['code']}/qr.png", headers=forwarded)
+        assert qr.headers["cache-control"] == "public, max-age=86400, immutable"
+        assert qr.headers["vary"] == "X-Forwarded-Host"
         ogc = httpx.get(f"{base}/ogc/collections", headers=forwarded).json()
         assert ogc["links"][0]["href"] == "https://aidmap.example:8443/ogc/collections"
         # the same headers from a client that is not the proxy change nothing
@@ -96,6 +125,9 @@ def test_aidmap_base_url_wins_over_every_address(data_dir: Path):
     for base in serve(data_dir, env):
         made = share_links(base, headers={"X-Forwarded-Host": "other.example"})
         assert made["url"] == f"https://map.example.org/s/{made['code']}"
+        qr = httpx.get(f"{base}/s/{made['code']}/qr.svg", headers=FORGED)
+        assert qr.headers["cache-control"].startswith("public")
+        assert "x-forwarded-host" not in qr.headers.get("vary", "").lower()
         page = httpx.get(f"{base}/s/{made['code']}").text
         assert OG_URL.search(page)[1] == made["url"]
 

@@ -31,10 +31,11 @@ PAGE = 500
 
 
 def create_volunteer_token(data_dir: Path, env: dict[str, str] | None = None) -> str:
-    """``aidmap token create`` (which also seeds the new database); the secret it prints."""
+    """``aidmap token create --create-db`` (which also seeds a new database); the secret it
+    prints."""
     done = subprocess.run(
-        [sys.executable, "-m", "app", "token", "create", "--name", "load", "--role", "volunteer",
-         "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "app", "token", "create", "--create-db", "--name", "load",
+         "--role", "volunteer", "--data-dir", str(data_dir)],
         env=child_env() | (env or {}), capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -12,8 +12,8 @@ from tests.cli.serving import child_env
 
 
 def token_create(name: str, data_dir: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "app", "token", "create", "--name", name, "--role",
-               "volunteer", "--data-dir", str(data_dir)]  # fmt: skip
+    command = [sys.executable, "-m", "app", "token", "create", "--create-db", "--name", name,
+               "--role", "volunteer", "--data-dir", str(data_dir)]  # fmt: skip
     return subprocess.run(command, env=child_env(), capture_output=True, text=True, timeout=180)
 
 

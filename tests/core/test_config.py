@@ -38,6 +38,8 @@ def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
         ("cors_origins", "https://partner.example/map", "is not an origin"),
         ("cors_origins", "partner.example", "is not an origin"),
         ("event_streams", 4, "PER_CLIENT is more than AIDMAP_EVENT_STREAMS"),
+        ("allowed_hosts", "https://map.example.org", "is not a host name"),
+        ("allowed_hosts", "map.example.org/x", "is not a host name"),
     ],
 )
 def test_unusable_values_are_refused(field: str, value, message: str):
@@ -54,3 +56,9 @@ def test_passwords_are_masked_in_the_printable_url():
 @pytest.mark.parametrize(("value", "kept"), [("/aidmap/", "/aidmap"), ("/", ""), ("/a/b", "/a/b")])
 def test_a_root_path_is_kept_without_its_trailing_slash(value: str, kept: str):
     assert Settings(root_path=value).root_path == kept
+
+
+def test_allowed_hosts_are_a_lowercase_list():
+    assert Settings(allowed_hosts="Map.Example.org, b.example:8443").allowed_hosts == [
+        "map.example.org", "b.example:8443"
+    ]  # fmt: skip

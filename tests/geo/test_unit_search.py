@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.geo.unit_search import MAX_SCANNED, UnitSearch, short_form
+from app.geo.unit_search import MAX_SCANNED, SortedKeys, UnitSearch, short_form
 from app.storage.base import AdminUnit, Level, Precision
 
 
-def unit(unit_id: int, name: str, level: Level = Level.committee) -> AdminUnit:
+def unit(unit_id: int, name: str, level: Level = Level.committee, parent_id: int = 1) -> AdminUnit:
     return AdminUnit(
-        unit_id, f"{unit_id:012d}", level, name, "residents", 1, 1, 121.5, 31.2,
+        unit_id, f"{unit_id:012d}", level, name, "residents", parent_id, 1, 121.5, 31.2,
         Precision.district, None,
     )  # fmt: skip
 
@@ -24,7 +24,8 @@ def test_short_forms_leave_out_one_suffix():
 def test_a_one_letter_query_examines_a_bounded_number_of_names():
     units = {i: unit(i, f"新村{i}居委会") for i in range(1, 20_001)}
     search = UnitSearch(units, {})
-    assert len(list(search._beginning("新"))) == MAX_SCANNED
+    keys = SortedKeys((f"新村{i}", i) for i in units)
+    assert len(list(keys.beginning("新"))) == MAX_SCANNED
     assert 0 < len(search.find("新", limit=1000)) <= MAX_SCANNED
     exact = search.find("新村19999")  # exact short forms are found whatever the bound
     assert exact[0].name == "新村19999居委会"
@@ -44,3 +45,18 @@ def test_exact_short_forms_come_first_then_coarser_levels():
     assert search.find("") == [] and search.find("松江") == []
     assert [u.id for u in search.find("塘桥新村")] == [1]
     assert [u.id for u in search.find("塘桥镇")] == [3, 2]  # a suffix typed: no beginnings
+
+
+def test_filters_apply_before_the_bound_on_beginnings():
+    """Review finding: the first 500 keys beginning with 新 were all 新村… committees of
+    another street, so 新桥 under street 2 (and the street 新泾镇) were never found."""
+    units = {i: unit(i, f"新村{i}居委会") for i in range(10, 2_010)}
+    units[2] = unit(2, "某街道", Level.street)
+    units[3] = unit(3, "新桥居委会", parent_id=2)
+    units[4] = unit(4, "新泾镇", Level.street)
+    search = UnitSearch(units, {})
+    assert [u.id for u in search.find("新", parent_id=2)] == [3]
+    assert [u.id for u in search.find("新", level=Level.street)] == [4]
+    assert [u.id for u in search.find("新", level=Level.committee, parent_id=2)] == [3]
+    assert search.find("新", parent_id=999_999) == []
+    assert len(search.find("新", limit=1000)) <= MAX_SCANNED + 1

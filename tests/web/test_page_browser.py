@@ -322,6 +322,29 @@ def test_a_nearest_share_from_a_typed_address_keeps_only_the_place(served, open_
     assert [p.outside for p in (page, shared, embedded)] == [[], [], []]
 
 
+def test_a_share_from_a_district_only_address_reopens_as_that_district(served, open_page):
+    page = open_page()
+    page.page.goto(served.base + "/")
+    wait_for_map(page)
+    page.page.fill("#address", "上海市黄浦区")
+    page.page.click("#address-form button")
+    page.page.wait_for_selector("#nearest-notes .understood")
+    with page.page.expect_request("**/api/v1/share") as sent:
+        page.page.click("#share-open")
+    assert sent.value.post_data_json["nearest"]["precision"] == "district"
+    page.wait_for("document.getElementById('share-link').textContent.length > 0")
+    link = page.page.locator("#share-link").inner_text()
+
+    shared = open_page()
+    with shared.page.expect_request("**/api/v1/nearest?*") as asked:
+        shared.page.goto(link)
+    assert "precision=district" in asked.value.url
+    shared.page.wait_for_selector("#nearest-notes .understood")  # "understood only as 黄浦区"
+    assert "黄浦区" in shared.page.locator("#nearest-notes .understood .only").inner_text()
+    shared.screenshot("shared-district-360x740")
+    assert [p.errors for p in (page, shared)] == [[], []]
+
+
 LIVE = "document.getElementById('live').className"
 SLOTS_FULL = {"AIDMAP_EVENT_STREAMS": "3", "AIDMAP_EVENT_STREAMS_PER_CLIENT": "2",
               "AIDMAP_LIVE_POLL_S": "3"}  # fmt: skip

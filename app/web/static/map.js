@@ -335,7 +335,8 @@
     if (view.nearest) state.service = view.nearest.service || state.service;
     $("service").value = state.service;
     serviceShown();  // coloured for the shared service
-    if (view.nearest) nearest.run({ lon: view.nearest.lon, lat: view.nearest.lat }, view.nearest.k);
+    if (view.nearest) nearest.run({ lon: view.nearest.lon, lat: view.nearest.lat,
+      precision: view.nearest.precision }, view.nearest.k);
     else if (view.resource_id) focusHospital(view.resource_id, true);
   });
   loadOutlines();

@@ -29,6 +29,7 @@ window.AidmapNearest = (function () {
       var service = o.service(), q = new URLSearchParams({ k: String(k || STEPS[0]) });
       if (origin.address) q.set("address", origin.address);
       else { q.set("lon", origin.lon.toFixed(6)); q.set("lat", origin.lat.toFixed(6)); }
+      if (!origin.address && origin.precision) q.set("precision", origin.precision);  // a shared district stays one
       if (service) q.set("service", service);
       o.say(T.searching);
       window.AidmapCandidates.clear();
@@ -191,11 +192,13 @@ window.AidmapNearest = (function () {
       },
       /* the map's coordinates changed (base map): the same answer, placed again */
       redraw: function () { if (current) show(current.answer); },
-      /* what a share keeps: the position we measured from, never the typed words */
+      /* what a share keeps: the position we measured from and how well it is known (a
+         district-only address reopens as that district), never the typed words */
       shared: function () {
         if (!current) return null;
         var origin = current.answer.origin;
         var kept = { lon: +origin.lon.toFixed(6), lat: +origin.lat.toFixed(6), k: 3 };
+        if (origin.precision && origin.precision !== "exact") kept.precision = origin.precision;
         if (current.service) kept.service = current.service;
         return kept;
       },
