@@ -38,6 +38,7 @@ from app.api.load_limits import LoadLimits
 from app.api.observability import add_observability
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
+from app.api.storage_errors import add_storage_error_handler
 from app.api.strict_query import refuse_unknown_query
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
@@ -111,6 +112,7 @@ def create_app(
     app.state.imports = ImportGate()
     app.state.public_exports = RateLimiter(*PUBLIC_EXPORT_LIMIT)
     add_exception_handlers(app)
+    add_storage_error_handler(app)
     app.state.error_page = error_page  # browsers opening a page path get errors as a page
     app.state.signed_in = RecentSignIns()
     app.add_middleware(

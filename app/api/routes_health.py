@@ -12,7 +12,7 @@ from app import __version__
 from app.api.error_responses import errors
 from app.core.errors import AppError
 from app.models import Health
-from app.storage.base import Store
+from app.storage.port import Store
 
 router = APIRouter(tags=["health"])
 T = TypeVar("T")

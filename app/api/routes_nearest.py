@@ -14,12 +14,13 @@ from app.api.deps import client_address
 from app.api.error_responses import errors
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
+from app.domain.enums import Precision
+from app.domain.statuses import State
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import CandidatePublic, NearestCollection
 from app.services.freshness import status_views
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
-from app.storage.base import Precision, State
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
 KINDS = {"hospitals": "hospital", "offices": "office"}

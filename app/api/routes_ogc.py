@@ -22,6 +22,8 @@ from app.api.layer_responses import (
     without_ages,
 )
 from app.api.origin import OriginDep
+from app.domain.enums import Level
+from app.domain.statuses import State
 from app.services.layers import (
     COLLECTIONS,
     Collection,
@@ -32,7 +34,7 @@ from app.services.layers import (
 )
 from app.services.problems import open_problems
 from app.services.units import units_named
-from app.storage.base import Level, NotFound, State
+from app.storage.errors import NotFound
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 CONFORMANCE = [

@@ -17,7 +17,7 @@ from app.cli.common import (
     progress_bar,
 )
 from app.storage import open_store
-from app.storage.base import AlreadyExists
+from app.storage.errors import AlreadyExists
 
 db_cli = typer.Typer(
     help="The database: upgrade its schema, copy it to another, back it up.", no_args_is_help=True

@@ -9,7 +9,9 @@ import time
 from collections import OrderedDict
 
 from app.core.text import clean_text
-from app.storage.base import Role, Store, Token
+from app.domain.enums import Role
+from app.domain.records import Token
+from app.storage.port import Store
 
 TOKEN_PREFIX = "aidmap_"
 MAX_TOKEN_NAME = 100

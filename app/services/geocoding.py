@@ -11,7 +11,8 @@ from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.registry import build_chain, gates_for
 from app.geo.road_index import RoadIndex
 from app.services.public_geocoding import PublicGeocoder
-from app.storage.base import RESOURCES_CHANGED, Store
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Store
 
 ROADS_REFRESH_S = 60.0
 """How often at most the road index is rebuilt after resources changed (imports change
@@ -38,7 +39,7 @@ class ChainHolder:
     def get(self, *, online: bool = True) -> GeocoderChain:
         """The chain for the store as it is now; ``online=False``: the gazetteer only, for
         callers who may not spend a provider's quota."""
-        version = self.store.get_meta("units_version")
+        version = self.store.get_meta(MetaKey.units_version)
         with self._lock:
             if version != self._version:
                 self._chains, self._version = {}, version
@@ -56,7 +57,7 @@ class ChainHolder:
     def roads(self) -> RoadIndex:
         """The road index of the units and resources as they are now (see the class)."""
         index = self.get(online=False).index
-        units, marker = self._version, self.store.get_meta(RESOURCES_CHANGED)
+        units, marker = self._version, self.store.resources_changed_at()
         now = time.monotonic()
         with self._lock:
             if self._roads is not None:

@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.domain.enums import Level
+from app.domain.layers import Area, Cluster
+from app.domain.records import AdminUnit, ResourceView
+from app.domain.statuses import State
 from app.services.freshness import status_views
 from app.services.problems import open_problems
-from app.storage.base import AdminUnit, Area, Cluster, Level, ResourceView, State, Store
+from app.storage.port import Store
 
 
 @dataclass(frozen=True, slots=True)

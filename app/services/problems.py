@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from app.storage.base import ResourceView, Store
+from app.domain.records import ResourceView
+from app.storage.port import Store
 
 
 def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime]) -> datetime | None:

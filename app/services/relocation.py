@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from shapely import union_all
 from shapely.geometry import mapping
 
+from app.domain.enums import Level, Precision
+from app.domain.records import AdminUnit, UnitMove
 from app.geo.boundaries import Boundary
 from app.geo.names import core_name, normalise
 from app.services.units import units_named
-from app.storage.base import AdminUnit, Level, Precision, Store, UnitMove
+from app.storage.port import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.domain.enums import Role
+from app.domain.records import ProblemReport, Resource, ResourceView, Token
+from app.domain.statuses import IntakeStatus, State, StatusChange, StatusReport, is_late
 from app.services.freshness import age_seconds, checked_at
-from app.storage.base import (
-    IntakeStatus,
-    ProblemReport,
-    Resource,
-    ResourceView,
-    Role,
-    State,
-    StatusChange,
-    StatusReport,
-    Store,
-    Token,
-)
-from app.storage.status_records import is_late
+from app.storage.port import Store
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a volunteer's clock may be before ``reported_at`` is refused; a

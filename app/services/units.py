@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
 from app.geo.unit_search import UnitSearch
-from app.storage.base import AdminUnit, Level, Store
+from app.storage.port import Store
 
 
 def units_named(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from app.storage import schema as t
-from app.storage.base import AlreadyExists, Progress, StoreUnavailable
+from app.storage.errors import AlreadyExists, StoreUnavailable
+from app.storage.port import Progress
 from app.storage.sql import SqlStore
 from app.storage.sql_support import BATCH, insert_many
 

@@ -14,17 +14,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from app.domain.enums import Kind, Level
+from app.domain.records import SeedData, Service, field_names
 from app.storage import migrations
 from app.storage import schema as t
-from app.storage.base import (
-    Level,
-    Progress,
-    SeedData,
-    Service,
-    Store,
-    StoreUnavailable,
-    field_names,
-)
+from app.storage.errors import StoreUnavailable
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Progress, Store
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_layers import LayerQueries
@@ -37,12 +33,6 @@ SCHEMA_VERSION = 6
 """1: units, resources, statuses, history; 2: geocode_cache; 3: tokens, problem_reports;
 4: (kind|level, lon, lat) indexes for layer queries; 5: shares; 6: late reports in history,
 a geocoder cache and shares that keep nothing personal (``migrations.py``)."""
-COUNTED_LEVELS = {
-    Level.district: "districts",
-    Level.street: "streets",
-    Level.committee: "committees",
-}
-PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
 class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQueries, Store):
@@ -108,7 +98,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         """Load services, units, aliases and resources once, in one transaction."""
         report = progress or (lambda step, done, total: None)
         with self._write() as conn:
-            seeded = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "seed_version"))
+            seeded = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == MetaKey.seed_version)
+            )
             if seeded.scalar_one_or_none() is not None:
                 return False
             services = [{n: getattr(s, n) for n in field_names(Service)} for s in data.services]
@@ -132,8 +124,8 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
             conn.execute(
                 insert(t.meta),
                 [
-                    {"key": "seed_version", "value": version},
-                    {"key": "seeded_at", "value": now.isoformat()},
+                    {"key": MetaKey.seed_version, "value": version},
+                    {"key": MetaKey.seeded_at, "value": now.isoformat()},
                 ],
             )
         return True
@@ -188,9 +180,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
             kinds = conn.execute(
                 select(t.resources.c.kind, func.count()).group_by(t.resources.c.kind)
             ).all()
-        counts = dict.fromkeys(COUNTED_LEVELS.values(), 0) | {"hospitals": 0}
-        counts.update({COUNTED_LEVELS[Level(level)]: n for level, n in units})
-        counts.update({PLURAL_KINDS.get(kind, kind): n for kind, n in kinds})
+        counts = dict.fromkeys([level.plural for level in Level], 0) | {Kind.hospital.plural: 0}
+        counts.update({Level(level).plural: n for level, n in units})
+        counts.update({_layer_name(kind): n for kind, n in kinds})
         return counts
 
     def precision_counts(self) -> dict[str, dict[str, int]]:
@@ -250,3 +242,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         query = select(c.code, c.name_zh, c.name_en, c.position).order_by(c.position)
         with self._read() as conn:
             return [Service(*row) for row in conn.execute(query)]
+
+
+def _layer_name(kind: str) -> str:
+    """The plural a kind's count goes under: its layer's name, or the kind itself for a
+    kind no layer shows."""
+    return Kind(kind).plural if kind in Kind.__members__ else kind

@@ -9,8 +9,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.services.nearest import NearestFinder, NearestQuery
-from app.storage.base import NewResource, Precision, Store
+from app.storage.port import Store
 from tests import event_loop
 
 SQUARE = (121.4737, 31.2304)

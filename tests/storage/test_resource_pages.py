@@ -6,8 +6,11 @@ from __future__ import annotations
 from sqlalchemy import create_engine, event, inspect, text
 
 from app.core.config import Settings
+from app.domain.layers import Area
+from app.domain.records import SeedData
+from app.domain.statuses import State
 from app.storage import open_store
-from app.storage.base import Area, SeedData, State, Store
+from app.storage.port import Store
 from tests.storage.test_migrations import _as_schema_5
 from tests.storage.test_store_contract import SERVICES, _hospital
 

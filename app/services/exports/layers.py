@@ -13,8 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from app.domain.enums import Level, SourceCrs
+from app.domain.records import AdminUnit, Resource
 from app.services.attributes import shown_attributes
-from app.storage.base import AdminUnit, Level, Resource, SourceCrs, Store
+from app.storage.port import Store
 
 MAX_RECORDS = 10_000_000
 TEXT, LIST, NUMBER = "text", "list", "number"
