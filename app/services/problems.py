@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from app.domain.records import ResourceView
-from app.storage.port import Store
+from app.storage.port import AccessStore
 
 
 def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime]) -> datetime | None:
@@ -28,7 +28,7 @@ def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime])
     return max(waiting, default=None)
 
 
-def open_problems(store: Store, views: Sequence[ResourceView]) -> dict[int, datetime]:
+def open_problems(store: AccessStore, views: Sequence[ResourceView]) -> dict[int, datetime]:
     """``open_problem_at`` for each of these resources that has an open report."""
     times = store.problem_report_times([v.resource.id for v in views])
     found = {}

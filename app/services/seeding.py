@@ -17,7 +17,7 @@ from app.geo.gazetteer import (
     read_units,
 )
 from app.storage.meta_keys import MetaKey
-from app.storage.port import Progress, Store
+from app.storage.port import Progress, StoreAdmin
 
 SERVICES_FILE = "services.csv"
 HOSPITALS_FILE = "hospitals.csv"
@@ -113,7 +113,7 @@ def seed_version(geodata_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_seeded(store: Store, geodata_dir: Path, progress: Progress | None = None) -> bool:
+def ensure_seeded(store: StoreAdmin, geodata_dir: Path, progress: Progress | None = None) -> bool:
     """Seed a new store from the bundled data; True if it was loaded now."""
     if store.get_meta(MetaKey.seed_version) is not None:
         return False
