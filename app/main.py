@@ -40,6 +40,7 @@ from app.api.observability import add_observability
 from app.api.root_path import RootPath
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
+from app.api.storage_errors import add_storage_error_handler
 from app.api.strict_query import refuse_unknown_query
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
@@ -99,6 +100,7 @@ def create_app(
         redoc_url=None,
     )
     add_exception_handlers(app)
+    add_storage_error_handler(app)
     app.state.error_page = error_page  # browsers opening a page path get errors as a page
     app.add_middleware(
         LoadLimits, signed_in=signed_in

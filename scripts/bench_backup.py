@@ -25,10 +25,12 @@ import time
 from pathlib import Path
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
+from app.domain.statuses import State, StatusReport
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
 from app.storage.backup import PAGES_PER_STEP, backup_sqlite
-from app.storage.base import NewResource, Precision, State, StatusReport
 
 
 def build(data_dir: Path, hospitals: int) -> tuple[Settings, int]:

@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import NewResource, Precision
 
 FORMATS = ("imports", "read", "csv", "geojson", "xlsx", "gpkg")
 

@@ -43,12 +43,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.geo.extent import SHANGHAI_BBOX
 from app.geo.nearest import PointIndex
 from app.services.nearest import NearestFinder, NearestQuery
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import NewResource, Precision, State, StatusChange, StatusReport
 from app.storage.copy import copy_store
 
 

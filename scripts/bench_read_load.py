@@ -47,11 +47,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.geo.extent import SHANGHAI_BBOX
 from app.services.auth import create_token
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import NewResource, Precision, Role, State, StatusChange, StatusReport
 from app.storage.copy import copy_store
 
 TIMEOUT_S = 60.0

@@ -28,8 +28,9 @@ import httpx
 from bench_read_load import generate
 from bench_serving import serving
 
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.storage import open_store
-from app.storage.base import NewResource, Precision
 
 NEAR = {"lon": 121.47, "lat": 31.23, "service": "dialysis", "k": 5}
 

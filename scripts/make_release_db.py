@@ -62,10 +62,11 @@ def fill(url: str) -> dict[str, int]:
     """Everything a deployment of the release holds, a little of each; rows per table."""
     import app
     from app.core.config import REPO_GEODATA_DIR, Settings
+    from app.domain.enums import Role
+    from app.domain.statuses import State, StatusReport
     from app.services.auth import create_token
     from app.services.seeding import bundled_seed
     from app.storage import open_store
-    from app.storage.base import Role, State, StatusReport
 
     release = Path(app.__file__).resolve().parents[1]
     assert release == Path.cwd().resolve(), f"running {release}, not the release"

@@ -11,10 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import REPO_GEODATA_DIR, Settings
+from app.domain.records import SeedData
 from app.main import create_app
 from app.services.seeding import bundled_seed, ensure_seeded
 from app.storage import open_store
-from app.storage.base import SeedData, Store, StoreUnavailable
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 from tests import postgres, seeded
 from tests.cli import serving
 

@@ -18,7 +18,7 @@ from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
-from app.storage.base import Store
+from app.storage.port import Store
 
 FAILED_AUTH_LIMIT = (10, 60.0)
 """Failed sign-ins allowed per client address per window (seconds)."""

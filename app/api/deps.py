@@ -15,6 +15,8 @@ from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.fields import SERVICE_CODE
+from app.domain.enums import Role
+from app.domain.records import MAX_ID, Share, Token
 from app.services.auth import token_for
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
@@ -22,7 +24,8 @@ from app.services.ratelimit import RateLimiter
 from app.services.share_place import Places
 from app.services.sharing import load_share
 from app.services.vocabulary import service_code
-from app.storage.base import MAX_ID, NotFound, Role, Share, Store, Token
+from app.storage.errors import NotFound
+from app.storage.port import Store
 
 MAX_OFFSET = 10_000_000
 

@@ -12,9 +12,12 @@ from fastapi import Depends, Path, Query
 from app.api.deps import NowDep, SettingsDep, StoreDep
 from app.api.layer_responses import BadLayerQuery, parse_bbox
 from app.core.errors import AppError
+from app.domain.enums import Level
+from app.domain.layers import Area
+from app.domain.statuses import State
 from app.services.layers import COLLECTIONS, Collection, area_for
 from app.services.units import units_named
-from app.storage.base import Area, Level, NotFound, State
+from app.storage.errors import NotFound
 
 CollectionId = Annotated[
     str, Path(description="an unknown id is a 404", json_schema_extra={"enum": list(COLLECTIONS)})

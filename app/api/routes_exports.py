@@ -20,7 +20,7 @@ from app.services.exports.writers import (
     export_file,
     geojson_chunks,
 )
-from app.storage.base import NotFound
+from app.storage.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 READ_BYTES = 256 * 1024

@@ -14,7 +14,7 @@ from app.api.deps import ContextDep
 from app.api.error_responses import errors
 from app.core.errors import AppError
 from app.models import Health
-from app.storage.base import Store
+from app.storage.port import Store
 
 router = APIRouter(tags=["health"])
 T = TypeVar("T")

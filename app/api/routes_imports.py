@@ -10,12 +10,12 @@ from app.api import body_limits
 from app.api.deps import ContextDep, GeocodersDep, ImportBudget, OptionalToken, StoreDep
 from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
+from app.domain.enums import Role
 from app.models import ImportPlanPublic
 from app.services.imports.limits import FULL, PUBLIC
 from app.services.imports.plan import ImportBlocked, import_file
 from app.services.imports.records import ImportKind
 from app.services.imports.table import ImportFileError
-from app.storage.base import Role
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 

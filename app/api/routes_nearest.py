@@ -15,6 +15,7 @@ from app.api.error_responses import errors
 from app.api.layer_params import parse_states
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
+from app.domain.enums import Precision
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import CandidatePublic, NearestCollection
 from app.services.freshness import status_dicts
@@ -22,7 +23,6 @@ from app.services.geocoding import ChainHolder
 from app.services.layers import resource_feature
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
-from app.storage.base import Precision
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
 KINDS = {"hospitals": "hospital", "offices": "office"}

@@ -22,6 +22,7 @@ from app.api.layer_responses import (
     without_ages,
 )
 from app.api.origin import Links, LinksDep
+from app.domain.enums import Level
 from app.services.layers import (
     COLLECTIONS,
     Collection,
@@ -30,7 +31,7 @@ from app.services.layers import (
     unit_feature,
 )
 from app.services.problems import open_problems
-from app.storage.base import Level, NotFound
+from app.storage.errors import NotFound
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 CONFORMANCE = [

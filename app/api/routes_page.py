@@ -11,11 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from app.api.deps import NearestDep, NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep
 from app.api.origin import LinksDep
 from app.core.config import Settings
+from app.core.i18n import LANGUAGES, choose_language
 from app.services.share_card import render_card
 from app.services.sharing import view_of
 from app.web.assets import OWN, VENDOR, VENDOR_URLS
 from app.web.csp import page_policy
-from app.web.i18n import LANGUAGES, choose_language
 from app.web.page import render_page
 
 router = APIRouter(include_in_schema=False)

@@ -24,12 +24,14 @@ from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
 from app.core.errors import AppError
 from app.core.text import clean_text
+from app.domain.records import ResourceView
+from app.domain.statuses import State
 from app.models import ResourcePublic, StatusPublic
 from app.services.attributes import shown_attributes
 from app.services.freshness import status_dicts
 from app.services.layers import area_for
 from app.services.problems import open_problems
-from app.storage.base import NotFound, ResourceView, State, VersionConflict
+from app.storage.errors import NotFound, VersionConflict
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 

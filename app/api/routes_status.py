@@ -28,6 +28,8 @@ from app.api.versions import IfMatch, expected_version
 from app.core.errors import AppError, Forbidden, error_body
 from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
+from app.domain.records import Token
+from app.domain.statuses import IntakeStatus, StatusChange, StatusWrite
 from app.models import (
     BatchItemResult,
     BatchResult,
@@ -53,14 +55,8 @@ from app.services.status import (
     version_conflict,
 )
 from app.services.vocabulary import service_code
-from app.storage.base import (
-    IntakeStatus,
-    StatusChange,
-    StatusWrite,
-    Store,
-    Token,
-    VersionConflict,
-)
+from app.storage.errors import VersionConflict
+from app.storage.port import Store
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 CONFLICT = {

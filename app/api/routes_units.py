@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import MAX_ID, MAX_OFFSET, GeocodersDep, IdPath, StoreDep
 from app.api.error_responses import errors
+from app.domain.enums import Level
 from app.models import UnitPublic
 from app.services.units import units_matching
-from app.storage.base import Level
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422))
 

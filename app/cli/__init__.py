@@ -10,7 +10,7 @@ import typer
 from app.cli import db, files, geodata, serve, tokens
 from app.cli.common import CliError
 from app.geo.gazetteer import GazetteerFileError
-from app.storage.base import StorageError
+from app.storage.errors import StorageError
 
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
 for module in (serve, geodata, tokens, db, files):

@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from app.core.config import Settings
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import Store
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Store
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -58,7 +59,7 @@ def open_seeded_store(settings: Settings, with_bar: bool = True) -> Store:
     """Open the store and load the bundled data into it if new, with a progress bar
     (without ``with_bar``: a log line as each step starts)."""
     store = open_store(settings)
-    if store.get_meta("seed_version") is not None:
+    if store.get_meta(MetaKey.seed_version) is not None:
         return store
     if not with_bar:
         started: set[str] = set()

@@ -19,7 +19,7 @@ from app.cli.common import (
 )
 from app.core.config import Settings
 from app.storage import open_store, revisions
-from app.storage.base import AlreadyExists
+from app.storage.errors import AlreadyExists
 
 db_cli = typer.Typer(
     help="The database: upgrade its schema, show its revision, copy it to another, back it up.",

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.cli.common import CliError, DataDirOption, load_settings, seeded_store
-from app.storage.base import Level, SourceCrs
+from app.domain.enums import Level, SourceCrs
 
 geodata_cli = typer.Typer(help="Gazetteer data: boundaries, counts.", no_args_is_help=True)
 

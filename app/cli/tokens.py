@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.cli.common import CliError, DataDirOption, load_settings, seeded_store
-from app.storage.base import Role
+from app.domain.enums import Role
 
 token_cli = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 

@@ -22,7 +22,10 @@ from sqlalchemy.exc import ArgumentError
 
 from app.core.addresses import HOST_PORT
 from app.core.prefix import clean_prefix
-from app.storage.base import Precision
+
+PrecisionName = Literal["exact", "approximate", "committee", "street", "district"]
+"""A ``Precision`` by name (settings stay below the domain; ``Precision(name)`` reads it)."""
+
 
 SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = (
@@ -107,8 +110,8 @@ class Settings(BaseSettings):
         ["gazetteer"],
         description="Comma-separated chain, asked in order: gazetteer, amap, nominatim.",
     )
-    geocode_enough: Precision = Field(
-        Precision.approximate, description="Stop asking once an answer is this precise."
+    geocode_enough: PrecisionName = Field(
+        "approximate", description="Stop asking once an answer is this precise."
     )
     geocoder_timeout_s: float = Field(5.0, gt=0, le=60, description="Per-request timeout.")
     amap_key: SecretStr | None = Field(None, description="高德 Web service key.")

@@ -12,14 +12,6 @@ from starlette.exceptions import HTTPException
 
 from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
 from app.core.logging import REQUEST_ID
-from app.storage.base import (
-    AlreadyExists,
-    InvalidRecord,
-    NotFound,
-    StorageError,
-    StoreUnavailable,
-    VersionConflict,
-)
 
 log = logging.getLogger("aidmap")
 
@@ -92,23 +84,11 @@ class ConfigError(AppError):
     code = "configuration"
 
 
-STORAGE_STATUS = {
-    NotFound: (404, "not_found"),
-    AlreadyExists: (409, "already_exists"),
-    VersionConflict: (412, "version_conflict"),
-    InvalidRecord: (422, "invalid_record"),
-    StoreUnavailable: (503, "storage_unavailable"),
-}
-STORE_RETRY_AFTER_S = 2
-"""Retry-After of a 503 from the store: a pool with no connection free, a locked or
-unreachable database; all pass or are an operator's to fix, and clients should back off."""
-
-
 ErrorPage = Callable[[Request, int], Response | None]
 """``app.state.error_page``: the error as a page for a browser, or None (JSON then)."""
 
 
-def _answer(
+def error_response(
     request: Request, status: int, body: dict, headers: dict[str, str] | None = None
 ) -> Response:
     """The error as the app's page for a browser, if it has one, else as JSON."""
@@ -135,7 +115,7 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> Res
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(first['loc'])}: {first['msg']}"
-    return _answer(request, 422, error_body("invalid_request", message, details))
+    return error_response(request, 422, error_body("invalid_request", message, details))
 
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -144,7 +124,7 @@ HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
-    return _answer(request, exc.status_code, error_body(code, str(exc.detail)), exc.headers)
+    return error_response(request, exc.status_code, error_body(code, str(exc.detail)), exc.headers)
 
 
 async def _app_error(request: Request, exc: AppError) -> Response:
@@ -155,19 +135,7 @@ async def _app_error(request: Request, exc: AppError) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     body = error_body(exc.code, exc.message)
     body["error"].update(exc.extra())
-    return _answer(request, exc.status_code, body, headers)
-
-
-async def _storage_error(request: Request, exc: StorageError) -> Response:
-    status, code = next(
-        (value for kind, value in STORAGE_STATUS.items() if isinstance(exc, kind)),
-        (500, "storage_error"),
-    )
-    if status >= 500:
-        log.error("storage error: %s", exc)
-        headers = {"Retry-After": str(STORE_RETRY_AFTER_S)} if status == 503 else None
-        return _answer(request, status, error_body(code, "storage is unavailable"), headers)
-    return _answer(request, status, error_body(code, str(exc)))
+    return error_response(request, exc.status_code, body, headers)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -183,5 +151,4 @@ def add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,6 +7,8 @@ clients send. Each process counts for itself; Prometheus scrapes every replica.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from prometheus_client import (
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
@@ -17,8 +19,6 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
 )
-
-from app.storage.base import IntakeStatus
 
 disable_created_metrics()  # no `_created` twin of every counter: Prometheus reads the resets
 REGISTRY = CollectorRegistry()
@@ -93,9 +93,21 @@ GEOCODER_CACHE = Counter(
 )
 
 
-def count_status_written(status: IntakeStatus, action: str) -> None:
+class WrittenStatus(Protocol):
+    """What the count reads of a status written (an ``IntakeStatus`` is one)."""
+
+    @property
+    def service(self) -> str:
+        """The service's code."""
+
+    @property
+    def state(self) -> str:
+        """Its state (a ``State``, which is a ``str``)."""
+
+
+def count_status_written(status: WrittenStatus, action: str) -> None:
     """Count one status written by ``action`` (put, verify, batch)."""
-    STATUS_UPDATES.labels(status.service, status.state.value, action).inc()
+    STATUS_UPDATES.labels(status.service, str(status.state), action).inc()
 
 
 def count_status_conflict(action: str) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.names import normalise
-from app.storage.base import AdminUnit, Level
 
 CITY_PREFIXES = ("中国上海市", "上海市", "上海")
 HAN = r"(?:(?![号组]|弄\d)[\u4e00-\u9fff])"  # not 号, 组, or the 弄 of a lane number

@@ -8,9 +8,9 @@ from pathlib import Path
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from app.domain.enums import SourceCrs
 from app.geo.crs import to_wgs84
 from app.geo.names import normalise
-from app.storage.base import SourceCrs
 
 WGS84 = "EPSG:4326"
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from app.storage.base import SourceCrs
+from app.domain.enums import SourceCrs
 
 FloatArray = npt.NDArray[np.float64]
 Coord = TypeVar("Coord", float, FloatArray)

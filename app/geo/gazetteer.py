@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from app.storage.base import Level, Precision, UnitAlias, UnitRecord
+from app.domain.enums import Level, Precision
+from app.domain.records import UnitAlias, UnitRecord
 
 UNITS_FILE = "admin_units.csv"
 ALIASES_FILE = "unit_aliases.csv"

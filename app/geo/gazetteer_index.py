@@ -11,9 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
 from app.geo.names import core_name, normalise
+from app.geo.sources import UnitSource
 from app.geo.unit_search import UnitSearch
-from app.storage.base import AdminUnit, Level, Store
 
 RESIDENTS_SUFFIXES = ("社区居委会", "居委会", "居民委员会", "居委")
 VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
@@ -69,7 +71,7 @@ class GazetteerIndex:
             forms.sort(key=lambda form: -len(form.text))  # longest first
 
     @classmethod
-    def from_store(cls, store: Store) -> GazetteerIndex:
+    def from_store(cls, store: UnitSource) -> GazetteerIndex:
         """Load every unit and alias from the store."""
         return cls(store.find_units(), store.list_aliases())
 

@@ -8,20 +8,17 @@ tree returns, growing the candidate set until the answer can no longer change.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.geo.distance import EARTH_RADIUS_M, haversine_many_m
+from app.geo.distance import haversine_many_m
+from app.geo.sphere import TIE_MARGIN_M, chord_for, unit_vector, unit_vectors
 
 FIRST_FETCH = 32
 GROWTH = 4
-TIE_MARGIN_M = 1e-3
-"""Candidates within this of the k-th distance are fetched too, so ties never depend on
-floating-point order inside the tree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,23 +27,6 @@ class Neighbour:
 
     id: int
     distance_m: float
-
-
-def unit_vectors(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    """(N, 3) unit vectors of WGS-84 lon/lat degrees (on a sphere)."""
-    lam, phi = np.radians(lons), np.radians(lats)
-    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
-
-
-def unit_vector(lon: float, lat: float) -> tuple[float, float, float]:
-    """The unit vector of one point (``unit_vectors`` without array overhead)."""
-    lam, phi = math.radians(lon), math.radians(lat)
-    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
-
-
-def chord_for(metres: float) -> float:
-    """The chord length of a unit sphere that subtends ``metres`` of great circle."""
-    return 2 * np.sin(min(metres / EARTH_RADIUS_M, np.pi) / 2)
 
 
 class PointIndex:

@@ -13,7 +13,9 @@ from pyproj import Transformer
 from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
-from app.storage.base import AdminUnit, Level, Store
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
+from app.geo.sources import UnitSource
 
 METRIC_CRS = "EPSG:32651"
 _to_metric = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
@@ -49,7 +51,7 @@ class _Layer:
 class ReverseIndex:
     """Point → district and street, and how far a point lies outside a unit."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: UnitSource) -> None:
         self.districts = _Layer(
             store.find_units(level=Level.district), store.boundaries(Level.district)
         )

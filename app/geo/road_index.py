@@ -14,20 +14,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import islice
 
+from app.domain.enums import Level
+from app.domain.records import Resource
 from app.geo.address import ROAD_AND_NUMBER, strip_city
 from app.geo.gazetteer_index import RESIDENTS_SUFFIXES, GazetteerIndex
 from app.geo.names import core_name, normalise
-from app.storage.base import Level, Resource, Store
+from app.geo.sources import ResourceSource
 
 ROAD_ENDING = re.compile(r"(?:[东南西北中]?路|公路|大道|街)$")
 MIN_CORE = 2
+"""A one-character core (东路 → 东) would match too much to be a hint."""
 MAX_RESOURCES = 20_000
 """Resources read for their roads (by id): a bound on a rebuild's time and memory."""
-PAGE = 1_000
-"""A one-character core (东路 → 东) would match too much to be a hint."""
 
 
 class Seen(IntEnum):
@@ -72,15 +75,10 @@ class RoadIndex:
                 self._by_core[core][unit.district_id].append((Seen.similar, street))
 
     @classmethod
-    def from_store(cls, store: Store, index: GazetteerIndex) -> RoadIndex:
+    def from_store(cls, store: ResourceSource, index: GazetteerIndex) -> RoadIndex:
         """From the gazetteer and the first ``MAX_RESOURCES`` stored resources' addresses."""
-        resources: list[Resource] = []
-        while len(resources) < MAX_RESOURCES:
-            page = store.list_resources(limit=PAGE, offset=len(resources))
-            resources += page
-            if len(page) < PAGE:
-                break
-        return cls(index, resources)
+        with closing(store.iter_resources()) as stored:
+            return cls(index, list(islice(stored, MAX_RESOURCES)))
 
     def places(self, road: str) -> list[RoadPlace]:
         """The districts ``road`` is known in, strongest first (at most one per district)."""

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
 from app.geo.names import core_name, normalise
-from app.storage.base import AdminUnit, Level
 
 SUFFIXES = (
     "社区居民委员会", "社区居委会", "居民委员会", "村民委员会", "居委会", "村委会",

@@ -7,7 +7,7 @@ from pydantic import (
     Field,
 )
 
-from app.storage.base import Precision
+from app.domain.enums import Precision
 
 
 class ImportRowPublic(BaseModel):

@@ -9,8 +9,8 @@ from pydantic import (
     Field,
 )
 
+from app.domain.enums import Precision
 from app.models.reads import StatusPublic
-from app.storage.base import Precision
 
 
 class PointGeometry(BaseModel):

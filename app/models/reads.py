@@ -9,7 +9,8 @@ from pydantic import (
     Field,
 )
 
-from app.storage.base import Level, Precision, SourceCrs, State
+from app.domain.enums import Level, Precision, SourceCrs
+from app.domain.statuses import State
 
 
 class Health(BaseModel):

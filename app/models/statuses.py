@@ -8,9 +8,10 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.core.fields import Line, Lines, ServiceCode
+from app.domain.records import MAX_ID
+from app.domain.statuses import State
 from app.models.reads import StatusPublic
 from app.services.vocabulary import state_from_word
-from app.storage.base import MAX_ID, State
 
 Condition = Annotated[str, StringConstraints(min_length=1, max_length=100), Line]
 

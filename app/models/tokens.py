@@ -12,8 +12,8 @@ from pydantic import (
     Field,
 )
 
+from app.domain.enums import Role
 from app.services.auth import MAX_TOKEN_NAME, token_name
-from app.storage.base import Role
 
 
 class TokenCreate(BaseModel):

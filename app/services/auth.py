@@ -9,7 +9,9 @@ import time
 from collections import OrderedDict
 
 from app.core.text import clean_text
-from app.storage.base import Role, Store, Token
+from app.domain.enums import Role
+from app.domain.records import Token
+from app.storage.port import AccessStore
 
 TOKEN_PREFIX = "aidmap_"
 MAX_TOKEN_NAME = 100
@@ -42,7 +44,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(store: Store, name: str, role: Role) -> tuple[Token, str]:
+def create_token(store: AccessStore, name: str, role: Role) -> tuple[Token, str]:
     """A new token and its secret, which is not stored and cannot be shown again;
     BadTokenName for a name ``token_name`` refuses."""
     name = token_name(name)
@@ -50,7 +52,7 @@ def create_token(store: Store, name: str, role: Role) -> tuple[Token, str]:
     return store.add_token(name, role, hash_token(secret)), secret
 
 
-def token_for(store: Store, secret: str) -> Token | None:
+def token_for(store: AccessStore, secret: str) -> Token | None:
     """The live (not revoked) token this secret belongs to, or None."""
     token = store.token_by_hash(hash_token(secret))
     return token if token is not None and token.revoked_at is None else None

@@ -20,11 +20,13 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
+from app.domain.statuses import HistoryEntry
 from app.models import StatusPublic
 from app.services.freshness import status_dicts
 from app.services.ratelimit import RateLimiter
 from app.services.stream_slots import Slot, StreamSlots
-from app.storage.base import HistoryEntry, Store, StoreUnavailable
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 
 log = logging.getLogger("aidmap")
 POLL_S = 0.25

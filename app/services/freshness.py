@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from app.core.text import clean_optional, clean_text
-from app.storage.base import IntakeStatus, State
+from app.domain.statuses import IntakeStatus, State
 
 
 def age_seconds(reported_at: datetime, now: datetime) -> int:

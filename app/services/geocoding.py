@@ -11,7 +11,8 @@ from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.registry import build_chain, gates_for
 from app.geo.road_index import RoadIndex
 from app.services.public_geocoding import PublicGeocoder
-from app.storage.base import RESOURCES_CHANGED, Store
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Store
 
 ROADS_REFRESH_S = 60.0
 """How often at most the road index is rebuilt after resources changed (imports change
@@ -48,8 +49,8 @@ class ChainHolder:
             if counter is not None and self._marks is not None and self._marks[0] == counter:
                 return self._marks[1], self._marks[2]
         units, resources = (
-            self.store.get_meta("units_version"),
-            self.store.get_meta(RESOURCES_CHANGED),
+            self.store.get_meta(MetaKey.units_version),
+            self.store.resources_changed_at(),
         )
         with self._lock:
             self._marks = (counter, units, resources)

@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.domain.enums import Kind, Level
+from app.domain.layers import Area, Cluster
+from app.domain.records import AdminUnit, ResourceView
+from app.domain.statuses import State
 from app.services.freshness import status_dicts
 from app.services.problems import open_problems
-from app.storage.base import AdminUnit, Area, Cluster, Level, ResourceView, State, Store
+from app.storage.port import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +26,7 @@ class Collection:
     id: str
     title: str
     description: str
-    kind: str | None = None
+    kind: Kind | None = None
     level: Level | None = None
 
     @property
@@ -34,15 +38,16 @@ class Collection:
 COLLECTIONS = {
     c.id: c
     for c in (
-        Collection("hospitals", "医院 Hospitals", "Hospitals with intake status per service",
-                   kind="hospital"),
-        Collection("offices", "办公室 Offices", "District, street and committee office contacts",
-                   kind="office"),
-        Collection("districts", "区 Districts", "Shanghai's 16 districts", level=Level.district),
-        Collection("streets", "街道/镇 Streets and towns", "Street offices and towns",
+        Collection(Kind.hospital.plural, "医院 Hospitals",
+                   "Hospitals with intake status per service", kind=Kind.hospital),
+        Collection(Kind.office.plural, "办公室 Offices",
+                   "District, street and committee office contacts", kind=Kind.office),
+        Collection(Level.district.plural, "区 Districts", "Shanghai's 16 districts",
+                   level=Level.district),
+        Collection(Level.street.plural, "街道/镇 Streets and towns", "Street offices and towns",
                    level=Level.street),
-        Collection("committees", "居委会/村委会 Committees", "Residents' and villagers' committees",
-                   level=Level.committee),
+        Collection(Level.committee.plural, "居委会/村委会 Committees",
+                   "Residents' and villagers' committees", level=Level.committee),
     )
 }  # fmt: skip
 

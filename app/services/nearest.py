@@ -26,20 +26,15 @@ from datetime import datetime, timedelta
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 
+from app.domain.layers import Area
+from app.domain.records import Resource, ResourceView
+from app.domain.statuses import IntakeStatus, State
 from app.geo.distance import bearing_deg
 from app.geo.nearest import Candidates, PointIndex, refine
 from app.services.freshness import checked_at
 from app.services.nearest_facts import ResourceFacts, resource_accepts
-from app.storage.base import (
-    RESOURCES_CHANGED,
-    Area,
-    IntakeStatus,
-    NotFound,
-    Resource,
-    ResourceView,
-    State,
-    Store,
-)
+from app.storage.errors import NotFound
+from app.storage.port import Store
 
 STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
 
@@ -304,7 +299,7 @@ class NearestFinder:
         """In the finder's thread: read what changed, rebuild what it outdated, swap it in."""
         counter = self.store.change_counter()  # first: a commit after it moves it again
         codes = frozenset(s.code for s in self.store.list_services())
-        marker = self.store.get_meta(RESOURCES_CHANGED)
+        marker = self.store.resources_changed_at()
         self._apply_history(until=self.store.last_history_id())
         cached = self._kinds.get(kind)
         if cached is None or cached[0] != marker:
@@ -341,7 +336,7 @@ class NearestFinder:
 def _build(store: Store, kind: str) -> tuple[PointIndex, dict[int, Resource], ResourceFacts]:
     """A kind's resources, their index and facts, read and built without holding any lock."""
     with _without_full_collections():
-        resources = {r.id: r for r in store.list_resources(kind=kind, limit=10_000_000)}
+        resources = {r.id: r for r in store.iter_resources(kind=kind)}
     index = PointIndex(
         np.fromiter(resources, dtype=np.int64, count=len(resources)),
         np.array([r.lon for r in resources.values()]),

@@ -18,9 +18,11 @@ from enum import StrEnum
 
 from starlette.concurrency import run_in_threadpool
 
+from app.domain.enums import Precision
+from app.domain.records import Resource
+from app.domain.statuses import State
 from app.services.nearest import NearestFinder, NearestHit, NearestQuery
 from app.services.share_place import Place
-from app.storage.base import Precision, Resource, State
 
 DEFAULT_STATES = frozenset({State.open, State.limited})
 """A requester's default: a hospital taking patients with conditions is still an answer."""

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from app.storage.base import Resource
+from app.domain.records import Resource
 
 
 class ResourceFacts:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from app.domain.records import ProblemReport, ResourceView
 from app.services.status import check_offered
 from app.services.vocabulary import service_code
-from app.storage.base import NotFound, ProblemReport, ResourceView, Store
+from app.storage.errors import NotFound
+from app.storage.port import AccessStore, Store
 
 
 def file_report(store: Store, resource_id: int, service: str | None, text: str) -> ProblemReport:
@@ -47,7 +49,7 @@ def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime])
     return max(waiting, default=None)
 
 
-def open_problems(store: Store, views: Sequence[ResourceView]) -> dict[int, datetime]:
+def open_problems(store: AccessStore, views: Sequence[ResourceView]) -> dict[int, datetime]:
     """``open_problem_at`` for each of these resources that has an open report."""
     times = store.problem_report_times([v.resource.id for v in views])
     found = {}

@@ -18,11 +18,11 @@ from collections.abc import Callable
 import anyio
 
 from app.core.config import Settings
+from app.domain.records import Token
 from app.geo.geocoders.base import GeocodeQuery, GeocodeResult
 from app.geo.geocoders.chain import Asking, GeocoderChain
 from app.geo.geocoders.gate import Refusal
 from app.services.ratelimit import RateLimiter
-from app.storage.base import Token
 
 WINDOW_S = 600.0
 """The window of a client's allowance of provider calls."""

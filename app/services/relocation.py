@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from shapely import union_all
 from shapely.geometry import mapping
 
+from app.domain.enums import Level, Precision
+from app.domain.records import AdminUnit, UnitMove
 from app.geo.boundaries import Boundary
 from app.geo.names import core_name, normalise
 from app.services.units import units_named
-from app.storage.base import AdminUnit, Level, Precision, Store, UnitMove
+from app.storage.port import UnitStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class RelocationPlan:
         return lines
 
 
-def plan_relocation(store: Store, boundaries: list[Boundary]) -> RelocationPlan:
+def plan_relocation(store: UnitStore, boundaries: list[Boundary]) -> RelocationPlan:
     """Match street outlines to the gazetteer's streets."""
     plan = RelocationPlan()
     streets_by_district: dict[int, list[AdminUnit]] = defaultdict(list)
@@ -82,7 +84,7 @@ def plan_relocation(store: Store, boundaries: list[Boundary]) -> RelocationPlan:
 
 
 def _group_by_district(
-    store: Store, boundaries: list[Boundary], plan: RelocationPlan
+    store: UnitStore, boundaries: list[Boundary], plan: RelocationPlan
 ) -> list[tuple[int, Boundary]]:
     """One merged outline per (district, name); unknown districts go to ``plan.unmatched``."""
     parts: dict[tuple[int, str], list[Boundary]] = defaultdict(list)
@@ -142,7 +144,7 @@ def _miss_reason(found: list[AdminUnit], taken: dict[int, Boundary]) -> str:
     return f"several outlines claim {found[0].name}"
 
 
-def apply_plan(store: Store, plan: RelocationPlan) -> int:
+def apply_plan(store: UnitStore, plan: RelocationPlan) -> int:
     """Move matched streets and their committees in one transaction; returns units moved.
 
     The store skips any unit already located more precisely than its street's outline.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from app.domain.enums import Level, Precision, SourceCrs
+from app.domain.records import NewResource, SeedData, Service, UnitAlias, UnitRecord
 from app.geo.gazetteer import (
     ALIASES_FILE,
     DISTRICTS_FILE,
@@ -14,18 +16,8 @@ from app.geo.gazetteer import (
     read_aliases,
     read_units,
 )
-from app.storage.base import (
-    Level,
-    NewResource,
-    Precision,
-    Progress,
-    SeedData,
-    Service,
-    SourceCrs,
-    Store,
-    UnitAlias,
-    UnitRecord,
-)
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Progress, StoreAdmin
 
 SERVICES_FILE = "services.csv"
 HOSPITALS_FILE = "hospitals.csv"
@@ -121,9 +113,9 @@ def seed_version(geodata_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_seeded(store: Store, geodata_dir: Path, progress: Progress | None = None) -> bool:
+def ensure_seeded(store: StoreAdmin, geodata_dir: Path, progress: Progress | None = None) -> bool:
     """Seed a new store from the bundled data; True if it was loaded now."""
-    if store.get_meta("seed_version") is not None:
+    if store.get_meta(MetaKey.seed_version) is not None:
         return False
     data, version = bundled_seed(geodata_dir)
     return store.seed(data, version, progress)

@@ -15,22 +15,17 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.core.i18n import STRINGS
 from app.core.text import clean_text
+from app.domain.records import Resource, Service, Share
+from app.domain.statuses import IntakeStatus, State
 from app.services.freshness import checked_at, is_stale, status_dicts
 from app.services.nearest import NearestFinder, NearestHit
 from app.services.nearest_answer import Answer, Ask, NearestAnswer, Origin, answer_nearest
 from app.services.share_place import Places
 from app.services.sharing import ShareView, view_of
-from app.storage.base import (
-    IntakeStatus,
-    NotFound,
-    Resource,
-    Service,
-    Share,
-    State,
-    Store,
-)
-from app.web.i18n import STRINGS
+from app.storage.errors import NotFound
+from app.storage.port import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEXT = {

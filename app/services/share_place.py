@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.core.text import clean_text
+from app.domain.enums import Precision
+from app.domain.records import AdminUnit
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.reverse import ReverseIndex
 from app.services.geocoding import ChainHolder
-from app.storage.base import AdminUnit, Precision
 
 UNKNOWN = {"zh": "分享的位置附近", "en": "near the shared location"}
 

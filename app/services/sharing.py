@@ -15,7 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.storage.base import MAX_ID, NotFound, Precision, Share, Store
+from app.domain.enums import Precision
+from app.domain.records import MAX_ID, Share
+from app.storage.errors import NotFound
+from app.storage.port import Store
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 6

@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.domain.enums import Kind, Role
+from app.domain.records import ProblemReport, Resource, ResourceView, Token
+from app.domain.statuses import IntakeStatus, State, StatusChange, StatusReport, is_late
 from app.services.freshness import age_seconds, checked_at
-from app.storage.base import (
-    IntakeStatus,
-    ProblemReport,
-    Resource,
-    ResourceView,
-    Role,
-    State,
-    StatusChange,
-    StatusReport,
-    Store,
-    Token,
-)
-from app.storage.status_records import is_late
+from app.storage.port import Store
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a volunteer's clock may be before ``reported_at`` is refused; a
@@ -158,7 +149,7 @@ class QueueEntry:
 def verification_queue(store: Store, now: datetime) -> list[QueueEntry]:
     """Hospital statuses most in need of a call: reported problems, then never verified
     (never reported first), then the oldest check."""
-    views = store.view_resources(kind="hospital", limit=10_000_000)
+    views = list(store.iter_views(kind=Kind.hospital))
     reports: dict[tuple[int, str | None], list[ProblemReport]] = {}
     for report in store.list_problem_reports([v.resource.id for v in views]):
         reports.setdefault((report.resource_id, report.service), []).append(report)

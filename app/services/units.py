@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from app.domain.enums import Level
+from app.domain.records import AdminUnit
 from app.geo.unit_search import UnitSearch
-from app.storage.base import AdminUnit, Level, Store
+from app.storage.port import UnitStore
 
 
 def units_named(
-    store: Store,
+    store: UnitStore,
     name: str,
     level: Level | None = None,
     *,
@@ -29,7 +31,7 @@ def units_named(
 
 
 def units_matching(
-    store: Store,
+    store: UnitStore,
     search: UnitSearch,
     name: str,
     level: Level | None = None,

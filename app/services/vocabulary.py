@@ -16,7 +16,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from app.storage.base import Service, State
+from app.domain.records import Service
+from app.domain.statuses import State
 
 STATE_WORDS: dict[State, tuple[str, ...]] = {
     State.open: ("open", "开放", "可接诊", "可接收", "接收", "接诊", "正常接诊", "正常"),

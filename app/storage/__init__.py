@@ -1,4 +1,4 @@
-"""Storage backends behind one interface (``app.storage.base.Store``).
+"""Storage backends behind one interface (``app.storage.port.Store``).
 
 Backends are imported lazily by name, so the SQLite default never imports the
 PostgreSQL driver.
@@ -7,12 +7,10 @@ PostgreSQL driver.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from app.storage.base import Store, StoreUnavailable
-
-if TYPE_CHECKING:
-    from app.core.config import Settings
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 
 BACKENDS = {
     "sqlite": "app.storage.sqlite:SqliteStore",
@@ -20,19 +18,31 @@ BACKENDS = {
 }
 
 
-def open_store(settings: Settings) -> Store:
-    """Open (creating or migrating as needed) the store the settings name."""
-    target = BACKENDS.get(settings.backend)
+class StoreLocation(Protocol):
+    """Which backend, and where its database is (the app's settings are one)."""
+
+    @property
+    def backend(self) -> str:
+        """A name of ``BACKENDS``."""
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the database."""
+
+
+def open_store(location: StoreLocation) -> Store:
+    """Open (creating or migrating as needed) the store ``location`` names."""
+    target = BACKENDS.get(location.backend)
     if target is None:
         raise StoreUnavailable(
-            f"the {settings.backend} backend is not available in this version of aidmap"
+            f"the {location.backend} backend is not available in this version of aidmap"
         )
     module_name, class_name = target.split(":")
     try:
         store_class = getattr(import_module(module_name), class_name)
     except ImportError as exc:
         raise StoreUnavailable(
-            f"the {settings.backend} backend needs a package that is not installed "
+            f"the {location.backend} backend needs a package that is not installed "
             f"({exc.name}): pip install 'aidmap[postgis]'"
         ) from None
-    return store_class(settings.database_url)
+    return store_class(location.database_url)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from app.storage.base import AlreadyExists, Progress, StorageError, StoreUnavailable
+from app.storage.errors import AlreadyExists, StorageError, StoreUnavailable
+from app.storage.port import Progress
 
 PAGES_PER_STEP = 1024
 """Pages copied between two progress reports (4 MiB at SQLite's default page size)."""

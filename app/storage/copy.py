@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from app.storage import schema as t
-from app.storage.base import AlreadyExists, Progress, StoreUnavailable
+from app.storage.errors import AlreadyExists, StoreUnavailable
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Progress
 from app.storage.sql import SqlStore
 from app.storage.sql_support import BATCH, insert_many
 
-KEPT_META = {"schema_version"}
+KEPT_META = {MetaKey.schema_version}
 """The target's own ``meta`` rows that the copy leaves alone."""
 
 

@@ -35,10 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from app.geo.nearest import TIE_MARGIN_M, chord_for, unit_vector
+from app.domain.layers import Area
+from app.domain.records import ResourceView
+from app.geo.sphere import TIE_MARGIN_M, chord_for, unit_vector
 from app.storage import schema as t
 from app.storage import sql_support
-from app.storage.base import Area, ResourceView
 from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
 from app.storage.sql_layers import status_row_conditions

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from app.storage import migrations
 from app.storage import schema as t
-from app.storage.base import StoreUnavailable
+from app.storage.errors import StoreUnavailable
 from app.storage.sql_support import set_meta, translated_errors
 
 if TYPE_CHECKING:

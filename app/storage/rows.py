@@ -6,18 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from app.storage.base import (
-    AdminUnit,
-    IntakeStatus,
-    InvalidRecord,
-    Level,
-    NewResource,
-    Precision,
-    Resource,
-    SourceCrs,
-    State,
-    field_names,
-)
+from app.domain.enums import Level, Precision, SourceCrs
+from app.domain.records import AdminUnit, NewResource, Resource, field_names
+from app.domain.statuses import IntakeStatus, State
+from app.storage.errors import InvalidRecord
 
 TEXT_LIST_FIELDS = frozenset({"aliases", "phones", "services"})
 ENUM_FIELDS = {"precision": Precision, "source_crs": SourceCrs, "state": State, "level": Level}

@@ -22,7 +22,8 @@ from sqlalchemy import (
     false,
 )
 
-from app.storage.base import Level, Precision, Role, SourceCrs, State
+from app.domain.enums import Level, Precision, Role, SourceCrs
+from app.domain.statuses import State
 
 
 class UtcDateTime(TypeDecorator):

@@ -15,16 +15,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from app.domain.enums import Kind, Level
+from app.domain.records import SeedData, Service, field_names
 from app.storage import revisions
 from app.storage import schema as t
-from app.storage.base import (
-    Level,
-    Progress,
-    SeedData,
-    Service,
-    Store,
-    field_names,
-)
+from app.storage.meta_keys import MetaKey
+from app.storage.port import Progress, Store
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_layers import LayerQueries
@@ -32,13 +28,6 @@ from app.storage.sql_shares import ShareQueries
 from app.storage.sql_statuses import StatusQueries
 from app.storage.sql_support import BATCH, insert_many, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
-
-COUNTED_LEVELS = {
-    Level.district: "districts",
-    Level.street: "streets",
-    Level.committee: "committees",
-}
-PLURAL_KINDS = {"hospital": "hospitals", "office": "offices"}
 
 
 class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQueries, Store):
@@ -88,7 +77,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         """Load services, units, aliases and resources once, in one transaction."""
         report = progress or (lambda step, done, total: None)
         with self._write() as conn:
-            seeded = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "seed_version"))
+            seeded = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == MetaKey.seed_version)
+            )
             if seeded.scalar_one_or_none() is not None:
                 return False
             services = [{n: getattr(s, n) for n in field_names(Service)} for s in data.services]
@@ -112,8 +103,8 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
             conn.execute(
                 insert(t.meta),
                 [
-                    {"key": "seed_version", "value": version},
-                    {"key": "seeded_at", "value": now.isoformat()},
+                    {"key": MetaKey.seed_version, "value": version},
+                    {"key": MetaKey.seeded_at, "value": now.isoformat()},
                 ],
             )
         return True
@@ -168,9 +159,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
             kinds = conn.execute(
                 select(t.resources.c.kind, func.count()).group_by(t.resources.c.kind)
             ).all()
-        counts = dict.fromkeys(COUNTED_LEVELS.values(), 0) | {"hospitals": 0}
-        counts.update({COUNTED_LEVELS[Level(level)]: n for level, n in units})
-        counts.update({PLURAL_KINDS.get(kind, kind): n for kind, n in kinds})
+        counts = dict.fromkeys([level.plural for level in Level], 0) | {Kind.hospital.plural: 0}
+        counts.update({Level(level).plural: n for level, n in units})
+        counts.update({_layer_name(kind): n for kind, n in kinds})
         return counts
 
     def precision_counts(self) -> dict[str, dict[str, int]]:
@@ -230,3 +221,9 @@ class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQue
         query = select(c.code, c.name_zh, c.name_en, c.position).order_by(c.position)
         with self._read() as conn:
             return [Service(*row) for row in conn.execute(query)]
+
+
+def _layer_name(kind: str) -> str:
+    """The plural a kind's count goes under: its layer's name, or the kind itself for a
+    kind no layer shows."""
+    return Kind(kind).plural if kind in Kind.__members__ else kind

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
+from app.domain.enums import Role
+from app.domain.records import ProblemReport, Token
 from app.storage import schema as t
-from app.storage.base import AlreadyExists, NotFound, ProblemReport, Role, Token
+from app.storage.errors import AlreadyExists, NotFound
 from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
 
 

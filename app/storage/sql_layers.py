@@ -9,24 +9,19 @@ the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
 
+from app.domain.enums import Level
+from app.domain.layers import Area, Cluster
+from app.domain.records import Resource, ResourceView
+from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
-from app.storage.base import (
-    SHOWN_STATES,
-    Area,
-    Cluster,
-    IntakeStatus,
-    Level,
-    Resource,
-    ResourceView,
-)
 from app.storage.rows import to_status
-from app.storage.sql_resources import select_resources
-from app.storage.sql_support import SqlPlumbing, bbox_conditions, grid_index
+from app.storage.sql_resources import resource_pages, select_resources
+from app.storage.sql_support import BATCH, SqlPlumbing, bbox_conditions, grid_index
 
 
 class LayerQueries(SqlPlumbing):
@@ -121,6 +116,15 @@ class LayerQueries(SqlPlumbing):
                 select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
             ).scalars()
             return total, with_statuses(conn, select_resources(conn, list(ids), None, limit, 0))
+
+    def iter_views(self, *, kind: str | None = None) -> Iterator[ResourceView]:
+        """Every resource (of a kind) with statuses by id, in pages read in one transaction."""
+        with self._read() as conn:
+            yield from resource_pages(
+                conn,
+                kind,
+                lambda ids: with_statuses(conn, select_resources(conn, ids, None, BATCH, 0)),
+            )
 
     def view_resources(
         self,

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.records import MAX_ID, NewResource, Resource, ResourceUpdate
 from app.storage import schema as t
-from app.storage.base import (
-    MAX_ID,
-    RESOURCES_CHANGED,
-    AlreadyExists,
-    InvalidRecord,
-    NewResource,
-    NotFound,
-    Resource,
-    ResourceUpdate,
-    VersionConflict,
-)
+from app.storage.errors import AlreadyExists, InvalidRecord, NotFound, VersionConflict
+from app.storage.meta_keys import MetaKey
 from app.storage.rows import resource_changes, resource_row, to_resource
-from app.storage.sql_support import (
-    SqlPlumbing,
-    set_meta,
-    utcnow,
-)
+from app.storage.sql_support import BATCH, SqlPlumbing, read_meta, set_meta, utcnow
+
+T = TypeVar("T")
 
 
 class ResourceQueries(SqlPlumbing):
@@ -42,7 +33,7 @@ class ResourceQueries(SqlPlumbing):
                 resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
             except IntegrityError as exc:
                 raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
-            set_meta(conn, RESOURCES_CHANGED, utcnow().isoformat())
+            set_meta(conn, MetaKey.resources_changed, utcnow().isoformat())
             return _fetch_resource(conn, resource_id)
 
     def get_resource(self, resource_id: int) -> Resource:
@@ -56,6 +47,18 @@ class ResourceQueries(SqlPlumbing):
         """Resources ordered by id."""
         with self._read() as conn:
             return select_resources(conn, None, kind, limit, offset)
+
+    def iter_resources(self, *, kind: str | None = None) -> Iterator[Resource]:
+        """Every resource (of a kind) by id, in pages of ``BATCH`` read in one transaction."""
+        with self._read() as conn:
+            yield from resource_pages(
+                conn, kind, lambda ids: select_resources(conn, ids, None, BATCH, 0)
+            )
+
+    def resources_changed_at(self) -> str | None:
+        """The ``meta`` time of the last resource change (status writes leave it)."""
+        with self._read() as conn:
+            return read_meta(conn, MetaKey.resources_changed)
 
     def apply_resource_changes(
         self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
@@ -87,7 +90,7 @@ class ResourceQueries(SqlPlumbing):
                 except IntegrityError as exc:
                     raise InvalidRecord("an added resource breaks a constraint") from exc
                 added_ids = list(inserted.scalars())
-                set_meta(conn, RESOURCES_CHANGED, utcnow().isoformat())
+                set_meta(conn, MetaKey.resources_changed, utcnow().isoformat())
             for update_, changes in zip(updates, values, strict=True):
                 self._bump_version(conn, update_.resource_id, update_.expected_version, changes)
             added = select_resources(conn, added_ids, None, len(added_ids), 0)
@@ -124,7 +127,7 @@ class ResourceQueries(SqlPlumbing):
             bumped = result.rowcount == 1
         if bumped:
             if values:  # a change to the resource itself, not only to its statuses
-                set_meta(conn, RESOURCES_CHANGED, now.isoformat())
+                set_meta(conn, MetaKey.resources_changed, now.isoformat())
             return expected_version + 1
         current = conn.execute(select(c.version).where(c.id == resource_id)).scalar_one_or_none()
         if current is None:
@@ -150,3 +153,21 @@ def select_resources(
     if kind is not None:
         query = query.where(c.kind == kind)
     return [to_resource(row._mapping) for row in conn.execute(query)]
+
+
+def resource_pages(
+    conn: Connection, kind: str | None, load: Callable[[list[int]], list[T]]
+) -> Iterator[T]:
+    """``load`` of every resource id (of a kind), ``BATCH`` ids at a time, by id: a keyset
+    walk of the ``(kind, id)`` index inside the caller's transaction."""
+    c = t.resources.c
+    last = 0
+    while True:
+        query = select(c.id).where(c.id > last).order_by(c.id).limit(BATCH)
+        if kind is not None:
+            query = query.where(c.kind == kind)
+        ids = list(conn.execute(query).scalars())
+        if not ids:
+            return
+        yield from load(ids)
+        last = ids[-1]

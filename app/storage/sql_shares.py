@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
+from app.domain.records import Share
 from app.storage import schema as t
-from app.storage.base import AlreadyExists, NotFound, Share
+from app.storage.errors import AlreadyExists, NotFound
 from app.storage.sql_support import SqlPlumbing, utcnow
 
 CODE_TRIES = 20

@@ -7,22 +7,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, false, insert, select, update
 
-from app.storage import schema as t
-from app.storage.base import (
+from app.domain.statuses import (
     HistoryEntry,
     IntakeStatus,
-    InvalidRecord,
-    NotFound,
     State,
     StatusChange,
     StatusReport,
     StatusWrite,
-    VersionConflict,
+    is_late,
 )
+from app.storage import schema as t
+from app.storage.errors import InvalidRecord, NotFound, VersionConflict
 from app.storage.rows import to_status
 from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_support import BATCH, utcnow
-from app.storage.status_records import is_late
 
 
 class StatusQueries(ResourceQueries):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Integer, Table, delete, insert
+from sqlalchemy import Connection, Engine, Integer, Table, delete, insert, select
 from sqlalchemy.exc import (
     DatabaseError,
     IntegrityError,
@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.storage import schema as t
-from app.storage.base import StoreUnavailable
+from app.storage.errors import StoreUnavailable
 
 BATCH = 1000
 """Rows per multi-row statement, and ids per IN (...) list."""
@@ -81,6 +81,11 @@ class SqlPlumbing:
         """One read transaction: every query in it sees the same snapshot."""
         with translated_errors(), self._engine.connect() as conn:
             yield conn
+
+
+def read_meta(conn: Connection, key: str) -> str | None:
+    """A ``meta`` value inside the caller's transaction, or None."""
+    return conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar_one_or_none()
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

@@ -6,8 +6,12 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, true, update
 
+from app.domain.enums import Level, Precision
+from app.domain.layers import Area
+from app.domain.records import AdminUnit, UnitMove, field_names
 from app.storage import schema as t
-from app.storage.base import AdminUnit, Area, Level, NotFound, Precision, UnitMove, field_names
+from app.storage.errors import NotFound
+from app.storage.meta_keys import MetaKey
 from app.storage.rows import to_unit
 from app.storage.sql_support import SqlPlumbing, bbox_conditions, set_meta, utcnow
 
@@ -110,7 +114,7 @@ class UnitQueries(SqlPlumbing):
                         raise NotFound(f"no administrative unit {move.unit_id}")
                 moved += result.rowcount
             if moved:
-                set_meta(conn, "units_version", utcnow().isoformat())
+                set_meta(conn, MetaKey.units_version, utcnow().isoformat())
         return moved
 
     def get_boundary(self, unit_id: int) -> dict | None:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from app.storage import sql_support
-from app.storage.base import StoreUnavailable
+from app.storage.errors import StoreUnavailable
 from app.storage.sql import SqlStore
 from app.storage.sql_support import translated_errors
 

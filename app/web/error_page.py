@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app import __version__
+from app.core.i18n import choose_language
 from app.core.prefix import route_path
-from app.web.i18n import choose_language
 from app.web.page import TEMPLATES
 
 NOT_PAGES = ("/api/", "/ogc", "/metrics", "/openapi.json", "/livez", "/readyz", "/healthz")

@@ -8,10 +8,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import __version__
 from app.core.config import Settings
+from app.core.i18n import STRINGS
 from app.core.text import clean_text
 from app.web.assets import VENDOR_URLS
 from app.web.basemaps import basemaps
-from app.web.i18n import STRINGS
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -23,9 +23,13 @@ from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
 from app.core.text import clean_text
+from app.domain.enums import Level
+from app.domain.layers import Area
+from app.domain.records import ResourceView
+from app.domain.statuses import IntakeStatus, State
 from app.services.freshness import checked_at, is_stale
 from app.services.sharing import ShareView
-from app.storage.base import Area, IntakeStatus, Level, ResourceView, State, Store
+from app.storage.port import Store
 from app.web.fonts import font
 
 WIDTH, HEIGHT, FOOTER = 1200, 630, 44

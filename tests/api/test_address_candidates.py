@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.main import create_app
 from app.services import geocoding
-from app.storage.base import NewResource, Precision
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
-from app.storage.base import Role
 
 SHEET = (
     "名称,区,电话,联系人,联系人手机,备注\n"

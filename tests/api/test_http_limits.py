@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import body_limits as limits
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
 WRITES = {"post", "put", "patch", "delete"}

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from app.api.body_limits import IMPORT_FILE
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
-from app.storage.base import Role
 
 GOOD = "名称,区,电话\n全新医院,黄浦区,021-55559999\n"
 MIXED = GOOD + "坏医院,火星区,\n"

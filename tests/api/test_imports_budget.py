@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from app.api.context import PUBLIC_IMPORT_LIMIT
 from app.api.import_gate import PUBLIC_RUNNING, RETRY_AFTER_S
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
 from app.services.imports.limits import PUBLIC, SUMMARY_ROWS
-from app.storage.base import Role
 from tests.geo.fake_providers import FakeAmap
 
 

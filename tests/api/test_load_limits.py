@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from app.api import load_limits
 from app.api.load_limits import EXPORTS, GEOCODES, PREVIEWS, READS, LoadLimits, bound_for
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import RecentSignIns, create_token
-from app.storage.base import Role
 from tests import event_loop
 
 WAIT_S = 0.3

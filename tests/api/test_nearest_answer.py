@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
 from app.main import create_app
 from app.services.auth import create_token
-from app.storage.base import NewResource, Precision, Role
 
 SQUARE = {"lon": 121.4737, "lat": 31.2304}  # People's Square, 黄浦区
 

@@ -9,8 +9,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.services.nearest import NearestFinder, NearestQuery
-from app.storage.base import NewResource, Precision, Store
+from app.storage.port import Store
 from tests import event_loop
 
 SQUARE = (121.4737, 31.2304)
@@ -25,15 +27,15 @@ def test_queries_during_a_rebuild_share_it_and_the_loop_keeps_running(seeded_sto
         kind="hospital", name="新医院", lon=SQUARE[0], lat=SQUARE[1], precision=Precision.exact,
     ))  # fmt: skip
     builds, gate, building = [], threading.Event(), threading.Event()
-    real = seeded_store.list_resources
+    real = seeded_store.iter_resources
 
-    def list_resources(**kwargs):
+    def iter_resources(**kwargs):
         builds.append(kwargs)
         building.set()
         assert gate.wait(10)  # the rebuild lasts until every query below is waiting
         return real(**kwargs)
 
-    seeded_store.list_resources = list_resources  # the same store, its reads counted
+    seeded_store.iter_resources = iter_resources  # the same store, its reads counted
 
     async def run() -> tuple[list, int]:
         ticks = 0

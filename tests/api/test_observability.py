@@ -15,9 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
-from app.storage.base import Role
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 TOKEN = "s3cret-metrics-token-0123"

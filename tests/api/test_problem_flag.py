@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 
 WORDS = "电话打不通 Kx81q"
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 
 INVENTED = "zzz_invented"
 PATH_VALUES = {"collection_id": "hospitals", "layer": "hospitals", "fmt": "csv"}

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.statuses import State, StatusReport
 from app.main import create_app
-from app.storage.base import State, StatusReport
 
 
 def test_healthz_reports_backend_and_counts(client: TestClient, settings):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.services.layers import MAX_GRID_SIDE
 from app.storage import sql_resources, sql_units
-from app.storage.base import NewResource, Precision
 from app.web import preview
 
 FAR_EAST = (121.90, 30.95)

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.main import create_app
 from app.services.freshness import matches
 from app.storage import sql_resources
-from app.storage.base import State, StatusChange, StatusReport
 
 STATES = (State.open, State.limited, State.closed, State.unknown)
 

@@ -36,10 +36,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
 from app.services.ratelimit import RateLimiter
-from app.storage.base import Role
 from tests import postgres
 
 MAX_EXAMPLES = 25

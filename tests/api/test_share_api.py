@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
 from app.services.auth import create_token
 from app.services.ratelimit import RateLimiter
-from app.storage.base import NewResource, Precision, Role
 from tests.api.offering import offer
 
 SQUARE = {"lon": 121.474, "lat": 31.23}

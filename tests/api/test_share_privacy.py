@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 
 from app.core.config import Settings
+from app.domain.enums import Level, Precision
+from app.domain.records import NewResource, UnitMove
 from app.services.units import units_named
-from app.storage.base import Level, NewResource, Precision, UnitMove
 
 PHONE = "13800138000"
 PHISHING = f"瑞金医院：床位已满，急需透析请拨打 {PHONE} (王主任) 预约\u202e\u200b"

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import routes_status
+from app.domain.enums import Role
 from app.services.auth import create_token
 from app.services.status import BatchCheck
-from app.storage.base import Role
 
 
 def volunteer(client: TestClient) -> dict[str, str]:

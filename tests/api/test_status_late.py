@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 
 
 def bearer(client: TestClient, name: str) -> dict[str, str]:

@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.services.auth import create_token
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from app.storage.base import Role
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
 pytestmark = pytest.mark.server

@@ -19,9 +19,11 @@ from fastapi.testclient import TestClient
 
 from app.api.context import FAILED_AUTH_LIMIT
 from app.core.config import Settings
+from app.domain.enums import Role
+from app.domain.statuses import State, StatusReport
 from app.main import create_app
 from app.services.auth import TOKEN_PREFIX, create_token
-from app.storage.base import Role, State, StatusReport, Store
+from app.storage.port import Store
 
 CALLERS = ("no token", "unknown token", "revoked token", *(role.value for role in Role))
 CSV = "名称,区,电话\n全新医院,黄浦区,021-55559999\n"

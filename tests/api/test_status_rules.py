@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 
 
 def bearer(client: TestClient, role: Role, name: str | None = None) -> dict[str, str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import create_token
-from app.storage.base import Role
 
 
 def signed_in(client: TestClient, role: Role) -> dict[str, str]:

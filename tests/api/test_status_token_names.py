@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.services.auth import BadTokenName, create_token
-from app.storage.base import Role
 
 REFUSED = [
     "王阿姨\r\nX-Injected: 1",  # a line break: a forged log or CSV line

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
+from app.domain.statuses import State
 from app.services.auth import create_token
 from app.services.vocabulary import STATE_WORDS, state_from_word
-from app.storage.base import Role, State
 
 
 def bearer(client: TestClient, role: Role) -> dict[str, str]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
+from app.domain.statuses import State, StatusReport
 from app.services.auth import create_token
 from app.storage import open_store, revisions
-from app.storage.base import NewResource, Precision, Role, State, StatusReport, Store
+from app.storage.port import Store
 from tests.cli.test_cli import run_aidmap
 
 

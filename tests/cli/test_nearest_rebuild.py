@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.storage import open_store
-from app.storage.base import NewResource, Precision
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.seeded import copy_seeded
 

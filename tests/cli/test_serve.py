@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.core.config import Settings
+from app.domain.statuses import State, StatusReport
 from app.storage import open_store
-from app.storage.base import State, StatusReport
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
 pytestmark = pytest.mark.server

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import Settings
+from app.core.config import PrecisionName, Settings
+from app.domain.enums import Precision
 
 
 def test_defaults_put_a_sqlite_file_in_the_data_dir(tmp_path: Path):
@@ -62,3 +64,10 @@ def test_allowed_hosts_are_a_lowercase_list():
     assert Settings(allowed_hosts="Map.Example.org, b.example:8443").allowed_hosts == [
         "map.example.org", "b.example:8443"
     ]  # fmt: skip
+
+
+def test_the_precision_a_chain_stops_at_is_named_like_the_domain_s():
+    assert get_args(PrecisionName) == tuple(Precision)  # the names cannot drift apart
+    assert Settings(geocode_enough="street").geocode_enough == Precision.street
+    with pytest.raises(ValidationError):
+        Settings(geocode_enough="house")

@@ -6,7 +6,7 @@ import pytest
 
 from app.geo.address import parse_address
 from app.geo.gazetteer_index import GazetteerIndex
-from app.storage.base import Store
+from app.storage.port import Store
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from app.core.config import Settings
 from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS
+from app.domain.enums import Precision
 from app.geo.geocoders.base import GeocodeQuery, Outcome
 from app.geo.geocoders.chain import Asking
 from app.geo.geocoders.gate import RATE_LIMIT_PAUSE_S, TIMEOUT_PAUSE_S, Pace, ProviderGate
@@ -17,7 +18,7 @@ from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
 from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.storage.base import Precision, Store
+from app.storage.port import Store
 from tests.geo.fake_providers import FakeAmap, read_dev_rows
 from tests.geo.test_gate import FakeTime
 

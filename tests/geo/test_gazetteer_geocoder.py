@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.domain.enums import Precision
 from app.geo.boundaries import read_boundaries
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import GeocodeQuery, Outcome
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.services.relocation import apply_plan, plan_relocation
-from app.storage.base import Precision, Store
+from app.storage.port import Store
 
 
 def geocoder(store: Store) -> GazetteerGeocoder:

@@ -15,7 +15,7 @@ from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import Asking, query_key
 from app.geo.geocoders.registry import build_chain
-from app.storage.base import Store
+from app.storage.port import Store
 from tests.geo.fake_providers import DevRow, FakeAmap, read_dev_rows
 
 TYPED = Asking(wait_s=0, cache_dwellings=False)

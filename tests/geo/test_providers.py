@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.enums import Precision
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.distance import haversine_m
 from app.geo.geocoders.amap import DWELLING_LEVELS, AmapGeocoder, precision_for_level
 from app.geo.geocoders.base import GeocodeQuery, GeocodeResult, Outcome, ProviderSettings
 from app.geo.geocoders.confidence import CONFIDENCE, shanghai_address
 from app.geo.geocoders.nominatim import NominatimGeocoder, is_dwelling, precision_for_place
-from app.storage.base import Precision
 from tests.geo.fake_providers import BAD_KEY, DevRow, FakeAmap, FakeNominatim, read_dev_rows
 
 KEY = "test-key"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from app.domain.enums import Level
 from app.geo.boundaries import read_boundaries
 from app.geo.names import core_name
 from app.geo.reverse import ReverseIndex, outside_note
 from app.services.relocation import apply_plan, plan_relocation
 from app.services.units import units_named
-from app.storage.base import Level, Store
+from app.storage.port import Store
 
 
 def dev_points(eval_dir: Path, n: int) -> list[dict[str, str]]:

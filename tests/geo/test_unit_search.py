@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app.domain.enums import Level, Precision
+from app.domain.records import AdminUnit
 from app.geo.unit_search import MAX_SCANNED, SortedKeys, UnitSearch, short_form
-from app.storage.base import AdminUnit, Level, Precision
 
 
 def unit(unit_id: int, name: str, level: Level = Level.committee, parent_id: int = 1) -> AdminUnit:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.services import events as events_module
 from app.services.events import StatusEvents
 from app.services.stream_slots import (
@@ -18,7 +19,8 @@ from app.services.stream_slots import (
     TooManyListeners,
     client_key,
 )
-from app.storage.base import State, StatusChange, StatusReport, Store, StoreUnavailable
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 
 pytestmark = pytest.mark.anyio
 HOME = "203.0.113.7"

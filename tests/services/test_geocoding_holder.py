@@ -12,12 +12,14 @@ import anyio
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.road_index import RoadIndex
 from app.services import geocoding
 from app.services.geocoding import ChainHolder
 from app.services.public_geocoding import PublicGeocoder
-from app.storage.base import NewResource, Precision, Store
+from app.storage.port import Store
 
 QUERY = GeocodeQuery(address="上海市黄浦区南京东路街道")
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
+from app.domain.enums import Level, Precision, SourceCrs
+from app.domain.records import UnitMove
 from app.geo.boundaries import BoundaryFileError, read_boundaries
 from app.geo.crs import wgs84_to_gcj02
 from app.services.relocation import apply_plan, plan_relocation
 from app.services.units import units_named
-from app.storage.base import Level, Precision, SourceCrs, Store, UnitMove
+from app.storage.port import Store
 
 
 @pytest.fixture(scope="module")

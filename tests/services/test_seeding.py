@@ -12,6 +12,8 @@ import pytest
 from shapely.geometry import Point, shape
 
 from app.core.config import REPO_GEODATA_DIR
+from app.domain.enums import Precision
+from app.domain.records import SeedData
 from app.geo.gazetteer import GazetteerFileError, read_csv, read_district_outlines
 from app.services.seeding import (
     HOSPITALS_FILE,
@@ -19,7 +21,7 @@ from app.services.seeding import (
     ensure_seeded,
     read_services,
 )
-from app.storage.base import Precision, SeedData, Store
+from app.storage.port import Store
 
 HOSPITAL_ROWS = read_csv(REPO_GEODATA_DIR / HOSPITALS_FILE)
 PHONE = re.compile(r"^021-\d{8}$")

@@ -14,8 +14,8 @@ from app.geo.distance import haversine_m
 from app.geo.reverse import ReverseIndex
 from app.services.nearest import NearestFinder, NearestQuery
 from app.services.sharing import COORD_DECIMALS, ShareView
-from app.storage.base import Store
 from app.storage.migrations import SHARE_DECIMALS
+from app.storage.port import Store
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 CENTRAL = {"黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区"}

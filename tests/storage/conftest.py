@@ -8,7 +8,7 @@ import pytest
 
 from app.core.config import Settings
 from app.storage import open_store
-from app.storage.base import Store
+from app.storage.port import Store
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.storage.base import Store
+from app.storage.port import Store
 
 
 def test_cached_answers_are_read_since_a_day_and_forgotten_before_one(store: Store):

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 
 from app.core.config import Settings
+from app.domain.records import SeedData
+from app.domain.statuses import StatusReport
 from app.storage import open_store
-from app.storage.base import SeedData, StatusReport
 from app.storage.revisions import SCHEMA_VERSION
 from tests.storage.test_store_contract import SERVICES, _hospital
 

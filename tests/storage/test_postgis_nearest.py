@@ -8,17 +8,12 @@ import numpy as np
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource, SeedData
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.services.nearest import NearestFinder, NearestHit, NearestQuery
 from app.storage import open_store
-from app.storage.base import (
-    NewResource,
-    Precision,
-    SeedData,
-    State,
-    StatusChange,
-    StatusReport,
-    Store,
-)
+from app.storage.port import Store
 from tests.storage.test_store_contract import SERVICES
 
 OPEN = frozenset({State.open})

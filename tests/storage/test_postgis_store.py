@@ -11,8 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
+from app.domain.records import SeedData
+from app.domain.statuses import State, StatusReport
 from app.storage import open_store
-from app.storage.base import SeedData, State, StatusReport, StoreUnavailable
+from app.storage.errors import StoreUnavailable
 from app.storage.revisions import SCHEMA_VERSION
 from tests import postgres
 from tests.storage.test_store_contract import SERVICES, _hospital

@@ -14,9 +14,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 
 from app.core.config import Settings
+from app.domain.records import SeedData
+from app.domain.statuses import StatusReport
 from app.storage import open_store, revisions
 from app.storage import schema as t
-from app.storage.base import SeedData, StatusReport, Store, StoreUnavailable
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 POSTGIS_ONLY = {"spatial_ref_sys", "geog", "unit_xyz", "ix_resources_geog", "ix_admin_units_geog",

@@ -9,18 +9,14 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Role
+from app.domain.records import SeedData
+from app.domain.statuses import State, StatusReport
 from app.services.auth import create_token
 from app.storage import backup, open_store
 from app.storage.backup import BackupFailed, backup_database, backup_sqlite
-from app.storage.base import (
-    AlreadyExists,
-    Role,
-    SeedData,
-    State,
-    StatusReport,
-    Store,
-    StoreUnavailable,
-)
+from app.storage.errors import AlreadyExists, StoreUnavailable
+from app.storage.port import Store
 from app.storage.sqlite import SqliteStore
 
 

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
+from app.domain.records import SeedData
+from app.domain.statuses import State, StatusReport
 from app.storage import open_store
-from app.storage.base import SeedData, State, StatusReport, Store, StoreUnavailable
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 from app.storage.revisions import SCHEMA_VERSION
 from tests.storage.test_store_contract import SERVICES, _hospital
 

@@ -9,27 +9,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Level, Precision, Role, SourceCrs
+from app.domain.layers import Area
+from app.domain.records import NewResource, SeedData, Service, Share, UnitMove
+from app.domain.statuses import State, StatusChange, StatusReport
 from app.storage import open_store
-from app.storage.base import (
-    AlreadyExists,
-    Area,
-    InvalidRecord,
-    Level,
-    NewResource,
-    NotFound,
-    Precision,
-    Role,
-    SeedData,
-    Service,
-    Share,
-    SourceCrs,
-    State,
-    StatusChange,
-    StatusReport,
-    Store,
-    UnitMove,
-    VersionConflict,
-)
+from app.storage.errors import AlreadyExists, InvalidRecord, NotFound, VersionConflict
+from app.storage.port import Store
 
 SERVICES = [
     Service("dialysis", "血透", "Dialysis", 0),

@@ -11,17 +11,12 @@ from contextlib import ExitStack
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision
+from app.domain.records import NewResource, SeedData, Service
+from app.domain.statuses import State, StatusReport
 from app.storage import open_store, sql_support
-from app.storage.base import (
-    NewResource,
-    Precision,
-    SeedData,
-    Service,
-    State,
-    StatusReport,
-    Store,
-    StoreUnavailable,
-)
+from app.storage.errors import StoreUnavailable
+from app.storage.port import Store
 
 READ_TIMEOUT_S = 0.3
 

@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Role
 from app.services.auth import create_token
 from app.storage import open_store
-from app.storage.base import Role, Store
+from app.storage.port import Store
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.conftest import require_or_skip
 from tests.seeded import copy_seeded

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from app.storage.base import NewResource, Precision
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from tests.web.test_page_browser import wait_for_map
 
 

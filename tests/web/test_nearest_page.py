@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from app.storage.base import NewResource, Precision
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 
 SQUARE = {"lon": 121.4737, "lat": 31.2304}  # where the test browser "is": People's Square
 METRES = re.compile(r"\d+(\.\d+)? k?m\b")

@@ -10,10 +10,11 @@ import httpx
 from PIL import Image
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
 from app.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from app.services.auth import create_token
 from app.storage import open_store
-from app.storage.base import NewResource, Precision, Role
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.seeded import copy_seeded
 from tests.web.conftest import Served, serving

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.core.i18n import STRINGS, choose_language
 from app.main import create_app
 from app.web.assets import VENDOR_URLS
-from app.web.i18n import STRINGS, choose_language
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from app.storage.base import NewResource, Precision
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from tests.web.conftest import Served, serving
 from tests.web.test_page_browser import show_marker, wait_for_map
 from tests.web.test_page_map import fake_tiles

@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.core.config import Settings
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
 from app.main import create_app
 from app.services.auth import create_token
-from app.storage.base import NewResource, Precision, Role
 from app.web.preview import BACKGROUND, STATE_COLOURS
 from tests.api.offering import offer
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from app.core.config import Settings
+from app.domain.statuses import State
 from app.main import create_app
-from app.storage.base import State
 from app.web.fonts import cjk_font_path, font
 from app.web.preview import FOOTER, HEIGHT, INK, STATE_COLOURS, WIDTH
 from tests.conftest import require_or_skip

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.domain.enums import Precision, SourceCrs
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.geocoders.base import (
     Candidate,
@@ -24,7 +25,6 @@ from app.geo.geocoders.base import (
     failure,
 )
 from app.geo.geocoders.confidence import confidence, shanghai_address
-from app.storage.base import Precision, SourceCrs
 
 GEOCODE_PATH = "/v3/geocode/geo"
 

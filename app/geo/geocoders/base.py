@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol, Self
 
-from app.storage.base import Precision, SourceCrs
+from app.domain.enums import Precision, SourceCrs
 
 
 class Outcome(StrEnum):

@@ -12,14 +12,14 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.storage.base import Store
+from app.geo.sources import AnswerStore
 
 
 class AnswerCache:
     """A store's geocoder cache seen through an expiry of ``days``."""
 
     def __init__(
-        self, store: Store, days: int, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self, store: AnswerStore, days: int, now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self.store, self.days, self._now = store, days, now
         self._purged_on: date | None = None

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 from app.core.metrics import GEOCODER_CACHE, GEOCODER_CALLS, GEOCODER_SKIPS
+from app.domain.enums import Precision, SourceCrs
+from app.domain.records import AdminUnit
 from app.geo.extent import in_shanghai
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import (
@@ -35,7 +37,6 @@ from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.gate import ProviderGate, Refusal
 from app.geo.names import normalise
 from app.geo.reverse import ReverseIndex, outside_note
-from app.storage.base import AdminUnit, Precision, SourceCrs
 
 CACHED_OUTCOMES = frozenset({Outcome.found, Outcome.not_found})
 IMPORT_WAIT_S = 5.0

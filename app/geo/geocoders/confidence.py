@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from app.domain.enums import Precision
 from app.geo.geocoders.base import GeocodeQuery
-from app.storage.base import Precision
 
 CITY = "上海市"
 

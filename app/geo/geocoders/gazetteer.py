@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from app.domain.enums import Level, Precision
+from app.domain.records import AdminUnit
 from app.geo.address import ParsedAddress, parse_address
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome
 from app.geo.road_index import RoadIndex, constant
-from app.storage.base import AdminUnit, Level, Precision
 
 LEVEL_PRECISION = {
     Level.district: Precision.district,

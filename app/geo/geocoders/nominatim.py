@@ -25,6 +25,7 @@ from geopy.exc import (
 )
 from geopy.geocoders import Nominatim
 
+from app.domain.enums import Precision
 from app.geo.geocoders.base import (
     ClosingContext,
     GeocodeQuery,
@@ -34,7 +35,6 @@ from app.geo.geocoders.base import (
     failure,
 )
 from app.geo.geocoders.confidence import confidence, shanghai_address
-from app.storage.base import Precision
 
 _EXACT = (
     "house",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.core.config import Settings
+from app.domain.enums import Precision
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Geocoder, ProviderSettings
 from app.geo.geocoders.cache import AnswerCache
@@ -13,7 +14,7 @@ from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.geo.reverse import ReverseIndex
 from app.geo.road_index import RoadIndex, constant
-from app.storage.base import Store
+from app.geo.sources import GeoSource
 
 
 def provider(
@@ -52,7 +53,7 @@ def gates_for(settings: Settings) -> dict[str, ProviderGate]:
 
 def build_chain(
     settings: Settings,
-    store: Store,
+    store: GeoSource,
     *,
     online: bool = True,
     gates: dict[str, ProviderGate] | None = None,
@@ -73,5 +74,5 @@ def build_chain(
         reverse=ReverseIndex(store),
         gates=gates if gates is not None else gates_for(settings),
         cache=cache or AnswerCache(store, settings.geocode_cache_days),
-        enough=settings.geocode_enough,
+        enough=Precision(settings.geocode_enough),
     )

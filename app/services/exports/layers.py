@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from app.domain.enums import Kind, Level, SourceCrs
+from app.domain.records import AdminUnit, Resource
 from app.services.attributes import shown_attributes
-from app.storage.base import AdminUnit, Level, Resource, SourceCrs, Store
+from app.storage.port import Store
 
-MAX_RECORDS = 10_000_000
 TEXT, LIST, NUMBER = "text", "list", "number"
 
 
@@ -60,7 +61,7 @@ COLUMNS = {
     ExportLayer.committees: (CODE, DISTRICT, STREET, COMMITTEE, NAME_EN, *LOCATION),
     ExportLayer.districts: (CODE, NAME, NAME_EN, *LOCATION),
 }  # fmt: skip
-RESOURCE_KINDS = {ExportLayer.hospitals: "hospital", ExportLayer.offices: "office"}
+RESOURCE_KINDS = {ExportLayer(kind.plural): kind for kind in Kind}
 UNIT_LEVELS = {ExportLayer.committees: Level.committee, ExportLayer.districts: Level.district}
 
 Value = str | float | list[str] | None
@@ -99,7 +100,7 @@ def read_layer(store: Store, layer: ExportLayer, *, signed_in: bool) -> LayerExp
     units = {unit.id: unit for unit in store.find_units()}
     outlines: dict[int, dict] = {}
     if layer in RESOURCE_KINDS:
-        records: Sequence = store.list_resources(kind=RESOURCE_KINDS[layer], limit=MAX_RECORDS)
+        records: Sequence = list(store.iter_resources(kind=RESOURCE_KINDS[layer]))
         if not signed_in:
             records = [
                 replace(r, attributes=shown_attributes(r.attributes, signed_in=False))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
+from app.domain.enums import Precision, SourceCrs
+from app.domain.records import Service
 from app.geo.crs import out_of_china, to_wgs84
 from app.geo.extent import SHANGHAI_BBOX, in_shanghai
 from app.geo.names import normalise
 from app.services.imports.limits import MAX_CELL_CHARS
-from app.storage.base import Precision, Service, SourceCrs
 
 LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
 MAX_PHONE_DIGITS = 13  # +86 21 xxxxxxxx

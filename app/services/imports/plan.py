@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from app.domain.records import ResourceUpdate
 from app.geo.geocoders.chain import GeocoderChain
 from app.services.attributes import private_columns
 from app.services.imports.columns import ColumnMap, map_columns
@@ -24,7 +25,7 @@ from app.services.imports.records import (
 )
 from app.services.imports.row_planner import RowPlanner
 from app.services.imports.table import Table
-from app.storage.base import ResourceUpdate, Store
+from app.storage.port import Store
 
 
 def check_columns(table: Table, kind: ImportKind, filename: str) -> ColumnMap:

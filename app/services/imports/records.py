@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.domain.enums import Precision
+from app.domain.records import NewResource
 from app.services.imports.limits import SUMMARY_ROWS
-from app.storage.base import NewResource, Precision
 
 
 class ImportKind(StrEnum):

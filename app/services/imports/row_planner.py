@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.domain.enums import Precision, SourceCrs
+from app.domain.records import AdminUnit, NewResource, Resource
 from app.geo.distance import haversine_m
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.chain import GeocoderChain
@@ -29,7 +31,7 @@ from app.services.imports.cells import (
 )
 from app.services.imports.columns import ColumnMap
 from app.services.imports.records import KINDS, RowAction, RowPlan
-from app.storage.base import AdminUnit, NewResource, Precision, Resource, SourceCrs, Store
+from app.storage.port import Store
 
 DUPLICATE_RADIUS_M = 200.0
 MAX_NAME_CHARS = 200

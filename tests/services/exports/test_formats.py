@@ -11,13 +11,15 @@ import pytest
 from openpyxl import load_workbook
 
 from app.core.config import Settings
+from app.domain.enums import Level, Precision
+from app.domain.records import NewResource
 from app.geo.geocoders.registry import build_chain
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import ExportFormat, write_export
 from app.services.imports.plan import plan_import
 from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.storage.base import Level, NewResource, Precision, Store
+from app.storage.port import Store
 
 NAMES = [
     '第一行\n第二行 <i>斜</i>, "引号" & 逗号,',

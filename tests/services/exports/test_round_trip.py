@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Level, Precision, SourceCrs
+from app.domain.records import UnitMove
 from app.geo.geocoders.registry import build_chain
 from app.services.exports.layers import ExportLayer, read_layer
 from app.services.exports.writers import ExportFormat, write_export
 from app.services.imports.plan import apply_import, plan_import
 from app.services.imports.read import read_table
 from app.services.imports.records import ImportPlan, RowAction
-from app.storage.base import Level, Precision, SourceCrs, Store, UnitMove
+from app.storage.port import Store
 
 HOSPITALS = """名称,区,地址,电话,可接诊科室,经度,纬度,坐标系,别名,备注,=坏列
 "<b>瑞金</b> & ""东院"", 分部",黄浦区,"瑞金二路197号, 3楼",021-55550001转123,血透、急诊,\

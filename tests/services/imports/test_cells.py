@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.cells import CellError, parse_precision
 from app.services.imports.plan import plan_import
 from app.services.imports.read import read_table
-from app.storage.base import Precision, Store
+from app.storage.port import Store
 
 
 @pytest.mark.parametrize(

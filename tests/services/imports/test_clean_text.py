@@ -11,7 +11,7 @@ from app.core.config import Settings
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import plan_import
 from app.services.imports.read import read_table
-from app.storage.base import Store
+from app.storage.port import Store
 from tests.services.imports.crafted import cells, sheet, xlsx
 
 RLO, ZWSP, ZWJ, BOM, FILLER = "\u202e", "\u200b", "\u200d", "\ufeff", "\u3164"

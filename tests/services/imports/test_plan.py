@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.core.config import Settings
+from app.domain.enums import Precision, SourceCrs
 from app.geo.crs import gcj02_to_wgs84
 from app.geo.geocoders.registry import build_chain
 from app.services.imports.plan import ImportBlocked, apply_import, plan_import
 from app.services.imports.read import read_table
 from app.services.imports.records import RowAction
-from app.storage.base import Precision, SourceCrs, Store, VersionConflict
+from app.storage.errors import VersionConflict
+from app.storage.port import Store
 
 HOSPITALS = """医院名称,所属区,地址,联系电话,可接诊科室,经度,纬度,坐标系,备注
 瑞金医院,黄浦区,瑞金二路197号,021-64370045,血透、急诊,,,,总院

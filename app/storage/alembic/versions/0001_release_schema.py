@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-from app.storage.base import StoreUnavailable
+from app.storage.errors import StoreUnavailable
 
 revision = "0001"
 down_revision = None

@@ -1,9 +1,5 @@
-"""Records of intake statuses and their history, and the one rule every backend shares
-about them: when a report comes too late to become current.
-
-``app.storage.base`` re-exports these; routes and services import them from there.
-Times are timezone-aware UTC.
-"""
+"""Intake statuses, their history, and the one rule every backend shares about them:
+when a report comes too late to become current. Times are timezone-aware UTC."""
 
 from __future__ import annotations
 
@@ -19,6 +15,12 @@ class State(StrEnum):
     limited = "limited"
     closed = "closed"
     unknown = "unknown"
+
+
+SHOWN_STATES = ("open", "limited", "closed", "unknown", "not_offered")
+"""What a map shows of a resource for a service: a state checked since the area's
+``checked_since`` (open, limited, closed); ``unknown`` for an unknown, never reported or
+out-of-date status; ``not_offered`` for a service it neither lists nor has a status for."""
 
 
 @dataclass(frozen=True, slots=True)

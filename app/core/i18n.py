@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.web.i18n_nearest import NEAREST_STRINGS
+from app.core.i18n_nearest import NEAREST_STRINGS
 
 LANGUAGES = ("zh", "en")
 

@@ -1,0 +1,78 @@
+"""The closed vocabularies of the domain: unit levels, location precision, roles, source
+coordinate systems and resource kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Administrative level of a unit."""
+
+    district = "district"
+    street = "street"
+    committee = "committee"
+
+    @property
+    def plural(self) -> str:
+        """The level's layer name (``districts``, ``streets``, ``committees``)."""
+        return f"{self.value}s"
+
+
+class Kind(StrEnum):
+    """What a resource is; its plural names its layer (``hospitals``, ``offices``)."""
+
+    hospital = "hospital"
+    office = "office"
+
+    @property
+    def plural(self) -> str:
+        """The layer name of this kind: the name collections, exports and counts use."""
+        return f"{self.value}s"
+
+    @classmethod
+    def from_plural(cls, plural: str) -> Kind:
+        """The kind whose layer is named ``plural``; ValueError for any other name."""
+        for kind in cls:
+            if kind.plural == plural:
+                return kind
+        raise ValueError(f"no resource layer {plural!r}")
+
+
+class Precision(StrEnum):
+    """How well a location is known, finest first: a point placed or returned for the house
+    number, a public or road-level guess, then the representative point of the committee,
+    street or district the record lies in."""
+
+    exact = "exact"
+    approximate = "approximate"
+    committee = "committee"
+    street = "street"
+    district = "district"
+
+    @property
+    def rank(self) -> int:
+        """0 for the finest precision, larger for coarser ones."""
+        return list(Precision).index(self)
+
+
+class Role(StrEnum):
+    """What a token may do; each role may do everything the ones before it may."""
+
+    volunteer = "volunteer"
+    verifier = "verifier"
+    coordinator = "coordinator"
+    admin = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        """True when this role includes ``needed``."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+class SourceCrs(StrEnum):
+    """Coordinate system a location was given in before conversion to WGS-84."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"

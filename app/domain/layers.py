@@ -1,0 +1,34 @@
+"""What a map layer is asked for and answered with: an area filter and grid clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.domain.statuses import State
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """What a layer query asks for: a lon/lat box (WGS-84 degrees) and filters."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    district_id: int | None = None
+    service: str | None = None
+    states: frozenset[State] = frozenset()
+    checked_since: datetime | None = None
+    """With ``service``: only statuses reported or verified at or after this time."""
+    name: str | None = None
+    """Resources whose name, English name or an alias contains this text (any case)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """The points of one grid cell: their mean lon/lat (WGS-84 degrees) and how many;
+    with ``by_state``, how many of them show each ``SHOWN_STATES`` for the area's service."""
+
+    lon: float
+    lat: float
+    count: int
+    states: Mapping[str, int] | None = None

@@ -1,0 +1,184 @@
+"""Records of the domain: administrative units, services, resources and their updates,
+tokens, problem reports, shares and the data a new store is seeded with.
+
+Immutable dataclasses; coordinates are WGS-84 longitude/latitude in degrees, times are
+timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+from app.domain.enums import Level, Precision, Role, SourceCrs
+from app.domain.statuses import IntakeStatus
+
+MAX_ID = 2**31 - 1
+"""Largest id every backend stores (a PostgreSQL ``integer``): larger ones are refused
+with 422 before they reach a query, where PostgreSQL would fail on them."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """An administrative unit to load; parents are named by their division code."""
+
+    code: str
+    level: Level
+    name: str
+    kind: str
+    parent_code: str | None
+    lon: float
+    lat: float
+    precision: Precision
+    name_en: str | None = None
+    boundary: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUnit:
+    """A stored district, street/town or committee."""
+
+    id: int
+    code: str | None
+    level: Level
+    name: str
+    kind: str
+    parent_id: int | None
+    district_id: int | None
+    lon: float
+    lat: float
+    precision: Precision
+    name_en: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAlias:
+    """Another name for a unit: a former name (闸北区) or a short form (浦东)."""
+
+    alias: str
+    unit_code: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMove:
+    """A new location (and optionally outline) for one unit.
+
+    Applied only where the unit is not already located more precisely.
+    """
+
+    unit_id: int
+    lon: float
+    lat: float
+    precision: Precision
+    boundary: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A service a resource can take patients for (dialysis, emergency …)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewResource:
+    """A resource to add."""
+
+    kind: str
+    name: str
+    lon: float
+    lat: float
+    precision: Precision
+    district_id: int | None = None
+    street_id: int | None = None
+    committee_id: int | None = None
+    ref: str | None = None
+    name_en: str | None = None
+    aliases: tuple[str, ...] = ()
+    address: str | None = None
+    phones: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    source_crs: SourceCrs = SourceCrs.wgs84
+    location_verified: bool = False
+    source: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    """Columns of an imported row that have no field of their own (医院等级 …)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource(NewResource):
+    """A stored resource; ``version`` grows with every change to it or its statuses."""
+
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceUpdate:
+    """Changes to one resource, applied only if it is still at ``expected_version``."""
+
+    resource_id: int
+    expected_version: int
+    changes: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceView:
+    """A resource with its current statuses by service code, read in one snapshot."""
+
+    resource: Resource
+    statuses: Mapping[str, IntakeStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token as stored: never the secret, only its hash."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemReport:
+    """A member of the public saying a status or a detail is wrong."""
+
+    id: int
+    resource_id: int
+    service: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A shared map view under its short code; never changed once stored."""
+
+    code: str
+    view: dict
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SeedData:
+    """Everything a new store is loaded with, in load order."""
+
+    services: Sequence[Service]
+    units: Sequence[UnitRecord]
+    aliases: Sequence[UnitAlias]
+    resources: Sequence[tuple[NewResource, str]] = field(default=())
+    """Resources with the division code of their district."""
+
+
+def field_names(record_type: type) -> tuple[str, ...]:
+    """Names of a record dataclass's fields, inherited ones included."""
+    return tuple(f.name for f in fields(record_type))

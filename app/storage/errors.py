@@ -1,0 +1,34 @@
+"""The errors every store raises: storage words (not found, conflict, unavailable), never
+HTTP ones; the API maps them to statuses (``app.api.storage_errors``)."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every error a store raises."""
+
+
+class NotFound(StorageError):
+    """The record asked for does not exist."""
+
+
+class AlreadyExists(StorageError):
+    """A record with the same unique key exists."""
+
+
+class InvalidRecord(StorageError):
+    """A record breaks a constraint of the schema (coordinates out of range, unknown link)."""
+
+
+class VersionConflict(StorageError):
+    """The caller's expected version is not the current one (for a batch: not the one the
+    batch's earlier changes left; ``item`` is then the index of the change that failed)."""
+
+    def __init__(self, current_version: int, item: int | None = None) -> None:
+        super().__init__(f"version conflict: current version is {current_version}")
+        self.current_version = current_version
+        self.item = item
+
+
+class StoreUnavailable(StorageError):
+    """The store cannot be opened (bad location, permissions, unsupported backend)."""
