@@ -62,8 +62,7 @@ def fill(url: str) -> dict[str, int]:
     """Everything a deployment of the release holds, a little of each; rows per table."""
     import app
     from app.core.config import REPO_GEODATA_DIR, Settings
-    from app.domain.enums import Role
-    from app.domain.statuses import State, StatusReport
+    from app.storage.base import Role, State, StatusReport  # the release's own module
     from app.services.auth import create_token
     from app.services.seeding import bundled_seed
     from app.storage import open_store

@@ -29,9 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``-m "not server and not browser and not bench"`` is a developer's quick run."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        if "browser" in names:
+        if "browser" in names:  # a page is always served by a real server too
             item.add_marker(pytest.mark.browser)
-        if "served" in names:
+        if "served" in names or "browser" in names:
             item.add_marker(pytest.mark.server)
 
 

@@ -105,6 +105,7 @@ def limited(tmp_path_factory) -> Iterator[Served]:
         yield s
 
 
+@pytest.mark.server
 def test_one_client_holds_at_most_eight_streams_and_others_still_get_theirs(limited):
     url = limited.base + "/api/v1/events"
     with client_at("127.0.0.1") as one, client_at("127.0.0.2") as two:
@@ -135,6 +136,7 @@ def leave_before_the_answer(base: str, path: str) -> None:
         raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
 
 
+@pytest.mark.server
 def test_streams_that_end_or_lose_their_client_give_their_slot_back(limited):
     url = limited.base + "/api/v1/events"
     beyond = limited.store.last_history_id() + 1000  # a resume point it never reached
@@ -152,6 +154,7 @@ def test_streams_that_end_or_lose_their_client_give_their_slot_back(limited):
         close_all(held)
 
 
+@pytest.mark.server
 def test_polls_are_limited_per_client(limited):
     with client_at("127.0.0.4") as four:
         answers = [four.get(limited.base + "/api/v1/changes") for _ in range(121)]

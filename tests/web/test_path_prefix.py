@@ -19,7 +19,7 @@ from tests.cli.serving import free_port, stop
 from tests.conftest import require_or_skip
 from tests.web.conftest import serving
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.server
 CADDY = shutil.which("caddy")
 CADDYFILE = """{{
     admin off
