@@ -60,9 +60,10 @@ def main() -> None:
 
 def fill(url: str) -> dict[str, int]:
     """Everything a deployment of the release holds, a little of each; rows per table."""
+    from app.storage.base import Role, State, StatusReport  # the release's own module
+
     import app
     from app.core.config import REPO_GEODATA_DIR, Settings
-    from app.storage.base import Role, State, StatusReport  # the release's own module
     from app.services.auth import create_token
     from app.services.seeding import bundled_seed
     from app.storage import open_store
