@@ -14,6 +14,7 @@ from app.api.deps import ContextDep
 from app.api.error_responses import errors
 from app.core.errors import AppError
 from app.models import Health
+from app.storage.meta_keys import MetaKey
 from app.storage.port import Store
 
 router = APIRouter(tags=["health"])
@@ -39,7 +40,7 @@ async def _within_deadline(context: AppContext, work: Callable[[Store], T]) -> T
 @router.get("/readyz", responses=errors(503))
 async def read_readiness(context: ContextDep) -> dict[str, str]:
     """Ready for traffic (for load balancers): a worker thread read the store in time."""
-    await _within_deadline(context, lambda store: store.get_meta("schema_version"))
+    await _within_deadline(context, lambda store: store.get_meta(MetaKey.schema_version))
     return {"status": "ok"}
 
 
@@ -54,7 +55,7 @@ def _health(store: Store) -> Health:
         status="ok",
         version=__version__,
         storage=store.backend,
-        seed_version=store.get_meta("seed_version"),
+        seed_version=store.get_meta(MetaKey.seed_version),
         counts=store.counts(),
     )
 

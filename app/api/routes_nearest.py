@@ -15,7 +15,7 @@ from app.api.error_responses import errors
 from app.api.layer_params import parse_states
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
-from app.domain.enums import Precision
+from app.domain.enums import Kind, Precision
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import CandidatePublic, NearestCollection
 from app.services.freshness import status_dicts
@@ -25,7 +25,6 @@ from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_neare
 from app.services.share_place import Places
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
-KINDS = {"hospitals": "hospital", "offices": "office"}
 COLLECTION = TypeAdapter(NearestCollection)
 
 
@@ -104,7 +103,7 @@ async def nearest(
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         client = client_address(request)
         origin, source = await _address_origin(geocoders, params.address, client)
-    ask = Ask(KINDS[params.kind], params.service, states, params.fresh, params.k, max_m)
+    ask = Ask(Kind.from_plural(params.kind), params.service, states, params.fresh, params.k, max_m)
     ttl = settings.status_ttl_hours
     found = await answer_nearest_async(finder, ask, origin, now, ttl)  # a database: in a thread
     collection = _collection(found, params.service, now, ttl)

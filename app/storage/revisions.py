@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from app.storage import migrations
 from app.storage import schema as t
 from app.storage.errors import StoreUnavailable
+from app.storage.meta_keys import MetaKey
 from app.storage.sql_support import set_meta, translated_errors
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def upgrade(conn: Connection) -> None:
     """Run every pending revision inside ``conn``'s transaction; ``StoreUnavailable`` for a
     database newer than this code."""
     t.meta.create(conn, checkfirst=True)
-    stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version"))
+    stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == MetaKey.schema_version))
     legacy = int(stored.scalar_one_or_none() or 0)
     if legacy > SCHEMA_VERSION:
         raise StoreUnavailable(
@@ -115,4 +116,4 @@ def _run_revisions(conn: Connection, current: str | None, legacy: int) -> None:
         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
             raise StoreUnavailable(f"the migration would leave {len(broken)} broken references")
-    set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+    set_meta(conn, MetaKey.schema_version, str(SCHEMA_VERSION))

@@ -85,9 +85,11 @@ def served(tmp_path_factory) -> Iterator[Served]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (no browser download)."""
+    """Debian's Chromium driven by Playwright (no browser download), one per test module:
+    while Playwright's sync API runs, its event loop runs in the main thread, where every
+    later test of the process that starts a loop (``asyncio.run``, anyio) would fail."""
     require_or_skip(Path(CHROMIUM).exists(), "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -39,10 +39,8 @@ http://127.0.0.1:{port} {{
 VIEW = {"center": [121.47, 31.23], "zoom": 13, "service": "dialysis"}
 
 
-def start_caddy(tmp: Path, upstream: int) -> tuple[subprocess.Popen, str]:
-    """Caddy on a free loopback port in front of ``upstream``; its origin once it answers."""
-    require_or_skip(CADDY is not None, "Caddy is not installed (apt-get install caddy)")
-    port = free_port()
+def start_caddy(tmp: Path, port: int, upstream: int) -> tuple[subprocess.Popen, str]:
+    """Caddy on loopback ``port`` in front of ``upstream``; its origin once it answers."""
     config = tmp / "Caddyfile"
     config.write_text(CADDYFILE.format(port=port, upstream=upstream))
     env = {"HOME": str(tmp), "XDG_DATA_HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp)}
@@ -67,12 +65,14 @@ def start_caddy(tmp: Path, upstream: int) -> tuple[subprocess.Popen, str]:
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``aidmap serve`` trusting loopback as its proxy, behind Caddy: the public root
-    (``http://127.0.0.1:<caddy>/aidmap``)."""
-    tmp = tmp_path_factory.mktemp("prefix")
-    env = {"AIDMAP_BASE_URL": "", "AIDMAP_TRUSTED_PROXIES": "127.0.0.1"}
+    """``aidmap serve`` trusting loopback as its proxy, behind Caddy, and the host Caddy
+    forwards as one of its names: the public root (``http://127.0.0.1:<caddy>/aidmap``)."""
+    require_or_skip(CADDY is not None, "Caddy is not installed (apt-get install caddy)")
+    tmp, port = tmp_path_factory.mktemp("prefix"), free_port()
+    env = {"AIDMAP_BASE_URL": "", "AIDMAP_TRUSTED_PROXIES": "127.0.0.1",
+           "AIDMAP_ALLOWED_HOSTS": f"127.0.0.1:{port}"}  # fmt: skip
     with serving(tmp, "none", **env) as served:
-        process, origin = start_caddy(tmp, served.port)
+        process, origin = start_caddy(tmp, port, served.port)
         try:
             yield f"{origin}/aidmap"
         finally:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.domain.enums import Precision
+from app.domain.enums import Kind, Precision
 from app.domain.records import NewResource
 from app.services.imports.limits import SUMMARY_ROWS
 
@@ -18,7 +18,7 @@ class ImportKind(StrEnum):
     contacts = "contacts"  # district, street and committee offices
 
 
-KINDS = {ImportKind.hospitals: "hospital", ImportKind.contacts: "office"}
+KINDS = {ImportKind.hospitals: Kind.hospital, ImportKind.contacts: Kind.office}
 REQUIRED_COLUMNS = {ImportKind.hospitals: ("name",), ImportKind.contacts: ("district",)}
 LOW_PRECISION = frozenset({Precision.street, Precision.district})
 

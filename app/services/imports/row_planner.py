@@ -96,7 +96,7 @@ class RowPlanner:
         self.chain, self.columns, self.headers = chain, columns, headers
         self.kind, self.resource_kind, self.filename = kind, KINDS[kind], filename
         self.services = store.list_services()
-        everything = store.list_resources(limit=10_000_000)
+        everything = list(store.iter_resources())
         stored = [r for r in everything if r.kind == self.resource_kind]
         self.foreign_refs = {r.ref for r in everything if r.ref and r.kind != self.resource_kind}
         self.existing = _Existing(stored)
