@@ -54,7 +54,9 @@ def test_queries_during_a_rebuild_share_it_and_the_loop_keeps_running(seeded_sto
             from_loop = [asyncio.create_task(finder.find_async(query, now, 12)) for _ in range(20)]
             clock = asyncio.create_task(ticker())
             await loop.run_in_executor(None, building.wait, 10)
-            await asyncio.sleep(0.2)
+            deadline = loop.time() + 5  # a blocked loop would not get here before the gate
+            while ticks < 10 and loop.time() < deadline:  # times out (10 s) in the rebuild
+                await asyncio.sleep(0.01)
             seen = ticks
             gate.set()
             answers = await asyncio.gather(*from_loop, *from_threads)
