@@ -9,20 +9,30 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.core.config import Settings
+from app.domain.enums import Role
+from app.services.auth import create_token
+from app.storage import open_store
+from tests import postgres
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
-from tests.cli.test_status_concurrency import create_volunteer_token, write_concurrently
+from tests.cli.test_status_concurrency import write_concurrently
 
 pytestmark = pytest.mark.server
 UPDATES = 12
 
 
 @pytest.fixture
-def replicas(tmp_path: Path, postgis_url: str):
-    """Two servers on different ports sharing ``postgis_url``, the first answering nearest
-    queries from memory, the second with the database's KNN; their base URLs and a
-    volunteer's secret."""
-    env = {"AIDMAP_DATABASE_URL": postgis_url}
-    secret = create_volunteer_token(tmp_path / "unused", env)
+def replicas(tmp_path: Path, seeded_postgis: str):
+    """Two servers on different ports sharing a copy of the seeded PostGIS database, the
+    first answering nearest queries from memory, the second with the database's KNN;
+    their base URLs and a volunteer's secret."""
+    name = postgres.create_database(template=seeded_postgis)
+    env = {"AIDMAP_DATABASE_URL": postgres.database_url(name)}
+    store = open_store(Settings(database_url=env["AIDMAP_DATABASE_URL"]))
+    try:
+        _, secret = create_token(store, "load", Role.volunteer)
+    finally:
+        store.close()
     servers, bases = [], []
     try:
         for n, index in enumerate(("memory", "database")):
@@ -36,6 +46,7 @@ def replicas(tmp_path: Path, postgis_url: str):
     finally:
         for server in servers:
             stop(server)
+        postgres.drop_database(name)
     for n in range(2):
         assert "Traceback" not in (tmp_path / f"serve{n}.log").read_text()
 
