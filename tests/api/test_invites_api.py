@@ -3,6 +3,7 @@ codes, uses, expiry, revocation, and joining (the cookie and where it leads)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -182,3 +183,17 @@ def test_guessing_invite_codes_is_throttled_like_token_sign_ins(client: TestClie
         assert client.get(f"/join/{n:024d}").status_code == 404
     assert client.get("/join/" + "y" * 24).status_code == 429
     assert client.post("/join/" + "y" * 24).status_code == 429
+
+
+def test_invite_codes_never_reach_the_access_log(client: TestClient, caplog):
+    caplog.set_level(logging.INFO, logger="aidmap.access")
+    url = invite(client)["url"]
+    code = url.rsplit("/", 1)[1]
+    client.get(urlsplit(url).path)
+    client.get(urlsplit(url).path + "/qr.png")
+    join(client, url)
+    lines = [r for r in caplog.records if r.name == "aidmap.access"]
+    assert {r.path for r in lines if r.route.startswith("/join/")} == {
+        "/join/{code}", "/join/{code}/qr.png"
+    }  # fmt: skip
+    assert all(code not in r.getMessage() and code not in r.path for r in lines)
