@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from app.api.import_gate import ImportGate
 from app.core.config import Settings
@@ -61,3 +64,11 @@ class AppContext:
     imports: ImportGate
     signed_in: RecentSignIns
     limits: Limiters
+
+
+async def app_context(request: Request) -> AppContext:
+    """What the app's lifespan built: the one way routes reach it."""
+    return request.app.state.context
+
+
+ContextDep = Annotated[AppContext, Depends(app_context)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.context import AppContext, Limiters
+from app.api.context import AppContext, ContextDep, Limiters
+from app.api.session_cookie import check_from_our_page, cookie_secret
 from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
@@ -21,6 +22,7 @@ from app.services.auth import token_for
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
+from app.services.sessions import as_token, live_session
 from app.services.share_place import Places
 from app.services.sharing import load_share
 from app.services.vocabulary import service_code
@@ -30,14 +32,6 @@ from app.storage.port import Store
 MAX_OFFSET = 10_000_000
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
-
-
-async def app_context(request: Request) -> AppContext:
-    """What the app's lifespan built (``app.api.context``): the one way routes reach it."""
-    return request.app.state.context
-
-
-ContextDep = Annotated[AppContext, Depends(app_context)]
 
 
 async def get_store(context: ContextDep) -> Store:
@@ -173,29 +167,54 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def authenticate(request: Request, context: ContextDep, credentials: Credentials) -> Token:
-    """The live token of the request; 401 otherwise, 429 after repeated failures.
+    """The live token of the request, or its live session (the cookie, when no
+    Authorization header is sent) as a token; 401 otherwise, 429 after repeated failures.
 
     A valid token always works; only failed attempts count and are throttled, so one
-    client guessing behind a shared address does not lock out everyone else there.
+    client guessing behind a shared address does not lock out everyone else there. A
+    session's writes must also come from our own page (``session_cookie``): 403 else.
     """
+    cookie = cookie_secret(request)
+    if "authorization" not in request.headers and cookie:
+        check_from_our_page(request, context.settings)
+        token = _session_token(context, cookie)
+        if token is not None:
+            return token
+        _count_failure(request, context)
+        raise Unauthorized("the session has ended or expired: open an invite link again")
     secret = credentials.credentials.strip() if credentials is not None else ""
     token = token_for(context.store, secret) if secret else None
     if token is not None:
         context.signed_in.remember(secret)
         return token
+    _count_failure(request, context)
+    raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
+
+
+def _session_token(context: AppContext, secret: str) -> Token | None:
+    idle = timedelta(hours=context.settings.session_idle_hours)
+    session = live_session(context.store, secret, context.clock(), idle)
+    if session is None:
+        return None
+    context.signed_in.remember(secret)
+    return as_token(session)
+
+
+def _count_failure(request: Request, context: AppContext) -> None:
     limiter = context.limits.failed_auth
     limiter.record(address_within(request, limiter, "too many failed sign-ins from this address"))
-    raise Unauthorized("a valid token is needed: Authorization: Bearer <token>")
 
 
 def authenticate_if_given(
     request: Request, context: ContextDep, credentials: Credentials
 ) -> Token | None:
     """The request's token when it sends an Authorization header (checked like
-    ``authenticate``: any other scheme is a 401), else None."""
-    if "authorization" not in request.headers:
-        return None
-    return authenticate(request, context, credentials)
+    ``authenticate``: any other scheme is a 401); else its session when the cookie names
+    a live one; else None (a cookie that outlived its session reads as the public)."""
+    if "authorization" in request.headers:
+        return authenticate(request, context, credentials)
+    cookie = cookie_secret(request)
+    return _session_token(context, cookie) if cookie else None
 
 
 def require(role: Role) -> Callable[..., Token]:
@@ -214,9 +233,9 @@ OptionalToken = Annotated[Token | None, Depends(authenticate_if_given)]
 
 def names_for(token: Token | None, response: Response) -> bool:
     """Whether an answer may name volunteers (only to a signed-in caller), marking it as
-    one that differs by ``Authorization`` and, when it names them, as for that caller
-    alone: no shared cache may hand a signed-in answer to the public."""
-    response.headers["Vary"] = "Authorization"
+    one that differs by ``Authorization`` and the session cookie and, when it names them,
+    as for that caller alone: no shared cache may hand a signed-in answer to the public."""
+    response.headers["Vary"] = "Authorization, Cookie"
     if token is not None:
         response.headers["Cache-Control"] = "private"
     return token is not None

@@ -17,6 +17,7 @@ REASONS = {
     403: "the token's role does not allow this",
     404: "not found",
     409: "conflicts with what is stored",
+    410: "gone: the invite is revoked, expired or used up (`invite_unusable`)",
     412: "If-Match names a version that is no longer current",
     413: "the request body is over the endpoint's limit",
     422: "invalid request (`invalid_request` lists each problem in `details`; "

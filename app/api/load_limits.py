@@ -25,9 +25,11 @@ import logging
 import re
 from dataclasses import dataclass
 
+from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.session_cookie import COOKIE
 from app.core.addresses import client_key
 from app.core.errors import error_body
 from app.core.prefix import route_path
@@ -96,12 +98,17 @@ def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
 
 
 def _signed_in(scope: Scope, signed_in: RecentSignIns) -> bool:
-    """The request carries a bearer token that signed in lately (not merely a header)."""
+    """The request carries a bearer token, or else a session cookie, that signed in lately
+    (not merely a header)."""
+    cookies = ""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, secret = value.decode("latin-1").partition(" ")
             return scheme.lower() == "bearer" and signed_in.knows(secret.strip())
-    return False
+        if name == b"cookie":
+            cookies = value.decode("latin-1")
+    secret = cookie_parser(cookies).get(COOKIE) if cookies else None
+    return secret is not None and signed_in.knows(secret)
 
 
 class ClientTooSlow(Exception):

@@ -134,11 +134,17 @@ _durations: dict[tuple[str, str, int], Any] = {}
 """The histogram series of each (method, route, status) timed so far."""
 
 
+CREDENTIAL_ROUTES = ("/join/",)
+"""Routes whose path holds a credential: logged by their template."""
+
+
 def log_access(scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
     """One ``aidmap.access`` line: method, path (no query), route, status, time, and the
     client as per-client limits key it (an IPv6 client's /64)."""
     raw = scope.get("raw_path")  # as sent, percent-encoded; HTTP/2's may hold the query
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
+    if route.startswith(CREDENTIAL_ROUTES):
+        path = route  # the invite code is a credential: never in a log
     client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)
     fields = {"method": method, "path": path, "route": route, "status": status,

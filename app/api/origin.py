@@ -24,7 +24,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.routing import Router
 
-from app.api.deps import SettingsDep
+from app.api.context import ContextDep
 from app.core.config import Settings
 
 FORWARDED_HOST = "aidmap.forwarded_host"
@@ -104,9 +104,9 @@ class Links:
         return self.root + self.router.url_path_for(name, **params)
 
 
-async def links_for(request: Request, settings: SettingsDep) -> Links:
+async def links_for(request: Request, context: ContextDep) -> Links:
     """The links of an answer to ``request``."""
-    root = public_origin(request, settings) + request.scope.get("root_path", "")
+    root = public_origin(request, context.settings) + request.scope.get("root_path", "")
     return Links(root, request.app.router)
 
 

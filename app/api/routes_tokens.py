@@ -38,6 +38,6 @@ class OwnToken(AppError):
 @router.delete("/{token_id}", response_model=TokenPublic, responses=errors(404, 409, 422))
 def revoke_api_token(token_id: IdPath, admin: Admin, store: StoreDep) -> TokenPublic:
     """Revoke a token; it stops working at once (not the one making this request)."""
-    if token_id == admin.id:
+    if admin.session_id is None and token_id == admin.id:
         raise OwnToken("this is the token you are using; revoke it with another admin token")
     return TokenPublic(**asdict(store.revoke_token(token_id)))

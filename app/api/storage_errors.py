@@ -12,6 +12,7 @@ from app.core.errors import error_body, error_response
 from app.storage.errors import (
     AlreadyExists,
     InvalidRecord,
+    InviteRejected,
     NotFound,
     StorageError,
     StoreUnavailable,
@@ -25,6 +26,7 @@ STORAGE_STATUS = {
     AlreadyExists: (409, "already_exists"),
     VersionConflict: (412, "version_conflict"),
     InvalidRecord: (422, "invalid_record"),
+    InviteRejected: (410, "invite_unusable"),
     StoreUnavailable: (503, "storage_unavailable"),
 }
 STORE_RETRY_AFTER_S = 2

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="Age after which a status is stale.",
     )
+    session_idle_hours: float = Field(
+        72.0,
+        gt=0,
+        le=24 * 365,
+        allow_inf_nan=False,
+        description="A session (signed in through an invite) ends after this long unused.",
+    )
     base_url: str = Field(
         "",
         description="Public origin used in share links, QR codes, og:url and OGC links; "

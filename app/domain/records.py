@@ -1,5 +1,6 @@
 """Records of the domain: administrative units, services, resources and their updates,
-tokens, problem reports, shares and the data a new store is seeded with.
+tokens, invites and sessions, problem reports, shares and the data a new store is seeded
+with.
 
 Immutable dataclasses; coordinates are WGS-84 longitude/latitude in degrees, times are
 timezone-aware UTC.
@@ -146,6 +147,39 @@ class Token:
     role: Role
     created_at: datetime
     revoked_at: datetime | None
+    session_id: int | None = None
+    """Set when the caller signed in through an invite (a cookie session, ``Session``):
+    routes then treat it as a token named and ranked as the session is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A link that lets people join with a role: never the code, only its hash."""
+
+    id: int
+    name: str
+    """Whom it invites (the name their sessions carry into history)."""
+    role: Role
+    created_by: str | None
+    """Who made it (None: the operator, with ``aidmap invite create``)."""
+    created_at: datetime
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A browser signed in through an invite: never the cookie's secret, only its hash."""
+
+    id: int
+    name: str
+    role: Role
+    invite_id: int | None
+    created_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,14 @@ from app.models.reads import (
     StatusPublic,
     UnitPublic,
 )
+from app.models.sessions import (
+    InviteCreate,
+    InviteCreated,
+    InvitePublic,
+    JoinedPublic,
+    SessionPublic,
+    WhoAmI,
+)
 from app.models.statuses import (
     BatchItem,
     BatchItemResult,
@@ -55,6 +63,10 @@ __all__ = [
     "HistoryPublic",
     "ImportPlanPublic",
     "ImportRowPublic",
+    "InviteCreate",
+    "InviteCreated",
+    "InvitePublic",
+    "JoinedPublic",
     "NearestCollection",
     "NearestContact",
     "NearestFeature",
@@ -67,6 +79,7 @@ __all__ = [
     "QueueItem",
     "ResourcePublic",
     "ServicePublic",
+    "SessionPublic",
     "ShareCreated",
     "StatusBatch",
     "StatusPublic",
@@ -77,4 +90,5 @@ __all__ = [
     "TokenPublic",
     "UnitPublic",
     "VersionConflictBody",
+    "WhoAmI",
 ]

@@ -21,19 +21,19 @@ class BadTokenName(ValueError):
     """A token name that is empty, too long, or not plain visible text."""
 
 
-def token_name(name: str) -> str:
+def token_name(name: str, what: str = "a token name") -> str:
     """``name`` without surrounding spaces, if it is plain visible text: signed-in pages,
     lists and the history show it as it is, so a line break, a control character or an
     invisible or direction-changing one (which ``clean_text`` would drop) is refused, not
-    silently changed."""
+    silently changed. ``what`` names it in the error (invites' names follow this rule)."""
     trimmed = name.strip(" ")
     if not trimmed:
-        raise BadTokenName("a token name cannot be empty")
+        raise BadTokenName(f"{what} cannot be empty")
     if len(trimmed) > MAX_TOKEN_NAME:
-        raise BadTokenName(f"a token name has at most {MAX_TOKEN_NAME} characters")
+        raise BadTokenName(f"{what} has at most {MAX_TOKEN_NAME} characters")
     if clean_text(trimmed) != trimmed:
         raise BadTokenName(
-            "a token name must be visible text with single spaces: no line breaks, tabs, "
+            f"{what} must be visible text with single spaces: no line breaks, tabs, "
             "control, invisible or direction characters"
         )
     return trimmed

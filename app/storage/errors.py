@@ -30,5 +30,14 @@ class VersionConflict(StorageError):
         self.item = item
 
 
+class InviteRejected(StorageError):
+    """An invite that can no longer be used: ``reason`` is ``revoked``, ``expired`` or
+    ``used_up`` (the first that applies)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the invite is {reason.replace('_', ' ')}")
+        self.reason = reason
+
+
 class StoreUnavailable(StorageError):
     """The store cannot be opened (bad location, permissions, unsupported backend)."""

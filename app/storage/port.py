@@ -1,7 +1,7 @@
 """The storage port: one protocol per area of the store, mirroring the SQL store's parts
 (``sql_units``, ``sql_resources``, ``sql_layers``, ``sql_statuses``, ``sql_access``,
-``sql_shares``, the geocoder cache and administration in ``sql``), and ``Store``, their
-union, which every backend implements.
+``sql_sessions``, ``sql_shares``, the geocoder cache and administration in ``sql``), and
+``Store``, their union, which every backend implements.
 
 Services take the narrowest protocol that covers what they call. Coordinates are WGS-84
 longitude/latitude in degrees; times are timezone-aware UTC; failures are the errors of
@@ -19,6 +19,7 @@ from app.domain.enums import Level, Role
 from app.domain.layers import Area, Cluster
 from app.domain.records import (
     AdminUnit,
+    Invite,
     NewResource,
     ProblemReport,
     Resource,
@@ -26,6 +27,7 @@ from app.domain.records import (
     ResourceView,
     SeedData,
     Service,
+    Session,
     Share,
     Token,
     UnitMove,
@@ -326,6 +328,68 @@ class AccessStore(Protocol):
         so public reads can say that a problem is being checked."""
 
 
+class SessionStore(Protocol):
+    """Invites and the cookie sessions made by joining through them (``sql_sessions``):
+    hashes only, never a code or a cookie's secret."""
+
+    @abc.abstractmethod
+    def add_invite(
+        self,
+        *,
+        name: str,
+        role: Role,
+        code_hash: str,
+        created_by: str | None,
+        expires_at: datetime,
+        max_uses: int,
+    ) -> Invite:
+        """Store a new invite, unused; AlreadyExists if the hash is taken."""
+
+    @abc.abstractmethod
+    def invite_by_hash(self, code_hash: str) -> Invite | None:
+        """The invite with this code hash (revoked, expired and used-up ones too), or None."""
+
+    @abc.abstractmethod
+    def get_invite(self, invite_id: int) -> Invite:
+        """The invite with this id; NotFound otherwise."""
+
+    @abc.abstractmethod
+    def list_invites(self) -> list[Invite]:
+        """Every invite, newest first."""
+
+    @abc.abstractmethod
+    def revoke_invite(self, invite_id: int) -> Invite:
+        """Mark an invite revoked (idempotent: the first time stays); NotFound otherwise.
+        Sessions made through it are not ended (``end_session`` does that)."""
+
+    @abc.abstractmethod
+    def join_invite(self, code_hash: str, secret_hash: str, now: datetime) -> Session:
+        """Use the invite once and open a session named and ranked as the invite says, in
+        one transaction: NotFound for no such invite, ``InviteRejected`` when it is
+        revoked, expired (``expires_at`` ≤ ``now``) or used up; never more sessions than
+        ``max_uses``, however many join at once."""
+
+    @abc.abstractmethod
+    def session_by_hash(self, secret_hash: str) -> Session | None:
+        """The session with this secret hash (ended ones too), or None."""
+
+    @abc.abstractmethod
+    def get_session(self, session_id: int) -> Session:
+        """The session with this id; NotFound otherwise."""
+
+    @abc.abstractmethod
+    def touch_session(self, session_id: int, now: datetime) -> None:
+        """Record that the session was used at ``now`` (nothing for an ended one)."""
+
+    @abc.abstractmethod
+    def end_session(self, session_id: int, now: datetime) -> Session:
+        """End a session (idempotent: the first time stays); NotFound otherwise."""
+
+    @abc.abstractmethod
+    def list_sessions(self) -> list[Session]:
+        """Every session, newest first."""
+
+
 class ShareStore(Protocol):
     """Shared map views under short codes (``sql_shares``)."""
 
@@ -347,6 +411,7 @@ class Store(
     LayerStore,
     StatusStore,
     AccessStore,
+    SessionStore,
     ShareStore,
     Protocol,
 ):

@@ -204,6 +204,38 @@ tokens = Table(
     _one_of("role", Role),
 )
 
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True, comment="sha256 hex"),
+    Column("name", Text, nullable=False, comment="whom it invites"),
+    Column("role", String(16), nullable=False),
+    Column("created_by", Text, comment="who made it; null: the operator (CLI)"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("max_uses", Integer, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    _one_of("role", Role),
+    CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses_within_max"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True, comment="sha256 hex"),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("invite_id", Integer, ForeignKey("invites.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    _one_of("role", Role),
+    Index("ix_sessions_invite", "invite_id"),
+)
+
 problem_reports = Table(
     "problem_reports",
     metadata,

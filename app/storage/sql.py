@@ -24,13 +24,22 @@ from app.storage.port import Progress, Store
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_layers import LayerQueries
+from app.storage.sql_sessions import SessionQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_statuses import StatusQueries
 from app.storage.sql_support import BATCH, insert_many, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
 
 
-class SqlStore(UnitQueries, StatusQueries, LayerQueries, AccessQueries, ShareQueries, Store):
+class SqlStore(
+    UnitQueries,
+    StatusQueries,
+    LayerQueries,
+    AccessQueries,
+    SessionQueries,
+    ShareQueries,
+    Store,
+):
     """A ``Store`` over an SQLAlchemy engine."""
 
     def __init__(self, engine: Engine, write_engine: Engine | None = None) -> None:

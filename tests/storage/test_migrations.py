@@ -18,6 +18,7 @@ from app.domain.records import SeedData
 from app.domain.statuses import StatusReport
 from app.storage import open_store
 from app.storage.revisions import SCHEMA_VERSION
+from tests.storage.first_revision import later_tables
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 ASKED_AT = datetime(2022, 4, 12, 14, 31, 7, 123456, tzinfo=UTC)
@@ -30,6 +31,8 @@ def _as_schema_5(settings: Settings) -> None:
         conn.execute(text("ALTER TABLE geocode_cache ADD COLUMN query TEXT NOT NULL DEFAULT ''"))
         conn.execute(text("UPDATE meta SET value = '5' WHERE key = 'schema_version'"))
         conn.execute(text("DROP TABLE alembic_version"))  # made before Alembic
+        for name in later_tables():
+            conn.execute(text(f"DROP TABLE {name}"))
         cache = text(
             "INSERT INTO geocode_cache (provider, query_key, query, answer, created_at) "
             "VALUES ('amap', :key, :query, :answer, :at)"

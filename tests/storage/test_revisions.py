@@ -20,6 +20,7 @@ from app.storage import open_store, revisions
 from app.storage import schema as t
 from app.storage.errors import StoreUnavailable
 from app.storage.port import Store
+from tests.storage.first_revision import later_tables
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 POSTGIS_ONLY = {"spatial_ref_sys", "geog", "unit_xyz", "ix_resources_geog", "ix_admin_units_geog",
@@ -76,6 +77,8 @@ def test_sqlite_migrations_can_copy_a_table_others_refer_to(store: Store, store_
     with pytest.raises(StoreUnavailable, match="broken references"), store._migrating() as conn:
         conn.exec_driver_sql("DELETE FROM resources")  # statuses and history refer to it
         conn.exec_driver_sql("DROP TABLE alembic_version")  # so that there is work to do
+        for name in later_tables():
+            conn.exec_driver_sql(f"DROP TABLE {name}")
         revisions.upgrade(conn)
     assert store.get_resource(hospital.id).name == hospital.name  # nothing kept
     with store._write() as conn:

@@ -15,6 +15,7 @@ from app.storage import open_store
 from app.storage.errors import StoreUnavailable
 from app.storage.port import Store
 from app.storage.revisions import SCHEMA_VERSION
+from tests.storage.first_revision import later_tables
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 
@@ -101,6 +102,8 @@ def test_an_older_schema_is_migrated_in_place(store: Store, settings: Settings):
     con.execute("DROP TABLE shares")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.execute("DROP TABLE alembic_version")  # made before Alembic
+    for name in later_tables():
+        con.execute(f"DROP TABLE {name}")
     con.commit()
     con.close()
     migrated = open_store(settings)
