@@ -79,8 +79,8 @@ def verification_queue(
         if not view.resource.location_verified:
             last = max((checked_at(s) for s in view.statuses.values()), default=None)
             whole = [r for r in reports.get((rid, None), []) if last is None or r.created_at > last]
-            reason = Reason.reported_problem if whole else Reason.location_unverified
-            entries.append(QueueEntry(view, None, None, reason, whole, None))
+            # a report about the whole hospital already puts its status entries first
+            entries.append(QueueEntry(view, None, None, Reason.location_unverified, whole, None))
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
     entries.sort(
         key=lambda e: (
