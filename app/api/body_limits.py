@@ -24,6 +24,11 @@ IMPORT = IMPORT_FILE + 64 * 1024
 STATUS_BATCH = 2_000_000
 STATUS = 16 * 1024
 VERIFY = 1024
+"""A verification, a claim: no body to speak of."""
+LOCATION = 4096
+"""A point, or a pasted link or share text (at most 2,000 characters)."""
+CLOSE_REPORT = 4096
+"""A verifier's note on closing a problem report."""
 PUBLIC_FORM = 4096
 """What anyone may send without a token: a problem report, a view to share."""
 

@@ -1,4 +1,5 @@
-"""Intake status: versioned updates, verification, batches, history and the queue of calls."""
+"""Intake status: versioned updates, verification, batches and history (the queue of calls:
+``routes_queue``)."""
 
 from __future__ import annotations
 
@@ -25,16 +26,17 @@ from app.api.deps import (
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
+from app.api.write_source import SourceDep
 from app.core.errors import AppError, Forbidden, error_body
 from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
+from app.domain.enums import WriteSource
 from app.domain.records import Token
 from app.domain.statuses import IntakeStatus, StatusChange, StatusWrite
 from app.models import (
     BatchItemResult,
     BatchResult,
     HistoryPublic,
-    QueueItem,
     StatusBatch,
     StatusPublic,
     StatusUpdate,
@@ -50,8 +52,6 @@ from app.services.status import (
     check_batch,
     check_offered,
     make_report,
-    queue_age,
-    verification_queue,
     version_conflict,
 )
 from app.services.vocabulary import service_code
@@ -100,11 +100,11 @@ def _written(write: StatusWrite, response: Response, now: datetime, ttl: float) 
     )
 
 
-def _report(token: Token, update: StatusUpdate, now: datetime):
+def _report(token: Token, update: StatusUpdate, now: datetime, via: WriteSource):
     try:
         return make_report(
             token, update.state, update.conditions, update.note, update.source,
-            update.verified, update.reported_at, now,
+            update.verified, update.reported_at, now, via,
         )  # fmt: skip
     except VerifyNotAllowed as exc:
         raise Forbidden(str(exc)) from None
@@ -127,6 +127,7 @@ def put_status(
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
+    via: SourceDep,
     if_match: IfMatch = None,
 ) -> StatusWritten | JSONResponse:
     """Report one service's status; If-Match carries the version the volunteer saw. The
@@ -134,7 +135,7 @@ def put_status(
     coordinator adds it with PUT /api/v1/resources/{id}/services/{service}). A report
     older than the current status's last check is kept as late (``late: true``)."""
     version = expected_version(if_match)
-    report = _report(token, update, now)
+    report = _report(token, update, now, via)
     try:
         check_offered(store.get_resource(resource_id), service)
     except ServiceNotOffered as exc:
@@ -153,7 +154,7 @@ def put_status(
     "/resources/{resource_id}/status/{service}/verify",
     response_model=StatusWritten,
     max_body_size=body_limits.VERIFY,
-    responses=WRITE_ERRORS,
+    responses=WRITE_ERRORS | errors(428),
 )
 def verify_status(
     resource_id: IdPath,
@@ -163,12 +164,15 @@ def verify_status(
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
+    via: SourceDep,
     if_match: IfMatch = None,
 ) -> StatusWritten | JSONResponse:
-    """Confirm the current report as it is (If-Match optional)."""
-    version = expected_version(if_match) if if_match is not None else None
+    """Confirm the current report as it is. If-Match is required (428 without): a
+    verification names the version it confirms, so it never confirms (nor answers a
+    problem report about) a status its verifier did not see."""
+    version = expected_version(if_match)
     try:
-        write = store.verify_status(resource_id, service, token.name, version)
+        write = store.verify_status(resource_id, service, token.name, version, via)
     except VersionConflict:
         count_status_conflict("verify")
         return _conflict(store, resource_id, now, settings.status_ttl_hours)
@@ -185,7 +189,7 @@ def verify_status(
     | {409: {"model": BatchResult, "description": "nothing applied; see the items"}},
 )
 def post_status_batch(
-    batch: StatusBatch, token: Volunteer, store: StoreDep, now: NowDep
+    batch: StatusBatch, token: Volunteer, store: StoreDep, now: NowDep, via: SourceDep
 ) -> BatchResult | JSONResponse:
     """Apply many updates in one transaction, as the same PUTs with If-Match in order would
     be: all of them, or none with a per-item report (409). Services may be named as in the
@@ -195,7 +199,7 @@ def post_status_batch(
         StatusChange(
             i.resource_id,
             service_code(services, i.service) or i.service,  # unknown: the item's error
-            _report(token, i.update, now),
+            _report(token, i.update, now, via),
             i.expected_version,
         )
         for i in batch.items
@@ -255,8 +259,9 @@ def read_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[HistoryPublic]:
-    """Every report, newest first, late ones marked; nothing in the API edits or deletes
-    history. Volunteers' names only with a token."""
+    """Every report, newest first, late ones marked, each with where it was made
+    (``source``: workspace, api, import); nothing in the API edits or deletes history.
+    Volunteers' names only with a token. Moves of the point: ``location-history``."""
     store.get_resource(resource_id)
     entries = store.history(resource_id, service=service, limit=limit, offset=offset)
     ttl, names = settings.status_ttl_hours, names_for(token, response)
@@ -266,34 +271,7 @@ def read_history(
             resource_version=e.resource_version,
             status=_public(e.status, now, ttl, names),
             late=e.late,
-        )
-        for e in entries
-    ]
-
-
-@router.get(
-    "/verification-queue", response_model=list[QueueItem], responses=SIGNED_IN | errors(422)
-)
-def read_verification_queue(
-    _token: Verifier,
-    store: StoreDep,
-    now: NowDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> list[QueueItem]:
-    """Statuses most in need of a call: reported problems, never verified, then oldest."""
-    entries = verification_queue(store, now)[offset : offset + limit]
-    return [
-        QueueItem(
-            resource_id=e.view.resource.id,
-            name=e.view.resource.name,
-            phones=list(e.view.resource.phones),
-            service=e.service,
-            state=e.status.state if e.status else "unknown",
-            reason=e.reason,
-            checked_at=e.checked,
-            age_seconds=queue_age(e, now),
-            problem_reports=[r.text for r in e.reports],
+            source=e.via,
         )
         for e in entries
     ]

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 
 from app.core.errors import error_body, error_response
 from app.storage.errors import (
+    AlreadyClosed,
     AlreadyExists,
+    ClaimHeld,
     InvalidRecord,
     InviteRejected,
     NotFound,
@@ -24,6 +26,8 @@ log = logging.getLogger("aidmap")
 STORAGE_STATUS = {
     NotFound: (404, "not_found"),
     AlreadyExists: (409, "already_exists"),
+    AlreadyClosed: (409, "already_closed"),
+    ClaimHeld: (409, "claimed"),
     VersionConflict: (412, "version_conflict"),
     InvalidRecord: (422, "invalid_record"),
     InviteRejected: (410, "invite_unusable"),

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="A session (signed in through an invite) ends after this long unused.",
     )
+    claim_minutes: int = Field(
+        10,
+        ge=1,
+        le=24 * 60,
+        description="How long opening a card in the call queue claims a hospital for its "
+        "caller (claiming again extends it).",
+    )
     base_url: str = Field(
         "",
         description="Public origin used in share links, QR codes, og:url and OGC links; "

@@ -1,5 +1,5 @@
 """The closed vocabularies of the domain: unit levels, location precision, roles, source
-coordinate systems and resource kinds."""
+coordinate systems, resource kinds and where a write came from."""
 
 from __future__ import annotations
 
@@ -76,3 +76,19 @@ class SourceCrs(StrEnum):
     wgs84 = "wgs84"
     gcj02 = "gcj02"
     bd09 = "bd09"
+
+
+class WriteSource(StrEnum):
+    """Where a change was made, as history shows it: the volunteers' workspace page, an
+    API client, or an import."""
+
+    workspace = "workspace"
+    api = "api"
+    import_ = "import"
+
+
+class ProblemOutcome(StrEnum):
+    """How a verifier closed a public problem report."""
+
+    resolved = "resolved"
+    dismissed = "dismissed"

@@ -1,6 +1,6 @@
 """Records of the domain: administrative units, services, resources and their updates,
-tokens, invites and sessions, problem reports, shares and the data a new store is seeded
-with.
+tokens, invites and sessions, problem reports, claims, shares and the data a new store is
+seeded with.
 
 Immutable dataclasses; coordinates are WGS-84 longitude/latitude in degrees, times are
 timezone-aware UTC.
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from app.domain.enums import Level, Precision, Role, SourceCrs
+from app.domain.enums import Level, Precision, ProblemOutcome, Role, SourceCrs, WriteSource
 from app.domain.statuses import IntakeStatus
 
 MAX_ID = 2**31 - 1
@@ -191,6 +191,39 @@ class ProblemReport:
     service: str | None
     text: str
     created_at: datetime
+    closed_as: ProblemOutcome | None = None
+    """Resolved or dismissed by a verifier (None: open until a check answers it)."""
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    close_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Someone calling a resource: others see who and since when, until ``expires_at``."""
+
+    resource_id: int
+    holder: str
+    holder_key: str
+    """Who holds it, as a key the holder's later requests carry (``token:12``)."""
+    claimed_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChange:
+    """A resource's point moved by a person: from where to where (WGS-84), by whom, when."""
+
+    id: int
+    resource_id: int
+    resource_version: int
+    """The version the move made."""
+    old: Mapping[str, object]
+    """``lon``, ``lat``, ``precision``, ``location_verified``, ``source_crs`` before."""
+    new: Mapping[str, object]
+    changed_by: str
+    changed_at: datetime
+    via: WriteSource
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.domain.enums import WriteSource
+
 
 class State(StrEnum):
     """Intake state of one resource for one service."""
@@ -35,6 +37,8 @@ class StatusReport:
     verified_by: str | None = None
     reported_at: datetime | None = None
     """When the volunteer checked; the time of writing when not given (never late)."""
+    via: WriteSource = WriteSource.api
+    """Where the report was made (history only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +105,4 @@ class HistoryEntry:
     status: IntakeStatus
     resource_version: int
     late: bool = False
+    via: WriteSource = WriteSource.api

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.core.fields import Line, Lines, ServiceCode
+from app.domain.enums import WriteSource
 from app.domain.records import MAX_ID
 from app.domain.statuses import State
 from app.models.reads import StatusPublic
@@ -112,20 +113,9 @@ class HistoryPublic(BaseModel):
     resource_version: int
     status: StatusPublic
     late: bool = Field(description="a late report: kept, never current")
-
-
-class QueueItem(BaseModel):
-    """A status that most needs a call, with the number to call."""
-
-    resource_id: int
-    name: str
-    phones: list[str]
-    service: str
-    state: State
-    reason: str = Field(description="reported problem, never reported, never verified, or oldest")
-    checked_at: datetime | None
-    age_seconds: int | None
-    problem_reports: list[str]
+    source: WriteSource = Field(
+        description="where it was made: workspace (the volunteers' page), api, or import"
+    )
 
 
 class ProblemReportIn(BaseModel):

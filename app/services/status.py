@@ -1,14 +1,14 @@
-"""Status rules: who may verify, when a report may be dated, batches, the verification queue."""
+"""Status rules: who may verify, when a report may be dated, batches (the queue of calls:
+``app.services.queue``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.domain.enums import Kind, Role
-from app.domain.records import ProblemReport, Resource, ResourceView, Token
-from app.domain.statuses import IntakeStatus, State, StatusChange, StatusReport, is_late
-from app.services.freshness import age_seconds, checked_at
+from app.domain.enums import Role, WriteSource
+from app.domain.records import Resource, Token
+from app.domain.statuses import State, StatusChange, StatusReport, is_late
 from app.storage.port import Store
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -51,6 +51,7 @@ def make_report(
     verified: bool,
     reported_at: datetime | None,
     now: datetime,
+    via: WriteSource = WriteSource.api,
 ) -> StatusReport:
     """The report a token files; verifiers may verify it in the same call."""
     if verified and not token.role.allows(Role.verifier):
@@ -65,6 +66,7 @@ def make_report(
         source=source,
         verified_by=token.name if verified else None,
         reported_at=reported_at,
+        via=via,
     )
 
 
@@ -132,53 +134,3 @@ def check_batch(store: Store, changes: list[StatusChange], now: datetime) -> lis
             fresh = report.reported_at is None or report.verified_by is not None
             checked[key] = now if fresh else report.reported_at
     return checks
-
-
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    """A status to call about, and why."""
-
-    view: ResourceView
-    service: str
-    status: IntakeStatus | None
-    reason: str
-    reports: list[ProblemReport]
-    checked: datetime | None
-
-
-def verification_queue(store: Store, now: datetime) -> list[QueueEntry]:
-    """Hospital statuses most in need of a call: reported problems, then never verified
-    (never reported first), then the oldest check."""
-    views = list(store.iter_views(kind=Kind.hospital))
-    reports: dict[tuple[int, str | None], list[ProblemReport]] = {}
-    for report in store.list_problem_reports([v.resource.id for v in views]):
-        reports.setdefault((report.resource_id, report.service), []).append(report)
-    entries = []
-    for view in views:
-        for service in dict.fromkeys((*view.resource.services, *view.statuses)):
-            status = view.statuses.get(service)
-            checked = checked_at(status) if status else None
-            problems = [
-                r
-                for key in ((view.resource.id, service), (view.resource.id, None))
-                for r in reports.get(key, [])
-                if checked is None or r.created_at > checked
-            ]
-            if problems:
-                reason = "reported problem"
-            elif status is None:
-                reason = "never reported"
-            elif status.verified_at is None:
-                reason = "never verified"
-            else:
-                reason = "oldest check"
-            entries.append(QueueEntry(view, service, status, reason, problems, checked))
-    order = {"reported problem": 0, "never reported": 1, "never verified": 2, "oldest check": 3}
-    epoch = datetime.min.replace(tzinfo=now.tzinfo)
-    entries.sort(key=lambda e: (order[e.reason], e.checked or epoch, e.view.resource.id))
-    return entries
-
-
-def queue_age(entry: QueueEntry, now: datetime) -> int | None:
-    """Seconds since the entry's status was last checked."""
-    return age_seconds(entry.checked, now) if entry.checked else None

@@ -41,3 +41,17 @@ class InviteRejected(StorageError):
 
 class StoreUnavailable(StorageError):
     """The store cannot be opened (bad location, permissions, unsupported backend)."""
+
+
+class ClaimHeld(StorageError):
+    """Someone else is calling the resource (their claim has not expired)."""
+
+    def __init__(self, holder: str, claimed_at: object, expires_at: object) -> None:
+        super().__init__(f"{holder} is calling this resource (claimed until {expires_at})")
+        self.holder = holder
+        self.claimed_at = claimed_at
+        self.expires_at = expires_at
+
+
+class AlreadyClosed(StorageError):
+    """A problem report was resolved or dismissed already."""

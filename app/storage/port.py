@@ -1,7 +1,7 @@
 """The storage port: one protocol per area of the store, mirroring the SQL store's parts
-(``sql_units``, ``sql_resources``, ``sql_layers``, ``sql_statuses``, ``sql_access``,
-``sql_sessions``, ``sql_shares``, the geocoder cache and administration in ``sql``), and
-``Store``, their union, which every backend implements.
+(``sql_units``, ``sql_resources``, ``sql_locations``, ``sql_layers``, ``sql_statuses``,
+``sql_access``, ``sql_sessions``, ``sql_claims``, ``sql_shares``, the geocoder cache and
+administration in ``sql``), and ``Store``, their union, which every backend implements.
 
 Services take the narrowest protocol that covers what they call. Coordinates are WGS-84
 longitude/latitude in degrees; times are timezone-aware UTC; failures are the errors of
@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.enums import Level, Role
+from app.domain.enums import Level, ProblemOutcome, Role, SourceCrs, WriteSource
 from app.domain.layers import Area, Cluster
 from app.domain.records import (
     AdminUnit,
+    Claim,
     Invite,
+    LocationChange,
     NewResource,
     ProblemReport,
     Resource,
@@ -266,11 +268,16 @@ class StatusStore(Protocol):
 
     @abc.abstractmethod
     def verify_status(
-        self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
+        self,
+        resource_id: int,
+        service: str,
+        verifier: str,
+        expected_version: int | None = None,
+        via: WriteSource = WriteSource.api,
     ) -> StatusWrite:
-        """Confirm the current report as it is, now (a history row; the version grows);
-        NotFound for an unknown resource or service or no report, VersionConflict when
-        ``expected_version`` is given and stale."""
+        """Confirm the current report as it is, now (a history row from ``via``; the
+        version grows); NotFound for an unknown resource or service or no report,
+        VersionConflict when ``expected_version`` is given and stale."""
 
     @abc.abstractmethod
     def set_status(
@@ -315,17 +322,75 @@ class AccessStore(Protocol):
 
     @abc.abstractmethod
     def list_problem_reports(
-        self, resource_ids: Sequence[int] | None = None
+        self, resource_ids: Sequence[int] | None = None, *, closed: bool = False
     ) -> list[ProblemReport]:
-        """Problem reports, newest first, optionally for some resources only."""
+        """Problem reports no verifier closed (``closed``: every one), newest first,
+        optionally for some resources only."""
+
+    @abc.abstractmethod
+    def close_problem_report(
+        self, report_id: int, outcome: ProblemOutcome, by: str, note: str | None, now: datetime
+    ) -> ProblemReport:
+        """Resolve or dismiss a report, once: AlreadyClosed after that, NotFound if unknown.
+        A closed report flags nothing and leaves the verification queue."""
 
     @abc.abstractmethod
     def problem_report_times(
         self, resource_ids: Sequence[int]
     ) -> dict[int, dict[str | None, datetime]]:
         """When each of these resources was last reported wrong, per service (None: the
-        resource as a whole), for resources that have any: times only, never the text,
-        so public reads can say that a problem is being checked."""
+        resource as a whole), for resources that have any report no verifier closed: times
+        only, never the text, so public reads can say that a problem is being checked."""
+
+
+class ClaimStore(Protocol):
+    """Who is calling a resource, until when (``sql_claims``): shared by every replica."""
+
+    @abc.abstractmethod
+    def claim(
+        self, resource_id: int, holder: str, holder_key: str, now: datetime, until: datetime
+    ) -> Claim:
+        """Claim a resource until ``until``: the same ``holder_key`` again extends its
+        claim (``claimed_at`` stays); ``ClaimHeld`` while another's runs (an expired one is
+        free); NotFound for an unknown resource."""
+
+    @abc.abstractmethod
+    def release_claim(
+        self, resource_id: int, holder_key: str | None, now: datetime
+    ) -> Claim | None:
+        """End the running claim (the one ended, or None): the holder's own with a
+        ``holder_key`` (``ClaimHeld`` when another holds it), anyone's with None."""
+
+    @abc.abstractmethod
+    def active_claims(
+        self, now: datetime, resource_ids: Sequence[int] | None = None
+    ) -> dict[int, Claim]:
+        """Claims running at ``now`` by resource id, of these resources or all."""
+
+
+class LocationStore(Protocol):
+    """Points placed by people, and the points they replaced (``sql_locations``)."""
+
+    @abc.abstractmethod
+    def place_resource(
+        self,
+        resource_id: int,
+        expected_version: int,
+        lon: float,
+        lat: float,
+        source_crs: SourceCrs,
+        by: str,
+        via: WriteSource,
+    ) -> Resource:
+        """Set a WGS-84 point (given in ``source_crs`` before conversion) as exact and
+        verified, bumping the version; the old point goes to the location history.
+        VersionConflict if stale, NotFound for an unknown resource."""
+
+    @abc.abstractmethod
+    def location_history(
+        self, resource_id: int, *, limit: int = 50, offset: int = 0
+    ) -> list[LocationChange]:
+        """Moves of a resource's point, newest first."""
 
 
 class SessionStore(Protocol):
@@ -408,10 +473,12 @@ class Store(
     UnitStore,
     GeocodeCacheStore,
     ResourceStore,
+    LocationStore,
     LayerStore,
     StatusStore,
     AccessStore,
     SessionStore,
+    ClaimStore,
     ShareStore,
     Protocol,
 ):

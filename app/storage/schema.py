@@ -180,6 +180,7 @@ status_history = Table(
         server_default=false(),
         comment="a report dated before the status it came after: kept, never current",
     ),
+    Column("via", String(16), nullable=False, server_default="api", comment="workspace|api|import"),
     Index("ix_status_history_resource", "resource_id", "id"),
 )
 
@@ -244,7 +245,37 @@ problem_reports = Table(
     Column("service", String(32), ForeignKey("services.code")),
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_as", String(16), comment="resolved | dismissed; NULL while open"),
+    Column("closed_by", Text),
+    Column("closed_at", UtcDateTime),
+    Column("close_note", Text),
     Index("ix_problem_reports_resource", "resource_id"),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("resource_id", Integer, ForeignKey("resources.id"), primary_key=True),
+    Column("holder", Text, nullable=False, comment="the caller's name, shown to signed-in users"),
+    Column("holder_key", String(64), nullable=False, comment="token:ID or session:ID"),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, comment="free again from then on"),
+)
+
+location_history = Table(
+    "location_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("resource_id", Integer, ForeignKey("resources.id"), nullable=False),
+    Column("resource_version", Integer, nullable=False, comment="the version the move made"),
+    Column(
+        "old", JSON, nullable=False, comment="lon, lat, precision, location_verified, source_crs"
+    ),
+    Column("new", JSON, nullable=False),
+    Column("changed_by", Text, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("via", String(16), nullable=False, comment="workspace|api|import"),
+    Index("ix_location_history_resource", "resource_id", "id"),
 )
 
 shares = Table(

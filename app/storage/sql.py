@@ -1,7 +1,8 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, status, layer, access and share parts (``sql_units``,
-``sql_resources``, ``sql_statuses``, ``sql_layers``, ``sql_access``, ``sql_shares``) and adds
+``SqlStore`` joins the unit, resource, status, location, layer, access, claim and share
+parts (``sql_units``, ``sql_resources``, ``sql_statuses``, ``sql_locations``, ``sql_layers``,
+``sql_access``, ``sql_claims``, ``sql_shares``) and adds
 migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
 supply the engines (one for reads, one for writes) and what differs per database: how a
 write transaction begins (``_begin_write``) and how migrations are serialised
@@ -23,7 +24,9 @@ from app.storage.meta_keys import MetaKey
 from app.storage.port import Progress, Store
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
+from app.storage.sql_claims import ClaimQueries
 from app.storage.sql_layers import LayerQueries
+from app.storage.sql_locations import LocationQueries
 from app.storage.sql_sessions import SessionQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_statuses import StatusQueries
@@ -34,9 +37,11 @@ from app.storage.sql_units import UnitQueries
 class SqlStore(
     UnitQueries,
     StatusQueries,
+    LocationQueries,
     LayerQueries,
     AccessQueries,
     SessionQueries,
+    ClaimQueries,
     ShareQueries,
     Store,
 ):

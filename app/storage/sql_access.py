@@ -1,4 +1,5 @@
-"""The access part of the SQL store: API tokens (hashes only) and public problem reports."""
+"""The access part of the SQL store: API tokens (hashes only) and public problem reports
+(open until a check answers them, or a verifier resolves or dismisses them)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
-from app.domain.enums import Role
+from app.domain.enums import ProblemOutcome, Role
 from app.domain.records import ProblemReport, Token
 from app.storage import schema as t
-from app.storage.errors import AlreadyExists, NotFound
+from app.storage.errors import AlreadyClosed, AlreadyExists, NotFound
 from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
 
 
@@ -81,18 +82,44 @@ class AccessQueries(SqlPlumbing):
             row = conn.execute(
                 select(t.problem_reports).where(t.problem_reports.c.id == report_id)
             ).one()
-        return ProblemReport(**row._mapping)
+        return _report(row)
 
     def list_problem_reports(
-        self, resource_ids: Sequence[int] | None = None
+        self, resource_ids: Sequence[int] | None = None, *, closed: bool = False
     ) -> list[ProblemReport]:
-        """Problem reports, newest first."""
+        """Problem reports not closed by a verifier (with ``closed``: every one), newest first."""
         c = t.problem_reports.c
         query = select(t.problem_reports).order_by(c.id.desc())
         if resource_ids is not None:
             query = query.where(c.resource_id.in_(list(resource_ids)))
+        if not closed:
+            query = query.where(c.closed_as.is_(None))
         with self._read() as conn:
-            return [ProblemReport(**row._mapping) for row in conn.execute(query)]
+            return [_report(row) for row in conn.execute(query)]
+
+    def close_problem_report(
+        self, report_id: int, outcome: ProblemOutcome, by: str, note: str | None, now: datetime
+    ) -> ProblemReport:
+        """Resolve or dismiss a report once; AlreadyClosed after that, NotFound if unknown."""
+        c = t.problem_reports.c
+        values = {
+            "closed_as": ProblemOutcome(outcome).value,
+            "closed_by": by,
+            "closed_at": now,
+            "close_note": note,
+        }
+        with self._write() as conn:
+            done = conn.execute(
+                update(t.problem_reports)
+                .where(c.id == report_id, c.closed_as.is_(None))
+                .values(values)
+            )
+            row = conn.execute(select(t.problem_reports).where(c.id == report_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"no problem report {report_id}")
+        if done.rowcount != 1:
+            raise AlreadyClosed(f"problem report {report_id} was {row.closed_as} already")
+        return _report(row)
 
     def problem_report_times(
         self, resource_ids: Sequence[int]
@@ -105,12 +132,20 @@ class AccessQueries(SqlPlumbing):
             for start in range(0, len(ids), BATCH):
                 query = (
                     select(c.resource_id, c.service, func.max(c.created_at))
-                    .where(c.resource_id.in_(ids[start : start + BATCH]))
+                    .where(c.resource_id.in_(ids[start : start + BATCH]), c.closed_as.is_(None))
                     .group_by(c.resource_id, c.service)
                 )
                 for resource_id, service, newest in conn.execute(query):
                     times.setdefault(resource_id, {})[service] = newest
         return times
+
+
+def _report(row) -> ProblemReport:
+    closed_as = row.closed_as
+    return ProblemReport(
+        **dict(row._mapping)
+        | {"closed_as": None if closed_as is None else ProblemOutcome(closed_as)}
+    )
 
 
 def _token(row) -> Token:

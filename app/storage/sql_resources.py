@@ -34,12 +34,12 @@ class ResourceQueries(SqlPlumbing):
             except IntegrityError as exc:
                 raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
             set_meta(conn, MetaKey.resources_changed, utcnow().isoformat())
-            return _fetch_resource(conn, resource_id)
+            return fetch_resource(conn, resource_id)
 
     def get_resource(self, resource_id: int) -> Resource:
         """The resource with this id."""
         with self._read() as conn:
-            return _fetch_resource(conn, resource_id)
+            return fetch_resource(conn, resource_id)
 
     def list_resources(
         self, *, kind: str | None = None, limit: int = 100, offset: int = 0
@@ -106,7 +106,7 @@ class ResourceQueries(SqlPlumbing):
         values = resource_changes(changes)
         with self._write() as conn:
             self._bump_version(conn, resource_id, expected_version, values)
-            return _fetch_resource(conn, resource_id)
+            return fetch_resource(conn, resource_id)
 
     def _bump_version(
         self, conn: Connection, resource_id: int, expected_version: int, values: dict
@@ -135,8 +135,11 @@ class ResourceQueries(SqlPlumbing):
         raise VersionConflict(current)
 
 
-def _fetch_resource(conn: Connection, resource_id: int) -> Resource:
-    row = conn.execute(select(t.resources).where(t.resources.c.id == resource_id)).one_or_none()
+def fetch_resource(conn: Connection, resource_id: int, *, lock: bool = False) -> Resource:
+    """The resource inside the caller's transaction (its row locked until the end with
+    ``lock``, on PostgreSQL); NotFound otherwise."""
+    query = select(t.resources).where(t.resources.c.id == resource_id)
+    row = conn.execute(query.with_for_update() if lock else query).one_or_none()
     if row is None:
         raise NotFound(f"no resource {resource_id}")
     return to_resource(row._mapping)

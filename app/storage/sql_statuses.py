@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, false, insert, select, update
 
+from app.domain.enums import WriteSource
 from app.domain.statuses import (
     HistoryEntry,
     IntakeStatus,
@@ -76,14 +77,21 @@ class StatusQueries(ResourceQueries):
         current = _current(conn, change.resource_id, change.service)
         if current is not None and is_late(reported_at, current.checked_at):
             keys = {"resource_id": change.resource_id, "service": change.service}
-            late_row = keys | row | {"resource_version": version, "late": True}
+            late_row = keys | row | {"resource_version": version, "late": True, "via": report.via}
             conn.execute(insert(t.status_history).values(late_row))
             return StatusWrite(change.resource_id, version, current, late=True)
-        status, version = self._write_status(conn, change.resource_id, change.service, row, version)
+        status, version = self._write_status(
+            conn, change.resource_id, change.service, row, version, report.via
+        )
         return StatusWrite(change.resource_id, version, status)
 
     def verify_status(
-        self, resource_id: int, service: str, verifier: str, expected_version: int | None = None
+        self,
+        resource_id: int,
+        service: str,
+        verifier: str,
+        expected_version: int | None = None,
+        via: WriteSource = WriteSource.api,
     ) -> StatusWrite:
         """Confirm the current report unchanged, as ``verifier``, now."""
         with self._write() as conn:
@@ -97,11 +105,17 @@ class StatusQueries(ResourceQueries):
             if expected_version is not None and expected_version != version:
                 raise VersionConflict(version)
             row = _status_row(current) | {"verified_by": verifier, "verified_at": utcnow()}
-            status, version = self._write_status(conn, resource_id, service, row, version)
+            status, version = self._write_status(conn, resource_id, service, row, version, via)
             return StatusWrite(resource_id, version, status)
 
     def _write_status(
-        self, conn: Connection, resource_id: int, service: str, row: dict, expected_version: int
+        self,
+        conn: Connection,
+        resource_id: int,
+        service: str,
+        row: dict,
+        expected_version: int,
+        via: WriteSource,
     ) -> tuple[IntakeStatus, int]:
         """Replace the current status, bump the version, append history; the new version."""
         version = self._bump_version(conn, resource_id, expected_version, {})
@@ -114,7 +128,8 @@ class StatusQueries(ResourceQueries):
         )
         if replaced.rowcount == 0:
             conn.execute(insert(t.intake_status).values(row))
-        conn.execute(insert(t.status_history).values(row | {"resource_version": version}))
+        history = row | {"resource_version": version, "via": WriteSource(via).value}
+        conn.execute(insert(t.status_history).values(history))
         return to_status(row), version
 
     def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
@@ -239,4 +254,6 @@ def _last_current_id(conn: Connection) -> int:
 
 
 def _entry(row) -> HistoryEntry:
-    return HistoryEntry(row.id, to_status(row._mapping), row.resource_version, bool(row.late))
+    return HistoryEntry(
+        row.id, to_status(row._mapping), row.resource_version, bool(row.late), WriteSource(row.via)
+    )

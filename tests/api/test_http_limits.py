@@ -24,6 +24,11 @@ LIMITS = {
     ("post", "/api/v1/resources/{resource_id}/status/{service}/verify"): limits.VERIFY,
     ("post", "/api/v1/resources/{resource_id}/reports"): limits.PUBLIC_FORM,
     ("post", "/api/v1/share"): limits.PUBLIC_FORM,
+    ("post", "/api/v1/resources/{resource_id}/claim"): limits.VERIFY,
+    ("delete", "/api/v1/resources/{resource_id}/claim"): limits.VERIFY,
+    ("put", "/api/v1/resources/{resource_id}/location"): limits.LOCATION,
+    ("post", "/api/v1/problem-reports/{report_id}/resolve"): limits.CLOSE_REPORT,
+    ("post", "/api/v1/problem-reports/{report_id}/dismiss"): limits.CLOSE_REPORT,
 }
 """The routes with their own limit; every other one has the default."""
 
@@ -34,6 +39,7 @@ def concrete(path: str) -> str:
         path.replace("{resource_id}", "1")
         .replace("{service}", "dialysis")
         .replace("{token_id}", "1")
+        .replace("{report_id}", "1")
     )
 
 

@@ -83,7 +83,9 @@ def write_everything(http: httpx.Client, auth: dict[str, str]) -> dict[str, obje
 
     put("dialysis", {"state": "open", "verified": True, "note": "需预约"})
     put("emergency", {"state": "limited"})
-    verified = http.post(f"/api/v1/resources/{rid}/status/emergency/verify", headers=auth)
+    etag = http.get(f"/api/v1/resources/{rid}").headers["ETag"]
+    verified = http.post(f"/api/v1/resources/{rid}/status/emergency/verify",
+                         headers=auth | {"If-Match": etag})  # fmt: skip
     assert verified.status_code == 200
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     put("dialysis", {"state": "closed", "reported_at": an_hour_ago})  # late: history only

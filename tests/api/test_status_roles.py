@@ -146,14 +146,15 @@ ENDPOINTS = [
         Role.verifier,
         200,
         lambda c, w, h: c.post(
-            f"/api/v1/resources/{w.resource_id}/status/{w.service}/verify", headers=h
+            f"/api/v1/resources/{w.resource_id}/status/{w.service}/verify",
+            headers=h | {"If-Match": c.get(f"/api/v1/resources/{w.resource_id}").headers["ETag"]},
         ),
         setup=_reported,
     ),
     Endpoint("POST status-batch", Role.volunteer, 200, _batch),
     Endpoint(
         "GET verification-queue",
-        Role.verifier,
+        Role.volunteer,
         200,
         lambda c, _w, h: c.get("/api/v1/verification-queue", headers=h),
     ),

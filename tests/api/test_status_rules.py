@@ -103,7 +103,9 @@ def test_verification_in_the_same_call_or_later(client: TestClient):
                   etag_of(client, rid))  # fmt: skip
     assert refused.status_code == 403
     put(client, volunteer, rid, "emergency", {"state": "open"}, etag_of(client, rid))
-    verified = client.post(f"/api/v1/resources/{rid}/status/emergency/verify", headers=verifier)
+    verify = f"/api/v1/resources/{rid}/status/emergency/verify"
+    assert client.post(verify, headers=verifier).status_code == 428  # names no version
+    verified = client.post(verify, headers=verifier | {"If-Match": etag_of(client, rid)})
     assert verified.status_code == 200
     status = verified.json()["status"]
     assert (status["state"], status["reported_by"], status["verified_by"]) == (
@@ -113,7 +115,8 @@ def test_verification_in_the_same_call_or_later(client: TestClient):
                etag_of(client, rid))  # fmt: skip
     assert both.json()["status"]["verified_by"] == "核查组"
     assert len(client.get(f"/api/v1/resources/{rid}/history").json()) == 3
-    nothing = client.post(f"/api/v1/resources/{rid}/status/maternity/verify", headers=verifier)
+    nothing = client.post(f"/api/v1/resources/{rid}/status/maternity/verify",
+                          headers=verifier | {"If-Match": etag_of(client, rid)})  # fmt: skip
     assert nothing.status_code == 404
 
 
@@ -183,7 +186,7 @@ def test_the_queue_puts_reported_problems_first_with_phones(client: TestClient):
     )  # fmt: skip
     assert queue[0]["problem_reports"] == ["电话打不通"] and queue[0]["phones"] == second["phones"]
     reasons = [item["reason"] for item in queue]
-    assert reasons.index("never verified") > reasons.index("never reported")
+    assert reasons.index("fresh report") < reasons.index("never reported")
     unchanged = client.get(f"/api/v1/resources/{second['id']}").json()
     assert unchanged["version"] == second["version"]  # a report never changes a status
 

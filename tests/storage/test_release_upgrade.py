@@ -125,8 +125,9 @@ def test_a_release_database_upgrades_with_every_row(release_url: str, connect, t
     backend = make_url(release_url).get_backend_name()
     print(f"\n{backend} rows carried over:", {name: len(after[name]) for name in sorted(after)})
     for name, rows in before.items():
-        if name != "meta":
-            assert after[name] == rows, f"{name} changed"
+        if name != "meta":  # later revisions may add columns, at the end
+            kept = [row[: len(rows[0])] for row in after[name]]
+            assert kept == rows, f"{name} changed"
     version = ("schema_version", str(revisions.SCHEMA_VERSION))
     assert set(after["meta"]) == {row for row in before["meta"] if row[0] != version[0]} | {version}
     assert revisions.stored_revision(release_url) == revisions.HEAD

@@ -1,0 +1,57 @@
+"""Placing a resource's point by hand: coordinates in any of the three systems, or a pasted
+Amap/Baidu link, converted once to WGS-84 and checked to lie in the city before it is kept
+as exact and verified."""
+
+from __future__ import annotations
+
+from app.domain.enums import SourceCrs, WriteSource
+from app.domain.records import Resource
+from app.geo.crs import to_wgs84
+from app.geo.extent import in_shanghai
+from app.geo.location_links import PastedPoint
+from app.storage.port import LocationStore
+
+
+class PointRefused(ValueError):
+    """A point that cannot be a Shanghai hospital's; ``code`` says why."""
+
+    code = "outside_area"
+
+
+class SwappedCoordinates(PointRefused):
+    """Longitude and latitude given the wrong way round: swapped, the point is in the city."""
+
+    code = "swapped_coordinates"
+
+
+def wgs84_point(point: PastedPoint) -> tuple[float, float]:
+    """The point in WGS-84 (lon, lat), once it is in Shanghai's area; ``SwappedCoordinates``
+    when only the swapped pair is, ``PointRefused`` when neither is."""
+    lon, lat = to_wgs84(point.lon, point.lat, point.crs)
+    if in_shanghai(lon, lat):
+        return lon, lat
+    swapped = to_wgs84(point.lat, point.lon, point.crs)
+    if in_shanghai(*swapped):
+        raise SwappedCoordinates(
+            f"lon {point.lon} and lat {point.lat} look swapped: the other way round they are "
+            "in Shanghai (longitude is about 121, latitude about 31)"
+        )
+    raise PointRefused(
+        f"({point.lon}, {point.lat}) in {point.crs.value} is outside Shanghai's area "
+        "(lon 120.85-122.2, lat 30.67-31.88)"
+    )
+
+
+def place(
+    store: LocationStore,
+    resource_id: int,
+    expected_version: int,
+    point: PastedPoint,
+    by: str,
+    via: WriteSource,
+) -> Resource:
+    """Keep ``point`` as the resource's exact, verified location (the old one goes to its
+    location history), if the resource is still at ``expected_version``."""
+    lon, lat = wgs84_point(point)
+    crs = SourceCrs(point.crs)
+    return store.place_resource(resource_id, expected_version, lon, lat, crs, by, via)
