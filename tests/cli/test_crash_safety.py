@@ -29,7 +29,7 @@ from tests.cli.test_status_concurrency import create_volunteer_token, read_histo
 
 pytestmark = pytest.mark.server
 
-IMPORT_ROWS = 10_000  # its apply holds the write lock for half a second on an idle machine
+IMPORT_ROWS = 4_000  # its apply holds the write lock for a fifth of a second on an idle machine
 CLIENTS = 8
 KILL_AFTER_UPDATES = 150
 DISTRICTS = ["黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区"]
