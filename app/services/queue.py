@@ -47,6 +47,10 @@ class QueueEntry:
     checked: datetime | None
 
 
+Reports = dict[tuple[int, str | None], list[ProblemReport]]
+"""Open problem reports by (resource id, service or None for the whole resource)."""
+
+
 def verification_queue(
     store: Store, now: datetime, ttl_hours: float, service: str | None = None
 ) -> list[QueueEntry]:
@@ -57,30 +61,17 @@ def verification_queue(
         for v in store.iter_views(kind=Kind.hospital)
         if service is None or service in v.resource.services or service in v.statuses
     ]
-    reports: dict[tuple[int, str | None], list[ProblemReport]] = {}
+    reports: Reports = {}
     for report in store.list_problem_reports([v.resource.id for v in views]):
         reports.setdefault((report.resource_id, report.service), []).append(report)
     fresh_since = now - timedelta(hours=ttl_hours)
     entries = []
     for view in views:
-        rid = view.resource.id
-        services = dict.fromkeys((*view.resource.services, *view.statuses))
-        for code in services if service is None else [service]:
-            status = view.statuses.get(code)
-            checked = checked_at(status) if status else None
-            problems = [
-                r
-                for key in ((rid, code), (rid, None))
-                for r in reports.get(key, [])
-                if checked is None or r.created_at > checked
-            ]
-            reason = _status_reason(status, problems, fresh_since)
-            entries.append(QueueEntry(view, code, status, reason, problems, checked))
+        codes = dict.fromkeys((*view.resource.services, *view.statuses))
+        for code in codes if service is None else [service]:
+            entries.append(_status_entry(view, code, reports, fresh_since))
         if not view.resource.location_verified:
-            last = max((checked_at(s) for s in view.statuses.values()), default=None)
-            whole = [r for r in reports.get((rid, None), []) if last is None or r.created_at > last]
-            # a report about the whole hospital already puts its status entries first
-            entries.append(QueueEntry(view, None, None, Reason.location_unverified, whole, None))
+            entries.append(_location_entry(view, reports))
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
     entries.sort(
         key=lambda e: (
@@ -92,6 +83,32 @@ def verification_queue(
         )
     )
     return entries
+
+
+def _status_entry(
+    view: ResourceView, code: str, reports: Reports, fresh_since: datetime
+) -> QueueEntry:
+    """The entry of one service's status, with the reports made since its last check."""
+    rid, status = view.resource.id, view.statuses.get(code)
+    checked = checked_at(status) if status else None
+    problems = [
+        r
+        for key in ((rid, code), (rid, None))
+        for r in reports.get(key, [])
+        if checked is None or r.created_at > checked
+    ]
+    reason = _status_reason(status, problems, fresh_since)
+    return QueueEntry(view, code, status, reason, problems, checked)
+
+
+def _location_entry(view: ResourceView, reports: Reports) -> QueueEntry:
+    """The entry of an unconfirmed point, with the whole-hospital reports since any check
+    (such a report already puts the status entries first)."""
+    last = max((checked_at(s) for s in view.statuses.values()), default=None)
+    whole = [
+        r for r in reports.get((view.resource.id, None), []) if last is None or r.created_at > last
+    ]
+    return QueueEntry(view, None, None, Reason.location_unverified, whole, None)
 
 
 def _status_reason(
