@@ -180,7 +180,8 @@ def authenticate(request: Request, context: ContextDep, credentials: Credentials
         token = _session_token(context, cookie)
         if token is not None:
             return token
-        _count_failure(request, context)
+        # not counted as a failed sign-in: a forgotten tab's cookie is no guess (a session's
+        # secret is 256 random bits), and counting it locked a shared address out of joining
         raise Unauthorized("the session has ended or expired: open an invite link again")
     secret = credentials.credentials.strip() if credentials is not None else ""
     token = token_for(context.store, secret) if secret else None
@@ -214,7 +215,10 @@ def authenticate_if_given(
     if "authorization" in request.headers:
         return authenticate(request, context, credentials)
     cookie = cookie_secret(request)
-    return _session_token(context, cookie) if cookie else None
+    if not cookie:
+        return None
+    check_from_our_page(request, context.settings)  # a session's writes, as ``authenticate``
+    return _session_token(context, cookie)
 
 
 def require(role: Role) -> Callable[..., Token]:

@@ -143,8 +143,8 @@ def log_access(scope: Scope, method: str, route: str, status: int, seconds: floa
     client as per-client limits key it (an IPv6 client's /64)."""
     raw = scope.get("raw_path")  # as sent, percent-encoded; HTTP/2's may hold the query
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
-    if route.startswith(CREDENTIAL_ROUTES):
-        path = route  # the invite code is a credential: never in a log
+    if route.startswith(CREDENTIAL_ROUTES) or path.lstrip("/").startswith("join/"):
+        path = route  # an invite code is a credential: never in a log, even on a 404
     client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)
     fields = {"method": method, "path": path, "route": route, "status": status,

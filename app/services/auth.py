@@ -39,6 +39,15 @@ def token_name(name: str, what: str = "a token name") -> str:
     return trimmed
 
 
+def credential_key(token: Token) -> str:
+    """What identifies a caller across requests (claims, allowances): the credential they
+    signed in with. A session from an invite reaches routes as a token carrying its
+    session's id (and that id as its own), so the two are told apart here."""
+    if token.session_id is not None:
+        return f"session:{token.session_id}"
+    return f"token:{token.id}"
+
+
 def hash_token(secret: str) -> str:
     """The stored form of a token (hex SHA-256; tokens are random, so no salt is needed)."""
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -22,6 +22,7 @@ from app.domain.records import Token
 from app.geo.geocoders.base import GeocodeQuery, GeocodeResult
 from app.geo.geocoders.chain import Asking, GeocoderChain
 from app.geo.geocoders.gate import Refusal
+from app.services.auth import credential_key
 from app.services.ratelimit import RateLimiter
 
 WINDOW_S = 600.0
@@ -71,7 +72,7 @@ class PublicGeocoder:
         if self._in_flight >= self._threads:  # answered from the cache and the gazetteer
             return await anyio.to_thread.run_sync(self._answer, query, BUSY, limiter=self._offline)
         allowance = (
-            ClientAllowance(self._by_token, f"token:{token.id}")
+            ClientAllowance(self._by_token, credential_key(token))
             if token is not None
             else ClientAllowance(self._by_address, client)
         )

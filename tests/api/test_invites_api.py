@@ -191,6 +191,8 @@ def test_invite_codes_never_reach_the_access_log(client: TestClient, caplog):
     code = url.rsplit("/", 1)[1]
     client.get(urlsplit(url).path)
     client.get(urlsplit(url).path + "/qr.png")
+    for near_miss in ("/", "/x", "/qr.gif"):  # a chat app's trailing slash: no route, a 404
+        assert client.get(urlsplit(url).path + near_miss).status_code == 404
     join(client, url)
     lines = [r for r in caplog.records if r.name == "aidmap.access"]
     assert {r.path for r in lines if r.route.startswith("/join/")} == {

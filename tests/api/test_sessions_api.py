@@ -168,3 +168,35 @@ def test_on_postgis_a_session_writes_from_our_page_and_ends_at_once(postgis_clie
     assert written.status_code == 200 and written.json()["status"]["reported_by"] == "王阿姨"
     client.app.state.context.store.end_session(session_id, client.app.state.context.clock())
     assert client.get("/api/v1/session").status_code == 401
+
+
+def test_an_import_applied_by_a_cookie_from_another_site_is_403_and_changes_nothing(
+    client: TestClient,
+):
+    """Imports read their caller as optional (dry runs are public), and that path skipped
+    the page check: a form posted from another site applied a coordinator's import."""
+    signed_in(client, "coordinator")
+    resource_id, _ = hospital(client)
+    before = client.get(f"/api/v1/resources/{resource_id}").json()
+    store = client.app.state.context.store
+    stored = store.get_resource(resource_id)
+    district = store.get_unit(stored.district_id).name
+    sheet = f"ref,name,district,address\n{stored.ref},{stored.name},{district},被改的地址\n"
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": ORIGIN}):
+        refused = client.post("/api/v1/imports", params={"kind": "hospitals", "dry_run": "false"},
+                              files={"file": ("h.csv", sheet.encode(), "text/csv")},
+                              headers=headers)  # fmt: skip
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "cross_site"
+    assert client.get(f"/api/v1/resources/{resource_id}").json() == before
+
+
+def test_a_cookie_that_outlived_its_session_locks_no_one_out_of_joining(client: TestClient):
+    """A forgotten tab keeps sending an ended session's cookie: that is no guessing, and
+    counting it as failed sign-ins made valid invite links 429 for everyone there."""
+    session_id = signed_in(client, "volunteer")
+    client.app.state.context.store.end_session(session_id, client.app.state.context.clock())
+    for _ in range(15):
+        assert client.get("/api/v1/session").status_code == 401
+    fresh = invite(client, "volunteer")["url"]
+    assert join(client, fresh).status_code == 303
