@@ -132,3 +132,12 @@ def test_the_version_changes_with_any_file(tmp_path):
     changed = own_digest(tmp_path)
     (tmp_path / "b.css").write_text("")
     assert len({before, changed, own_digest(tmp_path)}) == 3
+
+
+def test_every_template_names_our_files_by_their_versioned_path():
+    """A page naming ``/static/app/x`` or ``?v=`` would ask for a 404."""
+    templates = list((OWN.parent / "templates").glob("*.html"))
+    assert len(templates) > 3
+    for template in templates:
+        text = template.read_text(encoding="utf-8")
+        assert "/static/app/" not in text and "?v=" not in text, template.name
