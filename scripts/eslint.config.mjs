@@ -1,6 +1,6 @@
-// The pages' JavaScript (app/web/static/): classic scripts, mostly ES5 syntax as the oldest in-app
-// browsers (WeChat's) still read them; each wraps itself in a function and shares names
-// through window.aidmap. Leaflet (L) and Swagger UI are vendored beside them.
+// The pages' JavaScript (app/web/static/): ES modules served as they are written (no build
+// step), importing each other as "./name.js"; mostly ES5-style code inside. Leaflet (L) and
+// Swagger UI are classic scripts loaded before them.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -9,9 +9,9 @@ export default [
   {
     files: ["**/*.js"],
     languageOptions: {
-      ecmaVersion: 2018,
-      sourceType: "script",
-      globals: { ...globals.browser, ...globals.es2017, L: "readonly", SwaggerUIBundle: "readonly" },
+      ecmaVersion: 2020,
+      sourceType: "module",
+      globals: { ...globals.browser, L: "readonly", SwaggerUIBundle: "readonly" },
     },
     rules: {
       eqeqeq: ["error", "smart"],

@@ -12,8 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from app import __version__
-from app.web.assets import VENDOR_URLS
+from app.web.assets import OWN_URL, VENDOR_URLS
 from app.web.csp import DOCS_POLICY
 from app.web.page import TEMPLATES
 
@@ -38,7 +37,7 @@ def api_docs(request: Request) -> HTMLResponse:
         openapi_url=root + request.app.url_path_for("read_openapi"),
         root=root,
         vendor=VENDOR_URLS,
-        version=__version__,
+        own=OWN_URL,
     )
     headers = {"Content-Security-Policy": DOCS_POLICY, "Cache-Control": "no-cache"}
     return HTMLResponse(html, headers=headers)

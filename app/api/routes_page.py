@@ -14,7 +14,7 @@ from app.core.config import Settings
 from app.core.i18n import LANGUAGES, choose_language
 from app.services.share_card import render_card
 from app.services.sharing import view_of
-from app.web.assets import OWN, VENDOR, VENDOR_URLS
+from app.web.assets import OWN, OWN_URL, VENDOR, VENDOR_URLS
 from app.web.csp import page_policy
 from app.web.page import render_page
 
@@ -24,18 +24,21 @@ LangQuery = Annotated[str | None, Query(max_length=5, description=f"one of {LANG
 
 
 class CachedStaticFiles(StaticFiles):
-    """Static files browsers may keep for a day: every URL the page uses carries a version."""
+    """Static files under a versioned path, which browsers may keep as long as they like:
+    a new version of a file is a new URL."""
 
     def file_response(self, *args, **kwargs) -> Response:
         """The file, with its Cache-Control."""
         response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "public, max-age=86400"
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
 
 
 def mount_static(app: FastAPI) -> None:
-    """Our JS/CSS under /static/app, installed packages' files under /static/vendor/."""
-    app.mount("/static/app", CachedStaticFiles(directory=OWN), name="static-app")
+    """Our JS/CSS/icons under /static/app/{digest of them} (any other digest is a 404: a
+    page never gets a module of another version), installed packages' files under
+    /static/vendor/{package}-{its version}."""
+    app.mount(OWN_URL, CachedStaticFiles(directory=OWN), name="static-app")
     for name, directory in VENDOR.items():
         app.mount(VENDOR_URLS[name], CachedStaticFiles(directory=directory), name=f"vendor-{name}")
 

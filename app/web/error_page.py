@@ -7,9 +7,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app import __version__
 from app.core.i18n import choose_language
 from app.core.prefix import route_path
+from app.web.assets import OWN_URL
 from app.web.page import TEMPLATES
 
 NOT_PAGES = ("/api/", "/ogc", "/metrics", "/openapi.json", "/livez", "/readyz", "/healthz")
@@ -67,7 +67,7 @@ def error_page(request: Request, status: int) -> HTMLResponse | None:
     root = request.scope.get("root_path", "")
     html = TEMPLATES.get_template("error.html").render(
         lang=words["html_lang"], title=title, text=text, back=words["back"], root=root,
-        home=f"{root}/?lang=en" if lang == "en" else f"{root}/", version=__version__,
+        home=f"{root}/?lang=en" if lang == "en" else f"{root}/", own=OWN_URL,
     )  # fmt: skip
     headers = {"Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
     return HTMLResponse(html, status_code=status, headers=headers)

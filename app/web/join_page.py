@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app import __version__
 from app.domain.records import Invite
+from app.web.assets import OWN_URL
 from app.web.page import TEMPLATES
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -67,7 +67,7 @@ def render_join(lang: str, root: str, invite: Invite, action: str) -> str:
     words = WORDS[lang]
     role = words["roles"][invite.role.value]
     return TEMPLATES.get_template("join.html").render(
-        lang=words["html_lang"], root=root, version=__version__, title=words["title"],
+        lang=words["html_lang"], root=root, own=OWN_URL, title=words["title"],
         invites=words["invites"].format(
             by=invite.created_by or words["someone"], name=invite.name, role=role
         ),
@@ -83,7 +83,7 @@ def render_unusable(lang: str, root: str, reason: str) -> str:
     """Why nobody can join through this link, and what to do instead."""
     words = WORDS[lang]
     return TEMPLATES.get_template("join.html").render(
-        lang=words["html_lang"], root=root, version=__version__, title=words["gone_title"],
+        lang=words["html_lang"], root=root, own=OWN_URL, title=words["gone_title"],
         reason=words["reasons"][reason], ask=words["ask"], back=words["back"],
         home=f"{root}/?lang=en" if lang == "en" else f"{root}/",
     )  # fmt: skip

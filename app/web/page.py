@@ -6,12 +6,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app import __version__
 from app.core.config import Settings
 from app.core.i18n import STRINGS
 from app.core.text import clean_text
-from app.web.assets import VENDOR_URLS
+from app.web.assets import OWN_URL, VENDOR_URLS, module_graph
 from app.web.basemaps import basemaps
+
+ENTRY = "map.js"
+"""The page's own module; the page preloads it and all it imports."""
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -57,6 +59,7 @@ def render_page(
         url=url,
         image=image,
         root=root,
-        version=__version__,
+        own=OWN_URL,
+        modules=module_graph(ENTRY),
         vendor=VENDOR_URLS,
     )

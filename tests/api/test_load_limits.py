@@ -20,6 +20,7 @@ from app.core.config import Settings
 from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import RecentSignIns, create_token
+from app.web.assets import OWN_URL
 from tests import event_loop
 
 WAIT_S = 0.3
@@ -97,7 +98,7 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
         ("GET", "/livez", [], None),
         ("GET", "/api/v1/nearest", [], None),
         ("GET", "/api/v1/events", [], None),
-        ("GET", "/static/app/map.js", [], None),
+        ("GET", f"{OWN_URL}/map.js", [], None),
         ("GET", "/s/abc234/preview.png", [], PREVIEWS),
         ("GET", "/s/abc234/preview.png", [(b"authorization", b"Bearer x")], PREVIEWS),
         ("GET", "/api/v1/exports/hospitals.xlsx", [], EXPORTS),

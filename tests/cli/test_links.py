@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from app.serving.forwarded import forwarded_host
+from app.web.assets import OWN_URL
 from app.web.qr import qr_svg
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
@@ -139,7 +140,7 @@ def test_a_trusted_proxy_names_the_path_it_serves_the_app_under(data_dir: Path):
         made = share_links(base, headers=prefix)
         assert made["url"] == f"{base}/aidmap/s/{made['code']}"
         page = httpx.get(f"{base}/s/{made['code']}", headers=prefix).text
-        assert '<script src="/aidmap/static/app/map.js' in page
+        assert f'<script type="module" src="/aidmap{OWN_URL}/map.js">' in page
         # from a client that is not the proxy, or not a plain path: no prefix
         assert share_links(base, "127.0.0.4", prefix)["url"].startswith(f"{base}/s/")
         for bad in ("//evil.example", "/a/../b", "aidmap", '/"><b>', "/a b"):

@@ -12,7 +12,7 @@ from PIL import Image
 from app.core.config import Settings
 from app.domain.enums import Precision, Role
 from app.domain.records import NewResource
-from app.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
+from app.geo.crs import wgs84_to_gcj02
 from app.services.auth import create_token
 from app.storage import open_store
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
@@ -179,18 +179,6 @@ def test_without_tiles_the_page_falls_back_to_outlines(tmp_path_factory, open_pa
         assert page.page.evaluate("aidmap.state.gcj") is False
         assert page.outside and all("tile.openstreetmap.org" in url for url in page.outside)
         page.screenshot("fallback-1280x800")
-
-
-def test_the_page_transforms_match_the_server_ones(served, open_page):
-    page = open_page()
-    page.page.goto(served.base + "/")
-    for lon, lat in ((121.4737, 31.2304), (121.9, 30.9), (2.35, 48.85)):
-        gcj = page.page.evaluate(f"AidmapCoords.wgsToGcj({lon}, {lat})")
-        bd = page.page.evaluate(f"AidmapCoords.wgsToBd({lon}, {lat})")
-        back = page.page.evaluate(f"AidmapCoords.gcjToWgs({gcj[0]}, {gcj[1]})")
-        assert max(abs(a - b) for a, b in zip(gcj, wgs84_to_gcj02(lon, lat), strict=True)) < 1e-9
-        assert max(abs(a - b) for a, b in zip(bd, wgs84_to_bd09(lon, lat), strict=True)) < 1e-9
-        assert max(abs(a - b) for a, b in zip(back, (lon, lat), strict=True)) < 1e-8
 
 
 def test_a_share_link_reopens_the_same_view(served, open_page):

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.core.i18n import STRINGS, choose_language
 from app.main import create_app
-from app.web.assets import VENDOR_URLS
+from app.web.assets import IMPORT, OWN, OWN_URL, VENDOR_URLS, module_graph, own_digest
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,63 @@ def test_the_configured_base_map_reaches_the_page(tmp_path):
     assert "tiles.example.org" in html and '"gcj02": true' in html
     with pytest.raises(ValueError, match="choose amap, osm, none"):
         Settings(data_dir=tmp_path, tiles="ftp://x")
+
+
+def test_the_page_runs_modules_from_a_path_that_names_their_version(client: TestClient):
+    """Our files sit under a digest of them all, kept by browsers for a year: a module's
+    relative imports resolve within the version its page named, and any other version is a
+    404, so a browser never holds a mix of old and new modules under one version."""
+    html = client.get("/").text
+    digest = OWN_URL.rsplit("/", 1)[1]
+    assert re.fullmatch(r"/static/app/[0-9a-f]{12}", OWN_URL)
+    assert re.findall(r'<script type="module" src="([^"]+)"', html) == [f"{OWN_URL}/map.js"]
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
+    assert preloaded == [f"{OWN_URL}/{name}" for name in module_graph("map.js")]
+    assert {"map.js", "api.js", "i18n.js", "states.js", "coords.js", "live.js"} <= {
+        url.rsplit("/", 1)[1] for url in preloaded
+    }
+    script = client.get(f"{OWN_URL}/map.js")
+    assert "javascript" in script.headers["content-type"]
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "?v=" not in html and "/static/app/map" not in html.replace(OWN_URL, "")
+    other = "0" * 12 if digest != "0" * 12 else "1" * 12
+    assert client.get(f"/static/app/{other}/map.js").status_code == 404
+    assert client.get("/static/app/map.js").status_code == 404
+
+
+def test_every_module_import_names_a_module_that_exists_and_none_is_circular():
+    graph = {
+        path.name: IMPORT.findall(path.read_text(encoding="utf-8")) for path in OWN.glob("*.js")
+    }
+    assert len(graph) > 10 and sum(map(len, graph.values())) > 20
+    assert all(name in graph for imports in graph.values() for name in imports), graph
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, " → ".join((*path, name))
+        if name not in done:
+            for imported in graph[name]:
+                visit(imported, (*path, name))
+            done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+def test_the_version_changes_with_any_file(tmp_path):
+    (tmp_path / "a.js").write_text("export var a = 1;\n")
+    before = own_digest(tmp_path)
+    assert own_digest(tmp_path) == before
+    (tmp_path / "a.js").write_text("export var a = 2;\n")
+    changed = own_digest(tmp_path)
+    (tmp_path / "b.css").write_text("")
+    assert len({before, changed, own_digest(tmp_path)}) == 3
+
+
+def test_every_template_names_our_files_by_their_versioned_path():
+    """A page naming ``/static/app/x`` or ``?v=`` would ask for a 404."""
+    templates = list((OWN.parent / "templates").glob("*.html"))
+    assert len(templates) > 3
+    for template in templates:
+        text = template.read_text(encoding="utf-8")
+        assert "/static/app/" not in text and "?v=" not in text, template.name

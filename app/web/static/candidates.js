@@ -3,38 +3,36 @@
    with the place's district and street written before the typed text, so the answer keeps
    an honest precision (a lon/lat origin would count as exact) and an online geocoder, when
    there is one, can place the whole address. */
-window.AidmapCandidates = (function () {
-  "use strict";
-  var HAN = /[\u4e00-\u9fff]/;
+import { el } from "./dom.js";
+import { T } from "./i18n.js";
 
-  function box() {
-    var b = document.getElementById("choices");
-    if (!b) {
-      var message = document.getElementById("message");
-      b = document.createElement("div");
-      b.id = "choices";
-      b.className = "choices";
-      message.parentNode.insertBefore(b, message.nextSibling);
-    }
-    return b;
+var HAN = /[\u4e00-\u9fff]/;
+
+function box() {
+  var b = document.getElementById("choices");
+  if (!b) {
+    var message = document.getElementById("message");
+    b = document.createElement("div");
+    b.id = "choices";
+    b.className = "choices";
+    message.parentNode.insertBefore(b, message.nextSibling);
   }
-  function clear() { box().textContent = ""; }
+  return b;
+}
+export function clear() { box().textContent = ""; }
 
-  /* ui: ui.js; T: strings; err: an api() error for the typed address; rerun(address) asks
-     again. Returns the message to show: a question when there are choices, else why not. */
-  function offer(ui, T, err, address, rerun) {
-    clear();
-    var list = ((err.body || {}).error || {}).candidates || [];
-    if (!list.length) return HAN.test(address) ? T.address_not_found : T.address_not_chinese;
-    var b = box();
-    list.forEach(function (c) {
-      var parts = [c.district, c.street].filter(function (p, i, all) { return p && all.indexOf(p) === i; });
-      var button = ui.el("button", { type: "button", text: parts.join(" ") || c.name });
-      button.addEventListener("click", function () { clear(); rerun(parts.join("") + address); });
-      b.appendChild(button);
-    });
-    return T.address_choose;
-  }
-
-  return { offer: offer, clear: clear };
-})();
+/* err: an api() error for the typed address; rerun(address) asks again. Returns the
+   message to show: a question when there are choices, else why not. */
+export function offer(err, address, rerun) {
+  clear();
+  var list = ((err.body || {}).error || {}).candidates || [];
+  if (!list.length) return HAN.test(address) ? T.address_not_found : T.address_not_chinese;
+  var b = box();
+  list.forEach(function (c) {
+    var parts = [c.district, c.street].filter(function (p, i, all) { return p && all.indexOf(p) === i; });
+    var button = el("button", { type: "button", text: parts.join(" ") || c.name });
+    button.addEventListener("click", function () { clear(); rerun(parts.join("") + address); });
+    b.appendChild(button);
+  });
+  return T.address_choose;
+}

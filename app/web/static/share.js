@@ -1,40 +1,37 @@
 /* The share dialog: a short link for the map's view, its QR code and a text card to paste
    into a chat. A plain overlay, no pop-up windows (older WeChat WebViews). */
-window.AidmapShare = (function () {
-  "use strict";
-  var $ = function (id) { return document.getElementById(id); };
+import { url, write } from "./api.js";
+import { byId, el } from "./dom.js";
+import { T } from "./i18n.js";
+import { say } from "./map-state.js";
 
-  function copy(text, button, T, el) {
-    var done = function () { var old = button.textContent; button.textContent = T.copied;
-      setTimeout(function () { button.textContent = old; }, 1500); };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
-    else fallback();
-    function fallback() {
-      var area = el("textarea", { readonly: "" });
-      area.value = text; document.body.appendChild(area); area.select();
-      try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
-      document.body.removeChild(area);
-    }
+function copy(text, button) {
+  var done = function () { var old = button.textContent; button.textContent = T.copied;
+    setTimeout(function () { button.textContent = old; }, 1500); };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+  else fallback();
+  function fallback() {
+    var area = el("textarea", { readonly: "" });
+    area.value = text; document.body.appendChild(area); area.select();
+    try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
+    document.body.removeChild(area);
   }
+}
 
-  /* options: ui (ui.js), strings, say(text) for messages, view() the view to keep */
-  function start(options) {
-    var T = options.strings, el = options.ui.el, api = options.ui.api, url = options.ui.url;
-    $("share-open").addEventListener("click", function () {
-      api("/api/v1/share", { method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(options.view()) })
-        .then(function (s) {
-          $("share-link").textContent = s.url; $("share-link").href = s.url;
-          $("share-qr").src = url("/s/" + s.code + "/qr.svg");
-          $("share-dialog").hidden = false;
-          return fetch(url("/s/" + s.code + ".txt")).then(function (r) { return r.text(); });
-        }).then(function (text) { $("share-text").textContent = text; })
-        .catch(function (e) { options.say(e.message); });
-    });
-    $("copy-link").addEventListener("click", function () { copy($("share-link").textContent, this, T, el); });
-    $("copy-text").addEventListener("click", function () { copy($("share-text").textContent, this, T, el); });
-    $("share-close").addEventListener("click", function () { $("share-dialog").hidden = true; });
-  }
-
-  return { start: start };
-})();
+/* view(): the view to keep */
+export function start(view) {
+  byId("share-open").addEventListener("click", function () {
+    write("POST", "/api/v1/share", view())
+      .then(function (answer) {
+        var s = answer.body;
+        byId("share-link").textContent = s.url; byId("share-link").href = s.url;
+        byId("share-qr").src = url("/s/" + s.code + "/qr.svg");
+        byId("share-dialog").hidden = false;
+        return fetch(url("/s/" + s.code + ".txt")).then(function (r) { return r.text(); });
+      }).then(function (text) { byId("share-text").textContent = text; })
+      .catch(function (e) { say(e.message); });
+  });
+  byId("copy-link").addEventListener("click", function () { copy(byId("share-link").textContent, this); });
+  byId("copy-text").addEventListener("click", function () { copy(byId("share-text").textContent, this); });
+  byId("share-close").addEventListener("click", function () { byId("share-dialog").hidden = true; });
+}

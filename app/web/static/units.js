@@ -1,65 +1,61 @@
 /* Committees and offices: drawn from a zoom level on (there are thousands), with their
    phones in a popup; the search box finds a unit by name (or, failing that, the geocoder
    places the text) and moves the map there. */
-window.AidmapUnits = (function () {
-  "use strict";
-  var UNITS_FROM_ZOOM = 14;
-  var $ = function (id) { return document.getElementById(id); };
+import { api } from "./api.js";
+import { byId, el } from "./dom.js";
+import { T } from "./i18n.js";
+import { phoneLinks, precisionNote } from "./places.js";
 
-  /* options: ui (ui.js), strings, map, layer (a layer group), toLatLng(lon, lat) and
-     viewBbox() in the map's coordinates; returns { load } to call when the view moves */
-  function start(options) {
-    var T = options.strings, map = options.map, layer = options.layer;
-    var toLatLng = options.toLatLng, viewBbox = options.viewBbox;
-    var el = options.ui.el, api = options.ui.api, phoneLinks = options.ui.phoneLinks;
-    var precisionNote = options.ui.precisionNote;
-    function loadUnits() {
-      layer.clearLayers();
-      if (map.getZoom() < UNITS_FROM_ZOOM || !map.hasLayer(layer)) return;
-      var bbox = viewBbox();
-      ["committees", "offices"].forEach(function (name) {
-        api("/ogc/collections/" + name + "/items?limit=1000&bbox=" + bbox).then(function (fc) {
-          fc.features.forEach(function (f) {
-            if (f.geometry.type !== "Point") return;
-            var c = f.geometry.coordinates, p = f.properties;
-            var m = L.circleMarker(toLatLng(c[0], c[1]), { radius: 4, weight: 1, color: "#5b6770",
-              fillColor: name === "offices" ? "#8250df" : "#c9d1d9", fillOpacity: 0.9 });
-            m.bindTooltip(el("span", { text: p.name }), { direction: "top" });  // a string is HTML to Leaflet
-            m.bindPopup(function () {
-              return el("div", { class: "popup unit" }, [el("h3", { text: p.name }), phoneLinks(p.phones),
-                precisionNote(p)]);
-            });
-            m.addTo(layer);
+var UNITS_FROM_ZOOM = 14;
+
+/* base: the map (basemap.js), layer: a layer group; returns { load } to call when the
+   view moves */
+export function start(base, layer) {
+  var map = base.map, toLatLng = base.toLatLng, viewBbox = base.viewBbox;
+  function loadUnits() {
+    layer.clearLayers();
+    if (map.getZoom() < UNITS_FROM_ZOOM || !map.hasLayer(layer)) return;
+    var bbox = viewBbox();
+    ["committees", "offices"].forEach(function (name) {
+      api("/ogc/collections/" + name + "/items?limit=1000&bbox=" + bbox).then(function (fc) {
+        fc.features.forEach(function (f) {
+          if (f.geometry.type !== "Point") return;
+          var c = f.geometry.coordinates, p = f.properties;
+          var m = L.circleMarker(toLatLng(c[0], c[1]), { radius: 4, weight: 1, color: "#5b6770",
+            fillColor: name === "offices" ? "#8250df" : "#c9d1d9", fillOpacity: 0.9 });
+          m.bindTooltip(el("span", { text: p.name }), { direction: "top" });  // a string is HTML to Leaflet
+          m.bindPopup(function () {
+            return el("div", { class: "popup unit" }, [el("h3", { text: p.name }), phoneLinks(p.phones),
+              precisionNote(p)]);
           });
-        }).catch(function () {});
-      });
-    }
-    $("unit-form").addEventListener("submit", function (e) {
-      e.preventDefault();
-      var name = $("unit-name").value.trim(), out = $("units");
-      if (!name) return;
-      out.textContent = "";
-      api("/api/v1/units?limit=20&name=" + encodeURIComponent(name)).then(function (found) {
-        if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
-        return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
-          return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
-            lon: g.lon, lat: g.lat, level: g.precision }];
+          m.addTo(layer);
         });
-      }).then(function (places) {
-        if (!places.length) { out.appendChild(el("li", { text: T.no_units_found })); return; }
-        places.forEach(function (u) {
-          var a = el("a", { href: "#", text: u.name });
-          a.addEventListener("click", function (ev) {
-            ev.preventDefault();
-            map.setView(toLatLng(u.lon, u.lat), u.level === "district" ? 13 : 15);
-          });
-          out.appendChild(el("li", {}, [a]));
-        });
-      }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
+      }).catch(function () {});
     });
-
-    return { load: loadUnits };
   }
+  byId("unit-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var name = byId("unit-name").value.trim(), out = byId("units");
+    if (!name) return;
+    out.textContent = "";
+    api("/api/v1/units?limit=20&name=" + encodeURIComponent(name)).then(function (found) {
+      if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
+      return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
+        return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
+          lon: g.lon, lat: g.lat, level: g.precision }];
+      });
+    }).then(function (places) {
+      if (!places.length) { out.appendChild(el("li", { text: T.no_units_found })); return; }
+      places.forEach(function (u) {
+        var a = el("a", { href: "#", text: u.name });
+        a.addEventListener("click", function (ev) {
+          ev.preventDefault();
+          map.setView(toLatLng(u.lon, u.lat), u.level === "district" ? 13 : 15);
+        });
+        out.appendChild(el("li", {}, [a]));
+      });
+    }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
+  });
 
-  return { start: start };
-})();
+  return { load: loadUnits };
+}
