@@ -35,10 +35,15 @@ EVERY_TABLE = {
 @pytest.fixture(scope="module")
 def release_available(require: Callable[[bool, str], None]) -> None:
     require(shutil.which("git") is not None, "git is not installed")
-    known = subprocess.run(
-        ["git", "-C", str(REPO), "cat-file", "-e", f"{RELEASE}^{{commit}}"], capture_output=True
-    )
-    require(known.returncode == 0, f"release {RELEASE[:7]} is not in this clone's history")
+
+    def known() -> bool:
+        ask = ["git", "-C", str(REPO), "cat-file", "-e", f"{RELEASE}^{{commit}}"]
+        return subprocess.run(ask, capture_output=True).returncode == 0
+
+    if not known():  # a shallow clone: fetch the history from where it was cloned
+        subprocess.run(["git", "-C", str(REPO), "fetch", "-q", "--unshallow"],
+                       capture_output=True, timeout=120)  # fmt: skip
+    require(known(), f"release {RELEASE[:7]} is not in this clone's history")
 
 
 def make_release_db(url: str) -> None:
