@@ -37,10 +37,19 @@ def cookie_secret(request: Request) -> str:
     return request.cookies.get(COOKIE, "")
 
 
+def _ours(origin: str, request: Request, settings: Settings) -> bool:
+    """Whether a browser's ``Origin`` is this service: the public origin links use, or the
+    origin the browser itself addressed (``http://localhost:8000`` where links say
+    127.0.0.1). Trusting the Host here is safe: a page of another site that reaches us
+    under its own name (DNS rebinding) has no cookie of ours to send."""
+    addressed = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return origin.lower() in {public_origin(request, settings).lower(), addressed.lower()}
+
+
 def _from_our_origin(request: Request, settings: Settings) -> bool:
     origin = request.headers.get("origin")
     if origin is not None:
-        return origin.lower() == public_origin(request, settings).lower()
+        return _ours(origin, request, settings)
     return request.headers.get("sec-fetch-site") == "same-origin"
 
 
@@ -61,7 +70,7 @@ def sent_by_another_site(request: Request, settings: Settings) -> bool:
     elsewhere, which would sign the visitor in as someone else); clients that say nothing
     (curl) are not refused."""
     origin = request.headers.get("origin")
-    if origin is not None and origin.lower() != public_origin(request, settings).lower():
+    if origin is not None and not _ours(origin, request, settings):
         return True
     return request.headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}
 

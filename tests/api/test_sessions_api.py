@@ -200,3 +200,13 @@ def test_a_cookie_that_outlived_its_session_locks_no_one_out_of_joining(client: 
         assert client.get("/api/v1/session").status_code == 401
     fresh = invite(client, "volunteer")["url"]
     assert join(client, fresh).status_code == 303
+
+
+def test_a_page_opened_under_another_name_of_this_server_may_write(client: TestClient):
+    """Links say the socket's address (127.0.0.1) when no AIDMAP_BASE_URL is set, but a
+    volunteer may have typed ``localhost``: the origin the browser addressed is ours too."""
+    signed_in(client)
+    local = {"Host": "localhost:8000", "X-Aidmap-Page": "1"}
+    assert put_status(client, local | {"Origin": "http://localhost:8000"}).status_code == 200
+    elsewhere = put_status(client, local | {"Origin": "http://localhost:9000"})
+    assert elsewhere.status_code == 403, elsewhere.text
