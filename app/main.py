@@ -13,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api import (
     body_limits,
+    routes_desk,
     routes_docs,
     routes_events,
     routes_exports,
@@ -145,6 +146,7 @@ def create_app(
         routes_tokens,
         routes_invites,
         routes_join,
+        routes_desk,
         routes_sessions,
         routes_geocode,
         routes_imports,

@@ -26,3 +26,9 @@ export function el(tag, attrs, children) {
 }
 
 export function byId(id) { return document.getElementById(id); }
+
+export function button(text, onClick, primary) {
+  var b = el("button", { type: "button", class: primary ? "primary" : "", text: text });
+  b.addEventListener("click", onClick);
+  return b;
+}

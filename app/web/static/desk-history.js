@@ -1,0 +1,48 @@
+/* A hospital's history, read when opened: each status report as from → to, who, when
+   and where it was made (workspace, API, import), and each move of its point. */
+import { api } from "./api.js";
+import { fail } from "./desk-talk.js";
+import { el } from "./dom.js";
+import { LANG, T } from "./i18n.js";
+import { conditionsText, stateText } from "./states.js";
+
+function when(iso) {
+  return new Date(iso).toLocaleString(LANG === "en" ? "en" : "zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+function said(s) {
+  var c = conditionsText(s.conditions);
+  return stateText(s.state) + (c ? "（" + c + "）" : "");
+}
+
+export function section(item, serviceName) {
+  var list = el("ol", { class: "history" });
+  var box = el("details", {}, [el("summary", { text: T.history }), list]);
+  box.addEventListener("toggle", function () {
+    if (!box.open || list.dataset.loaded) return;
+    list.dataset.loaded = "1";
+    var id = item.resource_id;
+    Promise.all([api("/api/v1/resources/" + id + "/history?limit=100"), api("/api/v1/resources/" + id + "/location-history?limit=20")])
+      .then(function (got) { draw(list, got[0], got[1], serviceName); }).catch(fail);
+  });
+  return box;
+}
+
+function draw(list, reports, moves, serviceName) {
+  var lines = reports.map(function (entry, i) {
+    var s = entry.status;
+    var before = reports.slice(i + 1).find(function (e) { return e.status.service === s.service && !e.late; });
+    var what = serviceName(s.service) + "：" + (before ? said(before.status) + " → " : "") + said(s) + (entry.late ? T.late : "");
+    var who = [s.reported_by, T.sources[entry.source] || entry.source, s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : ""].filter(Boolean).join(" · ");
+    return { at: s.reported_at, node: el("li", {}, [
+      el("div", { text: what }), s.note ? el("div", { class: "note", text: s.note }) : null,
+      el("div", { class: "muted", text: when(s.reported_at) + " · " + who })]) };
+  }).concat(moves.map(function (m) {
+    var what = T.location + "：" + [m.old.lon, m.old.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ")
+      + " → " + [m.new.lon, m.new.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ");
+    return { at: m.changed_at, node: el("li", {}, [el("div", { text: what }),
+      el("div", { class: "muted", text: when(m.changed_at) + " · " + [m.changed_by, T.sources[m.source] || m.source].filter(Boolean).join(" · ") })]) };
+  }));
+  lines.sort(function (a, b) { return Date.parse(b.at) - Date.parse(a.at); });
+  list.replaceChildren.apply(list, lines.length ? lines.map(function (l) { return l.node; }) : [el("li", { text: T.history_empty })]);
+}

@@ -1,0 +1,72 @@
+/* Importing a team's spreadsheet (coordinators): the dry-run plan first (adds, changes with
+   their diffs, duplicates, bad rows with reasons), then the same file applied by the same
+   planner as `aidmap import`. */
+import { exchange } from "./api.js";
+import { SOURCE, fail, toast } from "./desk-talk.js";
+import { byId, el } from "./dom.js";
+import { T } from "./i18n.js";
+
+var SHOWN_ROWS = 200;
+var W = T.import_form;
+
+export function start() {
+  byId("import-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    run(true, false);
+  });
+}
+
+function run(dryRun, skipBad) {
+  var file = byId("import-file").files[0];
+  if (!file) return Promise.resolve();
+  var data = new FormData();
+  data.append("file", file);
+  var query = "?kind=" + encodeURIComponent(byId("import-kind").value) + "&dry_run=" + dryRun + "&skip_bad_rows=" + skipBad;
+  var plan = byId("import-plan");
+  plan.replaceChildren(el("p", { text: T.loading }));
+  return exchange("/api/v1/imports" + query, { method: "POST", body: data, headers: SOURCE }).then(function (a) {
+    draw(a.body);
+    if (!dryRun) toast(W.applied);
+  }).catch(function (e) {
+    plan.replaceChildren(el("p", { class: "failed", role: "alert", text: e.message }));
+    if (e.body && e.body.error && e.body.error.code === "bad_rows") return;
+    fail(e);
+  });
+}
+
+function draw(answer) {
+  var c = answer.counts;
+  var counts = W.counts.replace("{add}", c.add || 0).replace("{change}", c.change || 0)
+    .replace("{unchanged}", c.unchanged || 0).replace("{duplicate}", c.duplicate || 0).replace("{bad}", c.bad || 0);
+  var rows = answer.rows.filter(function (r) { return r.action !== "unchanged"; });
+  var parts = [
+    el("p", { class: answer.applied ? "done" : "", role: "status", text: (answer.applied ? "✓ " + W.applied + " " : "") + counts }),
+  ].concat(answer.notices.map(function (n) { return el("p", { class: "muted", text: n }); }));
+  parts.push(el("ol", { class: "plan" }, rows.slice(0, SHOWN_ROWS).map(rowLine)));
+  if (rows.length > SHOWN_ROWS) parts.push(el("p", { class: "muted", text: W.more_rows.replace("{n}", rows.length - SHOWN_ROWS) }));
+  if (!answer.applied && (c.add || c.change)) {
+    var skip = el("input", { type: "checkbox", id: "import-skip" });
+    var apply = el("button", { type: "button", class: "primary", text: W.apply });
+    apply.addEventListener("click", function () { apply.disabled = true; run(false, skip.checked); });
+    if (c.bad) parts.push(el("p", { class: "row" }, [skip, el("label", { for: "import-skip", text: W.skip_bad })]));
+    parts.push(apply);
+  }
+  byId("import-plan").replaceChildren.apply(byId("import-plan"), parts);
+}
+
+function rowLine(r) {
+  var head = W.row.replace("{n}", r.row) + " · " + (W.actions[r.action] || r.action) + " · " + r.name;
+  var diffs = Object.keys(r.changes || {}).map(function (field) {
+    var d = r.changes[field];
+    return field + "：" + show(d[0]) + " → " + show(d[1]);
+  });
+  return el("li", { class: "action-" + r.action }, [
+    el("div", { text: head }),
+    r.reason ? el("div", { class: r.action === "bad" ? "failed" : "muted", text: r.reason }) : null,
+  ].concat(diffs.map(function (d) { return el("div", { class: "muted", text: d }); })));
+}
+
+function show(v) {
+  if (v === null || v === undefined || v === "") return "—";
+  return Array.isArray(v) ? v.join("、") : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
