@@ -62,7 +62,10 @@ def test_a_change_saved_in_the_desk_shows_on_an_open_map_within_two_seconds(serv
     assert time.monotonic() - started < 2
     status = _status(served, hospital, "emergency")
     assert (status.state, status.reported_by, status.conditions) == (
-        "closed", "小李", ("appointment_only",))
+        "closed",
+        "小李",
+        ("appointment_only",),
+    )
     assert status.verified_by is None  # a volunteer reports; verifying is a verifier's
     assert viewer.errors == [] and phone.errors == []
 
