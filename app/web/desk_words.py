@@ -6,6 +6,7 @@ from __future__ import annotations
 DESK_WORDS = {
     "zh": {
         "desk_title": "志愿者工作台",
+        "colon": "：",
         "me": "{name}（{role}）",
         "roles": {"volunteer": "志愿者", "verifier": "核实员", "coordinator": "协调员",
                   "admin": "管理员"},
@@ -106,6 +107,7 @@ DESK_WORDS = {
     },
     "en": {
         "desk_title": "Volunteers' workspace",
+        "colon": ": ",
         "me": "{name} ({role})",
         "roles": {"volunteer": "volunteer", "verifier": "verifier",
                   "coordinator": "coordinator", "admin": "administrator"},

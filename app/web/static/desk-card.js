@@ -86,7 +86,7 @@ function draw(item) {
 function statusList(item) {
   return el("ul", { class: "statuses" }, (item.statuses || []).map(function (s) {
     var who = s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : T.not_verified;
-    var parts = [serviceName(s.service) + "：", stateText(s.state), conditionsText(s.conditions),
+    var parts = [serviceName(s.service) + T.colon + stateText(s.state), conditionsText(s.conditions),
       ago(s.age_seconds), s.reported_by || "", who].filter(Boolean);
     return el("li", { class: s.service === item.service ? "current" : "" }, [
       el("span", { text: parts.join(" · ") }),

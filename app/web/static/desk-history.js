@@ -32,13 +32,13 @@ function draw(list, reports, moves, serviceName) {
   var lines = reports.map(function (entry, i) {
     var s = entry.status;
     var before = reports.slice(i + 1).find(function (e) { return e.status.service === s.service && !e.late; });
-    var what = serviceName(s.service) + "：" + (before ? said(before.status) + " → " : "") + said(s) + (entry.late ? T.late : "");
+    var what = serviceName(s.service) + T.colon + (before ? said(before.status) + " → " : "") + said(s) + (entry.late ? T.late : "");
     var who = [s.reported_by, T.sources[entry.source] || entry.source, s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : ""].filter(Boolean).join(" · ");
     return { at: s.reported_at, node: el("li", {}, [
       el("div", { text: what }), s.note ? el("div", { class: "note", text: s.note }) : null,
       el("div", { class: "muted", text: when(s.reported_at) + " · " + who })]) };
   }).concat(moves.map(function (m) {
-    var what = T.location + "：" + [m.old.lon, m.old.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ")
+    var what = T.location + T.colon + [m.old.lon, m.old.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ")
       + " → " + [m.new.lon, m.new.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ");
     return { at: m.changed_at, node: el("li", {}, [el("div", { text: what }),
       el("div", { class: "muted", text: when(m.changed_at) + " · " + [m.changed_by, T.sources[m.source] || m.source].filter(Boolean).join(" · ") })]) };

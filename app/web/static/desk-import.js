@@ -58,7 +58,7 @@ function rowLine(r) {
   var head = W.row.replace("{n}", r.row) + " · " + (W.actions[r.action] || r.action) + " · " + r.name;
   var diffs = Object.keys(r.changes || {}).map(function (field) {
     var d = r.changes[field];
-    return field + "：" + show(d[0]) + " → " + show(d[1]);
+    return field + T.colon + show(d[0]) + " → " + show(d[1]);
   });
   return el("li", { class: "action-" + r.action }, [
     el("div", { text: head }),

@@ -77,7 +77,7 @@ export function drawHead(item) {
   if (!node) return;
   node.className = "card " + (item.service ? "state-" + (item.state || "unknown") : "location");
   var what = item.service
-    ? serviceName(item.service) + "：" + stateText(item.state || "unknown") + " · " + ago(item.age_seconds)
+    ? serviceName(item.service) + T.colon + stateText(item.state || "unknown") + " · " + ago(item.age_seconds)
     : T.location_card + " · " + T.precisions[item.location.precision];
   var head = node.querySelector(":scope > button.head") || el("button", { type: "button", class: "head", "aria-expanded": "false" });
   head.replaceChildren.apply(head, [

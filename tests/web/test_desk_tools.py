@@ -1,0 +1,171 @@
+"""The workspace's other tools in real Chromium against ``aidmap serve``: fixing a
+location by a pasted Amap link and by dragging, a coordinator's import through the page,
+a session cookie sent by another site's page, a browser with no session, and HTML in
+data shown as text."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from app.domain.enums import Precision, Role
+from app.domain.records import NewResource
+from app.geo.crs import wgs84_to_gcj02
+from tests.web.desk import card, hospitals_offering, sign_in
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    dx = (a[0] - b[0]) * 111_320 * math.cos(math.radians(a[1]))
+    return math.hypot(dx, (a[1] - b[1]) * 110_540)
+
+
+def _unverified(served) -> list[int]:
+    """Hospitals whose point nobody confirmed, in id order."""
+    hospitals = served.store.iter_resources(kind="hospital")
+    return sorted(r.id for r in hospitals if not r.location_verified)
+
+
+def test_a_verifier_fixes_one_location_by_a_pasted_amap_link_and_another_by_dragging(
+    served, open_page
+):
+    linked, dragged = _unverified(served)[:2]
+    truth = (121.4684, 31.2117)
+    gcj = wgs84_to_gcj02(*truth)
+    phone = sign_in(served, open_page, "定位员", Role.verifier)
+    item = card(phone, linked, None)
+    item.locator("button.head").tap()
+    item.get_by_label("粘贴高德或百度地图的分享链接或文字").fill(
+        f"https://uri.amap.com/marker?position={gcj[0]:.6f},{gcj[1]:.6f}&name=瑞金医院"
+    )
+    phone.screenshot("desk-location-360x740")
+    item.get_by_role("button", name="保存位置").tap()
+    phone.wait_for("document.querySelector('#queue .card .location .done')")
+    placed = served.store.get_resource(linked)
+    assert placed.precision is Precision.exact and placed.location_verified
+    assert metres((placed.lon, placed.lat), truth) < 2  # the GCJ-02 shift undone
+
+    before = served.store.get_resource(dragged)
+    item.locator("button.head").tap()  # close the first card
+    other = card(phone, dragged, None)
+    other.locator("button.head").tap()
+    other.get_by_role("button", name="在地图上拖动").tap()
+    phone.wait_for("document.querySelector('.loc-map .leaflet-marker-icon')")
+    box = other.locator(".leaflet-marker-icon").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    phone.page.mouse.move(x, y)
+    phone.page.mouse.down()
+    phone.page.mouse.move(x + 30, y, steps=8)
+    phone.page.mouse.move(x + 60, y, steps=8)
+    phone.page.mouse.up()
+    phone.screenshot("desk-location-drag-360x740")
+    other.get_by_role("button", name="保存位置").tap()
+    phone.wait_for("document.querySelectorAll('#queue .card .location .done').length")
+    moved = served.store.get_resource(dragged)
+    assert moved.precision is Precision.exact and moved.location_verified
+    assert (
+        moved.lon > before.lon
+        and 20 < metres((moved.lon, moved.lat), (before.lon, before.lat)) < 200
+    )
+    [change, *_] = served.store.location_history(dragged)
+    assert (change.changed_by, change.via) == ("定位员", "workspace")
+    assert phone.errors == []
+
+
+def test_a_coordinator_previews_and_applies_an_import_through_the_page(served, open_page, tmp_path):
+    sheet = tmp_path / "team.csv"
+    sheet.write_text(
+        "医院名称,所属区,地址,电话\n页面导入医院,黄浦区,西藏南路1号,021-55559999\n坏医院,火星区,,\n",
+        encoding="utf-8",
+    )
+    phone = sign_in(served, open_page, "李协调", Role.coordinator)
+    phone.page.get_by_role("link", name="导入").tap()
+    phone.page.set_input_files("#import-file", str(sheet))
+    phone.page.get_by_role("button", name="预览").tap()
+    phone.wait_for("document.querySelector('#import-plan .plan')")
+    plan = phone.page.locator("#import-plan").inner_text()
+    assert "新增 1" in plan and "有问题 1" in plan and "火星区" in plan
+    assert not [r for r in served.store.iter_resources() if r.name == "页面导入医院"]  # a dry run
+    phone.screenshot("desk-import-plan-360x740")
+    phone.page.get_by_label("跳过有问题的行").check()
+    phone.page.get_by_role("button", name="确认导入").tap()
+    phone.wait_for("document.querySelector('#import-plan .done')")
+    [added] = [r for r in served.store.iter_resources() if r.name == "页面导入医院"]
+    assert added.phones == ("021-55559999",)
+    assert phone.errors == []
+
+
+class _OtherSite(BaseHTTPRequestHandler):
+    """Another site's page that tries to use our visitor's session: a plain form post (no
+    preflight, so the cookie goes with it) and a fetch with credentials."""
+
+    target = ""
+
+    def do_GET(self) -> None:  # noqa: N802 (the handler's name)
+        page = f"""<!doctype html><html><body>
+<form id=f method=post action="{self.target}/claim"><input name=x value=1></form>
+<script>
+fetch("{self.target}/claim", {{method: "POST", credentials: "include", mode: "no-cors"}})
+  .finally(() => document.getElementById("f").submit());
+</script></body></html>"""
+        body = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_session_cookie_sent_from_another_sites_page_changes_nothing(served, open_page):
+    hospital = hospitals_offering(served, "dialysis")[5]
+    phone = sign_in(served, open_page, "受害者", Role.verifier)
+    handler = type(
+        "Handler", (_OtherSite,), {"target": f"{served.base}/api/v1/resources/{hospital}"}
+    )
+    other = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        response = phone.page.goto(f"http://127.0.0.1:{other.server_port}/")
+        assert response.ok
+        phone.page.wait_for_url(f"{served.base}/**", timeout=10_000)  # the form was sent
+        assert "cross_site" in phone.page.content()
+        assert served.store.active_claims(datetime.now(UTC), [hospital]) == {}
+    finally:
+        other.shutdown()
+        other.server_close()
+
+
+def test_a_browser_without_a_session_is_told_how_to_sign_in(served, open_page):
+    phone = open_page(360, 740, touch=True)
+    response = phone.page.goto(served.base + "/desk")
+    assert response.status == 401
+    text = phone.page.locator("main").inner_text()
+    assert "邀请链接" in text and phone.page.locator("script").count() == 0
+    assert phone.page.locator("#queue").count() == 0
+    phone.screenshot("desk-signed-out-360x740")
+    english = open_page(360, 740, locale="en-GB", touch=True)
+    english.page.goto(served.base + "/desk")
+    assert "invite link" in english.page.locator("main").inner_text()
+
+
+def test_html_in_a_name_note_or_report_is_shown_as_text_in_the_desk(served, open_page):
+    evil = "<img src=x onerror=alert(1)>"
+    [added], _ = served.store.apply_resource_changes(
+        [NewResource(kind="hospital", name=evil, lon=121.50, lat=31.25, address=evil,
+                     precision=Precision.exact, services=("dialysis",), phones=(evil,))],
+        [],
+    )  # fmt: skip
+    served.put_status(added.id, "dialysis", "open", note=evil)
+    served.store.add_problem_report(added.id, "dialysis", evil)
+    phone = sign_in(served, open_page, "小心", Role.verifier, lang="en")
+    item = card(phone, added.id, "dialysis")
+    item.locator("button.head").tap()
+    phone.wait_for("document.querySelector('#queue .card .reports')")
+    text = item.inner_text()
+    assert text.count(evil) >= 4  # name, address, note, report: as text
+    assert phone.page.locator("#queue img").count() == 0 and phone.dialogs == []
+    phone.screenshot("desk-card-en-360x740")
