@@ -28,6 +28,7 @@ from app.api import (
     routes_page,
     routes_queue,
     routes_reports,
+    routes_resource_writes,
     routes_resources,
     routes_services,
     routes_sessions,
@@ -117,7 +118,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization",
                 "Content-Type",
@@ -135,6 +136,7 @@ def create_app(
         routes_services,
         routes_units,
         routes_resources,
+        routes_resource_writes,
         routes_nearest,
         routes_ogc,
         routes_layers,
