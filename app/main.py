@@ -29,6 +29,7 @@ from app.api import (
     routes_page,
     routes_queue,
     routes_reports,
+    routes_resource_writes,
     routes_resources,
     routes_services,
     routes_sessions,
@@ -118,7 +119,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization",
                 "Content-Type",
@@ -136,6 +137,7 @@ def create_app(
         routes_services,
         routes_units,
         routes_resources,
+        routes_resource_writes,
         routes_nearest,
         routes_ogc,
         routes_layers,

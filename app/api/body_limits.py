@@ -25,6 +25,8 @@ STATUS_BATCH = 2_000_000
 STATUS = 16 * 1024
 VERIFY = 1024
 """A verification, a claim: no body to speak of."""
+HOSPITAL = 16 * 1024
+"""A hospital added or edited by hand: names, aliases, address, phones, services, a point."""
 LOCATION = 4096
 """A point, or a pasted link or share text (at most 2,000 characters)."""
 CLOSE_REPORT = 4096

@@ -13,9 +13,9 @@ from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
 from app.api.write_source import SourceDep
 from app.core.errors import AppError
-from app.geo.location_links import LinkError, PastedPoint, read_pasted
+from app.geo.location_links import LinkError
 from app.models import LocationChangePublic, LocationIn, LocationWritten
-from app.services.locations import PointRefused, place
+from app.services.locations import PointRefused, pasted_point, place
 
 router = APIRouter(prefix="/api/v1/resources", tags=["locations"])
 
@@ -53,11 +53,7 @@ def put_location(
     ``outside_area``, ``swapped_coordinates``."""
     version = expected_version(if_match)
     try:
-        point = (
-            read_pasted(body.link, body.crs)
-            if body.link is not None
-            else PastedPoint(body.lon, body.lat, body.crs, "coordinates")  # type: ignore[arg-type]
-        )
+        point = pasted_point(body)
         placed = place(store, resource_id, version, point, token.name, via)
     except (LinkError, PointRefused) as exc:
         raise BadLocation(exc.code, str(exc)) from None

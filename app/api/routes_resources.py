@@ -22,6 +22,7 @@ from app.api.deps import (
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
+from app.api.write_source import SourceDep
 from app.core.errors import AppError
 from app.core.text import clean_text
 from app.domain.records import ResourceView
@@ -36,7 +37,7 @@ from app.storage.errors import NotFound, VersionConflict
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
 
 
-def _public(
+def resource_public(
     view: ResourceView,
     now: datetime,
     ttl_hours: float,
@@ -111,7 +112,7 @@ def list_resources(
         _, views = store.resources_in(kind, area, limit, offset, count=False)
     names = names_for(token, response)
     problems = open_problems(store, views)
-    return [_public(view, now, ttl, problems, names=names) for view in views]
+    return [resource_public(view, now, ttl, problems, names=names) for view in views]
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(401, 404, 429))
@@ -131,7 +132,7 @@ def read_resource(
     response.headers["ETag"] = f'"{views[0].resource.version}"'
     problems = open_problems(store, views)
     ttl = settings.status_ttl_hours
-    return _public(views[0], now, ttl, problems, names=names_for(token, response))
+    return resource_public(views[0], now, ttl, problems, names=names_for(token, response))
 
 
 @router.put(
@@ -147,11 +148,13 @@ def add_service(
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
+    via: SourceDep,
     if_match: IfMatch = None,
 ) -> ResourcePublic:
     """Coordinators: add a service to those a resource lists, so that volunteers may report
     its status; nothing changes when it is listed already. If-Match is optional (a stale
-    one is a 412); the answer's ETag is the resource's version."""
+    one is a 412); the answer's ETag is the resource's version. The change is recorded
+    (GET …/edits)."""
     resource = store.get_resource(resource_id)
     if if_match is not None:
         version = expected_version(if_match)
@@ -159,9 +162,9 @@ def add_service(
             raise VersionConflict(resource.version)
     if service not in resource.services:
         services = (*resource.services, service)
-        store.update_resource(resource_id, resource.version, services=services)
+        store.edit_resource(resource_id, resource.version, {"services": services}, token.name, via)
     [view] = store.view_resources(ids=[resource_id], limit=1)
     response.headers["ETag"] = f'"{view.resource.version}"'
     problems = open_problems(store, [view])
     ttl = settings.status_ttl_hours
-    return _public(view, now, ttl, problems, names=names_for(token, response))
+    return resource_public(view, now, ttl, problems, names=names_for(token, response))

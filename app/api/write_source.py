@@ -20,6 +20,7 @@ def write_source(
         Header(
             alias=SOURCE_HEADER,
             description="workspace (set by the volunteers' page) or api (the default)",
+            json_schema_extra={"enum": [source.value for source in FROM_CLIENTS]},
         ),
     ] = None,
 ) -> WriteSource:

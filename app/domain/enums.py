@@ -1,5 +1,5 @@
 """The closed vocabularies of the domain: unit levels, location precision, roles, source
-coordinate systems, resource kinds and where a write came from."""
+coordinate systems, resource kinds, where a write came from and what an edit was."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ class WriteSource(StrEnum):
     workspace = "workspace"
     api = "api"
     import_ = "import"
+
+
+class EditAction(StrEnum):
+    """What a recorded edit of a resource's fields was: its creation, or a later change."""
+
+    created = "created"
+    edited = "edited"
 
 
 class ProblemOutcome(StrEnum):

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from app.domain.enums import Level, Precision, ProblemOutcome, Role, SourceCrs, WriteSource
+from app.domain.enums import (
+    EditAction,
+    Level,
+    Precision,
+    ProblemOutcome,
+    Role,
+    SourceCrs,
+    WriteSource,
+)
 from app.domain.statuses import IntakeStatus
 
 MAX_ID = 2**31 - 1
@@ -221,6 +229,23 @@ class LocationChange:
     old: Mapping[str, object]
     """``lon``, ``lat``, ``precision``, ``location_verified``, ``source_crs`` before."""
     new: Mapping[str, object]
+    changed_by: str
+    changed_at: datetime
+    via: WriteSource
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEdit:
+    """A person's change to a resource's fields (or its creation): each changed field with
+    its value before and after, as its column holds it; by whom, when, from where."""
+
+    id: int
+    resource_id: int
+    resource_version: int
+    """The version the edit made (1 for a creation)."""
+    action: EditAction
+    changes: Mapping[str, tuple[object, object]]
+    """Field → (old, new); a creation's old values are None."""
     changed_by: str
     changed_at: datetime
     via: WriteSource

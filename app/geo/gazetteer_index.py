@@ -132,6 +132,25 @@ class GazetteerIndex:
         }
         return list(found.values())
 
+    def answer_units(
+        self,
+        district: str | None,
+        street: str | None,
+        committee: str | None,
+        stated: AdminUnit | None = None,
+    ) -> tuple[AdminUnit | None, AdminUnit | None, AdminUnit | None]:
+        """The district, street and committee a geocoder's answer names, each None unless
+        its name means exactly one unit there; the ``stated`` district (a row's column,
+        a person's choice) wins over the answer's."""
+        found = stated or (self.district(district) if district else None)
+        if found is None:
+            return None, None, None
+        streets = self.street_named(street, found.id) if street else []
+        found_street = streets[0] if len(streets) == 1 else None
+        street_id = found_street.id if found_street else None
+        committees = self.committee_named(committee, found.id, street_id) if committee else []
+        return found, found_street, committees[0] if len(committees) == 1 else None
+
     def named_alone(self, text: str, district_id: int | None) -> tuple[Level, list[AdminUnit]]:
         """Streets, else residents' committees, that ``text`` is the whole short name of
         (徐家汇 → 徐家汇街道, 东三里桥 → 东三里桥居委会); a road's name is never one."""

@@ -1,7 +1,20 @@
 """API schemas: what the HTTP API accepts and returns, one module per area (re-exported
 here, so routes import them from ``app.models``)."""
 
-from app.models.errors import ErrorBody, ErrorDetail, ErrorIssue, VersionConflictBody
+from app.models.errors import (
+    ErrorBody,
+    ErrorDetail,
+    ErrorIssue,
+    ResourceConflictBody,
+    VersionConflictBody,
+)
+from app.models.hospitals import (
+    DuplicatePublic,
+    DuplicatesPublic,
+    HospitalIn,
+    HospitalPatch,
+    ResourceEditPublic,
+)
 from app.models.imports import ImportPlanPublic, ImportRowPublic
 from app.models.nearest import (
     NearestCollection,
@@ -68,12 +81,16 @@ __all__ = [
     "ClaimPublic",
     "ClaimWritten",
     "CurrentStatuses",
+    "DuplicatePublic",
+    "DuplicatesPublic",
     "ErrorBody",
     "ErrorDetail",
     "ErrorIssue",
     "GeocodePublic",
     "Health",
     "HistoryPublic",
+    "HospitalIn",
+    "HospitalPatch",
     "ImportPlanPublic",
     "ImportRowPublic",
     "InviteCreate",
@@ -97,6 +114,8 @@ __all__ = [
     "ProblemReportIn",
     "ProblemReportPublic",
     "QueueItem",
+    "ResourceConflictBody",
+    "ResourceEditPublic",
     "ResourcePublic",
     "ServicePublic",
     "SessionPublic",

@@ -7,7 +7,8 @@ from pydantic import (
     Field,
 )
 
-from app.models.reads import CandidatePublic
+from app.models.hospitals import DuplicatePublic
+from app.models.reads import CandidatePublic, ResourcePublic
 from app.models.statuses import CurrentStatuses
 
 
@@ -28,6 +29,11 @@ class ErrorDetail(BaseModel):
     candidates: list[CandidatePublic] | None = Field(
         None, description="422 address_not_found: places the address could mean, to choose from"
     )
+    duplicates: list[DuplicatePublic] | None = Field(
+        None,
+        description="409 possible_duplicates: stored hospitals the one sent may be (nothing "
+        "was stored; send allow_duplicates: true to store it all the same)",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -40,3 +46,9 @@ class VersionConflictBody(ErrorBody):
     """412: the If-Match version is stale; the current version and statuses come along."""
 
     current: CurrentStatuses
+
+
+class ResourceConflictBody(ErrorBody):
+    """412: the If-Match version is stale; the resource as it is now comes along."""
+
+    current: ResourcePublic

@@ -8,7 +8,8 @@ from app.domain.enums import SourceCrs, WriteSource
 from app.domain.records import Resource
 from app.geo.crs import to_wgs84
 from app.geo.extent import in_shanghai
-from app.geo.location_links import PastedPoint
+from app.geo.location_links import PastedPoint, read_pasted
+from app.models.workspace import LocationIn
 from app.storage.port import LocationStore
 
 
@@ -22,6 +23,14 @@ class SwappedCoordinates(PointRefused):
     """Longitude and latitude given the wrong way round: swapped, the point is in the city."""
 
     code = "swapped_coordinates"
+
+
+def pasted_point(location: LocationIn) -> PastedPoint:
+    """The point a location body gives: its ``link`` read, or its ``lon``/``lat`` in its
+    ``crs``; ``LinkError`` for a link that holds none."""
+    if location.link is not None:
+        return read_pasted(location.link, location.crs)
+    return PastedPoint(location.lon, location.lat, location.crs, "coordinates")  # type: ignore[arg-type]
 
 
 def wgs84_point(point: PastedPoint) -> tuple[float, float]:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from app.domain.enums import Level, Precision, Role, SourceCrs
+from app.domain.enums import EditAction, Level, Precision, Role, SourceCrs
 from app.domain.statuses import State
 
 
@@ -276,6 +276,21 @@ location_history = Table(
     Column("changed_at", UtcDateTime, nullable=False),
     Column("via", String(16), nullable=False, comment="workspace|api|import"),
     Index("ix_location_history_resource", "resource_id", "id"),
+)
+
+resource_edits = Table(
+    "resource_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("resource_id", Integer, ForeignKey("resources.id"), nullable=False),
+    Column("resource_version", Integer, nullable=False, comment="the version the edit made"),
+    Column("action", String(16), nullable=False, comment="created | edited"),
+    Column("changes", JSON, nullable=False, comment="field: [old, new], as the columns hold them"),
+    Column("changed_by", Text, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("via", String(16), nullable=False, comment="workspace|api|import"),
+    _one_of("action", EditAction),
+    Index("ix_resource_edits_resource", "resource_id", "id"),
 )
 
 shares = Table(

@@ -1,8 +1,8 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, status, location, layer, access, claim and share
-parts (``sql_units``, ``sql_resources``, ``sql_statuses``, ``sql_locations``, ``sql_layers``,
-``sql_access``, ``sql_claims``, ``sql_shares``) and adds
+``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim and
+share parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
+``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``, ``sql_shares``) and adds
 migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
 supply the engines (one for reads, one for writes) and what differs per database: how a
 write transaction begins (``_begin_write``) and how migrations are serialised
@@ -25,6 +25,7 @@ from app.storage.port import Progress, Store
 from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_claims import ClaimQueries
+from app.storage.sql_edits import EditQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_locations import LocationQueries
 from app.storage.sql_sessions import SessionQueries
@@ -38,6 +39,7 @@ class SqlStore(
     UnitQueries,
     StatusQueries,
     LocationQueries,
+    EditQueries,
     LayerQueries,
     AccessQueries,
     SessionQueries,

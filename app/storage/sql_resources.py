@@ -23,18 +23,8 @@ class ResourceQueries(SqlPlumbing):
 
     def add_resource(self, new: NewResource) -> Resource:
         """Insert a resource at version 1."""
-        row = resource_row(new, utcnow())
         with self._write() as conn:
-            if new.ref is not None:
-                taken = conn.execute(select(t.resources.c.id).where(t.resources.c.ref == new.ref))
-                if taken.first() is not None:
-                    raise AlreadyExists(f"a resource with ref {new.ref!r} exists")
-            try:
-                resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
-            except IntegrityError as exc:
-                raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
-            set_meta(conn, MetaKey.resources_changed, utcnow().isoformat())
-            return fetch_resource(conn, resource_id)
+            return fetch_resource(conn, insert_resource(conn, new))
 
     def get_resource(self, resource_id: int) -> Resource:
         """The resource with this id."""
@@ -133,6 +123,22 @@ class ResourceQueries(SqlPlumbing):
         if current is None:
             raise NotFound(f"no resource {resource_id}")
         raise VersionConflict(current)
+
+
+def insert_resource(conn: Connection, new: NewResource) -> int:
+    """Insert a resource at version 1 inside the caller's transaction; its id.
+    AlreadyExists when its ``ref`` is taken, InvalidRecord when it breaks a constraint."""
+    if new.ref is not None:
+        taken = conn.execute(select(t.resources.c.id).where(t.resources.c.ref == new.ref))
+        if taken.first() is not None:
+            raise AlreadyExists(f"a resource with ref {new.ref!r} exists")
+    try:
+        row = resource_row(new, utcnow())
+        resource_id = conn.execute(insert(t.resources).values(row)).inserted_primary_key[0]
+    except IntegrityError as exc:
+        raise InvalidRecord(f"resource {new.name!r} breaks a constraint") from exc
+    set_meta(conn, MetaKey.resources_changed, utcnow().isoformat())
+    return resource_id
 
 
 def fetch_resource(conn: Connection, resource_id: int, *, lock: bool = False) -> Resource:

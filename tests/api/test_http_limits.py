@@ -29,6 +29,9 @@ LIMITS = {
     ("put", "/api/v1/resources/{resource_id}/location"): limits.LOCATION,
     ("post", "/api/v1/problem-reports/{report_id}/resolve"): limits.CLOSE_REPORT,
     ("post", "/api/v1/problem-reports/{report_id}/dismiss"): limits.CLOSE_REPORT,
+    ("post", "/api/v1/resources"): limits.HOSPITAL,
+    ("post", "/api/v1/resources/duplicates"): limits.HOSPITAL,
+    ("patch", "/api/v1/resources/{resource_id}"): limits.HOSPITAL,
 }
 """The routes with their own limit; every other one has the default."""
 

@@ -85,14 +85,6 @@ def parse_phones(cell: str) -> tuple[str, ...]:
     return tuple(phones)
 
 
-def phone_key(phone: str) -> str:
-    """Digits of a phone without country and Shanghai area code, for duplicate checks."""
-    digits = re.sub(r"\D", "", phone.split("转")[0])
-    digits = digits.removeprefix("86") if len(digits) > 11 else digits
-    digits = digits.removeprefix("0")
-    return digits.removeprefix("21") if len(digits) == 10 else digits
-
-
 def parse_services(cell: str, services: list[Service]) -> tuple[str, ...]:
     """Service codes from codes, English or Chinese names (肿瘤/化疗/放疗 all mean oncology)."""
     names: dict[str, str] = {}

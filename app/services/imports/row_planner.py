@@ -15,8 +15,8 @@ from app.geo.distance import haversine_m
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.gazetteer import unit_precision
-from app.geo.names import normalise
 from app.geo.reverse import outside_note
+from app.services.duplicates import DUPLICATE_RADIUS_M, name_key, phone_key
 from app.services.imports.cells import (
     CellError,
     check_sizes,
@@ -26,14 +26,12 @@ from app.services.imports.cells import (
     parse_point,
     parse_precision,
     parse_services,
-    phone_key,
     split_list,
 )
 from app.services.imports.columns import ColumnMap
 from app.services.imports.records import KINDS, RowAction, RowPlan
 from app.storage.port import Store
 
-DUPLICATE_RADIUS_M = 200.0
 MAX_NAME_CHARS = 200
 COMPARED_FIELDS = (
     "name", "name_en", "aliases", "address", "phones", "services", "district_id", "street_id",
@@ -63,7 +61,7 @@ class _Existing:
         self.by_name: dict[str, list[Resource]] = {}
         for resource in resources:
             for name in {resource.name, *resource.aliases}:
-                self.by_name.setdefault(normalise(name), []).append(resource)
+                self.by_name.setdefault(name_key(name), []).append(resource)
 
     def match(self, ref: str, name: str, district_id: int | None) -> tuple[Resource | None, bool]:
         """The stored resource a row means, and whether it was found by ref.
@@ -75,7 +73,7 @@ class _Existing:
             return self.by_ref[ref], True
         named = [
             r
-            for r in self.by_name.get(normalise(name), [])
+            for r in self.by_name.get(name_key(name), [])
             if district_id is None or r.district_id in (None, district_id)
         ]
         return (named[0] if len(named) == 1 else None), False
@@ -227,16 +225,9 @@ class RowPlanner:
             result.confidence,
             notes=list(result.notes),
         )
-        located.district = district or (
-            index.district(result.district) if result.district else None
+        located.district, located.street, located.committee = index.answer_units(
+            result.district, result.street, result.committee, district
         )
-        if located.district and result.street:
-            streets = index.street_named(result.street, located.district.id)
-            located.street = streets[0] if len(streets) == 1 else None
-        if located.district and result.committee:
-            street_id = located.street.id if located.street else None
-            found = index.committee_named(result.committee, located.district.id, street_id)
-            located.committee = found[0] if len(found) == 1 else None
         if result.provider != "gazetteer":
             self._check_point(located, district)
         return located
@@ -313,9 +304,9 @@ class RowPlanner:
         resource already sharing the name or phone with the one the row matches (two
         campuses, one switchboard) is no news."""
         own = existing.id if existing else None
-        shared_names = {normalise(existing.name)} if existing else set()
+        shared_names = {name_key(existing.name)} if existing else set()
         shared_phones = {phone_key(p) for p in existing.phones} if existing else set()
-        key = normalise(name)
+        key = name_key(name)
         for lon, lat, label, resource_id in self.seen_names.get(key, []):
             near = haversine_m(lon, lat, located.lon, located.lat) <= DUPLICATE_RADIUS_M
             known = resource_id is not None and key in shared_names
@@ -337,7 +328,7 @@ class RowPlanner:
         label: str,
         resource_id: int | None,
     ) -> None:
-        self.seen_names.setdefault(normalise(name), []).append((lon, lat, label, resource_id))
+        self.seen_names.setdefault(name_key(name), []).append((lon, lat, label, resource_id))
         for phone in phones:
             self.seen_phones.setdefault(phone_key(phone), (label, resource_id))
 

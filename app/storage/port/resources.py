@@ -1,9 +1,10 @@
-"""Resources and their locations (``sql_resources``, ``sql_locations``)."""
+"""Resources, people's edits of them, and their locations (``sql_resources``, ``sql_edits``,
+``sql_locations``)."""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from app.domain.enums import SourceCrs, WriteSource
@@ -11,6 +12,7 @@ from app.domain.records import (
     LocationChange,
     NewResource,
     Resource,
+    ResourceEdit,
     ResourceUpdate,
 )
 
@@ -53,6 +55,35 @@ class ResourceStore(Protocol):
         self, adds: Sequence[NewResource], updates: Sequence[ResourceUpdate]
     ) -> tuple[list[Resource], list[Resource]]:
         """Add and update resources in one transaction: all of it, or nothing."""
+
+
+class EditStore(Protocol):
+    """Resources created and changed by people, each change recorded (``sql_edits``)."""
+
+    @abc.abstractmethod
+    def create_resource(self, new: NewResource, by: str, via: WriteSource) -> Resource:
+        """Store a new resource at version 1 and record its creation (every field it has,
+        as ``[None, value]``), in one transaction; AlreadyExists if its ``ref`` is taken."""
+
+    @abc.abstractmethod
+    def edit_resource(
+        self,
+        resource_id: int,
+        expected_version: int,
+        changes: Mapping[str, object],
+        by: str,
+        via: WriteSource,
+    ) -> Resource:
+        """Change fields and bump the version if the resource is at ``expected_version``,
+        recording ``[old, new]`` of each field that really changes, in one transaction;
+        when none does, nothing is written and the resource comes back as it is.
+        VersionConflict if stale, NotFound for an unknown resource, InvalidRecord if bad."""
+
+    @abc.abstractmethod
+    def resource_edits(
+        self, resource_id: int, *, limit: int = 50, offset: int = 0
+    ) -> list[ResourceEdit]:
+        """A resource's recorded creation and edits, newest first."""
 
 
 class LocationStore(Protocol):
