@@ -169,3 +169,59 @@ def test_html_in_a_name_note_or_report_is_shown_as_text_in_the_desk(served, open
     assert text.count(evil) >= 4  # name, address, note, report: as text
     assert phone.page.locator("#queue img").count() == 0 and phone.dialogs == []
     phone.screenshot("desk-card-en-360x740")
+
+
+def test_a_coordinator_adds_a_hospital_after_seeing_a_possible_duplicate_then_edits_it(
+    served, open_page
+):
+    existing = served.store.get_resource(hospitals_offering(served, "dialysis")[3])
+    phone = sign_in(served, open_page, "周协调", Role.coordinator)
+    phone.page.get_by_role("link", name="新增医院").tap()
+    form = phone.page.locator("#hospital-form")
+    phone.wait_for("document.querySelectorAll('#h-district option').length > 10")
+    form.get_by_label("医院名称").fill("页面新增透析中心")
+    form.get_by_label("所在区").select_option(label="黄浦区")
+    form.get_by_label("地址").fill("西藏南路2号")
+    form.get_by_label("电话（每行一个）").fill(existing.phones[0])  # another's number
+    form.locator(".chips label", has_text="血透").tap()
+    form.get_by_role("button", name="保存医院").tap()
+    phone.wait_for("document.querySelector('#hospital-dupes .dupes')")
+    dupes = phone.page.locator("#hospital-dupes").inner_text()
+    assert existing.name in dupes and "同电话" in dupes
+    assert not [r for r in served.store.iter_resources() if r.name == "页面新增透析中心"]
+    phone.screenshot("desk-add-duplicate-360x740")
+    form.get_by_role("button", name="确认不是重复，仍然保存").tap()
+    phone.wait_for("document.querySelector('#hospital-dupes .done')")
+    [added] = [r for r in served.store.iter_resources() if r.name == "页面新增透析中心"]
+    assert added.services == ("dialysis",)
+    [edit] = served.store.resource_edits(added.id)
+    assert (edit.changed_by, edit.via) == ("周协调", "workspace")
+
+    phone.page.get_by_role("link", name="核实队列").tap()
+    phone.page.get_by_role("button", name="刷新").tap()
+    item = card(phone, added.id, "dialysis")
+    item.locator("button.head").tap()
+    item.get_by_role("link", name="编辑医院信息").tap()
+    phone.wait_for("document.getElementById('h-name').value === '页面新增透析中心'")
+    form.get_by_label("地址").fill("西藏南路3号")
+    form.get_by_role("button", name="保存医院").tap()
+    phone.wait_for("document.querySelector('#hospital-dupes .done')")
+    assert served.store.get_resource(added.id).address == "西藏南路3号"
+    assert phone.errors == [e for e in phone.errors if e.endswith("409 (Conflict)")]
+
+
+def test_a_coordinator_invites_someone_from_the_page_and_sees_the_link_and_qr(served, open_page):
+    phone = sign_in(served, open_page, "吴协调", Role.coordinator)
+    phone.page.get_by_role("link", name="邀请").tap()
+    phone.page.get_by_label("受邀人姓名").fill("赵同学")
+    phone.page.get_by_label("角色").select_option("volunteer")
+    phone.page.get_by_role("button", name="生成邀请").tap()
+    phone.wait_for("document.querySelector('#invite-made img')?.complete")
+    link = phone.page.locator("#invite-made a").inner_text()
+    assert link.startswith(f"{served.base}/join/")
+    assert phone.page.locator("#invite-made img").evaluate("i => i.naturalWidth") > 0
+    phone.wait_for("document.getElementById('invites').innerText.includes('赵同学')")
+    assert "coordinator" not in phone.page.locator("#invite-role").inner_text()
+    phone.screenshot("desk-invite-360x740")
+    assert {i.name for i in served.store.list_invites()} >= {"赵同学"}
+    assert phone.errors == []

@@ -1,5 +1,6 @@
 /* A hospital's history, read when opened: each status report as from → to, who, when
-   and where it was made (workspace, API, import), and each move of its point. */
+   and where it was made (workspace, API, import), each move of its point and each edit of
+   its fields. */
 import { api } from "./api.js";
 import { fail } from "./desk-talk.js";
 import { el } from "./dom.js";
@@ -22,13 +23,28 @@ export function section(item, serviceName) {
     if (!box.open || list.dataset.loaded) return;
     list.dataset.loaded = "1";
     var id = item.resource_id;
-    Promise.all([api("/api/v1/resources/" + id + "/history?limit=100"), api("/api/v1/resources/" + id + "/location-history?limit=20")])
-      .then(function (got) { draw(list, got[0], got[1], serviceName); }).catch(fail);
+    var base = "/api/v1/resources/" + id;
+    Promise.all([api(base + "/history?limit=100"), api(base + "/location-history?limit=20"), api(base + "/edits?limit=20")])
+      .then(function (got) { draw(list, got[0], got[1], got[2], serviceName); }).catch(fail);
   });
   return box;
 }
 
-function draw(list, reports, moves, serviceName) {
+function edited(e) {
+  var what = Object.keys(e.changes).map(function (field) {
+    var d = e.changes[field];
+    return field + T.colon + shown(d[0]) + " → " + shown(d[1]);
+  }).join("；");
+  return { at: e.changed_at, node: el("li", {}, [el("div", { text: (T.edit_actions[e.action] || e.action) + T.colon + what }),
+    el("div", { class: "muted", text: when(e.changed_at) + " · " + [e.changed_by, T.sources[e.source] || e.source].join(" · ") })]) };
+}
+
+function shown(v) {
+  if (v === null || v === undefined || v === "") return "—";
+  return Array.isArray(v) ? v.join("、") : String(v);
+}
+
+function draw(list, reports, moves, edits, serviceName) {
   var lines = reports.map(function (entry, i) {
     var s = entry.status;
     var before = reports.slice(i + 1).find(function (e) { return e.status.service === s.service && !e.late; });
@@ -42,7 +58,7 @@ function draw(list, reports, moves, serviceName) {
       + " → " + [m.new.lon, m.new.lat].map(Number).map(function (v) { return v.toFixed(5); }).join(", ");
     return { at: m.changed_at, node: el("li", {}, [el("div", { text: what }),
       el("div", { class: "muted", text: when(m.changed_at) + " · " + [m.changed_by, T.sources[m.source] || m.source].filter(Boolean).join(" · ") })]) };
-  }));
+  })).concat(edits.map(edited));
   lines.sort(function (a, b) { return Date.parse(b.at) - Date.parse(a.at); });
   list.replaceChildren.apply(list, lines.length ? lines.map(function (l) { return l.node; }) : [el("li", { text: T.history_empty })]);
 }

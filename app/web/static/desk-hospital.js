@@ -103,4 +103,5 @@ function showDuplicates(found) {
     })),
     anyway,
   ]));
+  byId("hospital-dupes").scrollIntoView({ block: "center" });
 }

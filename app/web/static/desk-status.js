@@ -64,6 +64,7 @@ export function form(item, redraw) {
     again.addEventListener("click", function () { notice.remove(); retry(); });
     var notice = el("div", { class: "conflict", role: "alert" }, [el("p", { text: text }), again]);
     box.prepend(notice);
+    notice.scrollIntoView({ block: "center" });
   }
 
   var actions = el("div", { class: "actions" });
