@@ -6,8 +6,8 @@ data shown as text."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 import threading
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from app.domain.enums import Precision, Role
@@ -102,7 +102,7 @@ class _OtherSite(BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (the handler's name)
+    def do_GET(self) -> None:
         page = f"""<!doctype html><html><body>
 <form id=f method=post action="{self.target}/claim"><input name=x value=1></form>
 <script>
