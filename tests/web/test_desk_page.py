@@ -5,7 +5,7 @@ hospital, claims show and end; and the page as a stranger or another site sees i
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.domain.enums import Role
 from tests.web.desk import card, choose_service, hospitals_offering, sign_in
@@ -117,3 +117,25 @@ def _now() -> datetime:
 
 def _status(served, hospital: int, service: str):
     return served.store.statuses_for([hospital], service)[hospital]
+
+
+def test_someone_elses_claim_shows_until_it_expires_then_the_card_is_free(served, open_page):
+    hospital = hospitals_offering(served, "oncology")[1]
+    now = _now()
+    served.store.claim(hospital, "老周", "someone-else", now, now + timedelta(seconds=4))
+    phone = sign_in(served, open_page, "小陈", Role.volunteer)
+    choose_service(phone, "oncology")
+    item = card(phone, hospital, "oncology")
+    assert "老周 正在致电" in item.locator(".claim").inner_text()
+    phone.screenshot("desk-claimed-360x740")
+    time.sleep(max(0.0, 4.2 - (_now() - now).total_seconds()))
+    phone.page.get_by_role("button", name="刷新").tap()
+    phone.wait_for(f"!document.querySelector('{_key(hospital, 'oncology')} .claim')")
+    item.locator("button.head").tap()  # free: opening it claims it for this volunteer
+    phone.wait_for(f"document.querySelector('{_key(hospital, 'oncology')} .claim')")
+    assert "你正在处理" in item.locator(".claim").inner_text()
+    assert served.store.active_claims(_now(), [hospital])[hospital].holder == "小陈"
+
+
+def _key(hospital: int, service: str) -> str:
+    return f'#queue .card[data-key="{hospital}:{service}"]'

@@ -33,7 +33,9 @@ def test_a_phone_opens_the_invite_confirms_and_lands_on_the_desk_signed_in(serve
     assert phone.page.evaluate("document.cookie") == ""  # no script can read it
     session = served.store.list_sessions()[0]
     assert (session.name, session.role) == ("王阿姨", Role.verifier)
-    assert [e for e in phone.errors if "404" not in e] == []  # /desk may not exist yet
+    phone.wait_for("document.querySelectorAll('#queue .card').length > 0")
+    assert phone.page.locator("#me").inner_text() == "王阿姨（核实员）"
+    assert phone.errors == []
     assert phone.outside == []
 
 
