@@ -67,6 +67,11 @@ def test_a_change_saved_in_the_desk_shows_on_an_open_map_within_two_seconds(serv
         ("appointment_only",),
     )
     assert status.verified_by is None  # a volunteer reports; verifying is a verifier's
+    phone.page.get_by_role("link", name="最新动态").tap()
+    name = served.store.get_resource(hospital).name
+    phone.wait_for(f"document.getElementById('activity').innerText.includes({name!r})")
+    assert "急诊：暂停（需预约）" in phone.page.locator("#activity li").first.inner_text()
+    phone.screenshot("desk-activity-360x740")
     assert viewer.errors == [] and phone.errors == []
 
 
