@@ -8,7 +8,7 @@ import * as locationForm from "./desk-location.js";
 import * as statusForm from "./desk-status.js";
 import { allows, deskWrite, fail, toast } from "./desk-talk.js";
 import { button, el } from "./dom.js";
-import { T, ago, config } from "./i18n.js";
+import { T, ago, config, fill } from "./i18n.js";
 import { telHref } from "./places.js";
 import { conditionsText, stateText } from "./states.js";
 
@@ -86,7 +86,7 @@ function draw(item) {
 
 function statusList(item) {
   return el("ul", { class: "statuses" }, (item.statuses || []).map(function (s) {
-    var who = s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : T.not_verified;
+    var who = s.verified ? fill(T.verified_by, { name: s.verified_by || T.someone }) : T.not_verified;
     var parts = [serviceName(s.service) + T.colon + stateText(s.state), conditionsText(s.conditions),
       ago(s.age_seconds), s.reported_by || "", who].filter(Boolean);
     return el("li", { class: s.service === item.service ? "current" : "" }, [
