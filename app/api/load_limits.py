@@ -1,5 +1,5 @@
 """Bounds on the public work one process does at once: anonymous reads, preview images,
-exports, typed-address lookups.
+exports, typed-address lookups; and on the call queue, whoever asks.
 
 Each class of request has a few slots. A request waits for one in the event loop (holding
 no worker thread and no database connection) for a few seconds at most, and is answered
@@ -11,7 +11,8 @@ Each client (address, as per-client limits count it) holds at most ``per_client`
 class's slots and waits for at most ``queued`` more: one address with 60 keep-alive
 connections cannot take every slot from the people looking for a hospital. Past that its
 requests are answered 429 at once. (Phones behind one carrier NAT share an address: they
-are served a few at a time, not refused, up to the queue.)
+are served a few at a time, not refused, up to the queue.) A signed-in caller of the call
+queue is one client by its credential instead: volunteers behind one proxy are not one.
 
 A slot is held while the answer is computed and given back when its first byte is sent,
 so a client that reads slowly holds none; an export, whose file is written while it is
@@ -33,7 +34,7 @@ from app.api.session_cookie import COOKIE
 from app.core.addresses import client_key
 from app.core.errors import error_body
 from app.core.prefix import route_path
-from app.services.auth import RecentSignIns
+from app.services.auth import RecentSignIns, hash_token
 
 log = logging.getLogger("aidmap")
 SEND_TIMEOUT_S = 60.0
@@ -54,6 +55,8 @@ class Bound:
     """Requests one client may have waiting besides those (more: 429 at once)."""
     until_sent: bool = False
     """Hold the slot until the whole answer is sent (work continues while it is)."""
+    by_credential: bool = False
+    """A signed-in caller is a client by its credential, not by its address."""
 
 
 READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2, per_client=2, queued=14)
@@ -70,7 +73,14 @@ GEOCODES = Bound("geocodes", slots=8, wait_s=5.0, retry_after_s=2, per_client=2,
 """Anonymous typed-address lookups: their own threads bound the work (``PublicGeocoder``),
 these bound how many one address has under way, so one client's loop cannot take every
 provider line and every offline thread from the people typing their address."""
-BOUNDS = (READS, PREVIEWS, EXPORTS, GEOCODES)
+QUEUES = Bound(
+    "queues", slots=2, wait_s=10.0, retry_after_s=5, per_client=1, queued=3, by_credential=True
+)
+"""The call queue, signed in or not: each answer reads every hospital (1.2 s at 20,000), and
+every open workspace asks again each 30 s; unbounded, one session's loop took the process
+from everyone else (the public map included)."""
+QUEUE_PATH = "/api/v1/verification-queue"
+BOUNDS = (READS, PREVIEWS, EXPORTS, GEOCODES, QUEUES)
 PREVIEW_PATH = re.compile(r"/s/[^/]+/preview\.png")
 UNBOUNDED_PREFIXES = (
     "/livez",  # must answer whatever the load
@@ -92,23 +102,36 @@ def bound_for(scope: Scope, signed_in: RecentSignIns) -> Bound | None:
         return PREVIEWS
     if path.startswith("/api/v1/exports/"):
         return EXPORTS
-    if path.startswith(UNBOUNDED_PREFIXES) or _signed_in(scope, signed_in):
+    if path == QUEUE_PATH:
+        return QUEUES
+    if path.startswith(UNBOUNDED_PREFIXES) or signed_in_secret(scope, signed_in) is not None:
         return None
     return GEOCODES if path == GEOCODE_PATH else READS
 
 
-def _signed_in(scope: Scope, signed_in: RecentSignIns) -> bool:
-    """The request carries a bearer token, or else a session cookie, that signed in lately
-    (not merely a header)."""
+def signed_in_secret(scope: Scope, signed_in: RecentSignIns) -> str | None:
+    """The bearer token, or else the session cookie, of the request when it signed in
+    lately (not merely a header); else None."""
     cookies = ""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, secret = value.decode("latin-1").partition(" ")
-            return scheme.lower() == "bearer" and signed_in.knows(secret.strip())
+            live = scheme.lower() == "bearer" and signed_in.knows(secret.strip())
+            return secret.strip() if live else None
         if name == b"cookie":
             cookies = value.decode("latin-1")
     secret = cookie_parser(cookies).get(COOKIE) if cookies else None
-    return secret is not None and signed_in.knows(secret)
+    return secret if secret is not None and signed_in.knows(secret) else None
+
+
+def client_of(scope: Scope, bound: Bound, signed_in: RecentSignIns) -> str:
+    """Who holds a share of ``bound``: the address, or a signed-in credential (by its hash)
+    where the bound says so."""
+    if bound.by_credential:
+        secret = signed_in_secret(scope, signed_in)
+        if secret is not None:
+            return "credential:" + hash_token(secret)
+    return client_key((scope.get("client") or (None,))[0])
 
 
 class ClientTooSlow(Exception):
@@ -144,7 +167,7 @@ class LoadLimits:
         if bound is None:
             return await self.app(scope, receive, send)
         slots = self._semaphores()[bound.name]
-        client = (bound.name, client_key((scope.get("client") or (None,))[0]))
+        client = (bound.name, client_of(scope, bound, self.signed_in))
         turns = self._clients.get(client) or self._clients.setdefault(
             client, _ClientTurns(bound.per_client)
         )

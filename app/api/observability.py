@@ -36,6 +36,7 @@ from app.core.config import Settings
 from app.core.errors import Unauthorized
 from app.core.logging import REQUEST_ID
 from app.core.metrics import HTTP_DURATION, HTTP_REQUESTS, HTTP_STREAMS_OPEN, REGISTRY
+from app.core.prefix import route_path
 
 REQUEST_ID_HEADER = b"x-request-id"
 SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
@@ -143,7 +144,8 @@ def log_access(scope: Scope, method: str, route: str, status: int, seconds: floa
     client as per-client limits key it (an IPv6 client's /64)."""
     raw = scope.get("raw_path")  # as sent, percent-encoded; HTTP/2's may hold the query
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
-    if route.startswith(CREDENTIAL_ROUTES) or path.lstrip("/").startswith("join/"):
+    within = "/" + route_path(scope).lstrip("/")  # decoded, without the root path
+    if route.startswith(CREDENTIAL_ROUTES) or within.startswith(CREDENTIAL_ROUTES):
         path = route  # an invite code is a credential: never in a log, even on a 404
     client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)

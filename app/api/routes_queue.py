@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from app.api.deps import (
     service_named,
 )
 from app.api.error_responses import SIGNED_IN, errors
-from app.core.errors import error_body
+from app.core.errors import TooManyRequests, error_body
 from app.core.fields import SERVICE_CODE
 from app.domain.records import Claim
 from app.models import (
@@ -122,11 +123,16 @@ def claim_resource(
 ) -> ClaimWritten | JSONResponse:
     """Say you are calling this hospital, for AIDMAP_CLAIM_MINUTES (default 10); claiming
     again extends your claim. 409 ``claimed`` naming the holder while someone else's claim
-    runs (an expired one is free). Others see the claim in the queue and may still write."""
+    runs (an expired one is free). Others see the claim in the queue and may still write.
+    A caller holds at most 5 claims at once (429 ``too_many_requests`` with Retry-After
+    until the first ends: release one)."""
     try:
         held = claims.claim(store, resource_id, token, now, settings.claim_minutes)
     except ClaimHeld as exc:
         return _held(exc)
+    except claims.TooManyClaims as exc:
+        wait = max(1, math.ceil((exc.free_at - now).total_seconds()))
+        raise TooManyRequests(str(exc), wait) from None
     return ClaimWritten(**_claim_fields(held))
 
 

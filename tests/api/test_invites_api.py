@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.context import FAILED_AUTH_LIMIT
+from app.core.config import Settings
 from app.domain.enums import Role
+from app.main import create_app
 from app.services.auth import create_token
 
 ORIGIN = "http://testserver"
@@ -198,4 +200,24 @@ def test_invite_codes_never_reach_the_access_log(client: TestClient, caplog):
     assert {r.path for r in lines if r.route.startswith("/join/")} == {
         "/join/{code}", "/join/{code}/qr.png"
     }  # fmt: skip
+    assert all(code not in r.getMessage() and code not in r.path for r in lines)
+
+
+def test_invite_codes_never_reach_the_access_log_behind_a_proxy_path(
+    seeded_settings: Settings, caplog
+):
+    """Under AIDMAP_ROOT_PATH a near miss (/aidmap/join/CODE/, a chat app's trailing slash)
+    was logged as sent, code and all: the check looked for join/ at the path's start."""
+    settings = seeded_settings.model_copy(update={"root_path": "/aidmap"})
+    with TestClient(create_app(settings)) as client:
+        caplog.set_level(logging.INFO, logger="aidmap.access")
+        url = invite(client)["url"]
+        code = url.rsplit("/", 1)[1]
+        path = urlsplit(url).path
+        assert path.startswith("/aidmap/join/")
+        for near_miss in ("/", "/x"):
+            assert client.get(path + near_miss).status_code == 404
+        assert client.get(path.replace("/join/", "/%6Aoin/") + "/").status_code == 404
+        lines = [r for r in caplog.records if r.name == "aidmap.access"]
+    assert len(lines) == 4
     assert all(code not in r.getMessage() and code not in r.path for r in lines)

@@ -15,7 +15,15 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from app.api import load_limits
-from app.api.load_limits import EXPORTS, GEOCODES, PREVIEWS, READS, LoadLimits, bound_for
+from app.api.load_limits import (
+    EXPORTS,
+    GEOCODES,
+    PREVIEWS,
+    QUEUES,
+    READS,
+    LoadLimits,
+    bound_for,
+)
 from app.core.config import Settings
 from app.domain.enums import Role
 from app.main import create_app
@@ -104,6 +112,9 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
         ("GET", "/api/v1/exports/hospitals.xlsx", [], EXPORTS),
         ("GET", "/api/v1/geocode", [], GEOCODES),
         ("GET", "/api/v1/geocode", [(b"authorization", b"Bearer live")], None),
+        ("GET", "/api/v1/verification-queue", [(b"authorization", b"Bearer live")], QUEUES),
+        ("GET", "/api/v1/verification-queue", [(b"cookie", b"aidmap_session=live")], QUEUES),
+        ("GET", "/api/v1/verification-queue", [], QUEUES),
     ],
 )
 def test_what_each_request_is_bounded_by(method, path, headers, bound):
@@ -211,3 +222,49 @@ def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once
     share = READS.per_client + READS.queued
     assert sorted(flood) == [200] * share + [429] * (60 - share)
     assert limits._clients == {}  # nothing kept for clients with nothing under way
+
+
+def test_one_session_looping_on_the_call_queue_holds_its_share_and_another_is_served():
+    """Each queue answer reads every hospital (1.2 s at 20,000) and signed-in requests were
+    never bounded: one volunteer's session (or a stuck page) asking 60 times at once took
+    every worker. A signed-in caller holds ``per_client`` queue slots with ``queued`` more
+    waiting, 429 past that; another volunteer behind the same address is served at once."""
+    release = asyncio.Event()
+    signed_in = RecentSignIns()
+    for secret in ("looping", "other"):
+        signed_in.remember(secret)
+
+    async def slow_queue(scope, receive, send) -> None:
+        if (b"authorization", b"Bearer looping") in scope["headers"]:
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"[]"})
+
+    limits = LoadLimits(slow_queue, signed_in)
+
+    async def get(secret: str) -> int:
+        scope = {"type": "http", "method": "GET", "path": "/api/v1/verification-queue",
+                 "headers": [(b"authorization", f"Bearer {secret}".encode())],
+                 "client": ("198.51.100.7", 40000)}  # fmt: skip
+        sent: list[int] = []
+
+        async def send(message) -> None:
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        await limits(scope, None, send)
+        return sent[0]
+
+    async def run() -> tuple[list[int], int, float]:
+        flood = [asyncio.create_task(get("looping")) for _ in range(60)]
+        await asyncio.sleep(0.05)
+        start = time.monotonic()
+        other = await get("other")
+        waited = time.monotonic() - start
+        release.set()
+        return await asyncio.gather(*flood), other, waited
+
+    flood, other, waited = event_loop.run(run())
+    assert other == 200 and waited < 0.5
+    share = QUEUES.per_client + QUEUES.queued
+    assert sorted(flood) == [200] * share + [429] * (60 - share)

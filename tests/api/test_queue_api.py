@@ -179,3 +179,23 @@ def test_history_says_where_each_change_was_made(client: TestClient):
     public = client.get("/api/v1/resources/1/history").json()
     assert [h["source"] for h in public] == ["api", "workspace"]
     assert all(h["status"]["reported_by"] is None for h in public)
+
+
+def test_one_caller_holds_a_few_claims_at_once(client: TestClient, clock):
+    """Claims were unlimited: one session claiming every hospital (and renewing) had every
+    card read "someone is calling", and only an admin could stop it."""
+    wang = bearer(client, Role.volunteer, "王阿姨")
+    for rid in range(1, 6):
+        assert client.post(f"/api/v1/resources/{rid}/claim", headers=wang).status_code == 200
+        clock.now += timedelta(minutes=1)
+    refused = client.post("/api/v1/resources/6/claim", headers=wang)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "too_many_requests"
+    assert refused.headers["Retry-After"] == str(5 * 60)  # when the first (of 1) ends
+    assert client.post("/api/v1/resources/5/claim", headers=wang).status_code == 200  # extends
+    li = bearer(client, Role.volunteer, "李医生")
+    assert client.post("/api/v1/resources/6/claim", headers=li).status_code == 200
+    assert client.delete("/api/v1/resources/1/claim", headers=wang).status_code == 204
+    assert client.post("/api/v1/resources/7/claim", headers=wang).status_code == 200
+    clock.now += timedelta(minutes=10)  # the first ones ended
+    assert client.post("/api/v1/resources/8/claim", headers=wang).status_code == 200

@@ -1,7 +1,7 @@
 """The workspace's other tools in real Chromium against ``aidmap serve``: fixing a
 location by a pasted Amap link and by dragging, a coordinator's import through the page,
-a session cookie sent by another site's page, a browser with no session, and HTML in
-data shown as text."""
+a session cookie sent by another site's page, a browser with no session, HTML in data
+shown as text and names shown as written."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+
 from app.domain.enums import Precision, Role
 from app.domain.records import NewResource
 from app.geo.crs import wgs84_to_gcj02
-from tests.web.desk import card, hospitals_offering, sign_in
+from app.services.auth import create_token
+from tests.web.desk import card, choose_service, hospitals_offering, sign_in
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -225,3 +228,26 @@ def test_a_coordinator_invites_someone_from_the_page_and_sees_the_link_and_qr(se
     phone.screenshot("desk-invite-360x740")
     assert {i.name for i in served.store.list_invites()} >= {"赵同学"}
     assert phone.errors == []
+
+
+def test_names_that_look_like_patterns_or_placeholders_are_shown_as_written(served, open_page):
+    """Words were filled in with String.replace: "$'" in a name repeated the rest of the
+    sentence, and a name holding "{ago}" was filled in again by the next replace."""
+    name = "老王$'{ago}"
+    hospital = hospitals_offering(served, "dialysis")[7]
+    _, secret = create_token(served.store, name, Role.verifier)
+    them = {"Authorization": f"Bearer {secret}"}
+    url = f"{served.base}/api/v1/resources/{hospital}"
+    version = httpx.get(url).json()["version"]
+    httpx.put(f"{url}/status/dialysis", json={"state": "open", "verified": True},
+              headers=them | {"If-Match": f'"{version}"'}).raise_for_status()  # fmt: skip
+    httpx.post(f"{url}/claim", headers=them).raise_for_status()
+    phone = sign_in(served, open_page, "小赵", Role.volunteer)
+    choose_service(phone, "dialysis")
+    item = card(phone, hospital, "dialysis")
+    claim = item.locator(".claim").text_content()  # (cards off screen are not laid out)
+    assert claim.startswith(f"{name} 正在致电，") and claim.count("正在致电") == 1, claim
+    item.locator("button.head").tap()
+    phone.wait_for("document.querySelector('#queue .card ul.statuses')")
+    assert f"{name} 核实" in item.locator("ul.statuses").text_content()
+    assert [e for e in phone.errors if "409 (Conflict)" not in e] == []  # the claim is theirs

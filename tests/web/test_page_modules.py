@@ -56,3 +56,20 @@ def test_the_api_client_names_the_version_it_changes_and_says_it_is_our_page(ser
     missing = call(page, "api.js", "api", "/api/v1/resources/999999")
     assert missing["status"] == 404 and missing["error"]
     assert [e for e in page.errors if not e.startswith("Failed to load resource")] == []
+
+
+def test_a_phones_extension_is_dialled_after_a_pause_not_as_more_digits(served, open_page):
+    """Phones may carry an extension (imports and the API read 转, ext and x): its digits
+    were run into the number, so a tap dialled 021643700458001, another number."""
+    page = open_page()
+    page.page.goto(served.base + "/")
+    expected = {
+        "021-64370045": "tel:02164370045",
+        "+86 21 6437 0045": "tel:+862164370045",
+        "021-64370045转8001": "tel:02164370045,8001",
+        "64370045ext.12": "tel:64370045,12",
+        "(021)64370045x3": "tel:02164370045,3",
+        "javascript:alert(1)": "tel:1",
+    }
+    for phone, href in expected.items():
+        assert call(page, "places.js", "telHref", phone) == href, phone

@@ -8,7 +8,8 @@ import * as locationForm from "./desk-location.js";
 import * as statusForm from "./desk-status.js";
 import { allows, deskWrite, fail, toast } from "./desk-talk.js";
 import { button, el } from "./dom.js";
-import { T, ago, config } from "./i18n.js";
+import { T, ago, config, fill } from "./i18n.js";
+import { telHref } from "./places.js";
 import { conditionsText, stateText } from "./states.js";
 
 export var CLAIM_MINUTES = config.claim_minutes;
@@ -71,7 +72,7 @@ function draw(item) {
   var body = item.body;
   body.replaceChildren.apply(body, [
     item.phones.length ? el("p", { class: "phones" }, item.phones.map(function (p) {
-      return el("a", { href: "tel:" + p.replace(/[^\d+]/g, ""), text: p });
+      return el("a", { href: telHref(p), text: p });
     })) : null,
     item.address ? el("p", { class: "muted", text: item.address }) : null,
     item.service ? statusForm.form(item, function () { draw(item); }) : null,
@@ -85,7 +86,7 @@ function draw(item) {
 
 function statusList(item) {
   return el("ul", { class: "statuses" }, (item.statuses || []).map(function (s) {
-    var who = s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : T.not_verified;
+    var who = s.verified ? fill(T.verified_by, { name: s.verified_by || T.someone }) : T.not_verified;
     var parts = [serviceName(s.service) + T.colon + stateText(s.state), conditionsText(s.conditions),
       ago(s.age_seconds), s.reported_by || "", who].filter(Boolean);
     return el("li", { class: s.service === item.service ? "current" : "" }, [

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { fail } from "./desk-talk.js";
 import { el } from "./dom.js";
-import { LANG, T } from "./i18n.js";
+import { LANG, T, fill } from "./i18n.js";
 import { conditionsText, stateText } from "./states.js";
 
 function when(iso) {
@@ -49,7 +49,7 @@ function draw(list, reports, moves, edits, serviceName) {
     var s = entry.status;
     var before = reports.slice(i + 1).find(function (e) { return e.status.service === s.service && !e.late; });
     var what = serviceName(s.service) + T.colon + (before ? said(before.status) + " → " : "") + said(s) + (entry.late ? T.late : "");
-    var who = [s.reported_by, T.sources[entry.source] || entry.source, s.verified ? T.verified_by.replace("{name}", s.verified_by || T.someone) : ""].filter(Boolean).join(" · ");
+    var who = [s.reported_by, T.sources[entry.source] || entry.source, s.verified ? fill(T.verified_by, { name: s.verified_by || T.someone }) : ""].filter(Boolean).join(" · ");
     return { at: s.reported_at, node: el("li", {}, [
       el("div", { text: what }), s.note ? el("div", { class: "note", text: s.note }) : null,
       el("div", { class: "muted", text: when(s.reported_at) + " · " + who })]) };

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { deskWrite, fail, toast } from "./desk-talk.js";
 import { byId, el } from "./dom.js";
-import { LANG, T } from "./i18n.js";
+import { LANG, T, fill } from "./i18n.js";
 
 var W = T.hospital_form;
 var ready = null, editing = null;
@@ -78,8 +78,9 @@ function save(allow) {
     ? deskWrite("PATCH", "/api/v1/resources/" + editing.id, bodyOf(f, allow), editing.version)
     : deskWrite("POST", "/api/v1/resources", bodyOf(f, allow));
   return request.then(function (a) {
-    toast((editing ? W.updated : W.added).replace("{name}", a.body.name));
-    dupes.replaceChildren(el("p", { class: "done", role: "status", text: "✓ " + (editing ? W.updated : W.added).replace("{name}", a.body.name) }));
+    var done = fill(editing ? W.updated : W.added, { name: a.body.name });
+    toast(done);
+    dupes.replaceChildren(el("p", { class: "done", role: "status", text: "✓ " + done }));
     editing = null;
     f.reset();
     f.elements.link.closest("div").hidden = false;

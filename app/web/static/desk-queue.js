@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import * as card from "./desk-card.js";
 import { fail } from "./desk-talk.js";
 import { byId, el } from "./dom.js";
-import { LANG, T, ago } from "./i18n.js";
+import { LANG, T, ago, fill } from "./i18n.js";
 import { stateText } from "./states.js";
 
 var LIMIT = 500, CLAIMS_EVERY_MS = 30000;
@@ -98,7 +98,7 @@ function claimLine(item) {
   var mine = card.mine(item.resource_id);
   var since = Math.max(0, (Date.now() - Date.parse(c.claimed_at)) / 1000);
   return el("span", { class: "claim", text: mine ? T.you_calling.replace("{n}", card.CLAIM_MINUTES)
-    : T.calling.replace("{name}", c.holder).replace("{ago}", ago(since)) });
+    : fill(T.calling, { name: c.holder, ago: ago(since) }) });
 }
 
 function toggle(item) {

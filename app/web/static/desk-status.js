@@ -7,7 +7,7 @@
    what, and asks again. Nothing is overwritten silently. */
 import { allows, deskWrite, fail, toast } from "./desk-talk.js";
 import { el } from "./dom.js";
-import { T, ago, config } from "./i18n.js";
+import { T, ago, config, fill } from "./i18n.js";
 import { conditionsText, stateText } from "./states.js";
 
 var STATES = ["open", "limited", "closed"];
@@ -38,7 +38,7 @@ export function form(item, redraw) {
     item.statuses = (item.statuses || []).filter(function (x) { return x.service !== item.service; }).concat([s]);
     item.state = s.state;
     item.age_seconds = s.age_seconds;
-    item.done = words.replace("{what}", describe(s));
+    item.done = fill(words, { what: describe(s) });
     toast(item.done);
     redraw();
   }
@@ -58,8 +58,8 @@ export function form(item, redraw) {
 
   function conflict(theirs, retry) {
     var who = (theirs && (theirs.verified_by || theirs.reported_by)) || T.someone;
-    var text = T.conflict.replace("{who}", who).replace("{ago}", ago(theirs ? theirs.age_seconds : null))
-      .replace("{what}", theirs ? describe(theirs) : stateText("unknown"));
+    var text = fill(T.conflict, { who: who, ago: ago(theirs ? theirs.age_seconds : null),
+      what: theirs ? describe(theirs) : stateText("unknown") });
     var again = el("button", { type: "button", class: "primary", text: T.conflict_retry });
     again.addEventListener("click", function () { notice.remove(); retry(); });
     var notice = el("div", { class: "conflict", role: "alert" }, [el("p", { text: text }), again]);

@@ -3,7 +3,7 @@
    person can read (an ended session says how to sign in again). */
 import { write } from "./api.js";
 import { byId } from "./dom.js";
-import { T } from "./i18n.js";
+import { T, fill } from "./i18n.js";
 
 export var SOURCE = { "X-Aidmap-Source": "workspace" };
 
@@ -17,7 +17,7 @@ export function deskWrite(method, path, body, version) {
 export function problem(e) {
   if (e && e.status === 401) return T.session_over;
   if (e && e.status === undefined) return T.offline;
-  return T.error.replace("{message}", (e && e.message) || "?");
+  return fill(T.error, { message: (e && e.message) || "?" });
 }
 
 var toastTimer = null;

@@ -14,4 +14,13 @@ export function ago(seconds) {
   return T.ago_days.replace("{n}", Math.floor(seconds / 86400));
 }
 
+/* A template's {placeholders} from values in one pass: a value is put as it is (String's
+   replace() read "$&" or "$'" in a name as patterns, and a value holding "{ago}" was filled
+   in again by the next replace). */
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, function (whole, key) {
+    return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+  });
+}
+
 export function metres(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km"; }

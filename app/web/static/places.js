@@ -4,7 +4,14 @@ import { wgsToBd, wgsToGcj } from "./coords.js";
 import { el } from "./dom.js";
 import { T } from "./i18n.js";
 
-function telHref(phone) { return "tel:" + String(phone).replace(/[^0-9+]/g, ""); }
+/* The number's digits (and a leading +); an extension (转, ext, x: as imports and the API
+   read phones) after a pause (","), dialled once the line answers: run into the number,
+   its digits made another, wrong number. */
+export function telHref(phone) {
+  var parts = String(phone).split(/转|ext\.?|x/i);
+  var extension = parts.slice(1).join("").replace(/\D/g, "");
+  return "tel:" + parts[0].replace(/[^0-9+]/g, "") + (extension ? "," + extension : "");
+}
 
 export function phoneLinks(phones) {
   return el("span", { class: "phones" }, (phones || []).map(function (p) {
