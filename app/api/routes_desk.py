@@ -22,7 +22,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/desk", response_class=HTMLResponse)
 def desk_page(request: Request, context: ContextDep, lang: LangQuery = None) -> HTMLResponse:
     """The workspace (zh-CN unless ?lang=en or the browser prefers English); 401 with how
-    to sign in when the browser has no live session. Never cached: it names the person."""
+    to sign in when the browser has no live session (after one reload from our own page
+    when the link came from another site: see ``render_signed_out``). Never cached: it
+    names the person."""
     language = choose_language(lang, request.headers.get("accept-language"))
     root = request.scope.get("root_path", "")
     settings = context.settings
@@ -34,7 +36,8 @@ def desk_page(request: Request, context: ContextDep, lang: LangQuery = None) -> 
         "Content-Security-Policy": page_policy(settings, embed=False),
     }
     if session is None:
-        html = render_signed_out(language, root)
-        return HTMLResponse(html, status_code=401, headers=headers)
+        cross_site = request.headers.get("sec-fetch-site") == "cross-site"
+        html = render_signed_out(language, root, again=cross_site)
+        return HTMLResponse(html, status_code=200 if cross_site else 401, headers=headers)
     html = render_desk(settings, language, root, as_token(session))
     return HTMLResponse(html, headers=headers)

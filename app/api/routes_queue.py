@@ -30,6 +30,7 @@ from app.models import (
     LocationState,
     OpenReport,
     QueueItem,
+    RunningClaim,
     StatusPublic,
 )
 from app.services import claims
@@ -67,6 +68,18 @@ def read_verification_queue(
     entries = verification_queue(store, now, ttl, code)[offset : offset + limit]
     held = store.active_claims(now, [e.view.resource.id for e in entries])
     return [_item(e, held.get(e.view.resource.id), now, ttl) for e in entries]
+
+
+@router.get("/claims", response_model=list[RunningClaim], responses=SIGNED_IN)
+def read_claims(
+    _token: Volunteer, store: StoreDep, now: NowDep, response: Response
+) -> list[RunningClaim]:
+    """Every running claim (volunteers and up): who is calling which hospital now. What an
+    open workspace asks every half minute to keep its cards' "calling" lines current,
+    without building the whole queue again."""
+    response.headers["Cache-Control"] = "private, no-store"
+    running = store.active_claims(now)
+    return [RunningClaim(resource_id=rid, **_claim_fields(c)) for rid, c in running.items()]
 
 
 def _item(entry: QueueEntry, claim: Claim | None, now: datetime, ttl: float) -> QueueItem:

@@ -69,6 +69,7 @@ from app.models.workspace import (
     ProblemClose,
     ProblemClosed,
     QueueItem,
+    RunningClaim,
 )
 
 __all__ = [
@@ -117,6 +118,7 @@ __all__ = [
     "ResourceConflictBody",
     "ResourceEditPublic",
     "ResourcePublic",
+    "RunningClaim",
     "ServicePublic",
     "SessionPublic",
     "ShareCreated",

@@ -22,6 +22,12 @@ class ClaimPublic(BaseModel):
     expires_at: datetime
 
 
+class RunningClaim(ClaimPublic):
+    """A running claim with the hospital it is on."""
+
+    resource_id: int
+
+
 class OpenReport(BaseModel):
     """A public problem report still waiting for a check, with the id to close it by."""
 

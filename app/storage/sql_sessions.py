@@ -63,13 +63,20 @@ class SessionQueries(SqlPlumbing):
             return [_invite(row) for row in rows]
 
     def revoke_invite(self, invite_id: int) -> Invite:
-        """Revoke an invite; revoking twice keeps the first time."""
-        c = t.invites.c
+        """Revoke an invite and end the sessions opened through it, in one transaction;
+        revoking twice keeps the first time."""
+        c, sessions = t.invites.c, t.sessions.c
+        now = utcnow()
         with self._write() as conn:
             conn.execute(
                 update(t.invites)
                 .where(c.id == invite_id, c.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
+                .values(revoked_at=now)
+            )
+            conn.execute(
+                update(t.sessions)
+                .where(sessions.invite_id == invite_id, sessions.ended_at.is_(None))
+                .values(ended_at=now)
             )
             row = conn.execute(select(t.invites).where(c.id == invite_id)).one_or_none()
         if row is None:

@@ -56,10 +56,13 @@ def render_desk(settings: Settings, lang: str, root: str, me: Token) -> str:
     )  # fmt: skip
 
 
-def render_signed_out(lang: str, root: str) -> str:
-    """Where a browser without a live session lands: how to sign in (no script)."""
+def render_signed_out(lang: str, root: str, again: bool = False) -> str:
+    """Where a browser without a live session lands: how to sign in (no script). With
+    ``again``, the page asks for itself once more at once (a meta refresh): a link opened
+    from another site's page arrives without our ``SameSite=Strict`` cookie, which the
+    browser sends when the request comes from our own page."""
     title, text, back = SIGNED_OUT[lang]
     return TEMPLATES.get_template("desk_signed_out.html").render(
         lang=STRINGS[lang]["html_lang"], root=root, own=OWN_URL, title=title, text=text,
-        back=back, home=f"{root}/?lang=en" if lang == "en" else f"{root}/",
+        back=back, home=f"{root}/?lang=en" if lang == "en" else f"{root}/", again=again,
     )  # fmt: skip

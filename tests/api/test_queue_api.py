@@ -159,8 +159,20 @@ def test_claims_hold_across_replicas_and_expire(two_replicas, clock):
 def test_claims_are_never_on_public_reads(client: TestClient):
     client.post("/api/v1/resources/1/claim", headers=bearer(client, Role.volunteer, "王阿姨"))
     for url in ("/api/v1/resources/1", "/api/v1/resources?kind=hospital",
-                "/ogc/collections/hospitals/items/1", "/api/v1/verification-queue"):  # fmt: skip
+                "/ogc/collections/hospitals/items/1", "/api/v1/verification-queue",
+                "/api/v1/claims"):  # fmt: skip
         assert "王阿姨" not in client.get(url).text, url
+
+
+def test_the_running_claims_alone_for_a_workspace_to_refresh(client: TestClient, clock):
+    volunteer = bearer(client, Role.volunteer, "王阿姨")
+    assert client.get("/api/v1/claims", headers=volunteer).json() == []
+    client.post("/api/v1/resources/1/claim", headers=volunteer).raise_for_status()
+    [running] = client.get("/api/v1/claims", headers=volunteer).json()
+    assert (running["resource_id"], running["holder"]) == (1, "王阿姨")
+    clock.now += timedelta(minutes=11)
+    assert client.get("/api/v1/claims", headers=volunteer).json() == []  # expired
+    assert client.get("/api/v1/claims").status_code == 401
 
 
 def test_history_says_where_each_change_was_made(client: TestClient):

@@ -110,3 +110,15 @@ def test_sessions_are_touched_and_ended_once(store: Store):
         store.end_session(999, NOW)
     with pytest.raises(NotFound):
         store.get_session(999)
+
+
+def test_revoking_an_invite_ends_the_sessions_opened_through_it(store: Store):
+    invite = _invite(store, max_uses=2)
+    first = store.join_invite("c" * 64, "s" * 64, NOW)
+    store.join_invite("c" * 64, "t" * 64, NOW)
+    store.end_session(first.id, NOW)
+    ended_before = store.get_session(first.id).ended_at
+    store.revoke_invite(invite.id)
+    sessions = store.list_sessions()
+    assert all(s.ended_at is not None for s in sessions) and len(sessions) == 2
+    assert store.get_session(first.id).ended_at == ended_before  # the first end stays

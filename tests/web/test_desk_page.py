@@ -23,13 +23,13 @@ def test_a_verifier_verifies_a_fresh_report_in_two_taps(served, open_page):
     assert first.get_attribute("data-key") == f"{hospital}:dialysis"  # a fresh report first
     assert "新报告待核实" in first.inner_text() and "有限接诊" in first.inner_text()
     first.locator("button.head").tap()  # 1: open the card
-    phone.wait_for("document.querySelector('#queue .card .claim')")
+    phone.wait_for(f"document.querySelector('{_key(hospital, 'dialysis')} .claim')")
     assert "你正在处理" in first.inner_text()
     assert "<b>周一三五</b>" in first.inner_text()  # a note is text
     assert first.locator("a[href^='tel:']").count() >= 1
     phone.screenshot("desk-card-360x740")
     first.get_by_role("button", name="仍然如此").tap()  # 2: verify
-    phone.wait_for("document.querySelector('#queue .card .done')")
+    phone.wait_for(f"document.querySelector('{_key(hospital, 'dialysis')} .done')")
     status = _status(served, hospital, "dialysis")
     assert status.verified_by == "王阿姨" and status.state == "limited"
     [entry, *_] = served.store.history(hospital, service="dialysis")
@@ -83,30 +83,31 @@ def test_two_verifiers_on_one_hospital_see_the_claim_and_the_second_save_meets_t
     second = sign_in(served, open_page, "张医生", Role.verifier)
     for phone in (first, second):
         choose_service(phone, "maternity")
+    key = _key(hospital, "maternity")
     card(first, hospital, "maternity").locator("button.head").tap()
-    first.wait_for("document.querySelector('#queue .card .claim')")
+    first.wait_for(f"document.querySelector('{key} .claim')")
     mine, theirs = card(first, hospital, "maternity"), card(second, hospital, "maternity")
     theirs.locator("button.head").tap()  # opened while the other is calling: still usable
-    second.wait_for("document.querySelector('#queue .card .claim')?.innerText.includes('王阿姨')")
+    second.wait_for(f"document.querySelector('{key} .claim')?.innerText.includes('王阿姨')")
     assert "王阿姨 正在致电" in theirs.inner_text()
     for item, state in ((mine, "暂停"), (theirs, "开放")):
         item.get_by_role("button", name="状态变了").tap()
         item.locator(".states label", has_text=state).tap()
     mine.get_by_role("button", name="保存").tap()
-    first.wait_for("document.querySelector('#queue .card .done')")
+    first.wait_for(f"document.querySelector('{key} .done')")
     theirs.get_by_role("button", name="保存").tap()
-    second.wait_for("document.querySelector('#queue .card .conflict')")
+    second.wait_for(f"document.querySelector('{key} .conflict')")
     conflict = theirs.locator(".conflict").inner_text()
     assert "王阿姨" in conflict and "暂停" in conflict
     second.screenshot("desk-conflict-360x740")
     status = _status(served, hospital, "maternity")
     assert (status.state, status.reported_by) == ("closed", "王阿姨")  # the first survives
     theirs.get_by_role("button", name="以最新版本为准，再保存一次").tap()
-    second.wait_for("document.querySelector('#queue .card .done')")
+    second.wait_for(f"document.querySelector('{key} .done')")
     status = _status(served, hospital, "maternity")
     assert (status.state, status.reported_by) == ("open", "张医生")
     mine.locator("button.head").tap()  # closing the card ends the claim
-    first.wait_for("!document.querySelector('#queue .card .body')")
+    first.wait_for(f"!document.querySelector('{key} .body')")
     deadline = time.monotonic() + 5
     while served.store.active_claims(_now(), [hospital]) and time.monotonic() < deadline:
         time.sleep(0.05)

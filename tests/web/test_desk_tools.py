@@ -251,3 +251,41 @@ def test_names_that_look_like_patterns_or_placeholders_are_shown_as_written(serv
     phone.wait_for("document.querySelector('#queue .card ul.statuses')")
     assert f"{name} 核实" in item.locator("ul.statuses").text_content()
     assert [e for e in phone.errors if "409 (Conflict)" not in e] == []  # the claim is theirs
+
+
+class _LinkingSite(BaseHTTPRequestHandler):
+    """Another site's page (a webmail, a chat's web view) with a link to the desk."""
+
+    target = ""
+
+    def do_GET(self) -> None:  # noqa: N802 (the handler's name)
+        body = f'<!doctype html><a id="go" href="{self.target}">工作台</a>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_desk_link_opened_from_another_site_lands_on_the_desk_signed_in(served, open_page):
+    phone = sign_in(served, open_page, "从聊天来", Role.volunteer)
+    handler = type("Handler", (_LinkingSite,), {"target": f"{served.base}/desk"})
+    other = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        phone.page.goto(f"http://127.0.0.1:{other.server_port}/")
+        phone.page.locator("#go").click()
+        phone.wait_for("document.querySelectorAll('#queue .card').length > 0")
+        assert phone.page.locator("#me").inner_text().startswith("从聊天来")
+        stranger = open_page(360, 740, touch=True)  # no session: one reload, then sign-in
+        stranger.page.goto(f"http://127.0.0.1:{other.server_port}/")
+        with stranger.page.expect_response(lambda r: r.status == 401) as signed_out:
+            stranger.page.locator("#go").click()
+        assert signed_out.value.url == f"{served.base}/desk"
+        stranger.wait_for("document.body.innerText.includes('邀请链接')")
+    finally:
+        other.shutdown()
+        other.server_close()

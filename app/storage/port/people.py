@@ -95,8 +95,9 @@ class SessionStore(Protocol):
 
     @abc.abstractmethod
     def revoke_invite(self, invite_id: int) -> Invite:
-        """Mark an invite revoked (idempotent: the first time stays); NotFound otherwise.
-        Sessions made through it are not ended (``end_session`` does that)."""
+        """Mark an invite revoked (idempotent: the first time stays) and end every session
+        opened through it: revoking is how a coordinator takes back access given to the
+        wrong person or role; NotFound otherwise."""
 
     @abc.abstractmethod
     def join_invite(self, code_hash: str, secret_hash: str, now: datetime) -> Session:

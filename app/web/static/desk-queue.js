@@ -41,16 +41,16 @@ export function reload() {
   });
 }
 
-/* Only the claims (and versions) of the cards shown: the order stays as the person sees it. */
+/* Only the claims of the cards shown (versions come with live changes): the order stays
+   as the person sees it, and the server reads claims, not the whole queue again. */
 function refreshClaims() {
-  ask().then(function (list) {
-    var fresh = {};
-    list.forEach(function (i) { fresh[keyOf(i)] = i; });
+  api("/api/v1/claims").then(function (list) {
+    var running = {};
+    list.forEach(function (c) { running[c.resource_id] = c; });
     items.forEach(function (i) {
-      var now = fresh[keyOf(i)];
-      if (!now) return;
-      i.claim = now.claim;
-      if (now.version > i.version) { i.version = now.version; i.statuses = now.statuses; i.state = now.state; }
+      var now = running[i.resource_id] || null;
+      if ((now && now.claimed_at) === (i.claim && i.claim.claimed_at)) return;
+      i.claim = now;
       drawHead(i);
     });
   }).catch(function () {});
