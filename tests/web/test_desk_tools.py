@@ -258,7 +258,7 @@ class _LinkingSite(BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (the handler's name)
+    def do_GET(self) -> None:
         body = f'<!doctype html><a id="go" href="{self.target}">工作台</a>'.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
