@@ -15,7 +15,7 @@ from app.models.hospitals import (
     HospitalPatch,
     ResourceEditPublic,
 )
-from app.models.imports import ImportPlanPublic, ImportRowPublic
+from app.models.imports import ImportPlanPublic, ImportRowPublic, StatusPlanPublic
 from app.models.nearest import (
     NearestCollection,
     NearestContact,
@@ -92,6 +92,7 @@ __all__ = [
     "HospitalIn",
     "HospitalPatch",
     "ImportPlanPublic",
+    "StatusPlanPublic",
     "ImportRowPublic",
     "InviteCreate",
     "InviteCreated",
