@@ -1,8 +1,8 @@
 """Planning and applying a status sheet (``--kind statuses``): every non-blank cell of a
 matched hospital's service becomes old → new state and conditions, with the cell's own
 words as the note; applying writes each hospital's cells through the same versioned write
-as the API, one hospital at a time, so a status someone changed meanwhile is a conflict
-for that hospital's cells and never overwritten.
+as the API, in one transaction at the versions the plan saw: a hospital someone changed
+meanwhile is a conflict for that hospital's cells, never overwritten.
 
 A cell's time is the sheet's update-time column (Asia/Shanghai), else the import's. A time
 in the future is refused; one older than the stored status's last check changes nothing
@@ -12,6 +12,7 @@ understood become ``unknown`` with the text kept, and the plan lists them for a 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from app.services.imports.status_columns import StatusColumns, map_status_column
 from app.services.imports.status_match import HospitalIndex
 from app.services.imports.table import Table
 from app.services.service_headers import service_for_header
-from app.services.sheet_times import read_update_time
+from app.services.sheet_times import TimeProblem, read_update_time
 from app.services.status_words import CellReading, read_cell
 from app.storage.errors import VersionConflict
 from app.storage.port import Store
@@ -192,9 +193,12 @@ class _Rows:
         remarks = self.columns.value(row, "remarks")
         found = []
         for service, text in self._service_cells(row):
-            reading = read_cell(f"{text} {remarks}".strip() if remarks else text)
+            reading = read_cell(text)
             if reading.state is None:
                 continue  # blank: changes nothing
+            if remarks:  # the row's remarks travel with each of its cells, as words only
+                note = f"{reading.note or ''}（{remarks}）" if reading.note else remarks
+                reading = dataclasses.replace(reading, note=note[:1000])
             found.append(self._cell(number, resource, service, text, reading, when, problem))
         return found
 
@@ -205,11 +209,13 @@ class _Rows:
         code = service_for_header(named, self.services) if named else None
         return [(code, self.columns.value(row, "state"))] if code else []
 
-    def _time(self, row: list[str]) -> tuple[datetime | None, str | None]:
+    def _time(self, row: list[str]) -> tuple[datetime | None, TimeProblem | None]:
+        """The row's update time, or what is wrong with it (None, None: no time given)."""
         cell = self.columns.value(row, "time")
-        if not cell:
-            return None, None
-        return read_update_time(cell, self.now)
+        found = read_update_time(cell, self.now) if cell else None
+        if isinstance(found, TimeProblem):
+            return None, found
+        return found, None
 
     def _cell(self, number, resource, service, text, reading, when, problem) -> CellPlan:
         view = self.views.get(resource.id)
@@ -217,59 +223,70 @@ class _Rows:
             [view] = self.store.view_resources(ids=[resource.id], limit=1)
             self.views[resource.id] = view
         stored = view.statuses.get(service)
-        old = None if stored is None else {"state": stored.state, "conditions": list(stored.conditions)}
+        old = (
+            None
+            if stored is None
+            else {"state": stored.state, "conditions": list(stored.conditions)}
+        )
         cell = CellPlan(number, resource.name, resource.id, service, text, reading,
-                        CellAction.change, view.resource.version, when, old, problem)  # fmt: skip
+                        CellAction.change, view.resource.version, when, old)  # fmt: skip
         if service not in resource.services:
             cell.action = CellAction.not_offered
             cell.reason = f"{resource.name} does not list {service}: a coordinator adds it first"
-        elif problem is not None and when is None:
-            cell.action = CellAction.future if "future" in problem else CellAction.change
+        elif problem is not None and problem.reason.startswith("in the future"):
+            cell.action = CellAction.future
+            cell.reason = f"update time {problem.text!r} is {problem.reason}"
+        elif problem is not None:  # not a time: the import's time, and the plan says so
+            cell.reason = f"update time {problem.text!r} not understood ({problem.reason}): now"
         elif stored is not None and when is not None and when <= stored.checked_at:
             cell.action = CellAction.late
-            cell.reason = f"the stored status was checked later ({stored.checked_at:%Y-%m-%d %H:%M})"
+            cell.reason = (
+                f"the stored status was checked later ({stored.checked_at:%Y-%m-%d %H:%M})"
+            )
         elif stored is not None and (stored.state, stored.conditions, stored.note) == (
-            reading.state, reading.conditions, reading.note
+            reading.state,
+            reading.conditions,
+            reading.note,
         ):
-            cell.action = CellAction.confirm if when is None or when > stored.checked_at else CellAction.unchanged
+            cell.action = (
+                CellAction.confirm
+                if when is not None and when > stored.checked_at
+                else CellAction.unchanged
+            )
         return cell
 
 
 def apply_statuses(
     store: Store, plan: StatusPlan, reporter: str, via: WriteSource = WriteSource.import_
 ) -> dict[str, int]:
-    """Write the plan's changed and confirmed cells, each hospital's in one versioned write
-    at the version the plan saw; counts of what was done (``conflicts``: cells of
-    hospitals someone changed since the plan was made, left as they are)."""
+    """Write the plan's changed and confirmed cells at the versions the plan saw, in one
+    transaction; a hospital someone changed since the plan was made is left out with all
+    its cells (``conflicts``), and the rest is written again without it. Counts of what
+    was done."""
     if plan.truncated:
         raise ImportBlocked("the plan does not cover every row: nothing was written")
     by_resource: dict[int, list[CellPlan]] = defaultdict(list)
     for cell in plan.cells:
         if cell.action in WRITTEN:
             by_resource[cell.resource_id].append(cell)
-    written = conflicts = 0
-    for cells in by_resource.values():
-        changes, version = [], cells[0].expected_version
-        for cell in cells:
-            report = StatusReport(
-                state=cell.reading.state, reported_by=reporter,
-                conditions=cell.reading.conditions, note=cell.reading.note,
-                source=f"import:{plan.filename} row {cell.row}"[:300],
-                reported_at=cell.reported_at, via=via,
-            )  # fmt: skip
-            changes.append(StatusChange(cell.resource_id, cell.service, report, version))
-            version += 1
+    conflicts = 0
+    while by_resource:
+        changes = [
+            c for cells in by_resource.values() for c in _changes(cells, plan, reporter, via)
+        ]
         try:
             store.set_statuses(changes)
-        except VersionConflict:
-            conflicts += len(cells)
-            for cell in cells:
+            break
+        except VersionConflict as exc:
+            if exc.item is None:
+                raise
+            changed = by_resource.pop(changes[exc.item].resource_id)
+            conflicts += len(changed)
+            for cell in changed:
                 cell.reason = "changed by someone since the plan was made: not overwritten"
-            continue
-        written += len(cells)
     counts = plan.counts()
     return {
-        "written": written,
+        "written": sum(map(len, by_resource.values())),
         "conflicts": conflicts,
         "unchanged": counts["unchanged"],
         "late": counts["late"],
@@ -277,6 +294,24 @@ def apply_statuses(
         "not_understood": counts["not_understood"],
         "unmatched_rows": counts["unmatched_rows"],
     }
+
+
+def _changes(
+    cells: list[CellPlan], plan: StatusPlan, reporter: str, via: WriteSource
+) -> list[StatusChange]:
+    """One hospital's cells as versioned changes, each expecting the version the one
+    before it leaves."""
+    changes, version = [], cells[0].expected_version
+    for cell in cells:
+        report = StatusReport(
+            state=cell.reading.state, reported_by=reporter,
+            conditions=cell.reading.conditions, note=cell.reading.note,
+            source=f"import:{plan.filename} row {cell.row}"[:300],
+            reported_at=cell.reported_at, via=via,
+        )  # fmt: skip
+        changes.append(StatusChange(cell.resource_id, cell.service, report, version))
+        version += 1
+    return changes
 
 
 def import_statuses(

@@ -17,7 +17,9 @@ def _said(status: dict | None) -> str:
     return status["state"] + (f" ({conditions})" if conditions else "")
 
 
-def print_status_plan(plan: StatusPlan, applied: dict | None = None, *, as_json: bool = False) -> None:
+def print_status_plan(
+    plan: StatusPlan, applied: dict | None = None, *, as_json: bool = False
+) -> None:
     """Counts, then every change, every cell not understood, every unmatched row."""
     if as_json:
         body = plan.to_dict() | {"applied": applied}

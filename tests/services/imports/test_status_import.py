@@ -45,7 +45,9 @@ def test_a_wide_sheet_is_planned_cell_by_cell_and_applied_under_the_callers_name
     assert ruijin.reported_at == datetime(2022, 4, 12, 6, 30, tzinfo=UTC)  # 14:30 Shanghai
     assert _cell(plan, "上海交通大学医学院附属瑞金医院", "oncology").reading.state == "closed"
     maternity = _cell(plan, "上海交通大学医学院附属瑞金医院", "maternity")
-    assert maternity.reading.state == "limited" and "appointment_only" in maternity.reading.conditions
+    assert (
+        maternity.reading.state == "limited" and "appointment_only" in maternity.reading.conditions
+    )
     huashan_er = _cell(plan, "复旦大学附属华山医院", "emergency")
     assert "negative_test_48h" in huashan_er.reading.conditions
     sixth = _cell(plan, "上海市第六人民医院", "dialysis")
@@ -57,7 +59,9 @@ def test_a_wide_sheet_is_planned_cell_by_cell_and_applied_under_the_callers_name
     assert (status.state, status.reported_by) == ("open", "核实组")
     assert status.reported_at == datetime(2022, 4, 12, 6, 30, tzinfo=UTC)
     [entry, *_] = seeded_store.history(_id(seeded_store, "ruijin"), service="dialysis")
-    assert entry.via == WriteSource.import_ and entry.status.source.startswith("import:接诊情况.xlsx")
+    assert entry.via == WriteSource.import_ and entry.status.source.startswith(
+        "import:接诊情况.xlsx"
+    )
 
     again, applied = import_statuses(seeded_store, upload, FULL, NOW, "核实组")
     assert again.counts()["change"] == 0 and applied["written"] == 0  # nothing new
@@ -97,8 +101,8 @@ def test_a_persons_newer_word_stands_and_a_future_time_is_refused(seeded_store: 
 def test_a_status_changed_between_plan_and_apply_is_a_conflict_not_overwritten(
     seeded_store: Store,
 ):
-    from app.services.imports.status_plan import apply_statuses, plan_statuses
     from app.services.imports.read import read_table
+    from app.services.imports.status_plan import apply_statuses, plan_statuses
 
     rows = [["医院名称", "血透", "急诊"], ["瑞金医院", "可接收", "暂停"]]
     table = read_table(xlsx(rows), "s.xlsx", None)
