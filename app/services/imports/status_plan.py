@@ -1,8 +1,8 @@
 """Planning and applying a status sheet (``--kind statuses``): every non-blank cell of a
 matched hospital's service becomes old → new state and conditions, with the cell's own
 words as the note; applying writes each hospital's cells through the same versioned write
-as the API, in one transaction at the versions the plan saw: a hospital someone changed
-meanwhile is a conflict for that hospital's cells, never overwritten.
+as the API, at the versions the plan saw, a few hospitals a transaction: a hospital someone
+changed meanwhile is a conflict for that hospital's cells, never overwritten.
 
 A cell's time is the sheet's update-time column (Asia/Shanghai), else the import's. A time
 in the future is refused; one older than the stored status's last check changes nothing
@@ -48,6 +48,8 @@ class CellAction(StrEnum):
 
 
 WRITTEN = frozenset({CellAction.change, CellAction.confirm})
+HOSPITALS_A_TRANSACTION = 20
+"""About 100 cells, ~0.6 s of SQLite's write lock (scripts/bench_status_import.py)."""
 
 
 @dataclass(slots=True)
@@ -259,34 +261,38 @@ class _Rows:
 def apply_statuses(
     store: Store, plan: StatusPlan, reporter: str, via: WriteSource = WriteSource.import_
 ) -> dict[str, int]:
-    """Write the plan's changed and confirmed cells at the versions the plan saw, in one
-    transaction; a hospital someone changed since the plan was made is left out with all
-    its cells (``conflicts``), and the rest is written again without it. Counts of what
-    was done."""
+    """Write the plan's changed and confirmed cells at the versions the plan saw, a few
+    hospitals a transaction (so a big sheet never holds the store's write lock for long
+    against the volunteers' own writes); a hospital someone changed since the plan was
+    made is left out with all its cells (``conflicts``), the rest of its batch written
+    again without it. Counts of what was done."""
     if plan.truncated:
         raise ImportBlocked("the plan does not cover every row: nothing was written")
     by_resource: dict[int, list[CellPlan]] = defaultdict(list)
     for cell in plan.cells:
         if cell.action in WRITTEN:
             by_resource[cell.resource_id].append(cell)
-    conflicts = 0
-    while by_resource:
-        changes = [
-            c for cells in by_resource.values() for c in _changes(cells, plan, reporter, via)
-        ]
-        try:
-            store.set_statuses(changes)
+    ids = list(by_resource)
+    written = conflicts = 0
+    for first in range(0, len(ids), HOSPITALS_A_TRANSACTION):
+        batch = {rid: by_resource[rid] for rid in ids[first : first + HOSPITALS_A_TRANSACTION]}
+        while batch:
+            changes = [c for cells in batch.values() for c in _changes(cells, plan, reporter, via)]
+            try:
+                store.set_statuses(changes)
+            except VersionConflict as exc:
+                if exc.item is None:
+                    raise
+                changed = batch.pop(changes[exc.item].resource_id)
+                conflicts += len(changed)
+                for cell in changed:
+                    cell.reason = "changed by someone since the plan was made: not overwritten"
+                continue
+            written += len(changes)
             break
-        except VersionConflict as exc:
-            if exc.item is None:
-                raise
-            changed = by_resource.pop(changes[exc.item].resource_id)
-            conflicts += len(changed)
-            for cell in changed:
-                cell.reason = "changed by someone since the plan was made: not overwritten"
     counts = plan.counts()
     return {
-        "written": sum(map(len, by_resource.values())),
+        "written": written,
         "conflicts": conflicts,
         "unchanged": counts["unchanged"],
         "late": counts["late"],
