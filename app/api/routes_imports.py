@@ -11,10 +11,11 @@ from app.api.deps import ContextDep, GeocodersDep, ImportBudget, OptionalToken, 
 from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.domain.enums import Role
-from app.models import ImportPlanPublic
+from app.models import ImportPlanPublic, StatusPlanPublic
 from app.services.imports.limits import FULL, PUBLIC
 from app.services.imports.plan import ImportBlocked, import_file
 from app.services.imports.records import ImportKind
+from app.services.imports.status_plan import import_statuses
 from app.services.imports.table import ImportFileError
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -36,7 +37,7 @@ class BadRows(AppError):
 
 @router.post(
     "",
-    response_model=ImportPlanPublic,
+    response_model=ImportPlanPublic | StatusPlanPublic,
     max_body_size=body_limits.IMPORT,
     responses=errors(400, 401, 403, 413, 422, 429, 503),
 )
@@ -53,23 +54,31 @@ async def create_import(
     sheet: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Plan an import (dry run, the default; anyone, within a small budget) or apply it
-    (coordinators)."""
+    (coordinators; a status sheet, ``kind=statuses``: volunteers and up, its statuses
+    recorded under the caller's name). A status sheet's answer is a ``StatusPlanPublic``."""
     coordinator = token is not None and token.role.allows(Role.coordinator)
-    if not dry_run and not coordinator:
+    needed = Role.volunteer if kind is ImportKind.statuses else Role.coordinator
+    if not dry_run and (token is None or not token.role.allows(needed)):
         if token is None:
-            raise Unauthorized("applying an import needs a coordinator token")
-        raise Forbidden(f"applying an import needs the coordinator role, not {token.role}")
+            raise Unauthorized(f"applying this import needs a {needed.value} token")
+        raise Forbidden(f"applying this import needs the {needed.value} role, not {token.role}")
     if not coordinator:
         budget.spend()
     data = await file.read(body_limits.IMPORT_FILE + 1)
     if len(data) > body_limits.IMPORT_FILE:
         raise TooLarge(f"files up to {body_limits.IMPORT_FILE // 2**20} MiB are accepted")
-    budget = FULL if coordinator else PUBLIC
+    signed_in_sheet = kind is ImportKind.statuses and token is not None
+    budget = FULL if coordinator or signed_in_sheet else PUBLIC
     upload = (data, file.filename or "upload", sheet)
 
     def work() -> Response:
         """Plan (and apply), then render the answer, all off the event loop: a coordinator's
         plan of 100,000 rows is ~18 MB of JSON."""
+        if kind is ImportKind.statuses:
+            reporter = None if dry_run else token.name  # type: ignore[union-attr]
+            plan, applied = import_statuses(store, upload, budget, context.clock(), reporter)
+            answer = StatusPlanPublic(**plan.to_dict(summary=budget.summary), applied=applied)
+            return Response(answer.model_dump_json(), media_type="application/json")
         chain = geocoders.get(online=budget.online)
         plan, applied = import_file(
             store, chain, upload, kind, budget, apply=not dry_run, skip_bad_rows=skip_bad_rows

@@ -21,9 +21,13 @@ def import_file(
         bool, typer.Option(help="Apply the good rows even when some are bad.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    by: Annotated[
+        str, typer.Option(help="Statuses: the name history records them under.")
+    ] = "aidmap import",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import hospitals or contacts: plan every row, then apply all of it or nothing."""
+    """Import hospitals or contacts (plan every row, then apply all of it or nothing), or a
+    status sheet (--kind statuses: each hospital's cells written as one versioned change)."""
     from app.geo.geocoders.registry import build_chain
     from app.services.imports.plan import ImportBlocked, apply_import, check_columns, plan_import
     from app.services.imports.read import read_table
@@ -33,6 +37,9 @@ def import_file(
     settings = load_settings(data_dir)
     if not file.is_file():
         raise CliError(f"no such file: {file}")
+    if kind is ImportKind.statuses:
+        import_statuses(file, sheet, dry_run, as_json, by, settings)
+        return
     try:
         table = read_table(file.read_bytes(), file.name, sheet)
         check_columns(table, kind, file.name)
@@ -55,6 +62,25 @@ def import_file(
             print_plan(plan, as_json=as_json)
             raise CliError(str(exc)) from None
     print_plan(plan, applied, as_json=as_json)
+
+
+def import_statuses(file: Path, sheet, dry_run: bool, as_json: bool, by: str, settings) -> None:
+    """``aidmap import FILE --kind statuses``: plan the sheet's cells, then write them."""
+    from datetime import UTC, datetime
+
+    from app.services.imports.read import read_table
+    from app.services.imports.status_plan import apply_statuses, plan_statuses
+    from app.services.imports.status_report import print_status_plan
+    from app.services.imports.table import ImportFileError
+
+    with seeded_store(settings, writes=not dry_run) as store:
+        try:
+            table = read_table(file.read_bytes(), file.name, sheet)
+            plan = plan_statuses(store, table, file.name, datetime.now(UTC))
+        except ImportFileError as exc:
+            raise CliError(str(exc)) from None
+        applied = None if dry_run else apply_statuses(store, plan, by)
+    print_status_plan(plan, applied, as_json=as_json)
 
 
 def export_layer(

@@ -84,6 +84,11 @@ STRINGS = {
             "committee_letter": "需居委会证明",
             "appointment_only": "需预约",
             "closed_loop_transport": "需闭环转运",
+            "negative_test_24h": "需24小时核酸阴性",
+            "negative_test_72h": "需72小时核酸阴性",
+            "antigen_test": "需抗原阴性",
+            "own_patients_only": "仅限本院患者",
+            "emergencies_only": "仅接急诊",
         },
     },
     "en": {
@@ -165,6 +170,11 @@ STRINGS = {
             "committee_letter": "committee letter",
             "appointment_only": "appointment only",
             "closed_loop_transport": "closed-loop transport",
+            "negative_test_24h": "negative test within 24 h",
+            "negative_test_72h": "negative test within 72 h",
+            "antigen_test": "negative antigen test",
+            "own_patients_only": "own patients only",
+            "emergencies_only": "emergencies only",
         },
     },
 }

@@ -15,7 +15,7 @@ from app.models.hospitals import (
     HospitalPatch,
     ResourceEditPublic,
 )
-from app.models.imports import ImportPlanPublic, ImportRowPublic
+from app.models.imports import ImportPlanPublic, ImportRowPublic, StatusPlanPublic
 from app.models.nearest import (
     NearestCollection,
     NearestContact,
@@ -123,6 +123,7 @@ __all__ = [
     "SessionPublic",
     "ShareCreated",
     "StatusBatch",
+    "StatusPlanPublic",
     "StatusPublic",
     "StatusUpdate",
     "StatusWritten",

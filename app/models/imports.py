@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import (
     BaseModel,
     Field,
@@ -47,3 +49,51 @@ class ImportPlanPublic(BaseModel):
         "coordinator's token reads at most 2,000 rows and plans for at most 5 s); "
         "`notices` say how many",
     )
+
+
+class StatusCellPublic(BaseModel):
+    """One cell of a status sheet: the hospital, the service, its words, what they were
+    read as, what was stored, and what applying does."""
+
+    row: int
+    name: str
+    resource_id: int
+    service: str
+    text: str = Field(description="the cell's words (with the row's remarks), kept as the note")
+    action: str = Field(
+        description="change, confirm (same, checked later), unchanged, late (the stored status "
+        "was checked later), future (an update time ahead of now) or not_offered"
+    )
+    understood: bool = Field(description="false: read as unknown, for a person to classify")
+    read_as: str = Field(description="which phrase or rule decided")
+    old: dict | None = Field(description="the stored state and conditions, or null")
+    new: dict = Field(description="state and conditions the words were read as")
+    reported_at: datetime | None = Field(description="the sheet's update time (null: the import's)")
+    reason: str | None = None
+
+
+class UnmatchedRowPublic(BaseModel):
+    """A row no stored hospital answers to (this import never creates hospitals)."""
+
+    row: int
+    name: str
+    reason: str
+    closest: list[str]
+
+
+class StatusPlanPublic(BaseModel):
+    """A status sheet's plan (``kind=statuses``): every non-blank cell of a matched hospital,
+    counted by action and by understood or not, and every unmatched row."""
+
+    filename: str
+    kind: str
+    counts: dict[str, int]
+    notices: list[str]
+    cells: list[StatusCellPublic] = Field(
+        description="every cell (summarised: only the cells not understood)"
+    )
+    not_understood: list[StatusCellPublic] = Field(description="the first 100 not understood")
+    unmatched: list[UnmatchedRowPublic]
+    applied: dict[str, int] | None = Field(None, description="null for a dry run")
+    summarised: bool = False
+    truncated: bool = False

@@ -28,15 +28,16 @@ class StatusUpdate(BaseModel):
         Field(
             description="open, limited, closed or unknown; the words the map shows are read "
             "as these too (开放/可接收 → open, 有限接诊/限制接收/需预约 → limited, 暂停/暂停接收/"
-            "停诊 → closed, 未知 → unknown: app/services/vocabulary.py); answers give the code",
+            "停诊 → closed, 未知 → unknown: geodata/status_words.csv); answers give the code",
             examples=["open"],
         ),
     ]
     conditions: list[Condition] = Field(
         [],
         max_length=20,
-        description="codes such as negative_test_48h, committee_letter, appointment_only, "
-        "closed_loop_transport, or short free text",
+        description="codes such as negative_test_48h, negative_test_24h, committee_letter, "
+        "appointment_only, closed_loop_transport, own_patients_only, emergencies_only, or "
+        "short free text",
     )
     note: Annotated[str, Lines] | None = Field(
         None, max_length=1000, description="plain text, shown as text"

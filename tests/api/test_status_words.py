@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.domain.enums import Role
 from app.domain.statuses import State
 from app.services.auth import create_token
-from app.services.vocabulary import STATE_WORDS, state_from_word
+from app.services.vocabulary import state_from_word, state_words
 
 
 def bearer(client: TestClient, role: Role) -> dict[str, str]:
@@ -67,7 +67,7 @@ def test_unknown_words_are_refused_and_say_what_is_accepted(client: TestClient):
 
 
 def test_no_word_names_two_states():
-    words = [word for state_words in STATE_WORDS.values() for word in state_words]
+    words = [word for words_of_state in state_words().values() for word in words_of_state]
     assert len(words) == len(set(words))
     assert all(state_from_word(state.value) is state for state in State)
     assert state_from_word("可接诊") is State.open and state_from_word("暂停") is State.closed

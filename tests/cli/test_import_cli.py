@@ -60,3 +60,18 @@ def test_geocode_writes_answers_beside_the_input(tmp_path: Path):
         "--data-dir", str(tmp_path / "data"),
     )  # fmt: skip
     assert "no column 'address'; columns: 地址, 区, 备注" in one_error_line(missing)
+
+
+def test_a_status_sheet_is_planned_then_applied_under_the_name_given(tmp_path: Path):
+    sheet = write(
+        tmp_path / "接诊.csv", "医院名称,血透,更新时间\n瑞金医院,暂停接收,\n火星医院,可接收,\n"
+    )
+    data = ["--data-dir", str(tmp_path / "data")]
+    planned = run_aidmap("import", str(sheet), "--kind", "statuses", "--dry-run", *data)
+    assert planned.returncode == 0, planned.stderr
+    assert "火星医院" in planned.stdout and "nothing written" in planned.stdout
+    applied = run_aidmap("import", str(sheet), "--kind", "statuses", "--by", "核实组", "--json",
+                         *data)  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    body = json.loads(applied.stdout)
+    assert body["applied"]["written"] == 1 and body["counts"]["unmatched_rows"] == 1

@@ -16,6 +16,7 @@ class ImportKind(StrEnum):
 
     hospitals = "hospitals"
     contacts = "contacts"  # district, street and committee offices
+    statuses = "statuses"  # hospitals' intake states by service (status_plan.py)
 
 
 KINDS = {ImportKind.hospitals: Kind.hospital, ImportKind.contacts: Kind.office}

@@ -1,0 +1,44 @@
+"""``POST /api/v1/imports?kind=statuses``: a dry run for anyone, applying for volunteers
+and up, recorded under the caller's name."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.domain.enums import Role
+from app.services.auth import create_token
+from tests.services.imports.status_sheets import xlsx
+
+SHEET = xlsx([["医院名称", "血透", "急诊"], ["瑞金医院", "可接收", "<b>满员</b>"]])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _post(client: TestClient, dry_run: bool, headers: dict | None = None):
+    return client.post(
+        f"/api/v1/imports?kind=statuses&dry_run={str(dry_run).lower()}",
+        files={"file": ("接诊.xlsx", SHEET, XLSX)},
+        headers=headers or {},
+    )
+
+
+def test_anyone_plans_a_status_sheet_and_a_volunteer_applies_it(client: TestClient):
+    store = client.app.state.context.store
+    plan = _post(client, dry_run=True)
+    assert plan.status_code == 200, plan.text
+    body = plan.json()
+    assert body["kind"] == "statuses" and body["counts"]["cells"] == 2
+    assert body["applied"] is None
+    assert _post(client, dry_run=False).status_code == 401
+    _, secret = create_token(store, "核实组小王", Role.volunteer)
+    applied = _post(client, dry_run=False, headers={"Authorization": f"Bearer {secret}"})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["applied"]["written"] == 2
+    rid = next(r.id for r in store.iter_resources(kind="hospital") if r.ref == "ruijin")
+    status = store.statuses_for([rid], "emergency")[rid]
+    assert (status.state, status.reported_by, status.note) == (
+        "closed",
+        "核实组小王",
+        "<b>满员</b>",
+    )
+    public = client.get(f"/api/v1/resources/{rid}/history").text
+    assert "核实组小王" not in public  # a volunteer's name never on a public read

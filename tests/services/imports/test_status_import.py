@@ -1,0 +1,131 @@
+"""``--kind statuses``: a team's status sheet read into the stored hospitals' statuses,
+through the same versioned write as the API, never over a person's newer word."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.domain.enums import WriteSource
+from app.domain.statuses import StatusReport
+from app.services.imports.limits import FULL
+from app.services.imports.status_plan import CellAction, import_statuses
+from app.services.imports.table import ImportFileError
+from app.storage.port import Store
+from tests.services.imports.status_sheets import WIDE, xlsx
+
+NOW = datetime(2022, 4, 12, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
+
+
+def _id(store: Store, ref: str) -> int:
+    return next(r.id for r in store.iter_resources(kind="hospital") if r.ref == ref)
+
+
+def _status(store: Store, ref: str, service: str):
+    rid = _id(store, ref)
+    return store.statuses_for([rid], service).get(rid)
+
+
+def _cell(plan, ref_name: str, service: str):
+    return next(c for c in plan.cells if c.name.startswith(ref_name) and c.service == service)
+
+
+def test_a_wide_sheet_is_planned_cell_by_cell_and_applied_under_the_callers_name(
+    seeded_store: Store,
+):
+    upload = (xlsx(WIDE, merges=("A1:I1",)), "接诊情况.xlsx", None)
+    plan, applied = import_statuses(seeded_store, upload, FULL, NOW, None)
+    counts = plan.counts()
+    assert applied is None and _status(seeded_store, "ruijin", "dialysis") is None  # dry run
+    assert counts["unmatched_rows"] == 1 and plan.unmatched[0].name == "火星医院"
+    assert counts["not_understood"] >= 1  # 🙏问问再说, for a person to classify
+    ruijin = _cell(plan, "上海交通大学医学院附属瑞金医院", "dialysis")
+    assert (ruijin.reading.state, ruijin.action) == ("open", CellAction.change)
+    assert ruijin.reported_at == datetime(2022, 4, 12, 6, 30, tzinfo=UTC)  # 14:30 Shanghai
+    assert _cell(plan, "上海交通大学医学院附属瑞金医院", "oncology").reading.state == "closed"
+    maternity = _cell(plan, "上海交通大学医学院附属瑞金医院", "maternity")
+    assert (
+        maternity.reading.state == "limited" and "appointment_only" in maternity.reading.conditions
+    )
+    huashan_er = _cell(plan, "复旦大学附属华山医院", "emergency")
+    assert "negative_test_48h" in huashan_er.reading.conditions
+    sixth = _cell(plan, "上海市第六人民医院", "dialysis")
+    assert sixth.reading.state == "limited" and "电话常占线" in (sixth.reading.note or "")
+
+    plan, applied = import_statuses(seeded_store, upload, FULL, NOW, "核实组")
+    assert applied["written"] >= 6 and applied["conflicts"] == 0
+    status = _status(seeded_store, "ruijin", "dialysis")
+    assert (status.state, status.reported_by) == ("open", "核实组")
+    assert status.reported_at == datetime(2022, 4, 12, 6, 30, tzinfo=UTC)
+    [entry, *_] = seeded_store.history(_id(seeded_store, "ruijin"), service="dialysis")
+    assert entry.via == WriteSource.import_ and entry.status.source.startswith(
+        "import:接诊情况.xlsx"
+    )
+
+    again, applied = import_statuses(seeded_store, upload, FULL, NOW, "核实组")
+    assert again.counts()["change"] == 0 and applied["written"] == 0  # nothing new
+
+
+def test_a_long_sheet_reads_a_service_column_and_a_state_column(seeded_store: Store):
+    rows = [
+        ["医院", "科室", "状态", "核实时间"],
+        ["瑞金医院", "透析", "暂停", "2022-04-12 10:00"],
+        ["瑞金医院", "急诊", "可接收", "2022-04-12 10:00"],
+        ["华山", "发热", "有限接诊，仅上午", "2022/4/12 11:05"],
+    ]
+    plan, applied = import_statuses(seeded_store, (xlsx(rows), "long.xlsx", None), FULL, NOW, "李")
+    assert plan.counts()["cells"] == 3 and applied["written"] == 3
+    assert _status(seeded_store, "ruijin", "dialysis").state == "closed"
+    assert _status(seeded_store, "huashan", "fever_clinic").state == "limited"
+
+
+def test_a_persons_newer_word_stands_and_a_future_time_is_refused(seeded_store: Store):
+    rid = _id(seeded_store, "ruijin")
+    version = seeded_store.get_resource(rid).version
+    seeded_store.set_status(rid, "dialysis", StatusReport(state="closed", reported_by="王阿姨",
+                            reported_at=NOW - timedelta(minutes=30)), version)  # fmt: skip
+    rows = [
+        ["医院名称", "血透", "急诊", "更新时间"],
+        ["瑞金医院", "可接收", "", "4/12 14:30"],  # 06:30 UTC: before 王阿姨's 08:30
+        ["华山医院", "可接收", "", "4/12 23:30"],  # ahead of now
+    ]
+    plan, applied = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, "表")
+    assert _cell(plan, "上海交通大学医学院附属瑞金医院", "dialysis").action is CellAction.late
+    assert _cell(plan, "复旦大学附属华山医院", "dialysis").action is CellAction.future
+    assert applied["written"] == 0
+    assert _status(seeded_store, "ruijin", "dialysis").reported_by == "王阿姨"
+    assert _status(seeded_store, "huashan", "dialysis") is None
+
+
+def test_a_status_changed_between_plan_and_apply_is_a_conflict_not_overwritten(
+    seeded_store: Store,
+):
+    from app.services.imports.read import read_table
+    from app.services.imports.status_plan import apply_statuses, plan_statuses
+
+    rows = [["医院名称", "血透", "急诊"], ["瑞金医院", "可接收", "暂停"]]
+    table = read_table(xlsx(rows), "s.xlsx", None)
+    plan = plan_statuses(seeded_store, table, "s.xlsx", NOW)
+    rid = _id(seeded_store, "ruijin")
+    seeded_store.set_status(rid, "oncology", StatusReport(state="open", reported_by="王阿姨"),
+                            seeded_store.get_resource(rid).version)  # fmt: skip
+    applied = apply_statuses(seeded_store, plan, "表")
+    assert applied == applied | {"written": 0, "conflicts": 2}
+    assert _status(seeded_store, "ruijin", "dialysis") is None
+
+
+def test_blank_cells_change_nothing_and_a_sheet_without_services_is_refused(seeded_store: Store):
+    rows = [["医院名称", "血透"], ["瑞金医院", ""]]
+    plan, _ = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, None)
+    assert plan.cells == []
+    with pytest.raises(ImportFileError, match="no service column"):
+        import_statuses(seeded_store, (xlsx([["医院名称", "电话"], ["瑞金医院", "1"]]), "s.xlsx",
+                                       None), FULL, NOW, None)  # fmt: skip
+
+
+def test_a_service_the_hospital_does_not_list_is_reported_not_written(seeded_store: Store):
+    rows = [["医院名称", "产科"], ["上海市胸科医院", "可接收"]]
+    plan, applied = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, "表")
+    [cell] = plan.cells
+    assert cell.action is CellAction.not_offered and applied["written"] == 0
