@@ -129,6 +129,17 @@ class SourceQueries(SqlPlumbing):
             conn.execute(update(t.sources).where(t.sources.c.id == source_id).values(values))
             return _source_named(conn, name)
 
+    def drop_held(self, name: str) -> Source:
+        """Drop the plan the source holds, if any; the source after it."""
+        with self._write() as conn:
+            source_id = _source_id(conn, name)
+            conn.execute(
+                update(t.sources)
+                .where(t.sources.c.id == source_id)
+                .values(held=None, held_file=None)
+            )
+            return _source_named(conn, name)
+
     def held_file(self, name: str) -> bytes | None:
         """The file of the plan the source holds (as stored), or None."""
         c = t.sources.c

@@ -100,6 +100,12 @@ def test_a_held_plan_and_its_file_are_kept_until_cleared(store: Store):
     assert cleared.held is None and store.held_file("xuhui") is None
     with pytest.raises(NotFound):
         store.held_file("nowhere")
+    store.record_run("xuhui", record)
+    dropped = store.drop_held("xuhui")
+    assert dropped.held is None and store.held_file("xuhui") is None
+    assert dropped.last_outcome is RunOutcome.held  # the last run's, as it was
+    with pytest.raises(NotFound):
+        store.drop_held("nowhere")
 
 
 def test_a_lease_is_the_holders_until_it_expires(store: Store):

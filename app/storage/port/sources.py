@@ -52,6 +52,11 @@ class SourceStore(Protocol):
         says, in one transaction; the source after it. NotFound for an unknown name."""
 
     @abc.abstractmethod
+    def drop_held(self, name: str) -> Source:
+        """Drop the plan the source holds and its file (nothing else changes: the last
+        run's outcome stays); the source after it. NotFound for an unknown name."""
+
+    @abc.abstractmethod
     def held_file(self, name: str) -> bytes | None:
         """The file of the plan the source holds, as stored, or None when it holds none;
         NotFound for an unknown name."""
