@@ -10,6 +10,7 @@ leaving stops it, wakes slow handlers and joins every handler thread.
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,15 +60,19 @@ class _Server(ThreadingHTTPServer):
 
 
 class SheetServer:
-    """Serves ``sheets`` (path → Sheet) on ``host`` (a free port); a context manager."""
+    """Serves ``sheets`` (path → Sheet) on ``host`` (a free port), over TLS with ``tls``;
+    a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.sheets: dict[str, Sheet] = {}
         self.requests: list[Seen] = []
         self.active = self.max_active = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = _Server(self, host)
+        self.scheme = "http" if tls is None else "https"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -75,7 +80,7 @@ class SheetServer:
     def url(self, path: str) -> str:
         """The link of ``path`` on this server."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"{self.scheme}://{host}:{port}{path}"
 
     def __enter__(self) -> SheetServer:
         self._thread.start()

@@ -4,10 +4,15 @@ source may be fetched from."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import shutil
+import ssl
+import subprocess
 import time
 
+import httpx
 import pytest
 
 from app.services.sources import addresses
@@ -60,6 +65,32 @@ def test_what_is_not_a_file_fails(server: SheetServer, sheet: Sheet, message: st
     server.sheets["/x"] = sheet
     with pytest.raises(FetchFailed, match=re.escape(message)):
         fetch(server.url("/x"), OPEN)
+
+
+def test_over_https_the_name_is_verified_on_the_address_checked(tmp_path, monkeypatch, require):
+    """TLS goes to the pinned address with the link's host name for SNI and the
+    certificate: a certificate for localhost is good for https://localhost (connected at
+    127.0.0.1) and not for https://127.0.0.1."""
+    require(shutil.which("openssl") is not None, "openssl makes the test's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(httpx, "Client", functools.partial(httpx.Client, verify=trusted))
+    with SheetServer(tls=served) as server:
+        server.sheets["/h.csv"] = Sheet(CSV)
+        port = server.url("/").split(":")[2].split("/")[0]
+        assert fetch(f"https://localhost:{port}/h.csv", OPEN).data == CSV
+        assert server.hits("/h.csv")[0].headers["host"] == f"localhost:{port}"
+        with pytest.raises(FetchFailed, match="could not be reached"):
+            fetch(f"https://127.0.0.1:{port}/h.csv", OPEN)
 
 
 @pytest.mark.parametrize("declare_length", [True, False])
