@@ -43,6 +43,12 @@ from app.models.sessions import (
     SessionPublic,
     WhoAmI,
 )
+from app.models.sources import (
+    HeldPlanPublic,
+    RunResultPublic,
+    SourceCreate,
+    SourcePublic,
+)
 from app.models.statuses import (
     BatchItem,
     BatchItemResult,
@@ -88,6 +94,7 @@ __all__ = [
     "ErrorIssue",
     "GeocodePublic",
     "Health",
+    "HeldPlanPublic",
     "HistoryPublic",
     "HospitalIn",
     "HospitalPatch",
@@ -117,9 +124,12 @@ __all__ = [
     "ResourceConflictBody",
     "ResourceEditPublic",
     "ResourcePublic",
+    "RunResultPublic",
     "ServicePublic",
     "SessionPublic",
     "ShareCreated",
+    "SourceCreate",
+    "SourcePublic",
     "StatusBatch",
     "StatusPublic",
     "StatusUpdate",
