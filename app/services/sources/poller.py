@@ -1,12 +1,12 @@
 """Polling sources inside ``aidmap serve``: one background task per process.
 
-It wakes every few seconds, asks the store which sources are due, and runs each one whose
-lease it gets, one at a time, on a thread of its own (the event loop only waits). Every
-replica runs a poller; the lease makes exactly one of them run each source, and when its
-holder dies another takes over once the lease expires. At shutdown the poller stops
-waking, tells a run in progress to stop before it writes (a fetch stops at its next
-chunk), and waits for it; the lease is released on the way out, so another replica can
-take the source at once.
+It wakes every few seconds (or when the next source falls due, if sooner), asks the store
+which sources are due, and runs each one whose lease it gets, one at a time, on a thread
+of its own (the event loop only waits). Every replica runs a poller; the lease makes
+exactly one of them run each source, and when its holder dies another takes over once the
+lease expires. At shutdown the poller stops waking, tells a run in progress to stop before
+it writes (a fetch stops at its next chunk), and waits for it; the lease is released on
+the way out, so another replica can take the source at once.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import uuid
+from datetime import timedelta
 
 from app.services.sources.lease import LeaseLost, SourceBusy
 from app.services.sources.run import Runner, Stopped, run_source
@@ -25,6 +26,7 @@ from app.storage.errors import NotFound, StorageError
 
 log = logging.getLogger("aidmap.sources")
 MAX_WAKE_S = 5.0
+MIN_PAUSE_S = 0.05
 
 
 def wake_interval(min_interval_s: float, lease_s: float) -> float:
@@ -50,18 +52,30 @@ class SourcePoller:
 
     async def _poll(self) -> None:
         while not self._stop.is_set():
+            pause = self.wake_s
             try:
-                due = await asyncio.to_thread(self.runner.store.due_sources, self.runner.clock())
-                for source in due:
-                    if self._stop.is_set():
-                        break
-                    await asyncio.to_thread(self._run, source.name)
+                pause = await self._run_due()
             except StorageError as exc:
                 log.warning("sources not polled: %s", exc)
             except Exception:  # a poller that died would leave every source stale
                 log.exception("sources: polling failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.wake_s)
+                await asyncio.wait_for(self._woken.wait(), pause)
+
+    async def _run_due(self) -> float:
+        """Run the sources due now; the seconds until the next one falls due, if that is
+        sooner than the next wake (a source is read when due, not up to a wake later)."""
+        now = self.runner.clock()
+        horizon = now + timedelta(seconds=self.wake_s)
+        soon = await asyncio.to_thread(self.runner.store.due_sources, horizon)
+        for source in soon:
+            if source.next_run_at <= now and not self._stop.is_set():
+                await asyncio.to_thread(self._run, source.name)
+        upcoming = [s.next_run_at for s in soon if s.next_run_at > now]
+        if not upcoming:
+            return self.wake_s
+        until = (min(upcoming) - self.runner.clock()).total_seconds()
+        return min(self.wake_s, max(MIN_PAUSE_S, until))
 
     def _run(self, name: str) -> None:
         """Run one due source if its lease is free (on a worker thread)."""
