@@ -105,7 +105,14 @@ def run_source(
         source = runner.store.get_source(name)
         if only_if_due and source.next_run_at > runner.clock():
             return None
-        result = _run(runner, source, accept_headers=accept_headers, lease=lease, stop=stop)
+        try:
+            result = _run(runner, source, accept_headers=accept_headers, lease=lease, stop=stop)
+        except (Stopped, LeaseLost, StorageError):
+            raise
+        except Exception as exc:  # a bug: the run fails, and the next waits its interval
+            log.exception("source %s: run failed", name)
+            error = f"the run failed unexpectedly ({type(exc).__name__}); see the server's log"
+            result = _Recorder(runner, source, runner.clock(), dry_run=False).failed(error)
     log.info("source %s: %s%s", name, result.outcome.value,
              f": {result.error}" if result.error else "")  # fmt: skip
     count_source_run(result.outcome.value)

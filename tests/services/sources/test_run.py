@@ -220,3 +220,21 @@ def test_the_link_never_reaches_a_log_line(runner, server, add, caplog):
     assert "huangpu: failed" in caplog.text and "TOPSECRET" not in caplog.text
     config = logging_config("text", "debug")
     assert config["root"]["level"] == "WARNING" and set(config["loggers"]) == {"aidmap", "uvicorn"}
+
+
+def test_a_run_that_breaks_unexpectedly_fails_and_waits_its_interval(
+    runner, server, add, monkeypatch
+):
+    server.sheets["/h.csv"] = Sheet(sheet(with_phone("ruijin", "021-64370046")))
+    add("huangpu", server.url("/h.csv"), max_change=1.0)
+    before = hospitals(runner.store)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("app.services.sources.run.plan_file", broken)
+    failed = run(runner)
+    assert failed.outcome is RunOutcome.failed and "unexpectedly (RuntimeError)" in failed.error
+    source = runner.store.get_source("huangpu")
+    assert source.next_run_at > datetime.now(UTC) and source.file is None
+    assert hospitals(runner.store) == before
