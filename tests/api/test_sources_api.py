@@ -4,6 +4,7 @@ and the poller of a running app keeping the map in step with a changing sheet.""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ from app.core.config import Settings
 from app.domain.enums import Role
 from app.main import create_app
 from app.services.auth import create_token
+from app.storage import open_store
 from tests.services.sources.conftest import ROWS, sheet, with_phone
 from tests.services.sources.sheet_server import Sheet, SheetServer
 
@@ -194,3 +196,24 @@ def wait_for(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not within the time"
         time.sleep(0.1)
+
+
+def test_shutting_down_stops_a_run_in_progress_before_it_writes(seeded_settings, server):
+    settings = source_settings(seeded_settings, source_polling=True, source_timeout_s=10.0)
+    gate = threading.Event()
+    server.sheets["/h.csv"] = Sheet(sheet(with_phone("ruijin", "021-64370046")), gate=gate)
+    with TestClient(create_app(settings)) as client:
+        store = client.app.state.context.store
+        add(client, bearer(client), server.url("/h.csv"), every_s=1, max_change=1.0)
+        wait_for(lambda: server.active == 1)  # the poller's fetch waits at the gate
+        before = [(r.id, r.version) for r in store.iter_resources()]
+        threading.Timer(0.5, gate.set).start()
+        started = time.monotonic()
+    assert time.monotonic() - started < 5
+    store = open_store(settings)
+    try:
+        source = store.get_source("huangpu")
+        assert (source.last_outcome, source.lease_holder) == (None, None)
+        assert [(r.id, r.version) for r in store.iter_resources()] == before
+    finally:
+        store.close()
