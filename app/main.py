@@ -34,6 +34,7 @@ from app.api import (
     routes_services,
     routes_sessions,
     routes_share,
+    routes_sources,
     routes_status,
     routes_tokens,
     routes_units,
@@ -56,6 +57,8 @@ from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
 from app.services.seeding import ensure_seeded
+from app.services.sources.poller import SourcePoller, wake_interval
+from app.services.sources.run import runner_for
 from app.services.stream_slots import StreamSlots
 from app.storage import open_store
 from app.web.error_page import error_page
@@ -90,7 +93,15 @@ def create_app(
                 limits=Limiters(),
             )
             app.state.context = context
+            poller = None
+            if settings.source_polling:
+                runner = runner_for(settings, store, context.geocoders.get)
+                wake = wake_interval(settings.source_min_interval_s, settings.source_lease_s)
+                poller = SourcePoller(runner, wake)
+                poller.start()
             yield
+            if poller is not None:
+                await poller.close()  # a run in progress stops before it writes
             await context.events.close()
             context.nearest.close()
         finally:
@@ -152,6 +163,7 @@ def create_app(
         routes_sessions,
         routes_geocode,
         routes_imports,
+        routes_sources,
         routes_exports,
         routes_events,
         routes_docs,

@@ -153,6 +153,31 @@ class Settings(BaseSettings):
         30, ge=1, le=365, description="Days a provider's answer is kept and reused."
     )
 
+    # Sources (app/services/sources): teams' documents read again and again
+    source_polling: bool = Field(
+        True,
+        description="Whether aidmap serve runs sources on their intervals (false: only "
+        "when run by hand; a replica that should not fetch).",
+    )
+    source_min_interval_s: int = Field(
+        60, ge=1, le=86_400,
+        description="Shortest interval at which a source may be read (sources add --every).",
+    )  # fmt: skip
+    source_allow_private: bool = Field(
+        False,
+        description="Let sources fetch from private, loopback, link-local and other "
+        "non-public addresses (a document server on the same network; tests).",
+    )
+    source_timeout_s: float = Field(
+        30.0, gt=0, le=600, allow_inf_nan=False,
+        description="Time one fetch of a source may take, redirects included.",
+    )  # fmt: skip
+    source_lease_s: float = Field(
+        60.0, ge=1, le=3600, allow_inf_nan=False,
+        description="How long a replica's hold on a source lasts unless renewed: another "
+        "replica takes a source over this long after its holder died.",
+    )  # fmt: skip
+
     # Health (app/api/routes_health.py)
     ready_timeout_s: float = Field(
         1.0, gt=0, le=30, allow_inf_nan=False,

@@ -91,6 +91,13 @@ GEOCODER_CACHE = Counter(
     ["provider", "result"],
     registry=REGISTRY,
 )
+SOURCE_RUNS = Counter(
+    "aidmap_source_runs",
+    "Runs of sources (teams' documents read again and again), by outcome (applied, "
+    "unchanged, not_modified, held, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 
 
 class WrittenStatus(Protocol):
@@ -113,3 +120,8 @@ def count_status_written(status: WrittenStatus, action: str) -> None:
 def count_status_conflict(action: str) -> None:
     """Count one status write refused for a version conflict."""
     STATUS_CONFLICTS.labels(action).inc()
+
+
+def count_source_run(outcome: str) -> None:
+    """Count one run of a source that ended with ``outcome``."""
+    SOURCE_RUNS.labels(outcome).inc()

@@ -43,6 +43,12 @@ from app.models.sessions import (
     SessionPublic,
     WhoAmI,
 )
+from app.models.sources import (
+    HeldPlanPublic,
+    RunResultPublic,
+    SourceCreate,
+    SourcePublic,
+)
 from app.models.statuses import (
     BatchItem,
     BatchItemResult,
@@ -89,6 +95,7 @@ __all__ = [
     "ErrorIssue",
     "GeocodePublic",
     "Health",
+    "HeldPlanPublic",
     "HistoryPublic",
     "HospitalIn",
     "HospitalPatch",
@@ -118,10 +125,13 @@ __all__ = [
     "ResourceConflictBody",
     "ResourceEditPublic",
     "ResourcePublic",
+    "RunResultPublic",
     "RunningClaim",
     "ServicePublic",
     "SessionPublic",
     "ShareCreated",
+    "SourceCreate",
+    "SourcePublic",
     "StatusBatch",
     "StatusPlanPublic",
     "StatusPublic",

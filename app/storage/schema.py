@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 
 from app.domain.enums import EditAction, Level, Precision, Role, SourceCrs
+from app.domain.sources import RunOutcome, SourceKind
 from app.domain.statuses import State
 
 
@@ -300,4 +302,43 @@ shares = Table(
     Column("view", Text, nullable=False, comment="canonical JSON: sorted keys, no spaces"),
     Column("view_hash", String(64), nullable=False, unique=True, comment="sha256 hex of view"),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("url", Text, nullable=False, comment="coordinator-only: may hold a secret link"),
+    Column("kind", String(16), nullable=False),
+    Column("sheet", Text),
+    Column("every_s", Integer, nullable=False),
+    Column("max_change", Float, nullable=False),
+    Column("review", Boolean, nullable=False),
+    Column("created_by", Text, comment="who added it; null: the operator (CLI)"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_run_at", UtcDateTime, nullable=False),
+    Column("last_run_at", UtcDateTime),
+    Column("last_outcome", String(16)),
+    Column("last_error", Text),
+    Column("rows_understood", Integer),
+    Column("rows_not_understood", Integer),
+    Column("etag", Text, comment="validators of the last file read, for a conditional GET"),
+    Column("last_modified", Text),
+    Column("content_hash", String(64), comment="sha256 hex of the last file read"),
+    Column("good", JSON, comment="headers and row keys of the last applied file"),
+    Column("held", JSON, comment="a plan held for review"),
+    Column("held_file", LargeBinary, comment="the held plan's file, zlib-compressed"),
+    _one_of("kind", SourceKind),
+    _one_of("last_outcome", RunOutcome),
+    CheckConstraint("every_s >= 1", name="every_s_positive"),
+    CheckConstraint("max_change >= 0 AND max_change <= 1", name="max_change_fraction"),
+)
+
+source_leases = Table(
+    "source_leases",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id"), primary_key=True),
+    Column("holder", Text, comment="the replica (or manual run) running the source"),
+    Column("expires_at", UtcDateTime, nullable=False, comment="free again from then on"),
 )

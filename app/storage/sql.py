@@ -1,8 +1,9 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim and
-share parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
-``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``, ``sql_shares``) and adds
+``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim, share
+and source parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
+``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``, ``sql_shares``,
+``sql_sources``) and adds
 migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
 supply the engines (one for reads, one for writes) and what differs per database: how a
 write transaction begins (``_begin_write``) and how migrations are serialised
@@ -30,6 +31,7 @@ from app.storage.sql_layers import LayerQueries
 from app.storage.sql_locations import LocationQueries
 from app.storage.sql_sessions import SessionQueries
 from app.storage.sql_shares import ShareQueries
+from app.storage.sql_sources import SourceQueries
 from app.storage.sql_statuses import StatusQueries
 from app.storage.sql_support import BATCH, insert_many, start_of_day, utcnow
 from app.storage.sql_units import UnitQueries
@@ -45,6 +47,7 @@ class SqlStore(
     SessionQueries,
     ClaimQueries,
     ShareQueries,
+    SourceQueries,
     Store,
 ):
     """A ``Store`` over an SQLAlchemy engine."""

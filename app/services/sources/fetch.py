@@ -1,0 +1,176 @@
+"""Fetching a source's file over HTTP(S): conditionally, within a size and a time limit,
+from public addresses only, following redirects by hand.
+
+Each hop is checked as the first: its scheme (http or https), its host's addresses
+(``addresses.resolve``), and the connection goes to the address checked, with the host
+name kept for the ``Host`` header and for TLS (server name and certificate). What comes
+back must be a file: an HTML page (a sign-in wall in front of a document that is not
+shared), an empty answer or one over the size limit fails the fetch. Messages never hold
+the link itself, which may carry a document's secret.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from app.services.sources.addresses import AddressRefused, resolve
+
+MAX_BYTES = 20 * 2**20
+"""The largest file a source may be: a sheet of 100,000 rows is well below it."""
+MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+HTML_STARTS = (b"<!doctype", b"<html", b"<head", b"<body")
+USER_AGENT = "aidmap-sources/1 (+a mutual-aid map reading a team's shared document)"
+
+
+class FetchFailed(Exception):
+    """The fetch found no usable file; the message is safe to show (no link in it)."""
+
+
+class FetchStopped(Exception):
+    """The fetch was stopped from outside (the server is shutting down)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How far a fetch may go."""
+
+    timeout_s: float
+    allow_private: bool = False
+    max_bytes: int = MAX_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetch's answer: the file, or None when the server says it has not changed."""
+
+    data: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def fetch(
+    url: str,
+    limits: FetchLimits,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    stop: threading.Event | None = None,
+) -> Fetched:
+    """GET ``url`` (conditionally, with the validators of the last file read)."""
+    deadline = time.monotonic() + limits.timeout_s
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/csv, application/vnd.openxmlformats-"
+               "officedocument.spreadsheetml.sheet, application/json;q=0.9, */*;q=0.5"}  # fmt: skip
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    timeout = httpx.Timeout(limits.timeout_s)
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            if time.monotonic() > deadline:
+                raise FetchFailed(f"no file within {limits.timeout_s:g} s")
+            request = _pinned_request(client, url, headers, limits.allow_private)
+            try:
+                response = client.send(request, stream=True)
+            except httpx.TimeoutException:
+                raise FetchFailed(f"no answer within {limits.timeout_s:g} s") from None
+            except httpx.HTTPError as exc:
+                reason = type(exc).__name__
+                raise FetchFailed(f"the server could not be reached ({reason})") from None
+            try:
+                if response.status_code in REDIRECTS and "location" in response.headers:
+                    url = urljoin(url, response.headers["location"])
+                    continue
+                return _answer(response, limits, deadline, stop)
+            finally:
+                response.close()
+    raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def check_link(url: str) -> tuple[str, str, int]:
+    """The scheme, host and port of an http(s) link; FetchFailed for any other link."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise FetchFailed("the link is not a valid URL") from None
+    if parts.scheme not in DEFAULT_PORTS:
+        raise FetchFailed(f"only http and https links can be read, not {parts.scheme or '(none)'}")
+    if not parts.hostname:
+        raise FetchFailed("the link names no host")
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
+
+
+def _pinned_request(
+    client: httpx.Client, url: str, headers: dict[str, str], allow_private: bool
+) -> httpx.Request:
+    """A GET of ``url`` sent to the address its host was checked at."""
+    scheme, host, port = check_link(url)
+    try:
+        address = resolve(host, port, allow_private)
+    except AddressRefused as exc:
+        raise FetchFailed(str(exc)) from None
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+    named = host if port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    if ":" in host:  # an IPv6 literal keeps its brackets in Host
+        named = f"[{host}]" if port == DEFAULT_PORTS[scheme] else f"[{host}]:{port}"
+    extensions = {"sni_hostname": host} if scheme == "https" else {}
+    return client.build_request(
+        "GET", pinned, headers=headers | {"Host": named}, extensions=extensions
+    )
+
+
+def _answer(
+    response: httpx.Response, limits: FetchLimits, deadline: float, stop: threading.Event | None
+) -> Fetched:
+    """The file of a final answer, read within the limits."""
+    if response.status_code == 304:
+        return Fetched(None)
+    if response.status_code != 200:
+        hint = " (is the document shared with anyone who has the link?)"
+        shown = hint if response.status_code in (401, 403) else ""
+        raise FetchFailed(f"the server answered {response.status_code}{shown}")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FetchFailed(f"the file is larger than {limits.max_bytes // 2**20} MiB")
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_bytes():
+            if stop is not None and stop.is_set():
+                raise FetchStopped
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise FetchFailed(f"the file is larger than {limits.max_bytes // 2**20} MiB")
+            if time.monotonic() > deadline:
+                raise FetchFailed(f"the file took over {limits.timeout_s:g} s to arrive")
+            chunks.append(chunk)
+    except httpx.TimeoutException:
+        raise FetchFailed(f"the file stopped arriving for {limits.timeout_s:g} s") from None
+    except httpx.HTTPError as exc:
+        raise FetchFailed(f"the file could not be read ({type(exc).__name__})") from None
+    data = b"".join(chunks)
+    _check_is_a_file(data, response.headers.get("content-type", ""))
+    return Fetched(data, response.headers.get("etag"), response.headers.get("last-modified"))
+
+
+def _check_is_a_file(data: bytes, content_type: str) -> None:
+    """FetchFailed for an empty answer or an HTML page where a file was expected."""
+    if not data.strip():
+        raise FetchFailed("the file is empty")
+    start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if content_type.lower().startswith(("text/html", "application/xhtml")) or start.startswith(
+        HTML_STARTS
+    ):
+        raise FetchFailed(
+            "the link gave a web page, not a file: a sign-in page? Share the document so "
+            "that anyone with the link can view it, and use its CSV or XLSX export link"
+        )

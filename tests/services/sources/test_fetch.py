@@ -1,0 +1,179 @@
+"""Fetching a source's file from a local server: conditional GETs, the size and time
+limits, HTML where a file was expected, redirects checked hop by hop, and the addresses a
+source may be fetched from."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import shutil
+import ssl
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from app.services.sources import addresses
+from app.services.sources.addresses import AddressRefused, is_public, resolve
+from app.services.sources.fetch import MAX_BYTES, FetchFailed, FetchLimits, fetch
+from tests.services.sources.sheet_server import Sheet, SheetServer
+
+CSV = "医院名称,区,电话\n瑞金医院,黄浦区,021-64370045\n".encode()
+OPEN = FetchLimits(timeout_s=2.0, allow_private=True)
+PUBLIC_ONLY = FetchLimits(timeout_s=2.0)
+
+
+@pytest.fixture
+def server():
+    with SheetServer() as server:
+        yield server
+
+
+def test_a_file_comes_with_its_validators_and_then_not_modified(server: SheetServer):
+    server.sheets["/sheet.csv"] = sheet = Sheet(CSV)
+    first = fetch(server.url("/sheet.csv"), OPEN)
+    assert (first.data, first.etag) == (CSV, sheet.tag)
+    again = fetch(server.url("/sheet.csv"), OPEN, etag=first.etag, last_modified="x")
+    assert again.data is None  # 304
+    assert server.hits("/sheet.csv")[1].headers["if-none-match"] == sheet.tag
+    assert server.hits("/sheet.csv")[1].headers["if-modified-since"] == "x"
+    sheet.body = CSV + "华山医院,静安区,021-52889999\n".encode()
+    assert fetch(server.url("/sheet.csv"), OPEN, etag=first.etag).data == sheet.body
+
+
+def test_the_connection_goes_to_the_address_checked_with_the_name_kept(server: SheetServer):
+    server.sheets["/sheet.csv"] = Sheet(CSV)
+    port = server.url("/").split(":")[2].split("/")[0]
+    assert fetch(f"http://localhost:{port}/sheet.csv", OPEN).data == CSV
+    assert server.hits("/sheet.csv")[0].headers["host"] == f"localhost:{port}"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "message"),
+    [
+        (Sheet(b"<!DOCTYPE html><title>Sign in</title>", content_type="text/plain"), "web page"),
+        (Sheet(b"\xef\xbb\xbf\n <html><body>login</body></html>"), "a sign-in page?"),
+        (Sheet(CSV, content_type="text/html; charset=utf-8"), "web page"),
+        (Sheet(b" \r\n"), "the file is empty"),
+        (Sheet(b"nope", status=403), "answered 403 (is the document shared"),
+        (Sheet(b"", status=500), "the server answered 500"),
+    ],
+)
+def test_what_is_not_a_file_fails(server: SheetServer, sheet: Sheet, message: str):
+    server.sheets["/x"] = sheet
+    with pytest.raises(FetchFailed, match=re.escape(message)):
+        fetch(server.url("/x"), OPEN)
+
+
+def test_over_https_the_name_is_verified_on_the_address_checked(tmp_path, monkeypatch, require):
+    """TLS goes to the pinned address with the link's host name for SNI and the
+    certificate: a certificate for localhost is good for https://localhost (connected at
+    127.0.0.1) and not for https://127.0.0.1."""
+    require(shutil.which("openssl") is not None, "openssl makes the test's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(httpx, "Client", functools.partial(httpx.Client, verify=trusted))
+    with SheetServer(tls=served) as server:
+        server.sheets["/h.csv"] = Sheet(CSV)
+        port = server.url("/").split(":")[2].split("/")[0]
+        assert fetch(f"https://localhost:{port}/h.csv", OPEN).data == CSV
+        assert server.hits("/h.csv")[0].headers["host"] == f"localhost:{port}"
+        with pytest.raises(FetchFailed, match="could not be reached"):
+            fetch(f"https://127.0.0.1:{port}/h.csv", OPEN)
+
+
+@pytest.mark.parametrize("declare_length", [True, False])
+def test_a_50_mib_file_is_refused_without_reading_it_all(server: SheetServer, declare_length: bool):
+    server.sheets["/big.csv"] = Sheet(b"a,b\n" * (50 * 2**20 // 4), declare_length=declare_length)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="larger than 20 MiB"):
+        fetch(server.url("/big.csv"), OPEN)
+    assert time.monotonic() - started < 2
+    assert MAX_BYTES == 20 * 2**20
+
+
+def test_a_server_that_does_not_answer_in_time_fails_the_fetch(server: SheetServer):
+    server.sheets["/slow.csv"] = Sheet(CSV, delay_s=5)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match=r"no answer within 0\.5 s"):
+        fetch(server.url("/slow.csv"), FetchLimits(timeout_s=0.5, allow_private=True))
+    assert time.monotonic() - started < 1.5
+
+
+def test_redirects_are_followed_to_http_only_and_not_forever(server: SheetServer):
+    server.sheets["/sheet.csv"] = Sheet(CSV)
+    server.sheets["/moved"] = Sheet(location="/sheet.csv")
+    assert fetch(server.url("/moved"), OPEN).data == CSV
+    server.sheets["/ftp"] = Sheet(location="ftp://127.0.0.1/sheet.csv")
+    with pytest.raises(FetchFailed, match="only http and https links can be read, not ftp"):
+        fetch(server.url("/ftp"), OPEN)
+    server.sheets["/loop"] = Sheet(location="/loop")
+    with pytest.raises(FetchFailed, match="more than 5 redirects"):
+        fetch(server.url("/loop"), OPEN)
+    assert len(server.hits("/loop")) == 6
+
+
+def test_a_redirect_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPatch):
+    """The first server stands for a public one (127.0.0.2 counts as public here); its
+    redirect to 127.0.0.1 is checked as any first link is, and refused."""
+    real = addresses.is_public
+    monkeypatch.setattr(
+        addresses, "is_public", lambda address: str(address) == "127.0.0.2" or real(address)
+    )
+    with SheetServer("127.0.0.2") as public, SheetServer() as private:
+        private.sheets["/admin"] = Sheet(CSV)
+        public.sheets["/sheet.csv"] = Sheet(location=private.url("/admin"))
+        public.sheets["/fine.csv"] = Sheet(CSV)
+        assert fetch(public.url("/fine.csv"), PUBLIC_ONLY).data == CSV
+        with pytest.raises(FetchFailed, match=r"127\.0\.0\.1 is at 127\.0\.0\.1, a private"):
+            fetch(public.url("/sheet.csv"), PUBLIC_ONLY)
+        assert private.requests == []  # never reached
+
+
+def test_links_that_are_not_http_fail():
+    for link, message in [
+        ("file:///etc/passwd", "not file"),
+        ("gopher://x/", "not gopher"),
+        ("http:///nohost", "names no host"),
+        ("http://[::1", "not a valid URL"),
+    ]:
+        with pytest.raises(FetchFailed, match=message):
+            fetch(link, OPEN)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True), ("2606:4700::1111", True), ("::ffff:8.8.8.8", True),
+        ("64:ff9b::808:808", True), ("10.1.2.3", False), ("172.16.0.1", False),
+        ("192.168.1.1", False), ("127.0.0.1", False), ("169.254.169.254", False),
+        ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
+        ("240.0.0.1", False), ("255.255.255.255", False), ("192.0.2.1", False),
+        ("::1", False), ("::", False), ("fe80::1", False), ("fc00::1", False),
+        ("ff02::1", False), ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False),
+        ("2002:7f00:1::", False), ("64:ff9b::a00:1", False),
+    ],
+)  # fmt: skip
+def test_only_public_unicast_addresses_are_public(address: str, public: bool):
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_unless_allowed():
+    with pytest.raises(AddressRefused, match=r"localhost is at .*non-public address"):
+        resolve("localhost", 80, allow_private=False)
+    assert ipaddress.ip_address(resolve("localhost", 80, allow_private=True)).is_loopback
+    with pytest.raises(AddressRefused, match="cannot be resolved"):
+        resolve("no-such-host.invalid", 80, allow_private=True)
+    with pytest.raises(AddressRefused, match=r"10\.0\.0\.1 is at 10\.0\.0\.1"):
+        resolve("10.0.0.1", 80, allow_private=False)
