@@ -1,10 +1,11 @@
 """The time from a changed sheet to the map showing it, with a source read every 5 s, as a
 ratio to that interval.
 
-One ``aidmap serve`` (a fresh seeded SQLite database) polls a hospitals sheet served by
-this script on loopback (``AIDMAP_SOURCE_ALLOW_PRIVATE=true``, the interval's minimum
-lowered to it). Each change replaces a hospital's phone; the time runs until a read of that
-hospital (``GET /api/v1/resources/{id}``, asked every 20 ms) shows the new phone. A source
+One ``aidmap serve`` (a fresh seeded SQLite database) polls a status sheet (``--kind
+statuses``) served by this script on loopback (``AIDMAP_SOURCE_ALLOW_PRIVATE=true``, the
+interval's minimum lowered to it). Each change turns 瑞金's 血透 cell from 可接收 to
+暂停接收 or back; the time runs until a read of that hospital (``GET
+/api/v1/resources/{id}``, asked every 20 ms) shows the new state. A source
 is due an interval after its last run began, and the poller wakes when it falls due, so a
 change waits for the rest of the interval, plus the run itself (fetch, plan, apply: ~0.1 s
 for this sheet once the process is warm). The changes are made at moments spread evenly
@@ -30,13 +31,14 @@ from pathlib import Path
 import httpx
 from bench_serving import ROOT, aidmap, child_env, serving
 
-HEADER = "ref,医院名称,区,地址,电话"
+HEADER = "医院名称,区,血透,急诊"
 ROWS = [
-    "ruijin,上海交通大学医学院附属瑞金医院,黄浦区,瑞金二路197号,{phone}",
-    "ninth,上海交通大学医学院附属第九人民医院,黄浦区,制造局路639号,021-23271699",
-    "sixth,上海市第六人民医院,徐汇区,宜山路600号,021-64369181",
-    "longhua,上海中医药大学附属龙华医院,徐汇区,宛平南路725号,021-64385700",
+    "瑞金医院,黄浦区,{cell},正常",
+    "上海市第六人民医院,徐汇区,可接收,需预约",
+    "复旦大学附属华山医院,静安区,可接收,满员",
+    "上海中医药大学附属龙华医院,徐汇区,可接收,",
 ]
+CELLS = {"open": "可接收", "closed": "暂停接收"}
 
 
 class Document:
@@ -46,9 +48,9 @@ class Document:
         self.body = b""
         self.lock = threading.Lock()
 
-    def set_phone(self, phone: str) -> None:
-        """Serve the sheet with ruijin's phone set to ``phone``."""
-        text = "\n".join([HEADER, *ROWS]).replace("{phone}", phone) + "\n"
+    def set_state(self, state: str) -> None:
+        """Serve the sheet with 瑞金's 血透 cell saying ``state``."""
+        text = "\n".join([HEADER, *ROWS]).replace("{cell}", CELLS[state]) + "\n"
         with self.lock:
             self.body = text.encode()
 
@@ -83,12 +85,18 @@ def run_aidmap(settings: dict[str, str], *args: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def shown_after(base: str, resource_id: int, phone: str, timeout: float) -> float:
-    """Seconds until a read of the resource shows ``phone`` (from now)."""
+def dialysis(client: httpx.Client, base: str, resource_id: int) -> str | None:
+    """The resource's dialysis state as a read shows it."""
+    statuses = client.get(f"{base}/api/v1/resources/{resource_id}").json()["statuses"]
+    return next((s["state"] for s in statuses if s["service"] == "dialysis"), None)
+
+
+def shown_after(base: str, resource_id: int, state: str, timeout: float) -> float:
+    """Seconds until a read of the resource shows ``state`` for dialysis (from now)."""
     start = time.perf_counter()
     with httpx.Client(timeout=5) as client:
         while time.perf_counter() - start < timeout:
-            if phone in client.get(f"{base}/api/v1/resources/{resource_id}").json()["phones"]:
+            if dialysis(client, base, resource_id) == state:
                 return time.perf_counter() - start
             time.sleep(0.02)
     raise SystemExit(f"the map did not show the change within {timeout:g} s")
@@ -102,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     random.seed(7)
     document = Document()
-    document.set_phone("021-64370045")
+    document.set_state("open")
     server, link = document.serve()
     settings = {"AIDMAP_SOURCE_ALLOW_PRIVATE": "true",
                 "AIDMAP_SOURCE_MIN_INTERVAL_S": str(args.interval)}  # fmt: skip
@@ -111,7 +119,7 @@ def main() -> None:
             data = Path(tmp) / "data"
             run_aidmap(settings, "token", "create", "--create-db", "--name", "bench",
                        "--role", "coordinator", "--data-dir", str(data))  # fmt: skip
-            run_aidmap(settings, "sources", "add", "bench", link, "--kind", "hospitals",
+            run_aidmap(settings, "sources", "add", "bench", link, "--kind", "statuses",
                        "--every", f"{args.interval}s", "--max-change", "1",
                        "--data-dir", str(data))  # fmt: skip
             with serving(data, Path(tmp) / "serve.log", settings) as base:
@@ -120,11 +128,12 @@ def main() -> None:
                 latencies = []
                 moments = [(k + 0.5) / args.changes * args.interval for k in range(args.changes)]
                 random.shuffle(moments)
+                shown_after(base, ruijin, "open", 6 * args.interval)  # the first run
                 for n, moment in enumerate(moments):
                     time.sleep(moment)
-                    phone = f"021-6437{n:04d}"
-                    document.set_phone(phone)
-                    latencies.append(shown_after(base, ruijin, phone, 6 * args.interval))
+                    state = "closed" if n % 2 == 0 else "open"
+                    document.set_state(state)
+                    latencies.append(shown_after(base, ruijin, state, 6 * args.interval))
                     print(f"change {n + 1}: shown after {latencies[-1]:.2f} s", file=sys.stderr)
     finally:
         server.shutdown()
