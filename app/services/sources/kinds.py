@@ -20,6 +20,12 @@ from app.geo.geocoders.chain import GeocoderChain
 from app.services.imports.limits import FULL
 from app.services.imports.plan import apply_import, plan_import
 from app.services.imports.records import ImportPlan, RowAction
+from app.services.imports.status_plan import (
+    CellAction,
+    CellPlan,
+    apply_statuses,
+    import_statuses,
+)
 from app.services.imports.table import Table
 from app.storage.port import Store
 
@@ -91,19 +97,17 @@ def _apply_rows(store: Store, plan: ImportPlan) -> dict[str, int]:
 def _plan_statuses(
     store: Store, upload: tuple[bytes, str, str | None], now: datetime, reporter: str
 ) -> SourcePlan:
-    """A status sheet's plan (``import_statuses``: ``reporter`` None plans only)."""
-    from app.services.imports.status_plan import import_statuses
-
+    """A status sheet's plan; applying it writes exactly the cells planned, at the
+    versions the plan saw (a hospital changed since is a conflict, left as it is)."""
     plan, _ = import_statuses(store, upload, FULL, now, None)
     counts = plan.counts()
     cells = [[c.resource_id, c.service, str(c.action)] for c in plan.cells]
-    changed = [cell for cell in cells if cell[2] != "unchanged"]
+    changed = [c for c in plan.cells if c.action is not CellAction.unchanged]
     review = {
         "counts": counts,
-        "cells": [dict(zip(("resource_id", "service", "action"), c, strict=True)) for c in changed],
+        "cells": [_reviewed(c) for c in changed[:REVIEW_ROWS]],
+        "cells_left_out": len(changed) > REVIEW_ROWS,
     }
-    review["cells_left_out"] = len(review["cells"]) > REVIEW_ROWS
-    review["cells"] = review["cells"][:REVIEW_ROWS]
     return SourcePlan(
         changes=counts["change"],
         total=counts["cells"],
@@ -111,8 +115,19 @@ def _plan_statuses(
         not_understood=counts["not_understood"] + counts["unmatched_rows"],
         review=review,
         fingerprint=_hash([cells, counts]),
-        apply=lambda: import_statuses(store, upload, FULL, now, reporter)[1] or {},
+        apply=lambda: apply_statuses(store, plan, reporter),
     )
+
+
+REVIEWED = ("row", "name", "resource_id", "service", "text", "action", "understood", "old",
+            "new", "reason")  # fmt: skip
+
+
+def _reviewed(cell: CellPlan) -> dict[str, Any]:
+    """What a coordinator reviewing a held plan reads of a cell: which hospital and
+    service, the words, old → new, and what applying does."""
+    shown = cell.to_dict()
+    return {key: shown[key] for key in REVIEWED}
 
 
 def _hash(value: Any) -> str:
