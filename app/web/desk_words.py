@@ -87,13 +87,26 @@ DESK_WORDS = {
         },
         "import_form": {
             "file": "选择文件（CSV、XLSX、GeoJSON、GeoPackage）",
-            "kind": "内容", "kinds": {"hospitals": "医院", "contacts": "居委会/街道联系方式"},
+            "kind": "内容", "kinds": {"statuses": "接诊状态表", "hospitals": "医院",
+                                      "contacts": "居委会/街道联系方式"},
+            "cell_counts": "{cells} 格：改动 {change}，确认 {confirm}，不变 {unchanged}，"
+                           "看不懂 {not_understood}，找不到医院 {unmatched_rows} 行",
+            "not_understood": "这些格子看不懂，已记为“未知”，请人工判断：",
+            "unmatched": "找不到的医院：", "closest": "最接近：",
             "dry_run": "预览", "apply": "确认导入", "skip_bad": "跳过有问题的行",
             "counts": "新增 {add}，修改 {change}，不变 {unchanged}，重复 {duplicate}，"
                       "有问题 {bad}",
             "actions": {"add": "新增", "change": "修改", "unchanged": "不变",
                         "duplicate": "重复", "bad": "有问题"},
             "row": "第 {n} 行", "applied": "已导入。", "more_rows": "还有 {n} 行未列出",
+        },
+        "shared_docs": {
+            "title": "自动同步的共享表格", "none": "还没有。用 aidmap sources add 添加。",
+            "outcomes": {"applied": "已更新", "unchanged": "无变化", "not_modified": "无变化",
+                         "held": "等待审核", "failed": "失败"},
+            "last": "上次 {ago}：{outcome}", "never": "尚未读取",
+            "counts": "看懂 {ok}，看不懂 {bad}", "held": "等待审核：{reason}",
+            "approve": "批准并应用", "drop": "放弃", "run": "现在读取",
         },
         "invite_form": {
             "name": "受邀人姓名", "role": "角色", "hours": "有效时间（小时）", "uses": "可用次数",
@@ -191,14 +204,31 @@ DESK_WORDS = {
         },
         "import_form": {
             "file": "Choose a file (CSV, XLSX, GeoJSON, GeoPackage)",
-            "kind": "Contents", "kinds": {"hospitals": "hospitals",
+            "kind": "Contents", "kinds": {"statuses": "intake status sheet",
+                                          "hospitals": "hospitals",
                                           "contacts": "committee and office contacts"},
+            "cell_counts": "{cells} cells: change {change}, confirm {confirm}, unchanged "
+                           "{unchanged}, not understood {not_understood}, rows without a "
+                           "hospital {unmatched_rows}",
+            "not_understood": "Not understood, kept as unknown for a person to classify:",
+            "unmatched": "No such hospital:", "closest": "closest: ",
             "dry_run": "Preview", "apply": "Import it", "skip_bad": "Skip bad rows",
             "counts": "add {add}, change {change}, unchanged {unchanged}, "
                       "duplicate {duplicate}, bad {bad}",
             "actions": {"add": "add", "change": "change", "unchanged": "unchanged",
                         "duplicate": "duplicate", "bad": "bad"},
             "row": "row {n}", "applied": "Imported.", "more_rows": "{n} more rows not listed",
+        },
+        "shared_docs": {
+            "title": "Shared documents kept in step", "none": "None yet: add one with "
+            "aidmap sources add.",
+            "outcomes": {"applied": "updated", "unchanged": "no change",
+                         "not_modified": "no change", "held": "waiting for review",
+                         "failed": "failed"},
+            "last": "Last read {ago}: {outcome}", "never": "not read yet",
+            "counts": "understood {ok}, not understood {bad}",
+            "held": "Waiting for review: {reason}",
+            "approve": "Approve and apply", "drop": "Drop", "run": "Read now",
         },
         "invite_form": {
             "name": "Name of the person", "role": "Role", "hours": "Valid for (hours)",

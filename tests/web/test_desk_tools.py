@@ -85,6 +85,7 @@ def test_a_coordinator_previews_and_applies_an_import_through_the_page(served, o
     phone = sign_in(served, open_page, "李协调", Role.coordinator)
     phone.page.get_by_role("link", name="导入").tap()
     phone.page.set_input_files("#import-file", str(sheet))
+    phone.page.select_option("#import-kind", "hospitals")
     phone.page.get_by_role("button", name="预览").tap()
     phone.wait_for("document.querySelector('#import-plan .plan')")
     plan = phone.page.locator("#import-plan").inner_text()

@@ -1,19 +1,29 @@
 /* Importing a team's spreadsheet (coordinators): the dry-run plan first (adds, changes with
-   their diffs, duplicates, bad rows with reasons), then the same file applied by the same
-   planner as `aidmap import`. */
+   their diffs, duplicates, bad rows with reasons; for a status sheet, each hospital's
+   service old → new, the cells not understood and the rows without a hospital), then the
+   same file applied by the same planner as `aidmap import`. Below it, the shared documents
+   kept in step (desk-sources.js). */
 import { exchange } from "./api.js";
+import * as sources from "./desk-sources.js";
 import { SOURCE, fail, toast } from "./desk-talk.js";
 import { byId, el } from "./dom.js";
-import { T } from "./i18n.js";
+import { LANG, T, fill } from "./i18n.js";
+import { conditionsText, stateText } from "./states.js";
 
 var SHOWN_ROWS = 200;
 var W = T.import_form;
 
-export function start() {
+var serviceNames = {};
+
+export function start(services) {
+  services.then(function (list) {
+    list.forEach(function (s) { serviceNames[s.code] = LANG === "en" ? s.name_en : s.name_zh; });
+  }).catch(function () {});
   byId("import-form").addEventListener("submit", function (e) {
     e.preventDefault();
     run(true, false);
   });
+  sources.start();
 }
 
 function run(dryRun, skipBad) {
@@ -35,6 +45,7 @@ function run(dryRun, skipBad) {
 }
 
 function draw(answer) {
+  if (answer.kind === "statuses") { drawCells(answer); return; }
   var c = answer.counts;
   var counts = W.counts.replace("{add}", c.add || 0).replace("{change}", c.change || 0)
     .replace("{unchanged}", c.unchanged || 0).replace("{duplicate}", c.duplicate || 0).replace("{bad}", c.bad || 0);
@@ -69,4 +80,41 @@ function rowLine(r) {
 function show(v) {
   if (v === null || v === undefined || v === "") return "—";
   return Array.isArray(v) ? v.join("、") : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function said(status) {
+  if (!status) return stateText("unknown");
+  var c = conditionsText(status.conditions);
+  return stateText(status.state) + (c ? "（" + c + "）" : "");
+}
+
+function drawCells(answer) {
+  var c = answer.counts;
+  var parts = [el("p", { class: answer.applied ? "done" : "", role: "status",
+    text: (answer.applied ? "✓ " + W.applied + " " : "") + fill(W.cell_counts, c) })]
+    .concat(answer.notices.map(function (n) { return el("p", { class: "muted", text: n }); }));
+  var changes = answer.cells.filter(function (cell) { return cell.action === "change" && cell.understood; });
+  parts.push(el("ol", { class: "plan" }, changes.slice(0, SHOWN_ROWS).map(function (cell) {
+    return el("li", {}, [el("div", { text: W.row.replace("{n}", cell.row) + " · " + cell.name + " · " + (serviceNames[cell.service] || cell.service) }),
+      el("div", { class: "muted", text: said(cell.old) + " → " + said(cell.new) })]);
+  })));
+  if (answer.not_understood.length) {
+    parts.push(el("p", { text: W.not_understood }));
+    parts.push(el("ol", { class: "plan" }, answer.not_understood.map(function (cell) {
+      return el("li", { text: W.row.replace("{n}", cell.row) + " · " + cell.name + " · " + (serviceNames[cell.service] || cell.service) + T.colon + cell.text });
+    })));
+  }
+  if (answer.unmatched.length) {
+    parts.push(el("p", { text: W.unmatched }));
+    parts.push(el("ol", { class: "plan" }, answer.unmatched.slice(0, SHOWN_ROWS).map(function (u) {
+      return el("li", {}, [el("div", { text: W.row.replace("{n}", u.row) + " · " + u.name }),
+        u.closest.length ? el("div", { class: "muted", text: W.closest + u.closest.join("、") }) : null]);
+    })));
+  }
+  if (!answer.applied && (c.change || c.confirm)) {
+    var apply = el("button", { type: "button", class: "primary", text: W.apply });
+    apply.addEventListener("click", function () { apply.disabled = true; run(false, true); });
+    parts.push(apply);
+  }
+  byId("import-plan").replaceChildren.apply(byId("import-plan"), parts);
 }
