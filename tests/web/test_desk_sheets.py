@@ -58,7 +58,7 @@ def test_a_coordinator_imports_a_status_sheet_through_the_page(served, open_page
 class _Document(BaseHTTPRequestHandler):
     """The team's shared document, as its CSV export link answers."""
 
-    def do_GET(self) -> None:  # noqa: N802 (the handler's name)
+    def do_GET(self) -> None:
         body = SHEET.replace("暂停接收", "可接收").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/csv; charset=utf-8")
