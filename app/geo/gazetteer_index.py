@@ -15,7 +15,7 @@ from app.domain.enums import Level
 from app.domain.records import AdminUnit
 from app.geo.names import core_name, normalise
 from app.geo.sources import UnitSource
-from app.geo.unit_search import UnitSearch
+from app.geo.unit_search import UnitSearch, short_form
 
 RESIDENTS_SUFFIXES = ("社区居委会", "居委会", "居民委员会", "居委")
 VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
@@ -25,6 +25,7 @@ ROAD_AFTER_SHORT_FORM = re.compile(r"[东南西北中]?(?:路|大道|公路|街|
 ROAD_ENDINGS = ("路", "大道", "公路", "街", "弄", "巷")
 # 韩村路, 洋泾镇路: a unit's name followed by these is part of a road's name.
 ROAD_AFTER_NAME = re.compile(r"[东南西北中]?(?:路|大道|公路|街|弄|巷)")
+BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +123,19 @@ class GazetteerIndex:
     def committee_named(
         self, name: str, district_id: int, street_id: int | None
     ) -> list[AdminUnit]:
-        """Committees with this name (any usual form: 塘口村, 塘口村委会 …)."""
-        wanted = normalise(name)
+        """Committees with this name in any usual form (塘口村, 塘口村委会, 淮海居委, 淮海社区
+        …), else those with the same name once the unit search's suffixes are all left out
+        (淮海社区居委 → 淮海 ← 淮海居委会); what is in brackets (淮海居委会（湖南路）) is
+        left out."""
+        wanted = normalise(BRACKETED.sub("", name))
         texts = {wanted, *(wanted + s for s in (*RESIDENTS_SUFFIXES, *VILLAGERS_SUFFIXES))}
-        found = {
-            f.unit.id: f.unit
-            for f in self.committees.get(district_id, [])
-            if f.text in texts and street_id in (None, f.unit.parent_id)
-        }
+        forms = [
+            f for f in self.committees.get(district_id, []) if street_id in (None, f.unit.parent_id)
+        ]
+        found = {f.unit.id: f.unit for f in forms if f.text in texts}
+        if not found and wanted:
+            core = _core(wanted)
+            found = {f.unit.id: f.unit for f in forms if _core(f.unit.name) == core}
         return list(found.values())
 
     def answer_units(
@@ -192,6 +198,14 @@ def _mentions(text: str, form: NameForm) -> bool:
     return False
 
 
+def _core(name: str) -> str:
+    """A name without every unit suffix the unit search knows (淮海社区居委会 → 淮海)."""
+    shorter = short_form(name)
+    while shorter != name:
+        name, shorter = shorter, short_form(shorter)
+    return name
+
+
 def _road_of(name: str) -> str | None:
     """The road a residents' committee is named after, if its name is <road>居委会."""
     for suffix in RESIDENTS_SUFFIXES:
@@ -232,7 +246,7 @@ def _committee_forms(unit: AdminUnit) -> list[NameForm]:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             core = name.removesuffix(suffix)
             village = core if core.endswith("村") else core + "村"
-            forms += [NameForm(village + s, unit) for s in ("委会", "民委员会")]
+            forms += [NameForm(village + s, unit) for s in ("委会", "委", "民委员会")]
             forms.append(NameForm(village, unit, bare=True))
             break
     return forms

@@ -10,6 +10,9 @@ from app.geo.distance import haversine_m
 from app.services.duplicates import DUPLICATE_RADIUS_M, name_key, phone_key
 from app.services.imports.row_location import Located
 
+Unit = tuple[int | None, int | None, int | None] | None
+"""The district, street and committee ids an office stands for; None for a hospital."""
+
 
 class Existing:
     """Stored resources of one kind, by ref and by name."""
@@ -38,16 +41,32 @@ class Existing:
 
 
 class Seen:
-    """The names, points and phones of stored resources and of the rows planned so far."""
+    """The names, points and phones of stored resources and of the rows planned so far.
 
-    def __init__(self, stored: list[Resource]) -> None:
-        self.names: dict[str, list[tuple[float, float, str, int | None]]] = {}
-        self.phones: dict[str, tuple[str, int | None]] = {}
+    For offices (``units``), each is also known by the units it stands for: two rows or
+    records of different units (two committees of one street, which share the street's
+    point and often its phone) are never duplicates.
+    """
+
+    def __init__(self, stored: list[Resource], units: bool) -> None:
+        self.units = units
+        self.names: dict[str, list[tuple[float, float, str, int | None, Unit]]] = {}
+        self.phones: dict[str, tuple[str, int | None, Unit]] = {}
+        """Each phone's first owner."""
         for resource in stored:
             label = f"resource {resource.id} ({resource.name})"
+            unit = (resource.district_id, resource.street_id, resource.committee_id)
             self.remember(
-                resource.name, resource.lon, resource.lat, resource.phones, label, resource.id
-            )
+                resource.name, (resource.lon, resource.lat), resource.phones, label,
+                resource.id, unit,
+            )  # fmt: skip
+
+    def unit_of(self, located: Located) -> Unit:
+        """The units a row stands for (None for a hospital: it is more than its units)."""
+        if not self.units:
+            return None
+        return tuple(u.id if u else None for u in (located.district, located.street,
+                                                   located.committee))  # fmt: skip
 
     def duplicate_of(
         self, name: str, located: Located, phones: tuple[str, ...], existing: Resource | None
@@ -58,32 +77,43 @@ class Seen:
         own = existing.id if existing else None
         shared_names = {name_key(existing.name)} if existing else set()
         shared_phones = {phone_key(p) for p in existing.phones} if existing else set()
+        unit = self.unit_of(located)
         key = name_key(name)
-        for lon, lat, label, resource_id in self.names.get(key, []):
+        for lon, lat, label, resource_id, other in self.names.get(key, []):
             near = haversine_m(lon, lat, located.lon, located.lat) <= DUPLICATE_RADIUS_M
             known = resource_id is not None and key in shared_names
-            if near and (resource_id is None or resource_id != own) and not known:
+            same = resource_id is None or resource_id != own
+            if near and same and not known and _same_unit(unit, other):
                 return f"{label}: same name within {DUPLICATE_RADIUS_M:.0f} m"
         for phone in phones:
             owner = self.phones.get(phone_key(phone))
-            known = owner is not None and owner[1] is not None and phone_key(phone) in shared_phones
-            if owner is not None and (owner[1] is None or owner[1] != own) and not known:
-                return f"{owner[0]}: same phone {phone}"
+            if owner is None:
+                continue
+            label, resource_id, other = owner
+            known = resource_id is not None and phone_key(phone) in shared_phones
+            same = resource_id is None or resource_id != own
+            if same and not known and _same_unit(unit, other):
+                return f"{label}: same phone {phone}"
         return None
 
     def remember(
         self,
         name: str,
-        lon: float,
-        lat: float,
+        point: tuple[float, float],
         phones: tuple[str, ...],
         label: str,
         resource_id: int | None,
+        unit: Unit,
     ) -> None:
         """Keep a row's (or a stored resource's) name, point and phones for later rows."""
-        self.names.setdefault(name_key(name), []).append((lon, lat, label, resource_id))
+        self.names.setdefault(name_key(name), []).append((*point, label, resource_id, unit))
         for phone in phones:
-            self.phones.setdefault(phone_key(phone), (label, resource_id))
+            self.phones.setdefault(phone_key(phone), (label, resource_id, unit))
+
+
+def _same_unit(first: Unit, second: Unit) -> bool:
+    """Whether two offices may be one: unless both stand for units and the units differ."""
+    return first is None or second is None or first == second
 
 
 class Refs:

@@ -47,7 +47,7 @@ class RowPlanner:
             {r.ref for r in everything if r.ref and r.kind != self.resource_kind},
         )
         self.existing = Existing(stored)
-        self.seen = Seen(stored)
+        self.seen = Seen(stored, units=kind == "contacts")
         self.claimed: dict[int, int] = {}
 
     def plan_row(
@@ -100,7 +100,10 @@ class RowPlanner:
         if clash:
             plan.action, plan.reason = RowAction.bad, clash
             return plan
-        self.seen.remember(name, located.lon, located.lat, fields["phones"], f"row {number}", None)
+        self.seen.remember(
+            name, (located.lon, located.lat), fields["phones"], f"row {number}", None,
+            self.seen.unit_of(located),
+        )  # fmt: skip
         if existing is None:
             plan.record = NewResource(kind=self.resource_kind, ref=ref, **fields)
             return plan

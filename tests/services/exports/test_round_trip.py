@@ -69,7 +69,7 @@ def not_unchanged(plan: ImportPlan, store: Store, kind: str) -> dict:
         if row.action is not RowAction.unchanged
     }
     missed = stored - {row.resource_id for row in plan.rows}
-    notices = [n for n in plan.notices if not n.startswith("columns kept for signed-in")]
+    notices = [n for n in plan.notices if not n.startswith("headers not understood")]
     return (
         odd
         | ({"missed": sorted(missed)} if missed else {})

@@ -31,16 +31,6 @@ HOSPITALS = """医院名称,所属区,地址,联系电话,可接诊科室,经度
 """
 
 
-@pytest.fixture
-def plan_file(seeded_store: Store, settings: Settings):
-    chain = build_chain(settings, seeded_store)
-
-    def plan(text: str, kind: str = "hospitals", name: str = "list.csv"):
-        return plan_import(seeded_store, chain, read_table(text.encode(), name), kind, name)
-
-    return plan
-
-
 def by_row(plan) -> dict:
     return {row.row: row for row in plan.rows}
 
