@@ -2,7 +2,8 @@
 edits share.
 
 Names compare normalised (``name_key``: full-width forms folded, white space dropped) and
-phones by their digits without +86 and Shanghai's 021 (``phone_key``). An import calls a
+phones by their digits without +86, Shanghai's 021 and an extension (``phone_key``, read
+as ``app.services.phones`` reads numbers). An import calls a
 row a duplicate when it shares a stored resource's name within ``DUPLICATE_RADIUS_M`` or a
 phone. A hospital added or edited by hand is a possible duplicate of a stored one with
 the same name or alias (anywhere), the same phone, or a *similar* name within
@@ -14,7 +15,6 @@ two characters), so 瑞金医院 is similar to 上海交通大学医学院附属
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +23,7 @@ from app.domain.records import Resource
 from app.geo.distance import haversine_m
 from app.geo.names import normalise
 from app.services.imports.cells import BRACKETED
+from app.services.phones import phone_key
 
 DUPLICATE_RADIUS_M = 200.0
 """How close two records with one name (an import) or similar names (by hand) must be."""
@@ -37,14 +38,6 @@ MAX_SHOWN = 20
 def name_key(name: str) -> str:
     """A name as duplicates compare it: full-width forms folded, no white space."""
     return normalise(name)
-
-
-def phone_key(phone: str) -> str:
-    """Digits of a phone without country and Shanghai area code, for duplicate checks."""
-    digits = re.sub(r"\D", "", phone.split("转")[0])
-    digits = digits.removeprefix("86") if len(digits) > 11 else digits
-    digits = digits.removeprefix("0")
-    return digits.removeprefix("21") if len(digits) == 10 else digits
 
 
 def similar_key(name: str) -> str:

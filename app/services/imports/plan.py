@@ -63,7 +63,18 @@ def plan_import(
         plan.rows.append(planner.plan_row(number, cells, table.oversized.get(number)))
         if progress:
             progress(done, len(table.rows))
+    if planner.phones_questioned:
+        plan.notices.append(
+            f"phones questioned on {len(planner.phones_questioned)} rows (each row's notes say "
+            f"which were dropped or read with a guess; the rows are imported): "
+            f"{shown_rows(planner.phones_questioned)}"
+        )
     return plan
+
+
+def shown_rows(numbers: list[int], most: int = 50) -> str:
+    """Row numbers for a message: the first ``most``, then an ellipsis."""
+    return ", ".join(str(n) for n in numbers[:most]) + (" …" if len(numbers) > most else "")
 
 
 def import_file(

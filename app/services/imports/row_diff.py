@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.records import Resource
-from app.services.imports.cells import CellError, normalise_spaces, parse_phones, split_list
+from app.services.imports.cells import CellError, normalise_spaces, split_list
 from app.services.imports.records import RowAction, RowPlan
 from app.services.imports.row_location import Located
+from app.services.phones import keep_extensions, read_phones
 
 MAX_NAME_CHARS = 200
 COMPARED_FIELDS = (
@@ -24,7 +25,8 @@ def diff_row(
     """Fields of ``existing`` the row would change.
 
     Empty cells change nothing; a row matched by name (or alias) does not rename;
-    services and attributes are merged, never dropped. A stored text that reads as
+    services and attributes are merged, never dropped; a stored phone's extension stays
+    when the row has the same number without it. A stored text that reads as
     the cell once both are read as the import reads cells (full-width forms,
     spacing) is kept, and so is the source coordinate system of an unmoved point.
     """
@@ -34,6 +36,8 @@ def diff_row(
         new.pop("name")
     new["services"] = tuple(dict.fromkeys((*existing.services, *fields["services"])))
     new["attributes"] = {**existing.attributes, **fields["attributes"]}
+    if "phones" in new:
+        new["phones"] = keep_extensions(existing.phones, new["phones"])
     keeps_location = (
         located.located_by != "coordinates" and existing.precision.rank < located.precision.rank
     )
@@ -63,7 +67,7 @@ AS_IMPORTED: dict[str, Callable[[str], Any]] = {
     "name": lambda cell: normalise_spaces(cell)[:MAX_NAME_CHARS],
     "address": normalise_spaces,
     "aliases": split_list,
-    "phones": parse_phones,
+    "phones": lambda cell: read_phones(cell).numbers,
 }
 """How the import reads the cell of each text field it normalises."""
 

@@ -12,7 +12,6 @@ from app.services.imports.cells import (
     CellError,
     check_sizes,
     normalise_spaces,
-    parse_phones,
     parse_services,
     split_list,
 )
@@ -21,6 +20,7 @@ from app.services.imports.records import KINDS, RowAction, RowPlan
 from app.services.imports.row_diff import MAX_NAME_CHARS, diff_row
 from app.services.imports.row_identity import Existing, Refs, Seen
 from app.services.imports.row_location import Located, RowLocator, Value, unit_name
+from app.services.phones import read_phones
 from app.storage.port import Store
 
 
@@ -49,6 +49,8 @@ class RowPlanner:
         self.existing = Existing(stored)
         self.seen = Seen(stored, units=kind == "contacts")
         self.claimed: dict[int, int] = {}
+        self.phones_questioned: list[int] = []
+        """Rows with a phone dropped or read with a guess (each row's notes say which)."""
 
     def plan_row(
         self, number: int, cells: list[str], oversized: tuple[int, int] | None = None
@@ -75,7 +77,8 @@ class RowPlanner:
                 for header, i in self.columns.attributes.items()
                 if cells[i].strip()
             }
-            fields = self._fields(value, name, located, number, attributes)
+            phones = read_phones(value("phones"))
+            fields = self._fields(value, name, located, number, attributes, phones.numbers)
         except CellError as exc:
             return RowPlan(row=number, action=RowAction.bad, name=name, reason=str(exc))
         plan = RowPlan(
@@ -85,8 +88,10 @@ class RowPlanner:
             precision=located.precision,
             confidence=located.confidence,
             located_by=located.located_by,
-            notes=located.notes,
+            notes=located.notes + phones.warnings(),
         )
+        if phones.warnings():
+            self.phones_questioned.append(number)
         ref = value("ref") or self.refs.derived(located, name)
         district_id = located.district.id if located.district else None
         existing, by_ref = self.existing.match(ref, name, district_id)
@@ -117,13 +122,14 @@ class RowPlanner:
         located: Located,
         number: int,
         attributes: dict[str, str],
+        phones: tuple[str, ...],
     ) -> dict[str, Any]:
         return {
             "name": name,
             "name_en": value("name_en") or None,
             "aliases": split_list(value("aliases")),
             "address": normalise_spaces(value("address")) or None,
-            "phones": parse_phones(value("phones")),
+            "phones": phones,
             "services": parse_services(value("services"), self.services),
             "district_id": located.district.id if located.district else None,
             "street_id": located.street.id if located.street else None,

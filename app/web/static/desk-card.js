@@ -9,6 +9,7 @@ import * as statusForm from "./desk-status.js";
 import { allows, deskWrite, fail, toast } from "./desk-talk.js";
 import { button, el } from "./dom.js";
 import { T, ago, config } from "./i18n.js";
+import { telHref } from "./places.js";
 import { conditionsText, stateText } from "./states.js";
 
 export var CLAIM_MINUTES = config.claim_minutes;
@@ -71,7 +72,7 @@ function draw(item) {
   var body = item.body;
   body.replaceChildren.apply(body, [
     item.phones.length ? el("p", { class: "phones" }, item.phones.map(function (p) {
-      return el("a", { href: "tel:" + p.replace(/[^\d+]/g, ""), text: p });
+      return el("a", { href: telHref(p), text: p });
     })) : null,
     item.address ? el("p", { class: "muted", text: item.address }) : null,
     item.service ? statusForm.form(item, function () { draw(item); }) : null,

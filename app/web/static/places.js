@@ -4,7 +4,12 @@ import { wgsToBd, wgsToGcj } from "./coords.js";
 import { el } from "./dom.js";
 import { T } from "./i18n.js";
 
-function telHref(phone) { return "tel:" + String(phone).replace(/[^0-9+]/g, ""); }
+/* The number's digits; an extension (021-64370045转8001) after a pause, as dialers take it. */
+export function telHref(phone) {
+  var parts = String(phone).split("转");
+  var extension = (parts[1] || "").replace(/\D/g, "");
+  return "tel:" + parts[0].replace(/[^0-9+]/g, "") + (extension ? "," + extension : "");
+}
 
 export function phoneLinks(phones) {
   return el("span", { class: "phones" }, (phones || []).map(function (p) {

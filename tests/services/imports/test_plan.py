@@ -40,14 +40,14 @@ def test_every_row_gets_an_action_and_bad_rows_a_reason(plan_file):
     assert {n: r.action for n, r in rows.items()} == {
         2: RowAction.change, 3: RowAction.add, 4: RowAction.add, 5: RowAction.add,
         6: RowAction.bad, 7: RowAction.add, 8: RowAction.duplicate, 9: RowAction.bad,
-        10: RowAction.bad, 11: RowAction.bad, 12: RowAction.bad, 13: RowAction.add,
+        10: RowAction.bad, 11: RowAction.add, 12: RowAction.bad, 13: RowAction.add,
         14: RowAction.bad,
     }  # fmt: skip
     assert rows[6].reason.startswith("longitude and latitude look swapped")
     assert rows[8].reason == "duplicate of row 3: same phone 021-55550001"
     assert rows[9].reason == "no name"
     assert rows[10].reason == "unknown district '火星区'"
-    assert rows[11].reason == "not a phone number: 'abc'"
+    assert rows[11].notes == ["phone 'abc' dropped: not a phone number"]  # the row stays
     assert rows[12].reason.startswith("unknown service '牙科'")
     assert rows[14].reason == "coordinates (2.35, 48.85) are outside China"
     assert rows[13].notes == ["point lies 30,077 m outside 黄浦区 (in 松江区)"]
@@ -74,17 +74,17 @@ def test_applying_writes_everything_once_and_a_reimport_changes_nothing(
     plan_file, seeded_store: Store
 ):
     before = seeded_store.counts()["hospitals"]
-    with pytest.raises(ImportBlocked, match="6 bad rows: nothing was written"):
+    with pytest.raises(ImportBlocked, match="5 bad rows: nothing was written"):
         apply_import(seeded_store, plan_file(HOSPITALS))
     assert seeded_store.counts()["hospitals"] == before
     done = apply_import(seeded_store, plan_file(HOSPITALS), skip_bad_rows=True)
     assert done == {
-        "added": 5, "changed": 1, "unchanged": 0, "duplicates_skipped": 1, "bad_rows_skipped": 6
+        "added": 6, "changed": 1, "unchanged": 0, "duplicates_skipped": 1, "bad_rows_skipped": 5
     }  # fmt: skip
-    assert seeded_store.counts()["hospitals"] == before + 5
+    assert seeded_store.counts()["hospitals"] == before + 6
     again = plan_file(HOSPITALS)
     assert (again.count(RowAction.add), again.count(RowAction.change)) == (0, 0)
-    assert again.count(RowAction.unchanged) == 6
+    assert again.count(RowAction.unchanged) == 7
 
 
 def test_a_conflicting_edit_makes_the_whole_apply_fail(plan_file, seeded_store: Store):
@@ -159,7 +159,7 @@ def test_rows_longer_than_the_header_are_bad(plan_file):
 def test_usual_phone_and_service_wordings_are_understood(plan_file):
     text = "名称,区,电话,科室\n甲医院,黄浦区,021 5555 0045、+86 21 55550046,血透/急诊科（24小时）\n"
     record = plan_file(text).rows[0].record
-    assert record.phones == ("02155550045", "+862155550046")
+    assert record.phones == ("021-55550045", "021-55550046")
     assert record.services == ("dialysis", "emergency")
     assert record.name == "甲医院"
 
