@@ -13,7 +13,7 @@ from functools import cached_property
 
 from app.domain.enums import Level
 from app.domain.records import AdminUnit
-from app.geo.names import core_name, normalise
+from app.geo.names import core_name, fold_numerals, normalise
 from app.geo.sources import UnitSource
 from app.geo.unit_search import UnitSearch, short_form
 
@@ -61,7 +61,7 @@ class GazetteerIndex:
                 road = _road_of(unit.name)
                 if road:
                     self.named_after_roads[unit.district_id, road].append(unit)
-                elif bare := _bare_committee(unit.name):
+                elif bare := _bare_committee(fold_numerals(unit.name)):
                     self.bare[Level.committee][bare].append(unit)
         for alias, unit_id in aliases.items():
             unit = self.units[unit_id]
@@ -108,11 +108,12 @@ class GazetteerIndex:
     def find_committees(
         self, text: str, district_id: int | None, street_id: int | None
     ) -> list[tuple[AdminUnit, str]]:
-        """Committees named in ``text``: full names anywhere, bare 村 names at its start."""
+        """Committees named in ``text``: full names anywhere, bare 村 names at its start,
+        numbers in either script (``fold_numerals``); each with its name as matched."""
         forms = self._forms(self.committees, district_id)
         if street_id is not None:
             forms = [f for f in forms if f.unit.parent_id == street_id]
-        return _find(text, forms)
+        return _find(fold_numerals(text), forms)
 
     def street_named(self, name: str, district_id: int) -> list[AdminUnit]:
         """Streets of a district with this name, written with or without its suffix."""
@@ -126,8 +127,9 @@ class GazetteerIndex:
         """Committees with this name in any usual form (塘口村, 塘口村委会, 淮海居委, 淮海社区
         …), else those with the same name once the unit search's suffixes are all left out
         (淮海社区居委 → 淮海 ← 淮海居委会); what is in brackets (淮海居委会（湖南路）) is
-        left out."""
-        wanted = normalise(BRACKETED.sub("", name))
+        left out, and numbers compare however they are written (临汾路1244弄居委会 is
+        临汾路一二四四弄居委会)."""
+        wanted = fold_numerals(normalise(BRACKETED.sub("", name)))
         texts = {wanted, *(wanted + s for s in (*RESIDENTS_SUFFIXES, *VILLAGERS_SUFFIXES))}
         forms = [
             f for f in self.committees.get(district_id, []) if street_id in (None, f.unit.parent_id)
@@ -135,7 +137,7 @@ class GazetteerIndex:
         found = {f.unit.id: f.unit for f in forms if f.text in texts}
         if not found and wanted:
             core = _core(wanted)
-            found = {f.unit.id: f.unit for f in forms if _core(f.unit.name) == core}
+            found = {f.unit.id: f.unit for f in forms if _core(f.text) == core}
         return list(found.values())
 
     def answer_units(
@@ -161,7 +163,9 @@ class GazetteerIndex:
         """Streets, else residents' committees, that ``text`` is the whole short name of
         (徐家汇 → 徐家汇街道, 东三里桥 → 东三里桥居委会); a road's name is never one."""
         for level in (Level.street, Level.committee):
-            units = self.bare[level].get(text, [])
+            units = self.bare[level].get(
+                fold_numerals(text) if level is Level.committee else text, []
+            )
             found = [u for u in units if district_id in (None, u.district_id)]
             if found:
                 return level, found
@@ -235,7 +239,8 @@ def _street_forms(unit: AdminUnit) -> list[NameForm]:
 
 
 def _committee_forms(unit: AdminUnit) -> list[NameForm]:
-    name = normalise(unit.name)
+    """The ways a committee's name is written, its numbers in digits (``fold_numerals``)."""
+    name = fold_numerals(normalise(unit.name))
     forms = [NameForm(name, unit)]
     for suffix in RESIDENTS_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:

@@ -60,3 +60,12 @@ def test_short_forms_of_a_committee_name_find_it(plan_file, seeded_store: Store,
     [row] = plan_file(text, kind="contacts").rows
     assert row.action is RowAction.add, row.reason
     assert seeded_store.get_unit(row.record.committee_id).name == "淮海居委会"
+
+
+@pytest.mark.parametrize("written", ["临汾路1244弄居委会", "临汾路一千二百四十四弄居委"])
+def test_a_committee_numbered_either_way_is_the_gazetteers(plan_file, seeded_store, written):
+    [row] = plan_file(f"区,居委会\n静安区,{written}\n", kind="contacts").rows
+    assert row.action is RowAction.add, row.reason
+    assert seeded_store.get_unit(row.record.committee_id).name == "临汾路一二四四弄居委会"
+    [row] = plan_file(f"名称,区,地址\n某门诊部,静安区,{written}\n").rows
+    assert seeded_store.get_unit(row.record.committee_id).name == "临汾路一二四四弄居委会"
