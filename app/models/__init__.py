@@ -15,7 +15,7 @@ from app.models.hospitals import (
     HospitalPatch,
     ResourceEditPublic,
 )
-from app.models.imports import ImportPlanPublic, ImportRowPublic
+from app.models.imports import ImportCandidatePublic, ImportPlanPublic, ImportRowPublic
 from app.models.nearest import (
     NearestCollection,
     NearestContact,
@@ -91,6 +91,7 @@ __all__ = [
     "HistoryPublic",
     "HospitalIn",
     "HospitalPatch",
+    "ImportCandidatePublic",
     "ImportPlanPublic",
     "ImportRowPublic",
     "InviteCreate",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.geo.names import normalise
 
@@ -37,6 +38,8 @@ EXTENSION = re.compile(
 )
 NUMBER = re.compile(r"^\+?[\d\-().]+$")
 GROUPS = re.compile(r"[\-().+]+")
+KEYS_KEPT = 65_536
+"""Numbers whose key is kept: an import compares each row's numbers several times."""
 MAX_EXTENSION = 5
 """Digits of a trailing group read as an extension (021-64370045-8001)."""
 
@@ -142,6 +145,7 @@ def keep_extensions(stored: tuple[str, ...], new: tuple[str, ...]) -> tuple[str,
     )
 
 
+@lru_cache(maxsize=KEYS_KEPT)
 def phone_key(phone: str) -> str:
     """What numbers are compared by: the national number without its extension and
     without Shanghai's 021 (``021-64370045``, ``+86 21 6437 0045`` and ``64370045转8``

@@ -99,7 +99,8 @@ class ImportBlocked(Exception):
 
 
 def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) -> dict[str, int]:
-    """Write the plan's adds and changes in one transaction; counts of what was done."""
+    """Write the plan's adds and changes in one transaction; counts of what was done (rows
+    left to choose for are not written, and are counted)."""
     bad = plan.count(RowAction.bad)
     if plan.truncated:
         raise ImportBlocked("the plan does not cover every row: nothing was written")
@@ -117,5 +118,6 @@ def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) ->
         "changed": len(updates),
         "unchanged": plan.count(RowAction.unchanged),
         "duplicates_skipped": plan.count(RowAction.duplicate),
+        "choices_left": plan.count(RowAction.choice),
         "bad_rows_skipped": bad,
     }

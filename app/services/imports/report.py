@@ -11,7 +11,7 @@ from app.services.imports.records import ImportPlan, RowAction
 
 
 def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool = False) -> None:
-    """Counts, then every bad row, change, duplicate and low-precision row."""
+    """Counts, then every bad row, change, duplicate, choice and low-precision row."""
     if as_json:
         print(json.dumps(plan.to_dict() | {"applied": applied}, ensure_ascii=False, indent=1))
         return
@@ -27,6 +27,8 @@ def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool =
             out.print(f"row {row.row}: bad: {row.reason}", markup=False)
         elif row.action is RowAction.duplicate:
             out.print(f"row {row.row}: {row.name}: {row.reason}", markup=False)
+        elif row.action is RowAction.choice:
+            out.print(f"row {row.row}: {row.name}: choose: {row.reason}", markup=False)
         elif row.action is RowAction.change:
             changed = "; ".join(
                 f"{key}: {old!r} -> {new!r}" for key, (old, new) in row.changes.items()

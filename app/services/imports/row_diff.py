@@ -28,7 +28,8 @@ def diff_row(
     services and attributes are merged, never dropped; a stored phone's extension stays
     when the row has the same number without it. A stored text that reads as
     the cell once both are read as the import reads cells (full-width forms,
-    spacing) is kept, and so is the source coordinate system of an unmoved point.
+    spacing) is kept, and so is the source coordinate system of an unmoved point. A
+    stored location finer than the row's is kept, and is the precision the plan shows.
     """
     plan.resource_id, plan.expected_version = existing.id, existing.version
     new = {key: fields[key] for key in COMPARED_FIELDS if fields[key] not in (None, (), {})}
@@ -44,7 +45,11 @@ def diff_row(
     if keeps_location:
         for key in ("lon", "lat", "precision", "source_crs", "street_id", "committee_id"):
             new.pop(key, None)
-        plan.notes.append(f"stored location ({existing.precision.value}) is finer: kept")
+        plan.notes.append(
+            f"located only to {located.precision.value} precision here; the stored location "
+            f"({existing.precision.value}) is finer: kept"
+        )
+        plan.precision, plan.located_by, plan.confidence = existing.precision, "stored", None
     for key, read in AS_IMPORTED.items():
         if key in new and _read_as_cell(read, getattr(existing, key)) == new[key]:
             new.pop(key)

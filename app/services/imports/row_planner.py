@@ -18,7 +18,7 @@ from app.services.imports.cells import (
 from app.services.imports.columns import ColumnMap
 from app.services.imports.records import KINDS, RowAction, RowPlan
 from app.services.imports.row_diff import MAX_NAME_CHARS, diff_row
-from app.services.imports.row_identity import Existing, Refs, Seen
+from app.services.imports.row_identity import Choice, Existing, Refs, Seen, choices_for
 from app.services.imports.row_location import Located, RowLocator, Value, unit_name
 from app.services.phones import read_phones
 from app.storage.port import Store
@@ -46,7 +46,7 @@ class RowPlanner:
             self.resource_kind,
             {r.ref for r in everything if r.ref and r.kind != self.resource_kind},
         )
-        self.existing = Existing(stored)
+        self.existing = Existing(stored, units=kind == "contacts")
         self.seen = Seen(stored, units=kind == "contacts")
         self.claimed: dict[int, int] = {}
         self.phones_questioned: list[int] = []
@@ -92,28 +92,62 @@ class RowPlanner:
         )
         if phones.warnings():
             self.phones_questioned.append(number)
-        ref = value("ref") or self.refs.derived(located, name)
-        district_id = located.district.id if located.district else None
-        existing, by_ref = self.existing.match(ref, name, district_id)
-        duplicate = self.seen.duplicate_of(name, located, fields["phones"], existing)
+        return self._identify(plan, value("ref"), fields, located)
+
+    def _identify(
+        self, plan: RowPlan, given_ref: str, fields: dict[str, Any], located: Located
+    ) -> RowPlan:
+        """The row as an add, a change (or none) of the stored resource it is, a duplicate,
+        or a choice between stored resources and a new one (see ``row_identity``)."""
+        name, number = fields["name"], plan.row
+        ref = given_ref or self.refs.derived(located, name)
+        existing, by_ref = self.existing.match(ref, name, fields["district_id"])
+        choices, picked = [], None
+        if existing is None and not given_ref:  # a ref of its own: a new one, as asked
+            unit = self.seen.unit_of(located)
+            choices, picked = choices_for(self.existing, fields, located, unit, self.claimed)
+            existing = picked.resource if picked else None
+        duplicate = self.seen.duplicate_of(name, located, existing)
         if existing is not None and existing.id in self.claimed:
             duplicate = f"row {self.claimed[existing.id]} (same resource)"
         if duplicate:
             plan.action, plan.reason = RowAction.duplicate, f"duplicate of {duplicate}"
             return plan
-        clash = self.refs.clash(ref, number, bool(value("ref")))
+        plan.candidates = [choice.to_dict(choice is picked) for choice in choices]
+        if choices and picked is None:
+            plan.action, plan.reason = RowAction.choice, self._choice_reason(choices)
+            return plan
+        clash = self.refs.clash(ref, number, bool(given_ref))
         if clash:
             plan.action, plan.reason = RowAction.bad, clash
             return plan
+        plan.notes += self.seen.phone_notes(fields["phones"], located, existing)
         self.seen.remember(
-            name, (located.lon, located.lat), fields["phones"], f"row {number}", None,
-            self.seen.unit_of(located),
+            name, (located.lon, located.lat), fields["phones"], f"row {number} ({name})",
+            existing.id if existing else None, self.seen.unit_of(located),
         )  # fmt: skip
         if existing is None:
             plan.record = NewResource(kind=self.resource_kind, ref=ref, **fields)
             return plan
         self.claimed[existing.id] = number
+        if picked is not None:
+            others = "; ".join(c.label for c in choices if c is not picked)
+            plan.notes.append(
+                f"matched to {picked.label}"
+                + (f"; also possible: {others}" if others else "")
+                + "; a ref column chooses otherwise"
+            )
         return diff_row(plan, existing, fields, located, by_ref)
+
+    def _choice_reason(self, choices: list[Choice]) -> str:
+        """What a row to choose for may be, and how a person says which."""
+        new = "a new hospital" if self.resource_kind == "hospital" else "a new office"
+        refs = ", ".join(c.resource.ref for c in choices if c.resource.ref)
+        how = f"its stored ref ({refs}) to update it" if refs else "a stored ref to update it"
+        return (
+            f"may be {'; or '.join(c.label for c in choices)}; or {new}: not written until "
+            f"a ref column says which ({how}, a new ref to add it)"
+        )
 
     def _fields(
         self,

@@ -36,7 +36,7 @@ def test_two_committees_of_a_street_sharing_its_point_and_phone_are_not_duplicat
     sheet = SHEET.format(header="居委会名称") + "徐汇区,湖南路街道,淮海社区,,\n"
     again = plan_file(sheet, kind="contacts")
     assert again.rows[-1].action is RowAction.duplicate  # the same committee twice is one
-    assert again.rows[-1].reason == "duplicate of row 2: same name within 200 m"
+    assert again.rows[-1].reason == "duplicate of row 2 (淮海居委会): same name within 200 m"
 
 
 def test_headers_not_understood_are_named_in_the_plan(plan_file):
