@@ -36,9 +36,21 @@ class ImportRowPublic(BaseModel):
     reason: str | None = None
     resource_id: int | None = None
     changes: dict[str, list] = Field(description="field: [stored value, new value]")
-    precision: Precision | None = None
+    precision: Precision | None = Field(
+        None, description="how well the row is located once imported (see precision_reason)"
+    )
+    precision_reason: str | None = Field(
+        None,
+        description="why: the sheet's own point (as given, not verified), the unit or "
+        "address the gazetteer found (and whether that unit has a point of its own), a "
+        "provider's answer, or a stored location kept",
+    )
     confidence: float | None = None
-    located_by: str | None = None
+    located_by: str | None = Field(
+        None,
+        description="coordinates or link (the sheet's own point), gazetteer or a provider's "
+        "name (geocoded), or stored (the stored location is kept)",
+    )
     notes: list[str] = []
     candidates: list[ImportCandidatePublic] = Field(
         [],

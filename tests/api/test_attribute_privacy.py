@@ -27,7 +27,7 @@ def test_private_columns_reach_signed_in_roles_only(settings: Settings):
         notice = (
             "headers not understood, kept as attributes for signed-in roles only (never "
             "public): 联系人, 联系人手机, 备注; fields are read from headers such as 名称, 区, "
-            "街道, 居委会, 地址, 电话, 经度/纬度, 可接诊科室"
+            "街道, 居委会, 地址, 电话, 经度/纬度 or 地图链接, 可接诊科室"
         )
         assert notice in planned["notices"]
         applied = client.post(

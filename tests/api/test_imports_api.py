@@ -43,7 +43,8 @@ def test_a_dry_run_returns_the_plan_and_writes_nothing(open_client: TestClient):
     assert not body["summarised"] and not body["truncated"]
     assert body["rows"][1] | {"notes": []} == {
         "row": 3, "action": "bad", "name": "坏医院", "reason": "unknown district '火星区'",
-        "resource_id": None, "changes": {}, "precision": None, "confidence": None,
+        "resource_id": None, "changes": {}, "precision": None, "precision_reason": None,
+        "confidence": None,
         "located_by": None, "notes": [], "candidates": [],
     }  # fmt: skip
     assert open_client.get("/healthz").json()["counts"]["hospitals"] == 77

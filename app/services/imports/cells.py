@@ -111,6 +111,12 @@ def parse_point(lon_cell: str, lat_cell: str, crs: SourceCrs) -> tuple[float, fl
         lon, lat = float(normalise(lon_cell)), float(normalise(lat_cell))
     except ValueError:
         raise CellError(f"coordinates are not numbers: {lon_cell!r}, {lat_cell!r}") from None
+    return check_point(lon, lat, crs)
+
+
+def check_point(lon: float, lat: float, crs: SourceCrs) -> tuple[float, float]:
+    """The WGS-84 point of degrees in ``crs``; swapped, impossible, foreign or out-of-town
+    coordinates are refused."""
     west, south, east, north = SHANGHAI_BBOX
     if south <= lon <= north and west <= lat <= east:
         raise CellError(

@@ -28,11 +28,14 @@ FIELD_HEADERS: dict[str, tuple[str, ...]] = {
     "lon": ("经度", "lon", "lng", "longitude"),
     "lat": ("纬度", "lat", "latitude"),
     "crs": ("坐标系", "crs", "coordinate system"),
+    "location": ("地图链接", "高德链接", "百度链接", "位置链接", "定位链接", "导航链接", "链接",
+                 "高德地图", "百度地图", "地图", "经纬度", "坐标", "map link", "link",
+                 "location"),
     "precision": ("精度", "定位精度", "precision"),
     "services": ("可接诊科室", "科室", "服务", "接诊科室", "services"),
 }  # fmt: skip
 """A header (as ``header_key`` reads it: 居(村)委会 is 居委会) → the field it fills."""
-USUAL_HEADERS = "名称, 区, 街道, 居委会, 地址, 电话, 经度/纬度, 可接诊科室"
+USUAL_HEADERS = "名称, 区, 街道, 居委会, 地址, 电话, 经度/纬度 or 地图链接, 可接诊科室"
 """Headers named when a file's own are not understood."""
 PARENTHESES = re.compile(r"[(（【\[].*?[)）】\]]")
 HEADER_TO_FIELD = {header: name for name, headers in FIELD_HEADERS.items() for header in headers}

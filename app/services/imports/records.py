@@ -45,6 +45,8 @@ class RowPlan:
     resource_id: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     precision: Precision | None = None
+    precision_reason: str | None = None
+    """Why the row has ``precision``, in words."""
     confidence: float | None = None
     located_by: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -58,7 +60,8 @@ class RowPlan:
     def to_dict(self) -> dict[str, Any]:
         """The row as the JSON report shows it."""
         shown = ("row", "action", "name", "reason", "resource_id", "changes", "precision",
-                 "confidence", "located_by", "notes", "candidates")  # fmt: skip
+                 "precision_reason", "confidence", "located_by", "notes",
+                 "candidates")  # fmt: skip
         return {key: getattr(self, key) for key in shown}
 
 

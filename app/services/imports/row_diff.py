@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.records import Resource
 from app.services.imports.cells import CellError, normalise_spaces, split_list
 from app.services.imports.records import RowAction, RowPlan
-from app.services.imports.row_location import Located
+from app.services.imports.row_location import SHEET_POINTS, Located
 from app.services.phones import keep_extensions, read_phones
 
 MAX_NAME_CHARS = 200
@@ -29,7 +29,8 @@ def diff_row(
     when the row has the same number without it. A stored text that reads as
     the cell once both are read as the import reads cells (full-width forms,
     spacing) is kept, and so is the source coordinate system of an unmoved point. A
-    stored location finer than the row's is kept, and is the precision the plan shows.
+    stored location finer than the row's, or one a volunteer verified, is kept, and is the
+    precision the plan shows.
     """
     plan.resource_id, plan.expected_version = existing.id, existing.version
     new = {key: fields[key] for key in COMPARED_FIELDS if fields[key] not in (None, (), {})}
@@ -39,17 +40,14 @@ def diff_row(
     new["attributes"] = {**existing.attributes, **fields["attributes"]}
     if "phones" in new:
         new["phones"] = keep_extensions(existing.phones, new["phones"])
-    keeps_location = (
-        located.located_by != "coordinates" and existing.precision.rank < located.precision.rank
-    )
-    if keeps_location:
+    kept = _kept_location(existing, located)
+    if kept:
         for key in ("lon", "lat", "precision", "source_crs", "street_id", "committee_id"):
             new.pop(key, None)
-        plan.notes.append(
-            f"located only to {located.precision.value} precision here; the stored location "
-            f"({existing.precision.value}) is finer: kept"
-        )
-        plan.precision, plan.located_by, plan.confidence = existing.precision, "stored", None
+        plan.precision, plan.precision_reason = existing.precision, kept
+        if located.located_by in SHEET_POINTS:  # the sheet's own point is not used: say so
+            plan.notes.append(kept)
+        plan.located_by, plan.confidence = "stored", None
     for key, read in AS_IMPORTED.items():
         if key in new and _read_as_cell(read, getattr(existing, key)) == new[key]:
             new.pop(key)
@@ -66,6 +64,27 @@ def diff_row(
     plan.action, plan.changes = RowAction.change, changes
     plan.update = {key: new[key] for key in changes}
     return plan
+
+
+def _kept_location(existing: Resource, located: Located) -> str | None:
+    """Why the stored location stays, if it does: it is finer than the row's geocoded one,
+    or a volunteer verified it (a sheet's own point is never verified)."""
+    if located.located_by not in SHEET_POINTS:
+        if existing.precision.rank < located.precision.rank:
+            return (
+                f"the stored location ({existing.precision.value}) is kept: finer than the "
+                f"row's ({located.precision.value}: {located.reason})"
+            )
+        return None
+    moved = _shown(existing.lon) != _shown(located.lon) or _shown(existing.lat) != _shown(
+        located.lat
+    )
+    if existing.location_verified and moved:
+        return (
+            f"the stored location ({existing.precision.value}) is kept: a volunteer verified "
+            f"it, and the sheet's point is not verified (move it by hand if the sheet is right)"
+        )
+    return None
 
 
 AS_IMPORTED: dict[str, Callable[[str], Any]] = {

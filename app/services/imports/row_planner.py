@@ -86,6 +86,7 @@ class RowPlanner:
             action=RowAction.add,
             name=name,
             precision=located.precision,
+            precision_reason=located.reason,
             confidence=located.confidence,
             located_by=located.located_by,
             notes=located.notes + phones.warnings(),

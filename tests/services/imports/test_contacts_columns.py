@@ -44,7 +44,7 @@ def test_headers_not_understood_are_named_in_the_plan(plan_file):
     assert plan.notices == [
         "headers not understood, kept as attributes for signed-in roles only (never public): "
         "居委会主任; fields are read from headers such as 名称, 区, 街道, 居委会, 地址, 电话, "
-        "经度/纬度, 可接诊科室"
+        "经度/纬度 or 地图链接, 可接诊科室"
     ]
     hospitals = plan_file("名称,区,街道,社区名称\n某医院,黄浦区,外滩街道,\n")
     assert hospitals.notices == [

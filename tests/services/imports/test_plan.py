@@ -57,10 +57,12 @@ def test_a_row_matched_by_alias_merges_without_renaming(plan_file, seeded_store:
     ruijin = by_row(plan_file(HOSPITALS))[2]
     assert ruijin.resource_id == seeded_store.list_resources(limit=1)[0].id
     assert set(ruijin.changes) == {"attributes"}  # services already offered; name kept
-    assert ruijin.notes == [
-        "located only to district precision here; the stored location (approximate) is finer: kept"
-    ]
+    assert ruijin.notes == []
     assert (ruijin.precision, ruijin.located_by) == (Precision.approximate, "stored")
+    assert ruijin.precision_reason == (
+        "the stored location (approximate) is kept: finer than the row's (district: the "
+        "address names no street or committee the gazetteer knows: 黄浦区's point (district))"
+    )
 
 
 def test_locations_say_how_they_were_found(plan_file):

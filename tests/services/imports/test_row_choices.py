@@ -66,10 +66,8 @@ def test_a_stored_finer_location_kept_is_not_counted_as_low_precision(plan_file)
     plan = plan_file("名称,区,地址\n瑞金医院,黄浦区,某某路1号\n新医院,黄浦区,某某路2号\n")
     ruijin, new = plan.rows
     assert (ruijin.precision, ruijin.located_by) == (Precision.approximate, "stored")
-    assert ruijin.notes == [
-        "located only to district precision here; the stored location (approximate) is finer: kept"
-    ]
-    assert new.precision is Precision.district
+    assert ruijin.precision_reason.startswith("the stored location (approximate) is kept")
+    assert ruijin.notes == [] and new.precision is Precision.district
     assert [row.row for row in plan.low_precision] == [3]
 
 
