@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 
 from app.domain.enums import Level, Precision, SourceCrs
 from app.domain.records import AdminUnit
@@ -38,6 +39,8 @@ CRS_WORDS = {
     SourceCrs.gcj02: "GCJ-02 (高德/腾讯), converted to WGS-84",
     SourceCrs.bd09: "BD-09 (百度), converted to WGS-84",
 }
+CLOSEST = 3
+"""Committees named when a row's committee is not found."""
 STREET_POINTS = "street points come with `aidmap geodata import-boundaries --level street`"
 
 
@@ -133,11 +136,26 @@ class RowLocator:
             found = index.committee_named(value("committee"), district.id, street_id)
             if len(found) != 1:
                 where = units["street"].name if units["street"] else district.name
-                reason = "several committees named" if found else "no committee"
-                raise CellError(f"{reason} {value('committee')!r} in {where}")
+                written = value("committee")
+                if found:
+                    names = ", ".join(unit.name for unit in found)
+                    raise CellError(f"several committees named {written!r} in {where}: {names}")
+                close = self._closest(written, district.id, street_id)
+                names = f" (closest names: {', '.join(u.name for u in close)})" if close else ""
+                raise CellError(f"no committee {written!r} in {where}{names}")
             units["committee"] = found[0]
             units["street"] = index.units[found[0].parent_id]
         return units
+
+    def _closest(self, written: str, district_id: int, street_id: int | None) -> list[AdminUnit]:
+        """The committees (of the street, else the district) named most like ``written``."""
+        units = {
+            form.unit.name: form.unit
+            for form in self.chain.index.committees.get(district_id, [])
+            if street_id in (None, form.unit.parent_id)
+        }
+        close = get_close_matches(written, list(units), n=CLOSEST, cutoff=0.5)
+        return [units[name] for name in close]
 
     def _geocode(self, value: Value, name: str, district: AdminUnit | None) -> Located:
         address = value("address") or name

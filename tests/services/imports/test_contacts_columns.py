@@ -69,3 +69,12 @@ def test_a_committee_numbered_either_way_is_the_gazetteers(plan_file, seeded_sto
     assert seeded_store.get_unit(row.record.committee_id).name == "临汾路一二四四弄居委会"
     [row] = plan_file(f"名称,区,地址\n某门诊部,静安区,{written}\n").rows
     assert seeded_store.get_unit(row.record.committee_id).name == "临汾路一二四四弄居委会"
+
+
+def test_a_committee_not_found_is_a_bad_row_that_names_the_closest(plan_file):
+    text = "区,街道,居委会\n黄浦区,淮海中路街道,新天居委\n黄浦区,淮海中路街道,淮海中路居委\n"
+    close, none = plan_file(text, kind="contacts").rows
+    assert close.reason == (
+        "no committee '新天居委' in 淮海中路街道 (closest names: 新天地居委会, 新华居委会)"
+    )
+    assert none.reason == "no committee '淮海中路居委' in 淮海中路街道"
