@@ -13,10 +13,15 @@ from app.services.imports.records import ImportKind
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV (UTF-8, GB18030 or UTF-16), XLSX, GeoJSON or GeoPackage file."),
+    ],
     kind: Annotated[ImportKind, typer.Option(help="What the file lists.")] = ImportKind.hospitals,
     dry_run: Annotated[bool, typer.Option(help="Print the plan; write nothing.")] = False,
-    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX sheet or GeoPackage layer (default: the first).")
+    ] = None,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Apply the good rows even when some are bad.")
     ] = False,
@@ -26,8 +31,9 @@ def import_file(
     ] = "aidmap import",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import hospitals or contacts (plan every row, then apply all of it or nothing), or a
-    status sheet (--kind statuses: each hospital's cells written as one versioned change)."""
+    """Import hospitals or contacts from a CSV, XLSX, GeoJSON or GeoPackage file (plan
+    every row, then apply all of it or nothing), or a status sheet (--kind statuses: its
+    cells written through versioned changes, a few hospitals a transaction)."""
     from app.geo.geocoders.registry import build_chain
     from app.services.imports.plan import ImportBlocked, apply_import, check_columns, plan_import
     from app.services.imports.read import read_table

@@ -13,9 +13,9 @@ from functools import cached_property
 
 from app.domain.enums import Level
 from app.domain.records import AdminUnit
-from app.geo.names import core_name, normalise
+from app.geo.names import core_name, fold_numerals, normalise
 from app.geo.sources import UnitSource
-from app.geo.unit_search import UnitSearch
+from app.geo.unit_search import UnitSearch, short_form
 
 RESIDENTS_SUFFIXES = ("社区居委会", "居委会", "居民委员会", "居委")
 VILLAGERS_SUFFIXES = ("村委会", "村民委员会")
@@ -25,6 +25,7 @@ ROAD_AFTER_SHORT_FORM = re.compile(r"[东南西北中]?(?:路|大道|公路|街|
 ROAD_ENDINGS = ("路", "大道", "公路", "街", "弄", "巷")
 # 韩村路, 洋泾镇路: a unit's name followed by these is part of a road's name.
 ROAD_AFTER_NAME = re.compile(r"[东南西北中]?(?:路|大道|公路|街|弄|巷)")
+BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ class GazetteerIndex:
                 road = _road_of(unit.name)
                 if road:
                     self.named_after_roads[unit.district_id, road].append(unit)
-                elif bare := _bare_committee(unit.name):
+                elif bare := _bare_committee(fold_numerals(unit.name)):
                     self.bare[Level.committee][bare].append(unit)
         for alias, unit_id in aliases.items():
             unit = self.units[unit_id]
@@ -107,11 +108,12 @@ class GazetteerIndex:
     def find_committees(
         self, text: str, district_id: int | None, street_id: int | None
     ) -> list[tuple[AdminUnit, str]]:
-        """Committees named in ``text``: full names anywhere, bare 村 names at its start."""
+        """Committees named in ``text``: full names anywhere, bare 村 names at its start,
+        numbers in either script (``fold_numerals``); each with its name as matched."""
         forms = self._forms(self.committees, district_id)
         if street_id is not None:
             forms = [f for f in forms if f.unit.parent_id == street_id]
-        return _find(text, forms)
+        return _find(fold_numerals(text), forms)
 
     def street_named(self, name: str, district_id: int) -> list[AdminUnit]:
         """Streets of a district with this name, written with or without its suffix."""
@@ -122,14 +124,20 @@ class GazetteerIndex:
     def committee_named(
         self, name: str, district_id: int, street_id: int | None
     ) -> list[AdminUnit]:
-        """Committees with this name (any usual form: 塘口村, 塘口村委会 …)."""
-        wanted = normalise(name)
+        """Committees with this name in any usual form (塘口村, 塘口村委会, 淮海居委, 淮海社区
+        …), else those with the same name once the unit search's suffixes are all left out
+        (淮海社区居委 → 淮海 ← 淮海居委会); what is in brackets (淮海居委会（湖南路）) is
+        left out, and numbers compare however they are written (临汾路1244弄居委会 is
+        临汾路一二四四弄居委会)."""
+        wanted = fold_numerals(normalise(BRACKETED.sub("", name)))
         texts = {wanted, *(wanted + s for s in (*RESIDENTS_SUFFIXES, *VILLAGERS_SUFFIXES))}
-        found = {
-            f.unit.id: f.unit
-            for f in self.committees.get(district_id, [])
-            if f.text in texts and street_id in (None, f.unit.parent_id)
-        }
+        forms = [
+            f for f in self.committees.get(district_id, []) if street_id in (None, f.unit.parent_id)
+        ]
+        found = {f.unit.id: f.unit for f in forms if f.text in texts}
+        if not found and wanted:
+            core = _core(wanted)
+            found = {f.unit.id: f.unit for f in forms if _core(f.text) == core}
         return list(found.values())
 
     def answer_units(
@@ -155,7 +163,9 @@ class GazetteerIndex:
         """Streets, else residents' committees, that ``text`` is the whole short name of
         (徐家汇 → 徐家汇街道, 东三里桥 → 东三里桥居委会); a road's name is never one."""
         for level in (Level.street, Level.committee):
-            units = self.bare[level].get(text, [])
+            units = self.bare[level].get(
+                fold_numerals(text) if level is Level.committee else text, []
+            )
             found = [u for u in units if district_id in (None, u.district_id)]
             if found:
                 return level, found
@@ -192,6 +202,14 @@ def _mentions(text: str, form: NameForm) -> bool:
     return False
 
 
+def _core(name: str) -> str:
+    """A name without every unit suffix the unit search knows (淮海社区居委会 → 淮海)."""
+    shorter = short_form(name)
+    while shorter != name:
+        name, shorter = shorter, short_form(shorter)
+    return name
+
+
 def _road_of(name: str) -> str | None:
     """The road a residents' committee is named after, if its name is <road>居委会."""
     for suffix in RESIDENTS_SUFFIXES:
@@ -221,7 +239,8 @@ def _street_forms(unit: AdminUnit) -> list[NameForm]:
 
 
 def _committee_forms(unit: AdminUnit) -> list[NameForm]:
-    name = normalise(unit.name)
+    """The ways a committee's name is written, its numbers in digits (``fold_numerals``)."""
+    name = fold_numerals(normalise(unit.name))
     forms = [NameForm(name, unit)]
     for suffix in RESIDENTS_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
@@ -232,7 +251,7 @@ def _committee_forms(unit: AdminUnit) -> list[NameForm]:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             core = name.removesuffix(suffix)
             village = core if core.endswith("村") else core + "村"
-            forms += [NameForm(village + s, unit) for s in ("委会", "民委员会")]
+            forms += [NameForm(village + s, unit) for s in ("委会", "委", "民委员会")]
             forms.append(NameForm(village, unit, bare=True))
             break
     return forms

@@ -3,8 +3,11 @@
 Every unit is filed under its full name, its name without the unit's suffix (街道, 镇,
 居委会, 村委会 …) and its former names and short forms; a query is looked up in that
 sorted list by bisection: its short form must equal a key, or the text as typed begin one
-(火星区 is not the beginning of 火星村). A request costs two logarithmic searches, the
-equal keys, and at most ``MAX_SCANNED`` keys that begin with the text, whatever it is.
+(火星区 is not the beginning of 火星村). Numbers that count something are filed in Arabic
+digits too, and a query is also looked up so (``fold_numerals``: 临汾路1244弄 finds
+临汾路一二四四弄居委会, and the other way round). A request costs two logarithmic searches
+per form of the text, the equal keys, and at most ``MAX_SCANNED`` keys per form that begin
+with it, whatever it is.
 A level or parent filter picks the sorted list of those units' keys (made once per filter
 and kept): filtering the first ``MAX_SCANNED`` keys of all units afterwards missed the
 units of one street behind 500 others that began the same way.
@@ -19,7 +22,7 @@ from itertools import islice
 
 from app.domain.enums import Level
 from app.domain.records import AdminUnit
-from app.geo.names import core_name, normalise
+from app.geo.names import core_name, fold_numerals, normalise
 
 SUFFIXES = (
     "社区居民委员会", "社区居委会", "居民委员会", "村民委员会", "居委会", "村委会",
@@ -96,12 +99,14 @@ class UnitSearch:
         keys = (
             self._all if level is None and parent_id is None else self._filtered(level, parent_id)
         )
-        wanted = short_form(typed)
+        forms = dict.fromkeys((typed, fold_numerals(typed)))  # 临汾路1244弄, as typed first
         best: dict[int, int] = {}  # unit id → 0 exact, 1 prefix
-        for unit_id in keys.equal(wanted):
-            best[unit_id] = 0
-        for unit_id in keys.beginning(typed):  # 火星区 is no beginning of 火星村
-            best.setdefault(unit_id, 1)
+        for form in forms:
+            for unit_id in keys.equal(short_form(form)):
+                best[unit_id] = 0
+        for form in forms:
+            for unit_id in keys.beginning(form):  # 火星区 is no beginning of 火星村
+                best.setdefault(unit_id, 1)
         found = [self.units[unit_id] for unit_id in best]
         found.sort(key=lambda u: (best[u.id], LEVEL_ORDER[u.level], len(u.name), u.code or ""))
         return found[offset : offset + limit]
@@ -121,4 +126,4 @@ def _keys(unit: AdminUnit) -> set[str]:
     keys = {name, short_form(name)}
     if unit.level is Level.street:
         keys.add(core_name(name))  # 友谊路街道 → 友谊
-    return keys
+    return keys | {fold_numerals(key) for key in keys}  # 临汾路一二四四弄 → 临汾路1244弄

@@ -15,7 +15,12 @@ from app.models.hospitals import (
     HospitalPatch,
     ResourceEditPublic,
 )
-from app.models.imports import ImportPlanPublic, ImportRowPublic, StatusPlanPublic
+from app.models.imports import (
+    ImportCandidatePublic,
+    ImportPlanPublic,
+    ImportRowPublic,
+    StatusPlanPublic,
+)
 from app.models.nearest import (
     NearestCollection,
     NearestContact,
@@ -99,6 +104,7 @@ __all__ = [
     "HistoryPublic",
     "HospitalIn",
     "HospitalPatch",
+    "ImportCandidatePublic",
     "ImportPlanPublic",
     "ImportRowPublic",
     "InviteCreate",

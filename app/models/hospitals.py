@@ -20,7 +20,7 @@ from app.domain.enums import EditAction, WriteSource
 from app.domain.records import MAX_ID
 from app.models.workspace import LocationIn
 from app.services.duplicates import Why
-from app.services.imports.cells import parse_phones
+from app.services.phones import read_phones
 
 MAX_NAME = 200
 MAX_ADDRESS = 300
@@ -30,12 +30,15 @@ MAX_SERVICES = 32
 
 
 def _one_phone(text: str) -> str:
-    """One phone number as an import reads it: full-width forms folded, spaces inside
-    the number dropped (``021 6437 0045`` → ``02164370045``)."""
-    phones = parse_phones(text)
-    if len(phones) != 1:
+    """One phone number in the form an import stores it (``021 6437 0045`` →
+    ``021-64370045``); a text an import would drop is refused with the same reason."""
+    cell = read_phones(text)
+    if cell.dropped:
+        given, why = cell.dropped[0]
+        raise ValueError(f"{given[:40]!r} is not kept as a phone: {why}")
+    if len(cell.phones) != 1:
         raise ValueError("give one phone number per item (digits, -, +, (), 转 and an extension)")
-    return phones[0]
+    return cell.phones[0].number
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), Line]

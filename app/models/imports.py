@@ -12,19 +12,53 @@ from pydantic import (
 from app.domain.enums import Precision
 
 
+class ImportCandidatePublic(BaseModel):
+    """A stored resource an imported row may be."""
+
+    resource_id: int
+    ref: str | None = Field(description="give the row this ref to update this resource")
+    name: str
+    why: list[str] = Field(
+        description="what the row and the resource share: same_phone, similar_name, "
+        "same_district (the row's point is only its district's or street's), nearby "
+        "(within 200 m)"
+    )
+    chosen: bool = Field(description="true: the row was matched to this one")
+
+
 class ImportRowPublic(BaseModel):
     """What an import does with one row (row = its line or row number in the file)."""
 
     row: int
-    action: str = Field(description="add, change, unchanged, duplicate or bad")
+    action: str = Field(
+        description="add, change, unchanged, duplicate, choice (may be a stored resource or "
+        "a new one: not written until a ref column says which; see candidates) or bad"
+    )
     name: str
     reason: str | None = None
     resource_id: int | None = None
     changes: dict[str, list] = Field(description="field: [stored value, new value]")
-    precision: Precision | None = None
+    precision: Precision | None = Field(
+        None, description="how well the row is located once imported (see precision_reason)"
+    )
+    precision_reason: str | None = Field(
+        None,
+        description="why: the sheet's own point (as given, not verified), the unit or "
+        "address the gazetteer found (and whether that unit has a point of its own), a "
+        "provider's answer, or a stored location kept",
+    )
     confidence: float | None = None
-    located_by: str | None = None
+    located_by: str | None = Field(
+        None,
+        description="coordinates or link (the sheet's own point), gazetteer or a provider's "
+        "name (geocoded), or stored (the stored location is kept)",
+    )
     notes: list[str] = []
+    candidates: list[ImportCandidatePublic] = Field(
+        [],
+        description="when the row's ref and name named no stored resource: those it shares a "
+        "phone or a similar name with; one `chosen` when the row was matched to it",
+    )
 
 
 class ImportPlanPublic(BaseModel):
@@ -40,8 +74,8 @@ class ImportPlanPublic(BaseModel):
     summarised: bool = Field(
         False,
         description="true (a dry run without a coordinator's token): `rows` lists only the "
-        "first 100 bad rows and `low_precision_rows` the first 100; `counts` cover every "
-        "planned row",
+        "first 100 bad rows and rows to choose for, and `low_precision_rows` the first 100; "
+        "`counts` cover every planned row",
     )
     truncated: bool = Field(
         False,

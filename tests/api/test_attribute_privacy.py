@@ -24,7 +24,11 @@ def test_private_columns_reach_signed_in_roles_only(settings: Settings):
         signed_in = {"Authorization": f"Bearer {secret}"}
         files = {"file": ("list.csv", SHEET.encode())}
         planned = client.post("/api/v1/imports", files=files, headers=signed_in).json()
-        notice = "columns kept for signed-in roles only (never public): 联系人, 联系人手机, 备注"
+        notice = (
+            "headers not understood, kept as attributes for signed-in roles only (never "
+            "public): 联系人, 联系人手机, 备注; fields are read from headers such as 名称, 区, "
+            "街道, 居委会, 地址, 电话, 经度/纬度 or 地图链接, 可接诊科室"
+        )
         assert notice in planned["notices"]
         applied = client.post(
             "/api/v1/imports", params={"dry_run": "false"}, files=files, headers=signed_in

@@ -56,7 +56,7 @@ def test_every_format_of_a_layer_imports_back_unchanged_over_http(client: TestCl
         plan = client.post("/api/v1/imports", files={"file": (f"hospitals.{fmt}", body)})
         assert plan.status_code == 200, plan.text
         counts[fmt] = plan.json()["counts"]
-    unchanged = {"add": 0, "change": 0, "unchanged": 77, "duplicate": 0, "bad": 0}
+    unchanged = {"add": 0, "change": 0, "unchanged": 77, "duplicate": 0, "choice": 0, "bad": 0}
     assert counts == dict.fromkeys(MEDIA_TYPES, unchanged)
 
 

@@ -73,7 +73,7 @@ def test_a_hospital_added_from_its_address_reads_as_any_other(any_client: TestCl
     assert answer.headers["Cache-Control"] == "private"
     assert body == client.get(f"/api/v1/resources/{rid}", headers=coordinator).json()
     assert (body["kind"], body["services"]) == ("hospital", ["dialysis", "emergency"])
-    assert body["phones"] == ["02155550001", "55550002"]  # as an import reads them
+    assert body["phones"] == ["021-55550001", "021-55550002"]  # as an import reads them
     store = client.app.state.context.store
     [district] = store.find_units(name="浦东新区")
     assert body["district_id"] == district.id
@@ -202,6 +202,10 @@ BAD = {
     "blank name": ({"name": "\u200b \u202e", "district": "黄浦区"}, "invalid_request"),
     "not a phone": ({"name": "x医院", "district": "黄浦区", "phones": ["call me"]},
                     "invalid_request"),
+    "the city's hotline": ({"name": "x医院", "district": "黄浦区", "phones": ["12345"]},
+                           "invalid_request"),
+    "a number too long": ({"name": "x医院", "district": "黄浦区",
+                           "phones": ["021-663005888888"]}, "invalid_request"),
     "two phones in one": ({"name": "x医院", "district": "黄浦区",
                            "phones": ["021-64370045、021-64370046"]}, "invalid_request"),
     "too many phones": ({"name": "x医院", "district": "黄浦区", "phones": ["12345"] * 11},

@@ -36,15 +36,30 @@ def test_a_dry_run_returns_the_plan_and_writes_nothing(open_client: TestClient):
     response = upload(open_client, MIXED)
     assert response.status_code == 200
     body = response.json()
-    assert body["counts"] == {"add": 1, "change": 0, "unchanged": 0, "duplicate": 0, "bad": 1}
+    assert body["counts"] == {
+        "add": 1, "change": 0, "unchanged": 0, "duplicate": 0, "choice": 0, "bad": 1
+    }  # fmt: skip
     assert body["applied"] is None and body["low_precision_rows"] == [2]
     assert not body["summarised"] and not body["truncated"]
     assert body["rows"][1] | {"notes": []} == {
         "row": 3, "action": "bad", "name": "坏医院", "reason": "unknown district '火星区'",
-        "resource_id": None, "changes": {}, "precision": None, "confidence": None,
-        "located_by": None, "notes": [],
+        "resource_id": None, "changes": {}, "precision": None, "precision_reason": None,
+        "confidence": None,
+        "located_by": None, "notes": [], "candidates": [],
     }  # fmt: skip
     assert open_client.get("/healthz").json()["counts"]["hospitals"] == 77
+
+
+def test_a_row_to_choose_for_lists_its_candidates_also_in_a_summary(client: TestClient):
+    sheet = "名称,区,电话\n上海市第一人民医院,黄浦区,021-63240090\n"
+    body = upload(client, sheet).json()  # no token: a summary of bad rows and choices
+    assert body["summarised"] and body["counts"]["choice"] == 1
+    [row] = body["rows"]
+    assert row["action"] == "choice" and row["resource_id"] is None
+    assert [(c["ref"], c["why"], c["chosen"]) for c in row["candidates"]] == [
+        ("first-north", ["same_phone", "similar_name"], False),
+        ("first-south", ["same_phone", "similar_name"], False),
+    ]
 
 
 def test_applying_needs_a_coordinator_token(client: TestClient):

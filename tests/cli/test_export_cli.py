@@ -19,7 +19,9 @@ def test_export_then_import_changes_nothing(tmp_path: Path):
     again = run_aidmap("import", str(sheet), "--dry-run", "--json", *data)
     assert again.returncode == 0, again.stderr
     counts = json.loads(again.stdout)["counts"]
-    assert counts == {"add": 0, "change": 0, "unchanged": 77, "duplicate": 0, "bad": 0}
+    assert counts == {
+        "add": 0, "change": 0, "unchanged": 77, "duplicate": 0, "choice": 0, "bad": 0
+    }  # fmt: skip
 
 
 def test_the_format_follows_the_option_or_the_file_name(tmp_path: Path):

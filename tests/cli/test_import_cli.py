@@ -34,6 +34,14 @@ def test_import_dry_run_then_blocked_then_applied(tmp_path: Path):
     assert json.loads(again.stdout)["counts"]["unchanged"] == 1
 
 
+def test_import_help_names_every_format_it_reads():
+    result = run_aidmap("import", "--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "CSV (UTF-8, GB18030 or UTF-16), XLSX, GeoJSON or GeoPackage file." in text
+    assert "XLSX sheet or GeoPackage layer" in text
+
+
 def test_import_of_a_broken_file_is_one_line(tmp_path: Path):
     sheet = write(tmp_path / "list.csv", "区,电话\n黄浦区,1\n")
     line = one_error_line(run_aidmap("import", str(sheet), "--data-dir", str(tmp_path)))

@@ -1,6 +1,7 @@
-"""Parsing the cells of one spreadsheet row: phones, services, coordinates.
+"""Parsing the cells of one spreadsheet row: services, coordinates, precision.
 
-Each parser returns a value or raises ``CellError`` with the reason the row is bad.
+Each parser returns a value or raises ``CellError`` with the reason the row is bad (phones,
+which are never a reason to lose a row, are read by ``app.services.phones``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from app.geo.names import normalise
 from app.services.imports.limits import MAX_CELL_CHARS
 
 LIST_SEPARATORS = re.compile(r"[,，、;；/|\s]+")
-MAX_PHONE_DIGITS = 13  # +86 21 xxxxxxxx
-PHONE_SEPARATORS = re.compile(r"[,，、;；/|]+")
 SERVICE_SEPARATORS = re.compile(r"[,，、;；/／|\s]+")
 BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
-PHONE = re.compile(r"^\+?[\d\-()]{5,24}(?:(?:转|ext\.?|x)\d{1,6})?$")
 CRS_NAMES = {
     "wgs84": SourceCrs.wgs84, "wgs-84": SourceCrs.wgs84, "gps": SourceCrs.wgs84,
     "epsg:4326": SourceCrs.wgs84, "4326": SourceCrs.wgs84,
@@ -63,26 +61,6 @@ def split_list(cell: str) -> tuple[str, ...]:
 def normalise_spaces(cell: str) -> str:
     """Full-width characters folded; runs of spaces kept as one separator."""
     return " ".join(normalise(part) for part in cell.split())
-
-
-def parse_phones(cell: str) -> tuple[str, ...]:
-    """Phone numbers; a value that is not one makes the row bad.
-
-    Numbers are separated by 、,;/| or by spaces between complete numbers; spaces inside a
-    number (021 6437 0045, +86 21 64370045) are dropped.
-    """
-    phones: list[str] = []
-    for part in PHONE_SEPARATORS.split(normalise_spaces(cell)):
-        joined = part.replace(" ", "")
-        if not joined:
-            continue
-        one_number = PHONE.match(joined) and len(re.sub(r"\D", "", joined)) <= MAX_PHONE_DIGITS
-        pieces = [joined] if one_number else part.split()
-        for phone in pieces:
-            if not PHONE.match(phone):
-                raise CellError(f"not a phone number: {phone[:40]!r}")
-            phones.append(phone)
-    return tuple(phones)
 
 
 def parse_services(cell: str, services: list[Service]) -> tuple[str, ...]:
@@ -133,6 +111,12 @@ def parse_point(lon_cell: str, lat_cell: str, crs: SourceCrs) -> tuple[float, fl
         lon, lat = float(normalise(lon_cell)), float(normalise(lat_cell))
     except ValueError:
         raise CellError(f"coordinates are not numbers: {lon_cell!r}, {lat_cell!r}") from None
+    return check_point(lon, lat, crs)
+
+
+def check_point(lon: float, lat: float, crs: SourceCrs) -> tuple[float, float]:
+    """The WGS-84 point of degrees in ``crs``; swapped, impossible, foreign or out-of-town
+    coordinates are refused."""
     west, south, east, north = SHANGHAI_BBOX
     if south <= lon <= north and west <= lat <= east:
         raise CellError(

@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from app.domain.records import ResourceUpdate
 from app.geo.geocoders.chain import GeocoderChain
-from app.services.attributes import private_columns
-from app.services.imports.columns import ColumnMap, map_columns
+from app.services.imports.columns import ColumnMap, column_notices, map_columns
 from app.services.imports.limits import ImportBudget
 from app.services.imports.read import read_table
 from app.services.imports.records import (
@@ -26,6 +25,9 @@ from app.services.imports.records import (
 from app.services.imports.row_planner import RowPlanner
 from app.services.imports.table import Table
 from app.storage.port import Store
+
+CONTACTS_ONLY = ("street", "committee")
+"""Fields a contacts file locates its rows by; a hospital is located by its address."""
 
 
 def check_columns(table: Table, kind: ImportKind, filename: str) -> ColumnMap:
@@ -49,10 +51,8 @@ def plan_import(
     planner = RowPlanner(store, chain, columns, table.headers, kind, filename)
     deadline = None if seconds is None else time.monotonic() + seconds
     plan = ImportPlan(filename, kind, [], list(table.notices), table.truncated)
-    private = private_columns(list(columns.attributes))
-    if private:
-        shown = ", ".join(private)[:200]
-        plan.notices.append(f"columns kept for signed-in roles only (never public): {shown}")
+    ignored = CONTACTS_ONLY if kind is ImportKind.hospitals else ()
+    plan.notices += column_notices(columns, ignored)
     if table.truncated:
         plan.notices.append(f"only the first {len(table.rows):,} rows were read")
     for done, (number, cells) in enumerate(table.rows, start=1):
@@ -63,7 +63,18 @@ def plan_import(
         plan.rows.append(planner.plan_row(number, cells, table.oversized.get(number)))
         if progress:
             progress(done, len(table.rows))
+    if planner.phones_questioned:
+        plan.notices.append(
+            f"phones questioned on {len(planner.phones_questioned)} rows (each row's notes say "
+            f"which were dropped or read with a guess; the rows are imported): "
+            f"{shown_rows(planner.phones_questioned)}"
+        )
     return plan
+
+
+def shown_rows(numbers: list[int], most: int = 50) -> str:
+    """Row numbers for a message: the first ``most``, then an ellipsis."""
+    return ", ".join(str(n) for n in numbers[:most]) + (" …" if len(numbers) > most else "")
 
 
 def import_file(
@@ -88,7 +99,8 @@ class ImportBlocked(Exception):
 
 
 def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) -> dict[str, int]:
-    """Write the plan's adds and changes in one transaction; counts of what was done."""
+    """Write the plan's adds and changes in one transaction; counts of what was done (rows
+    left to choose for are not written, and are counted)."""
     bad = plan.count(RowAction.bad)
     if plan.truncated:
         raise ImportBlocked("the plan does not cover every row: nothing was written")
@@ -106,5 +118,6 @@ def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) ->
         "changed": len(updates),
         "unchanged": plan.count(RowAction.unchanged),
         "duplicates_skipped": plan.count(RowAction.duplicate),
+        "choices_left": plan.count(RowAction.choice),
         "bad_rows_skipped": bad,
     }

@@ -31,6 +31,7 @@ class RowAction(StrEnum):
     change = "change"
     unchanged = "unchanged"
     duplicate = "duplicate"
+    choice = "choice"  # may be a stored resource or a new one: written once a ref says which
     bad = "bad"
 
 
@@ -45,9 +46,14 @@ class RowPlan:
     resource_id: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     precision: Precision | None = None
+    precision_reason: str | None = None
+    """Why the row has ``precision``, in words."""
     confidence: float | None = None
     located_by: str | None = None
     notes: list[str] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    """Stored resources the row may be (``resource_id``, ``ref``, ``name``, ``why``,
+    ``chosen``), when its ref and name named none."""
     record: NewResource | None = None
     update: dict[str, Any] | None = None
     expected_version: int | None = None
@@ -55,7 +61,8 @@ class RowPlan:
     def to_dict(self) -> dict[str, Any]:
         """The row as the JSON report shows it."""
         shown = ("row", "action", "name", "reason", "resource_id", "changes", "precision",
-                 "confidence", "located_by", "notes")  # fmt: skip
+                 "precision_reason", "confidence", "located_by", "notes",
+                 "candidates")  # fmt: skip
         return {key: getattr(self, key) for key in shown}
 
 
@@ -82,11 +89,12 @@ class ImportPlan:
 
     def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
         """The whole plan as JSON; a ``summary`` lists only the first ``SUMMARY_ROWS`` bad
-        rows (and as many low-precision ones), with the counts of all."""
+        rows and rows to choose for (and as many low-precision ones), with the counts of all."""
         rows = self.rows
         low = [row.row for row in self.low_precision]
         if summary:
-            rows = [row for row in rows if row.action is RowAction.bad][:SUMMARY_ROWS]
+            listed = (RowAction.bad, RowAction.choice)
+            rows = [row for row in rows if row.action in listed][:SUMMARY_ROWS]
             low = low[:SUMMARY_ROWS]
         return {
             "filename": self.filename,

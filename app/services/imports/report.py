@@ -9,9 +9,13 @@ from rich.table import Table
 
 from app.services.imports.records import ImportPlan, RowAction
 
+SHOWN_LOW = 50
+"""Low-precision rows printed with their reason."""
+
 
 def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool = False) -> None:
-    """Counts, then every bad row, change, duplicate and low-precision row."""
+    """Counts, then every bad row, change, duplicate and choice, and the low-precision rows
+    with why each is no finer."""
     if as_json:
         print(json.dumps(plan.to_dict() | {"applied": applied}, ensure_ascii=False, indent=1))
         return
@@ -27,6 +31,8 @@ def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool =
             out.print(f"row {row.row}: bad: {row.reason}", markup=False)
         elif row.action is RowAction.duplicate:
             out.print(f"row {row.row}: {row.name}: {row.reason}", markup=False)
+        elif row.action is RowAction.choice:
+            out.print(f"row {row.row}: {row.name}: choose: {row.reason}", markup=False)
         elif row.action is RowAction.change:
             changed = "; ".join(
                 f"{key}: {old!r} -> {new!r}" for key, (old, new) in row.changes.items()
@@ -36,8 +42,11 @@ def print_plan(plan: ImportPlan, applied: dict | None = None, *, as_json: bool =
             out.print(f"row {row.row}: note: {note}", markup=False)
     low = plan.low_precision
     if low:
-        rows = ", ".join(str(row.row) for row in low[:50]) + (" …" if len(low) > 50 else "")
-        out.print(f"{len(low)} rows located only to their street or district: {rows}", markup=False)
+        out.print(f"{len(low)} rows located only to their street or district:", markup=False)
+        for row in low[:SHOWN_LOW]:
+            out.print(f"row {row.row}: {row.name}: {row.precision_reason}", markup=False)
+        if len(low) > SHOWN_LOW:
+            out.print(f"… and {len(low) - SHOWN_LOW} more (--json lists every row)")
     if applied is None:
         out.print("nothing written")
     else:

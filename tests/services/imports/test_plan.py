@@ -31,16 +31,6 @@ HOSPITALS = """医院名称,所属区,地址,联系电话,可接诊科室,经度
 """
 
 
-@pytest.fixture
-def plan_file(seeded_store: Store, settings: Settings):
-    chain = build_chain(settings, seeded_store)
-
-    def plan(text: str, kind: str = "hospitals", name: str = "list.csv"):
-        return plan_import(seeded_store, chain, read_table(text.encode(), name), kind, name)
-
-    return plan
-
-
 def by_row(plan) -> dict:
     return {row.row: row for row in plan.rows}
 
@@ -49,15 +39,15 @@ def test_every_row_gets_an_action_and_bad_rows_a_reason(plan_file):
     rows = by_row(plan_file(HOSPITALS))
     assert {n: r.action for n, r in rows.items()} == {
         2: RowAction.change, 3: RowAction.add, 4: RowAction.add, 5: RowAction.add,
-        6: RowAction.bad, 7: RowAction.add, 8: RowAction.duplicate, 9: RowAction.bad,
-        10: RowAction.bad, 11: RowAction.bad, 12: RowAction.bad, 13: RowAction.add,
+        6: RowAction.bad, 7: RowAction.add, 8: RowAction.add, 9: RowAction.bad,
+        10: RowAction.bad, 11: RowAction.add, 12: RowAction.bad, 13: RowAction.add,
         14: RowAction.bad,
     }  # fmt: skip
     assert rows[6].reason.startswith("longitude and latitude look swapped")
-    assert rows[8].reason == "duplicate of row 3: same phone 021-55550001"
+    assert rows[8].notes == ["phone 021-55550001 is also that of row 3 (新建社区医院)"]
     assert rows[9].reason == "no name"
     assert rows[10].reason == "unknown district '火星区'"
-    assert rows[11].reason == "not a phone number: 'abc'"
+    assert rows[11].notes == ["phone 'abc' dropped: not a phone number"]  # the row stays
     assert rows[12].reason.startswith("unknown service '牙科'")
     assert rows[14].reason == "coordinates (2.35, 48.85) are outside China"
     assert rows[13].notes == ["point lies 30,077 m outside 黄浦区 (in 松江区)"]
@@ -67,7 +57,12 @@ def test_a_row_matched_by_alias_merges_without_renaming(plan_file, seeded_store:
     ruijin = by_row(plan_file(HOSPITALS))[2]
     assert ruijin.resource_id == seeded_store.list_resources(limit=1)[0].id
     assert set(ruijin.changes) == {"attributes"}  # services already offered; name kept
-    assert ruijin.notes == ["stored location (approximate) is finer: kept"]
+    assert ruijin.notes == []
+    assert (ruijin.precision, ruijin.located_by) == (Precision.approximate, "stored")
+    assert ruijin.precision_reason == (
+        "the stored location (approximate) is kept: finer than the row's (district: the "
+        "address names no street or committee the gazetteer knows: 黄浦区's point (district))"
+    )
 
 
 def test_locations_say_how_they_were_found(plan_file):
@@ -84,17 +79,18 @@ def test_applying_writes_everything_once_and_a_reimport_changes_nothing(
     plan_file, seeded_store: Store
 ):
     before = seeded_store.counts()["hospitals"]
-    with pytest.raises(ImportBlocked, match="6 bad rows: nothing was written"):
+    with pytest.raises(ImportBlocked, match="5 bad rows: nothing was written"):
         apply_import(seeded_store, plan_file(HOSPITALS))
     assert seeded_store.counts()["hospitals"] == before
     done = apply_import(seeded_store, plan_file(HOSPITALS), skip_bad_rows=True)
     assert done == {
-        "added": 5, "changed": 1, "unchanged": 0, "duplicates_skipped": 1, "bad_rows_skipped": 6
+        "added": 7, "changed": 1, "unchanged": 0, "duplicates_skipped": 0, "choices_left": 0,
+        "bad_rows_skipped": 5,
     }  # fmt: skip
-    assert seeded_store.counts()["hospitals"] == before + 5
+    assert seeded_store.counts()["hospitals"] == before + 7
     again = plan_file(HOSPITALS)
     assert (again.count(RowAction.add), again.count(RowAction.change)) == (0, 0)
-    assert again.count(RowAction.unchanged) == 6
+    assert again.count(RowAction.unchanged) == 8
 
 
 def test_a_conflicting_edit_makes_the_whole_apply_fail(plan_file, seeded_store: Store):
@@ -141,9 +137,12 @@ def test_contacts_resolve_their_units_and_take_their_locations(plan_file, seeded
 
 
 def test_names_match_only_within_their_district(plan_file, seeded_store: Store):
-    apply_import(seeded_store, plan_file("名称,区,电话\n中心医院,松江区,021-57710001\n"))
-    rows = plan_file("名称,区,电话\n中心医院,金山区,021-57910001\n").rows
-    assert rows[0].action is RowAction.add
+    apply_import(seeded_store, plan_file("名称,区,电话\n红旗医院,长宁区,021-52710001\n"))
+    rows = plan_file("名称,区,电话\n红旗医院,宝山区,021-56610001\n").rows
+    assert rows[0].action is RowAction.add and rows[0].candidates == []
+    [row] = plan_file("名称,区,电话\n中心医院,金山区,021-57910001\n").rows
+    assert row.action is RowAction.choice  # 金山区 has similar names of its own
+    assert "上海市金山区中心医院" in {c["name"] for c in row.candidates}
 
 
 def test_same_name_and_district_twice_far_apart_is_reported_not_merged(plan_file):
@@ -169,7 +168,7 @@ def test_rows_longer_than_the_header_are_bad(plan_file):
 def test_usual_phone_and_service_wordings_are_understood(plan_file):
     text = "名称,区,电话,科室\n甲医院,黄浦区,021 5555 0045、+86 21 55550046,血透/急诊科（24小时）\n"
     record = plan_file(text).rows[0].record
-    assert record.phones == ("02155550045", "+862155550046")
+    assert record.phones == ("021-55550045", "021-55550046")
     assert record.services == ("dialysis", "emergency")
     assert record.name == "甲医院"
 
