@@ -95,9 +95,10 @@ DESK_WORDS = {
             "unmatched": "找不到的医院：", "closest": "最接近：",
             "dry_run": "预览", "apply": "确认导入", "skip_bad": "跳过有问题的行",
             "counts": "新增 {add}，修改 {change}，不变 {unchanged}，重复 {duplicate}，"
-                      "有问题 {bad}",
+                      "有问题 {bad}，待选择 {choice}",
             "actions": {"add": "新增", "change": "修改", "unchanged": "不变",
-                        "duplicate": "重复", "bad": "有问题"},
+                        "duplicate": "重复", "bad": "有问题", "choice": "待选择"},
+            "candidates": "可能是：", "ref_hint": "（在 ref 列填上 {ref} 即更新这一家）",
             "row": "第 {n} 行", "applied": "已导入。", "more_rows": "还有 {n} 行未列出",
         },
         "shared_docs": {
@@ -214,9 +215,10 @@ DESK_WORDS = {
             "unmatched": "No such hospital:", "closest": "closest: ",
             "dry_run": "Preview", "apply": "Import it", "skip_bad": "Skip bad rows",
             "counts": "add {add}, change {change}, unchanged {unchanged}, "
-                      "duplicate {duplicate}, bad {bad}",
+                      "duplicate {duplicate}, bad {bad}, to choose {choice}",
             "actions": {"add": "add", "change": "change", "unchanged": "unchanged",
-                        "duplicate": "duplicate", "bad": "bad"},
+                        "duplicate": "duplicate", "bad": "bad", "choice": "to choose"},
+            "candidates": "It may be: ", "ref_hint": " (put {ref} in its ref column to update it)",
             "row": "row {n}", "applied": "Imported.", "more_rows": "{n} more rows not listed",
         },
         "shared_docs": {

@@ -47,8 +47,8 @@ function run(dryRun, skipBad) {
 function draw(answer) {
   if (answer.kind === "statuses") { drawCells(answer); return; }
   var c = answer.counts;
-  var counts = W.counts.replace("{add}", c.add || 0).replace("{change}", c.change || 0)
-    .replace("{unchanged}", c.unchanged || 0).replace("{duplicate}", c.duplicate || 0).replace("{bad}", c.bad || 0);
+  var counts = fill(W.counts, { add: c.add || 0, change: c.change || 0, unchanged: c.unchanged || 0,
+    duplicate: c.duplicate || 0, bad: c.bad || 0, choice: c.choice || 0 });
   var rows = answer.rows.filter(function (r) { return r.action !== "unchanged"; });
   var parts = [
     el("p", { class: answer.applied ? "done" : "", role: "status", text: (answer.applied ? "✓ " + W.applied + " " : "") + counts }),
@@ -71,10 +71,15 @@ function rowLine(r) {
     var d = r.changes[field];
     return field + T.colon + show(d[0]) + " → " + show(d[1]);
   });
+  var candidates = (r.candidates || []).map(function (c) {
+    return c.name + (c.ref ? fill(W.ref_hint, { ref: c.ref }) : "");
+  });
   return el("li", { class: "action-" + r.action }, [
     el("div", { text: head }),
     r.reason ? el("div", { class: r.action === "bad" ? "failed" : "muted", text: r.reason }) : null,
-  ].concat(diffs.map(function (d) { return el("div", { class: "muted", text: d }); })));
+    candidates.length ? el("div", { class: "muted", text: W.candidates + candidates.join("；") }) : null,
+    r.precision_reason && r.action !== "bad" ? el("div", { class: "muted", text: r.precision_reason }) : null,
+  ].concat(diffs.map(function (d) { return el("div", { class: "muted", text: d }); })).filter(Boolean));
 }
 
 function show(v) {
