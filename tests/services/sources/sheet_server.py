@@ -2,9 +2,10 @@
 
 Each path answers what its ``Sheet`` says, which a test changes between polls: a file with
 an ETag (and a 304 when the client's If-None-Match names it), a redirect, a status, a
-delay, a body sent without Content-Length. Every request is recorded with its headers, and
-the most requests answered at once is kept (``max_active``). Use it as a context manager:
-leaving stops it, wakes slow handlers and joins every handler thread.
+delay, a body sent without Content-Length or with headers of its own. Every request is
+recorded with its headers, and the most requests answered at once is kept
+(``max_active``). Use it as a context manager: leaving stops it, wakes slow handlers and
+joins every handler thread.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Sheet:
     """Send an ETag (the body's hash) and answer 304 to a matching If-None-Match."""
     gate: threading.Event | None = None
     """Hold the answer until this is set (or the server stops)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """More headers of the answer (``Content-Encoding``)."""
 
     @property
     def tag(self) -> str:
@@ -153,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", sheet.content_type)
         if sheet.etag:
             self.send_header("ETag", sheet.tag)
+        for name, value in sheet.headers.items():
+            self.send_header(name, value)
         if sheet.declare_length:
             self.send_header("Content-Length", str(len(sheet.body)))
         else:

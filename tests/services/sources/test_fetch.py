@@ -11,6 +11,8 @@ import shutil
 import ssl
 import subprocess
 import time
+import tracemalloc
+import zlib
 
 import httpx
 import pytest
@@ -101,6 +103,41 @@ def test_a_50_mib_file_is_refused_without_reading_it_all(server: SheetServer, de
         fetch(server.url("/big.csv"), OPEN)
     assert time.monotonic() - started < 2
     assert MAX_BYTES == 20 * 2**20
+
+
+def _gzip(pieces, wbits: int = 31) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join(packer.compress(piece) for piece in pieces) + packer.flush()
+
+
+@pytest.mark.parametrize(("encoding", "wbits"), [("gzip", 31), ("deflate", 15), ("deflate", -15)])
+def test_a_compressed_file_is_read_decoded(server: SheetServer, encoding: str, wbits: int):
+    server.sheets["/z.csv"] = Sheet(_gzip([CSV], wbits), headers={"Content-Encoding": encoding})
+    assert fetch(server.url("/z.csv"), OPEN).data == CSV
+    assert "gzip" in server.hits("/z.csv")[0].headers["accept-encoding"]
+
+
+def test_a_compression_bomb_stops_at_the_size_limit_without_expanding_further(
+    server: SheetServer,
+):
+    """64 MiB of zeros gzip to 64 KiB: decoded a network read at a time, the first read
+    alone expanded to tens of MiB before the size limit looked (and ``gzip, gzip`` to the
+    square of it: 492 bytes held 439 MiB). Decoded within the limit, a fetch allowed 1 MiB
+    holds about that much."""
+    bomb = _gzip(bytes(2**20) for _ in range(64))
+    server.sheets["/bomb.csv"] = Sheet(bomb, headers={"Content-Encoding": "gzip"})
+    server.sheets["/nested.csv"] = Sheet(_gzip([bomb]), headers={"Content-Encoding": "gzip, gzip"})
+    small = FetchLimits(timeout_s=5.0, allow_private=True, max_bytes=2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchFailed, match="larger than 1 MiB"):
+            fetch(server.url("/bomb.csv"), small)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+    with pytest.raises(FetchFailed, match="encoded as 'gzip, gzip'"):
+        fetch(server.url("/nested.csv"), small)
 
 
 def test_a_server_that_does_not_answer_in_time_fails_the_fetch(server: SheetServer):
