@@ -10,6 +10,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import threading
 import time
 import tracemalloc
 import zlib
@@ -19,7 +20,7 @@ import pytest
 
 from app.services.sources import addresses
 from app.services.sources.addresses import AddressRefused, is_public, resolve
-from app.services.sources.fetch import MAX_BYTES, FetchFailed, FetchLimits, fetch
+from app.services.sources.fetch import MAX_BYTES, FetchFailed, FetchLimits, FetchStopped, fetch
 from tests.services.sources.sheet_server import Sheet, SheetServer
 
 CSV = "医院名称,区,电话\n瑞金医院,黄浦区,021-64370045\n".encode()
@@ -145,6 +146,27 @@ def test_a_server_that_does_not_answer_in_time_fails_the_fetch(server: SheetServ
     started = time.monotonic()
     with pytest.raises(FetchFailed, match=r"no answer within 0\.5 s"):
         fetch(server.url("/slow.csv"), FetchLimits(timeout_s=0.5, allow_private=True))
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_time_limit_holds_for_a_server_that_drips_its_headers(server: SheetServer):
+    """Each read gets a byte within its timeout, so only a limit on the whole fetch stops
+    it: before, a fetch allowed 1 s waited for the whole 5 s drip (h11 takes 100 KiB of
+    headers: a day at a byte a second), holding the poller and every source behind it."""
+    server.sheets["/drip.csv"] = Sheet(CSV, drip_s=5)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match=r"no answer within 1 s"):
+        fetch(server.url("/drip.csv"), FetchLimits(timeout_s=1.0, allow_private=True))
+    assert time.monotonic() - started < 2
+
+
+def test_a_fetch_told_to_stop_stops_at_once_even_inside_the_headers(server: SheetServer):
+    server.sheets["/drip.csv"] = Sheet(CSV, drip_s=5)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(FetchStopped):
+        fetch(server.url("/drip.csv"), FetchLimits(timeout_s=4.0, allow_private=True), stop=stop)
     assert time.monotonic() - started < 1.5
 
 
