@@ -113,17 +113,20 @@ def fetch(
 
 
 def check_link(url: str) -> tuple[str, str, int]:
-    """The scheme, host and port of an http(s) link; FetchFailed for any other link."""
+    """The scheme, host and port of an http(s) link, the host in ASCII (a name in another
+    script as IDNA: what is resolved, sent as ``Host`` and checked by TLS); FetchFailed
+    for any other link."""
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError:
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except ValueError:  # UnicodeError too: a label empty or too long
         raise FetchFailed("the link is not a valid URL") from None
     if parts.scheme not in DEFAULT_PORTS:
         raise FetchFailed(f"only http and https links can be read, not {parts.scheme or '(none)'}")
-    if not parts.hostname:
+    if not host:
         raise FetchFailed("the link names no host")
-    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
+    return parts.scheme, host, port or DEFAULT_PORTS[parts.scheme]
 
 
 def _pinned_request(

@@ -8,6 +8,7 @@ import functools
 import ipaddress
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -198,6 +199,28 @@ def test_a_redirect_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPa
         with pytest.raises(FetchFailed, match=r"127\.0\.0\.1 is at 127\.0\.0\.1, a private"):
             fetch(public.url("/sheet.csv"), PUBLIC_ONLY)
         assert private.requests == []  # never reached
+
+
+def test_a_host_name_in_chinese_is_asked_for_and_sent_in_its_ascii_form(
+    server: SheetServer, monkeypatch: pytest.MonkeyPatch
+):
+    """Before, the name went into the Host header as it was written, which httpx cannot
+    encode: every run broke with a UnicodeEncodeError (a 500 on a dry run through the
+    API). An invalid name is an invalid link."""
+    server.sheets["/h.csv"] = Sheet(CSV)
+    port = server.url("/").split(":")[2].split("/")[0]
+    asked, real = [], socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **options):
+        asked.append(host)
+        return real("127.0.0.1", *args, **options)
+
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", getaddrinfo)
+    assert fetch(f"http://例子.测试:{port}/h.csv", OPEN).data == CSV
+    assert asked[0] == "xn--fsqu00a.xn--0zwm56d"
+    assert server.hits("/h.csv")[0].headers["host"] == f"xn--fsqu00a.xn--0zwm56d:{port}"
+    with pytest.raises(FetchFailed, match="not a valid URL"):
+        fetch("http://例子..测试/h.csv", OPEN)
 
 
 def test_links_that_are_not_http_fail():
