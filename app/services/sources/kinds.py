@@ -27,6 +27,8 @@ REVIEW_ROWS = 500
 """Rows (or cells) of a plan kept for review: the counts cover all of them."""
 SHOWN_ACTIONS = (RowAction.add, RowAction.change, RowAction.bad, RowAction.duplicate)
 """The rows of a hospitals or contacts plan a coordinator reviews."""
+KEPT_ROWS = (RowAction.add, RowAction.change, RowAction.unchanged)
+"""The rows of a hospitals or contacts plan that count in its share of changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,11 @@ class SourcePlan:
     changes: int
     """Statuses that would change (status sheets), or rows added or changed."""
     total: int
-    """Status cells of the file, or its rows."""
+    """What the file keeps: status cells that would change, be confirmed or stay as they
+    are, or rows that would be added, changed or stay. Rows and cells that are never
+    written (bad, duplicate, superseded by a later row, late, for a service not offered,
+    dated ahead) are left out: counted, any number of them watered the share of changes
+    down below the guard rail's limit."""
     understood: int
     not_understood: int
     """Cells not understood and rows matching no hospital (status sheets), or bad rows."""
@@ -71,7 +77,7 @@ def plan_file(
     }
     return SourcePlan(
         changes=plan.count(RowAction.add) + plan.count(RowAction.change),
-        total=len(plan.rows),
+        total=sum(plan.count(action) for action in KEPT_ROWS),
         understood=len(plan.rows) - bad,
         not_understood=bad,
         review=review,
@@ -106,7 +112,7 @@ def _plan_statuses(
     review["cells"] = review["cells"][:REVIEW_ROWS]
     return SourcePlan(
         changes=counts["change"],
-        total=counts["cells"],
+        total=counts["change"] + counts["confirm"] + counts["unchanged"],
         understood=counts["understood"],
         not_understood=counts["not_understood"] + counts["unmatched_rows"],
         review=review,
