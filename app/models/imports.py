@@ -93,7 +93,9 @@ class StatusPlanPublic(BaseModel):
         description="every cell (summarised: only the cells not understood)"
     )
     not_understood: list[StatusCellPublic] = Field(description="the first 100 not understood")
-    unmatched: list[UnmatchedRowPublic]
+    unmatched: list[UnmatchedRowPublic] = Field(
+        description="rows no stored hospital answers to (summarised: the first 100)"
+    )
     applied: dict[str, int] | None = Field(None, description="null for a dry run")
     summarised: bool = False
     truncated: bool = False

@@ -42,3 +42,22 @@ def test_anyone_plans_a_status_sheet_and_a_volunteer_applies_it(client: TestClie
     )
     public = client.get(f"/api/v1/resources/{rid}/history").text
     assert "核实组小王" not in public  # a volunteer's name never on a public read
+
+
+def test_a_strangers_dry_run_answers_a_summary_of_the_rows_it_could_not_match(
+    client: TestClient,
+):
+    """300 rows of 1,500-character names that match no hospital: every one was listed,
+    its name twice (name and reason), ~4.5 KB a row (9 MiB for the 2,000 rows a stranger's
+    check reads). The counts cover them all; the list shows the first 100, names cut."""
+    rows = [["医院名称", "血透"]] + [[f"{n}号" + "火星医院" * 375, "可接收"] for n in range(300)]
+    answer = client.post(
+        "/api/v1/imports?kind=statuses",
+        files={"file": ("接诊.xlsx", xlsx(rows), XLSX)},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["summarised"] and body["counts"]["unmatched_rows"] == 300
+    assert len(body["unmatched"]) == 100
+    assert all(len(row["name"]) <= 100 and len(row["reason"]) <= 200 for row in body["unmatched"])
+    assert len(answer.content) < 100_000

@@ -26,7 +26,7 @@ from app.services.imports.limits import SUMMARY_ROWS, ImportBudget
 from app.services.imports.plan import ImportBlocked
 from app.services.imports.read import read_table
 from app.services.imports.status_columns import StatusColumns, map_status_columns
-from app.services.imports.status_match import HospitalIndex
+from app.services.imports.status_match import SHOWN, HospitalIndex
 from app.services.imports.table import Table
 from app.services.service_headers import service_for_header
 from app.services.sheet_times import TimeProblem, read_update_time
@@ -115,10 +115,12 @@ class StatusPlan:
         }
 
     def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
-        """The plan as JSON; a ``summary`` lists only the cells a person should look at."""
-        cells = self.cells
+        """The plan as JSON; a ``summary`` lists only the cells a person should look at,
+        and the first unmatched rows (the counts cover all)."""
+        cells, unmatched = self.cells, self.unmatched
         if summary:
             cells = [c for c in cells if not c.reading.understood][:SUMMARY_ROWS]
+            unmatched = unmatched[:SUMMARY_ROWS]
         return {
             "filename": self.filename,
             "kind": self.kind,
@@ -130,7 +132,7 @@ class StatusPlan:
             ],
             "unmatched": [
                 {"row": u.row, "name": u.name, "reason": u.reason, "closest": list(u.closest)}
-                for u in self.unmatched
+                for u in unmatched
             ],
             "summarised": summary,
             "truncated": self.truncated,
@@ -161,7 +163,8 @@ def plan_statuses(
             columns.value(row, "ref"), columns.value(row, "name"), columns.value(row, "district")
         )
         if match.resource is None:
-            plan.unmatched.append(UnmatchedRow(number, name, match.reason or "", match.closest))
+            reason = match.reason or ""
+            plan.unmatched.append(UnmatchedRow(number, name[:SHOWN], reason, match.closest))
             continue
         plan.cells += planner.cells(number, row, match.resource)
     _keep_last_of_each(plan.cells)
