@@ -90,7 +90,7 @@ class StatusPlanPublic(BaseModel):
     counts: dict[str, int]
     notices: list[str]
     cells: list[StatusCellPublic] = Field(
-        description="every cell (summarised: only the cells not understood)"
+        description="every cell (summarised: the first 100 that are not unchanged)"
     )
     not_understood: list[StatusCellPublic] = Field(description="the first 100 not understood")
     unmatched: list[UnmatchedRowPublic] = Field(

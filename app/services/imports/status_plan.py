@@ -115,11 +115,12 @@ class StatusPlan:
         }
 
     def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
-        """The plan as JSON; a ``summary`` lists only the cells a person should look at,
-        and the first unmatched rows (the counts cover all)."""
+        """The plan as JSON; a ``summary`` lists the first cells that are not unchanged
+        (what applying writes or leaves, and why) and the first unmatched rows, the counts
+        covering all."""
         cells, unmatched = self.cells, self.unmatched
         if summary:
-            cells = [c for c in cells if not c.reading.understood][:SUMMARY_ROWS]
+            cells = [c for c in cells if c.action is not CellAction.unchanged][:SUMMARY_ROWS]
             unmatched = unmatched[:SUMMARY_ROWS]
         return {
             "filename": self.filename,
