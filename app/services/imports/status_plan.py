@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.core.text import clean_text
 from app.domain.enums import WriteSource
 from app.domain.statuses import StatusChange, StatusReport
 from app.services.imports.limits import SUMMARY_ROWS, ImportBudget
@@ -48,6 +49,8 @@ class CellAction(StrEnum):
 
 
 WRITTEN = frozenset({CellAction.change, CellAction.confirm})
+MAX_FILENAME = 200
+"""Characters of a file's name in a status's source (``import:NAME row N``, at most 300)."""
 HOSPITALS_A_TRANSACTION = 20
 """About 100 cells, ~0.6 s of SQLite's write lock (scripts/bench_status_import.py)."""
 
@@ -312,16 +315,25 @@ def _changes(
     """One hospital's cells as versioned changes, each expecting the version the one
     before it leaves."""
     changes, version = [], cells[0].expected_version
+    filename = _shown_name(plan.filename)
     for cell in cells:
         report = StatusReport(
             state=cell.reading.state, reported_by=reporter,
             conditions=cell.reading.conditions, note=cell.reading.note,
-            source=f"import:{plan.filename} row {cell.row}"[:300],
+            source=f"import:{filename} row {cell.row}",
             reported_at=cell.reported_at, via=via,
         )  # fmt: skip
         changes.append(StatusChange(cell.resource_id, cell.service, report, version))
         version += 1
     return changes
+
+
+def _shown_name(filename: str) -> str:
+    """A file's name as history shows it: the uploader's choice, so cleaned like any text
+    a volunteer sends (no NUL, controls or direction marks) and cut to ``MAX_FILENAME``
+    characters, leaving room for the row."""
+    name = clean_text(filename)
+    return name if len(name) <= MAX_FILENAME else name[: MAX_FILENAME - 1] + "…"
 
 
 def import_statuses(

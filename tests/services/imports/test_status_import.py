@@ -129,3 +129,20 @@ def test_a_service_the_hospital_does_not_list_is_reported_not_written(seeded_sto
     plan, applied = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, "表")
     [cell] = plan.cells
     assert cell.action is CellAction.not_offered and applied["written"] == 0
+
+
+def test_the_file_name_reaches_history_as_plain_text_with_its_row(seeded_store: Store):
+    """A file's name is the uploader's choice: a NUL in it was a 500 on PostgreSQL (text
+    cannot hold one), and control and direction characters went into the public history
+    as they were; past 300 characters the row number was cut off."""
+    sheet = "医院名称,血透\n瑞金医院,可接收\n瑞金医院,满员\n".encode()
+    named = "接诊\x00\u202e\x1b[31m.csv"
+    _, applied = import_statuses(seeded_store, (sheet, named, None), FULL, NOW, "核实组")
+    assert applied["written"] == 1
+    [entry, *_] = seeded_store.history(_id(seeded_store, "ruijin"), service="dialysis")
+    assert entry.status.source == "import:接诊[31m.csv row 3"
+    long = "接诊" * 200 + ".csv"
+    import_statuses(seeded_store, (sheet.replace("满员".encode(), "停诊".encode()), long, None),
+                    FULL, NOW, "核实组")  # fmt: skip
+    [entry, *_] = seeded_store.history(_id(seeded_store, "ruijin"), service="dialysis")
+    assert entry.status.source.endswith("… row 3") and len(entry.status.source) <= 300
