@@ -192,9 +192,10 @@ class _Rows:
 
     def __init__(self, store: Store, columns: StatusColumns, services, now: datetime) -> None:
         self.store, self.columns, self.now = store, columns, now
-        self.codes = {s.code for s in services}
         self.services = services
         self.views: dict[int, Any] = {}
+        self.named: dict[str, str | None] = {}
+        """The service of each ``科室`` cell seen: a sheet repeats a few on every row."""
 
     def cells(self, number: int, row: list[str], resource) -> list[CellPlan]:
         """The row's non-blank cells, planned."""
@@ -215,7 +216,9 @@ class _Rows:
         if not self.columns.long:
             return [(code, row[i]) for i, code in self.columns.services.items() if i < len(row)]
         named = self.columns.value(row, "service")
-        code = service_for_header(named, self.services) if named else None
+        if named not in self.named:
+            self.named[named] = service_for_header(named, self.services) if named else None
+        code = self.named[named]
         return [(code, self.columns.value(row, "state"))] if code else []
 
     def _time(self, row: list[str]) -> tuple[datetime | None, TimeProblem | None]:
