@@ -27,6 +27,9 @@ REVIEW_ROWS = 500
 """Rows (or cells) of a plan kept for review: the counts cover all of them."""
 SHOWN_ACTIONS = (RowAction.add, RowAction.change, RowAction.bad, RowAction.duplicate)
 """The rows of a hospitals or contacts plan a coordinator reviews."""
+REVIEW_CELL = ("row", "name", "resource_id", "service", "text", "action", "old", "new", "reason")
+"""What a status sheet's plan keeps of each cell for review: old and new, and why."""
+REVIEW_TEXT = 200
 KEPT_ROWS = (RowAction.add, RowAction.change, RowAction.unchanged)
 """The rows of a hospitals or contacts plan that count in its share of changes."""
 
@@ -103,13 +106,12 @@ def _plan_statuses(
     plan, _ = import_statuses(store, upload, FULL, now, None)
     counts = plan.counts()
     cells = [[c.resource_id, c.service, str(c.action)] for c in plan.cells]
-    changed = [cell for cell in cells if cell[2] != "unchanged"]
+    changed = [c for c in plan.cells if c.action != "unchanged"]
     review = {
         "counts": counts,
-        "cells": [dict(zip(("resource_id", "service", "action"), c, strict=True)) for c in changed],
+        "cells": [_reviewed(cell.to_dict()) for cell in changed[:REVIEW_ROWS]],
+        "cells_left_out": len(changed) > REVIEW_ROWS,
     }
-    review["cells_left_out"] = len(review["cells"]) > REVIEW_ROWS
-    review["cells"] = review["cells"][:REVIEW_ROWS]
     return SourcePlan(
         changes=counts["change"],
         total=counts["change"] + counts["confirm"] + counts["unchanged"],
@@ -119,6 +121,11 @@ def _plan_statuses(
         fingerprint=_hash([cells, counts]),
         apply=lambda: import_statuses(store, upload, FULL, now, reporter)[1] or {},
     )
+
+
+def _reviewed(cell: dict[str, Any]) -> dict[str, Any]:
+    """What a held plan keeps of a status cell (its words cut to ``REVIEW_TEXT``)."""
+    return {key: cell[key] for key in REVIEW_CELL} | {"text": cell["text"][:REVIEW_TEXT]}
 
 
 def _hash(value: Any) -> str:

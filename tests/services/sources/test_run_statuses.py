@@ -87,3 +87,16 @@ def test_rows_that_change_nothing_do_not_water_down_the_share_of_changes(runner,
     held = run_source(runner, "核实组", "me")
     assert held.outcome is RunOutcome.held and "8 of 8 (100%)" in held.reason, held.reason
     assert store.statuses_for(list(ids(store).values()), "dialysis") == before
+
+
+def test_a_held_status_plan_says_what_each_cell_would_become(runner, server, add):
+    """The held plan listed each cell as a hospital's id, a service and ``change``: a
+    coordinator could not see what was about to be approved (a vandalised sheet's 暂停
+    everywhere looked like any other change)."""
+    server.sheets["/s.csv"] = Sheet(status_sheet(FIRST))
+    add("核实组", server.url("/s.csv"), kind=SourceKind.statuses)
+    held = run_source(runner, "核实组", "me")
+    ruijin = next(c for c in held.plan["cells"] if c["service"] == "dialysis" and c["row"] == 3)
+    assert ruijin["name"] == "上海交通大学医学院附属瑞金医院" and ruijin["text"] == "可接收"
+    assert (ruijin["old"], ruijin["new"]) == (None, {"state": "open", "conditions": []})
+    assert runner.store.get_source("核实组").held.plan == held.plan
