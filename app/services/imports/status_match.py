@@ -47,8 +47,9 @@ class HospitalIndex:
             short = unit.name.removesuffix("新区").removesuffix("区")
             self.districts.setdefault(_key(short), unit.id)
 
-    def match(self, ref: str, name: str, district: str) -> Match:
-        """The hospital of a row's ref, name and district cells."""
+    def match(self, ref: str, name: str, district: str, *, suggest: bool = True) -> Match:
+        """The hospital of a row's ref, name and district cells; with ``suggest``, the
+        closest names when none has the name (a comparison with every stored name)."""
         if ref:
             found = self.by_ref.get(ref)
             return Match(found, None if found else f"no hospital has the ref {ref[:SHOWN]!r}")
@@ -64,7 +65,11 @@ class HospitalIndex:
         if len(named) > 1:
             return Match(None, f"{len(named)} hospitals are named {shown!r}: add the 区 or a ref",
                          tuple(r.name for r in named[:CLOSEST]))  # fmt: skip
-        closest = difflib.get_close_matches(_key(name), self.by_name, n=CLOSEST, cutoff=0.5)
+        closest = (
+            difflib.get_close_matches(_key(name), self.by_name, n=CLOSEST, cutoff=0.5)
+            if suggest
+            else []
+        )
         names = tuple(dict.fromkeys(self.by_name[k][0].name for k in closest))
         where = f" in {district}" if district else ""
         return Match(None, f"no hospital named {shown!r}{where}", names)

@@ -51,6 +51,9 @@ class CellAction(StrEnum):
 WRITTEN = frozenset({CellAction.change, CellAction.confirm})
 MAX_FILENAME = 200
 """Characters of a file's name in a status's source (``import:NAME row N``, at most 300)."""
+SUGGESTED = 100
+"""Unmatched rows given the closest names (each compared with every stored name: ~1 ms a
+row, ~13 ms with 2,000 hospitals); past these, a sheet is not a few typos."""
 HOSPITALS_A_TRANSACTION = 20
 """About 100 cells, ~0.6 s of SQLite's write lock (scripts/bench_status_import.py)."""
 
@@ -164,8 +167,9 @@ def plan_statuses(
             break
         name = columns.value(row, "name") or columns.value(row, "ref")
         match = hospitals.match(
-            columns.value(row, "ref"), columns.value(row, "name"), columns.value(row, "district")
-        )
+            columns.value(row, "ref"), columns.value(row, "name"), columns.value(row, "district"),
+            suggest=len(plan.unmatched) < SUGGESTED,
+        )  # fmt: skip
         if match.resource is None:
             reason = match.reason or ""
             plan.unmatched.append(UnmatchedRow(number, name[:SHOWN], reason, match.closest))
