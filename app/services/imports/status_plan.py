@@ -226,12 +226,14 @@ class _Rows:
         return [(code, self.columns.value(row, "state"))] if code else []
 
     def _time(self, row: list[str]) -> tuple[datetime | None, TimeProblem | None]:
-        """The row's update time, or what is wrong with it (None, None: no time given)."""
+        """The row's update time, or what is wrong with it (None, None: no time given); a
+        time within the minutes a fast clock may be ahead is now, as the API files it (a
+        status checked in the future would make a person's dated report late)."""
         cell = self.columns.value(row, "time")
         found = read_update_time(cell, self.now) if cell else None
         if isinstance(found, TimeProblem):
             return None, found
-        return found, None
+        return (None if found is None else min(found, self.now)), None
 
     def _cell(self, number, resource, service, text, reading, when, problem) -> CellPlan:
         view = self.views.get(resource.id)

@@ -176,3 +176,13 @@ def test_closest_names_are_looked_up_for_the_first_unmatched_rows_only(seeded_st
     assert len(plan.unmatched) == 300
     assert all(row.closest for row in plan.unmatched[:100])
     assert not any(row.closest for row in plan.unmatched[100:])
+
+
+def test_an_update_time_a_little_ahead_is_filed_as_now(seeded_store: Store):
+    """Within the five minutes a fast clock is allowed, the sheet's time was stored as it
+    was: a status checked in the future, against which a person's dated report in the
+    next minutes was late and changed nothing. The API files such a time as now."""
+    rows = [["医院名称", "血透", "更新时间"], ["瑞金医院", "可接收", "4/12 17:04"]]  # NOW + 4 min
+    plan, applied = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, "表")
+    assert applied["written"] == 1 and plan.cells[0].reported_at == NOW
+    assert _status(seeded_store, "ruijin", "dialysis").checked_at == NOW
