@@ -51,6 +51,10 @@ class CellAction(StrEnum):
 WRITTEN = frozenset({CellAction.change, CellAction.confirm})
 MAX_FILENAME = 200
 """Characters of a file's name in a status's source (``import:NAME row N``, at most 300)."""
+MAX_PLAN_CELLS = 100_000
+"""Cells one plan holds (~65 MB): five times 2,000 hospitals × 10 services. Only rows that
+name the same hospitals again and again come near it (100,000 rows of 9 services held
+~600 MB); past it the plan is truncated, so it is not applied."""
 SUGGESTED = 100
 """Unmatched rows given the closest names (each compared with every stored name: ~1 ms a
 row, ~13 ms with 2,000 hospitals); past these, a sheet is not a few typos."""
@@ -164,6 +168,13 @@ def plan_statuses(
         if deadline is not None and time.monotonic() > deadline:
             plan.truncated = True
             plan.notices.append(f"only the rows before row {number} were planned ({seconds:g} s)")
+            break
+        if len(plan.cells) >= MAX_PLAN_CELLS:
+            plan.truncated = True
+            plan.notices.append(
+                f"only the rows before row {number} were planned (more than "
+                f"{MAX_PLAN_CELLS:,} cells)"
+            )
             break
         name = columns.value(row, "name") or columns.value(row, "ref")
         match = hospitals.match(

@@ -10,7 +10,9 @@ import pytest
 
 from app.domain.enums import WriteSource
 from app.domain.statuses import StatusReport
+from app.services.imports import status_plan
 from app.services.imports.limits import FULL
+from app.services.imports.plan import ImportBlocked
 from app.services.imports.status_plan import CellAction, import_statuses
 from app.services.imports.table import ImportFileError
 from app.storage.port import Store
@@ -186,3 +188,20 @@ def test_an_update_time_a_little_ahead_is_filed_as_now(seeded_store: Store):
     plan, applied = import_statuses(seeded_store, (xlsx(rows), "s.xlsx", None), FULL, NOW, "表")
     assert applied["written"] == 1 and plan.cells[0].reported_at == NOW
     assert _status(seeded_store, "ruijin", "dialysis").checked_at == NOW
+
+
+def test_a_sheet_of_more_cells_than_any_teams_is_planned_only_so_far(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """Rows naming the same hospitals again and again gave a plan of every cell: 100,000
+    rows of 9 services held ~600 MB for a source's run (and a volunteer's 30 s). Past
+    ``MAX_PLAN_CELLS`` the plan stops, says so, and is not applied."""
+    monkeypatch.setattr(status_plan, "MAX_PLAN_CELLS", 5)
+    rows = ["医院名称,血透,急诊"] + ["瑞金医院,可接收,正常", "华山医院,满员,正常"] * 3
+    upload = ("\n".join(rows).encode(), "s.csv", None)
+    plan, _ = import_statuses(seeded_store, upload, FULL, NOW, None)
+    assert plan.truncated and len(plan.cells) <= 6
+    assert "only the rows before row 5 were planned (more than 5 cells)" in plan.notices
+    with pytest.raises(ImportBlocked, match="does not cover every row"):
+        import_statuses(seeded_store, upload, FULL, NOW, "核实组")
+    assert _status(seeded_store, "ruijin", "dialysis") is None
