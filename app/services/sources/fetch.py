@@ -37,6 +37,8 @@ HTML_STARTS = (b"<!doctype", b"<html", b"<head", b"<body")
 USER_AGENT = "aidmap-sources/1 (+a mutual-aid map reading a team's shared document)"
 WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 """The content encodings read (one at a time), as zlib's window bits."""
+MAX_VALIDATOR = 512
+"""Characters of an ETag or Last-Modified kept."""
 WATCH_S = 0.1
 """How often the watchdog looks at the clock and the stop flag."""
 
@@ -184,7 +186,17 @@ def _answer(response: httpx.Response, limits: FetchLimits, watch: _Watchdog) -> 
         raise FetchFailed(f"the file could not be read ({type(exc).__name__})") from None
     data = b"".join(chunks)
     _check_is_a_file(data, response.headers.get("content-type", ""))
-    return Fetched(data, response.headers.get("etag"), response.headers.get("last-modified"))
+    headers = response.headers
+    return Fetched(data, _validator(headers.get("etag")), _validator(headers.get("last-modified")))
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth keeping for the next conditional GET: printable ASCII
+    of a sane length. httpx cannot send anything else back, and a value kept that it
+    cannot send broke every later run before it asked."""
+    if value is None or len(value) > MAX_VALIDATOR or not (value.isascii() and value.isprintable()):
+        return None
+    return value
 
 
 class _Watchdog:

@@ -47,6 +47,19 @@ def test_a_file_comes_with_its_validators_and_then_not_modified(server: SheetSer
     assert fetch(server.url("/sheet.csv"), OPEN, etag=first.etag).data == sheet.body
 
 
+def test_validators_that_cannot_be_sent_back_are_not_kept(server: SheetServer):
+    """An ETag of a byte past ASCII was kept, and httpx cannot send it back: every later
+    run of the source broke before asking (UnicodeEncodeError), until it was re-added."""
+    modified = "Tue, 12 Apr 2022 06:30:00 GMT"
+    server.sheets["/e.csv"] = Sheet(
+        CSV, etag=False, headers={"ETag": '"caf\xe9"', "Last-Modified": modified}
+    )
+    first = fetch(server.url("/e.csv"), OPEN)
+    assert (first.data, first.etag, first.last_modified) == (CSV, None, modified)
+    again = fetch(server.url("/e.csv"), OPEN, etag=first.etag, last_modified=first.last_modified)
+    assert again.data == CSV
+
+
 def test_the_connection_goes_to_the_address_checked_with_the_name_kept(server: SheetServer):
     server.sheets["/sheet.csv"] = Sheet(CSV)
     port = server.url("/").split(":")[2].split("/")[0]
