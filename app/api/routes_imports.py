@@ -12,7 +12,7 @@ from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
 from app.domain.enums import Role
 from app.models import ImportPlanPublic, StatusPlanPublic
-from app.services.imports.limits import FULL, PUBLIC
+from app.services.imports.limits import FULL, PUBLIC, SIGNED_IN
 from app.services.imports.plan import ImportBlocked, import_file
 from app.services.imports.records import ImportKind
 from app.services.imports.status_plan import import_statuses
@@ -54,8 +54,9 @@ async def create_import(
     sheet: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Plan an import (dry run, the default; anyone, within a small budget) or apply it
-    (coordinators; a status sheet, ``kind=statuses``: volunteers and up, its statuses
-    recorded under the caller's name). A status sheet's answer is a ``StatusPlanPublic``."""
+    (coordinators; a status sheet, ``kind=statuses``: volunteers and up, within a time
+    limit, its statuses recorded under the caller's name). A status sheet's answer is a
+    ``StatusPlanPublic``, summarised for anyone but a coordinator."""
     coordinator = token is not None and token.role.allows(Role.coordinator)
     needed = Role.volunteer if kind is ImportKind.statuses else Role.coordinator
     if not dry_run and (token is None or not token.role.allows(needed)):
@@ -68,7 +69,7 @@ async def create_import(
     if len(data) > body_limits.IMPORT_FILE:
         raise TooLarge(f"files up to {body_limits.IMPORT_FILE // 2**20} MiB are accepted")
     signed_in_sheet = kind is ImportKind.statuses and token is not None
-    budget = FULL if coordinator or signed_in_sheet else PUBLIC
+    budget = FULL if coordinator else SIGNED_IN if signed_in_sheet else PUBLIC
     upload = (data, file.filename or "upload", sheet)
 
     def work() -> Response:

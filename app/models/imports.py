@@ -124,10 +124,12 @@ class StatusPlanPublic(BaseModel):
     counts: dict[str, int]
     notices: list[str]
     cells: list[StatusCellPublic] = Field(
-        description="every cell (summarised: only the cells not understood)"
+        description="every cell (summarised: the first 100 that are not unchanged)"
     )
     not_understood: list[StatusCellPublic] = Field(description="the first 100 not understood")
-    unmatched: list[UnmatchedRowPublic]
+    unmatched: list[UnmatchedRowPublic] = Field(
+        description="rows no stored hospital answers to (summarised: the first 100)"
+    )
     applied: dict[str, int] | None = Field(None, description="null for a dry run")
     summarised: bool = False
     truncated: bool = False

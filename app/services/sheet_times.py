@@ -103,10 +103,19 @@ def read_update_time(value: object, now: datetime) -> datetime | TimeProblem | N
 
 def _checked(moment: datetime, now: datetime, shown: str) -> datetime | TimeProblem:
     if moment > now + FUTURE_TOLERANCE:
-        return TimeProblem(shown, f"in the future ({moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M})")
+        return TimeProblem(shown, f"in the future ({_in_shanghai(moment)})")
     if moment < EARLIEST:
         return TimeProblem(shown, "before 2000: not an update time")
     return moment.astimezone(UTC)
+
+
+def _in_shanghai(moment: datetime) -> str:
+    """``moment`` as Shanghai's clock shows it; as written when that is past the year 9999
+    (``9999-12-31T23:59-14:00``: converting it raised OverflowError)."""
+    try:
+        return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+    except OverflowError:
+        return f"{moment:%Y-%m-%d %H:%M%z}"
 
 
 def _serial(number: float) -> datetime | str:

@@ -46,6 +46,9 @@ MAX_WHY = 300
 MAX_READ = 300
 """Characters of a cell read for its state (the note keeps up to ``MAX_NOTE``): a status
 is said in its first words, and a hostile cell costs no more than this."""
+MAX_REMEMBERED = 100
+"""Characters of a cell whose reading is remembered: sheets repeat short phrasings, and one
+stranger's check of 8,192 long cells kept ~100 MB in the process for good."""
 PLACEHOLDERS = frozenset({"n/a", "na", "nil"})
 """Cells that say "nothing here" in letters; dashes and slashes say it without."""
 PARTIAL_CONDITIONS = frozenset({"own_patients_only", "emergencies_only"})
@@ -253,8 +256,14 @@ def bundled_reader() -> StatusReader:
     return StatusReader(bundled_status_phrases())
 
 
-@lru_cache(maxsize=8192)
 def read_cell(text: str) -> CellReading:
     """The reading of one sheet cell with the bundled dictionary (sheets repeat the same
-    few phrasings thousands of times: readings are remembered)."""
+    few phrasings thousands of times: readings of short cells are remembered)."""
+    if len(text) > MAX_REMEMBERED:
+        return bundled_reader().read(text)
+    return _remembered(text)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(text: str) -> CellReading:
     return bundled_reader().read(text)

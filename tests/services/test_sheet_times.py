@@ -3,7 +3,7 @@ as Shanghai time; a partial date placed before now; the future refused."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -110,6 +110,10 @@ def test_cells_of_a_real_workbook(tmp_path):
         (True, "not a time"),
         ("1999-12-31", "before 2000"),
         ("x" * 500, "no date or time"),
+        # in Shanghai after the year 9999: shown in Shanghai time, an OverflowError (a 500
+        # on anyone's dry run)
+        ("9999-12-31T23:59:59-14:00", "in the future"),
+        (datetime(9999, 12, 31, 23, 0, tzinfo=timezone(-timedelta(hours=10))), "in the future"),
     ],
 )
 def test_problems_are_reported_not_guessed(value, reason):

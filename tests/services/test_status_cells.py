@@ -3,6 +3,8 @@ under it, and the share of a few hundred real-looking phrasings read right."""
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -252,6 +254,22 @@ def test_a_reading_is_bounded_however_long_the_cell():
     long_object = read_cell("需" + "证" * 300)
     assert len(long_object.conditions[0]) == 100
     assert len(huge.why) <= 300
+
+
+def test_long_cells_are_not_remembered():
+    """Every reading was remembered (8,192 of them): one stranger's check of 8,192 long
+    cells kept ~100 MB in each process for good. Sheets repeat short phrasings."""
+    read_cell("可接收")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(300):
+            read_cell(f"{n}" + "😀可" * 150)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept < 200_000
 
 
 def test_the_why_names_the_words_that_decided():

@@ -13,6 +13,8 @@ from app.geo.names import normalise
 from app.storage.port import Store
 
 CLOSEST = 3
+SHOWN = 100
+"""Characters of a row's name, ref or district a reason repeats (cells hold up to 2,000)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +47,29 @@ class HospitalIndex:
             short = unit.name.removesuffix("新区").removesuffix("区")
             self.districts.setdefault(_key(short), unit.id)
 
-    def match(self, ref: str, name: str, district: str) -> Match:
-        """The hospital of a row's ref, name and district cells."""
+    def match(self, ref: str, name: str, district: str, *, suggest: bool = True) -> Match:
+        """The hospital of a row's ref, name and district cells; with ``suggest``, the
+        closest names when none has the name (a comparison with every stored name)."""
         if ref:
             found = self.by_ref.get(ref)
-            return Match(found) if found else Match(None, f"no hospital has the ref {ref!r}")
+            return Match(found, None if found else f"no hospital has the ref {ref[:SHOWN]!r}")
         named = self.by_name.get(_key(name), [])
         district_id = self.districts.get(_key(district)) if district else None
         if district and district_id is None:
-            return Match(None, f"unknown district {district!r}")
+            return Match(None, f"unknown district {district[:SHOWN]!r}")
         if district_id is not None:
             named = [r for r in named if r.district_id == district_id]
         if len(named) == 1:
             return Match(named[0])
+        shown = name[:SHOWN]
         if len(named) > 1:
-            return Match(None, f"{len(named)} hospitals are named {name!r}: add the 区 or a ref",
+            return Match(None, f"{len(named)} hospitals are named {shown!r}: add the 区 or a ref",
                          tuple(r.name for r in named[:CLOSEST]))  # fmt: skip
-        closest = difflib.get_close_matches(_key(name), self.by_name, n=CLOSEST, cutoff=0.5)
+        closest = (
+            difflib.get_close_matches(_key(name), self.by_name, n=CLOSEST, cutoff=0.5)
+            if suggest
+            else []
+        )
         names = tuple(dict.fromkeys(self.by_name[k][0].name for k in closest))
         where = f" in {district}" if district else ""
-        return Match(None, f"no hospital named {name!r}{where}", names)
+        return Match(None, f"no hospital named {shown!r}{where}", names)

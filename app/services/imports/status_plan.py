@@ -20,13 +20,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.core.text import clean_text
 from app.domain.enums import WriteSource
 from app.domain.statuses import StatusChange, StatusReport
 from app.services.imports.limits import SUMMARY_ROWS, ImportBudget
 from app.services.imports.plan import ImportBlocked
 from app.services.imports.read import read_table
 from app.services.imports.status_columns import StatusColumns, map_status_columns
-from app.services.imports.status_match import HospitalIndex
+from app.services.imports.status_match import SHOWN, HospitalIndex
 from app.services.imports.table import Table
 from app.services.service_headers import service_for_header
 from app.services.sheet_times import TimeProblem, read_update_time
@@ -48,6 +49,15 @@ class CellAction(StrEnum):
 
 
 WRITTEN = frozenset({CellAction.change, CellAction.confirm})
+MAX_FILENAME = 200
+"""Characters of a file's name in a status's source (``import:NAME row N``, at most 300)."""
+MAX_PLAN_CELLS = 100_000
+"""Cells one plan holds (~65 MB): five times 2,000 hospitals × 10 services. Only rows that
+name the same hospitals again and again come near it (100,000 rows of 9 services held
+~600 MB); past it the plan is truncated, so it is not applied."""
+SUGGESTED = 100
+"""Unmatched rows given the closest names (each compared with every stored name: ~1 ms a
+row, ~13 ms with 2,000 hospitals); past these, a sheet is not a few typos."""
 HOSPITALS_A_TRANSACTION = 20
 """About 100 cells, ~0.6 s of SQLite's write lock (scripts/bench_status_import.py)."""
 
@@ -115,10 +125,13 @@ class StatusPlan:
         }
 
     def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
-        """The plan as JSON; a ``summary`` lists only the cells a person should look at."""
-        cells = self.cells
+        """The plan as JSON; a ``summary`` lists the first cells that are not unchanged
+        (what applying writes or leaves, and why) and the first unmatched rows, the counts
+        covering all."""
+        cells, unmatched = self.cells, self.unmatched
         if summary:
-            cells = [c for c in cells if not c.reading.understood][:SUMMARY_ROWS]
+            cells = [c for c in cells if c.action is not CellAction.unchanged][:SUMMARY_ROWS]
+            unmatched = unmatched[:SUMMARY_ROWS]
         return {
             "filename": self.filename,
             "kind": self.kind,
@@ -130,7 +143,7 @@ class StatusPlan:
             ],
             "unmatched": [
                 {"row": u.row, "name": u.name, "reason": u.reason, "closest": list(u.closest)}
-                for u in self.unmatched
+                for u in unmatched
             ],
             "summarised": summary,
             "truncated": self.truncated,
@@ -156,12 +169,21 @@ def plan_statuses(
             plan.truncated = True
             plan.notices.append(f"only the rows before row {number} were planned ({seconds:g} s)")
             break
+        if len(plan.cells) >= MAX_PLAN_CELLS:
+            plan.truncated = True
+            plan.notices.append(
+                f"only the rows before row {number} were planned (more than "
+                f"{MAX_PLAN_CELLS:,} cells)"
+            )
+            break
         name = columns.value(row, "name") or columns.value(row, "ref")
         match = hospitals.match(
-            columns.value(row, "ref"), columns.value(row, "name"), columns.value(row, "district")
-        )
+            columns.value(row, "ref"), columns.value(row, "name"), columns.value(row, "district"),
+            suggest=len(plan.unmatched) < SUGGESTED,
+        )  # fmt: skip
         if match.resource is None:
-            plan.unmatched.append(UnmatchedRow(number, name, match.reason or "", match.closest))
+            reason = match.reason or ""
+            plan.unmatched.append(UnmatchedRow(number, name[:SHOWN], reason, match.closest))
             continue
         plan.cells += planner.cells(number, row, match.resource)
     _keep_last_of_each(plan.cells)
@@ -185,9 +207,10 @@ class _Rows:
 
     def __init__(self, store: Store, columns: StatusColumns, services, now: datetime) -> None:
         self.store, self.columns, self.now = store, columns, now
-        self.codes = {s.code for s in services}
         self.services = services
         self.views: dict[int, Any] = {}
+        self.named: dict[str, str | None] = {}
+        """The service of each ``科室`` cell seen: a sheet repeats a few on every row."""
 
     def cells(self, number: int, row: list[str], resource) -> list[CellPlan]:
         """The row's non-blank cells, planned."""
@@ -208,16 +231,20 @@ class _Rows:
         if not self.columns.long:
             return [(code, row[i]) for i, code in self.columns.services.items() if i < len(row)]
         named = self.columns.value(row, "service")
-        code = service_for_header(named, self.services) if named else None
+        if named not in self.named:
+            self.named[named] = service_for_header(named, self.services) if named else None
+        code = self.named[named]
         return [(code, self.columns.value(row, "state"))] if code else []
 
     def _time(self, row: list[str]) -> tuple[datetime | None, TimeProblem | None]:
-        """The row's update time, or what is wrong with it (None, None: no time given)."""
+        """The row's update time, or what is wrong with it (None, None: no time given); a
+        time within the minutes a fast clock may be ahead is now, as the API files it (a
+        status checked in the future would make a person's dated report late)."""
         cell = self.columns.value(row, "time")
         found = read_update_time(cell, self.now) if cell else None
         if isinstance(found, TimeProblem):
             return None, found
-        return found, None
+        return (None if found is None else min(found, self.now)), None
 
     def _cell(self, number, resource, service, text, reading, when, problem) -> CellPlan:
         view = self.views.get(resource.id)
@@ -308,16 +335,25 @@ def _changes(
     """One hospital's cells as versioned changes, each expecting the version the one
     before it leaves."""
     changes, version = [], cells[0].expected_version
+    filename = _shown_name(plan.filename)
     for cell in cells:
         report = StatusReport(
             state=cell.reading.state, reported_by=reporter,
             conditions=cell.reading.conditions, note=cell.reading.note,
-            source=f"import:{plan.filename} row {cell.row}"[:300],
+            source=f"import:{filename} row {cell.row}",
             reported_at=cell.reported_at, via=via,
         )  # fmt: skip
         changes.append(StatusChange(cell.resource_id, cell.service, report, version))
         version += 1
     return changes
+
+
+def _shown_name(filename: str) -> str:
+    """A file's name as history shows it: the uploader's choice, so cleaned like any text
+    a volunteer sends (no NUL, controls or direction marks) and cut to ``MAX_FILENAME``
+    characters, leaving room for the row."""
+    name = clean_text(filename)
+    return name if len(name) <= MAX_FILENAME else name[: MAX_FILENAME - 1] + "…"
 
 
 def import_statuses(

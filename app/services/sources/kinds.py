@@ -21,8 +21,6 @@ from app.services.imports.limits import FULL
 from app.services.imports.plan import apply_import, plan_import
 from app.services.imports.records import ImportPlan, RowAction
 from app.services.imports.status_plan import (
-    CellAction,
-    CellPlan,
     apply_statuses,
     import_statuses,
 )
@@ -33,6 +31,11 @@ REVIEW_ROWS = 500
 """Rows (or cells) of a plan kept for review: the counts cover all of them."""
 SHOWN_ACTIONS = (RowAction.add, RowAction.change, RowAction.bad, RowAction.duplicate)
 """The rows of a hospitals or contacts plan a coordinator reviews."""
+REVIEW_CELL = ("row", "name", "resource_id", "service", "text", "action", "old", "new", "reason")
+"""What a status sheet's plan keeps of each cell for review: old and new, and why."""
+REVIEW_TEXT = 200
+KEPT_ROWS = (RowAction.add, RowAction.change, RowAction.unchanged)
+"""The rows of a hospitals or contacts plan that count in its share of changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,11 @@ class SourcePlan:
     changes: int
     """Statuses that would change (status sheets), or rows added or changed."""
     total: int
-    """Status cells of the file, or its rows."""
+    """What the file keeps: status cells that would change, be confirmed or stay as they
+    are, or rows that would be added, changed or stay. Rows and cells that are never
+    written (bad, duplicate, superseded by a later row, late, for a service not offered,
+    dated ahead) are left out: counted, any number of them watered the share of changes
+    down below the guard rail's limit."""
     understood: int
     not_understood: int
     """Cells not understood and rows matching no hospital (status sheets), or bad rows."""
@@ -77,7 +84,7 @@ def plan_file(
     }
     return SourcePlan(
         changes=plan.count(RowAction.add) + plan.count(RowAction.change),
-        total=len(plan.rows),
+        total=sum(plan.count(action) for action in KEPT_ROWS),
         understood=len(plan.rows) - bad,
         not_understood=bad,
         review=review,
@@ -102,15 +109,15 @@ def _plan_statuses(
     plan, _ = import_statuses(store, upload, FULL, now, None)
     counts = plan.counts()
     cells = [[c.resource_id, c.service, str(c.action)] for c in plan.cells]
-    changed = [c for c in plan.cells if c.action is not CellAction.unchanged]
+    changed = [c for c in plan.cells if c.action != "unchanged"]
     review = {
         "counts": counts,
-        "cells": [_reviewed(c) for c in changed[:REVIEW_ROWS]],
+        "cells": [_reviewed(cell.to_dict()) for cell in changed[:REVIEW_ROWS]],
         "cells_left_out": len(changed) > REVIEW_ROWS,
     }
     return SourcePlan(
         changes=counts["change"],
-        total=counts["cells"],
+        total=counts["change"] + counts["confirm"] + counts["unchanged"],
         understood=counts["understood"],
         not_understood=counts["not_understood"] + counts["unmatched_rows"],
         review=review,
@@ -119,15 +126,9 @@ def _plan_statuses(
     )
 
 
-REVIEWED = ("row", "name", "resource_id", "service", "text", "action", "understood", "old",
-            "new", "reason")  # fmt: skip
-
-
-def _reviewed(cell: CellPlan) -> dict[str, Any]:
-    """What a coordinator reviewing a held plan reads of a cell: which hospital and
-    service, the words, old → new, and what applying does."""
-    shown = cell.to_dict()
-    return {key: shown[key] for key in REVIEWED}
+def _reviewed(cell: dict[str, Any]) -> dict[str, Any]:
+    """What a held plan keeps of a status cell (its words cut to ``REVIEW_TEXT``)."""
+    return {key: cell[key] for key in REVIEW_CELL} | {"text": cell["text"][:REVIEW_TEXT]}
 
 
 def _hash(value: Any) -> str:

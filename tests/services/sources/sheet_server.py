@@ -2,9 +2,10 @@
 
 Each path answers what its ``Sheet`` says, which a test changes between polls: a file with
 an ETag (and a 304 when the client's If-None-Match names it), a redirect, a status, a
-delay, a body sent without Content-Length. Every request is recorded with its headers, and
-the most requests answered at once is kept (``max_active``). Use it as a context manager:
-leaving stops it, wakes slow handlers and joins every handler thread.
+delay, headers sent a byte at a time, a body sent without Content-Length or with headers
+of its own. Every request is recorded with its headers, and the most requests answered at
+once is kept (``max_active``). Use it as a context manager: leaving stops it, wakes slow
+handlers and joins every handler thread.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -35,6 +37,11 @@ class Sheet:
     """Send an ETag (the body's hash) and answer 304 to a matching If-None-Match."""
     gate: threading.Event | None = None
     """Hold the answer until this is set (or the server stops)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """More headers of the answer (``Content-Encoding``)."""
+    drip_s: float = 0.0
+    """Send the status line, then a byte of a header every 0.2 s for this long (never a
+    pause the client's read timeout would catch)."""
 
     @property
     def tag(self) -> str:
@@ -136,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if sheet.delay_s:
             owner.stopping.wait(sheet.delay_s)
+        if sheet.drip_s:
+            self._drip(owner, sheet.drip_s)
+            return
         if sheet.gate is not None:
             sheet.gate.wait(30)
         if sheet.location is not None:
@@ -153,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", sheet.content_type)
         if sheet.etag:
             self.send_header("ETag", sheet.tag)
+        for name, value in sheet.headers.items():
+            self.send_header(name, value)
         if sheet.declare_length:
             self.send_header("Content-Length", str(len(sheet.body)))
         else:
@@ -161,3 +173,10 @@ class _Handler(BaseHTTPRequestHandler):
         view = memoryview(sheet.body)
         for start in range(0, len(view), CHUNK):
             self.wfile.write(view[start : start + CHUNK])
+
+    def _drip(self, owner: SheetServer, seconds: float) -> None:
+        self.close_connection = True
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and not owner.stopping.wait(0.2):
+            self.wfile.write(b"x")

@@ -8,16 +8,20 @@ import functools
 import ipaddress
 import re
 import shutil
+import socket
 import ssl
 import subprocess
+import threading
 import time
+import tracemalloc
+import zlib
 
 import httpx
 import pytest
 
 from app.services.sources import addresses
 from app.services.sources.addresses import AddressRefused, is_public, resolve
-from app.services.sources.fetch import MAX_BYTES, FetchFailed, FetchLimits, fetch
+from app.services.sources.fetch import MAX_BYTES, FetchFailed, FetchLimits, FetchStopped, fetch
 from tests.services.sources.sheet_server import Sheet, SheetServer
 
 CSV = "医院名称,区,电话\n瑞金医院,黄浦区,021-64370045\n".encode()
@@ -41,6 +45,19 @@ def test_a_file_comes_with_its_validators_and_then_not_modified(server: SheetSer
     assert server.hits("/sheet.csv")[1].headers["if-modified-since"] == "x"
     sheet.body = CSV + "华山医院,静安区,021-52889999\n".encode()
     assert fetch(server.url("/sheet.csv"), OPEN, etag=first.etag).data == sheet.body
+
+
+def test_validators_that_cannot_be_sent_back_are_not_kept(server: SheetServer):
+    """An ETag of a byte past ASCII was kept, and httpx cannot send it back: every later
+    run of the source broke before asking (UnicodeEncodeError), until it was re-added."""
+    modified = "Tue, 12 Apr 2022 06:30:00 GMT"
+    server.sheets["/e.csv"] = Sheet(
+        CSV, etag=False, headers={"ETag": '"caf\xe9"', "Last-Modified": modified}
+    )
+    first = fetch(server.url("/e.csv"), OPEN)
+    assert (first.data, first.etag, first.last_modified) == (CSV, None, modified)
+    again = fetch(server.url("/e.csv"), OPEN, etag=first.etag, last_modified=first.last_modified)
+    assert again.data == CSV
 
 
 def test_the_connection_goes_to_the_address_checked_with_the_name_kept(server: SheetServer):
@@ -103,11 +120,67 @@ def test_a_50_mib_file_is_refused_without_reading_it_all(server: SheetServer, de
     assert MAX_BYTES == 20 * 2**20
 
 
+def _gzip(pieces, wbits: int = 31) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join(packer.compress(piece) for piece in pieces) + packer.flush()
+
+
+@pytest.mark.parametrize(("encoding", "wbits"), [("gzip", 31), ("deflate", 15), ("deflate", -15)])
+def test_a_compressed_file_is_read_decoded(server: SheetServer, encoding: str, wbits: int):
+    server.sheets["/z.csv"] = Sheet(_gzip([CSV], wbits), headers={"Content-Encoding": encoding})
+    assert fetch(server.url("/z.csv"), OPEN).data == CSV
+    assert "gzip" in server.hits("/z.csv")[0].headers["accept-encoding"]
+
+
+def test_a_compression_bomb_stops_at_the_size_limit_without_expanding_further(
+    server: SheetServer,
+):
+    """64 MiB of zeros gzip to 64 KiB: decoded a network read at a time, the first read
+    alone expanded to tens of MiB before the size limit looked (and ``gzip, gzip`` to the
+    square of it: 492 bytes held 439 MiB). Decoded within the limit, a fetch allowed 1 MiB
+    holds about that much."""
+    bomb = _gzip(bytes(2**20) for _ in range(64))
+    server.sheets["/bomb.csv"] = Sheet(bomb, headers={"Content-Encoding": "gzip"})
+    server.sheets["/nested.csv"] = Sheet(_gzip([bomb]), headers={"Content-Encoding": "gzip, gzip"})
+    small = FetchLimits(timeout_s=5.0, allow_private=True, max_bytes=2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchFailed, match="larger than 1 MiB"):
+            fetch(server.url("/bomb.csv"), small)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+    with pytest.raises(FetchFailed, match="encoded as 'gzip, gzip'"):
+        fetch(server.url("/nested.csv"), small)
+
+
 def test_a_server_that_does_not_answer_in_time_fails_the_fetch(server: SheetServer):
     server.sheets["/slow.csv"] = Sheet(CSV, delay_s=5)
     started = time.monotonic()
     with pytest.raises(FetchFailed, match=r"no answer within 0\.5 s"):
         fetch(server.url("/slow.csv"), FetchLimits(timeout_s=0.5, allow_private=True))
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_time_limit_holds_for_a_server_that_drips_its_headers(server: SheetServer):
+    """Each read gets a byte within its timeout, so only a limit on the whole fetch stops
+    it: before, a fetch allowed 1 s waited for the whole 5 s drip (h11 takes 100 KiB of
+    headers: a day at a byte a second), holding the poller and every source behind it."""
+    server.sheets["/drip.csv"] = Sheet(CSV, drip_s=5)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match=r"no answer within 1 s"):
+        fetch(server.url("/drip.csv"), FetchLimits(timeout_s=1.0, allow_private=True))
+    assert time.monotonic() - started < 2
+
+
+def test_a_fetch_told_to_stop_stops_at_once_even_inside_the_headers(server: SheetServer):
+    server.sheets["/drip.csv"] = Sheet(CSV, drip_s=5)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(FetchStopped):
+        fetch(server.url("/drip.csv"), FetchLimits(timeout_s=4.0, allow_private=True), stop=stop)
     assert time.monotonic() - started < 1.5
 
 
@@ -139,6 +212,28 @@ def test_a_redirect_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPa
         with pytest.raises(FetchFailed, match=r"127\.0\.0\.1 is at 127\.0\.0\.1, a private"):
             fetch(public.url("/sheet.csv"), PUBLIC_ONLY)
         assert private.requests == []  # never reached
+
+
+def test_a_host_name_in_chinese_is_asked_for_and_sent_in_its_ascii_form(
+    server: SheetServer, monkeypatch: pytest.MonkeyPatch
+):
+    """Before, the name went into the Host header as it was written, which httpx cannot
+    encode: every run broke with a UnicodeEncodeError (a 500 on a dry run through the
+    API). An invalid name is an invalid link."""
+    server.sheets["/h.csv"] = Sheet(CSV)
+    port = server.url("/").split(":")[2].split("/")[0]
+    asked, real = [], socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **options):
+        asked.append(host)
+        return real("127.0.0.1", *args, **options)
+
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", getaddrinfo)
+    assert fetch(f"http://例子.测试:{port}/h.csv", OPEN).data == CSV
+    assert asked[0] == "xn--fsqu00a.xn--0zwm56d"
+    assert server.hits("/h.csv")[0].headers["host"] == f"xn--fsqu00a.xn--0zwm56d:{port}"
+    with pytest.raises(FetchFailed, match="not a valid URL"):
+        fetch("http://例子..测试/h.csv", OPEN)
 
 
 def test_links_that_are_not_http_fail():

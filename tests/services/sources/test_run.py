@@ -153,6 +153,26 @@ def test_big_changes_are_held_until_a_coordinator_approves(runner, server, add):
         approve(runner, "huangpu", ME)
 
 
+def test_bad_and_duplicate_rows_do_not_water_down_the_share_of_changes(runner, server, add):
+    """Every phone changed, with 30 bad rows (no name) and 10 copies of a row below them:
+    counted in the whole, the changes were 10 of 50 (20%) and went to the map unreviewed.
+    They are 10 of the 10 rows the run would apply."""
+    server.sheets["/h.csv"] = document = Sheet(sheet())
+    add("huangpu", server.url("/h.csv"))
+    run(runner)
+    before = hospitals(runner.store)
+    rows = ROWS
+    for n, ref in enumerate(ROWS):
+        rows = with_phone(ref, f"021-555500{n:02d}", rows)
+    bad = {f"bad-{n}": ",黄浦区,,021-64370045" for n in range(30)}
+    lines = sheet(rows | bad).decode().splitlines()
+    document.body = "\n".join([*lines, *[lines[2]] * 10, ""]).encode()
+    held = run(runner)
+    assert held.outcome is RunOutcome.held, held.plan["counts"]
+    assert held.reason == "it would change 10 of 10 (100%), more than 30%"
+    assert hospitals(runner.store) == before
+
+
 def test_a_file_that_lost_rows_is_held_and_a_dropped_plan_is_not_applied(runner, server, add):
     server.sheets["/h.csv"] = document = Sheet(sheet())
     add("huangpu", server.url("/h.csv"))

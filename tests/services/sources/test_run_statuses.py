@@ -64,4 +64,39 @@ def test_a_status_sheet_keeps_the_map_in_step_but_not_over_a_persons_word(runner
         later[hospital] = f"{district},{dialysis},暂停接收,4/12 17:00"
     document.body = status_sheet(later)
     big = run_source(runner, "核实组", "me")
-    assert big.outcome is RunOutcome.held and "4 of 8 (50%)" in big.reason
+    assert big.outcome is RunOutcome.held and "4 of 7 (57%)" in big.reason  # 瑞金 血透 is late
+
+
+def test_rows_that_change_nothing_do_not_water_down_the_share_of_changes(runner, server, add):
+    """Every cell changed, under 40 cells of earlier rows of the same hospitals (each
+    superseded by a later row: never written) and 8 dated before the statuses they would
+    replace (late): counted in the whole, the changes were 8 of 56 (14%) and went to the
+    map unreviewed. They are 8 of the 8 cells the run would write."""
+    store = runner.store
+    server.sheets["/s.csv"] = document = Sheet(status_sheet(FIRST))
+    add("核实组", server.url("/s.csv"), kind=SourceKind.statuses)
+    run_source(runner, "核实组", "me")
+    approve(runner, "核实组", "me")
+    before = store.statuses_for(list(ids(store).values()), "dialysis")
+    changed = {name: f"{cells.split(',')[0]},满员,满员,4/12 18:00" for name, cells in FIRST.items()}
+    filler = [f"{name},{FIRST[name].split(',')[0]},可接收,正常,4/12 18:00" for name in FIRST] * 5
+    late = ["瑞金医院,黄浦区,停诊,停诊,4/11 08:00"] * 4  # before the stored check: late
+    lines = ["各医院接诊情况（核实组）,,,,", HEADER, *late, *filler]
+    lines += [f"{k},{v}" for k, v in changed.items()]
+    document.body = ("\n".join(lines) + "\n").encode()
+    held = run_source(runner, "核实组", "me")
+    assert held.outcome is RunOutcome.held and "8 of 8 (100%)" in held.reason, held.reason
+    assert store.statuses_for(list(ids(store).values()), "dialysis") == before
+
+
+def test_a_held_status_plan_says_what_each_cell_would_become(runner, server, add):
+    """The held plan listed each cell as a hospital's id, a service and ``change``: a
+    coordinator could not see what was about to be approved (a vandalised sheet's 暂停
+    everywhere looked like any other change)."""
+    server.sheets["/s.csv"] = Sheet(status_sheet(FIRST))
+    add("核实组", server.url("/s.csv"), kind=SourceKind.statuses)
+    held = run_source(runner, "核实组", "me")
+    ruijin = next(c for c in held.plan["cells"] if c["service"] == "dialysis" and c["row"] == 3)
+    assert ruijin["name"] == "上海交通大学医学院附属瑞金医院" and ruijin["text"] == "可接收"
+    assert (ruijin["old"], ruijin["new"]) == (None, {"state": "open", "conditions": []})
+    assert runner.store.get_source("核实组").held.plan == held.plan
