@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
 from app.domain.enums import EditAction, WriteSource
 from app.domain.records import NewResource, Resource, ResourceEdit, field_names
@@ -14,7 +14,7 @@ from app.storage import schema as t
 from app.storage.errors import VersionConflict
 from app.storage.rows import column_value, resource_changes
 from app.storage.sql_resources import ResourceQueries, fetch_resource, insert_resource
-from app.storage.sql_support import utcnow
+from app.storage.sql_support import newest_of_resource, utcnow
 
 UNRECORDED = (None, "", (), [], {})
 """Values a creation's record leaves out: fields the new resource does not have."""
@@ -66,14 +66,7 @@ class EditQueries(ResourceQueries):
         self, resource_id: int, *, limit: int = 50, offset: int = 0
     ) -> list[ResourceEdit]:
         """A resource's recorded edits, newest first."""
-        c = t.resource_edits.c
-        query = (
-            select(t.resource_edits)
-            .where(c.resource_id == resource_id)
-            .order_by(c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        query = newest_of_resource(t.resource_edits, resource_id, limit, offset)
         with self._read() as conn:
             return [
                 ResourceEdit(

@@ -3,13 +3,13 @@ history of such moves (the old point is never lost)."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from app.domain.enums import Precision, SourceCrs, WriteSource
 from app.domain.records import LocationChange, Resource
 from app.storage import schema as t
 from app.storage.sql_resources import ResourceQueries, fetch_resource
-from app.storage.sql_support import utcnow
+from app.storage.sql_support import newest_of_resource, utcnow
 
 LOCATION_FIELDS = ("lon", "lat", "precision", "location_verified", "source_crs")
 
@@ -57,14 +57,7 @@ class LocationQueries(ResourceQueries):
         self, resource_id: int, *, limit: int = 50, offset: int = 0
     ) -> list[LocationChange]:
         """Moves of a resource's point, newest first."""
-        c = t.location_history.c
-        query = (
-            select(t.location_history)
-            .where(c.resource_id == resource_id)
-            .order_by(c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        query = newest_of_resource(t.location_history, resource_id, limit, offset)
         with self._read() as conn:
             return [
                 LocationChange(**dict(row._mapping) | {"via": WriteSource(row.via)})

@@ -100,6 +100,18 @@ def insert_many(conn: Connection, table: Table, rows: list[dict]) -> None:
         conn.execute(insert(table), rows)
 
 
+def newest_of_resource(table: Table, resource_id: int, limit: int, offset: int):
+    """A resource's rows of a history-like table (edits, moves), newest first, one page."""
+    c = table.c
+    return (
+        select(table)
+        .where(c.resource_id == resource_id)
+        .order_by(c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+
+
 def bbox_conditions(columns, bbox: tuple[float, float, float, float] | None) -> list:
     """``lon``/``lat`` columns inside a (west, south, east, north) box, edges included."""
     if bbox is None:

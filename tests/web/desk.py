@@ -3,7 +3,11 @@ card in its queue."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from app.domain.enums import Kind, Role
 from app.services.sessions import create_invite
@@ -47,3 +51,29 @@ def hospitals_offering(served: Served, service: str) -> list[int]:
     return sorted(
         r.id for r in served.store.iter_resources(kind=Kind.hospital) if service in r.services
     )
+
+
+@contextmanager
+def another_site(page: str) -> Iterator[str]:
+    """Serve one HTML page from another origin (127.0.0.1, another port: the same site,
+    so a ``SameSite=Strict`` cookie still goes with its requests); its URL."""
+    body = page.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()

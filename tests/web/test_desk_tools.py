@@ -6,9 +6,7 @@ shown as text and names shown as written."""
 from __future__ import annotations
 
 import math
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
@@ -16,7 +14,7 @@ from app.domain.enums import Precision, Role
 from app.domain.records import NewResource
 from app.geo.crs import wgs84_to_gcj02
 from app.services.auth import create_token
-from tests.web.desk import card, choose_service, hospitals_offering, sign_in
+from tests.web.desk import another_site, card, choose_service, hospitals_offering, sign_in
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -100,47 +98,21 @@ def test_a_coordinator_previews_and_applies_an_import_through_the_page(served, o
     assert phone.errors == []
 
 
-class _OtherSite(BaseHTTPRequestHandler):
-    """Another site's page that tries to use our visitor's session: a plain form post (no
-    preflight, so the cookie goes with it) and a fetch with credentials."""
-
-    target = ""
-
-    def do_GET(self) -> None:
-        page = f"""<!doctype html><html><body>
-<form id=f method=post action="{self.target}/claim"><input name=x value=1></form>
-<script>
-fetch("{self.target}/claim", {{method: "POST", credentials: "include", mode: "no-cors"}})
-  .finally(() => document.getElementById("f").submit());
-</script></body></html>"""
-        body = page.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 def test_a_session_cookie_sent_from_another_sites_page_changes_nothing(served, open_page):
     hospital = hospitals_offering(served, "dialysis")[5]
     phone = sign_in(served, open_page, "受害者", Role.verifier)
-    handler = type(
-        "Handler", (_OtherSite,), {"target": f"{served.base}/api/v1/resources/{hospital}"}
-    )
-    other = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
-    try:
-        response = phone.page.goto(f"http://127.0.0.1:{other.server_port}/")
-        assert response.ok
+    target = f"{served.base}/api/v1/resources/{hospital}/claim"
+    page = f"""<!doctype html><html><body>
+<form id=f method=post action="{target}"><input name=x value=1></form>
+<script>
+fetch("{target}", {{method: "POST", credentials: "include", mode: "no-cors"}})
+  .finally(() => document.getElementById("f").submit());
+</script></body></html>"""  # a plain form post (no preflight) and a fetch with credentials
+    with another_site(page) as url:
+        assert phone.page.goto(url).ok
         phone.page.wait_for_url(f"{served.base}/**", timeout=10_000)  # the form was sent
         assert "cross_site" in phone.page.content()
         assert served.store.active_claims(datetime.now(UTC), [hospital]) == {}
-    finally:
-        other.shutdown()
-        other.server_close()
 
 
 def test_a_browser_without_a_session_is_told_how_to_sign_in(served, open_page):
@@ -254,39 +226,17 @@ def test_names_that_look_like_patterns_or_placeholders_are_shown_as_written(serv
     assert [e for e in phone.errors if "409 (Conflict)" not in e] == []  # the claim is theirs
 
 
-class _LinkingSite(BaseHTTPRequestHandler):
-    """Another site's page (a webmail, a chat's web view) with a link to the desk."""
-
-    target = ""
-
-    def do_GET(self) -> None:
-        body = f'<!doctype html><a id="go" href="{self.target}">工作台</a>'.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 def test_a_desk_link_opened_from_another_site_lands_on_the_desk_signed_in(served, open_page):
     phone = sign_in(served, open_page, "从聊天来", Role.volunteer)
-    handler = type("Handler", (_LinkingSite,), {"target": f"{served.base}/desk"})
-    other = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
-    try:
-        phone.page.goto(f"http://127.0.0.1:{other.server_port}/")
+    link = f'<!doctype html><a id="go" href="{served.base}/desk">工作台</a>'  # a webmail, a chat
+    with another_site(link) as url:
+        phone.page.goto(url)
         phone.page.locator("#go").click()
         phone.wait_for("document.querySelectorAll('#queue .card').length > 0")
         assert phone.page.locator("#me").inner_text().startswith("从聊天来")
         stranger = open_page(360, 740, touch=True)  # no session: one reload, then sign-in
-        stranger.page.goto(f"http://127.0.0.1:{other.server_port}/")
+        stranger.page.goto(url)
         with stranger.page.expect_response(lambda r: r.status == 401) as signed_out:
             stranger.page.locator("#go").click()
         assert signed_out.value.url == f"{served.base}/desk"
         stranger.wait_for("document.body.innerText.includes('邀请链接')")
-    finally:
-        other.shutdown()
-        other.server_close()
