@@ -187,6 +187,8 @@ def _national(digits: str, plus: bool) -> tuple[str, str, str | None]:
 
 def _landline(digits: str) -> tuple[str, str, str | None]:
     """A number with its area code: 010 and 02x take 8 digits after it, others 7 or 8."""
+    if len(digits) < 4:  # "0", "02": no area code and number at all
+        raise PhoneProblem(_length_problem(digits))
     short_code = digits[1] in "12"
     code, rest = (digits[:3], digits[3:]) if short_code else (digits[:4], digits[4:])
     lengths = (8,) if short_code else (7, 8)

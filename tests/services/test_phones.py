@@ -39,7 +39,9 @@ def test_numbers_read_into_one_canonical_form(written: str, number: str):
      ("021-6437004", "7 digits after 021; numbers there have 8"),
      ("0571-876543210", "9 digits after 0571; numbers there have 7 or 8"),
      ("021-04370045", "the number after 021 begins with 0: no local number does"),
-     ("12912345678", "11 digits: not a Chinese phone number"), ("abc", "not a phone number")],
+     ("12912345678", "11 digits: not a Chinese phone number"), ("abc", "not a phone number"),
+     ("0", "1 digits: not a Chinese phone number"),
+     ("02", "2 digits: not a Chinese phone number")],
 )  # fmt: skip
 def test_a_text_that_is_no_place_s_number_says_why(written: str, why: str):
     with pytest.raises(PhoneProblem) as problem:
