@@ -1,7 +1,7 @@
 """The requester's side, keyed by the tracking link's secret: ``/h/{secret}`` (a plain page,
 or ``?f=json``), adding information, withdrawing. The secret is the only key: a wrong one
-is a 404 (found by its hash, the same work whatever it is) and counts as a failed sign-in
-from the client's address, so guessing is throttled with the sign-ins."""
+is a 404 (found by its hash, the same work whatever it is) and counts against the client's
+address as a failed sign-in does (10 a minute), in a count of its own."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from app.storage.errors import NotFound
 from app.web.help_page import render_tracking
 
 router = APIRouter(tags=["help"])
-TOO_MANY = "too many failed sign-ins from this address"
+TOO_MANY = "too many unknown tracking links from this address; try again in a minute"
 SecretPath = Annotated[str, Path(max_length=100, description="the tracking link's secret")]
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 TRACKING_ERRORS = errors(404, 429)
@@ -40,9 +40,9 @@ class Finished(AppError):
 
 
 def help_by_secret(secret: SecretPath, request: Request, context: ContextDep) -> HelpRequest:
-    """The request a tracking secret leads to; 404 for any other text (counted as a failed
-    sign-in), 429 while the address has failed too often, before the store is asked."""
-    limiter = context.limits.failed_auth
+    """The request a tracking secret leads to; 404 for any other text (counted), 429 while
+    the address has failed too often, before the store is asked."""
+    limiter = context.limits.failed_help_links
     address = address_within(request, limiter, TOO_MANY)
     found = context.store.help_request_for_link(hash_token(secret))
     if found is None:
