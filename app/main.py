@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,6 +19,10 @@ from app.api import (
     routes_exports,
     routes_geocode,
     routes_health,
+    routes_help_board,
+    routes_help_intake,
+    routes_help_stats,
+    routes_help_tracking,
     routes_imports,
     routes_invites,
     routes_join,
@@ -55,6 +59,7 @@ from app.core.errors import add_exception_handlers
 from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
+from app.services.help.retention import HelpPurger
 from app.services.nearest import NearestFinder
 from app.services.seeding import ensure_seeded
 from app.services.sources.poller import SourcePoller, wake_interval
@@ -99,7 +104,11 @@ def create_app(
                 wake = wake_interval(settings.source_min_interval_s, settings.source_lease_s)
                 poller = SourcePoller(runner, wake)
                 poller.start()
+            retention = timedelta(days=settings.help_retention_days)
+            purger = HelpPurger(store, now, retention)
+            purger.start()
             yield
+            await purger.close()
             if poller is not None:
                 await poller.close()  # a run in progress stops before it writes
             await context.events.close()
@@ -164,6 +173,10 @@ def create_app(
         routes_geocode,
         routes_imports,
         routes_sources,
+        routes_help_intake,
+        routes_help_board,
+        routes_help_stats,
+        routes_help_tracking,
         routes_exports,
         routes_events,
         routes_docs,

@@ -33,6 +33,8 @@ CLOSE_REPORT = 4096
 """A verifier's note on closing a problem report."""
 PUBLIC_FORM = 4096
 """What anyone may send without a token: a problem report, a view to share."""
+HELP_FORM = 8 * 1024
+"""A help request: up to 1,000 characters of text (3 bytes each in Chinese) and the rest."""
 
 
 async def declared_length_within_limit(request: Request) -> None:

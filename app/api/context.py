@@ -35,6 +35,16 @@ PUBLIC_IMPORT_LIMIT = (10, 600.0)
 """Import dry runs without a coordinator's token per client address per window (seconds)."""
 PUBLIC_EXPORT_LIMIT = (10, 600.0)
 """Whole-layer exports per client address per window (seconds)."""
+HELP_INTAKE_LIMIT = (30, 600.0)
+"""Help requests accepted per client address per window (seconds): generous, since phones
+behind one carrier's NAT share an address."""
+FAILED_HELP_LINK_LIMIT = FAILED_AUTH_LIMIT
+"""Unknown tracking secrets asked per client address per window, counted like failed
+sign-ins but apart from them: a stranger's token guesses from a shared (NAT) address do
+not lock requesters there out of their tracking pages."""
+HELP_PHONE_LIMIT = (5, 86_400.0)
+"""Help requests accepted per phone number per window (seconds): a repeat within a day is
+merged anyway; more is someone else's number being used."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,11 @@ class Limiters:
     )
     public_imports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_IMPORT_LIMIT))
     public_exports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_EXPORT_LIMIT))
+    help_intake: RateLimiter = field(default_factory=lambda: RateLimiter(*HELP_INTAKE_LIMIT))
+    help_phones: RateLimiter = field(default_factory=lambda: RateLimiter(*HELP_PHONE_LIMIT))
+    failed_help_links: RateLimiter = field(
+        default_factory=lambda: RateLimiter(*FAILED_HELP_LINK_LIMIT)
+    )
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,11 @@ ExportBudget = Annotated[
     Depends(budget_of(lambda limits: limits.public_exports, "too many exports from this "
                       "address; try later")),
 ]  # fmt: skip
+HelpBudget = Annotated[
+    Budget,
+    Depends(budget_of(lambda limits: limits.help_intake, "too many help requests from this "
+                      "address; try later, or call 12345")),
+]  # fmt: skip
 ImportBudget = Annotated[
     Budget,
     Depends(budget_of(lambda limits: limits.public_imports, "too many files checked from "

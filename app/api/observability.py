@@ -135,8 +135,9 @@ _durations: dict[tuple[str, str, int], Any] = {}
 """The histogram series of each (method, route, status) timed so far."""
 
 
-CREDENTIAL_ROUTES = ("/join/",)
-"""Routes whose path holds a credential: logged by their template."""
+CREDENTIAL_ROUTES = ("/join/", "/h/")
+"""Routes whose path holds a credential (an invite code, a help request's tracking
+secret): logged by their template."""
 
 
 def log_access(scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
@@ -146,7 +147,7 @@ def log_access(scope: Scope, method: str, route: str, status: int, seconds: floa
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
     within = "/" + route_path(scope).lstrip("/")  # decoded, without the root path
     if route.startswith(CREDENTIAL_ROUTES) or within.startswith(CREDENTIAL_ROUTES):
-        path = route  # an invite code is a credential: never in a log, even on a 404
+        path = route  # a code or secret is a credential: never in a log, even on a 404
     client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)
     fields = {"method": method, "path": path, "route": route, "status": status,

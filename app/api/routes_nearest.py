@@ -102,11 +102,11 @@ async def nearest(
         source = None
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         client = client_address(request)
-        origin, source = await _address_origin(geocoders, params.address, client)
+        origin, source = await address_origin(geocoders, params.address, client)
     ask = Ask(Kind.from_plural(params.kind), params.service, states, params.fresh, params.k, max_m)
     ttl = settings.status_ttl_hours
     found = await answer_nearest_async(finder, ask, origin, now, ttl)  # a database: in a thread
-    collection = _collection(found, params.service, now, ttl)
+    collection = nearest_collection(found, params.service, now, ttl)
     collection["origin"] |= {
         "source": source or "coordinates", "address": None if source is None else params.address,
     }  # fmt: skip
@@ -114,7 +114,7 @@ async def nearest(
     return Response(body, media_type=GeoJSONResponse.media_type)
 
 
-def _collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
+def nearest_collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
     """The answer as the GeoJSON collection the API promises (``NearestCollection`` keeps
     of a layer's feature the properties it names)."""
     features = []
@@ -168,7 +168,7 @@ async def _coordinates_origin(
     return Origin(lon, lat, precision, place.known_to(precision))
 
 
-async def _address_origin(geocoders: ChainHolder, address: str, client: str) -> tuple[Origin, str]:
+async def address_origin(geocoders: ChainHolder, address: str, client: str) -> tuple[Origin, str]:
     """Where a typed address is, as a public (anonymous) geocode of ``client`` (its
     address, for its allowance of online lookups), and the geocoder that placed it."""
     result = await geocoders.public.geocode(GeocodeQuery(address), client)

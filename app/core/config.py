@@ -80,6 +80,21 @@ class Settings(BaseSettings):
         description="How long opening a card in the call queue claims a hospital for its "
         "caller (claiming again extends it).",
     )
+    help_claim_minutes: int = Field(
+        30,
+        ge=1,
+        le=24 * 60,
+        description="A help request claimed but not moved on (no transition) for this long "
+        "returns to the board for anyone to claim.",
+    )
+    help_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Personal fields (phone, name, text, exact point, answers, private "
+        "notes) of help requests resolved or closed this long ago are erased (daily by "
+        "aidmap serve, or aidmap help purge); the counts stay.",
+    )
     base_url: str = Field(
         "",
         description="Public origin used in share links, QR codes, og:url and OGC links; "

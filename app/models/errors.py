@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import (
     BaseModel,
     Field,
@@ -34,6 +36,10 @@ class ErrorDetail(BaseModel):
         description="409 possible_duplicates: stored hospitals the one sent may be (nothing "
         "was stored; send allow_duplicates: true to store it all the same)",
     )
+    holder: str | None = Field(
+        None, description="409 on a help request: the volunteer who holds it (null: nobody)"
+    )
+    claimed_at: datetime | None = Field(None, description="409 on a help request: since when")
 
 
 class ErrorBody(BaseModel):

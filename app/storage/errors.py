@@ -55,3 +55,22 @@ class ClaimHeld(StorageError):
 
 class AlreadyClosed(StorageError):
     """A problem report was resolved or dismissed already."""
+
+
+class HelpClaimHeld(StorageError):
+    """Another volunteer holds the help request (their claim has not lapsed)."""
+
+    def __init__(self, holder: str, claimed_at: object) -> None:
+        super().__init__(f"{holder} holds this request (claimed at {claimed_at})")
+        self.holder = holder
+        self.claimed_at = claimed_at
+
+
+class StateChanged(StorageError):
+    """A help request is no longer in the state (or with the holder) a change expected."""
+
+    def __init__(self, state: str, holder: str | None) -> None:
+        held = f", held by {holder}" if holder else ""
+        super().__init__(f"the request is {state}{held} now")
+        self.state = state
+        self.holder = holder

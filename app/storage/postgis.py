@@ -57,6 +57,9 @@ MIGRATION_LOCK = 0x61_69_64_6D_61_70  # "aidmap": one advisory lock key for sche
 HISTORY_LOCK = MIGRATION_LOCK + 1
 """Held by every status write to its commit: a sequence hands out ids in the order
 transactions ask, not the order they commit, and readers follow history by id."""
+HELP_INTAKE_LOCK = MIGRATION_LOCK + 2
+"""Held by every help intake to its commit: a duplicate is found by reading, and two
+submissions of one phone at once must not both miss each other."""
 
 
 @functools.cache
@@ -104,6 +107,7 @@ class PostgisStore(SqlStore):
                 pool_timeout=timeout_s,
                 pool_pre_ping=True,
                 json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+                hide_parameters=True,  # a requester's phone never in an error's text
             )
             for (size, overflow), timeout_s in (
                 (READ_POOL, sql_support.READ_POOL_TIMEOUT_S),
@@ -188,6 +192,10 @@ class PostgisStore(SqlStore):
         """Status writes take one lock until they commit, so no history id commits after a
         higher one (a reader that passed it would never send it)."""
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HISTORY_LOCK})
+
+    def _serialise_help_intake(self, conn: Connection) -> None:
+        """Help intakes queue on one lock until they commit (duplicates are merged)."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HELP_INTAKE_LOCK})
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int

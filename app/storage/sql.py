@@ -1,9 +1,9 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
-``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim, share
-and source parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
+``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim, share,
+source and help parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
 ``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``, ``sql_shares``,
-``sql_sources``) and adds
+``sql_sources``, ``sql_help``) and adds
 migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
 supply the engines (one for reads, one for writes) and what differs per database: how a
 write transaction begins (``_begin_write``) and how migrations are serialised
@@ -27,6 +27,7 @@ from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_claims import ClaimQueries
 from app.storage.sql_edits import EditQueries
+from app.storage.sql_help import HelpQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_locations import LocationQueries
 from app.storage.sql_sessions import SessionQueries
@@ -48,6 +49,7 @@ class SqlStore(
     ClaimQueries,
     ShareQueries,
     SourceQueries,
+    HelpQueries,
     Store,
 ):
     """A ``Store`` over an SQLAlchemy engine."""

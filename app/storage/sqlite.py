@@ -127,6 +127,7 @@ def _engine(url: str, begin: str, connections: int, timeout_s: float) -> Engine:
         pool_timeout=timeout_s,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        hide_parameters=True,  # a statement's values (a requester's phone) never in a log
     )
     event.listen(engine, "connect", _configure_connection)
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))

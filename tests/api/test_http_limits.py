@@ -32,6 +32,12 @@ LIMITS = {
     ("post", "/api/v1/resources"): limits.HOSPITAL,
     ("post", "/api/v1/resources/duplicates"): limits.HOSPITAL,
     ("patch", "/api/v1/resources/{resource_id}"): limits.HOSPITAL,
+    ("post", "/api/v1/help-requests"): limits.HELP_FORM,
+    ("post", "/api/v1/help-requests/{request_id}/claim"): limits.VERIFY,
+    ("post", "/api/v1/help-requests/{request_id}/transition"): limits.CLOSE_REPORT,
+    ("post", "/api/v1/help-requests/{request_id}/notes"): limits.HELP_FORM,
+    ("post", "/h/{secret}/messages"): limits.HELP_FORM,
+    ("post", "/h/{secret}/withdraw"): limits.VERIFY,
 }
 """The routes with their own limit; every other one has the default."""
 
@@ -43,6 +49,8 @@ def concrete(path: str) -> str:
         .replace("{service}", "dialysis")
         .replace("{token_id}", "1")
         .replace("{report_id}", "1")
+        .replace("{request_id}", "1")
+        .replace("{secret}", "1")
     )
 
 

@@ -101,7 +101,8 @@ def write_everything(http: httpx.Client, auth: dict[str, str]) -> dict[str, obje
     assert share.status_code == 201, share.text
     return {"resource_id": rid, "unit_id": 1, "collection_id": "hospitals", "feature_id": rid,
             "layer": "hospitals", "code": share.json()["code"],
-            "token_id": 1, "lon": first["lon"], "lat": first["lat"]}  # fmt: skip
+            "token_id": 1, "lon": first["lon"], "lat": first["lat"], "name": "a-source",
+            "request_id": 1, "secret": "not-a-secret"}  # fmt: skip
 
 
 def public_urls(paths: list[str], values: dict[str, object]) -> Iterator[str]:

@@ -1,0 +1,122 @@
+"""The requester's side, keyed by the tracking link's secret: ``/h/{secret}`` (a plain page,
+or ``?f=json``), adding information, withdrawing. The secret is the only key: a wrong one
+is a 404 (found by its hash, the same work whatever it is) and counts against the client's
+address as a failed sign-in does (10 a minute), in a count of its own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.api import body_limits
+from app.api.context import AppContext, ContextDep
+from app.api.deps import HelpBudget, address_within
+from app.api.error_responses import errors
+from app.api.routes_page import LangQuery
+from app.core.errors import AppError
+from app.core.i18n import choose_language
+from app.domain.help import HelpEventKind, HelpRequest
+from app.models import HelpAddIn, HelpTracking
+from app.services.auth import hash_token
+from app.services.help.views import lapse_cutoff, tracking
+from app.storage.errors import NotFound
+from app.web.help_page import render_tracking
+
+router = APIRouter(tags=["help"])
+TOO_MANY = "too many unknown tracking links from this address; try again in a minute"
+SecretPath = Annotated[str, Path(max_length=100, description="the tracking link's secret")]
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+TRACKING_ERRORS = errors(404, 429)
+
+
+class Finished(AppError):
+    """Information added to a request that is finished or erased."""
+
+    status_code = 409
+    code = "finished"
+
+
+def help_by_secret(secret: SecretPath, request: Request, context: ContextDep) -> HelpRequest:
+    """The request a tracking secret leads to; 404 for any other text (counted), 429 while
+    the address has failed too often, before the store is asked."""
+    limiter = context.limits.failed_help_links
+    address = address_within(request, limiter, TOO_MANY)
+    found = context.store.help_request_for_link(hash_token(secret))
+    if found is None:
+        limiter.record(address)
+        raise NotFound("no such help request: the link may be mistyped or cut short")
+    return found
+
+
+HelpBySecret = Annotated[HelpRequest, Depends(help_by_secret)]
+
+
+def _view(context: AppContext, found: HelpRequest) -> HelpTracking:
+    cutoff = lapse_cutoff(context.clock(), context.settings.help_claim_minutes)
+    return tracking(context.store, found, cutoff)
+
+
+@router.get(
+    "/h/{secret}",
+    name="read_help_tracking",
+    response_model=HelpTracking,
+    responses=TRACKING_ERRORS | {200: {"content": {"text/html": {}},
+                                       "description": "the page, or (f=json) its facts"}},
+)  # fmt: skip
+def read_help_tracking(
+    found: HelpBySecret,
+    request: Request,
+    context: ContextDep,
+    f: Annotated[Literal["html", "json"], Query(description="json: the facts as JSON")] = "html",
+    lang: LangQuery = None,
+) -> Response:
+    """The request's state, the hospital once matched and the volunteers' messages, for
+    the holder of the link: a page without script, or ``?f=json``."""
+    view = _view(context, found)
+    if f == "json":
+        return JSONResponse(view.model_dump(mode="json"), headers=PRIVATE)
+    language = choose_language(lang, request.headers.get("accept-language"))
+    html = render_tracking(language, request.scope.get("root_path", ""), view)
+    return HTMLResponse(html, headers=PRIVATE | {"Vary": "Accept-Language"})
+
+
+@router.post(
+    "/h/{secret}/messages",
+    response_model=HelpTracking,
+    status_code=201,
+    max_body_size=body_limits.HELP_FORM,
+    responses=TRACKING_ERRORS | errors(409, 413, 422),
+)
+async def add_help_information(
+    found: HelpBySecret, body: HelpAddIn, context: ContextDep, budget: HelpBudget
+) -> JSONResponse:
+    """Add information to the request (the volunteers who hold it read it); 409
+    ``finished`` once it is resolved, closed or withdrawn."""
+    budget.spend()
+    if found.state.finished or found.erased_at is not None:
+        raise Finished("the request is finished: send a new one if help is still needed")
+    now = context.clock()
+
+    def add() -> HelpTracking:
+        context.store.add_help_event(found.id, HelpEventKind.added, body.text, public=False,
+                                     by=None, by_key=None, at=now)  # fmt: skip
+        return _view(context, context.store.get_help_request(found.id))
+
+    view = await run_in_threadpool(add)
+    return JSONResponse(view.model_dump(mode="json"), status_code=201, headers=PRIVATE)
+
+
+@router.post(
+    "/h/{secret}/withdraw",
+    response_model=HelpTracking,
+    max_body_size=body_limits.VERIFY,
+    responses=TRACKING_ERRORS | errors(413),
+)
+def withdraw_help_request(found: HelpBySecret, context: ContextDep) -> JSONResponse:
+    """Withdraw the request: it is closed (unless finished) and its phone, name, text,
+    position and answers are erased at once. Withdrawing again changes nothing."""
+    erased = context.store.withdraw_help_request(found.id, context.clock())
+    return JSONResponse(_view(context, erased).model_dump(mode="json"), headers=PRIVATE)

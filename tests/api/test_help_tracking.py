@@ -1,0 +1,100 @@
+"""The requester's side of a help request, keyed by the tracking link: the page and its
+JSON, adding information, withdrawing (erased at once); a wrong secret is a 404 counted
+like a failed sign-in, apart from them; secrets never reach the access log."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from fastapi.testclient import TestClient
+
+from app.domain.help import CloseReason, HelpState
+from tests.api.help import ask, stored
+
+
+def path_of(answer: dict) -> str:
+    return urlsplit(answer["tracking_url"]).path
+
+
+def test_the_link_shows_the_state_and_never_the_details(client: TestClient, clock):
+    link = path_of(ask(client, clock.now, name="李先生", text="父亲需要透析"))
+    read = client.get(link, params={"f": "json"})
+    assert read.status_code == 200
+    assert read.headers["Cache-Control"] == "private, no-store"
+    assert read.json() | {"created_at": None, "updated_at": None} == {
+        "state": "new", "service": "dialysis", "close_reason": None, "created_at": None,
+        "updated_at": None, "matched": None, "messages": [], "added": [], "erased": False,
+    }  # fmt: skip
+    page = client.get(link)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "已收到，等待志愿者处理" in page.text and "<script" not in page.text
+    assert '<meta name="referrer" content="no-referrer">' in page.text
+    assert "Your help request" in client.get(link, params={"lang": "en"}).text
+    for shown in (read.text, page.text):
+        assert "李先生" not in shown and "父亲" not in shown and "138" not in shown
+        assert "121.47" not in shown
+
+
+def test_adding_information_is_kept_for_volunteers(client: TestClient, clock):
+    link = path_of(ask(client, clock.now))
+    added = client.post(f"{link}/messages", json={"text": "住在3楼，电梯坏了"})
+    assert added.status_code == 201, added.text
+    assert len(added.json()["added"]) == 1 and "电梯" not in added.text
+    [request] = stored(client)
+    events = client.app.state.context.store.help_events(request.id)
+    assert (events[-1].kind.value, events[-1].text, events[-1].public) == (
+        "added", "住在3楼，电梯坏了", False)  # fmt: skip
+    assert client.post(f"{link}/messages", json={"text": ""}).status_code == 422
+    assert client.post(f"{link}/messages", json={"text": "很" * 1001}).status_code == 422
+
+
+def test_withdrawing_erases_at_once(client: TestClient, clock):
+    link = path_of(ask(client, clock.now))
+    client.post(f"{link}/messages", json={"text": "补充信息"})
+    withdrawn = client.post(f"{link}/withdraw")
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (withdrawn.json()["state"], withdrawn.json()["close_reason"]) == ("closed", "withdrawn")
+    assert withdrawn.json()["erased"] is True
+    [request] = stored(client)
+    assert (request.state, request.close_reason) == (HelpState.closed, CloseReason.withdrawn)
+    assert (request.phone, request.name, request.text, request.lon, request.answers) == (None,) * 5
+    texts = [e.text for e in client.app.state.context.store.help_events(request.id)]
+    assert "补充信息" not in texts
+    assert client.post(f"{link}/withdraw").status_code == 200  # again: nothing more
+    late = client.post(f"{link}/messages", json={"text": "还在吗"})
+    assert late.status_code == 409 and late.json()["error"]["code"] == "finished"
+    assert "您的电话、姓名、描述和位置已删除" in client.get(link).text
+
+
+def test_a_wrong_secret_is_404_and_guessing_is_throttled(client: TestClient, clock):
+    link = path_of(ask(client, clock.now))
+    for _ in range(11):  # a stranger guessing tokens from the same (NAT) address
+        client.get("/api/v1/help-requests", headers={"Authorization": "Bearer guess"})
+    assert client.get("/api/v1/help-requests").status_code == 429
+    assert client.get(link).status_code == 200  # the requester there still follows it
+    secret = link.rsplit("/", 1)[1]
+    near = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    for guess in (near, "x", "a" * 100):
+        answer = client.get(f"/h/{guess}", params={"f": "json"})
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+    assert client.post(f"/h/{near}/withdraw").status_code == 404
+    assert client.get("/h/" + "a" * 101).status_code == 422  # longer than any secret
+    for _ in range(6):
+        client.get(f"/h/{near}")
+    assert client.get(f"/h/{near}").status_code == 429
+    assert client.get(link).status_code == 429  # the address waits, even with the right one
+
+
+def test_tracking_secrets_never_reach_the_access_log(client: TestClient, clock, caplog):
+    caplog.set_level(logging.INFO, logger="aidmap.access")
+    link = path_of(ask(client, clock.now))
+    secret = link.rsplit("/", 1)[1]
+    client.get(link)
+    client.post(f"{link}/messages", json={"text": "补充"})
+    client.get(link + "/")  # a chat app's trailing slash: no route
+    client.post(f"{link}/withdraw")
+    lines = [r for r in caplog.records if r.name == "aidmap.access"]
+    assert len(lines) == 5
+    assert all(secret not in r.getMessage() and secret not in r.path for r in lines)
+    assert {r.path for r in lines} >= {"/h/{secret}", "/h/{secret}/messages"}
