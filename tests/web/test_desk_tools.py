@@ -53,7 +53,9 @@ def test_a_verifier_fixes_one_location_by_a_pasted_amap_link_and_another_by_drag
     other.locator("button.head").tap()
     other.get_by_role("button", name="在地图上拖动").tap()
     phone.wait_for("document.querySelector('.loc-map .leaflet-marker-icon')")
-    box = other.locator(".leaflet-marker-icon").bounding_box()
+    icon = other.locator(".leaflet-marker-icon")
+    assert "/static/vendor/leaflet-" in icon.get_attribute("src")  # not guessed from the page
+    box = icon.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
     phone.page.mouse.move(x, y)
     phone.page.mouse.down()

@@ -9,14 +9,22 @@ import { T, config } from "./i18n.js";
 
 var leaflet = null;
 
-function loadLeaflet() {
-  if (!leaflet) leaflet = new Promise(function (resolve, reject) {
-    document.head.appendChild(el("link", { rel: "stylesheet", href: config.vendor.leaflet + "/leaflet.css" }));
-    var script = el("script", { src: config.vendor.leaflet + "/leaflet.js" });
-    script.onload = resolve;
-    script.onerror = function () { leaflet = null; reject(new Error("leaflet")); };
-    document.head.appendChild(script);
+function loaded(node) {
+  return new Promise(function (resolve, reject) {
+    node.onload = resolve;
+    node.onerror = function () { reject(new Error("leaflet")); };
+    document.head.appendChild(node);
   });
+}
+
+/* Leaflet's style and script, both loaded before a map is made; its marker images named
+   outright (it guesses their path from its style, which may not have applied yet). */
+function loadLeaflet() {
+  if (!leaflet) leaflet = Promise.all([
+    loaded(el("link", { rel: "stylesheet", href: config.vendor.leaflet + "/leaflet.css" })),
+    loaded(el("script", { src: config.vendor.leaflet + "/leaflet.js" })),
+  ]).then(function () { L.Icon.Default.imagePath = config.vendor.leaflet + "/images/"; })
+    .catch(function (e) { leaflet = null; throw e; });
   return leaflet;
 }
 
