@@ -3,6 +3,7 @@ service codes that every database can hold."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Annotated
 
@@ -23,6 +24,21 @@ Line = AfterValidator(partial(_visible, multiline=False))
 """Cleans one line of text a person sent (and refuses it when nothing visible is left)."""
 Lines = AfterValidator(partial(_visible, multiline=True))
 """Cleans text that may have lines."""
+
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]")
+"""The start of an HTML tag, comment or declaration (``<b``, ``</``, ``<!--``, ``<?``); a
+``<`` before a digit or a space (``血压<140``) is text."""
+
+
+def _plain(text: str) -> str:
+    if MARKUP.search(text):
+        raise ValueError("HTML markup is not taken here: write it as plain text, without <…>")
+    return text
+
+
+Plain = AfterValidator(_plain)
+"""Refuses text holding HTML markup: for what strangers send that volunteers and requesters
+read (help requests), where a 422 the form shows beside the field loses nothing."""
 
 SERVICE_CODE = r"^[^\x00-\x1f\x7f]{1,32}$"
 """A service code as a client may send it: no control characters (PostgreSQL text cannot

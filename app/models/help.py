@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.fields import Line, Lines, ServiceCode
+from app.core.fields import Line, Lines, Plain, ServiceCode
 from app.domain.enums import Precision, SourceCrs
 from app.domain.help import CloseReason, HelpEventKind, HelpState, Urgency
 from app.domain.records import MAX_ID
@@ -31,7 +31,7 @@ class HelpLocationIn(BaseModel):
     crs: SourceCrs = Field(
         SourceCrs.wgs84, description="the point's system: wgs84 (a browser), gcj02 (高德), bd09"
     )
-    address: Annotated[str, Line] | None = Field(None, min_length=1, max_length=200)
+    address: Annotated[str, Line, Plain] | None = Field(None, min_length=1, max_length=200)
     unit_id: int | None = Field(None, ge=1, le=MAX_ID, description="/api/v1/units")
 
     @model_validator(mode="after")
@@ -63,9 +63,9 @@ class HelpRequestIn(BaseModel):
     )
     location: HelpLocationIn
     phone: str = Field(max_length=40, description="a Chinese mobile or landline to call back")
-    name: Annotated[str, Line] | None = Field(None, max_length=MAX_NAME)
-    text: Annotated[str, Lines] | None = Field(
-        None, max_length=MAX_TEXT, description="plain text, kept as text"
+    name: Annotated[str, Line, Plain] | None = Field(None, max_length=MAX_NAME)
+    text: Annotated[str, Lines, Plain] | None = Field(
+        None, max_length=MAX_TEXT, description="plain text: HTML markup is a 422"
     )
     consent: bool = Field(description="must be true: the details may be shared with volunteers")
     website: str | None = Field(
@@ -133,7 +133,7 @@ class HelpAddIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, Lines] = Field(min_length=1, max_length=MAX_TEXT)
+    text: Annotated[str, Lines, Plain] = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class UrgencyWhy(BaseModel):
@@ -226,7 +226,7 @@ class HelpNoteIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, Lines] = Field(min_length=1, max_length=MAX_TEXT)
+    text: Annotated[str, Lines, Plain] = Field(min_length=1, max_length=MAX_TEXT)
     public: bool = False
 
 

@@ -144,6 +144,13 @@ BAD = {
     "an invisible name": ({"name": "\u200b\u202e"}, "invalid_request"),
     "an unknown field": ({"diagnosis": "x"}, "invalid_request"),
     "the honeypot": ({"website": "http://spam.example"}, "honeypot"),
+    "HTML in the name": ({"name": "<b>李</b>"}, "invalid_request"),
+    "HTML in the text": ({"text": "父亲需要透析<script>alert(1)</script>"}, "invalid_request"),
+    "an HTML comment": ({"text": "父亲<!-- x -->"}, "invalid_request"),
+    "HTML in the address": ({"location": {"address": "<img src=x onerror=alert(1)>"}},
+                            "invalid_request"),  # fmt: skip
+    "HTML in the need": ({"service": "other", "answers": {"need": "<i>药</i>"}},
+                         "invalid_answer"),  # fmt: skip
 }
 
 
@@ -160,10 +167,10 @@ def test_bad_input_is_a_precise_422_and_stores_nothing(client: TestClient, clock
     assert stored(client) == []
 
 
-def test_html_is_kept_as_text(client: TestClient, clock):
-    ask(client, clock.now, name="<b>李</b>", text="<script>alert(1)</script>父亲\n需要透析")
+def test_a_less_than_sign_is_text_not_markup(client: TestClient, clock):
+    ask(client, clock.now, name="李 <3", text="血压<140，血糖 < 7\n需要透析")
     [request] = stored(client)
-    assert (request.name, request.text) == ("<b>李</b>", "<script>alert(1)</script>父亲\n需要透析")
+    assert (request.name, request.text) == ("李 <3", "血压<140，血糖 < 7\n需要透析")
 
 
 def test_a_body_over_the_limit_is_413(client: TestClient, clock):

@@ -47,6 +47,7 @@ def test_adding_information_is_kept_for_volunteers(client: TestClient, clock):
         "added", "住在3楼，电梯坏了", False)  # fmt: skip
     assert client.post(f"{link}/messages", json={"text": ""}).status_code == 422
     assert client.post(f"{link}/messages", json={"text": "很" * 1001}).status_code == 422
+    assert client.post(f"{link}/messages", json={"text": "<a href=x>看</a>"}).status_code == 422
 
 
 def test_withdrawing_erases_at_once(client: TestClient, clock):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.core.fields import MARKUP
 from app.core.text import clean_text
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -87,6 +88,8 @@ def _need(value: object, _today: date) -> str:
     text = clean_text(value) if isinstance(value, str) else ""
     if not text or len(text) > MAX_NEED:
         raise ValueError(f"say what is needed in 1 to {MAX_NEED} characters")
+    if MARKUP.search(text):
+        raise ValueError("HTML markup is not taken: write it as plain text, without <…>")
     return text
 
 
