@@ -1,5 +1,6 @@
 /* Our API from a page: every path under the root path, answers as JSON, errors as an Error
-   whose message is the server's text (with .status and .body). Writes say they come from
+   whose message is the server's text (with .status, .body and, for a 429, .retryAfter
+   in seconds). Writes say they come from
    our page (X-Aidmap-Page, which a cookie session's writes must carry) and name the version
    they change (If-Match) when given one; the answer's ETag is the version to name next. */
 
@@ -15,6 +16,7 @@ function failure(response, body) {
   e.status = response.status;
   e.body = body;
   e.etag = response.headers.get("ETag");
+  e.retryAfter = Number(response.headers.get("Retry-After")) || null;
   return e;
 }
 

@@ -8,7 +8,8 @@ import { T } from "./i18n.js";
 
 var HAN = /[\u4e00-\u9fff]/;
 
-function box() {
+function box(into) {
+  if (into) return into;
   var b = document.getElementById("choices");
   if (!b) {
     var message = document.getElementById("message");
@@ -19,19 +20,20 @@ function box() {
   }
   return b;
 }
-export function clear() { box().textContent = ""; }
+export function clear(into) { box(into).textContent = ""; }
 
-/* err: an api() error for the typed address; rerun(address) asks again. Returns the
-   message to show: a question when there are choices, else why not. */
-export function offer(err, address, rerun) {
-  clear();
+/* err: an api() error for the typed address; rerun(address) asks again; into: where the
+   buttons go (by default under the map page's message line). Returns the message to
+   show: a question when there are choices, else why not. */
+export function offer(err, address, rerun, into) {
+  clear(into);
   var list = ((err.body || {}).error || {}).candidates || [];
   if (!list.length) return HAN.test(address) ? T.address_not_found : T.address_not_chinese;
-  var b = box();
+  var b = box(into);
   list.forEach(function (c) {
     var parts = [c.district, c.street].filter(function (p, i, all) { return p && all.indexOf(p) === i; });
     var button = el("button", { type: "button", text: parts.join(" ") || c.name });
-    button.addEventListener("click", function () { clear(); rerun(parts.join("") + address); });
+    button.addEventListener("click", function () { clear(into); rerun(parts.join("") + address); });
     b.appendChild(button);
   });
   return T.address_choose;

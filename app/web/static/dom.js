@@ -27,6 +27,22 @@ export function el(tag, attrs, children) {
 
 export function byId(id) { return document.getElementById(id); }
 
+/* Put text on the clipboard; the button says doneWord for a moment. The Clipboard API
+   needs a secure context (and older WeChat WebViews lack it): a selected textarea and
+   execCommand("copy") otherwise. */
+export function copyText(text, button, doneWord) {
+  var done = function () { var old = button.textContent; button.textContent = doneWord;
+    setTimeout(function () { button.textContent = old; }, 1500); };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+  else fallback();
+  function fallback() {
+    var area = el("textarea", { readonly: "" });
+    area.value = text; document.body.appendChild(area); area.select();
+    try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
+    document.body.removeChild(area);
+  }
+}
+
 export function button(text, onClick, primary) {
   var b = el("button", { type: "button", class: primary ? "primary" : "", text: text });
   b.addEventListener("click", onClick);

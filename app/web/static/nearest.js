@@ -6,10 +6,10 @@
 import { api } from "./api.js";
 import * as candidates from "./candidates.js";
 import { byId, el, plain } from "./dom.js";
-import { LANG, T, ago, metres } from "./i18n.js";
+import { contactList, hospitalItem } from "./hospital-items.js";
+import { T } from "./i18n.js";
 import { say, serviceName, state } from "./map-state.js";
-import { navLinks, phoneLinks, precisionNote } from "./places.js";
-import { conditionsText } from "./states.js";
+import { fillUnits, unitsUnder } from "./unit-picker.js";
 
 var STEPS = [5, 15, 50];  // how many to list: the wider search takes the next step
 
@@ -61,7 +61,7 @@ export function start(base, layer, focus) {
     document.body.classList.add("has-nearest");
     say(heading(fc, service));
     if (fc.origin.precision === "district") notes.appendChild(districtNote(fc.origin));
-    fc.features.forEach(function (f) { results.appendChild(item(f, fc.answer)); });
+    fc.features.forEach(function (f) { results.appendChild(hospitalItem(f, fc.answer, focus)); });
     if (fc.answer === "fallback" || !fc.features.length) {
       if (fc.contacts && fc.contacts.length) contacts.appendChild(contactList(fc.contacts));
       var next = STEPS.find(function (n) { return n > (current ? current.k : STEPS[0]); });
@@ -74,43 +74,6 @@ export function start(base, layer, focus) {
     fit(fc);
     var panel = byId("panel"), message = byId("message");  // the answer, not the form, in view
     if (panel && message && message.offsetParent === panel) panel.scrollTop = message.offsetTop - 4;
-  }
-
-  /* one hospital: its name (English with the Chinese one, which a driver reads), how far
-     when that is a fact, what is known of its status, the volunteer's note, phones */
-  function item(f, answer) {
-    var p = f.properties, s = p.status;
-    var name = el("a", { href: "#", class: "name", text: LANG === "en" && p.name_en ? p.name_en : p.name });
-    name.addEventListener("click", function (e) { e.preventDefault(); focus(f.id); });
-    var local = LANG === "en" && p.name_en ? el("div", { class: "name-zh", lang: "zh-CN", text: p.name }) : null;
-    var line = [p.distance_exact ? metres(p.distance_m) : T.distance_unknown];
-    if (s) line.push(statusText(s));
-    if (s && s.age_seconds !== null && s.age_seconds !== undefined && !s.stale) line.push(T.updated + " " + ago(s.age_seconds));
-    var aged = s && s.stale && s.age_seconds !== null && s.age_seconds !== undefined;
-    var cls = "result" + (s ? " state-" + s.state + (aged ? " stale" : "") : "");
-    return el("li", { class: cls, "data-id": String(f.id) }, [
-      name, local, el("div", { class: "meta", text: line.join(" · ") }),
-      answer === "fallback" ? el("div", { class: "call-first", text: "☎ " + T.call_first }) : null,
-      s && s.note ? el("p", { class: "note" }, [
-        el("span", { class: "note-label", text: T.note.replace("{age}", ago(s.age_seconds)) }),
-        el("span", { class: "note-text", text: "“" + plain(s.note) + "”" })]) : null,
-      precisionNote(p), phoneLinks(p.phones),
-      navLinks(p.name, f.geometry.coordinates[0], f.geometry.coordinates[1])]);
-  }
-  function statusText(s) {
-    if (s.age_seconds === null || s.age_seconds === undefined) return T.state_unknown;
-    var text = T["state_" + s.state] || s.state;
-    if (s.conditions && s.conditions.length) text += "：" + conditionsText(s.conditions);
-    if (s.stale) text += " · " + T.stale_since.replace("{age}", ago(s.age_seconds));
-    return text;
-  }
-  function contactList(list) {
-    return el("div", { class: "contacts" }, [el("p", { class: "contacts-head", text: T.contacts })].concat(
-      list.map(function (c) {
-        var bits = [c.name];
-        if (c.distance_exact) bits.push(metres(c.distance_m));
-        return el("div", { class: "contact" }, [el("span", { text: bits.join(" · ") }), phoneLinks(c.phones)]);
-      })));
   }
 
   /* An origin known only to its district: say so, and offer the better ways. */
@@ -129,22 +92,13 @@ export function start(base, layer, focus) {
     var streets = el("select", { class: "pick-street", "aria-label": T.pick_street }, [el("option", { value: "", text: T.pick_street })]);
     var committees = el("select", { class: "pick-committee", "aria-label": T.pick_committee }, [el("option", { value: "", text: T.pick_committee })]);
     committees.hidden = true;
-    var fill = function (select, list, chosen) {
-      list.forEach(function (u) { select.appendChild(el("option", { value: String(u.id), text: u.name })); });
-      var hit = list.find(function (u) { return u.name === chosen; });
-      if (hit) select.value = String(hit.id);
-      return hit;
-    };
     var named = function (select) { return select.value ? plain(select.options[select.selectedIndex].text) : ""; };
-    var units = function (level, parent) {
-      return api("/api/v1/units?limit=1000&level=" + level + "&parent_id=" + parent);
-    };
     api("/api/v1/units?level=district&name=" + encodeURIComponent(place.district)).then(function (found) {
       var district = found.find(function (u) { return u.name === place.district; });
-      return district ? units("street", district.id) : [];
+      return district ? unitsUnder("street", district.id) : [];
     }).then(function (list) {
-      var street = fill(streets, list, place.street);
-      if (street) return units("committee", street.id).then(function (cs) { fill(committees, cs, place.committee); committees.hidden = false; });
+      var street = fillUnits(streets, list, place.street);
+      if (street) return unitsUnder("committee", street.id).then(function (cs) { fillUnits(committees, cs, place.committee); committees.hidden = false; });
     }).catch(function () {});
     var ask = function (parts) { run({ address: [place.district].concat(parts).join("") }); };
     streets.addEventListener("change", function () { if (streets.value) ask([named(streets)]); });

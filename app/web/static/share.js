@@ -1,22 +1,11 @@
 /* The share dialog: a short link for the map's view, its QR code and a text card to paste
    into a chat. A plain overlay, no pop-up windows (older WeChat WebViews). */
 import { url, write } from "./api.js";
-import { byId, el } from "./dom.js";
+import { byId, copyText } from "./dom.js";
 import { T } from "./i18n.js";
 import { say } from "./map-state.js";
 
-function copy(text, button) {
-  var done = function () { var old = button.textContent; button.textContent = T.copied;
-    setTimeout(function () { button.textContent = old; }, 1500); };
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
-  else fallback();
-  function fallback() {
-    var area = el("textarea", { readonly: "" });
-    area.value = text; document.body.appendChild(area); area.select();
-    try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selectable */ }
-    document.body.removeChild(area);
-  }
-}
+function copy(text, button) { copyText(text, button, T.copied); }
 
 /* view(): the view to keep */
 export function start(view) {
