@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from app.api import body_limits
 from app.api.context import AppContext, ContextDep
 from app.api.deps import HelpBudget, address_within
-from app.api.error_responses import errors
+from app.api.error_responses import content, errors
+from app.api.origin import LinksDep
 from app.api.routes_page import LangQuery
 from app.core.errors import AppError
 from app.core.i18n import choose_language
@@ -23,7 +24,9 @@ from app.models import HelpAddIn, HelpTracking
 from app.services.auth import hash_token
 from app.services.help.views import lapse_cutoff, tracking
 from app.storage.errors import NotFound
+from app.web.csp import page_policy
 from app.web.help_page import render_tracking
+from app.web.qr import qr_svg
 
 router = APIRouter(tags=["help"])
 TOO_MANY = "too many unknown tracking links from this address; try again in a minute"
@@ -68,19 +71,39 @@ def _view(context: AppContext, found: HelpRequest) -> HelpTracking:
 )  # fmt: skip
 def read_help_tracking(
     found: HelpBySecret,
+    secret: SecretPath,
     request: Request,
     context: ContextDep,
     f: Annotated[Literal["html", "json"], Query(description="json: the facts as JSON")] = "html",
     lang: LangQuery = None,
 ) -> Response:
     """The request's state, the hospital once matched and the volunteers' messages, for
-    the holder of the link: a page without script, or ``?f=json``."""
+    the holder of the link: a page (complete without script; its script adds
+    information, withdraws and asks ``?f=json`` every ``AIDMAP_HELP_POLL_SECONDS`` while
+    shown), or ``?f=json``."""
     view = _view(context, found)
     if f == "json":
         return JSONResponse(view.model_dump(mode="json"), headers=PRIVATE)
     language = choose_language(lang, request.headers.get("accept-language"))
-    html = render_tracking(language, request.scope.get("root_path", ""), view)
-    return HTMLResponse(html, headers=PRIVATE | {"Vary": "Accept-Language"})
+    settings = context.settings
+    html = render_tracking(language, request.scope.get("root_path", ""), view, secret=secret,
+                           poll_seconds=settings.help_poll_seconds)  # fmt: skip
+    policy = page_policy(settings, embed=False)
+    return HTMLResponse(html, headers=PRIVATE | {"Vary": "Accept-Language",
+                                                 "Content-Security-Policy": policy})  # fmt: skip
+
+
+@router.get(
+    "/h/{secret}/qr.svg",
+    response_class=Response,
+    responses=content("image/svg+xml", description="SVG image") | TRACKING_ERRORS,
+    dependencies=[Depends(help_by_secret)],
+)
+def read_help_tracking_qr(secret: SecretPath, to: LinksDep) -> Response:
+    """The tracking link as a QR code SVG (for family to scan off the requester's screen);
+    as private as the link."""
+    body = qr_svg(to.url("read_help_tracking", secret=secret))
+    return Response(body, media_type="image/svg+xml", headers=PRIVATE)
 
 
 @router.post(

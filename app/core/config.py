@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         "notes) of help requests resolved or closed this long ago are erased (daily by "
         "aidmap serve, or aidmap help purge); the counts stay.",
     )
+    help_poll_seconds: int = Field(
+        25,
+        ge=1,
+        le=3600,
+        description="How often an open tracking page (/h/{secret}) asks whether its request "
+        "changed, while it is shown.",
+    )
     base_url: str = Field(
         "",
         description="Public origin used in share links, QR codes, og:url and OGC links; "

@@ -1,73 +1,90 @@
-"""The page a help request's tracking link opens (``/h/{secret}``): its state, the hospital
-once matched, the volunteers' messages. No script; the same facts as ``?f=json``."""
+"""The requester's pages: the help form (``/help``: public, the same for everyone, sent by
+help.js as JSON) and the page a request's tracking link opens (``/h/{secret}``: its
+state, the hospital once matched, the volunteers' messages, its own QR code; complete
+without script, help-track.js adds information, withdraws, and keeps it current)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
+from app.core.config import Settings
+from app.core.i18n import STRINGS
+from app.domain.records import Service
 from app.models import HelpTracking
-from app.web.assets import OWN_URL
+from app.services.help.answers import QUESTIONS, SIGNS, TREATMENTS
+from app.services.help.intake import OTHER
+from app.web.assets import OWN_URL, module_graph
+from app.web.help_words import HELP_WORDS, TRACK_WORDS
 from app.web.join_page import shanghai_time
 from app.web.page import TEMPLATES
 
-WORDS = {
-    "zh": {
-        "html_lang": "zh-CN",
-        "title": "求助进度",
-        "states": {
-            "new": "已收到，等待志愿者处理", "claimed": "志愿者已接手",
-            "contacting": "志愿者正在联系医院", "matched": "已找到可以接收的医院",
-            "resolved": "已解决", "closed": "已关闭",
-        },
-        "reasons": {
-            "admitted": "（已入院）", "referred": "（已转介）", "unreachable": "（联系不上）",
-            "duplicate": "（重复的求助）", "withdrawn": "（您已撤回）",
-            "out_of_scope": "（不在服务范围）",
-        },
-        "asked": "提交于 {when}（北京时间），最近更新 {updated}",
-        "matched_title": "医院",
-        "messages_title": "志愿者留言",
-        "no_messages": "还没有留言。",
-        "added": "您补充过 {n} 次信息。",
-        "erased": "您的电话、姓名、描述和位置已删除。",
-        "keep": "请保存这个链接，只分享给家人：有链接的人都能看到这一页。",
-    },
-    "en": {
-        "html_lang": "en",
-        "title": "Your help request",
-        "states": {
-            "new": "Received, waiting for a volunteer", "claimed": "A volunteer has taken it",
-            "contacting": "A volunteer is calling hospitals",
-            "matched": "A hospital that can take the patient was found",
-            "resolved": "Resolved", "closed": "Closed",
-        },
-        "reasons": {
-            "admitted": " (admitted)", "referred": " (referred)", "unreachable": " (unreachable)",
-            "duplicate": " (a duplicate)", "withdrawn": " (withdrawn by you)",
-            "out_of_scope": " (not something we can help with)",
-        },
-        "asked": "Sent {when} (Beijing time), last updated {updated}",
-        "matched_title": "Hospital",
-        "messages_title": "Messages from volunteers",
-        "no_messages": "No messages yet.",
-        "added": "You added information {n} time(s).",
-        "erased": "Your phone, name, description and position have been erased.",
-        "keep": "Keep this link and share it only with family: anyone with it sees this page.",
-    },
-}  # fmt: skip
+FORM_ENTRY = "help.js"
+TRACK_ENTRY = "help-track.js"
+ASKED_AS = {"last_session": "date", "due_date": "date", "treatment": "one", "weeks": "number",
+            "signs": "many", "need": "line"}  # fmt: skip
+"""How the form asks each of answers.py's questions (a test checks that none is missing)."""
+CHOICES = {"treatment": TREATMENTS, "signs": SIGNS}
+EXTENSION = re.compile(r"转|ext\.?|x", re.IGNORECASE)
 
 
-def render_tracking(lang: str, root: str, tracking: HelpTracking) -> str:
-    """The request's page in ``lang`` (zh or en)."""
-    words = WORDS[lang]
+def help_words(lang: str) -> dict:
+    """The map's words with the help form's own (the shared modules read the map's)."""
+    return STRINGS[lang] | HELP_WORDS[lang]
+
+
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link as places.js ``telHref`` makes one: the digits, and an extension
+    after a pause."""
+    number, *extension = EXTENSION.split(phone)
+    digits = re.sub(r"[^0-9+]", "", number)
+    pause = re.sub(r"\D", "", "".join(extension))
+    return f"tel:{digits}" + (f",{pause}" if pause else "")
+
+
+def _questions(offered: set[str]) -> list[tuple[str, list[tuple[str, str, tuple]]]]:
+    return [
+        (service, [(key, ASKED_AS[key], CHOICES.get(key, ())) for key in asked])
+        for service, asked in QUESTIONS.items()
+        if service in offered
+    ]
+
+
+def render_help_form(settings: Settings, lang: str, root: str, services: Sequence[Service]) -> str:
+    """The form in ``lang`` (zh or en): the services to choose from and ``other``, each
+    one's questions (shown for the service chosen), where, the phone, consent."""
+    words = help_words(lang)
+    choices = [(s.code, s.name_en if lang == "en" else s.name_zh) for s in services]
+    choices.append((OTHER, words["other"]))
+    config = {"root": root, "lang": lang, "strings": words}
+    return TEMPLATES.get_template("help.html").render(
+        t=words, lang=lang, root=root, own=OWN_URL, modules=module_graph(FORM_ENTRY),
+        services=choices, asked=_questions({code for code, _ in choices}), config=config,
+        days=settings.help_retention_days,
+        home=f"{root}/?lang=en" if lang == "en" else f"{root}/",
+    )  # fmt: skip
+
+
+def render_tracking(
+    lang: str, root: str, tracking: HelpTracking, *, secret: str, poll_seconds: int
+) -> str:
+    """The request's page in ``lang`` (zh or en); its QR code and the script's writes
+    name the page's own path (``secret``)."""
+    words = TRACK_WORDS[lang]
     reason = words["reasons"][tracking.close_reason.value] if tracking.close_reason else ""
     when, updated = shanghai_time(tracking.created_at), shanghai_time(tracking.updated_at)
     messages = [{"at": shanghai_time(m.at), "text": m.text} for m in tracking.messages]
+    matched = tracking.matched
+    phones = [(p, tel_href(p)) for p in matched.phones] if matched else []
+    finished = tracking.erased or tracking.state.finished
     return TEMPLATES.get_template("help_track.html").render(
-        lang=words["html_lang"], root=root, own=OWN_URL, title=words["title"],
+        t=words, lang=words["html_lang"], root=root, own=OWN_URL, title=words["title"],
+        modules=module_graph(TRACK_ENTRY), config={"root": root, "lang": lang, "strings": words},
         state=words["states"][tracking.state.value] + reason,
         asked=words["asked"].format(when=when, updated=updated),
-        matched=tracking.matched, matched_title=words["matched_title"],
-        messages_title=words["messages_title"], messages=messages,
-        no_messages=words["no_messages"],
+        matched=matched, phones=phones, messages=messages,
         added=words["added"].format(n=len(tracking.added)) if tracking.added else "",
-        erased=words["erased"] if tracking.erased else "", keep=words["keep"],
+        erased=words["erased"] if tracking.erased else "", finished=finished,
+        secret=secret, poll=poll_seconds,
+        help=f"{root}/help?lang=en" if lang == "en" else f"{root}/help",
     )  # fmt: skip

@@ -40,7 +40,8 @@ MARKERS = (PHONE, "87654321", "9876543", NAME, "Wv3Text", "Xk5Need", "Yp6Added",
            "121.47371", "31.23048")  # fmt: skip
 """The phone, whole and in part (the board may show ``139****4321``, never more), and the
 point to five decimals (about 1 m; answers round it to three)."""
-NOT_IN_THE_DOCUMENT = ("/", "/s/{code}", "/s/{code}.txt", "/s/{code}/preview.png", "/metrics")
+NOT_IN_THE_DOCUMENT = ("/", "/help", "/s/{code}", "/s/{code}.txt", "/s/{code}/preview.png",
+                       "/metrics")  # fmt: skip
 
 
 @dataclass(frozen=True)

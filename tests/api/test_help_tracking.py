@@ -5,6 +5,7 @@ like a failed sign-in, apart from them; secrets never reach the access log."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
@@ -28,7 +29,12 @@ def test_the_link_shows_the_state_and_never_the_details(client: TestClient, cloc
     }  # fmt: skip
     page = client.get(link)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "已收到，等待志愿者处理" in page.text and "<script" not in page.text
+    assert "已收到，等待志愿者处理" in page.text
+    scripts = re.findall(r"<script[^>]*>", page.text)  # the words, and our module: no inline code
+    assert scripts[0] == '<script type="application/json" id="aidmap-config">'
+    module = re.compile(r'<script type="module" src="[^"]+">')
+    assert [s for s in scripts[1:] if not module.fullmatch(s)] == []
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert '<meta name="referrer" content="no-referrer">' in page.text
     assert "Your help request" in client.get(link, params={"lang": "en"}).text
     for shown in (read.text, page.text):

@@ -103,10 +103,13 @@ class Page:
     """A page in its own context that records console errors, dialogs and any request
     that would leave 127.0.0.1 (those are refused)."""
 
-    def __init__(self, browser, width: int, height: int, locale: str, touch: bool = False) -> None:
+    def __init__(
+        self, browser, width: int, height: int, locale: str, touch: bool = False,
+        located: bool = True,
+    ) -> None:  # fmt: skip
         self.context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale,
-            geolocation=PEOPLES_SQUARE, permissions=["geolocation"],
+            geolocation=PEOPLES_SQUARE, permissions=["geolocation"] if located else [],
             has_touch=touch, is_mobile=touch,
         )  # fmt: skip
         self.page = self.context.new_page()
@@ -149,14 +152,16 @@ class Page:
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(width=360, height=740, locale="zh-CN", touch=False)`` → a fresh ``Page``
-    (``touch``: a phone's touch screen, as Leaflet and its plugins detect one)."""
+    """``open_page(width=360, height=740, locale="zh-CN", touch=False, located=True)`` → a
+    fresh ``Page`` (``touch``: a phone's touch screen, as Leaflet and its plugins detect
+    one; ``located``: the page may read the position, at People's Square)."""
     pages: list[Page] = []
 
     def make(
-        width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False
-    ) -> Page:
-        pages.append(Page(browser, width, height, locale, touch))
+        width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False,
+        located: bool = True,
+    ) -> Page:  # fmt: skip
+        pages.append(Page(browser, width, height, locale, touch, located))
         return pages[-1]
 
     yield make
