@@ -1,8 +1,10 @@
-"""Lighthouse's mobile performance and accessibility scores of the map (/) and the
-workspace (/desk), against Debian's Chromium.
+"""Lighthouse's mobile performance and accessibility scores of the map (/), the
+workspace (/desk), the help form (/help) and a help request's tracking page (/h/…),
+against Debian's Chromium.
 
 Serves the bundled data with ``aidmap serve`` on 127.0.0.1 (no tile server), opens a
-session as joining an invite does (the workspace needs one), and runs ``npx lighthouse``
+session as joining an invite does (the workspace needs one), sends a help request (for
+its tracking page), and runs ``npx lighthouse``
 (from the npm registry on first use) with its default mobile profile (simulated slow 4G,
 CPU slowed 4×) on each page, the session cookie sent as a header. Prints each page's scores
 (goal ≥ 0.9) and the audits that lost points.
@@ -18,7 +20,9 @@ import subprocess
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 from bench_serving import serving
 
 from app.core.config import Settings
@@ -27,7 +31,9 @@ from app.services.seeding import ensure_seeded
 from app.services.sessions import create_invite, join
 from app.storage import open_store
 
-PAGES = {"map": "/", "desk": "/desk"}
+PAGES = {"map": "/", "desk": "/desk", "help": "/help"}
+HELP_REQUEST = {"service": "dialysis", "location": {"lon": 121.4737, "lat": 31.2304},
+                "phone": "13800138000", "consent": True}  # fmt: skip
 
 
 def session_secret(data_dir: Path) -> str:
@@ -65,14 +71,17 @@ def main() -> None:
         secret = session_secret(data)
         with serving(data, data / "serve.log", {"AIDMAP_TILES": "none",
                                                 "AIDMAP_BASE_URL": "{base}"}) as base:  # fmt: skip
-            for name, path in PAGES.items():
+            asked = httpx.post(f"{base}/api/v1/help-requests", json=HELP_REQUEST)
+            asked.raise_for_status()
+            tracking = {"tracking": urlsplit(asked.json()["tracking_url"]).path}
+            for name, path in (PAGES | tracking).items():
                 report = lighthouse(base + path, secret, Path(tmp) / f"{name}.json")
                 scores = {k: c["score"] for k, c in report["categories"].items()}
                 lost = [a["id"] for a in report["audits"].values()
                         if a.get("score") is not None and a["score"] < 0.9
                         and a.get("scoreDisplayMode") in ("binary", "numeric")]  # fmt: skip
                 print(
-                    f"{path:6s} performance {scores['performance']:.2f}  accessibility "
+                    f"{name:8s} performance {scores['performance']:.2f}  accessibility "
                     f"{scores['accessibility']:.2f}  lost points: {', '.join(lost) or 'none'}"
                 )
 

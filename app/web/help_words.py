@@ -1,7 +1,8 @@
 """The requester's words: the help form (``/help``) with its confirmation, added to the
 map's (app/core/i18n.py), whose state names, ages and link words the shared modules use;
 and the tracking page's (``/h/{secret}``). Plain words for someone under stress: what to
-do, never what went wrong inside."""
+do, never what went wrong inside. The example phone numbers hold a non-breaking hyphen
+(U+2011), so that a narrow screen does not split them."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ HELP_WORDS = {
         "locate_denied": "无法获取您的位置（可能没有允许定位）。请改为输入地址，"
                          "或选择区、街道、居委会。",
         "locate_unavailable": "这个浏览器不能定位。请改为输入地址，或选择区、街道、居委会。",
+        "units_failed": "没能载入区、街道的列表，请检查网络后重新选择，或改为输入地址。",
         "phone_label": "联系电话",
-        "phone_hint": "志愿者会打这个电话。手机，或带区号的座机（如 021-64370045）。",
+        "phone_hint": "志愿者会打这个电话。手机，或带区号的座机（如 021‑64370045）。",
         "name_label": "怎么称呼（可不填）",
         "name_hint": "如：王阿姨、李先生",
         "text_label": "还想告诉志愿者什么？（可不填）",
@@ -64,7 +66,7 @@ HELP_WORDS = {
             "address_empty": "请输入地址。",
             "unit_empty": "请至少选择区。",
             "phone_empty": "请填写联系电话。",
-            "phone": "这个电话号码不对。请填 11 位手机号，或带区号的座机（如 021-64370045）。",
+            "phone": "这个电话号码不对。请填 11 位手机号，或带区号的座机（如 021‑64370045）。",
             "consent": "需要您同意，志愿者才能看到并联系您。请勾选上面的“同意”。",
             "outside": "这个位置不在上海。请输入上海的地址，或选择区、街道、居委会。",
             "unit": "找不到选的地方，请重新选择。",
@@ -76,10 +78,12 @@ HELP_WORDS = {
             "name": "称呼请只写文字（不要用 < > 这类符号），最多 50 个字。",
             "text": "请只写文字（不要用 < > 这类符号），最多 1000 个字。",
             "honeypot": "没有提交成功，请再按一次“提交求助”。",
-            "too_many": "提交太频繁了，请 {minutes} 分钟后再试。急需帮助请拨打 12345 或 120。",
+            "too_many": "提交太频繁了，请 {wait}后再试。急需帮助请拨打 12345 或 120。",
             "network": "网络不通，没有提交成功。您填的内容都还在，请稍后再按“提交求助”。",
             "other": "没有提交成功，请检查后再试。",
         },
+        "wait_minutes": "{n} 分钟",
+        "wait_hours": "{n} 小时",
         "done_title": "已收到您的求助",
         "done_lead": "志愿者会尽快打电话给您，请保持电话畅通。",
         "merged": "24 小时内这个电话已经为同一件事求助过：这次填写的内容已补充到那次求助里，"
@@ -140,9 +144,11 @@ HELP_WORDS = {
                          "committee.",
         "locate_unavailable": "This browser cannot give a location. Type an address "
                               "instead, or choose the district, street and committee.",
+        "units_failed": "The lists of districts and streets did not load; check the "
+                        "connection and choose again, or type an address.",
         "phone_label": "Phone number",
         "phone_hint": "A volunteer will call it. A mobile, or a landline with its area code "
-                      "(e.g. 021-64370045).",
+                      "(e.g. 021‑64370045).",
         "name_label": "What should we call you? (optional)",
         "name_hint": "e.g. Auntie Wang, Mr Li",
         "text_label": "Anything else the volunteer should know? (optional)",
@@ -164,7 +170,7 @@ HELP_WORDS = {
             "unit_empty": "Choose at least the district.",
             "phone_empty": "Enter a phone number.",
             "phone": "This phone number does not look right. Enter an 11-digit mobile, or a "
-                     "landline with its area code (e.g. 021-64370045).",
+                     "landline with its area code (e.g. 021‑64370045).",
             "consent": "Volunteers can see and call you only with your consent: tick the box "
                        "above.",
             "outside": "This place is not in Shanghai. Type an address in Shanghai, or "
@@ -178,12 +184,14 @@ HELP_WORDS = {
             "name": "Write the name as plain text (no < > signs), up to 50 characters.",
             "text": "Write plain text (no < > signs), up to 1,000 characters.",
             "honeypot": "The request was not sent; press “Send the request” once more.",
-            "too_many": "Too many requests were sent; try again in {minutes} minutes. In an "
-                        "emergency call 12345 or 120.",
+            "too_many": "Too many requests were sent; try again in {wait}. In an emergency "
+                        "call 12345 or 120.",
             "network": "No connection: the request was not sent. Everything you entered is "
                        "still here; press “Send the request” again in a moment.",
             "other": "The request was not sent; check the form and try again.",
         },
+        "wait_minutes": "{n} minutes",
+        "wait_hours": "{n} hours",
         "done_title": "Your request has been received",
         "done_lead": "A volunteer will phone you as soon as possible; keep your phone on.",
         "merged": "This phone asked for the same help within 24 hours: what you entered now "

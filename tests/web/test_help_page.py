@@ -84,6 +84,9 @@ def test_the_form_asks_exactly_the_questions_intake_checks(served: Served):
     response = httpx.get(f"{served.base}/help")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-cache"
+    assert '<a id="help-link" href="/help">求助</a>' in httpx.get(f"{served.base}/").text
+    english = httpx.get(f"{served.base}/", params={"lang": "en"}).text
+    assert '<a id="help-link" href="/help?lang=en">Help</a>' in english
 
 
 def test_asking_with_the_phones_position_shows_the_link_its_qr_and_whom_to_call(
@@ -271,3 +274,21 @@ def test_the_english_page_asks_for_something_else_by_address(served: Served, ope
     [request] = [r for r in stored(served) if r.phone == "021-64370045"]
     assert (request.service, request.answers) == ("other", {"need": "insulin for my mother"})
     assert phone.errors == [] and failed == []
+
+
+def test_too_many_requests_from_one_phone_are_explained(served: Served, open_page):
+    body = {"location": {"address": "黄浦区南京东路街道"}, "phone": "13800000009", "consent": True}
+    for service in ("dialysis", "oncology", "maternity", "emergency", "pharmacy"):
+        sent = httpx.post(f"{served.base}/api/v1/help-requests", json=body | {"service": service})
+        assert sent.status_code == 201, sent.text
+    phone = open_form(served, open_page)
+    page = phone.page
+    fill_dialysis(phone, "13800000009")
+    page.get_by_role("radio", name="输入地址").tap()
+    page.locator("#address").fill("黄浦区南京东路街道")
+    page.get_by_role("button", name="提交求助").tap()
+    error = page.locator("#form-error")
+    error.wait_for()
+    assert "提交太频繁了" in error.inner_text() and "小时后再试" in error.inner_text()
+    assert "12345" in error.inner_text()
+    assert page.locator("#phone").input_value() == "13800000009"

@@ -56,7 +56,8 @@ export function refusal(e, offer) {
   if (!e.status) return [["form", T.errors.network]];
   if (e.status === 429) {
     var minutes = Math.max(1, Math.ceil((e.retryAfter || 600) / 60));
-    return [["form", T.errors.too_many.replace("{minutes}", minutes)]];
+    var wait = minutes < 90 ? T.wait_minutes.replace("{n}", minutes) : T.wait_hours.replace("{n}", Math.ceil(minutes / 60));
+    return [["form", T.errors.too_many.replace("{wait}", wait)]];
   }
   if (e.status === 413) return [["text", T.errors.text]];
   if (e.status !== 422) return [["form", T.errors.other]];

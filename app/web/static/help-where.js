@@ -38,23 +38,28 @@ function refused(words) {
   document.querySelector('input[name="where"][value="address"]').focus();
 }
 
-function showMode() {
+function unitsFailed() {
+  byId("unit-error").textContent = T.units_failed;
+  byId("unit-error").hidden = false;
+}
+
+/* the chosen way's fields shown, the others hidden (what they hold stays) */
+export function refresh() {
   var chosen = mode();
   byId("address-field").hidden = chosen !== "address";
   byId("unit-field").hidden = chosen !== "unit";
-  if (chosen === "unit") units.load().catch(function () { say(T.errors.network); });
+  if (chosen !== "here") say("");
+  if (chosen === "unit") units.load().catch(unitsFailed);
 }
 
 export function start() {
   units = cascade([byId("district"), byId("street"), byId("committee")]);
   document.querySelectorAll('input[name="where"]').forEach(function (radio) {
-    radio.addEventListener("change", function () {
-      showMode();
-      if (radio.checked && radio.value === "here") locate();
-      else say("");
-    });
+    radio.addEventListener("change", refresh);
   });
-  showMode();  // a browser that restored the form's choices
+  // a click (or an arrow key) on "here", chosen again too: ask for the position if none
+  byId("where-here").addEventListener("click", function () { if (!point && !locating) locate(); });
+  refresh();  // a browser that restored the form's choices
   if (mode() === "here") locate();
 }
 

@@ -92,6 +92,7 @@ where.start();
 done.start(function () {
   form.reset();
   showQuestions();
+  where.refresh();
   form.hidden = false;
   window.scrollTo(0, 0);
 });
