@@ -9,6 +9,7 @@ other is told who did, on either backend.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, null, select, update
@@ -23,6 +24,7 @@ from app.domain.help import (
     HelpRequest,
     HelpState,
     NewHelpRequest,
+    Urgency,
 )
 from app.storage import schema as t
 from app.storage.errors import HelpClaimHeld, InvalidRecord, StateChanged
@@ -173,6 +175,21 @@ class HelpQueries(HelpReads):
             conn.execute(insert(t.help_reveals).values(
                 request_id=request_id, by_name=by, by_key=by_key, at=at))  # fmt: skip
             return found
+
+    def set_help_urgencies(self, changes: Mapping[int, tuple[Urgency, tuple[str, ...]]]) -> int:
+        """Write new urgencies to those of these requests still unfinished."""
+        c = t.help_requests.c
+        unfinished = c.state.in_([s.value for s in UNFINISHED])
+        changed = 0
+        with self._write() as conn:
+            for request_id, (urgency, why) in changes.items():
+                done = conn.execute(
+                    update(t.help_requests)
+                    .where(c.id == request_id, unfinished)
+                    .values(urgency=urgency.value, urgency_why=list(why))
+                )
+                changed += done.rowcount
+        return changed
 
     def purge_help_requests(self, finished_before: datetime, now: datetime) -> int:
         """Erase the personal fields of requests finished before ``finished_before``."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from app.domain.help import (
     HelpReveal,
     HelpState,
     NewHelpRequest,
+    Urgency,
 )
 
 
@@ -109,6 +111,15 @@ class HelpStore(Protocol):
     @abc.abstractmethod
     def help_contact_seconds(self) -> list[float]:
         """For each request that reached contacting, the seconds it waited for it."""
+
+    @abc.abstractmethod
+    def unfinished_help_requests(self) -> list[HelpRequest]:
+        """Every request not yet resolved or closed, by id (for reassessing urgency)."""
+
+    @abc.abstractmethod
+    def set_help_urgencies(self, changes: Mapping[int, tuple[Urgency, tuple[str, ...]]]) -> int:
+        """Write new urgencies (with the codes of the rules that gave them), in one
+        transaction, to those of these requests still unfinished; how many changed."""
 
     @abc.abstractmethod
     def purge_help_requests(self, finished_before: datetime, now: datetime) -> int:
