@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.domain.help import (
+    MOST_CLAIMS,
     HelpAdded,
     HelpBoardQuery,
     HelpCount,
@@ -53,12 +54,14 @@ class HelpStore(Protocol):
 
     @abc.abstractmethod
     def claim_help_request(
-        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime
-    ) -> HelpRequest:
+        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime,
+        most: int = MOST_CLAIMS,
+    ) -> HelpRequest:  # fmt: skip
         """Claim a new request, or one whose claim lapsed (not moved on since
         ``lapsed_before``: a ``lapsed`` event records it); the holder claiming again renews
         its claim. One of two claimers at once wins: ``HelpClaimHeld`` for the other (and
-        while anyone else holds it), ``StateChanged`` for a finished request, NotFound."""
+        while anyone else holds it), ``StateChanged`` for a finished request,
+        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims already, NotFound."""
 
     @abc.abstractmethod
     def move_help_request(
