@@ -6,8 +6,8 @@ claim, reveal, note, match and close them; then every GET route of the app's own
 document (its path parameters filled with real ids and the real tracking secret, every
 export format), the page, a share's page, text card and preview, ``/metrics``, the OGC
 collections, the event stream and the server's log are read without a token, and none may
-hold a marker, on both backends. The same markers are there for the request's holder: the sweep could find
-them if they leaked.
+hold a marker, on both backends. The same markers are there for the request's holder: the
+sweep could find them if they leaked.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from app.domain.enums import Role
 from app.services.auth import create_token
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
-from tests.api.test_status_privacy import body_text, public_urls, replay_events
 from tests import postgres
+from tests.api.test_status_privacy import body_text, public_urls, replay_events
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
 pytestmark = pytest.mark.server
