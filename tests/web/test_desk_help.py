@@ -138,6 +138,7 @@ def test_two_volunteers_claim_at_once_one_wins_and_a_coordinator_sees_who_read(s
     assert any(r.startswith("李协调 · ") for r in readers)
     assert not any(r.startswith(other + " · ") for r in readers)
     assert "13812340001" in detail_text(coordinator)  # a coordinator reads it, logged
+    coordinator.page.locator("#help-detail .reveals").scroll_into_view_if_needed()
     shot(coordinator, "desk-help-reveals-360x740")
 
     assert winner.errors == [] and failed[winner] == [] and coordinator.errors == []
@@ -186,7 +187,8 @@ def test_the_claimant_records_a_match_and_the_requester_reads_it_with_the_messag
     phone.wait_for(f"document.querySelector('#help-detail .history').innerText.includes({name!r})")
     stored = served.store.get_help_request(rid)
     assert stored.state is HelpState.matched and stored.resource_id is not None
-    shot(phone, "desk-help-matched-360x740")
+    phone.page.evaluate("window.scrollTo(0, 0)")
+    shot(phone, "desk-help-matched-360x740", full=True)
 
     requester = open_page(360, 740)
     requester.page.goto(link)

@@ -47,7 +47,7 @@ function hospital(f, chosen, onRecord) {
   var p = f.properties, n = names(p);
   var take = onRecord ? button(W.record_match, function () { take.disabled = true; onRecord().catch(function () { take.disabled = false; }); }) : null;
   return el("li", { "data-id": String(f.id), class: chosen ? "chosen" : "" }, [
-    chosen ? el("span", { class: "badge public", text: W.chosen }) : null,
+    chosen ? el("span", { class: "badge matched", text: W.chosen }) : null,
     el("strong", { class: "hospital", text: n.main }),
     n.other ? el("span", { class: "muted", text: " " + n.other }) : null,
     el("p", { class: "muted", text: [distance(p), p.address].filter(Boolean).join(" · ") }),
