@@ -1,8 +1,9 @@
 /* The help requests' triage board (求助): requests in the API's order (most urgent, then
    oldest), filtered by district, service and state, a page at a time; read again every
-   30 s while the tab is shown and after each action. A request opens on a view of its own
-   (#help/{id}: desk-help-card.js), so a phone's back button returns to the list. The
-   board holds nothing personal: the API masks its phones. */
+   30 s while the tab is shown, when the phone shows the page again, and after each
+   action. A request opens on a view of its own (#help/{id}: desk-help-card.js), so a
+   phone's back button returns to the list. The board holds nothing personal: the API
+   masks its phones. */
 import { api } from "./api.js";
 import * as card from "./desk-help-card.js";
 import { claimText, holding, learnServices, placeText, serviceName, stateText, urgencyChip, whyText } from "./desk-help-parts.js";
@@ -31,7 +32,9 @@ export function start(services) {
   byId("help-refresh").addEventListener("click", function () { reload(false); });
   byId("help-more").addEventListener("click", more);
   window.addEventListener("hashchange", route);
-  setInterval(function () { if (!document.hidden && !byId("tab-help").hidden) reload(false); }, EVERY_MS);
+  var shown = function () { return !document.hidden && !byId("tab-help").hidden; };
+  setInterval(function () { if (shown()) reload(false); }, EVERY_MS);
+  document.addEventListener("visibilitychange", function () { if (shown()) reload(false); });
   return lists.then(function () { route(); return reload(true); });
 }
 
