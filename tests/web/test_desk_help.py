@@ -16,7 +16,7 @@ from app.domain.enums import Role
 from app.domain.help import CloseReason, HelpState, Urgency
 from app.services.help.intake import shanghai_today
 from app.web.desk_page import desk_words
-from tests.web.conftest import Page
+from tests.web.conftest import Page, serving
 from tests.web.desk import hospitals_offering, sign_in
 
 PEOPLES_SQUARE = {"lon": 121.4737, "lat": 31.2304}  # 黄浦区
@@ -263,6 +263,28 @@ def test_the_board_and_a_request_in_english(served, open_page):
     wait_state(phone, "closed: unreachable")
     assert served.store.get_help_request(rid).close_reason.value == "unreachable"
     assert phone.errors == [] and failed == []
+
+
+def test_the_board_loads_more_a_page_at_a_time_and_a_refresh_keeps_them(tmp_path, open_page):
+    with serving(tmp_path, "none") as own:  # a server of its own: intake's limit per address
+        for n in range(23):
+            ask(own, f"139{n:08d}", service="pharmacy", answers={})
+        phone = sign_in(own, open_page, "小王", Role.volunteer)
+        failed = watch(phone)
+        open_board(phone)
+        cards = "document.querySelectorAll('#help-board .card').length"
+        phone.wait_for(f"{cards} === 20")
+        more = phone.page.get_by_role("button", name="加载更多")
+        more.tap()
+        phone.wait_for(f"{cards} === 23")
+        assert more.is_hidden()
+        board = "/api/v1/help-requests?"
+        with phone.page.expect_response(lambda r: board in r.url) as answer:
+            phone.page.get_by_role("button", name="刷新").tap()
+        assert "limit=23&offset=0" in answer.value.url
+        phone.wait_for(f"{cards} === 23")
+        assert phone.page.locator("#help-info").inner_text().startswith("23 条求助")
+        assert phone.errors == [] and failed == []
 
 
 def test_the_help_tab_has_every_word_in_both_languages():
