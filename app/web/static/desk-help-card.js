@@ -49,8 +49,10 @@ function read() {
   var asked = current;
   return api("/api/v1/help-requests/" + asked.id).then(function (d) {
     if (current !== asked) return;
+    var first = !asked.detail;
     asked.detail = d;
     draw(d);
+    if (first) byId("help-detail").querySelector(".back").focus({ preventScroll: true });  // the list's link went
   }).catch(fail);
 }
 
