@@ -6,9 +6,7 @@ its words in English."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 
@@ -21,7 +19,6 @@ from tests.web.desk import hospitals_offering, sign_in
 
 PEOPLES_SQUARE = {"lon": 121.4737, "lat": 31.2304}  # 黄浦区
 LUJIAZUI = {"lon": 121.5447, "lat": 31.2211}  # 浦东新区
-SHOTS = Path("/work/notes/shots")
 
 
 def ask(served, phone: str, **overrides) -> dict:
@@ -82,13 +79,10 @@ def detail_text(phone: Page) -> str:
 
 
 def shot(phone: Page, name: str, full: bool = False) -> None:
-    """A screenshot under tests/artifacts/ and, for the reviewers, under /work/notes/shots/."""
+    """A screenshot under tests/artifacts/ (and, with ``full``, the whole page beside it)."""
     path = phone.screenshot(name)
     if full:
         phone.page.screenshot(path=path.with_name(f"{name}-full.png"), full_page=True)
-    if SHOTS.is_dir():
-        for made in path.parent.glob(f"{name}*.png"):
-            shutil.copy(made, SHOTS / f"i18-help-board-{made.name}")
 
 
 def test_two_volunteers_claim_at_once_one_wins_and_a_coordinator_sees_who_read(served, open_page):
