@@ -60,7 +60,7 @@ from app.core.errors import add_exception_handlers
 from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
-from app.services.help.retention import HelpPurger
+from app.services.help.upkeep import HelpUpkeep
 from app.services.nearest import NearestFinder
 from app.services.seeding import ensure_seeded
 from app.services.sources.poller import SourcePoller, wake_interval
@@ -106,10 +106,10 @@ def create_app(
                 poller = SourcePoller(runner, wake)
                 poller.start()
             retention = timedelta(days=settings.help_retention_days)
-            purger = HelpPurger(store, now, retention)
-            purger.start()
+            upkeep = HelpUpkeep(store, now, retention)
+            upkeep.start()
             yield
-            await purger.close()
+            await upkeep.close()
             if poller is not None:
                 await poller.close()  # a run in progress stops before it writes
             await context.events.close()

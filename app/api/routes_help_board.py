@@ -41,13 +41,14 @@ from app.models import (
 from app.services.auth import credential_key
 from app.services.help import moves
 from app.services.help.views import board_item, detail, lapse_cutoff, may_reveal
-from app.storage.errors import HelpClaimHeld, StateChanged
+from app.storage.errors import HelpClaimHeld, HelpClaimsFull, StateChanged
 
 router = APIRouter(prefix="/api/v1/help-requests", tags=["help"])
 MOMENT = TypeAdapter(datetime | None)
 CONFLICTS = {
     409: {"model": ErrorBody,
-          "description": "`claimed` (someone else holds it), `claim_needed`, "
+          "description": "`claimed` (someone else holds it), `too_many_claims` (you hold "
+          "10 running claims), `claim_needed`, "
           "`invalid_transition` or `state_changed` (moved meanwhile); `holder` and "
           "`claimed_at` in the error name who holds it, when someone does"}
 }  # fmt: skip
@@ -152,6 +153,8 @@ def claim_help_request(
         held = moves.claim(store, request_id, token, now, lapse_cutoff(now, minutes))
     except HelpClaimHeld as exc:
         raise Conflict("claimed", str(exc), exc.holder, exc.claimed_at) from None
+    except HelpClaimsFull as exc:
+        raise Conflict("too_many_claims", str(exc)) from None
     except StateChanged as exc:
         raise Conflict("state_changed", f"{exc}: it cannot be claimed") from None
     item = board_item(held, {}, now, minutes)

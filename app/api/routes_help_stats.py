@@ -1,13 +1,17 @@
-"""``GET /api/v1/help-stats``: what the public may know of help requests, aggregates only."""
+"""``GET /api/v1/help-stats``: what the public may know of help requests, aggregates only,
+and the same street counts as a map layer (GeoJSON) for the map and for GIS tools."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import PlacesDep, StoreDep
-from app.api.error_responses import errors
+from app.api.error_responses import NOT_MODIFIED, content, errors
+from app.api.layer_responses import GEOJSON, json_with_etag
+from app.domain.enums import Level
 from app.models import HelpStats
 from app.services.help.stats import help_stats
+from app.services.layers import unit_feature
 
 router = APIRouter(prefix="/api/v1", tags=["help"])
 
@@ -20,3 +24,26 @@ def read_help_stats(store: StoreDep, places: PlacesDep, response: Response) -> H
     all requests."""
     response.headers["Cache-Control"] = "public, max-age=60"
     return help_stats(store.help_counts(), store.help_contact_seconds(), places.units)
+
+
+@router.get(
+    "/help-stats/streets",
+    response_class=Response,
+    responses=content(GEOJSON, description="a FeatureCollection of streets with their counts")
+    | NOT_MODIFIED
+    | errors(422),
+)
+def read_help_street_layer(request: Request, store: StoreDep, places: PlacesDep) -> Response:
+    """The streets with at least 5 help requests as GeoJSON features (the street's outline
+    where one is loaded, else its point) with ``count``; a street under 5 is not shown."""
+    stats = help_stats(store.help_counts(), [], places.units)
+    outlines = store.boundaries(Level.street)
+    found = []
+    for cell in stats.streets:
+        unit = places.units.get(cell.id)
+        if unit is not None:
+            feature = unit_feature(unit, outlines.get(unit.id))
+            feature["properties"]["count"] = cell.count
+            found.append(feature)
+    body = {"type": "FeatureCollection", "features": found, "min_cell": stats.min_cell}
+    return json_with_etag(request, body, GEOJSON, 60)

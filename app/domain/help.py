@@ -30,6 +30,9 @@ class HelpState(StrEnum):
 
 UNFINISHED = (HelpState.new, HelpState.claimed, HelpState.contacting, HelpState.matched)
 LAPSING = (HelpState.claimed, HelpState.contacting)
+MOST_CLAIMS = 10
+"""Running claims (claimed or contacting, not lapsed) one volunteer may hold: more than one
+person can phone about at once, and a cap bounds what one leaked invite could reveal."""
 """States whose claim lapses when nobody moves the request on in time (``matched`` waits
 on a hospital, not on its volunteer)."""
 

@@ -66,6 +66,14 @@ class HelpClaimHeld(StorageError):
         self.claimed_at = claimed_at
 
 
+class HelpClaimsFull(StorageError):
+    """The volunteer already holds as many running claims as one person may."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__(f"you hold {most} requests already: move one on or close it first")
+        self.most = most
+
+
 class StateChanged(StorageError):
     """A help request is no longer in the state (or with the holder) a change expected."""
 

@@ -9,11 +9,14 @@ other is told who did, on either backend.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, null, select, update
+from sqlalchemy import Connection, func, insert, null, select, update
 
 from app.domain.help import (
+    LAPSING,
+    MOST_CLAIMS,
     UNFINISHED,
     CloseReason,
     HelpAdded,
@@ -23,9 +26,10 @@ from app.domain.help import (
     HelpRequest,
     HelpState,
     NewHelpRequest,
+    Urgency,
 )
 from app.storage import schema as t
-from app.storage.errors import HelpClaimHeld, InvalidRecord, StateChanged
+from app.storage.errors import HelpClaimHeld, HelpClaimsFull, InvalidRecord, StateChanged
 from app.storage.sql_help_reads import HelpReads, help_event, request_row
 
 CONTACTED = (HelpState.contacting, HelpState.matched, HelpState.resolved)
@@ -65,8 +69,9 @@ class HelpQueries(HelpReads):
             return HelpAdded(request_row(conn, request_id), earlier is not None)
 
     def claim_help_request(
-        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime
-    ) -> HelpRequest:
+        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime,
+        most: int = MOST_CLAIMS,
+    ) -> HelpRequest:  # fmt: skip
         """Claim a new or lapsed request; the holder renews its own."""
         c = t.help_requests.c
         with self._write() as conn:
@@ -81,6 +86,14 @@ class HelpQueries(HelpReads):
             lapsed = current.lapsed(lapsed_before)
             if current.state is not HelpState.new and not lapsed:
                 raise HelpClaimHeld(current.claimed_by or "someone", current.claimed_at)
+            running = conn.execute(
+                select(func.count()).where(
+                    c.claim_key == by_key, c.state.in_([s.value for s in LAPSING]),
+                    c.state_at >= lapsed_before,
+                )
+            ).scalar_one()  # fmt: skip
+            if running >= most:
+                raise HelpClaimsFull(most)
             if lapsed:
                 same += (c.state_at < lapsed_before,)
             taken = conn.execute(
@@ -173,6 +186,21 @@ class HelpQueries(HelpReads):
             conn.execute(insert(t.help_reveals).values(
                 request_id=request_id, by_name=by, by_key=by_key, at=at))  # fmt: skip
             return found
+
+    def set_help_urgencies(self, changes: Mapping[int, tuple[Urgency, tuple[str, ...]]]) -> int:
+        """Write new urgencies to those of these requests still unfinished."""
+        c = t.help_requests.c
+        unfinished = c.state.in_([s.value for s in UNFINISHED])
+        changed = 0
+        with self._write() as conn:
+            for request_id, (urgency, why) in changes.items():
+                done = conn.execute(
+                    update(t.help_requests)
+                    .where(c.id == request_id, unfinished)
+                    .values(urgency=urgency.value, urgency_why=list(why))
+                )
+                changed += done.rowcount
+        return changed
 
     def purge_help_requests(self, finished_before: datetime, now: datetime) -> int:
         """Erase the personal fields of requests finished before ``finished_before``."""

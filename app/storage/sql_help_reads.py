@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, case, func, select
 from app.domain.enums import Precision
 from app.domain.help import (
     LAPSING,
+    UNFINISHED,
     CloseReason,
     HelpBoardQuery,
     HelpCount,
@@ -56,6 +57,13 @@ class HelpReads(SqlPlumbing):
         with self._read() as conn:
             rows = conn.execute(statement.limit(query.limit).offset(query.offset))
             return [help_request(row) for row in rows]
+
+    def unfinished_help_requests(self) -> list[HelpRequest]:
+        """Every request not yet resolved or closed, by id."""
+        c = t.help_requests.c
+        query = select(t.help_requests).where(c.state.in_([s.value for s in UNFINISHED]))
+        with self._read() as conn:
+            return [help_request(row) for row in conn.execute(query.order_by(c.id))]
 
     def help_events(self, request_id: int) -> list[HelpEvent]:
         """A request's history, oldest first."""

@@ -10,6 +10,7 @@ from app.domain.records import Token
 from app.services.sessions import may_invite
 from app.web.assets import OWN_URL, VENDOR_URLS, module_graph
 from app.web.basemaps import basemaps
+from app.web.desk_help_words import HELP_WORDS
 from app.web.desk_words import DESK_WORDS
 from app.web.page import TEMPLATES
 
@@ -24,14 +25,14 @@ SIGNED_OUT = {
 
 
 def desk_words(lang: str) -> dict:
-    """The map's words with the workspace's own."""
-    return STRINGS[lang] | DESK_WORDS[lang]
+    """The map's words with the workspace's own (the help requests tab's under ``help``)."""
+    return STRINGS[lang] | DESK_WORDS[lang] | HELP_WORDS[lang]
 
 
 def tabs_for(role: Role) -> list[str]:
-    """The workspace's tabs a role may use: the queue and activity for everyone signed in,
-    adding hospitals, imports and invites for coordinators and up."""
-    tabs = ["queue", "activity"]
+    """The workspace's tabs a role may use: the queue, help requests and activity for
+    everyone signed in, adding hospitals, imports and invites for coordinators and up."""
+    tabs = ["queue", "help", "activity"]
     if role.allows(Role.coordinator):
         tabs += ["add", "import", "invites"]
     return tabs

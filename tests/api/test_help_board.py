@@ -131,6 +131,20 @@ def test_claims_are_exclusive_and_lapse(client: TestClient, clock):
     assert client.post(f"{BOARD}/999/claim", headers=first).status_code == 404
 
 
+def test_one_volunteer_holds_at_most_ten_running_claims(client: TestClient, clock):
+    ids = [ask(client, clock.now, phone=f"139000000{n:02}")["id"] for n in range(12)]
+    volunteer, other = bearer(client, Role.volunteer, "王阿姨"), bearer(client, Role.volunteer)
+    for rid in ids[:10]:
+        assert client.post(f"{BOARD}/{rid}/claim", headers=volunteer).status_code == 200
+    full = client.post(f"{BOARD}/{ids[10]}/claim", headers=volunteer)
+    assert full.status_code == 409 and full.json()["error"]["code"] == "too_many_claims"
+    assert client.post(f"{BOARD}/{ids[0]}/claim", headers=volunteer).status_code == 200  # renews
+    assert client.post(f"{BOARD}/{ids[10]}/claim", headers=other).status_code == 200
+    matched = transition(client, ids[0], volunteer, state="matched", resource_id=2)
+    assert matched.status_code == 200, matched.text  # waiting on the hospital: not running
+    assert client.post(f"{BOARD}/{ids[11]}/claim", headers=volunteer).status_code == 200
+
+
 def test_the_state_machine_and_its_history(client: TestClient, clock):
     rid = ask(client, clock.now)["id"]
     volunteer = bearer(client, Role.volunteer, "王阿姨")

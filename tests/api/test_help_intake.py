@@ -147,10 +147,8 @@ BAD = {
     "HTML in the name": ({"name": "<b>李</b>"}, "invalid_request"),
     "HTML in the text": ({"text": "父亲需要透析<script>alert(1)</script>"}, "invalid_request"),
     "an HTML comment": ({"text": "父亲<!-- x -->"}, "invalid_request"),
-    "HTML in the address": ({"location": {"address": "<img src=x onerror=alert(1)>"}},
-                            "invalid_request"),  # fmt: skip
-    "HTML in the need": ({"service": "other", "answers": {"need": "<i>药</i>"}},
-                         "invalid_answer"),  # fmt: skip
+    "HTML in the address": ({"location": {"address": "<img src=x>"}}, "invalid_request"),
+    "HTML in the need": ({"service": "other", "answers": {"need": "<i>药</i>"}}, "invalid_answer"),
 }
 
 

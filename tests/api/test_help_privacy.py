@@ -6,8 +6,8 @@ claim, reveal, note, match and close them; then every GET route of the app's own
 document (its path parameters filled with real ids and the real tracking secret, every
 export format), the page, a share's page, text card and preview, ``/metrics``, the OGC
 collections, the event stream and the server's log are read without a token, and none may
-hold a marker. The same markers are there for the request's holder: the sweep could find
-them if they leaked.
+hold a marker, on both backends. The same markers are there for the request's holder: the
+sweep could find them if they leaked.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from app.domain.enums import Role
 from app.services.auth import create_token
 from app.services.seeding import ensure_seeded
 from app.storage import open_store
+from tests import postgres
 from tests.api.test_status_privacy import body_text, public_urls, replay_events
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 
@@ -54,10 +55,23 @@ class Server:
     coordinator: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           ) -> Iterator[Server]:  # fmt: skip
+    """A seeded server on each backend (a SQLite file, a fresh PostGIS database)."""
     tmp = tmp_path_factory.mktemp("help-privacy")
-    settings = Settings(data_dir=tmp / "data", database_url="")
+    database = None
+    if request.param == "postgis":
+        database = postgres.create_database(template=request.getfixturevalue("postgis_template"))
+    url = postgres.database_url(database) if database else ""
+    try:
+        yield from _serve(tmp, Settings(data_dir=tmp / "data", database_url=url))
+    finally:
+        if database:
+            postgres.drop_database(database)
+
+
+def _serve(tmp: Path, settings: Settings) -> Iterator[Server]:
     store = open_store(settings)
     try:
         ensure_seeded(store, settings.geodata_dir)
@@ -67,8 +81,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         store.close()
     port, log = free_port(), tmp / "serve.log"
     base = f"http://127.0.0.1:{port}"
-    process = start_serve(settings.data_dir, port, log, "--log-level", "info",
-                          env={"AIDMAP_BASE_URL": base})  # fmt: skip
+    env = {"AIDMAP_BASE_URL": base} | (
+        {"AIDMAP_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    )
+    process = start_serve(settings.data_dir, port, log, "--log-level", "info", env=env)
     try:
         wait_healthy(process, port)
         yield Server(base, log, {"Authorization": f"Bearer {volunteer}"},

@@ -37,6 +37,12 @@ def test_counts_leave_out_small_places(client: TestClient, clock):
     assert stats["streets"] == [{"id": busy["id"], "name": busy["name"], "count": 5}]
     assert stats["min_cell"] == 5 and stats["resolution_share"] == 0.0
     assert stats["median_minutes_to_contact"] is None
+    layer = client.get("/api/v1/help-stats/streets")
+    assert layer.headers["content-type"] == "application/geo+json"
+    [street] = layer.json()["features"]  # the quiet street's 2 are not shown
+    assert street["id"] == busy["id"] and street["properties"]["count"] == 5
+    assert street["properties"]["name"] == busy["name"] and street["geometry"]["type"]
+    assert "1390000000" not in layer.text and "13700000000" not in layer.text
 
 
 def test_resolution_share_and_the_median_wait(client: TestClient, clock):

@@ -309,3 +309,16 @@ def test_contact_times_are_counted_from_asking(store: Store):
     )
     _add(store, "b", phone="13900000000")
     assert store.help_contact_seconds() == [720.0]
+
+
+def test_urgencies_are_rewritten_only_on_unfinished_requests(store: Store):
+    waiting = _add(store).request
+    finished = _add(store, "b", phone="13900000000").request
+    store.claim_help_request(finished.id, "王阿姨", "token:王阿姨", NOW, NOW - DAY)
+    store.move_help_request(finished.id, HelpState.claimed, None,
+                            _move(HelpState.closed, reason=CloseReason.admitted))  # fmt: skip
+    assert [r.id for r in store.unfinished_help_requests()] == [waiting.id]
+    changes = {r.id: (Urgency.high, ("dialysis_2_days",)) for r in (waiting, finished)}
+    assert store.set_help_urgencies(changes) == 1
+    assert store.get_help_request(waiting.id).urgency_why == ("dialysis_2_days",)
+    assert store.get_help_request(finished.id).urgency is Urgency.critical

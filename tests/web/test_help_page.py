@@ -1,12 +1,11 @@
 """The help form (``/help``) on a phone in real Chromium against ``aidmap serve``: asking
 with the phone's position, without it, by picking a committee; refusals shown beside
-their field with nothing lost; consent; HTML kept as text; the English page."""
+their field with nothing lost (a phone, markup in a name, too many requests); consent on
+the page and at the server; the English page. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +17,6 @@ from app.services.help.answers import QUESTIONS
 from app.web.help_page import ASKED_AS
 from tests.web.conftest import Page, Served, serving
 
-SHOTS = Path("/work/notes/shots")
 SHANGHAI = timedelta(hours=8)
 SHOWN = "(() => { const i = document.querySelector('#qr-box img'); " \
         "return !!i && i.complete && i.naturalWidth > 0; })()"  # fmt: skip
@@ -48,13 +46,6 @@ def watch(phone: Page) -> list[str]:
     phone.page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
     phone.page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
     return failed
-
-
-def shot(phone: Page, name: str) -> None:
-    """A 360×740 screenshot, kept with the CI artifacts and in the notes when they exist."""
-    path = phone.screenshot(f"help-{name}")
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / f"i18-help-pages-{name}.png")
 
 
 def open_form(served: Served, open_page, lang: str = "zh", located: bool = True) -> Page:
@@ -108,7 +99,7 @@ def test_asking_with_the_phones_position_shows_the_link_its_qr_and_whom_to_call(
     assert box["x"] + box["width"] < 0 and honeypot.get_attribute("tabindex") == "-1"
     assert honeypot.get_attribute("autocomplete") == "off"
     assert page.locator(".hp").get_attribute("aria-hidden") == "true"
-    shot(phone, "empty")
+    phone.screenshot("help-empty")
     assert page.locator('.questions[data-service="dialysis"]').is_hidden()
     fill_dialysis(phone, "138 0000 0001", name="王阿姨", text="父亲三天没透析了，住3楼")
     page.get_by_role("radio", name="用我现在的位置").tap()
@@ -118,7 +109,7 @@ def test_asking_with_the_phones_position_shows_the_link_its_qr_and_whom_to_call(
         if target.is_visible() and target.get_attribute("type") not in ("radio", "checkbox"):
             assert target.bounding_box()["height"] >= 44, target  # a thumb's width
     page.locator("#where-field").scroll_into_view_if_needed()
-    shot(phone, "dialysis-filled")
+    phone.screenshot("help-dialysis-filled")
     page.get_by_role("button", name="提交求助").tap()
     page.locator("#done").wait_for()
     assert page.locator("#help-form").is_hidden()
@@ -134,7 +125,7 @@ def test_asking_with_the_phones_position_shows_the_link_its_qr_and_whom_to_call(
     assert "南京东路街道办事处" in office.inner_text()
     assert office.locator("a.tel").get_attribute("href") == "tel:02163500000"
     assert page.evaluate("document.activeElement.id") == "done-title"
-    shot(phone, "confirmation")
+    phone.screenshot("help-confirmation")
     [request] = [r for r in stored(served) if r.phone == "13800000001"]
     assert (request.service, request.name, request.answers) == (
         "dialysis", "王阿姨", {"last_session": days_ago(3)})  # fmt: skip
@@ -210,7 +201,7 @@ def test_a_refused_phone_is_said_beside_it_and_nothing_typed_is_lost(served: Ser
         document.querySelector('#address').value, document.querySelector('#consent').checked]""")
     typed = ["dialysis", days_ago(3), "12345", "李先生", "需要透析", "黄浦区南京东路街道", True]
     assert kept == typed
-    shot(phone, "phone-refused")
+    phone.screenshot("help-phone-refused")
     page.locator("#phone").fill("13800000004")
     page.get_by_role("button", name="提交求助").tap()
     page.locator("#done").wait_for()

@@ -4,8 +4,6 @@ volunteers' moves by itself, and the same facts without script."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,7 +13,6 @@ from app.domain.enums import Role
 from app.services.auth import create_token
 from tests.web.conftest import Page, Served, serving
 
-SHOTS = Path("/work/notes/shots")
 QR_SHOWN = "(() => { const i = document.querySelector('.qr img'); " \
            "return !!i && i.complete && i.naturalWidth > 0; })()"  # fmt: skip
 
@@ -44,12 +41,6 @@ def watch(phone: Page) -> list[str]:
     return failed
 
 
-def shot(phone: Page, name: str) -> None:
-    path = phone.screenshot(f"help-{name}")
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / f"i18-help-pages-{name}.png")
-
-
 def open_tracking(served: Served, open_page, path: str) -> Page:
     phone = open_page(360, 740, "zh-CN", touch=True)
     phone.page.goto(served.base + path)
@@ -69,7 +60,7 @@ def test_the_page_shows_its_qr_code_and_takes_more_information(served: Served, o
     assert qr.headers["Cache-Control"] == "private, no-store"
     assert httpx.get(f"{served.base}/h/not-a-secret/qr.svg").status_code == 404
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    shot(phone, "tracking-new")
+    phone.screenshot("help-tracking-new")
     page.get_by_label("有新情况？").fill("住在3楼，电梯坏了 <140")
     page.get_by_role("button", name="发送").tap()
     page.get_by_text("已发送，志愿者会看到").wait_for()
@@ -108,7 +99,7 @@ def test_the_page_follows_the_volunteers_by_itself(served: Served, open_page):
     assert matched.locator("a.tel").first.get_attribute("href") == "tel:02164370045"
     assert "<今天下午>" in page.locator("#messages").inner_text()  # text, as sent
     assert "志愿者小李" not in page.locator("main").inner_text()
-    shot(phone, "tracking-matched")
+    phone.screenshot("help-tracking-matched")
     assert phone.errors == [] and phone.outside == [] and failed == []
 
 

@@ -103,6 +103,15 @@ QUESTIONS: dict[str, dict[str, Check]] = {
 a service not listed asks none."""
 
 
+DATE_QUESTIONS = ("last_session", "due_date")
+
+
+def stored_values(stored: Mapping[str, object]) -> dict:
+    """Stored answers as the urgency rules read them (their dates as ``date`` again)."""
+    return {key: date.fromisoformat(value) if key in DATE_QUESTIONS else value
+            for key, value in stored.items()}  # fmt: skip
+
+
 def check_answers(service: str, answers: Mapping[str, object], today: date) -> Answers:
     """The answers for ``service`` checked against ``today`` (Shanghai's date);
     ``AnswerRefused`` for one it does not ask or cannot take."""

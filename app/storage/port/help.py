@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
 from app.domain.help import (
+    MOST_CLAIMS,
     HelpAdded,
     HelpBoardQuery,
     HelpCount,
@@ -18,6 +20,7 @@ from app.domain.help import (
     HelpReveal,
     HelpState,
     NewHelpRequest,
+    Urgency,
 )
 
 
@@ -51,12 +54,14 @@ class HelpStore(Protocol):
 
     @abc.abstractmethod
     def claim_help_request(
-        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime
-    ) -> HelpRequest:
+        self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime,
+        most: int = MOST_CLAIMS,
+    ) -> HelpRequest:  # fmt: skip
         """Claim a new request, or one whose claim lapsed (not moved on since
         ``lapsed_before``: a ``lapsed`` event records it); the holder claiming again renews
         its claim. One of two claimers at once wins: ``HelpClaimHeld`` for the other (and
-        while anyone else holds it), ``StateChanged`` for a finished request, NotFound."""
+        while anyone else holds it), ``StateChanged`` for a finished request,
+        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims already, NotFound."""
 
     @abc.abstractmethod
     def move_help_request(
@@ -109,6 +114,15 @@ class HelpStore(Protocol):
     @abc.abstractmethod
     def help_contact_seconds(self) -> list[float]:
         """For each request that reached contacting, the seconds it waited for it."""
+
+    @abc.abstractmethod
+    def unfinished_help_requests(self) -> list[HelpRequest]:
+        """Every request not yet resolved or closed, by id (for reassessing urgency)."""
+
+    @abc.abstractmethod
+    def set_help_urgencies(self, changes: Mapping[int, tuple[Urgency, tuple[str, ...]]]) -> int:
+        """Write new urgencies (with the codes of the rules that gave them), in one
+        transaction, to those of these requests still unfinished; how many changed."""
 
     @abc.abstractmethod
     def purge_help_requests(self, finished_before: datetime, now: datetime) -> int:

@@ -1,6 +1,7 @@
-/* The volunteers' workspace (GET /desk): the call queue (desk-queue.js) first, then the
-   live activity, and for coordinators adding hospitals, imports and invites, each loaded
-   when first opened. Everything comes from the API and reaches the page as text. */
+/* The volunteers' workspace (GET /desk): the call queue (desk-queue.js) first, then help
+   requests and the live activity, and for coordinators adding hospitals, imports and
+   invites, each loaded when first opened. A tab's own views follow its name in the
+   address (#help/12). Everything comes from the API and reaches the page as text. */
 import { api, url } from "./api.js";
 import * as activity from "./desk-activity.js";
 import * as queue from "./desk-queue.js";
@@ -9,11 +10,13 @@ import { byId } from "./dom.js";
 import { T } from "./i18n.js";
 import * as live from "./live.js";
 
-var LAZY = { add: "./desk-hospital.js", import: "./desk-import.js", invites: "./desk-invites.js" };
+var LAZY = { help: "./desk-help.js", add: "./desk-hospital.js", import: "./desk-import.js",
+  invites: "./desk-invites.js" };
 var started = {};
 var services = api("/api/v1/services");
 
-function show(tab) {
+function show(hash) {
+  var tab = hash.split("/")[0];
   var link = document.querySelector('#tabs a[data-tab="' + tab + '"]');
   if (!link) { tab = "queue"; link = document.querySelector('#tabs a[data-tab="queue"]'); }
   document.querySelectorAll("#tabs a").forEach(function (a) {
