@@ -283,3 +283,20 @@ def test_too_many_requests_from_one_phone_are_explained(served: Served, open_pag
     assert "提交太频繁了" in error.inner_text() and "小时后再试" in error.inner_text()
     assert "12345" in error.inner_text()
     assert page.locator("#phone").input_value() == "13800000009"
+
+
+def test_asking_again_for_the_same_says_it_joined_the_first_request(served: Served, open_page):
+    body = {"service": "dialysis", "location": {"address": "黄浦区南京东路街道"},
+            "phone": "13800000010", "consent": True}  # fmt: skip
+    first = httpx.post(f"{served.base}/api/v1/help-requests", json=body)
+    assert first.status_code == 201, first.text
+    phone = open_form(served, open_page)
+    page = phone.page
+    fill_dialysis(phone, "13800000010", text="还是没有找到医院")
+    page.get_by_role("radio", name="输入地址").tap()
+    page.locator("#address").fill("黄浦区南京东路街道")
+    page.get_by_role("button", name="提交求助").tap()
+    page.locator("#done").wait_for()
+    assert page.locator("#merged").is_visible()
+    assert "已补充到那次求助里" in page.locator("#merged").inner_text()
+    assert [r.id for r in stored(served) if r.phone == "13800000010"] == [first.json()["id"]]
