@@ -26,7 +26,9 @@ from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import render_card, share_answer
 from app.services.sharing import ShareView, view_of
-from app.web.preview import Marks, legend_words, render_preview
+from app.web.fonts import find_fonts
+from app.web.map_image import marks_for
+from app.web.preview import render_preview
 from app.web.qr import qr_png, qr_svg
 
 router = APIRouter(tags=["share"])
@@ -108,24 +110,13 @@ def read_share_preview(
 ) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
+    fonts = find_fonts(settings.image_fonts)
     found = share_answer(view, nearest, places, now, ttl)
     caption = [to.url("shared_page", code=share.code).split("://", 1)[-1]]
-    lang, fit = view.lang or "zh", None
-    if found is not None:
-        _, cjk = legend_words(lang)  # the place in the share's words where the font has them
+    if found is not None:  # the place in the share's words where the font has them
         place = found.origin.place
-        caption.append(place.words(lang) if cjk else place.ascii_words())
-        points = [(found.origin.lon, found.origin.lat)]
-        points += [(hit.view.resource.lon, hit.view.resource.lat) for hit in found.hits]
-        lons, lats = zip(*points, strict=True)
-        fit = (min(lons), min(lats), max(lons), max(lats))
-    marks = Marks(
-        origin=(found.origin.lon, found.origin.lat) if found else None,
-        selected=view.resource_id,
-        listed=tuple(hit.view.resource.id for hit in found.hits) if found else (),
-        fit=fit,
-        caption=" - ".join(filter(None, caption)),
-        lang=lang,
+        caption.append(place.words(view.lang or "zh") if fonts.cjk else place.ascii_words())
+    body = render_preview(
+        store, view, marks_for(view, found), " - ".join(filter(None, caption)), now, ttl, fonts
     )
-    body = render_preview(store, view, marks, now, ttl)
     return Response(body, media_type="image/png", headers=link_cache(request, CURRENT))
