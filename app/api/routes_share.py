@@ -1,4 +1,4 @@
-"""Share links: make one for a map view; its text card, QR codes and preview image.
+"""Share links: make one for a map view; its text card, QR codes, preview image and poster.
 
 ``GET /s/{code}`` itself (the map page) belongs to the page router, included after this
 one so that ``/s/{code}.txt`` is answered here.
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
+from app.api.context import ContextDep
 from app.api.deps import (
     NearestDep,
     NowDep,
@@ -19,7 +20,7 @@ from app.api.deps import (
     ShareByCode,
     StoreDep,
 )
-from app.api.error_responses import content, errors
+from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.origin import LinksDep, link_cache
 from app.api.strict_query import IGNORES_UNKNOWN
 from app.models import ShareCreated
@@ -28,6 +29,7 @@ from app.services.share_card import render_card, share_answer
 from app.services.sharing import ShareView, view_of
 from app.web.fonts import find_fonts
 from app.web.map_image import marks_for
+from app.web.poster import share_poster
 from app.web.preview import render_preview
 from app.web.qr import qr_png, qr_svg
 
@@ -36,7 +38,8 @@ router = APIRouter(tags=["share"])
 IMMUTABLE = "public, max-age=86400, immutable"
 """QR codes: a share's link never changes (private when its host is derived: ``link_cache``)."""
 CURRENT = "public, max-age=60"
-"""Card and preview: they show the statuses of the moment (and the link, as the QR codes)."""
+"""Card, preview and poster: they show the statuses of the moment (and the link, as the QR
+codes)."""
 SHARE_ERRORS = errors(404, 422, 429)
 """What every ``/s/{code}…`` route may answer: an unknown or malformed code, too many of
 them from one address."""
@@ -63,6 +66,7 @@ def create_share(
         qr_png=to.url("read_share_qr_png", code=code),
         qr_svg=to.url("read_share_qr_svg", code=code),
         preview_png=to.url("read_share_preview", code=code),
+        poster_png=to.url("read_share_poster", code=code),
         text=to.url("read_share_card", code=code),
     )  # fmt: skip
 
@@ -120,3 +124,31 @@ def read_share_preview(
         store, view, marks_for(view, found), " - ".join(filter(None, caption)), now, ttl, fonts
     )
     return Response(body, media_type="image/png", headers=link_cache(request, CURRENT))
+
+
+@router.get(
+    "/s/{code}/poster.png",
+    response_class=Response,
+    responses=PNG | NOT_MODIFIED,
+    openapi_extra=IGNORES_UNKNOWN,
+)
+def read_share_poster(
+    share: ShareByCode, request: Request, context: ContextDep, nearest: NearestDep,
+    places: PlacesDep, settings: SettingsDep, now: NowDep, to: LinksDep,
+) -> Response:  # fmt: skip
+    """A tall poster of the share (1080×2340) to forward in a chat: its map, the hospitals
+    it lists with distance, state, age and phones, when it was made, and the QR code of
+    the live link. Drawn once per share, link and data version for up to 5 minutes (the
+    time it shows); ``If-None-Match`` with its ETag is a 304."""
+    store, link = context.store, to.url("shared_page", code=share.code)
+    fonts = find_fonts(settings.image_fonts)
+    version = (store.resources_changed_at(), store.last_history_id())
+    drawn = context.posters.get(
+        (share.code, link, fonts.path, version), now,
+        lambda at: share_poster(share, store, nearest, places, at, settings.status_ttl_hours,
+                                link, fonts).png,
+    )  # fmt: skip
+    headers = {"ETag": drawn.etag} | link_cache(request, CURRENT)
+    if drawn.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(drawn.body, media_type="image/png", headers=headers)
