@@ -28,7 +28,9 @@ from app.services.share_card import render_card
 from app.services.share_place import Places
 from app.services.sharing import ShareView, create_share, view_of
 from app.storage import open_store
-from app.web.preview import Marks, render_preview
+from app.web.fonts import find_fonts
+from app.web.map_image import Marks
+from app.web.preview import render_preview
 
 SQUARE = (121.4737, 31.2304)
 
@@ -71,8 +73,9 @@ def main() -> None:
                     nearest={"lon": SQUARE[0], "lat": SQUARE[1]},
                 )  # fmt: skip
                 share = create_share(store, view)
-                marks = Marks(origin=SQUARE, caption="127.0.0.1:8000/s/" + share.code)
-                draw = partial(render_preview, store, view_of(share), marks, now, 12.0)
+                marks, caption = Marks(origin=SQUARE), "127.0.0.1:8000/s/" + share.code
+                draw = partial(render_preview, store, view_of(share), marks, caption, now, 12.0,
+                               find_fonts())  # fmt: skip
                 ms = median_ms(draw, runs)
                 print(f"preview, {label:20s} {ms:7.1f} ms  ({ms / baseline:.1f}x baseline)")
             card_ms = median_ms(

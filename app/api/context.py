@@ -19,6 +19,7 @@ from app.core.config import Settings
 from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
+from app.services.image_cache import ImageCache
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
 from app.storage.port import Store
@@ -79,6 +80,7 @@ class AppContext:
     imports: ImportGate
     signed_in: RecentSignIns
     limits: Limiters
+    posters: ImageCache = field(default_factory=ImageCache)
 
 
 async def app_context(request: Request) -> AppContext:

@@ -1,4 +1,4 @@
-"""Share links: make one for a map view; its text card, QR codes and preview image.
+"""Share links: make one for a map view; its text card, QR codes, preview image and poster.
 
 ``GET /s/{code}`` itself (the map page) belongs to the page router, included after this
 one so that ``/s/{code}.txt`` is answered here.
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
+from app.api.context import ContextDep
 from app.api.deps import (
     NearestDep,
     NowDep,
@@ -19,14 +20,17 @@ from app.api.deps import (
     ShareByCode,
     StoreDep,
 )
-from app.api.error_responses import content, errors
+from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.origin import LinksDep, link_cache
 from app.api.strict_query import IGNORES_UNKNOWN
 from app.models import ShareCreated
 from app.services import sharing
 from app.services.share_card import render_card, share_answer
 from app.services.sharing import ShareView, view_of
-from app.web.preview import Marks, legend_words, render_preview
+from app.web.fonts import find_fonts
+from app.web.map_image import marks_for
+from app.web.poster import share_poster
+from app.web.preview import render_preview
 from app.web.qr import qr_png, qr_svg
 
 router = APIRouter(tags=["share"])
@@ -34,7 +38,8 @@ router = APIRouter(tags=["share"])
 IMMUTABLE = "public, max-age=86400, immutable"
 """QR codes: a share's link never changes (private when its host is derived: ``link_cache``)."""
 CURRENT = "public, max-age=60"
-"""Card and preview: they show the statuses of the moment (and the link, as the QR codes)."""
+"""Card, preview and poster: they show the statuses of the moment (and the link, as the QR
+codes)."""
 SHARE_ERRORS = errors(404, 422, 429)
 """What every ``/s/{code}…`` route may answer: an unknown or malformed code, too many of
 them from one address."""
@@ -61,6 +66,7 @@ def create_share(
         qr_png=to.url("read_share_qr_png", code=code),
         qr_svg=to.url("read_share_qr_svg", code=code),
         preview_png=to.url("read_share_preview", code=code),
+        poster_png=to.url("read_share_poster", code=code),
         text=to.url("read_share_card", code=code),
     )  # fmt: skip
 
@@ -108,24 +114,41 @@ def read_share_preview(
 ) -> Response:  # fmt: skip
     """A 1200×630 picture of the shared view (Open Graph image), with today's statuses."""
     view, ttl = view_of(share), settings.status_ttl_hours
+    fonts = find_fonts(settings.image_fonts)
     found = share_answer(view, nearest, places, now, ttl)
     caption = [to.url("shared_page", code=share.code).split("://", 1)[-1]]
-    lang, fit = view.lang or "zh", None
-    if found is not None:
-        _, cjk = legend_words(lang)  # the place in the share's words where the font has them
+    if found is not None:  # the place in the share's words where the font has them
         place = found.origin.place
-        caption.append(place.words(lang) if cjk else place.ascii_words())
-        points = [(found.origin.lon, found.origin.lat)]
-        points += [(hit.view.resource.lon, hit.view.resource.lat) for hit in found.hits]
-        lons, lats = zip(*points, strict=True)
-        fit = (min(lons), min(lats), max(lons), max(lats))
-    marks = Marks(
-        origin=(found.origin.lon, found.origin.lat) if found else None,
-        selected=view.resource_id,
-        listed=tuple(hit.view.resource.id for hit in found.hits) if found else (),
-        fit=fit,
-        caption=" - ".join(filter(None, caption)),
-        lang=lang,
+        caption.append(place.words(view.lang or "zh") if fonts.cjk else place.ascii_words())
+    body = render_preview(
+        store, view, marks_for(view, found), " - ".join(filter(None, caption)), now, ttl, fonts
     )
-    body = render_preview(store, view, marks, now, ttl)
     return Response(body, media_type="image/png", headers=link_cache(request, CURRENT))
+
+
+@router.get(
+    "/s/{code}/poster.png",
+    response_class=Response,
+    responses=PNG | NOT_MODIFIED,
+    openapi_extra=IGNORES_UNKNOWN,
+)
+def read_share_poster(
+    share: ShareByCode, request: Request, context: ContextDep, nearest: NearestDep,
+    places: PlacesDep, settings: SettingsDep, now: NowDep, to: LinksDep,
+) -> Response:  # fmt: skip
+    """A tall poster of the share (1080×2340) to forward in a chat: its map, the hospitals
+    it lists with distance, state, age and phones, when it was made, and the QR code of
+    the live link. Drawn once per share, link and data version for up to 5 minutes (the
+    time it shows); ``If-None-Match`` with its ETag is a 304."""
+    store, link = context.store, to.url("shared_page", code=share.code)
+    fonts = find_fonts(settings.image_fonts)
+    version = (store.resources_changed_at(), store.last_history_id())
+    drawn = context.posters.get(
+        (share.code, link, fonts.path, version), now,
+        lambda at: share_poster(share, store, nearest, places, at, settings.status_ttl_hours,
+                                link, fonts).png,
+    )  # fmt: skip
+    headers = {"ETag": drawn.etag} | link_cache(request, CURRENT)
+    if drawn.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(drawn.body, media_type="image/png", headers=headers)

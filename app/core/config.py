@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         "or * for any; empty (the default) sends no CORS headers.",
     )
     geodata_dir: Path = Field(BUNDLED_GEODATA_DIR, description="Bundled gazetteer and hospitals.")
+    image_fonts: Annotated[list[str] | None, NoDecode] = Field(
+        None,
+        description="Comma-separated font files with Chinese glyphs for share images (preview, "
+        "poster), the first found used; unset: Debian's fonts-wqy-microhei or Noto Sans CJK "
+        "where installed; empty: none, and the images are drawn in English.",
+    )
 
     # The map page (app/web)
     tiles: str = Field(
@@ -258,7 +264,7 @@ class Settings(BaseSettings):
         "trusted proxy counts only in the total.",
     )
 
-    @field_validator("geocoders", "cors_origins", mode="before")
+    @field_validator("geocoders", "cors_origins", "image_fonts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -101,4 +101,5 @@ class ShareCreated(BaseModel):
     qr_png: str
     qr_svg: str
     preview_png: str = Field(description="1200×630 Open Graph image")
+    poster_png: str = Field(description="1080×2340 poster to forward in a chat")
     text: str = Field(description="the plain-text card for a chat message")

@@ -1,9 +1,12 @@
-"""The preview image's font: a CJK font of the system where one is installed (Debian's
-``fonts-wqy-microhei``, or Noto CJK), so that a Chinese share's image speaks Chinese;
-Pillow's built-in font (ASCII only) otherwise, and the image then speaks English."""
+"""The share images' font: a CJK font of the system where one is installed (Debian's
+``fonts-wqy-microhei``, or Noto Sans CJK; ``AIDMAP_IMAGE_FONTS`` names others, or none),
+so that a Chinese share's images speak Chinese; Pillow's built-in font (Latin only)
+otherwise, and the images then speak English."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,18 +19,39 @@ CJK_FONTS = (
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
 )
+"""Where Debian (fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk) and other
+distributions put their CJK fonts."""
 
 
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    """The first CJK font installed, or None."""
-    return next((path for path in CJK_FONTS if Path(path).is_file()), None)
+@dataclass(frozen=True, slots=True)
+class Fonts:
+    """The font file images are drawn with: a CJK one, or None for Pillow's own."""
+
+    path: str | None
+
+    @property
+    def cjk(self) -> bool:
+        """Whether the font has Chinese glyphs (else images are drawn in English)."""
+        return self.path is not None
+
+    def at(self, size: int) -> ImageFont.FreeTypeFont:
+        """The font at ``size`` pixels."""
+        return _face(self.path, size)
+
+
+@lru_cache(maxsize=64)
+def _face(path: str | None, size: int) -> ImageFont.FreeTypeFont:
+    if path is None:
+        return ImageFont.load_default(size=size)
+    return ImageFont.truetype(path, size)
 
 
 @lru_cache(maxsize=8)
-def font(size: int) -> tuple[ImageFont.FreeTypeFont, bool]:
-    """A font of ``size`` pixels, and whether it has Chinese glyphs."""
-    path = cjk_font_path()
-    if path is not None:
-        return ImageFont.truetype(path, size), True
-    return ImageFont.load_default(size=size), False
+def _first_file(candidates: tuple[str, ...]) -> str | None:
+    return next((path for path in candidates if Path(path).is_file()), None)
+
+
+def find_fonts(candidates: Sequence[str] | None = None) -> Fonts:
+    """The first of ``candidates`` (``AIDMAP_IMAGE_FONTS``; None: ``CJK_FONTS``) that is
+    a file; Pillow's font when none is (an empty list: none wanted)."""
+    return Fonts(_first_file(tuple(CJK_FONTS if candidates is None else candidates)))

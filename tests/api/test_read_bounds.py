@@ -11,7 +11,7 @@ from app.domain.enums import Precision
 from app.domain.records import NewResource
 from app.services.layers import MAX_GRID_SIDE
 from app.storage import sql_resources, sql_units
-from app.web import preview
+from app.web import map_image
 
 FAR_EAST = (121.90, 30.95)
 """A corner of Shanghai without bundled hospitals."""
@@ -59,7 +59,7 @@ def test_units_found_by_name_are_paged_by_the_store(client: TestClient, monkeypa
 
 
 def test_a_preview_reads_a_bounded_number_of_hospitals(client: TestClient, monkeypatch):
-    monkeypatch.setattr(preview, "MAX_DOTS", 20, raising=False)
+    monkeypatch.setattr(map_image, "MAX_DOTS", 20, raising=False)
     hospitals = client.get("/api/v1/resources", params={"kind": "hospital", "limit": 500}).json()
     assert len(hospitals) > 40
     chosen = hospitals[-1]["id"]  # marked, and not among the first 20 by id

@@ -69,7 +69,8 @@ def test_a_share_gets_a_short_code_and_links_and_one_code_per_view(
     url = f"http://testserver/s/{code}"  # no AIDMAP_BASE_URL: the address asked
     assert made == {
         "code": code, "url": url, "qr_png": f"{url}/qr.png", "qr_svg": f"{url}/qr.svg",
-        "preview_png": f"{url}/preview.png", "text": f"{url}.txt",
+        "preview_png": f"{url}/preview.png", "poster_png": f"{url}/poster.png",
+        "text": f"{url}.txt",
     }  # fmt: skip
     same = {"zoom": 13, "service": "dialysis", "lang": None, "center": VIEW["center"]}
     assert share(client, same)["code"] == code

@@ -71,3 +71,11 @@ def test_the_precision_a_chain_stops_at_is_named_like_the_domain_s():
     assert Settings(geocode_enough="street").geocode_enough == Precision.street
     with pytest.raises(ValidationError):
         Settings(geocode_enough="house")
+
+
+def test_image_fonts_unset_empty_or_listed(monkeypatch: pytest.MonkeyPatch):
+    assert Settings().image_fonts is None  # unset: the usual places (app/web/fonts.py)
+    monkeypatch.setenv("AIDMAP_IMAGE_FONTS", "")
+    assert Settings().image_fonts == []  # none: images in English
+    monkeypatch.setenv("AIDMAP_IMAGE_FONTS", "/opt/a.ttc, /opt/b.otf")
+    assert Settings().image_fonts == ["/opt/a.ttc", "/opt/b.otf"]

@@ -292,6 +292,8 @@ def test_a_nearest_share_from_a_typed_address_keeps_only_the_place(served, open_
     assert card.startswith("黄浦区附近的医院") and "王先生" not in card
     page.screenshot("share-dialog-360x740")
     link = page.page.locator("#share-link").inner_text()
+    assert page.page.locator("#share-poster").get_attribute("href") == link + "/poster.png"
+    assert page.page.get_by_role("link", name="下载海报").is_visible()
 
     shared = open_page()
     shared.page.goto(link)

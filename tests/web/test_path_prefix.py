@@ -128,7 +128,7 @@ def test_a_share_link_and_its_qr_name_the_prefix(proxied: str):
     assert made.status_code == 201, made.text
     share = made.json()
     assert share["url"] == f"{proxied}/s/{share['code']}"
-    for key in ("url", "qr_png", "qr_svg", "preview_png", "text"):
+    for key in ("url", "qr_png", "qr_svg", "preview_png", "poster_png", "text"):
         assert share[key].startswith(f"{proxied}/s/"), key
         assert httpx.get(share[key]).status_code == 200, key
     assert httpx.get(share["qr_svg"]).content == qr_svg(share["url"])

@@ -18,7 +18,7 @@ from app.domain.enums import Precision, Role
 from app.domain.records import NewResource
 from app.main import create_app
 from app.services.auth import create_token
-from app.web.preview import BACKGROUND, STATE_COLOURS
+from app.web.map_image import BACKGROUND, STATE_COLOURS
 from tests.api.offering import offer
 
 SQUARE = {"lon": 121.4737, "lat": 31.2304}

@@ -16,8 +16,9 @@ from PIL import Image, ImageDraw
 from app.core.config import Settings
 from app.domain.statuses import State
 from app.main import create_app
-from app.web.fonts import cjk_font_path, font
-from app.web.preview import FOOTER, HEIGHT, INK, STATE_COLOURS, WIDTH
+from app.web.fonts import find_fonts
+from app.web.map_image import INK, STATE_COLOURS
+from app.web.preview import FOOTER, HEIGHT, WIDTH
 from tests.conftest import require_or_skip
 from tests.web.conftest import ARTIFACTS
 
@@ -46,6 +47,7 @@ def test_a_fallback_preview_shows_the_listed_hospitals_numbered(client: TestClie
     listed = client.get("/api/v1/nearest", params=SQUARE | {"service": "dialysis", "k": 3})
     assert listed.json()["answer"] == "fallback"
     pixels = preview(client)
+    ARTIFACTS.mkdir(exist_ok=True)
     Image.fromarray(pixels).save(ARTIFACTS / "preview-fallback-zh.png")
     map_part = pixels[: HEIGHT - FOOTER]
     grey = (map_part == STATE_COLOURS[State.unknown]).all(axis=2)
@@ -60,9 +62,10 @@ def test_a_fallback_preview_shows_the_listed_hospitals_numbered(client: TestClie
 
 
 def test_a_chinese_shares_legend_is_chinese_and_an_english_ones_english(client: TestClient):
-    require_or_skip(cjk_font_path() is not None, "no CJK font (apt-get install fonts-wqy-microhei)")
+    require_or_skip(find_fonts().cjk, "no CJK font (apt-get install fonts-wqy-microhei)")
     zh = preview(client, lang="zh")
     en = preview(client, lang="en")
+    ARTIFACTS.mkdir(exist_ok=True)
     Image.fromarray(zh).save(ARTIFACTS / "preview-legend-zh.png")
     footer_zh, footer_en = zh[HEIGHT - FOOTER :], en[HEIGHT - FOOTER :]
     assert found_text(footer_zh, "可接诊") and found_text(footer_zh, "未知/过期")
@@ -74,7 +77,7 @@ def test_a_chinese_shares_legend_is_chinese_and_an_english_ones_english(client: 
 
 def found_text(footer: np.ndarray, text: str) -> bool:
     """Whether ``text``, drawn white on ink in the preview's font, appears in the footer."""
-    face, _ = font(20)
+    face = find_fonts().at(20)
     width = int(face.getlength(text)) + 4
     stamp = Image.new("RGB", (width, 30), INK)
     ImageDraw.Draw(stamp).text((2, 15), text, fill=(255, 255, 255), font=face, anchor="lm")

@@ -1,5 +1,6 @@
-/* The share dialog: a short link for the map's view, its QR code and a text card to paste
-   into a chat. A plain overlay, no pop-up windows (older WeChat WebViews). */
+/* The share dialog: a short link for the map's view, its QR code, a text card to paste
+   into a chat and a poster image to save or forward. A plain overlay, no pop-up windows
+   (older WeChat WebViews); the poster opens as a plain link (long-press to save it). */
 import { url, write } from "./api.js";
 import { byId, copyText } from "./dom.js";
 import { T } from "./i18n.js";
@@ -15,6 +16,7 @@ export function start(view) {
         var s = answer.body;
         byId("share-link").textContent = s.url; byId("share-link").href = s.url;
         byId("share-qr").src = url("/s/" + s.code + "/qr.svg");
+        byId("share-poster").href = s.poster_png;
         byId("share-dialog").hidden = false;
         return fetch(url("/s/" + s.code + ".txt")).then(function (r) { return r.text(); });
       }).then(function (text) { byId("share-text").textContent = text; })
