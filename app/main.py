@@ -38,6 +38,7 @@ from app.api import (
     routes_services,
     routes_sessions,
     routes_share,
+    routes_snapshot,
     routes_sources,
     routes_status,
     routes_tokens,
@@ -177,6 +178,7 @@ def create_app(
         routes_help_board,
         routes_help_stats,
         routes_help_tracking,
+        routes_snapshot,  # before routes_exports, whose /{layer}.{fmt} would take map.html
         routes_exports,
         routes_events,
         routes_docs,
