@@ -1,7 +1,7 @@
 """The offline map file: a folium map of one snapshot, as one HTML file needing no network.
 
-folium builds the document and the Leaflet map (the map, its outlines as GeoJSON layers,
-the view fitted to them); its default links to CDNs (Leaflet, jQuery, Bootstrap,
+folium builds the document and the Leaflet map (the map and its outlines as GeoJSON
+layers); its default links to CDNs (Leaflet, jQuery, Bootstrap,
 Font Awesome, awesome-markers) are dropped, and Leaflet and markercluster are inlined from
 the installed packages instead (``snapshot_assets``). Hospitals are not folium markers:
 they travel as GeoJSON in a data block, and the file's own script draws them and builds
@@ -144,6 +144,7 @@ def render_snapshot(data: SnapshotData, link: str, tiles: Tiles | None) -> str:
         "service": data.query.service, "services": names, "states": [s.value for s in STATES],
         "tiles": None if tiles is None else {"url": tiles.url, "subdomains": tiles.subdomains,
                                              "attribution": tiles.attribution},
+        "bounds": [[south, west], [north, east]], "bar": BAR_HEIGHT,
         "hospitals": data.hospitals,
     }  # fmt: skip
     text = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
@@ -151,8 +152,6 @@ def render_snapshot(data: SnapshotData, link: str, tiles: Tiles | None) -> str:
     _outline_layer(data.outlines.districts, DISTRICT_STYLE, "districts").add_to(map_)
     _outline_layer(data.outlines.streets, STREET_STYLE, "streets").add_to(map_)
     Hospitals().add_to(map_)
-    map_.fit_bounds([[south, west], [north, east]], padding_top_left=(10, BAR_HEIGHT),
-                    padding_bottom_right=(10, 40))  # fmt: skip
     document = figure.render()
     document = document.replace("<html>", f'<html lang="{words["html_lang"]}">', 1)
     policy = content_policy(document, tiles.origins if tiles else [])

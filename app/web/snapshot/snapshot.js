@@ -221,6 +221,8 @@
     D = JSON.parse(byId("snapshot-data").textContent);
     T = D.strings;
     service = D.service || "";
+    // at once, not animated: a tap that comes while the first view still moves is lost
+    map.fitBounds(D.bounds, { animate: false, paddingTopLeft: [10, D.bar], paddingBottomRight: [10, 40] });
     var cluster = L.markerClusterGroup({ iconCreateFunction: clusterIcon, chunkedLoading: true,
       showCoverageOnHover: false, maxClusterRadius: 45 });
     var markers = D.hospitals.features.map(function (f) {
