@@ -56,7 +56,6 @@ DISTRICT_STYLE = {"color": "#57606a", "weight": 1.5, "fill": True, "fillColor": 
 STREET_STYLE = {"color": "#8c959f", "weight": 0.6, "fill": False, "interactive": False}
 MIN_ZOOM, MAX_ZOOM = 8, 18
 """The city fills a phone at 9; 18 is a street's buildings (and what the tiles offer)."""
-BAR_HEIGHT = 112
 FILE_BUDGET = 1024 * 1024
 """Bytes a whole-city file should stay within (a chat app's preview and a phone's memory)."""
 SHELL_BYTES = 40_000
@@ -144,7 +143,7 @@ def render_snapshot(data: SnapshotData, link: str, tiles: Tiles | None) -> str:
         "service": data.query.service, "services": names, "states": [s.value for s in STATES],
         "tiles": None if tiles is None else {"url": tiles.url, "subdomains": tiles.subdomains,
                                              "attribution": tiles.attribution},
-        "bounds": [[south, west], [north, east]], "bar": BAR_HEIGHT,
+        "bounds": [[south, west], [north, east]],
         "hospitals": data.hospitals,
     }  # fmt: skip
     text = json.dumps(config, ensure_ascii=False, separators=(",", ":"))

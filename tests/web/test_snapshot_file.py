@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from app.core.config import Settings
@@ -222,7 +224,10 @@ def test_the_live_link_and_its_qr_code_are_in_the_file(open_file, files):
     opened = open_file(files["city"], now=TAKEN)
     opened.page.click("#online-open")
     assert opened.page.locator("#live-link").get_attribute("href") == LINK
-    assert opened.page.locator("#qr").evaluate("img => img.complete && img.naturalWidth > 100")
+    drawn = opened.page.locator("#qr").screenshot()
+    pixels = cv2.imdecode(np.frombuffer(drawn, np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, points, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
+    assert points is not None and text == LINK
     assert opened.others() == []
 
 

@@ -198,10 +198,11 @@
     });
   }
 
-  function tiles(map) {
+  function tiles(map, bar) {
     var button = byId("tiles"), layer = null;
     if (!D.tiles || !navigator.onLine) return;  // offline: no tile is ever asked for
     button.hidden = false;
+    button.style.top = bar + 8 + "px";  // under the bar, clear of the legend
     button.addEventListener("click", function () {
       if (layer) { map.removeLayer(layer); layer = null; button.textContent = T.tiles_on; return; }
       layer = L.tileLayer(D.tiles.url, { subdomains: D.tiles.subdomains || "abc", maxZoom: 19,
@@ -221,8 +222,9 @@
     D = JSON.parse(byId("snapshot-data").textContent);
     T = D.strings;
     service = D.service || "";
+    var bar = byId("bar").offsetHeight;  // over the map's top: views and popups keep below it
     // at once, not animated: a tap that comes while the first view still moves is lost
-    map.fitBounds(D.bounds, { animate: false, paddingTopLeft: [10, D.bar], paddingBottomRight: [10, 40] });
+    map.fitBounds(D.bounds, { animate: false, paddingTopLeft: [10, bar + 8], paddingBottomRight: [10, 40] });
     var cluster = L.markerClusterGroup({ iconCreateFunction: clusterIcon, chunkedLoading: true,
       showCoverageOnHover: false, maxClusterRadius: 45 });
     var markers = D.hospitals.features.map(function (f) {
@@ -230,7 +232,8 @@
       var m = L.marker([c[1], c[0]], { icon: markerIcon(f.properties), title: names(f.properties).main,
         alt: names(f.properties).main });
       m.hospital = f;
-      m.bindPopup(function () { return popup(f); }, { maxWidth: 300, autoPanPaddingTopLeft: [10, 120] });
+      m.bindPopup(function () { return popup(f); }, { maxWidth: 300, autoPanPaddingTopLeft: [10, bar + 10],
+        maxHeight: Math.max(160, window.innerHeight - bar - 140) });
       return m;
     });
     cluster.addLayers(markers);
@@ -248,7 +251,7 @@
     banner();
     setInterval(banner, 60 * 1000);
     search(cluster, markers);
-    tiles(map);
+    tiles(map, bar);
     online();
     document.documentElement.setAttribute("data-markers", String(markers.length));
     performance.mark("aidmap:snapshot-markers");
