@@ -161,10 +161,15 @@
     keys.forEach(function (k) { box.appendChild(k); });
   }
 
+  /* the banner, red once the snapshot is past the TTL; the bar's height, which its longer
+     words may change: what covers the map's top */
   function banner() {
     var old = Date.now() - D.taken_ms > D.ttl_hours * 3600 * 1000, node = byId("banner");
     node.classList.toggle("old", old);
     node.textContent = fill(old ? T.taken_old : T.taken, { when: D.when, hours: D.ttl_hours });
+    var bar = byId("bar").offsetHeight;
+    byId("tiles").style.top = bar + 8 + "px";  // under the bar, clear of the legend
+    return bar;
   }
 
   function search(cluster, markers) {
@@ -198,11 +203,10 @@
     });
   }
 
-  function tiles(map, bar) {
+  function tiles(map) {
     var button = byId("tiles"), layer = null;
     if (!D.tiles || !navigator.onLine) return;  // offline: no tile is ever asked for
     button.hidden = false;
-    button.style.top = bar + 8 + "px";  // under the bar, clear of the legend
     button.addEventListener("click", function () {
       if (layer) { map.removeLayer(layer); layer = null; button.textContent = T.tiles_on; return; }
       layer = L.tileLayer(D.tiles.url, { subdomains: D.tiles.subdomains || "abc", maxZoom: 19,
@@ -222,7 +226,7 @@
     D = JSON.parse(byId("snapshot-data").textContent);
     T = D.strings;
     service = D.service || "";
-    var bar = byId("bar").offsetHeight;  // over the map's top: views and popups keep below it
+    var bar = banner();  // views and popups keep below the bar
     // at once, not animated: a tap that comes while the first view still moves is lost
     map.fitBounds(D.bounds, { animate: false, paddingTopLeft: [10, bar + 8], paddingBottomRight: [10, 40] });
     var cluster = L.markerClusterGroup({ iconCreateFunction: clusterIcon, chunkedLoading: true,
@@ -248,10 +252,9 @@
       });
     }
     legend();
-    banner();
     setInterval(banner, 60 * 1000);
     search(cluster, markers);
-    tiles(map, bar);
+    tiles(map);
     online();
     document.documentElement.setAttribute("data-markers", String(markers.length));
     performance.mark("aidmap:snapshot-markers");
