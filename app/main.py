@@ -39,6 +39,7 @@ from app.api import (
     routes_services,
     routes_sessions,
     routes_share,
+    routes_snapshot,
     routes_sources,
     routes_status,
     routes_tokens,
@@ -179,6 +180,7 @@ def create_app(
         routes_help_stats,
         routes_help_tracking,
         routes_help_page,
+        routes_snapshot,  # before routes_exports, whose /{layer}.{fmt} would take map.html
         routes_exports,
         routes_events,
         routes_docs,

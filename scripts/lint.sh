@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff format --check .
 [ -x scripts/node_modules/.bin/eslint ] \
   || npm ci --prefix scripts --no-audit --no-fund --loglevel=error
-scripts/node_modules/.bin/eslint --config scripts/eslint.config.mjs app/web/static/
+scripts/node_modules/.bin/eslint --config scripts/eslint.config.mjs app/web/static/ app/web/snapshot/

@@ -18,6 +18,7 @@ from app.api.import_gate import ImportGate
 from app.core.config import Settings
 from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
+from app.services.exports.snapshot_cache import SnapshotCache
 from app.services.geocoding import ChainHolder
 from app.services.image_cache import ImageCache
 from app.services.nearest import NearestFinder
@@ -81,6 +82,8 @@ class AppContext:
     signed_in: RecentSignIns
     limits: Limiters
     posters: ImageCache = field(default_factory=ImageCache)
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    """Offline map files built for ``GET /api/v1/exports/map.html``."""
 
 
 async def app_context(request: Request) -> AppContext:

@@ -7,13 +7,35 @@ import sys
 
 import typer
 
-from app.cli import db, files, geodata, help_requests, invites, poster, serve, sources, tokens
+from app.cli import (
+    db,
+    files,
+    geodata,
+    help_requests,
+    invites,
+    poster,
+    serve,
+    snapshot,
+    sources,
+    tokens,
+)
 from app.cli.common import CliError
 from app.geo.gazetteer import GazetteerFileError
 from app.storage.errors import StorageError
 
 cli = typer.Typer(help="aidmap: a resource map for crisis mutual aid.", no_args_is_help=True)
-for module in (serve, geodata, tokens, invites, sources, help_requests, db, files, poster):
+for module in (
+    serve,
+    geodata,
+    tokens,
+    invites,
+    sources,
+    help_requests,
+    db,
+    files,
+    poster,
+    snapshot,
+):
     module.register(cli)
 
 
