@@ -1,7 +1,11 @@
 """The requester's side, keyed by the tracking link's secret: ``/h/{secret}`` (a plain page,
 or ``?f=json``), adding information, withdrawing. The secret is the only key: a wrong one
 is a 404 (found by its hash, the same work whatever it is) and counts against the client's
-address as a failed sign-in does (10 a minute), in a count of its own."""
+address as a failed sign-in does (10 a minute), in a count of its own.
+
+A repeat's link (a submission merged into an earlier request) was given to someone who
+knew the phone and the service, which a stranger may know: it shows the state, and what
+it adds is filed as a repeat's words; it reads no messages and withdraws nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from app.api.error_responses import errors
 from app.api.routes_page import LangQuery
 from app.core.errors import AppError
 from app.core.i18n import choose_language
-from app.domain.help import HelpEventKind, HelpRequest
+from app.domain.help import HelpEventKind, HelpLinked, HelpRequest
 from app.models import HelpAddIn, HelpTracking
 from app.services.auth import hash_token
 from app.services.help.views import lapse_cutoff, tracking
@@ -39,7 +43,14 @@ class Finished(AppError):
     code = "finished"
 
 
-def help_by_secret(secret: SecretPath, request: Request, context: ContextDep) -> HelpRequest:
+class RepeatLink(AppError):
+    """A withdrawal through a repeat's link."""
+
+    status_code = 409
+    code = "repeat_link"
+
+
+def help_by_secret(secret: SecretPath, request: Request, context: ContextDep) -> HelpLinked:
     """The request a tracking secret leads to; 404 for any other text (counted), 429 while
     the address has failed too often, before the store is asked."""
     limiter = context.limits.failed_help_links
@@ -51,12 +62,12 @@ def help_by_secret(secret: SecretPath, request: Request, context: ContextDep) ->
     return found
 
 
-HelpBySecret = Annotated[HelpRequest, Depends(help_by_secret)]
+HelpBySecret = Annotated[HelpLinked, Depends(help_by_secret)]
 
 
-def _view(context: AppContext, found: HelpRequest) -> HelpTracking:
+def _view(context: AppContext, found: HelpRequest, repeat: bool) -> HelpTracking:
     cutoff = lapse_cutoff(context.clock(), context.settings.help_claim_minutes)
-    return tracking(context.store, found, cutoff)
+    return tracking(context.store, found, cutoff, repeat=repeat)
 
 
 @router.get(
@@ -74,8 +85,9 @@ def read_help_tracking(
     lang: LangQuery = None,
 ) -> Response:
     """The request's state, the hospital once matched and the volunteers' messages, for
-    the holder of the link: a page without script, or ``?f=json``."""
-    view = _view(context, found)
+    the holder of the link: a page without script, or ``?f=json``. A repeat's link
+    (``repeat``) shows the state only."""
+    view = _view(context, found.request, found.repeat)
     if f == "json":
         return JSONResponse(view.model_dump(mode="json"), headers=PRIVATE)
     language = choose_language(lang, request.headers.get("accept-language"))
@@ -93,17 +105,20 @@ def read_help_tracking(
 async def add_help_information(
     found: HelpBySecret, body: HelpAddIn, context: ContextDep, budget: HelpBudget
 ) -> JSONResponse:
-    """Add information to the request (the volunteers who hold it read it); 409
-    ``finished`` once it is resolved, closed or withdrawn."""
+    """Add information to the request (the volunteers who hold it read it; through a
+    repeat's link, as a repeated submission's words); 409 ``finished`` once it is
+    resolved, closed or withdrawn."""
     budget.spend()
-    if found.state.finished or found.erased_at is not None:
+    request = found.request
+    if request.state.finished or request.erased_at is not None:
         raise Finished("the request is finished: send a new one if help is still needed")
     now = context.clock()
+    kind = HelpEventKind.merged if found.repeat else HelpEventKind.added
 
     def add() -> HelpTracking:
-        context.store.add_help_event(found.id, HelpEventKind.added, body.text, public=False,
-                                     by=None, by_key=None, at=now)  # fmt: skip
-        return _view(context, context.store.get_help_request(found.id))
+        context.store.add_help_event(request.id, kind, body.text, public=False, by=None,
+                                     by_key=None, at=now)  # fmt: skip
+        return _view(context, context.store.get_help_request(request.id), found.repeat)
 
     view = await run_in_threadpool(add)
     return JSONResponse(view.model_dump(mode="json"), status_code=201, headers=PRIVATE)
@@ -113,10 +128,17 @@ async def add_help_information(
     "/h/{secret}/withdraw",
     response_model=HelpTracking,
     max_body_size=body_limits.VERIFY,
-    responses=TRACKING_ERRORS | errors(413),
+    responses=TRACKING_ERRORS | errors(409, 413),
 )
 def withdraw_help_request(found: HelpBySecret, context: ContextDep) -> JSONResponse:
     """Withdraw the request: it is closed (unless finished) and its phone, name, text,
-    position and answers are erased at once. Withdrawing again changes nothing."""
-    erased = context.store.withdraw_help_request(found.id, context.clock())
-    return JSONResponse(_view(context, erased).model_dump(mode="json"), headers=PRIVATE)
+    position and answers are erased at once. Withdrawing again changes nothing. 409
+    ``repeat_link`` through a repeat's link: only the first submission's link withdraws
+    (or the volunteer who calls the phone closes it)."""
+    if found.repeat:
+        raise RepeatLink(
+            "this link came from sending the same phone and service again: withdraw with "
+            "the first link, or tell the volunteer who calls"
+        )
+    erased = context.store.withdraw_help_request(found.request.id, context.clock())
+    return JSONResponse(_view(context, erased, False).model_dump(mode="json"), headers=PRIVATE)

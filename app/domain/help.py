@@ -149,6 +149,16 @@ class HelpAdded:
     merged: bool
 
 
+@dataclass(frozen=True, slots=True)
+class HelpLinked:
+    """The request a tracking link leads to. A ``repeat`` link came from a submission
+    merged into an earlier request: whoever sent it knew only the phone and the service,
+    so it shows the state and takes added words, and no more."""
+
+    request: HelpRequest
+    repeat: bool
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HelpMove:
     """A transition to write: the new state, and who made it when."""

@@ -14,6 +14,7 @@ from app.domain.help import (
     HelpCount,
     HelpEvent,
     HelpEventKind,
+    HelpLinked,
     HelpRequest,
     HelpReveal,
     HelpState,
@@ -29,14 +30,19 @@ URGENCY_RANK = case({u.value: u.rank for u in Urgency}, value=t.help_requests.c.
 class HelpReads(SqlPlumbing):
     """``Store`` methods that read help requests."""
 
-    def help_request_for_link(self, secret_hash: str) -> HelpRequest | None:
-        """The request a tracking link's hash leads to, or None."""
-        query = select(t.help_requests).join(
-            t.help_links, t.help_links.c.request_id == t.help_requests.c.id
+    def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
+        """The request a tracking link's hash leads to, and whether it is a repeat's link."""
+        links = t.help_links.c
+        query = select(t.help_requests, links.repeat).join(
+            t.help_links, links.request_id == t.help_requests.c.id
         )
         with self._read() as conn:
-            row = conn.execute(query.where(t.help_links.c.secret_hash == secret_hash)).first()
-        return None if row is None else help_request(row)
+            row = conn.execute(query.where(links.secret_hash == secret_hash)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        repeat = values.pop("repeat")
+        return HelpLinked(request_record(values), repeat)
 
     def get_help_request(self, request_id: int) -> HelpRequest:
         """The request with this id."""
@@ -111,7 +117,11 @@ def request_row(conn: Connection, request_id: int, *, lock: bool = False) -> Hel
 
 def help_request(row) -> HelpRequest:
     """A ``help_requests`` row as a record."""
-    values = dict(row._mapping)
+    return request_record(dict(row._mapping))
+
+
+def request_record(values: dict) -> HelpRequest:
+    """A ``help_requests`` row's values as a record."""
     reason = values["close_reason"]
     return HelpRequest(
         **values

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.domain.help import CloseReason, HelpState
-from tests.api.help import ask, stored
+from tests.api.help import ask, bearer, stored
 
 
 def path_of(answer: dict) -> str:
@@ -25,6 +26,7 @@ def test_the_link_shows_the_state_and_never_the_details(client: TestClient, cloc
     assert read.json() | {"created_at": None, "updated_at": None} == {
         "state": "new", "service": "dialysis", "close_reason": None, "created_at": None,
         "updated_at": None, "matched": None, "messages": [], "added": [], "erased": False,
+        "repeat": False,
     }  # fmt: skip
     page = client.get(link)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -99,3 +101,39 @@ def test_tracking_secrets_never_reach_the_access_log(client: TestClient, clock, 
     assert len(lines) == 5
     assert all(secret not in r.getMessage() and secret not in r.path for r in lines)
     assert {r.path for r in lines} >= {"/h/{secret}", "/h/{secret}/messages"}
+
+
+def test_a_repeats_link_shows_the_state_only(client: TestClient, clock):
+    """Whoever knows a requester's phone can send the same service again and be merged:
+    that link must neither read what volunteers wrote to the requester nor withdraw
+    (and so erase) the request."""
+    mine = path_of(ask(client, clock.now, name="李先生"))
+    volunteer = bearer(client, Role.volunteer)
+    [request] = stored(client)
+    client.post(f"/api/v1/help-requests/{request.id}/claim", headers=volunteer)
+    client.post(f"/api/v1/help-requests/{request.id}/transition", headers=volunteer,
+                json={"state": "matched", "resource_id": 2})  # fmt: skip
+    client.post(f"/api/v1/help-requests/{request.id}/notes", headers=volunteer,
+                json={"text": "救护车下午3点到幸福路12号", "public": True})  # fmt: skip
+    stranger = ask(client, clock.now, phone="+86 138 1234 5678", text="不用了")
+    assert stranger["merged_into"] == request.id
+    theirs = path_of(stranger)
+    read = client.get(theirs, params={"f": "json"})
+    assert read.status_code == 200
+    assert (read.json()["state"], read.json()["repeat"]) == ("matched", True)
+    assert read.json()["messages"] == [] and read.json()["matched"] is None
+    page = client.get(theirs)
+    assert "幸福路" not in page.text
+    withdrawn = client.post(f"{theirs}/withdraw")
+    assert withdrawn.status_code == 409 and withdrawn.json()["error"]["code"] == "repeat_link"
+    added = client.post(f"{theirs}/messages", json={"text": "已经送医院了，别打电话"})
+    assert added.status_code == 201 and added.json()["messages"] == []
+    [kept] = stored(client)
+    assert (kept.state, kept.erased_at, kept.phone) == (HelpState.matched, None, "13812345678")
+    events = client.app.state.context.store.help_events(request.id)
+    assert events[-1].kind.value == "merged"  # filed as a repeat's words, not the requester's
+    first = client.get(mine, params={"f": "json"}).json()
+    assert first["repeat"] is False and first["added"] == []
+    assert first["messages"][0]["text"] == "救护车下午3点到幸福路12号"
+    assert first["matched"]["id"] == 2
+    assert client.post(f"{mine}/withdraw").json()["erased"] is True

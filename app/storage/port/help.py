@@ -15,6 +15,7 @@ from app.domain.help import (
     HelpCount,
     HelpEvent,
     HelpEventKind,
+    HelpLinked,
     HelpMove,
     HelpRequest,
     HelpReveal,
@@ -39,8 +40,9 @@ class HelpStore(Protocol):
         leads there. Two submissions at once never make two requests."""
 
     @abc.abstractmethod
-    def help_request_for_link(self, secret_hash: str) -> HelpRequest | None:
-        """The request a tracking link's hash leads to, or None."""
+    def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
+        """The request a tracking link's hash leads to (``repeat``: the link of a
+        submission merged into it), or None."""
 
     @abc.abstractmethod
     def get_help_request(self, request_id: int) -> HelpRequest:
