@@ -11,8 +11,10 @@ ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS_HEAD
 
 
 class SecurityHeaders:
-    """ASGI middleware adding ``ALWAYS`` to every response, and ``DOCUMENT_POLICY`` to
-    HTML that did not set its own policy (the map page sets a fuller one)."""
+    """ASGI middleware adding ``ALWAYS`` to every response that did not set them itself (a
+    tracking link's answers send ``Referrer-Policy: no-referrer``: a second header would
+    not override the first, browsers take the last), and ``DOCUMENT_POLICY`` to HTML that
+    did not set its own policy (the map page sets a fuller one)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,8 +27,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), *ALWAYS]
+                headers = list(message.get("headers", ()))
                 names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in ALWAYS if name not in names]
                 content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
                 html = content_type.startswith(b"text/html")
                 if html and b"content-security-policy" not in names:

@@ -119,11 +119,11 @@ def test_a_repeats_link_shows_the_state_only(client: TestClient, clock):
     assert stranger["merged_into"] == request.id
     theirs = path_of(stranger)
     read = client.get(theirs, params={"f": "json"})
-    assert read.status_code == 200
+    assert read.status_code == 200 and read.headers["Referrer-Policy"] == "no-referrer"
     assert (read.json()["state"], read.json()["repeat"]) == ("matched", True)
     assert read.json()["messages"] == [] and read.json()["matched"] is None
     page = client.get(theirs)
-    assert "幸福路" not in page.text
+    assert "幸福路" not in page.text and page.headers["Referrer-Policy"] == "no-referrer"
     withdrawn = client.post(f"{theirs}/withdraw")
     assert withdrawn.status_code == 409 and withdrawn.json()["error"]["code"] == "repeat_link"
     added = client.post(f"{theirs}/messages", json={"text": "已经送医院了，别打电话"})
