@@ -48,7 +48,7 @@ MOMENT = TypeAdapter(datetime | None)
 CONFLICTS = {
     409: {"model": ErrorBody,
           "description": "`claimed` (someone else holds it), `too_many_claims` (you hold "
-          "10 running claims), `claim_needed`, "
+          "or took 10 claims within the claim time), `claim_needed`, "
           "`invalid_transition` or `state_changed` (moved meanwhile); `holder` and "
           "`claimed_at` in the error name who holds it, when someone does"}
 }  # fmt: skip

@@ -31,8 +31,9 @@ class HelpState(StrEnum):
 UNFINISHED = (HelpState.new, HelpState.claimed, HelpState.contacting, HelpState.matched)
 LAPSING = (HelpState.claimed, HelpState.contacting)
 MOST_CLAIMS = 10
-"""Running claims (claimed or contacting, not lapsed) one volunteer may hold: more than one
-person can phone about at once, and a cap bounds what one leaked invite could reveal."""
+"""Claims one volunteer may hold (claimed or contacting, not lapsed) or have taken within
+the claim time: more than one person can phone about at once, and since each claim shows a
+phone, a cap bounds what one leaked invite could reveal."""
 """States whose claim lapses when nobody moves the request on in time (``matched`` waits
 on a hospital, not on its volunteer)."""
 

@@ -142,7 +142,25 @@ def test_one_volunteer_holds_at_most_ten_running_claims(client: TestClient, cloc
     assert client.post(f"{BOARD}/{ids[10]}/claim", headers=other).status_code == 200
     matched = transition(client, ids[0], volunteer, state="matched", resource_id=2)
     assert matched.status_code == 200, matched.text  # waiting on the hospital: not running
+    clock.now += timedelta(minutes=31)  # the others lapse, and were taken long enough ago
     assert client.post(f"{BOARD}/{ids[11]}/claim", headers=volunteer).status_code == 200
+
+
+def test_moving_claims_on_does_not_lift_the_cap(client: TestClient, clock):
+    """Each claim shows a phone: claiming, reading and closing (or matching) at once must
+    not let one volunteer, or a leaked invite, read every phone on the board."""
+    ids = [ask(client, clock.now, phone=f"139000000{n:02}")["id"] for n in range(12)]
+    volunteer = bearer(client, Role.volunteer, "王阿姨")
+    for n, rid in enumerate(ids[:10]):
+        assert client.post(f"{BOARD}/{rid}/claim", headers=volunteer).status_code == 200
+        assert client.get(f"{BOARD}/{rid}", headers=volunteer).json()["revealed"] is True
+        matched = {"state": "matched", "resource_id": 2}
+        moved = matched if n % 2 else {"state": "closed", "reason": "duplicate"}
+        assert transition(client, rid, volunteer, **moved).status_code == 200
+    full = client.post(f"{BOARD}/{ids[10]}/claim", headers=volunteer)
+    assert full.status_code == 409 and full.json()["error"]["code"] == "too_many_claims"
+    clock.now += timedelta(minutes=31)
+    assert client.post(f"{BOARD}/{ids[10]}/claim", headers=volunteer).status_code == 200
 
 
 def test_the_state_machine_and_its_history(client: TestClient, clock):

@@ -63,7 +63,8 @@ class HelpStore(Protocol):
         ``lapsed_before``: a ``lapsed`` event records it); the holder claiming again renews
         its claim. One of two claimers at once wins: ``HelpClaimHeld`` for the other (and
         while anyone else holds it), ``StateChanged`` for a finished request,
-        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims already, NotFound."""
+        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims or claimed ``most``
+        requests since ``lapsed_before`` (moved on or closed since), NotFound."""
 
     @abc.abstractmethod
     def move_help_request(
