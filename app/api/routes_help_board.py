@@ -231,8 +231,9 @@ async def read_help_matches(
     k: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Response:
     """The nearest hospitals open (fresh) for the request's service, with distances,
-    phones and statuses, and the offices near it (``contacts``). The origin is rounded to
-    about 100 m and distances to 100 m: the exact point is for the holder only."""
+    phones and statuses, and the offices near it (``contacts``), measured from the point
+    rounded to about 100 m (the origin shown), distances to 100 m: the exact point is for
+    the holder only."""
     found = await run_in_threadpool(store.get_help_request, request_id)
     body = await matches_body(found, finder, places, now, settings.status_ttl_hours, k)
     return Response(body, media_type="application/json")

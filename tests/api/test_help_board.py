@@ -251,6 +251,22 @@ def test_matches_are_the_nearest_open_hospitals_without_the_exact_point(client: 
     assert erased.status_code == 200 and erased.json()["origin"]["precision"] == "district"
 
 
+def test_match_distances_say_no_more_than_the_rounded_origin(client: TestClient, clock):
+    """Twenty distances from the exact point, each rounded to 100 m, placed a requester
+    within ~10-20 m by trilateration; measured from the rounded point, two requests in
+    one ~100 m cell get the same answer."""
+    volunteer = bearer(client, Role.volunteer)
+    answers = []
+    for phone, lon, lat in (("13900000001", 121.47361, 31.23049),
+                            ("13900000002", 121.47449, 31.22951)):  # fmt: skip
+        rid = ask(client, clock.now, phone=phone, location={"lon": lon, "lat": lat})["id"]
+        found = client.get(f"{BOARD}/{rid}/matches", headers=volunteer, params={"k": 20})
+        answers.append(found.json())
+    assert answers[0]["origin"] == answers[1]["origin"]
+    assert answers[0]["features"] == answers[1]["features"]
+    assert answers[0]["contacts"] == answers[1]["contacts"]
+
+
 @pytest.fixture
 def two_replicas(backend_settings: Settings, clock) -> Iterator[tuple[TestClient, TestClient]]:  # noqa: F811
     """Two app instances on one store, as two replicas behind a proxy."""
