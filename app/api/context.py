@@ -19,6 +19,7 @@ from app.core.config import Settings
 from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.geocoding import ChainHolder
+from app.services.help.stats import KeptStats
 from app.services.nearest import NearestFinder
 from app.services.ratelimit import RateLimiter
 from app.storage.port import Store
@@ -79,6 +80,7 @@ class AppContext:
     imports: ImportGate
     signed_in: RecentSignIns
     limits: Limiters
+    help_stats: KeptStats = field(default_factory=KeptStats)
 
 
 async def app_context(request: Request) -> AppContext:

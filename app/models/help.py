@@ -256,7 +256,7 @@ class HelpStats(BaseModel):
 
     total: int
     by_state: dict[str, int]
-    by_service: dict[str, int]
+    by_service: dict[str, int] = Field(description="services with at least `min_cell` requests")
     by_district: list[StatsCell]
     streets: list[StatsCell] = Field(description="streets with at least `min_cell` requests")
     min_cell: Literal[5] = 5

@@ -104,6 +104,11 @@ class HelpReads(SqlPlumbing):
             return [(contacted - created).total_seconds() for created, contacted in
                     conn.execute(query)]  # fmt: skip
 
+    def help_history_mark(self) -> int:
+        """The newest history line's id, or 0."""
+        with self._read() as conn:
+            return conn.execute(select(func.max(t.help_events.c.id))).scalar_one() or 0
+
 
 def request_row(conn: Connection, request_id: int, *, lock: bool = False) -> HelpRequest:
     """The request with this id in the caller's transaction (``lock``: its row locked until

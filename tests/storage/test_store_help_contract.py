@@ -303,8 +303,12 @@ def test_purge_erases_only_what_finished_long_enough_ago(store: Store):
 
 
 def test_contact_times_are_counted_from_asking(store: Store):
+    assert store.help_history_mark() == 0
     request = _add(store).request
+    marks = [store.help_history_mark()]
     store.claim_help_request(request.id, "王阿姨", "token:1", NOW, NOW - DAY)
+    marks.append(store.help_history_mark())
+    assert 0 < marks[0] < marks[1]  # every change a count sees moves the mark
     store.move_help_request(
         request.id,
         HelpState.claimed,

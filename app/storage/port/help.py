@@ -119,6 +119,12 @@ class HelpStore(Protocol):
         """For each request that reached contacting, the seconds it waited for it."""
 
     @abc.abstractmethod
+    def help_history_mark(self) -> int:
+        """The id of the newest line of any request's history (0 with none). Every change
+        a count can see (a request taken, a state moved, a withdrawal) writes one, so
+        counts made at one mark hold until it moves."""
+
+    @abc.abstractmethod
     def unfinished_help_requests(self) -> list[HelpRequest]:
         """Every request not yet resolved or closed, by id (for reassessing urgency)."""
 
