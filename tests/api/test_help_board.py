@@ -234,6 +234,20 @@ def test_the_requester_sees_the_match_and_messages_without_names(client: TestCli
     assert seen["matched"]["name"] in page and "正在联系瑞金医院" in page
 
 
+def test_no_note_outlives_an_erased_request(client: TestClient, clock):
+    """Erasure runs once: a note written after it (a phone copied into it) would be kept
+    for good."""
+    created = ask(client, clock.now)
+    client.post(created["tracking_url"] + "/withdraw")
+    coordinator = bearer(client, Role.coordinator)
+    for public in (False, True):
+        late = client.post(f"{BOARD}/{created['id']}/notes", headers=coordinator,
+                           json={"text": "回电13812345678", "public": public})  # fmt: skip
+        assert late.status_code == 409 and late.json()["error"]["code"] == "erased"
+    events = client.app.state.context.store.help_events(created["id"])
+    assert all(e.text is None or "1381234" not in e.text for e in events)
+
+
 def test_matches_are_the_nearest_open_hospitals_without_the_exact_point(client: TestClient, clock):
     rid = ask(client, clock.now)["id"]
     volunteer = bearer(client, Role.volunteer)
