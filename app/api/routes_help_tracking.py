@@ -32,10 +32,7 @@ from app.web.help_page import render_tracking
 router = APIRouter(tags=["help"])
 TOO_MANY = "too many unknown tracking links from this address; try again in a minute"
 SecretPath = Annotated[str, Path(max_length=100, description="the tracking link's secret")]
-PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex",
-           "Referrer-Policy": "no-referrer"}  # fmt: skip
-"""Headers of every answer that holds a request: the page's own stylesheet is fetched
-before its ``<meta name="referrer">`` is read, and would carry the link as Referer."""
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 TRACKING_ERRORS = errors(404, 429)
 
 
