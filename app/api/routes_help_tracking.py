@@ -20,6 +20,7 @@ from app.api.context import AppContext, ContextDep
 from app.api.deps import HelpBudget, address_within
 from app.api.error_responses import errors
 from app.api.routes_page import LangQuery
+from app.api.strict_query import IGNORES_UNKNOWN
 from app.core.errors import AppError
 from app.core.i18n import choose_language
 from app.domain.help import HelpEventKind, HelpLinked, HelpRequest
@@ -76,6 +77,7 @@ def _view(context: AppContext, found: HelpRequest, repeat: bool) -> HelpTracking
     response_model=HelpTracking,
     responses=TRACKING_ERRORS | {200: {"content": {"text/html": {}},
                                        "description": "the page, or (f=json) its facts"}},
+    openapi_extra=IGNORES_UNKNOWN,
 )  # fmt: skip
 def read_help_tracking(
     found: HelpBySecret,
@@ -86,7 +88,8 @@ def read_help_tracking(
 ) -> Response:
     """The request's state, the hospital once matched and the volunteers' messages, for
     the holder of the link: a page without script, or ``?f=json``. A repeat's link
-    (``repeat``) shows the state only."""
+    (``repeat``) shows the state only. Other query parameters are ignored: the link is
+    passed on in chats, which append theirs (WeChat's ``?from=singlemessage``)."""
     view = _view(context, found.request, found.repeat)
     if f == "json":
         return JSONResponse(view.model_dump(mode="json"), headers=PRIVATE)

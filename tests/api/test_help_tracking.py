@@ -33,6 +33,8 @@ def test_the_link_shows_the_state_and_never_the_details(client: TestClient, cloc
     assert "已收到，等待志愿者处理" in page.text and "<script" not in page.text
     assert '<meta name="referrer" content="no-referrer">' in page.text
     assert "Your help request" in client.get(link, params={"lang": "en"}).text
+    chat = client.get(link, params={"from": "singlemessage", "isappinstalled": "0"})
+    assert chat.status_code == 200 and "求助进度" in chat.text  # as WeChat passes it on
     for shown in (read.text, page.text):
         assert "李先生" not in shown and "父亲" not in shown and "138" not in shown
         assert "121.47" not in shown
