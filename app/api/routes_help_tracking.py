@@ -3,9 +3,10 @@ or ``?f=json``), adding information, withdrawing. The secret is the only key: a 
 is a 404 (found by its hash, the same work whatever it is) and counts against the client's
 address as a failed sign-in does (10 a minute), in a count of its own.
 
-A repeat's link (a submission merged into an earlier request) was given to someone who
-knew the phone and the service, which a stranger may know: it shows the state, and what
-it adds is filed as a repeat's words; it reads no messages and withdraws nothing."""
+A request sent more than once (a second submission of its phone and service merged into
+it) has a link per sender, and sending proves only knowing the phone and the service: a
+stranger may send first (and be joined by the requester) or second. Its links show the
+state and take added information; none reads the messages or withdraws."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class Finished(AppError):
 
 
 class RepeatLink(AppError):
-    """A withdrawal through a repeat's link."""
+    """A withdrawal of a request sent more than once."""
 
     status_code = 409
     code = "repeat_link"
@@ -87,8 +88,8 @@ def read_help_tracking(
     lang: LangQuery = None,
 ) -> Response:
     """The request's state, the hospital once matched and the volunteers' messages, for
-    the holder of the link: a page without script, or ``?f=json``. A repeat's link
-    (``repeat``) shows the state only. Other query parameters are ignored: the link is
+    the holder of the link: a page without script, or ``?f=json``. A request sent more
+    than once (``repeat``) shows the state only. Other query parameters are ignored: the link is
     passed on in chats, which append theirs (WeChat's ``?from=singlemessage``)."""
     view = _view(context, found.request, found.repeat)
     if f == "json":
@@ -108,19 +109,17 @@ def read_help_tracking(
 async def add_help_information(
     found: HelpBySecret, body: HelpAddIn, context: ContextDep, budget: HelpBudget
 ) -> JSONResponse:
-    """Add information to the request (the volunteers who hold it read it; through a
-    repeat's link, as a repeated submission's words); 409 ``finished`` once it is
-    resolved, closed or withdrawn."""
+    """Add information to the request (the volunteers who hold it read it); 409
+    ``finished`` once it is resolved, closed or withdrawn."""
     budget.spend()
     request = found.request
     if request.state.finished or request.erased_at is not None:
         raise Finished("the request is finished: send a new one if help is still needed")
     now = context.clock()
-    kind = HelpEventKind.merged if found.repeat else HelpEventKind.added
 
     def add() -> HelpTracking:
-        context.store.add_help_event(request.id, kind, body.text, public=False, by=None,
-                                     by_key=None, at=now)  # fmt: skip
+        context.store.add_help_event(request.id, HelpEventKind.added, body.text, public=False,
+                                     by=None, by_key=None, at=now)  # fmt: skip
         return _view(context, context.store.get_help_request(request.id), found.repeat)
 
     view = await run_in_threadpool(add)
@@ -136,12 +135,12 @@ async def add_help_information(
 def withdraw_help_request(found: HelpBySecret, context: ContextDep) -> JSONResponse:
     """Withdraw the request: it is closed (unless finished) and its phone, name, text,
     position and answers are erased at once. Withdrawing again changes nothing. 409
-    ``repeat_link`` through a repeat's link: only the first submission's link withdraws
-    (or the volunteer who calls the phone closes it)."""
+    ``repeat_link`` for a request sent more than once: the volunteer who calls the phone
+    closes it (a link's holder may be a stranger who knew the phone)."""
     if found.repeat:
         raise RepeatLink(
-            "this link came from sending the same phone and service again: withdraw with "
-            "the first link, or tell the volunteer who calls"
+            "this request was sent more than once, so no link withdraws it: tell the "
+            "volunteer who calls the phone"
         )
     erased = context.store.withdraw_help_request(found.request.id, context.clock())
     return JSONResponse(_view(context, erased, False).model_dump(mode="json"), headers=PRIVATE)

@@ -152,9 +152,10 @@ class HelpAdded:
 
 @dataclass(frozen=True, slots=True)
 class HelpLinked:
-    """The request a tracking link leads to. A ``repeat`` link came from a submission
-    merged into an earlier request: whoever sent it knew only the phone and the service,
-    so it shows the state and takes added words, and no more."""
+    """The request a tracking link leads to; ``repeat``: it was sent more than once (the
+    same phone and service merged into it). Sending proves only knowing the phone and the
+    service, and whoever sent first may be a stranger as well as whoever sent again: a
+    repeated request's links show the state and take added words, and no more."""
 
     request: HelpRequest
     repeat: bool

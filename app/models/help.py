@@ -82,7 +82,7 @@ class HelpCreated(BaseModel):
     state: HelpState
     merged_into: int | None = Field(
         description="the same phone asked for the same service within 24 hours: this "
-        "submission was added to that request (id); the link shows its state only"
+        "submission was added to that request (id); its links then show its state only"
     )
     nearest: NearestCollection = Field(description="the nearest hospitals open for the service")
     office: NearestContact | None = Field(
@@ -128,9 +128,9 @@ class HelpTracking(BaseModel):
     erased: bool = Field(description="your phone, name, text and position are erased")
     repeat: bool = Field(
         False,
-        description="the link of a repeated submission (the same phone and service within "
-        "24 hours): it shows the state only; the hospital and the volunteers' messages go "
-        "to the first submission's link, and the volunteers call the phone",
+        description="the request was sent more than once (the same phone and service "
+        "within 24 hours): its links show the state only, and cannot withdraw it; the "
+        "volunteers call the phone",
     )
 
 

@@ -391,13 +391,6 @@ help_links = Table(
     Column("secret_hash", String(64), primary_key=True, comment="sha256 hex of a tracking secret"),
     Column("request_id", Integer, ForeignKey("help_requests.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column(
-        "repeat",
-        Boolean,
-        nullable=False,
-        server_default=false(),
-        comment="a merged submission's link: the state only, no messages, no withdrawal",
-    ),
     Index("ix_help_links_request", "request_id"),
 )
 

@@ -65,8 +65,7 @@ class HelpQueries(HelpReads):
             else:
                 request_id = _insert(conn, new, now)
             conn.execute(insert(t.help_links).values(
-                secret_hash=secret_hash, request_id=request_id, created_at=now,
-                repeat=earlier is not None))  # fmt: skip
+                secret_hash=secret_hash, request_id=request_id, created_at=now))  # fmt: skip
             return HelpAdded(request_row(conn, request_id), earlier is not None)
 
     def claim_help_request(

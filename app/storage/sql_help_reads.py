@@ -31,9 +31,12 @@ class HelpReads(SqlPlumbing):
     """``Store`` methods that read help requests."""
 
     def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
-        """The request a tracking link's hash leads to, and whether it is a repeat's link."""
-        links = t.help_links.c
-        query = select(t.help_requests, links.repeat).join(
+        """The request a tracking link's hash leads to, and whether it was sent more than
+        once (it has more than one link: a merged submission gets one of its own)."""
+        links, every = t.help_links.c, t.help_links.alias("every_link").c
+        count = select(func.count()).where(every.request_id == t.help_requests.c.id)
+        repeat = (count.scalar_subquery() > 1).label("repeat")
+        query = select(t.help_requests, repeat).join(
             t.help_links, links.request_id == t.help_requests.c.id
         )
         with self._read() as conn:
@@ -42,7 +45,7 @@ class HelpReads(SqlPlumbing):
             return None
         values = dict(row._mapping)
         repeat = values.pop("repeat")
-        return HelpLinked(request_record(values), repeat)
+        return HelpLinked(request_record(values), bool(repeat))
 
     def get_help_request(self, request_id: int) -> HelpRequest:
         """The request with this id."""

@@ -4,7 +4,6 @@ a revision this code does not know is refused; SQLite's batch mode can copy any 
 from __future__ import annotations
 
 import warnings
-from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -23,7 +22,6 @@ from app.storage.errors import StoreUnavailable
 from app.storage.port import Store
 from tests.storage.first_revision import later_tables
 from tests.storage.test_store_contract import SERVICES, _hospital
-from tests.storage.test_store_help_contract import NOW, _add
 
 POSTGIS_ONLY = {"spatial_ref_sys", "geog", "unit_xyz", "ix_resources_geog", "ix_admin_units_geog",
                 "ix_resources_unit_xyz"}  # fmt: skip
@@ -89,24 +87,3 @@ def test_sqlite_migrations_can_copy_a_table_others_refer_to(store: Store, store_
 
 def test_head_names_the_newest_revision():
     assert revisions.scripts().get_current_head() == revisions.HEAD
-
-
-def test_revision_0007_marks_the_links_of_merged_submissions(
-    store: Store, store_settings: Settings
-):
-    """A database at 0006 already holds merged submissions' links: they become repeats."""
-    first = _add(store).request
-    _add(store, "b", NOW + timedelta(hours=1), text="第二次")
-    store.close()
-    engine = _engine(store_settings)
-    with engine.begin() as conn:  # back to 0006's shape
-        conn.execute(text("ALTER TABLE help_links DROP COLUMN repeat"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
-    engine.dispose()
-    again = open_store(store_settings)
-    try:
-        assert again.help_request_for_link("a" * 64).repeat is False
-        linked = again.help_request_for_link("b" * 64)
-        assert (linked.request.id, linked.repeat) == (first.id, True)
-    finally:
-        again.close()

@@ -59,9 +59,9 @@ def may_reveal(token: Token, request: HelpRequest, lapsed_before: datetime) -> b
 def tracking(
     store: Store, request: HelpRequest, lapsed_before: datetime, *, repeat: bool = False
 ) -> HelpTracking:
-    """The requester's view (``HelpTracking``). A ``repeat`` link's holder may know no more
-    than the phone and the service: it sees the state, not the hospital nor the messages
-    written to the first sender."""
+    """The requester's view (``HelpTracking``). A request sent more than once (``repeat``)
+    has holders who may have known no more than the phone and the service: they see the
+    state, not the hospital nor the messages written to whoever answers the phone."""
     matched, messages, added = None, [], []
     if not repeat:
         events = store.help_events(request.id)

@@ -41,8 +41,8 @@ class HelpStore(Protocol):
 
     @abc.abstractmethod
     def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
-        """The request a tracking link's hash leads to (``repeat``: the link of a
-        submission merged into it), or None."""
+        """The request a tracking link's hash leads to (``repeat``: a submission was merged
+        into it, so it has more than one link), or None."""
 
     @abc.abstractmethod
     def get_help_request(self, request_id: int) -> HelpRequest:
