@@ -89,8 +89,8 @@ def read_help_tracking(
 ) -> Response:
     """The request's state, the hospital once matched and the volunteers' messages, for
     the holder of the link: a page without script, or ``?f=json``. A request sent more
-    than once (``repeat``) shows the state only. Other query parameters are ignored: the link is
-    passed on in chats, which append theirs (WeChat's ``?from=singlemessage``)."""
+    than once (``repeat``) shows the state only. Other query parameters are ignored: the
+    link is passed on in chats, which append theirs (WeChat's ``?from=singlemessage``)."""
     view = _view(context, found.request, found.repeat)
     if f == "json":
         return JSONResponse(view.model_dump(mode="json"), headers=PRIVATE)
