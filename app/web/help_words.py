@@ -230,6 +230,8 @@ TRACK_WORDS = {
         "no_messages": "还没有留言。",
         "added": "您补充过 {n} 次信息。",
         "erased": "您的电话、姓名、描述和位置已删除。",
+        "repeat": "这个电话为同一需要提交过不止一次。为保护隐私，这一页只显示进度，"
+                  "不显示医院和留言：志愿者会直接打电话告诉您。",
         "keep": "请保存这个链接，只分享给家人：有链接的人都能看到这一页。",
         "qr_alt": "这个进度页的二维码",
         "qr_hint": "家人可以扫这个二维码打开这一页。",
@@ -273,6 +275,9 @@ TRACK_WORDS = {
         "no_messages": "No messages yet.",
         "added": "You added information {n} time(s).",
         "erased": "Your phone, name, description and position have been erased.",
+        "repeat": "This phone asked for the same help more than once. To protect privacy "
+                  "this page shows the progress only, not the hospital or messages: the "
+                  "volunteer will tell you by phone.",
         "keep": "Keep this link and share it only with family: anyone with it sees this page.",
         "qr_alt": "QR code of this tracking page",
         "qr_hint": "Family can scan this code to open this page.",
