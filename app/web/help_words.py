@@ -87,7 +87,7 @@ HELP_WORDS = {
         "done_title": "已收到您的求助",
         "done_lead": "志愿者会尽快打电话给您，请保持电话畅通。",
         "merged": "24 小时内这个电话已经为同一件事求助过：这次填写的内容已补充到那次求助里，"
-                  "下面是那次求助的进度链接。",
+                  "下面是那次求助的进度链接。为保护隐私，它只显示进度，志愿者会打电话告诉您结果。",
         "link_title": "您的进度链接",
         "keep_private": "请截图或复制保存这个链接，只分享给家人：有链接的人都能看到进度、"
                         "补充信息或撤回求助。这个链接只显示这一次。",
@@ -195,7 +195,8 @@ HELP_WORDS = {
         "done_title": "Your request has been received",
         "done_lead": "A volunteer will phone you as soon as possible; keep your phone on.",
         "merged": "This phone asked for the same help within 24 hours: what you entered now "
-                  "was added to that request, whose tracking link is below.",
+                  "was added to that request, whose tracking link is below. To protect "
+                  "privacy it shows the progress only: the volunteer will call you.",
         "link_title": "Your tracking link",
         "keep_private": "Keep this link (a screenshot or a copy) and share it only with "
                         "family: anyone with it sees the progress and can add information "
