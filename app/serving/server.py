@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import resource
+import socket
+import sys
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.server import STARTUP_FAILURE
 
 from app.core.addresses import IPNetwork
 from app.core.config import Settings
@@ -61,13 +65,41 @@ def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) 
         total, peers.per_client, f"from {len(trusted)} networks" if trusted else "ignored",
     )  # fmt: skip
     served = ForwardedHost(app, trusted, forwarded_allow_ips(trusted))  # X-Forwarded-* applied
-    uvicorn.run(
+    config = uvicorn.Config(
         served, host=host, port=port, log_level=log_level,
         log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
         http=guarded_protocol(deadlines, peers), ws="none",  # no WebSocket routes to upgrade to
         proxy_headers=False,  # ForwardedHost applies them, seeing the proxy's own address first
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )  # fmt: skip
+    server = AnnouncingServer(config, map_address(settings, host, port))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+class AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, which says where to open the map once it listens."""
+
+    def __init__(self, config: uvicorn.Config, address: str) -> None:
+        super().__init__(config)
+        self.address = address
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Listen; then name the address to open."""
+        await super().startup(sockets)
+        if self.started:
+            log.info("ready: open %s in a browser", self.address)
+
+
+def map_address(settings: Settings, host: str, port: int) -> str:
+    """The map's address for a person: the public one when AIDMAP_BASE_URL names it, else
+    this machine's (``127.0.0.1`` for a server listening on every interface)."""
+    if settings.base_url:
+        return f"{settings.base_url}{settings.root_path}/"
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
 
 
 def raise_open_files_limit() -> int:
