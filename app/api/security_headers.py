@@ -1,9 +1,11 @@
 """Headers every response carries, and a Content-Security-Policy on HTML without one.
 
 An answer to a path that holds a credential (``/join/{code}``, ``/h/{secret}``: its error
-pages too) says ``Referrer-Policy: no-referrer``: its page fetches its stylesheet and icon
-before any ``<meta name="referrer">`` is read, and sent the whole URL as ``Referer``,
-which a reverse proxy's or CDN's access log keeps."""
+pages too) says ``Referrer-Policy: strict-origin``: its page fetches its stylesheet and
+icon before any ``<meta name="referrer">`` is read, and sent the whole URL as ``Referer``,
+which a reverse proxy's or CDN's access log keeps. Not ``no-referrer``: under it a
+browser's same-origin ``POST`` carries ``Origin: null``, and joining (whose cookie write
+checks the origin) was refused."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from app.web.csp import DOCUMENT_POLICY
 
 ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS_HEADERS.items()]
 CREDENTIAL_PATH = [
-    (name, b"no-referrer" if name == b"referrer-policy" else value) for name, value in ALWAYS
+    (name, b"strict-origin" if name == b"referrer-policy" else value) for name, value in ALWAYS
 ]
 
 

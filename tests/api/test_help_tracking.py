@@ -131,7 +131,7 @@ def test_a_request_sent_twice_shows_its_links_the_state_only(client: TestClient,
                 json={"text": "明早8点到幸福路12号接", "public": True})  # fmt: skip
     for link in (first, path_of(second)):
         read = client.get(link, params={"f": "json"})
-        assert read.status_code == 200 and read.headers["Referrer-Policy"] == "no-referrer"
+        assert read.status_code == 200 and read.headers["Referrer-Policy"] == "strict-origin"
         assert (read.json()["state"], read.json()["repeat"]) == ("matched", True)
         assert read.json()["messages"] == [] and read.json()["matched"] is None
         assert "幸福路" not in client.get(link).text
