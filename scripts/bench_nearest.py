@@ -8,7 +8,8 @@ Generates resources uniformly over Shanghai's bounding box, 30 % of them with a 
    distance) — printed as µs per query and as a speed-up;
 2. over HTTP: ``aidmap serve`` (one uvicorn worker) on 127.0.0.1, loaded by ``wrk``
    (Debian package ``wrk``) for a bounded time on /api/v1/nearest at random points and on
-   the app's trivial /livez — requests/s, p50/p99, and the ratio.
+   the app's trivial /livez — requests/s, p50/p99, the server's CPU time per request
+   (from /proc), and the ratios.
 
 With ``--backend postgis`` the same data is also copied into a fresh PostgreSQL + PostGIS
 database (``--postgres``, a server URL) and, in the same run, compared with the SQLite
@@ -24,6 +25,7 @@ Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--co
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -37,6 +39,7 @@ from pathlib import Path
 import geopandas as gpd
 import httpx
 import numpy as np
+from bench_read_load import server_pid
 from bench_serving import NEAREST_WRK_SCRIPT, serving
 from shapely.geometry import Point
 from sqlalchemy import create_engine, text
@@ -146,6 +149,19 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[s
     }
 
 
+def with_cpu(pid: int, run, seconds: int) -> dict[str, float]:
+    """``run()``'s wrk figures plus the server's CPU time per request (µs, from /proc):
+    steadier than rates on a machine other work shares."""
+
+    def cpu_s() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before = cpu_s()
+    result = run()
+    return result | {"cpu_us": (cpu_s() - before) / (result["rps"] * seconds) * 1e6}
+
+
 def layer_call(base: str, path: str) -> tuple[str, float, int, int]:
     """Time one layer request; its size as JSON and as sent gzipped."""
     start = time.perf_counter()
@@ -165,8 +181,9 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
         httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
         script = data_dir / "nearest.lua"
         script.write_text(NEAREST_WRK_SCRIPT)
-        trivial = wrk(f"{base}/livez", seconds, connections, None)
-        near = wrk(base, seconds, connections, script)
+        pid = server_pid(int(base.rsplit(":", 1)[1]))
+        trivial = with_cpu(pid, lambda: wrk(f"{base}/livez", seconds, connections, None), seconds)
+        near = with_cpu(pid, lambda: wrk(base, seconds, connections, script), seconds)
         layers = [
             layer_call(base, "/ogc/collections/hospitals/items?limit=1000"),
             layer_call(
@@ -177,9 +194,12 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
     for label, r in (("/livez (trivial)", trivial), ("/api/v1/nearest", near)):
         print(
             f"  {label:18s} {r['rps']:8,.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:7.2f} ms"
-            f"  non-2xx {r['errors']:.0f}"
+            f"  non-2xx {r['errors']:.0f}  server CPU {r['cpu_us']:5.0f} µs/request"
         )
-    print(f"  nearest / trivial = {near['rps'] / trivial['rps']:.0%}")
+    print(
+        f"  nearest / trivial = {near['rps'] / trivial['rps']:.0%} "
+        f"(by the server's CPU per request: {trivial['cpu_us'] / near['cpu_us']:.0%})"
+    )
     ceiling = 1 / (1 + finder_s * trivial["rps"])  # the finder's time added to each trivial call
     print(f"  ceiling if the route cost only the trivial call + the finder query: {ceiling:.0%}")
     for path, seconds_taken, raw, gzipped in layers:

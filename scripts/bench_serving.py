@@ -48,9 +48,14 @@ def aidmap(*args: str) -> list[str]:
 
 @contextmanager
 def serving(
-    data_dir: Path, log: Path, settings: dict[str, str] | None = None, port: int | None = None
+    data_dir: Path,
+    log: Path,
+    settings: dict[str, str] | None = None,
+    port: int | None = None,
+    root: Path = ROOT,
 ) -> Iterator[str]:
     """``aidmap serve`` (one worker) on ``data_dir`` until the block ends; its base URL.
+    ``root`` is the checkout whose ``app`` serves (another one's: a baseline to compare).
 
     ``{base}`` in a setting's value is replaced by the base URL (for AIDMAP_BASE_URL).
     Exits the script when the server stops early or does not answer within 120 s.
@@ -62,7 +67,7 @@ def serving(
                      "--data-dir", str(data_dir), "--log-level", "warning")  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT
+            command, cwd=root, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT
         )
     try:
         deadline = time.monotonic() + 120

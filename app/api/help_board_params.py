@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.api.routes_nearest import COLLECTION, BadQuery, nearest_collection
+from app.api.routes_nearest import BadQuery, collection_json, nearest_collection
 from app.domain.enums import Kind, Level
 from app.domain.help import UNFINISHED, HelpBoardQuery, HelpRequest, HelpState
 from app.services.help.intake import OTHER
@@ -100,4 +100,4 @@ async def matches_body(
     body["origin"] |= {"source": "help request", "address": None}
     for item in [*(f["properties"] for f in body["features"]), *body["contacts"]]:
         item["distance_m"] = round(item["distance_m"] / DISTANCE_STEP_M) * DISTANCE_STEP_M
-    return COLLECTION.dump_json(COLLECTION.validate_python(body))
+    return collection_json(body)

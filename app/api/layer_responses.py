@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 
 from fastapi import Request, Response
 
@@ -42,17 +43,30 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values
 
 
+AGES = re.compile(rb'"age_seconds":(?:[0-9]+|null)')
+"""An ``age_seconds`` member in compact JSON. Inside a JSON string every quote is escaped,
+so this never matches text a string holds."""
+
+
 def json_with_etag(
-    request: Request, body: dict, media_type: str, max_age: int, etag_basis: object = None
+    request: Request, body: dict, media_type: str, max_age: int, *, ages: bool = False
 ) -> Response:
     """The body as JSON with an ETag and Cache-Control; 304 when the client has it.
 
-    The ETag hashes ``etag_basis`` (default: the body), so fields that change by the
-    second (ages) need not defeat caching.
+    With ``ages``, the ETag hashes the encoded body without its ``age_seconds`` values, so
+    fields that change by the second need not defeat caching: a regular expression on the
+    bytes costs well under a millisecond for 1,000 features, where copying the body
+    without them and encoding it again cost a third of the page's time.
     """
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    basis = data if etag_basis is None else json.dumps(etag_basis, sort_keys=True).encode()
-    etag = f'W/"{hashlib.sha256(basis).hexdigest()[:32]}"'
+    return encoded_with_etag(request, data, media_type, max_age, ages=ages)
+
+
+def encoded_with_etag(
+    request: Request, data: bytes, media_type: str, max_age: int, *, ages: bool = False
+) -> Response:
+    """``json_with_etag`` of a body already encoded (compact, as ``json.dumps`` writes it)."""
+    etag = f'W/"{hashlib.sha256(AGES.sub(b"", data) if ages else data).hexdigest()[:32]}"'
     headers = {"ETag": etag} | link_cache(request, f"public, max-age={max_age}")
     headers["Vary"] = ", ".join(filter(None, ("Accept", headers.get("Vary"))))
     if etag in request.headers.get("if-none-match", ""):
@@ -87,15 +101,6 @@ def html_page(title: str, links: list[dict], rows: list[dict] | None = None) -> 
     return Response(
         "".join(parts), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"}
     )
-
-
-def without_ages(value: object) -> object:
-    """A copy of a JSON value without its ``age_seconds`` fields (for ETags)."""
-    if isinstance(value, dict):
-        return {k: without_ages(v) for k, v in value.items() if k != "age_seconds"}
-    if isinstance(value, list):
-        return [without_ages(v) for v in value]
-    return value
 
 
 def refuse_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:

@@ -3,29 +3,31 @@ rules are in ``services/nearest_answer``)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import GeocodersDep, NearestDep, NowDep, SettingsDep, client_address
+from app.api.context import ContextDep
+from app.api.deps import client_address
 from app.api.error_responses import errors
 from app.api.layer_params import parse_states
 from app.api.query_model import parse_query, query_parameters
 from app.core.errors import AppError
 from app.domain.enums import Kind, Precision
+from app.domain.statuses import IntakeStatus
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import CandidatePublic, NearestCollection
-from app.services.freshness import status_dicts
+from app.services.freshness import age_seconds, is_stale
 from app.services.geocoding import ChainHolder
-from app.services.layers import resource_feature
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
 
 router = APIRouter(prefix="/api/v1", tags=["nearest"])
-COLLECTION = TypeAdapter(NearestCollection)
 
 
 class GeoJSONResponse(JSONResponse):
@@ -83,17 +85,13 @@ class NearestParams(BaseModel):
     responses=errors(404, 422),
     openapi_extra={"parameters": query_parameters(NearestParams)},
 )
-async def nearest(
-    request: Request,
-    geocoders: GeocodersDep,
-    finder: NearestDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> Response:
+async def nearest(request: Request, context: ContextDep) -> Response:
     """The k nearest resources whose status for ``service`` is in ``state`` (open or
     limited, fresh, by default), closest first, with great-circle distance and bearing;
     when none is, the nearest offering the service whatever their status (``answer``:
-    fallback); and the offices to call."""
+    fallback); and the offices to call. (One dependency, the context, not one per part
+    of it: each costs the hottest public route as much as its KD-tree query.)"""
+    geocoders, finder, now = context.geocoders, context.nearest, context.clock()
     params = parse_query(NearestParams, request)
     states = parse_states(params.state, BadQuery) or None
     max_m = None if params.max_km is None else params.max_km * 1000
@@ -104,46 +102,82 @@ async def nearest(
         client = client_address(request)
         origin, source = await address_origin(geocoders, params.address, client)
     ask = Ask(Kind.from_plural(params.kind), params.service, states, params.fresh, params.k, max_m)
-    ttl = settings.status_ttl_hours
+    ttl = context.settings.status_ttl_hours
     found = await answer_nearest_async(finder, ask, origin, now, ttl)  # a database: in a thread
     collection = nearest_collection(found, params.service, now, ttl)
     collection["origin"] |= {
         "source": source or "coordinates", "address": None if source is None else params.address,
     }  # fmt: skip
-    body = COLLECTION.dump_json(COLLECTION.validate_python(collection))
-    return Response(body, media_type=GeoJSONResponse.media_type)
+    return Response(collection_json(collection), media_type=GeoJSONResponse.media_type)
 
 
 def nearest_collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
-    """The answer as the GeoJSON collection the API promises (``NearestCollection`` keeps
-    of a layer's feature the properties it names)."""
+    """The answer shaped as ``NearestCollection``: its fields in its order, in plain JSON
+    values (``collection_json`` writes it without building the model, which cost as much
+    as the query)."""
     features = []
     for hit in found.hits:
-        feature = resource_feature(hit.view, now, ttl)
+        r = hit.view.resource
         status = None
         if service is not None:
-            reported = hit.view.statuses.get(service)
-            [status] = status_dicts((service,), {service: reported} if reported else {}, now, ttl)
-        feature["properties"] |= {
-            "distance_m": round(hit.distance_m, 1),
-            "distance_exact": found.exact(hit.view.resource),
-            "bearing": round(hit.bearing_deg, 1),
+            status = status_public(service, hit.view.statuses.get(service), now, ttl)
+        properties = {
+            "name": r.name, "name_en": r.name_en, "kind": r.kind, "address": r.address,
+            "phones": list(r.phones), "precision": r.precision.value,
+            "location_verified": r.location_verified, "distance_m": round(hit.distance_m, 1),
+            "distance_exact": found.exact(r), "bearing": round(hit.bearing_deg, 1),
             "status": status,
-        }
-        features.append(feature)
+        }  # fmt: skip
+        features.append({"type": "Feature", "id": r.id,
+                         "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                         "properties": properties})  # fmt: skip
     contacts = [
         {"id": hit.view.resource.id, "name": hit.view.resource.name,
-         "phones": hit.view.resource.phones, "distance_m": round(hit.distance_m, 1),
+         "phones": list(hit.view.resource.phones), "distance_m": round(hit.distance_m, 1),
          "distance_exact": found.exact(hit.view.resource)}
         for hit in found.contacts
     ]  # fmt: skip
     origin = found.origin
     return {
-        "answer": found.answer, "features": features, "numberReturned": len(features),
+        "type": "FeatureCollection", "answer": found.answer.value, "features": features,
+        "numberReturned": len(features),
+        "origin": {"lon": origin.lon, "lat": origin.lat, "precision": origin.precision.value,
+                   "source": "coordinates", "address": None, "place": origin.place.names()},
         "contacts": contacts,
-        "origin": {"lon": origin.lon, "lat": origin.lat, "precision": origin.precision,
-                   "place": origin.place.names()},
     }  # fmt: skip
+
+
+def status_public(service: str, status: IntakeStatus | None, now, ttl: float) -> dict:
+    """A status as ``StatusPublic`` dumps it for the public (``freshness.status_dicts``
+    without names, every field present)."""
+    if status is None:
+        return {
+            "service": service, "state": "unknown", "conditions": [], "note": None,
+            "source": None, "reported_by": None, "reported_at": None, "verified": False,
+            "verified_by": None, "verified_at": None, "stale": True, "age_seconds": None,
+        }  # fmt: skip
+    checked = status.checked_at
+    return {
+        "service": service, "state": status.state.value, "conditions": list(status.conditions),
+        "note": status.note, "source": status.source, "reported_by": None,
+        "reported_at": _utc_text(status.reported_at), "verified": status.verified_at is not None,
+        "verified_by": None, "verified_at": _utc_text(status.verified_at),
+        "stale": is_stale(checked, now, ttl), "age_seconds": age_seconds(checked, now),
+    }  # fmt: skip
+
+
+def collection_json(collection: dict) -> bytes:
+    """``nearest_collection``'s dict as JSON, byte for byte as ``NearestCollection`` would
+    dump it (the tests hold the two to it)."""
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """A time as pydantic writes it (UTC as ``Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
@@ -161,10 +195,15 @@ def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
 async def _coordinates_origin(
     geocoders: ChainHolder, lon: float | None, lat: float | None, precision: Precision
 ) -> Origin:
-    """A point as given, known to ``precision``, in the place whose outlines hold it (read
-    in a worker thread: the gazetteer is checked against the store)."""
+    """A point as given, known to ``precision``, in the place whose outlines hold it: found
+    on the event loop when the gazetteer is known current (a worker hop cost more than the
+    rest of the request), else in a worker thread, which checks it against the store."""
     lon, lat = _origin(lon, lat)
-    place = await run_in_threadpool(lambda: Places.of(geocoders).resolve(lon, lat))
+    places = Places.current(geocoders)  # on the loop when nothing was committed since
+    if places is not None:
+        place = places.resolve(lon, lat)
+    else:
+        place = await run_in_threadpool(lambda: Places.of(geocoders).resolve(lon, lat))
     return Origin(lon, lat, precision, place.known_to(precision))
 
 

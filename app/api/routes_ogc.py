@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated
 from urllib.parse import urlencode
@@ -15,17 +16,18 @@ from app.api.layer_responses import (
     CRS84,
     GEOJSON,
     BadLayerQuery,
+    encoded_with_etag,
     html_page,
     json_with_etag,
     refuse_unknown_parameters,
     wants_html,
-    without_ages,
 )
 from app.api.origin import Links, LinksDep
 from app.domain.enums import Level
 from app.services.layers import (
     COLLECTIONS,
     Collection,
+    feature_texts,
     features,
     resource_feature,
     unit_feature,
@@ -146,7 +148,9 @@ def read_items(
     collection = query.collection
     refuse_unknown_parameters(request, ITEMS_PARAMETERS)
     ttl = settings.status_ttl_hours
-    total, page = features(store, collection, query.area, limit, offset, now, ttl)
+    html = wants_html(request, f)
+    found = features if html else feature_texts
+    total, page = found(store, collection, query.area, limit, offset, now, ttl)
     if offset > total:
         raise BadLayerQuery(f"offset {offset} is beyond the end ({total} features match)")
     base = to.url("read_items", collection_id=collection.id)
@@ -159,23 +163,19 @@ def read_items(
     if offset + len(page) < total:
         next_query = urlencode(asked | {"offset": offset + len(page)})
         links.append({"rel": "next", "type": GEOJSON, "href": f"{base}?{next_query}"})
-    if wants_html(request, f):
+    if html:
         rows = [
             {"id": x["id"]}
             | {k: v for k, v in x["properties"].items() if not isinstance(v, list | dict)}
             for x in page
         ]
         return html_page(f"{collection.title}: {total} features", links, rows)
-    body = {
-        "type": "FeatureCollection",
-        "features": page,
-        "numberMatched": total,
-        "numberReturned": len(page),
-        "links": links,
-    }
-    return json_with_etag(
-        request, body, GEOJSON, 30 if collection.kind else 300, without_ages(body)
+    data = (
+        f'{{"type":"FeatureCollection","features":[{",".join(page)}],"numberMatched":{total},'
+        f'"numberReturned":{len(page)},"links":{json.dumps(links, separators=(",", ":"))}}}'
     )
+    max_age = 30 if collection.kind else 300
+    return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", **DATA)
@@ -202,9 +202,7 @@ def read_item(
     if wants_html(request, f):
         props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
         return html_page(str(found["properties"].get("name")), found["links"], [props])
-    return json_with_etag(
-        request, found, GEOJSON, 30 if collection.kind else 300, without_ages(found)
-    )
+    return json_with_etag(request, found, GEOJSON, 30 if collection.kind else 300, ages=True)
 
 
 def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dict:

@@ -14,7 +14,7 @@ SOURCE_HEADER = "X-Aidmap-Source"
 FROM_CLIENTS = (WriteSource.workspace, WriteSource.api)
 
 
-def write_source(
+async def write_source(
     x_aidmap_source: Annotated[
         str | None,
         Header(

@@ -52,8 +52,12 @@ class Precision(StrEnum):
 
     @property
     def rank(self) -> int:
-        """0 for the finest precision, larger for coarser ones."""
-        return list(Precision).index(self)
+        """0 for the finest precision, larger for coarser ones (looked up: listing the
+        members on every call cost each nearest answer more than its query)."""
+        return PRECISION_RANKS[self]
+
+
+PRECISION_RANKS = {precision: rank for rank, precision in enumerate(Precision)}
 
 
 class Role(StrEnum):

@@ -32,3 +32,25 @@ class Cluster:
     lat: float
     count: int
     states: Mapping[str, int] | None = None
+
+
+FEATURE_COLUMNS = ("id", "name", "name_en", "kind", "address", "phones", "services",
+                   "precision", "location_verified", "district_id", "street_id",
+                   "committee_id", "version", "lon", "lat")  # fmt: skip
+"""The resource columns a public feature shows, in the order of ``FeatureRows.resources``
+(``phones`` as its stored JSON text)."""
+STATUS_COLUMNS = ("resource_id", "service", "state", "conditions", "reported_at", "verified_at")
+"""The status columns a public feature shows, in the order of ``FeatureRows.statuses``
+(``conditions`` as its stored JSON text)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRows:
+    """One page of resources as the store read them, for encoding straight to GeoJSON: no
+    record per row where a feature needs only a few plain columns."""
+
+    total: int
+    resources: list[tuple]
+    """``FEATURE_COLUMNS`` of each resource on the page, by id."""
+    statuses: list[tuple]
+    """``STATUS_COLUMNS`` of the current statuses of those resources, in no order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import cache
 
 from app.domain.enums import (
     EditAction,
@@ -271,6 +272,8 @@ class SeedData:
     """Resources with the division code of their district."""
 
 
+@cache
 def field_names(record_type: type) -> tuple[str, ...]:
-    """Names of a record dataclass's fields, inherited ones included."""
+    """Names of a record dataclass's fields, inherited ones included (asked per row read:
+    ``dataclasses.fields`` is too slow for that, and the answer never changes)."""
     return tuple(f.name for f in fields(record_type))

@@ -59,7 +59,8 @@ class PointIndex:
 
         def candidates(fetch: int) -> Candidates:
             chords, rows = self.tree.query(origin, k=min(n, fetch), distance_upper_bound=bound)
-            rows = np.atleast_1d(rows)[np.isfinite(np.atleast_1d(chords))]
+            if max_m is not None or fetch == 1 or fetch >= n:  # misses past the bound, or 1
+                rows = np.atleast_1d(rows)[np.isfinite(np.atleast_1d(chords))]
             exhausted = len(rows) < fetch or fetch >= n
             return self.ids[rows], self.lons[rows], self.lats[rows], exhausted
 

@@ -56,6 +56,19 @@ class ChainHolder:
             self._marks = (counter, units, resources)
         return units, resources
 
+    def current(self, *, online: bool = True) -> GeocoderChain | None:
+        """The chain already built, when the store's change counter shows nothing
+        committed since its marks were read; else None (``get`` reads and builds). No store
+        reads: the event loop may ask."""
+        counter = self.store.change_counter()
+        with self._lock:
+            marks = self._marks
+            if counter is None or marks is None or marks[0] != counter:
+                return None
+            if marks[1] != self._version:
+                return None
+            return self._chains.get(online)
+
     def get(self, *, online: bool = True) -> GeocoderChain:
         """The chain for the store as it is now; ``online=False``: the gazetteer only, for
         callers who may not spend a provider's quota."""

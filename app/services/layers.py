@@ -6,6 +6,7 @@ their statuses with ``stale`` and ``age_seconds``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from app.domain.enums import Kind, Level
 from app.domain.layers import Area, Cluster
 from app.domain.records import AdminUnit, ResourceView
 from app.domain.statuses import State
+from app.services.feature_json import page_features
 from app.services.freshness import status_dicts
 from app.services.problems import open_problems
 from app.storage.port import Store
@@ -130,6 +132,20 @@ def features(
     total, units = store.units_in(collection.level, area, limit, offset)
     outlines = store.boundaries(collection.level) if collection.level != Level.committee else {}
     return total, [unit_feature(u, outlines.get(u.id)) for u in units]
+
+
+def feature_texts(
+    store: Store, collection: Collection, area: Area, limit: int, offset: int,
+    now: datetime, ttl_hours: float,
+) -> tuple[int, list[str]]:  # fmt: skip
+    """``features`` as compact JSON texts: resources written straight from the store's
+    rows (``feature_json``), units encoded from their dicts."""
+    if collection.kind is None:
+        total, found = features(store, collection, area, limit, offset, now, ttl_hours)
+        return total, [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in found]
+    rows = store.feature_rows(collection.kind, area, limit, offset)
+    reported = store.problem_report_times([row[0] for row in rows.resources])
+    return rows.total, page_features(rows, reported, now, ttl_hours, area.service)
 
 
 MAX_GRID_SIDE = 64

@@ -15,6 +15,7 @@ per replica, but every query then costs the one database all replicas share.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import threading
 from collections.abc import Iterator
@@ -103,12 +104,18 @@ class _ServiceStatuses:
     def accept(self, ids: np.ndarray, states: frozenset[State], oldest: float | None):
         inside = ids < len(self.state)
         safe = np.where(inside, ids, 0)
-        wanted = np.zeros(len(STATE_CODES) + 1, dtype=bool)  # by state code; 0 = none
-        wanted[[STATE_CODES[s] for s in states]] = True
-        ok = inside & wanted[self.state[safe]]
+        ok = inside & _wanted(states)[self.state[safe]]
         if oldest is not None:
             ok &= self.checked[safe] >= oldest
         return ok
+
+
+@functools.cache
+def _wanted(states: frozenset[State]) -> np.ndarray:
+    """Which state codes ``states`` takes (0: no status), as a lookup array."""
+    wanted = np.zeros(len(STATE_CODES) + 1, dtype=bool)
+    wanted[[STATE_CODES[s] for s in states]] = True
+    return wanted
 
 
 class NearestFinder:

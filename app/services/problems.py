@@ -37,8 +37,16 @@ def open_problem_at(view: ResourceView, reported: Mapping[str | None, datetime])
     has a status for (filed before reports were checked, or the service was removed since)
     is not counted: no check could answer it, and the verification queue lists the same."""
     checks = {service: status.checked_at for service, status in view.statuses.items()}
+    return unanswered_since(view.resource.services, checks, reported)
+
+
+def unanswered_since(
+    offered: Sequence[str], checks: Mapping[str, datetime], reported: Mapping[str | None, datetime]
+) -> datetime | None:
+    """``open_problem_at`` from the services a resource lists and when each of its
+    statuses was last checked."""
     last_check = max(checks.values(), default=None)
-    answerable = {*view.resource.services, *view.statuses}
+    answerable = {*offered, *checks}
     waiting = [
         at
         for service, at in reported.items()

@@ -80,6 +80,13 @@ class Places:
         chain = holder.get(online=False)
         return cls(chain.reverse, chain.index.units, chain.index)
 
+    @classmethod
+    def current(cls, holder: ChainHolder) -> Places | None:
+        """``of`` without reading the store, or None when the gazetteer may have moved
+        since it was built (``ChainHolder.current``)."""
+        chain = holder.current(online=False)
+        return None if chain is None else cls(chain.reverse, chain.index.units, chain.index)
+
     def named(
         self, district: str | None, street: str | None = None, committee: str | None = None
     ) -> Place:

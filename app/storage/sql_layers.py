@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
 
 from app.domain.enums import Level
-from app.domain.layers import Area, Cluster
+from app.domain.layers import FEATURE_COLUMNS, STATUS_COLUMNS, Area, Cluster, FeatureRows
 from app.domain.records import Resource, ResourceView
 from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
@@ -95,6 +95,41 @@ class LayerQueries(SqlPlumbing):
         """Resources of a kind (None: any) in an area, with statuses, by id: how many match
         (None unless ``count``: counting reads every match) and one page, filtered and
         paged in SQL from one snapshot."""
+        conditions = self._area_conditions(kind, area)
+        with self._read() as conn:
+            total = None
+            if count:
+                total = _count(conn, conditions)
+                if offset >= total:  # nothing to page through
+                    return total, []
+            ids = _page_ids(conn, conditions, limit, offset)
+            return total, with_statuses(conn, select_resources(conn, ids, None, limit, 0))
+
+    def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
+        """``resources_in`` as plain rows: the same count, page and snapshot, only the
+        columns a feature shows, and no record built per row (a page of 1,000 spent
+        two thirds of its time building them). The page's ids are a subquery, not 1,000
+        bound parameters; phones and conditions stay the JSON text they are stored as."""
+        c, s = t.resources.c, t.intake_status.c
+        conditions = self._area_conditions(kind, area)
+        page = select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
+        columns = [cast(c[name], Text) if name == "phones" else c[name] for name in FEATURE_COLUMNS]
+        status_columns = [
+            cast(s[name], Text) if name == "conditions" else s[name] for name in STATUS_COLUMNS
+        ]
+        with self._read() as conn:
+            total = _count(conn, conditions)
+            if offset >= total:
+                return FeatureRows(total, [], [])
+            resources = conn.execute(select(*columns).where(c.id.in_(page)).order_by(c.id))
+            statuses = conn.execute(
+                select(*status_columns)
+                .where(s.resource_id.in_(page))
+                .order_by(s.resource_id, s.service)
+            )
+            return FeatureRows(total, [tuple(r) for r in resources], [tuple(r) for r in statuses])
+
+    def _area_conditions(self, kind: str | None, area: Area) -> list:
         c = t.resources.c
         conditions = bbox_conditions(c, area.bbox)
         if kind is not None:
@@ -104,18 +139,7 @@ class LayerQueries(SqlPlumbing):
         conditions += self._status_conditions(area)
         if area.name:
             conditions.append(name_contains(area.name))
-        with self._read() as conn:
-            total = None
-            if count:
-                total = conn.execute(
-                    select(func.count()).select_from(t.resources).where(*conditions)
-                ).scalar_one()
-                if offset >= total:  # nothing to page through
-                    return total, []
-            ids = conn.execute(
-                select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
-            ).scalars()
-            return total, with_statuses(conn, select_resources(conn, list(ids), None, limit, 0))
+        return conditions
 
     def iter_views(self, *, kind: str | None = None) -> Iterator[ResourceView]:
         """Every resource (of a kind) with statuses by id, in pages read in one transaction."""
@@ -137,6 +161,17 @@ class LayerQueries(SqlPlumbing):
         """Resources with their statuses: two queries in one read transaction."""
         with self._read() as conn:
             return with_statuses(conn, select_resources(conn, ids, kind, limit, offset))
+
+
+def _count(conn: Connection, conditions: list) -> int:
+    query = select(func.count()).select_from(t.resources).where(*conditions)
+    return conn.execute(query).scalar_one()
+
+
+def _page_ids(conn: Connection, conditions: list, limit: int, offset: int) -> list[int]:
+    c = t.resources.c
+    query = select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
+    return list(conn.execute(query).scalars())
 
 
 def with_statuses(conn: Connection, resources: list[Resource]) -> list[ResourceView]:

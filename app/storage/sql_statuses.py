@@ -60,8 +60,12 @@ class StatusQueries(ResourceQueries):
             return written
 
     def _file(self, conn: Connection, change: StatusChange) -> StatusWrite:
-        """One report: current if it is not late, else history only (version unchanged)."""
-        version = _check_version(_locked_version(conn, change.resource_id), change)
+        """One report: current if it is not late, else history only (version unchanged).
+
+        The current status is read before the version: a report that becomes current
+        bumps the version only where it is still the expected one, so a status changed
+        meanwhile (every change bumps it) is a conflict, and no separate locked read of
+        the version is needed on this, the path every volunteer's update takes."""
         report, now = change.report, utcnow()
         reported_at = _utc(report.reported_at)
         row = {
@@ -76,12 +80,13 @@ class StatusQueries(ResourceQueries):
         }
         current = _current(conn, change.resource_id, change.service)
         if current is not None and is_late(reported_at, current.checked_at):
+            version = _check_version(_locked_version(conn, change.resource_id), change)
             keys = {"resource_id": change.resource_id, "service": change.service}
             late_row = keys | row | {"resource_version": version, "late": True, "via": report.via}
             conn.execute(insert(t.status_history).values(late_row))
             return StatusWrite(change.resource_id, version, current, late=True)
         status, version = self._write_status(
-            conn, change.resource_id, change.service, row, version, report.via
+            conn, change.resource_id, change.service, row, change.expected_version, report.via
         )
         return StatusWrite(change.resource_id, version, status)
 

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
 from app.core.config import Settings
 from app.domain.enums import Precision, Role
 from app.domain.records import NewResource
 from app.geo.distance import haversine_m
 from app.main import create_app
+from app.models import NearestCollection
 from app.services.auth import create_token
 from tests.api.offering import offer
 
@@ -172,3 +174,24 @@ def test_openapi_declares_the_query_parameters_the_route_validates(client: TestC
         "type": "integer",
     }
     assert all(p["in"] == "query" and not p["required"] for p in declared.values())
+
+
+def test_answers_are_written_byte_for_byte_as_the_model_would_dump_them(client: TestClient):
+    store = client.app.state.context.store
+    [first, second] = [f["id"] for f in nearest(client, k=2)["features"]]
+    set_state(client, first, "dialysis", "open")
+    etag = client.get(f"/api/v1/resources/{second}").headers["ETag"]
+    client.put(f"/api/v1/resources/{second}/status/dialysis",
+               json={"state": "limited", "conditions": ["appointment_only", '带"引号"的 条件'],
+                     "note": "换行\n与\\反斜杠"},
+               headers={"If-Match": etag}).raise_for_status()  # fmt: skip
+    store.verify_status(second, "dialysis", "checker")
+    model = TypeAdapter(NearestCollection)
+    for params in [{"k": 10}, {"service": "dialysis", "k": 3},
+                   {"service": "dialysis", "state": "closed", "k": 2},
+                   {"service": "dialysis", "fresh": "false", "state": "open,limited"},
+                   {"address": "黄浦区人民大道200号", "service": "dialysis"}]:  # fmt: skip
+        where = {} if "address" in params else PEOPLES_SQUARE
+        answer = client.get("/api/v1/nearest", params=where | params)
+        assert answer.status_code == 200, answer.text
+        assert answer.content == model.dump_json(model.validate_json(answer.content)), params

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.domain.enums import Level
-from app.domain.layers import Area, Cluster
+from app.domain.layers import Area, Cluster, FeatureRows
 from app.domain.records import (
     AdminUnit,
     ResourceView,
@@ -98,6 +98,10 @@ class LayerStore(Protocol):
     ) -> tuple[int | None, list[ResourceView]]:
         """Resources of a kind (None: any) in an area (with their statuses), ordered by id,
         and how many match in all (None unless ``count``)."""
+
+    @abc.abstractmethod
+    def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
+        """``resources_in`` of a kind as plain rows of the columns a public feature shows."""
 
     @abc.abstractmethod
     def view_resources(

@@ -1,0 +1,60 @@
+"""An items page written straight from the store's rows (``feature_rows`` and
+``feature_json``) says what ``resource_feature`` says of the same resources, on both
+backends: statuses known and unknown, verified, late services, open problem reports, a
+chosen service's flat copies, and text that JSON must escape."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from app.domain.layers import Area
+from app.domain.records import SeedData
+from app.domain.statuses import State, StatusReport
+from app.services.layers import COLLECTIONS, feature_texts, features
+from app.storage.port import Store
+from tests.storage.test_store_contract import SERVICES, _hospital
+
+
+def test_feature_texts_say_what_resource_features_say(store: Store):
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    names = ['引号"与\\反斜杠', "换行\n与制表\t", "Ünïcødé 医院", "plain"]
+    added, _ = store.apply_resource_changes(
+        [
+            _hospital(ref=f"h{n}", name=name, name_en=None if n % 2 else f"H{n}",
+                      address=None if n == 1 else f"某路{n}号",
+                      phones=() if n == 2 else ("1", '2"'),
+                      services=("dialysis", "emergency") if n % 2 else ("dialysis",),
+                      location_verified=n == 3, lon=121.0 + n / 7, lat=31.0 + n / 9)
+            for n, name in enumerate(names * 3)
+        ], []
+    )  # fmt: skip
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    for n, resource in enumerate(added[:8]):
+        report = StatusReport(
+            (State.open, State.limited, State.closed)[n % 3], reported_by="v",
+            conditions=("需预约", 'say "hi"') if n % 2 else (),
+            reported_at=an_hour_ago - timedelta(hours=n * 3),
+        )  # fmt: skip
+        version = store.set_status(resource.id, "dialysis", report, resource.version).version
+        if n % 4 == 0:
+            store.verify_status(resource.id, "dialysis", "checker", version)
+    store.set_status(added[9].id, "emergency", StatusReport(State.open, "v"), 1)
+    store.add_problem_report(added[0].id, None, "wrong phone")
+    store.add_problem_report(added[5].id, "dialysis", "closed today")
+    store.add_problem_report(added[10].id, None, "no status to answer it")
+
+    hospitals = COLLECTIONS["hospitals"]
+    now = datetime.now(UTC)
+    for area, limit, offset in [
+        (Area(), 100, 0), (Area(), 5, 3), (Area(), 5, 100),
+        (Area(service="dialysis", states=frozenset({State.open, State.closed})), 100, 0),
+        (Area(service="emergency", states=frozenset({State.open})), 100, 0),
+        (Area(bbox=(121.0, 31.0, 121.5, 31.3)), 100, 0),
+    ]:  # fmt: skip
+        total, expected = features(store, hospitals, area, limit, offset, now, 12.0)
+        written = feature_texts(store, hospitals, area, limit, offset, now, 12.0)
+        assert written[0] == total
+        assert [json.loads(text) for text in written[1]] == expected, area
+    flagged = [f for f in expected if f["properties"]["problem_reported_at"]]
+    assert flagged, "the problem reports are shown"
