@@ -28,17 +28,24 @@ def serve(
     log_level: Annotated[
         LogLevel, typer.Option(help="Log level of aidmap and uvicorn (info: a line per request).")
     ] = LogLevel.info,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            help="Processes serving requests: a number, or auto (one per CPU) "
+            "[default: AIDMAP_WORKERS, else 1].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
     from app.core.logging import configure_logging
-    from app.main import create_app
-    from app.serving.server import run
+    from app.serving.server import run, worker_count
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, workers=workers)
     configure_logging(settings.log_format, log_level.value)  # JSON or text lines on stderr
     open_seeded_store(settings, with_bar=settings.log_format == "text").close()
     logging.getLogger("aidmap").info("%s store at %s", settings.backend, settings.database_url_safe)
-    run(create_app(settings), settings, host, port, log_level.value)
+    run(settings, host, port, log_level.value, worker_count(settings.workers))
 
 
 def register(cli: typer.Typer) -> None:
