@@ -48,9 +48,14 @@ def aidmap(*args: str) -> list[str]:
 
 @contextmanager
 def serving(
-    data_dir: Path, log: Path, settings: dict[str, str] | None = None, port: int | None = None
+    data_dir: Path,
+    log: Path,
+    settings: dict[str, str] | None = None,
+    port: int | None = None,
+    workers: int = 1,
 ) -> Iterator[str]:
-    """``aidmap serve`` (one worker) on ``data_dir`` until the block ends; its base URL.
+    """``aidmap serve`` (``workers`` processes) on ``data_dir`` until the block ends; its
+    base URL.
 
     ``{base}`` in a setting's value is replaced by the base URL (for AIDMAP_BASE_URL).
     Exits the script when the server stops early or does not answer within 120 s.
@@ -59,7 +64,8 @@ def serving(
     base = f"http://127.0.0.1:{port}"
     settings = {k: v.replace("{base}", base) for k, v in (settings or {}).items()}
     command = aidmap("serve", "--host", "127.0.0.1", "--port", str(port),
-                     "--data-dir", str(data_dir), "--log-level", "warning")  # fmt: skip
+                     "--data-dir", str(data_dir), "--log-level", "warning",
+                     "--workers", str(workers))  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT

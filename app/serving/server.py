@@ -112,9 +112,10 @@ class AppConfig(uvicorn.Config):
         super().__init__("app.main:create_app", **options)  # a name: uvicorn only checks it
 
     def configure_logging(self) -> None:
-        """uvicorn's levels, then aidmap's handlers (again in each worker process)."""
-        super().configure_logging()
+        """aidmap's handlers, then uvicorn's levels and its access log off (aidmap.access
+        replaces it), again in each worker process."""
         configure_logging(self.settings.log_format, self.aidmap_log_level)
+        super().configure_logging()
 
     def load(self) -> None:
         """Build the app and the protocol class in this process, then let uvicorn wrap it."""
