@@ -18,11 +18,22 @@ RUN useradd --create-home --uid 10001 aidmap \
     && mkdir /data && chown aidmap:aidmap /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-# Set AIDMAP_BASE_URL (docker run -e AIDMAP_BASE_URL=https://map.example.org) to the public
-# address: without it, share links and QR codes name the address each request reached
-# (inside a container, its own) and are never publicly cached; behind a proxy that forwards
-# X-Forwarded-Host, AIDMAP_TRUSTED_PROXIES and AIDMAP_ALLOWED_HOSTS instead.
+# Serving the public directly (the default): forwarded headers are ignored, every client is
+# the address it connects from. Set AIDMAP_BASE_URL (docker run -e
+# AIDMAP_BASE_URL=https://map.example.org) to the public address: without it, share links
+# and QR codes name the address each request reached (inside a container, its own) and are
+# never publicly cached.
+# Behind a proxy (deploy/Caddyfile; README.md, Deployment):
+#   AIDMAP_TRUSTED_PROXIES  the proxy's address or network as this container sees it
+#                           (172.16.0.0/12 for Docker's bridge networks): only its
+#                           X-Forwarded-For/-Proto/-Host/-Prefix are believed
+#   AIDMAP_ALLOWED_HOSTS    public names the proxy may forward in X-Forwarded-Host, when
+#                           links should follow it instead of AIDMAP_BASE_URL
+#   AIDMAP_DATABASE_URL     a PostGIS database that several containers share
+# AIDMAP_WORKERS: processes serving on the port; auto is one per CPU.
+# AIDMAP_LOG_FORMAT: JSON lines unless set to text (a container's output is no terminal).
 ENV AIDMAP_DATA_DIR=/data \
+    AIDMAP_WORKERS=auto \
     PYTHONUNBUFFERED=1
 VOLUME /data
 USER aidmap

@@ -19,8 +19,10 @@ apt_install() {
 if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then
   apt_install chromium fonts-wqy-microhei
 fi
-# Caddy, the proxy in front of the app in the path-prefix test (tests/web/test_path_prefix.py).
+# Caddy, the proxy in front of the app in the path-prefix and HTTPS tests (tests/web/), and
+# NSS's certutil, which makes the test's Chromium trust Caddy's own CA.
 command -v caddy >/dev/null || apt_install caddy
+command -v certutil >/dev/null || apt_install libnss3-tools
 if command -v pg_lsclusters >/dev/null; then
   for version in $(pg_lsclusters -h | awk '$4 == "online" {print $1}' | sort -u); do
     [ -e "/usr/share/postgresql/$version/extension/postgis.control" ] \

@@ -20,6 +20,7 @@ from app.services.auth import RecentSignIns
 from app.services.events import StatusEvents
 from app.services.exports.snapshot_cache import SnapshotCache
 from app.services.geocoding import ChainHolder
+from app.services.help.stats import KeptStats
 from app.services.image_cache import ImageCache
 from app.services.nearest import NearestFinder
 from app.services.shared_limits import Limiter, StoreRateLimiter
@@ -102,6 +103,7 @@ class AppContext:
     posters: ImageCache = field(default_factory=ImageCache)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     """Offline map files built for ``GET /api/v1/exports/map.html``."""
+    help_stats: KeptStats = field(default_factory=KeptStats)
 
 
 async def app_context(request: Request) -> AppContext:

@@ -68,12 +68,15 @@ def _district(store: Store, places: Places, given: str | None) -> int | None:
 
 
 def _origin(found: HelpRequest, places: Places) -> Origin:
-    """The request's point (or, once erased, its finest unit's), known to its precision."""
+    """The request's point rounded to ``ORIGIN_DECIMALS`` (or, once erased, its finest
+    unit's point), known to its precision. Distances are measured from the rounded point:
+    twenty distances from the exact one, even rounded to 100 m, placed it within ~10-20 m."""
     units = places.units
     place = Place(*(units.get(i) if i else None
                     for i in (found.district_id, found.street_id, found.committee_id)))  # fmt: skip
     if found.lon is not None and found.lat is not None:
-        return Origin(found.lon, found.lat, found.precision, place.known_to(found.precision))
+        lon, lat = round(found.lon, ORIGIN_DECIMALS), round(found.lat, ORIGIN_DECIMALS)
+        return Origin(lon, lat, found.precision, place.known_to(found.precision))
     finest = place.committee or place.street or place.district
     if finest is None:
         raise NotFound("the request's position was erased")
@@ -89,16 +92,12 @@ async def matches_body(
     k: int,
 ) -> bytes:
     """The nearest open hospitals for the request's service as the nearest API answers,
-    the origin rounded to ``ORIGIN_DECIMALS`` and distances to ``DISTANCE_STEP_M``."""
+    from the point rounded to ``ORIGIN_DECIMALS``, distances to ``DISTANCE_STEP_M``."""
     service = None if found.service == OTHER else found.service
     ask = Ask(Kind.hospital, service, None, True, k)
     answer = await answer_nearest_async(finder, ask, _origin(found, places), now, ttl_hours)
     body = nearest_collection(answer, service, now, ttl_hours)
-    body["origin"] |= {
-        "lon": round(body["origin"]["lon"], ORIGIN_DECIMALS),
-        "lat": round(body["origin"]["lat"], ORIGIN_DECIMALS),
-        "source": "help request", "address": None,
-    }  # fmt: skip
+    body["origin"] |= {"source": "help request", "address": None}
     for item in [*(f["properties"] for f in body["features"]), *body["contacts"]]:
         item["distance_m"] = round(item["distance_m"] / DISTANCE_STEP_M) * DISTANCE_STEP_M
     return COLLECTION.dump_json(COLLECTION.validate_python(body))

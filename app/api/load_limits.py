@@ -1,5 +1,5 @@
-"""Bounds on the public work one process does at once: anonymous reads, preview images,
-exports, typed-address lookups; and on the call queue, whoever asks.
+"""Bounds on the public work one process does at once: anonymous reads, share images
+(previews and posters), exports, typed-address lookups; and on the call queue, whoever asks.
 
 Each class of request has a few slots. A request waits for one in the event loop (holding
 no worker thread and no database connection) for a few seconds at most, and is answered
@@ -64,7 +64,10 @@ READS = Bound("reads", slots=4, wait_s=5.0, retry_after_s=2, per_client=2, queue
 process runs Python on one core at a time: more slots did not read faster at 100k
 hospitals, and made a volunteer's write wait longer for its turn (docs/decisions.md)."""
 PREVIEWS = Bound("previews", slots=2, wait_s=2.0, retry_after_s=5, per_client=1, queued=3)
-"""Share preview images: each draws a 2400×1172 picture (~10 MB) before scaling it down."""
+"""Share images a request may draw: a preview (a 2400×1172 picture, ~10 MB, scaled down)
+or a poster (1080×2340, twice a preview's time). A poster is cached, but only until the
+next status write anywhere: as a read, a loop over a few shares' posters while
+volunteers report held the read slots the map needs (a map read's p50 10 → 612 ms)."""
 EXPORTS = Bound(
     "exports", slots=2, wait_s=2.0, retry_after_s=10, per_client=1, queued=1, until_sent=True
 )
@@ -81,7 +84,7 @@ every open workspace asks again each 30 s; unbounded, one session's loop took th
 from everyone else (the public map included)."""
 QUEUE_PATH = "/api/v1/verification-queue"
 BOUNDS = (READS, PREVIEWS, EXPORTS, GEOCODES, QUEUES)
-PREVIEW_PATH = re.compile(r"/s/[^/]+/preview\.png")
+PREVIEW_PATH = re.compile(r"/s/[^/]+/(?:preview|poster)\.png")
 UNBOUNDED_PREFIXES = (
     "/livez",  # must answer whatever the load
     "/metrics",

@@ -140,13 +140,17 @@ CREDENTIAL_ROUTES = ("/join/", "/h/")
 secret): logged by their template."""
 
 
+def holds_credential(scope: Scope) -> bool:
+    """Whether the request's path (within the app) is one of ``CREDENTIAL_ROUTES``."""
+    return ("/" + route_path(scope).lstrip("/")).startswith(CREDENTIAL_ROUTES)
+
+
 def log_access(scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
     """One ``aidmap.access`` line: method, path (no query), route, status, time, and the
     client as per-client limits key it (an IPv6 client's /64)."""
     raw = scope.get("raw_path")  # as sent, percent-encoded; HTTP/2's may hold the query
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
-    within = "/" + route_path(scope).lstrip("/")  # decoded, without the root path
-    if route.startswith(CREDENTIAL_ROUTES) or within.startswith(CREDENTIAL_ROUTES):
+    if route.startswith(CREDENTIAL_ROUTES) or holds_credential(scope):
         path = route  # a code or secret is a credential: never in a log, even on a 404
     client = client_key(scope["client"][0]) if scope.get("client") else None
     duration_ms = round(seconds * 1000, 2)

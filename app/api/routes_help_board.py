@@ -48,7 +48,8 @@ MOMENT = TypeAdapter(datetime | None)
 CONFLICTS = {
     409: {"model": ErrorBody,
           "description": "`claimed` (someone else holds it), `too_many_claims` (you hold "
-          "10 running claims), `claim_needed`, "
+          "or took 10 claims within the claim time), `claim_needed`, `erased` (a note "
+          "for an erased request), "
           "`invalid_transition` or `state_changed` (moved meanwhile); `holder` and "
           "`claimed_at` in the error name who holds it, when someone does"}
 }  # fmt: skip
@@ -207,10 +208,11 @@ def add_help_note(
     request_id: IdPath, body: HelpNoteIn, token: Volunteer, store: StoreDep, now: NowDep
 ) -> HelpEventPublic:
     """A note for volunteers, or (``public``: the holder or a coordinator) a message the
-    requester sees on the tracking page, without the writer's name."""
+    requester sees on the tracking page, without the writer's name; 409 ``erased`` once
+    the request's details are erased."""
     try:
         event = moves.add_note(store, request_id, token, body.text, body.public, now)
-    except moves.ClaimNeeded as exc:
+    except moves.MoveConflict as exc:
         raise Conflict(exc.code, str(exc)) from None
     return HelpEventPublic(**{name: getattr(event, name) for name in HelpEventPublic.model_fields})
 
@@ -231,8 +233,9 @@ async def read_help_matches(
     k: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> Response:
     """The nearest hospitals open (fresh) for the request's service, with distances,
-    phones and statuses, and the offices near it (``contacts``). The origin is rounded to
-    about 100 m and distances to 100 m: the exact point is for the holder only."""
+    phones and statuses, and the offices near it (``contacts``), measured from the point
+    rounded to about 100 m (the origin shown), distances to 100 m: the exact point is for
+    the holder only."""
     found = await run_in_threadpool(store.get_help_request, request_id)
     body = await matches_body(found, finder, places, now, settings.status_ttl_hours, k)
     return Response(body, media_type="application/json")

@@ -27,7 +27,6 @@ from app.domain.enums import Kind, Level, Precision
 from app.domain.records import AdminUnit
 from app.geo.location_links import PastedPoint
 from app.models import HelpCreated, HelpLocationIn, HelpRequestIn, NearestContact
-from app.services.auth import hash_token
 from app.services.geocoding import ChainHolder
 from app.services.help.answers import AnswerRefused
 from app.services.help.intake import (
@@ -35,6 +34,7 @@ from app.services.help.intake import (
     HelpRefused,
     Located,
     new_request,
+    phone_key,
     request_service,
     requester_phone,
     store_request,
@@ -114,7 +114,7 @@ async def create_help_request(
     ttl = settings.status_ttl_hours
     found = await answer_nearest_async(finder, ask, origin, now, ttl)
     added, secret = await run_in_threadpool(store_request, store, new, now)
-    await run_in_threadpool(limiter.record, hash_token(phone))
+    await run_in_threadpool(limiter.record, phone_key(phone))
     nearest = nearest_collection(found, ask.service, now, ttl)
     nearest["origin"] |= {"source": "help request", "address": None}
     office = nearest["contacts"][0] if nearest["contacts"] else None
@@ -128,7 +128,7 @@ async def create_help_request(
 
 def _phone_within(limiter: Limiter, phone: str) -> None:
     """429 while this phone has asked too often (counted by its hash, never the number)."""
-    wait = limiter.retry_after(hash_token(phone))
+    wait = limiter.retry_after(phone_key(phone))
     if wait is not None:
         raise TooManyRequests("too many help requests from this phone today", wait)
 

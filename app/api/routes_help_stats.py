@@ -5,25 +5,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import PlacesDep, StoreDep
+from app.api.deps import ContextDep, PlacesDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_responses import GEOJSON, json_with_etag
 from app.domain.enums import Level
 from app.models import HelpStats
-from app.services.help.stats import help_stats
 from app.services.layers import unit_feature
 
 router = APIRouter(prefix="/api/v1", tags=["help"])
 
 
 @router.get("/help-stats", response_model=HelpStats, responses=errors(422))
-def read_help_stats(store: StoreDep, places: PlacesDep, response: Response) -> HelpStats:
+def read_help_stats(context: ContextDep, places: PlacesDep, response: Response) -> HelpStats:
     """Help requests counted by state, service and district, and by street (the map's
-    layer of counts); a district or street with fewer than 5 requests is left out, as is
-    the median wait for a first contact over fewer than 5 waits. The share resolved is of
-    all requests."""
+    layer of counts); a service, district or street with fewer than 5 requests is left
+    out, as is the median wait for a first contact over fewer than 5 waits. The share
+    resolved is of all requests."""
     response.headers["Cache-Control"] = "public, max-age=60"
-    return help_stats(store.help_counts(), store.help_contact_seconds(), places.units)
+    return context.help_stats.stats(context.store, places.units)
 
 
 @router.get(
@@ -33,11 +32,11 @@ def read_help_stats(store: StoreDep, places: PlacesDep, response: Response) -> H
     | NOT_MODIFIED
     | errors(422),
 )
-def read_help_street_layer(request: Request, store: StoreDep, places: PlacesDep) -> Response:
+def read_help_street_layer(request: Request, context: ContextDep, places: PlacesDep) -> Response:
     """The streets with at least 5 help requests as GeoJSON features (the street's outline
     where one is loaded, else its point) with ``count``; a street under 5 is not shown."""
-    stats = help_stats(store.help_counts(), [], places.units)
-    outlines = store.boundaries(Level.street)
+    stats = context.help_stats.stats(context.store, places.units)
+    outlines = context.store.boundaries(Level.street)
     found = []
     for cell in stats.streets:
         unit = places.units.get(cell.id)

@@ -217,8 +217,10 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, description="When set, GET /metrics needs Authorization: Bearer <token>."
     )
-    log_format: Literal["json", "text"] = Field(
-        "json", description="aidmap serve's log lines on stderr: one JSON object each, or text."
+    log_format: Literal["json", "text"] | None = Field(
+        None,
+        description="aidmap serve's log lines on stderr: one JSON object each, or text. "
+        "Unset: text when stderr is a terminal, JSON otherwise.",
     )
 
     # Serving (app/serving): what aidmap serve grants each connection and each client

@@ -12,7 +12,7 @@ import logging
 import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the request this code runs for; None outside requests."""
@@ -47,7 +47,8 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """``time level logger [request id] message`` for reading in a terminal."""
+    """``time level logger [request id] message`` for reading in a terminal (uvicorn's
+    ``uvicorn.error`` logger, which logs its every line, shows as ``uvicorn``)."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
@@ -55,7 +56,19 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of text (a traceback adds lines)."""
         record.request_id = REQUEST_ID.get() or "-"
+        if record.name == "uvicorn.error":
+            record = logging.makeLogRecord(vars(record) | {"name": "uvicorn"})
         return super().format(record)
+
+
+def chosen_format(
+    configured: Literal["json", "text"] | None, stream: TextIO
+) -> Literal["json", "text"]:
+    """AIDMAP_LOG_FORMAT when set; else text for a person at a terminal, JSON for whatever
+    collects the lines of a service (a pipe, a file, a container's log)."""
+    if configured is not None:
+        return configured
+    return "text" if stream.isatty() else "json"
 
 
 def logging_config(log_format: Literal["json", "text"], level: str) -> dict[str, Any]:

@@ -31,8 +31,9 @@ class HelpState(StrEnum):
 UNFINISHED = (HelpState.new, HelpState.claimed, HelpState.contacting, HelpState.matched)
 LAPSING = (HelpState.claimed, HelpState.contacting)
 MOST_CLAIMS = 10
-"""Running claims (claimed or contacting, not lapsed) one volunteer may hold: more than one
-person can phone about at once, and a cap bounds what one leaked invite could reveal."""
+"""Claims one volunteer may hold (claimed or contacting, not lapsed) or have taken within
+the claim time: more than one person can phone about at once, and since each claim shows a
+phone, a cap bounds what one leaked invite could reveal."""
 """States whose claim lapses when nobody moves the request on in time (``matched`` waits
 on a hospital, not on its volunteer)."""
 
@@ -147,6 +148,17 @@ class HelpAdded:
 
     request: HelpRequest
     merged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HelpLinked:
+    """The request a tracking link leads to; ``repeat``: it was sent more than once (the
+    same phone and service merged into it). Sending proves only knowing the phone and the
+    service, and whoever sent first may be a stranger as well as whoever sent again: a
+    repeated request's links show the state and take added words, and no more."""
+
+    request: HelpRequest
+    repeat: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

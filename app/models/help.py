@@ -82,7 +82,7 @@ class HelpCreated(BaseModel):
     state: HelpState
     merged_into: int | None = Field(
         description="the same phone asked for the same service within 24 hours: this "
-        "submission was added to that request (id), which the link follows"
+        "submission was added to that request (id); its links then show its state only"
     )
     nearest: NearestCollection = Field(description="the nearest hospitals open for the service")
     office: NearestContact | None = Field(
@@ -126,6 +126,12 @@ class HelpTracking(BaseModel):
     messages: list[HelpMessage]
     added: list[datetime] = Field(description="when you added information")
     erased: bool = Field(description="your phone, name, text and position are erased")
+    repeat: bool = Field(
+        False,
+        description="the request was sent more than once (the same phone and service "
+        "within 24 hours): its links show the state only, and cannot withdraw it; the "
+        "volunteers call the phone",
+    )
 
 
 class HelpAddIn(BaseModel):
@@ -250,7 +256,7 @@ class HelpStats(BaseModel):
 
     total: int
     by_state: dict[str, int]
-    by_service: dict[str, int]
+    by_service: dict[str, int] = Field(description="services with at least `min_cell` requests")
     by_district: list[StatsCell]
     streets: list[StatsCell] = Field(description="streets with at least `min_cell` requests")
     min_cell: Literal[5] = 5

@@ -49,15 +49,17 @@ class ImageCache:
             if found is not None:
                 return found
             drawing = self._drawing.setdefault(key, threading.Lock())
-        with drawing:
+        try:
+            with drawing:
+                with self._lock:
+                    found = self._current(key, now)
+                if found is None:
+                    body = draw(now)
+                    found = Drawn(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', now)
+                    self._keep(key, found)
+        finally:  # a drawing that failed leaves no lock behind
             with self._lock:
-                found = self._current(key, now)
-            if found is None:
-                body = draw(now)
-                found = Drawn(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', now)
-                self._keep(key, found)
-        with self._lock:
-            self._drawing.pop(key, None)
+                self._drawing.pop(key, None)
         return found
 
     def _current(self, key: Hashable, now: datetime) -> Drawn | None:

@@ -3,10 +3,12 @@ layer's limits and trusted proxies."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
 import resource
+import socket
 import sys
 from typing import Any
 
@@ -84,12 +86,14 @@ def run(settings: Settings, host: str, port: int, log_level: str, workers: int =
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         timeout_worker_healthcheck=WORKER_START_S,
     )  # fmt: skip
+    address = map_address(settings, host, port)
     if workers > 1:
-        log.info("%d workers", workers)
+        log.info("%d workers starting: open %s in a browser once they are ready", workers, address)
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    server = uvicorn.Server(config)
-    server.run()
+    server = AnnouncingServer(config, address)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
 
@@ -135,6 +139,29 @@ def worker_count(wanted: int | str) -> int:
     if wanted != "auto":
         return int(wanted)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, which says where to open the map once it listens."""
+
+    def __init__(self, config: uvicorn.Config, address: str) -> None:
+        super().__init__(config)
+        self.address = address
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Listen; then name the address to open."""
+        await super().startup(sockets)
+        if self.started:
+            log.info("ready: open %s in a browser", self.address)
+
+
+def map_address(settings: Settings, host: str, port: int) -> str:
+    """The map's address for a person: the public one when AIDMAP_BASE_URL names it, else
+    this machine's (``127.0.0.1`` for a server listening on every interface)."""
+    if settings.base_url:
+        return f"{settings.base_url}{settings.root_path}/"
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
 
 
 def raise_open_files_limit() -> int:

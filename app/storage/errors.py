@@ -67,10 +67,12 @@ class HelpClaimHeld(StorageError):
 
 
 class HelpClaimsFull(StorageError):
-    """The volunteer already holds as many running claims as one person may."""
+    """The volunteer already holds, or took within the claim time, as many claims as one
+    person may."""
 
     def __init__(self, most: int) -> None:
-        super().__init__(f"you hold {most} requests already: move one on or close it first")
+        super().__init__(f"you hold or took {most} requests within the claim time: finish "
+                         "them, or take the next one when the first claim lapses")  # fmt: skip
         self.most = most
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, null, select, update
+from sqlalchemy import Connection, and_, func, insert, null, or_, select, update
 
 from app.domain.help import (
     LAPSING,
@@ -72,7 +72,9 @@ class HelpQueries(HelpReads):
         self, request_id: int, by: str, by_key: str, now: datetime, lapsed_before: datetime,
         most: int = MOST_CLAIMS,
     ) -> HelpRequest:  # fmt: skip
-        """Claim a new or lapsed request; the holder renews its own."""
+        """Claim a new or lapsed request; the holder renews its own. The cap counts the
+        caller's running claims and those it took since ``lapsed_before`` (each showed a
+        phone), so moving claims on at once does not lift it."""
         c = t.help_requests.c
         with self._write() as conn:
             current = request_row(conn, request_id, lock=True)
@@ -86,13 +88,12 @@ class HelpQueries(HelpReads):
             lapsed = current.lapsed(lapsed_before)
             if current.state is not HelpState.new and not lapsed:
                 raise HelpClaimHeld(current.claimed_by or "someone", current.claimed_at)
-            running = conn.execute(
-                select(func.count()).where(
-                    c.claim_key == by_key, c.state.in_([s.value for s in LAPSING]),
-                    c.state_at >= lapsed_before,
-                )
-            ).scalar_one()  # fmt: skip
-            if running >= most:
+            running = and_(c.state.in_([s.value for s in LAPSING]), c.state_at >= lapsed_before)
+            recent = c.claimed_at >= lapsed_before  # moved on or closed since: still read
+            held = conn.execute(
+                select(func.count()).where(c.claim_key == by_key, or_(running, recent))
+            ).scalar_one()
+            if held >= most:
                 raise HelpClaimsFull(most)
             if lapsed:
                 same += (c.state_at < lapsed_before,)

@@ -14,6 +14,7 @@ from app.domain.help import (
     HelpCount,
     HelpEvent,
     HelpEventKind,
+    HelpLinked,
     HelpRequest,
     HelpReveal,
     HelpState,
@@ -29,14 +30,22 @@ URGENCY_RANK = case({u.value: u.rank for u in Urgency}, value=t.help_requests.c.
 class HelpReads(SqlPlumbing):
     """``Store`` methods that read help requests."""
 
-    def help_request_for_link(self, secret_hash: str) -> HelpRequest | None:
-        """The request a tracking link's hash leads to, or None."""
-        query = select(t.help_requests).join(
-            t.help_links, t.help_links.c.request_id == t.help_requests.c.id
+    def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
+        """The request a tracking link's hash leads to, and whether it was sent more than
+        once (it has more than one link: a merged submission gets one of its own)."""
+        links, every = t.help_links.c, t.help_links.alias("every_link").c
+        count = select(func.count()).where(every.request_id == t.help_requests.c.id)
+        repeat = (count.scalar_subquery() > 1).label("repeat")
+        query = select(t.help_requests, repeat).join(
+            t.help_links, links.request_id == t.help_requests.c.id
         )
         with self._read() as conn:
-            row = conn.execute(query.where(t.help_links.c.secret_hash == secret_hash)).first()
-        return None if row is None else help_request(row)
+            row = conn.execute(query.where(links.secret_hash == secret_hash)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        repeat = values.pop("repeat")
+        return HelpLinked(request_record(values), bool(repeat))
 
     def get_help_request(self, request_id: int) -> HelpRequest:
         """The request with this id."""
@@ -98,6 +107,11 @@ class HelpReads(SqlPlumbing):
             return [(contacted - created).total_seconds() for created, contacted in
                     conn.execute(query)]  # fmt: skip
 
+    def help_history_mark(self) -> int:
+        """The newest history line's id, or 0."""
+        with self._read() as conn:
+            return conn.execute(select(func.max(t.help_events.c.id))).scalar_one() or 0
+
 
 def request_row(conn: Connection, request_id: int, *, lock: bool = False) -> HelpRequest:
     """The request with this id in the caller's transaction (``lock``: its row locked until
@@ -111,7 +125,11 @@ def request_row(conn: Connection, request_id: int, *, lock: bool = False) -> Hel
 
 def help_request(row) -> HelpRequest:
     """A ``help_requests`` row as a record."""
-    values = dict(row._mapping)
+    return request_record(dict(row._mapping))
+
+
+def request_record(values: dict) -> HelpRequest:
+    """A ``help_requests`` row's values as a record."""
     reason = values["close_reason"]
     return HelpRequest(
         **values

@@ -85,6 +85,6 @@ def render_tracking(
         matched=matched, phones=phones, messages=messages,
         added=words["added"].format(n=len(tracking.added)) if tracking.added else "",
         erased=words["erased"] if tracking.erased else "", finished=finished,
-        secret=secret, poll=poll_seconds,
+        secret=secret, poll=poll_seconds, repeat=tracking.repeat,
         help=f"{root}/help?lang=en" if lang == "en" else f"{root}/help",
     )  # fmt: skip

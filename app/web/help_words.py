@@ -87,7 +87,7 @@ HELP_WORDS = {
         "done_title": "已收到您的求助",
         "done_lead": "志愿者会尽快打电话给您，请保持电话畅通。",
         "merged": "24 小时内这个电话已经为同一件事求助过：这次填写的内容已补充到那次求助里，"
-                  "下面是那次求助的进度链接。",
+                  "下面是那次求助的进度链接。为保护隐私，它只显示进度，志愿者会打电话告诉您结果。",
         "link_title": "您的进度链接",
         "keep_private": "请截图或复制保存这个链接，只分享给家人：有链接的人都能看到进度、"
                         "补充信息或撤回求助。这个链接只显示这一次。",
@@ -195,7 +195,8 @@ HELP_WORDS = {
         "done_title": "Your request has been received",
         "done_lead": "A volunteer will phone you as soon as possible; keep your phone on.",
         "merged": "This phone asked for the same help within 24 hours: what you entered now "
-                  "was added to that request, whose tracking link is below.",
+                  "was added to that request, whose tracking link is below. To protect "
+                  "privacy it shows the progress only: the volunteer will call you.",
         "link_title": "Your tracking link",
         "keep_private": "Keep this link (a screenshot or a copy) and share it only with "
                         "family: anyone with it sees the progress and can add information "
@@ -230,6 +231,8 @@ TRACK_WORDS = {
         "no_messages": "还没有留言。",
         "added": "您补充过 {n} 次信息。",
         "erased": "您的电话、姓名、描述和位置已删除。",
+        "repeat": "这个电话为同一需要提交过不止一次。为保护隐私，这一页只显示进度，"
+                  "不显示医院和留言：志愿者会直接打电话告诉您。",
         "keep": "请保存这个链接，只分享给家人：有链接的人都能看到这一页。",
         "qr_alt": "这个进度页的二维码",
         "qr_hint": "家人可以扫这个二维码打开这一页。",
@@ -273,6 +276,9 @@ TRACK_WORDS = {
         "no_messages": "No messages yet.",
         "added": "You added information {n} time(s).",
         "erased": "Your phone, name, description and position have been erased.",
+        "repeat": "This phone asked for the same help more than once. To protect privacy "
+                  "this page shows the progress only, not the hospital or messages: the "
+                  "volunteer will tell you by phone.",
         "keep": "Keep this link and share it only with family: anyone with it sees this page.",
         "qr_alt": "QR code of this tracking page",
         "qr_hint": "Family can scan this code to open this page.",

@@ -142,7 +142,25 @@ def test_one_volunteer_holds_at_most_ten_running_claims(client: TestClient, cloc
     assert client.post(f"{BOARD}/{ids[10]}/claim", headers=other).status_code == 200
     matched = transition(client, ids[0], volunteer, state="matched", resource_id=2)
     assert matched.status_code == 200, matched.text  # waiting on the hospital: not running
+    clock.now += timedelta(minutes=31)  # the others lapse, and were taken long enough ago
     assert client.post(f"{BOARD}/{ids[11]}/claim", headers=volunteer).status_code == 200
+
+
+def test_moving_claims_on_does_not_lift_the_cap(client: TestClient, clock):
+    """Each claim shows a phone: claiming, reading and closing (or matching) at once must
+    not let one volunteer, or a leaked invite, read every phone on the board."""
+    ids = [ask(client, clock.now, phone=f"139000000{n:02}")["id"] for n in range(12)]
+    volunteer = bearer(client, Role.volunteer, "王阿姨")
+    for n, rid in enumerate(ids[:10]):
+        assert client.post(f"{BOARD}/{rid}/claim", headers=volunteer).status_code == 200
+        assert client.get(f"{BOARD}/{rid}", headers=volunteer).json()["revealed"] is True
+        matched = {"state": "matched", "resource_id": 2}
+        moved = matched if n % 2 else {"state": "closed", "reason": "duplicate"}
+        assert transition(client, rid, volunteer, **moved).status_code == 200
+    full = client.post(f"{BOARD}/{ids[10]}/claim", headers=volunteer)
+    assert full.status_code == 409 and full.json()["error"]["code"] == "too_many_claims"
+    clock.now += timedelta(minutes=31)
+    assert client.post(f"{BOARD}/{ids[10]}/claim", headers=volunteer).status_code == 200
 
 
 def test_the_state_machine_and_its_history(client: TestClient, clock):
@@ -216,6 +234,20 @@ def test_the_requester_sees_the_match_and_messages_without_names(client: TestCli
     assert seen["matched"]["name"] in page and "正在联系瑞金医院" in page
 
 
+def test_no_note_outlives_an_erased_request(client: TestClient, clock):
+    """Erasure runs once: a note written after it (a phone copied into it) would be kept
+    for good."""
+    created = ask(client, clock.now)
+    client.post(created["tracking_url"] + "/withdraw")
+    coordinator = bearer(client, Role.coordinator)
+    for public in (False, True):
+        late = client.post(f"{BOARD}/{created['id']}/notes", headers=coordinator,
+                           json={"text": "回电13812345678", "public": public})  # fmt: skip
+        assert late.status_code == 409 and late.json()["error"]["code"] == "erased"
+    events = client.app.state.context.store.help_events(created["id"])
+    assert all(e.text is None or "1381234" not in e.text for e in events)
+
+
 def test_matches_are_the_nearest_open_hospitals_without_the_exact_point(client: TestClient, clock):
     rid = ask(client, clock.now)["id"]
     volunteer = bearer(client, Role.volunteer)
@@ -231,6 +263,22 @@ def test_matches_are_the_nearest_open_hospitals_without_the_exact_point(client: 
     [withdrawn] = board(client, volunteer, state="closed")
     erased = client.get(f"{BOARD}/{withdrawn['id']}/matches", headers=volunteer)
     assert erased.status_code == 200 and erased.json()["origin"]["precision"] == "district"
+
+
+def test_match_distances_say_no_more_than_the_rounded_origin(client: TestClient, clock):
+    """Twenty distances from the exact point, each rounded to 100 m, placed a requester
+    within ~10-20 m by trilateration; measured from the rounded point, two requests in
+    one ~100 m cell get the same answer."""
+    volunteer = bearer(client, Role.volunteer)
+    answers = []
+    for phone, lon, lat in (("13900000001", 121.47361, 31.23049),
+                            ("13900000002", 121.47449, 31.22951)):  # fmt: skip
+        rid = ask(client, clock.now, phone=phone, location={"lon": lon, "lat": lat})["id"]
+        found = client.get(f"{BOARD}/{rid}/matches", headers=volunteer, params={"k": 20})
+        answers.append(found.json())
+    assert answers[0]["origin"] == answers[1]["origin"]
+    assert answers[0]["features"] == answers[1]["features"]
+    assert answers[0]["contacts"] == answers[1]["contacts"]
 
 
 @pytest.fixture

@@ -191,3 +191,13 @@ def test_the_address_limit_and_the_phone_limit(client: TestClient, clock):
     over = client.post("/api/v1/help-requests", json=body(clock.now, phone="13900000002"))
     assert over.status_code == 429 and "address" in over.json()["error"]["message"]
     assert len(stored(client)) == 4
+
+
+def test_extensions_do_not_make_one_landline_many(client: TestClient, clock):
+    """Someone sending a stranger's landline over and over, to have volunteers ring it,
+    must not get past the phone's limit by adding extensions."""
+    for extension in range(1, 6):
+        ask(client, clock.now, phone=f"021-64370045转{extension}", answers={})
+    refused = client.post("/api/v1/help-requests",
+                          json=body(clock.now, phone="021 6437 0045-6", answers={}))  # fmt: skip
+    assert refused.status_code == 429 and "phone" in refused.json()["error"]["message"]

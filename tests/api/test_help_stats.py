@@ -32,7 +32,7 @@ def test_counts_leave_out_small_places(client: TestClient, clock):
     assert stats["total"] == 8
     assert stats["by_state"] == {"new": 8, "claimed": 0, "contacting": 0, "matched": 0,
                                  "resolved": 0, "closed": 0}  # fmt: skip
-    assert stats["by_service"] == {"dialysis": 6, "maternity": 2}
+    assert stats["by_service"] == {"dialysis": 6}  # maternity's 2 are not shown
     assert stats["by_district"] == [{"id": huangpu["id"], "name": "黄浦区", "count": 7}]
     assert stats["streets"] == [{"id": busy["id"], "name": busy["name"], "count": 5}]
     assert stats["min_cell"] == 5 and stats["resolution_share"] == 0.0
@@ -65,3 +65,20 @@ def test_resolution_share_and_the_median_wait(client: TestClient, clock):
     assert stats["resolution_share"] == 0.5
     assert stats["by_state"]["resolved"] == 3 and stats["by_state"]["contacting"] == 2
     assert "李先生" not in str(stats) and "138" not in str(stats)
+
+
+def test_the_counts_are_made_again_only_when_the_history_moves(client: TestClient, clock):
+    """The aggregates are public and unthrottled and read every request: a loop of
+    strangers' reads must not redo them, yet every change shows at once."""
+    context = client.app.state.context
+    units: dict = {}
+    before = context.help_stats.stats(context.store, units)
+    assert context.help_stats.stats(context.store, units) is before  # kept, not made again
+    asked = ask(client, clock.now)
+    after = context.help_stats.stats(context.store, units)
+    assert after is not before and (before.total, after.total) == (0, 1)
+    volunteer = bearer(client, Role.volunteer)
+    client.post(f"/api/v1/help-requests/{asked['id']}/claim", headers=volunteer)
+    assert client.get("/api/v1/help-stats").json()["by_state"]["claimed"] == 1
+    client.post(asked["tracking_url"] + "/withdraw")
+    assert client.get("/api/v1/help-stats").json()["by_state"]["closed"] == 1

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
+from app.domain.enums import Role
 from app.domain.help import CloseReason, HelpState
-from tests.api.help import ask, stored
+from tests.api.help import ask, bearer, stored
 
 
 def path_of(answer: dict) -> str:
@@ -26,6 +27,7 @@ def test_the_link_shows_the_state_and_never_the_details(client: TestClient, cloc
     assert read.json() | {"created_at": None, "updated_at": None} == {
         "state": "new", "service": "dialysis", "close_reason": None, "created_at": None,
         "updated_at": None, "matched": None, "messages": [], "added": [], "erased": False,
+        "repeat": False,
     }  # fmt: skip
     page = client.get(link)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -37,6 +39,8 @@ def test_the_link_shows_the_state_and_never_the_details(client: TestClient, cloc
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert '<meta name="referrer" content="no-referrer">' in page.text
     assert "Your help request" in client.get(link, params={"lang": "en"}).text
+    chat = client.get(link, params={"from": "singlemessage", "isappinstalled": "0"})
+    assert chat.status_code == 200 and "求助进度" in chat.text  # as WeChat passes it on
     for shown in (read.text, page.text):
         assert "李先生" not in shown and "父亲" not in shown and "138" not in shown
         assert "121.47" not in shown
@@ -105,3 +109,36 @@ def test_tracking_secrets_never_reach_the_access_log(client: TestClient, clock, 
     assert len(lines) == 5
     assert all(secret not in r.getMessage() and secret not in r.path for r in lines)
     assert {r.path for r in lines} >= {"/h/{secret}", "/h/{secret}/messages"}
+
+
+def test_a_request_sent_twice_shows_its_links_the_state_only(client: TestClient, clock):
+    """Sending proves only knowing the phone and the service. A stranger who sent the same
+    after the requester, or before (the requester's own submission then joins theirs),
+    must not read what volunteers write to whoever answers the phone, nor withdraw (and
+    so erase) the request the volunteer is calling about."""
+    first = path_of(ask(client, clock.now, name="李先生"))
+    volunteer = bearer(client, Role.volunteer)
+    [request] = stored(client)
+    client.post(f"/api/v1/help-requests/{request.id}/claim", headers=volunteer)
+    client.post(f"/api/v1/help-requests/{request.id}/notes", headers=volunteer,
+                json={"text": "救护车下午3点到", "public": True})  # fmt: skip
+    assert client.get(first, params={"f": "json"}).json()["messages"] != []  # sent once
+    second = ask(client, clock.now, phone="+86 138 1234 5678", text="不用了")
+    assert second["merged_into"] == request.id
+    client.post(f"/api/v1/help-requests/{request.id}/transition", headers=volunteer,
+                json={"state": "matched", "resource_id": 2})  # fmt: skip
+    client.post(f"/api/v1/help-requests/{request.id}/notes", headers=volunteer,
+                json={"text": "明早8点到幸福路12号接", "public": True})  # fmt: skip
+    for link in (first, path_of(second)):
+        read = client.get(link, params={"f": "json"})
+        assert read.status_code == 200 and read.headers["Referrer-Policy"] == "no-referrer"
+        assert (read.json()["state"], read.json()["repeat"]) == ("matched", True)
+        assert read.json()["messages"] == [] and read.json()["matched"] is None
+        assert "幸福路" not in client.get(link).text
+        withdrawn = client.post(f"{link}/withdraw")
+        assert withdrawn.status_code == 409
+        assert withdrawn.json()["error"]["code"] == "repeat_link"
+        added = client.post(f"{link}/messages", json={"text": "已经送医院了"})
+        assert added.status_code == 201 and added.json()["messages"] == []
+    [kept] = stored(client)
+    assert (kept.state, kept.erased_at, kept.phone) == (HelpState.matched, None, "13812345678")

@@ -109,6 +109,8 @@ def test_reads_past_their_slots_get_503_while_writes_and_signed_in_reads_go_on(
         ("GET", f"{OWN_URL}/map.js", [], None),
         ("GET", "/s/abc234/preview.png", [], PREVIEWS),
         ("GET", "/s/abc234/preview.png", [(b"authorization", b"Bearer x")], PREVIEWS),
+        ("GET", "/s/abc234/poster.png", [], PREVIEWS),  # drawn as a preview is, 2× as long
+        ("GET", "/s/abc234/poster.pngx", [], READS),
         ("GET", "/api/v1/exports/hospitals.xlsx", [], EXPORTS),
         ("GET", "/api/v1/geocode", [], GEOCODES),
         ("GET", "/api/v1/geocode", [(b"authorization", b"Bearer live")], None),

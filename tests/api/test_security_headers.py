@@ -25,6 +25,18 @@ def test_security_headers(client: TestClient):
     assert client.get("/redoc").status_code == 404  # FastAPI's, from a CDN: not served
 
 
+def test_paths_holding_a_credential_send_no_referrer(client: TestClient):
+    """An invite's or a tracking link's page fetches its stylesheet before any referrer
+    meta is read: the whole URL went as Referer to wherever the static files are served
+    and logged. Error pages under those paths too (a 429 for a right secret)."""
+    html = {"Accept": "text/html"}
+    for path in ("/join/Vh7NDdzXduhgbEC5oo8q--RN", "/h/unknown-secret", "/join/x/qr.png"):
+        answer = client.get(path, headers=html)
+        assert answer.headers["referrer-policy"] == "no-referrer", path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/").headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
 def test_cors_is_off_by_default(client: TestClient):
     origin = {"Origin": "https://elsewhere.example"}
     assert (

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from app.core.logging import REQUEST_ID, JsonFormatter, TextFormatter
+from app.core.logging import REQUEST_ID, JsonFormatter, TextFormatter, chosen_format
 
 
 def record(message: str, *args: object, exc_info=None, **extra: object) -> logging.LogRecord:
@@ -50,3 +50,26 @@ def test_a_text_line_shows_the_request_id_or_a_dash():
     inside = in_request("req-9", TextFormatter().format, line)
     assert inside.endswith("WARNING aidmap.test [req-9] store at sqlite:///data/aidmap.sqlite3")
     assert "[-] store at" in TextFormatter().format(record("store at %s", "x"))
+
+
+class Stream:
+    """A stream that is or is not a terminal."""
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def test_the_format_is_text_at_a_terminal_and_json_elsewhere_unless_set():
+    assert chosen_format(None, Stream(terminal=True)) == "text"
+    assert chosen_format(None, Stream(terminal=False)) == "json"
+    assert chosen_format("json", Stream(terminal=True)) == "json"
+    assert chosen_format("text", Stream(terminal=False)) == "text"
+
+
+def test_uvicorn_error_logger_reads_as_uvicorn_in_text():
+    line = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "Started", (), None)
+    assert TextFormatter().format(line).endswith("INFO    uvicorn [-] Started")
+    assert json.loads(JsonFormatter().format(line))["logger"] == "uvicorn.error"

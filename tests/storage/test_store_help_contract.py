@@ -14,6 +14,7 @@ from app.domain.help import (
     CloseReason,
     HelpBoardQuery,
     HelpEventKind,
+    HelpLinked,
     HelpMove,
     HelpState,
     NewHelpRequest,
@@ -61,7 +62,8 @@ def test_a_request_round_trips_and_its_link_leads_to_it(store: Store):
     assert request.answers == {"last_session": "2024-04-27"}
     assert (request.urgency, request.urgency_why) == (Urgency.critical, ("3+ days",))
     assert request.created_at == request.state_at == NOW and request.erased_at is None
-    assert store.help_request_for_link("a" * 64) == request == store.get_help_request(request.id)
+    assert store.help_request_for_link("a" * 64) == HelpLinked(request, repeat=False)
+    assert request == store.get_help_request(request.id)
     assert store.help_request_for_link("b" * 64) is None
     assert [e.kind for e in store.help_events(request.id)] == [HelpEventKind.created]
     with pytest.raises(NotFound):
@@ -73,7 +75,9 @@ def test_the_same_phone_and_service_within_a_day_is_merged(store: Store):
     again = _add(store, "b", NOW + timedelta(hours=5), text="第二次", urgency=Urgency.high)
     assert again.merged and again.request.id == first.id
     assert again.request.urgency is Urgency.critical  # the higher urgency stays
-    assert store.help_request_for_link("b" * 64).id == first.id
+    for secret in "ab":  # sent twice: both links say so
+        linked = store.help_request_for_link(secret * 64)
+        assert (linked.request.id, linked.repeat) == (first.id, True)
     merged = store.help_events(first.id)[-1]
     assert (merged.kind, merged.text, merged.public) == (HelpEventKind.merged, "第二次", False)
     other_service = _add(store, "c", NOW + timedelta(hours=5), service="oncology")
@@ -268,7 +272,7 @@ def test_withdrawal_closes_and_erases_at_once(store: Store):
     assert texts == [(HelpEventKind.created, None), (HelpEventKind.added, None),
                      (HelpEventKind.note, "已联系"), (HelpEventKind.withdrawn, None)]  # fmt: skip
     assert store.withdraw_help_request(request.id, NOW + DAY) == gone  # twice: nothing new
-    assert store.help_request_for_link("a" * 64) == gone  # the link still says what happened
+    assert store.help_request_for_link("a" * 64).request == gone  # the link says what happened
 
 
 def test_purge_erases_only_what_finished_long_enough_ago(store: Store):
@@ -299,8 +303,12 @@ def test_purge_erases_only_what_finished_long_enough_ago(store: Store):
 
 
 def test_contact_times_are_counted_from_asking(store: Store):
+    assert store.help_history_mark() == 0
     request = _add(store).request
+    marks = [store.help_history_mark()]
     store.claim_help_request(request.id, "王阿姨", "token:1", NOW, NOW - DAY)
+    marks.append(store.help_history_mark())
+    assert 0 < marks[0] < marks[1]  # every change a count sees moves the mark
     store.move_help_request(
         request.id,
         HelpState.claimed,

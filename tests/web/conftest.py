@@ -101,12 +101,13 @@ def browser():
 
 class Page:
     """A page in its own context that records console errors, dialogs and any request
-    that would leave 127.0.0.1 (those are refused)."""
+    that would leave ``hosts`` (127.0.0.1; those are refused)."""
 
     def __init__(
         self, browser, width: int, height: int, locale: str, touch: bool = False,
-        located: bool = True,
+        located: bool = True, hosts: tuple[str, ...] = ("127.0.0.1",),
     ) -> None:  # fmt: skip
+        self.hosts = hosts
         self.context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale,
             geolocation=PEOPLES_SQUARE, permissions=["geolocation"] if located else [],
@@ -122,7 +123,7 @@ class Page:
         self.page.on("dialog", self._dialog)
 
     def _only_loopback(self, route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
+        if urlsplit(route.request.url).hostname in self.hosts:
             route.continue_()
         else:
             self.outside.append(route.request.url)
@@ -154,14 +155,15 @@ class Page:
 def open_page(browser):
     """``open_page(width=360, height=740, locale="zh-CN", touch=False, located=True)`` → a
     fresh ``Page`` (``touch``: a phone's touch screen, as Leaflet and its plugins detect
-    one; ``located``: the page may read the position, at People's Square)."""
+    one; ``located``: the page may read the position, at People's Square; ``hosts``: the
+    names it may reach, 127.0.0.1 only unless a test maps another name to loopback)."""
     pages: list[Page] = []
 
     def make(
         width: int = 360, height: int = 740, locale: str = "zh-CN", touch: bool = False,
-        located: bool = True,
+        located: bool = True, hosts: tuple[str, ...] = ("127.0.0.1",),
     ) -> Page:  # fmt: skip
-        pages.append(Page(browser, width, height, locale, touch, located))
+        pages.append(Page(browser, width, height, locale, touch, located, hosts))
         return pages[-1]
 
     yield make

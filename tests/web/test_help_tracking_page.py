@@ -140,3 +140,17 @@ def test_without_script_the_page_is_complete_and_offers_no_dead_form(served: Ser
         assert page.locator(".qr img").get_attribute("alt") == "QR code of this tracking page"
     finally:
         context.close()
+
+
+def test_a_request_sent_twice_shows_its_progress_only(served: Served, open_page):
+    """Whoever knew the phone may hold one of its links: both show the state and a word
+    on why, never the hospital or messages, and neither offers withdrawing."""
+    request_id, first = ask(served, "13900000004")
+    again, second = ask(served, "13900000004")
+    assert again == request_id
+    for path in (first, second):
+        phone = open_tracking(served, open_page, path)
+        page = phone.page
+        assert "不止一次" in page.locator("#repeat").inner_text()
+        assert page.locator("#withdraw").is_hidden() and page.locator("#add-form").is_visible()
+        assert phone.errors == [] and phone.outside == []

@@ -108,8 +108,8 @@ def test_a_reported_problem_shows_on_the_marker_and_in_the_popup_without_its_wor
 
 
 def test_a_note_shows_with_its_age_and_a_service_not_offered_says_so(served: Served, open_page):
-    served.put_status(11, "dialysis", "limited", conditions=["appointment_only"],
-                      note="只收本院老病人")  # fmt: skip
+    conditions = ["appointment_only", "constructor"]  # free text named like Object's own
+    served.put_status(11, "dialysis", "limited", conditions=conditions, note="只收本院老病人")
     listed = httpx.get(served.base + "/api/v1/resources?kind=hospital&limit=100").json()
     reported = {r["id"] for r in listed for s in r["statuses"]
                 if s["service"] == "dialysis" and s["age_seconds"] is not None}  # fmt: skip
@@ -125,7 +125,7 @@ def test_a_note_shows_with_its_age_and_a_service_not_offered_says_so(served: Ser
     page.page.evaluate("aidmap.state.markers.get(11).openPopup()")
     page.page.wait_for_selector(".leaflet-popup .statuses .note")
     chosen = page.page.locator(".leaflet-popup .statuses .st").first
-    assert chosen.locator(".what").inner_text() == "血透: 有限接诊 (需预约)"
+    assert chosen.locator(".what").inner_text() == "血透: 有限接诊 (需预约、constructor)"
     assert chosen.locator(".note").inner_text() == "志愿者备注（刚刚）：“只收本院老病人”"
     page.screenshot("limited-with-note-360x740")
     page.page.evaluate("aidmap.map.closePopup()")

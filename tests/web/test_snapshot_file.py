@@ -29,6 +29,8 @@ APP = Path(__file__).resolve().parents[2] / "app" / "web"
 TAKEN = datetime(2026, 4, 12, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai
 HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_ADDRESS = "<script>alert(2)</script>南京东路1号"
+HOSTILE_CONDITIONS = ("constructor", "__proto__")
+"""Free text that names what every object has: shown as written, not as Object's own."""
 RUIJIN = "上海交通大学医学院附属瑞金医院"
 LINK = "https://aid.example.org/s/abc234"
 
@@ -51,7 +53,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
             State.open, "志愿者", conditions=("appointment_only",), reported_at=three_hours,
         ), ruijin.version)  # fmt: skip
         store.set_status(hostile.id, "dialysis", StatusReport(
-            State.limited, "志愿者", reported_at=TAKEN - timedelta(hours=20),
+            State.limited, "志愿者", conditions=HOSTILE_CONDITIONS,
+            reported_at=TAKEN - timedelta(hours=20),
         ), hostile.version)  # fmt: skip
         made = {}
         for name, service, lang in (("city", None, "zh"), ("dialysis", "dialysis", "zh"),
@@ -173,6 +176,8 @@ def test_html_in_a_name_or_an_address_stays_text(open_file, files):
     assert popup.locator(".address").inner_text() == HOSTILE_ADDRESS
     assert opened.page.locator("img[src=x], .popup script").count() == 0
     assert popup.locator(".st.chosen .when").inner_text() == "更新于快照前 20 小时 · 快照时已过期"
+    what = popup.locator(".st.chosen .what").inner_text()
+    assert what.endswith(" (constructor、__proto__)"), what
     assert opened.dialogs == [] and opened.errors == [] and opened.others() == []
 
 

@@ -6,7 +6,9 @@ write, a resource change or a unit move (``snapshot_data.data_version``) makes t
 request build it again. So does age: a file states when it was taken and how old each
 status was then, so one is handed out for ``REUSE`` at most; a viewer is never given a
 snapshot older than that as new. Its ETag names both, so a client that has it is
-answered 304 until either moves. One process's memory, a few files per view.
+answered 304 until either moves. One process's memory, bounded in bytes: a file grows
+with the hospitals (~260 bytes each), so a count of files alone would let the views of a
+large store hold gigabytes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 REUSE = timedelta(minutes=15)
-ENTRIES = 64
-"""Views kept (16 districts and the city × services × 2 languages is a few hundred: the
-least recently used go first)."""
+MAX_BYTES = 64 * 1024 * 1024
+"""Bytes of files kept, the least recently used going first: every view of the bundled
+city (0.3-0.6 MiB a file; 16 districts and the city × services × 2 languages is a few
+hundred), some 40 city files at 5,000 hospitals, two at 100,000 (the newest is always
+kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +39,13 @@ class BuiltFile:
 
 
 class SnapshotCache:
-    """Built files by view, valid while the data version holds, for ``reuse`` at most."""
+    """Built files by view, valid while the data version holds, for ``reuse`` at most;
+    at most ``max_bytes`` of them held."""
 
-    def __init__(self, entries: int = ENTRIES, reuse: timedelta = REUSE) -> None:
-        self.entries, self.reuse = entries, reuse
+    def __init__(self, max_bytes: int = MAX_BYTES, reuse: timedelta = REUSE) -> None:
+        self.max_bytes, self.reuse = max_bytes, reuse
         self._files: OrderedDict[Hashable, BuiltFile] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: str, now: datetime) -> BuiltFile | None:
@@ -56,8 +62,10 @@ class SnapshotCache:
         digest = hashlib.sha256(repr((key, version, taken_at.isoformat())).encode())
         built = BuiltFile(body, version, taken_at, f'W/"{digest.hexdigest()[:32]}"')
         with self._lock:
+            old = self._files.pop(key, None)
+            self._held += len(body) - (len(old.body) if old else 0)
             self._files[key] = built
-            self._files.move_to_end(key)
-            while len(self._files) > self.entries:
-                self._files.popitem(last=False)
+            while self._held > self.max_bytes and len(self._files) > 1:
+                _, dropped = self._files.popitem(last=False)
+                self._held -= len(dropped.body)
         return built

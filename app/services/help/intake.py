@@ -87,6 +87,12 @@ def requester_phone(text: str) -> str:
     return number
 
 
+def phone_key(phone: str) -> str:
+    """What the per-phone limit counts for a canonical ``phone``: its hash, without an
+    extension (``转123``), since a million extensions would make one landline as many."""
+    return hash_token(phone.split("转")[0])
+
+
 def shanghai_today(now: datetime):
     """The date in Shanghai at ``now``: what "the last session was on the 27th" means."""
     return now.astimezone(SHANGHAI).date()

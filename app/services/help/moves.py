@@ -52,6 +52,12 @@ class ClaimNeeded(MoveConflict):
     code = "claim_needed"
 
 
+class Erased(MoveConflict):
+    """A note for a request whose personal fields are erased: its text would outlive them."""
+
+    code = "erased"
+
+
 def is_holder(token: Token, request: HelpRequest) -> bool:
     """Whether ``token`` holds the unfinished request: its claim, running or lapsed with
     nobody taking it since (the store checks that again as it writes)."""
@@ -116,10 +122,12 @@ def add_note(
     store: Store, request_id: int, token: Token, text: str, public: bool, now: datetime
 ) -> HelpEvent:
     """A private note (any volunteer), or a message the requester sees (its holder or a
-    coordinator: one voice speaks to the requester)."""
-    if public and not token.role.allows(Role.coordinator):
-        current = store.get_help_request(request_id)
-        if not is_holder(token, current):
-            raise ClaimNeeded("only the request's holder or a coordinator writes to the requester")
+    coordinator: one voice speaks to the requester); ``Erased`` once the request is, since
+    erasure (which runs once) would never reach a later note."""
+    current = store.get_help_request(request_id)
+    if current.erased_at is not None:
+        raise Erased("the request's details are erased: notes would outlive them")
+    if public and not token.role.allows(Role.coordinator) and not is_holder(token, current):
+        raise ClaimNeeded("only the request's holder or a coordinator writes to the requester")
     return store.add_help_event(request_id, HelpEventKind.note, text, public=public,
                                 by=token.name, by_key=credential_key(token), at=now)  # fmt: skip

@@ -56,27 +56,38 @@ def may_reveal(token: Token, request: HelpRequest, lapsed_before: datetime) -> b
     return request.claim_key == credential_key(token) and not request.lapsed(lapsed_before)
 
 
-def tracking(store: Store, request: HelpRequest, lapsed_before: datetime) -> HelpTracking:
-    """The requester's view (``HelpTracking``)."""
-    events = store.help_events(request.id)
-    matched = None
-    if request.state in MATCH_SHOWN and request.resource_id is not None:
-        try:
-            hospital = store.get_resource(request.resource_id)
-        except NotFound:
-            hospital = None
-        if hospital is not None and hospital.kind == Kind.hospital:
-            matched = HospitalRef(id=hospital.id, name=hospital.name, address=hospital.address,
-                                  phones=list(hospital.phones))  # fmt: skip
+def tracking(
+    store: Store, request: HelpRequest, lapsed_before: datetime, *, repeat: bool = False
+) -> HelpTracking:
+    """The requester's view (``HelpTracking``). A request sent more than once (``repeat``)
+    has holders who may have known no more than the phone and the service: they see the
+    state, not the hospital nor the messages written to whoever answers the phone."""
+    matched, messages, added = None, [], []
+    if not repeat:
+        events = store.help_events(request.id)
+        matched = _matched(store, request)
+        messages = [HelpMessage(at=e.at, text=e.text) for e in events
+                    if e.kind is HelpEventKind.note and e.public and e.text]  # fmt: skip
+        added = [e.at for e in events if e.kind is HelpEventKind.added]
     return HelpTracking(
         state=request.shown_state(lapsed_before), service=request.service,
         close_reason=request.close_reason, created_at=request.created_at,
-        updated_at=request.updated_at, matched=matched,
-        messages=[HelpMessage(at=e.at, text=e.text) for e in events
-                  if e.kind is HelpEventKind.note and e.public and e.text],
-        added=[e.at for e in events if e.kind is HelpEventKind.added],
-        erased=request.erased_at is not None,
+        updated_at=request.updated_at, matched=matched, messages=messages, added=added,
+        erased=request.erased_at is not None, repeat=repeat,
     )  # fmt: skip
+
+
+def _matched(store: Store, request: HelpRequest) -> HospitalRef | None:
+    if request.state not in MATCH_SHOWN or request.resource_id is None:
+        return None
+    try:
+        hospital = store.get_resource(request.resource_id)
+    except NotFound:
+        return None
+    if hospital.kind != Kind.hospital:
+        return None
+    return HospitalRef(id=hospital.id, name=hospital.name, address=hospital.address,
+                       phones=list(hospital.phones))  # fmt: skip
 
 
 def _unit(units: Mapping[int, AdminUnit], unit_id: int | None) -> UnitRef | None:

@@ -15,6 +15,7 @@ from app.domain.help import (
     HelpCount,
     HelpEvent,
     HelpEventKind,
+    HelpLinked,
     HelpMove,
     HelpRequest,
     HelpReveal,
@@ -39,8 +40,9 @@ class HelpStore(Protocol):
         leads there. Two submissions at once never make two requests."""
 
     @abc.abstractmethod
-    def help_request_for_link(self, secret_hash: str) -> HelpRequest | None:
-        """The request a tracking link's hash leads to, or None."""
+    def help_request_for_link(self, secret_hash: str) -> HelpLinked | None:
+        """The request a tracking link's hash leads to (``repeat``: a submission was merged
+        into it, so it has more than one link), or None."""
 
     @abc.abstractmethod
     def get_help_request(self, request_id: int) -> HelpRequest:
@@ -61,7 +63,8 @@ class HelpStore(Protocol):
         ``lapsed_before``: a ``lapsed`` event records it); the holder claiming again renews
         its claim. One of two claimers at once wins: ``HelpClaimHeld`` for the other (and
         while anyone else holds it), ``StateChanged`` for a finished request,
-        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims already, NotFound."""
+        ``HelpClaimsFull`` when ``by_key`` holds ``most`` running claims or claimed ``most``
+        requests since ``lapsed_before`` (moved on or closed since), NotFound."""
 
     @abc.abstractmethod
     def move_help_request(
@@ -114,6 +117,12 @@ class HelpStore(Protocol):
     @abc.abstractmethod
     def help_contact_seconds(self) -> list[float]:
         """For each request that reached contacting, the seconds it waited for it."""
+
+    @abc.abstractmethod
+    def help_history_mark(self) -> int:
+        """The id of the newest line of any request's history (0 with none). Every change
+        a count can see (a request taken, a state moved, a withdrawal) writes one, so
+        counts made at one mark hold until it moves."""
 
     @abc.abstractmethod
     def unfinished_help_requests(self) -> list[HelpRequest]:

@@ -95,12 +95,15 @@
     if (minutes < 1440) return fill(T.span_hours, { n: Math.floor(minutes / 60) });
     return fill(T.span_days, { n: Math.floor(minutes / 1440) });
   }
+  /* a code's words, else the free text as written ("constructor" is no code: not Object's own) */
+  function conditionName(c) {
+    return Object.prototype.hasOwnProperty.call(T.condition_names, c) ? T.condition_names[c] : c;
+  }
   function statusItem(s, chosen) {
     var state = D.states[s[1]], conditions = s.slice(5);
     var what = serviceName(s[0]) + ": " + T[state];
     if (conditions.length) {
-      what += " (" + conditions.map(function (c) { return T.condition_names[c] || c; })
-        .join(T.list_sep) + ")";
+      what += " (" + conditions.map(conditionName).join(T.list_sep) + ")";
     }
     if (s.length < 3) {
       return el("li", { class: "st state-unknown" + (chosen ? " chosen" : "") }, [

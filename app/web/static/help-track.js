@@ -12,6 +12,7 @@ var box = byId("track");
 var path = location.pathname.slice(url("").length);  // /h/{secret}, under the root path
 var timer = null;
 var finished = box.dataset.finished === "1";
+var repeat = box.dataset.repeat === "1";
 
 /* an ISO time as Beijing time to the minute, as the server writes it (no DST there) */
 function beijing(iso) {
@@ -54,12 +55,14 @@ function render(v) {
   byId("erased").textContent = v.erased ? T.erased : "";
   byId("erased").hidden = !v.erased;
   finished = v.erased || v.state === "resolved" || v.state === "closed";
+  repeat = v.repeat;
+  byId("repeat").hidden = !repeat;
   showForms();
 }
 
 function showForms() {
   byId("add-form").hidden = finished;
-  byId("withdraw").hidden = finished;
+  byId("withdraw").hidden = finished || repeat;
   byId("new-request").hidden = !finished;
 }
 

@@ -8,8 +8,12 @@ export var ORDER = ["open", "limited", "closed", "unknown", "not_offered", "none
 
 export function stateText(s) { return T[s] || s; }
 
+/* a code's words, else the free text as written ("constructor" is no code: not Object's own) */
 export function conditionsText(list) {
-  return (list || []).map(function (c) { return T.condition_names[c] || c; }).join("、");
+  var names = T.condition_names;
+  return (list || []).map(function (c) {
+    return Object.prototype.hasOwnProperty.call(names, c) ? names[c] : c;
+  }).join("、");
 }
 
 /* statuses carry the age they had when fetched */
