@@ -97,7 +97,7 @@ def create_app(
                 events=StatusEvents(store, now, settings.status_ttl_hours, slots),
                 imports=ImportGate(),
                 signed_in=signed_in,
-                limits=Limiters(),
+                limits=Limiters.in_store(store),
             )
             app.state.context = context
             poller = None

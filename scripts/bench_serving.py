@@ -53,9 +53,11 @@ def serving(
     settings: dict[str, str] | None = None,
     port: int | None = None,
     root: Path = ROOT,
+    workers: int = 1,
 ) -> Iterator[str]:
-    """``aidmap serve`` (one worker) on ``data_dir`` until the block ends; its base URL.
-    ``root`` is the checkout whose ``app`` serves (another one's: a baseline to compare).
+    """``aidmap serve`` (``workers`` processes) on ``data_dir`` until the block ends; its
+    base URL. ``root`` is the checkout whose ``app`` serves (another one's: a baseline to
+    compare).
 
     ``{base}`` in a setting's value is replaced by the base URL (for AIDMAP_BASE_URL).
     Exits the script when the server stops early or does not answer within 120 s.
@@ -64,7 +66,9 @@ def serving(
     base = f"http://127.0.0.1:{port}"
     settings = {k: v.replace("{base}", base) for k, v in (settings or {}).items()}
     command = aidmap("serve", "--host", "127.0.0.1", "--port", str(port),
-                     "--data-dir", str(data_dir), "--log-level", "warning")  # fmt: skip
+                     "--data-dir", str(data_dir), "--log-level", "warning",
+                     *(["--workers", str(workers)] if workers != 1 else []))  # fmt: skip
+    # (no --workers for one: a baseline checkout from before it had none)
     with log.open("w") as out:
         process = subprocess.Popen(
             command, cwd=root, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT

@@ -23,8 +23,8 @@ from app.services.geocoding import ChainHolder
 from app.services.help.stats import KeptStats
 from app.services.image_cache import ImageCache
 from app.services.nearest import NearestFinder
-from app.services.ratelimit import RateLimiter
-from app.storage.port import Store
+from app.services.shared_limits import Limiter, StoreRateLimiter
+from app.storage.port import RateStore, Store
 
 FAILED_AUTH_LIMIT = (10, 60.0)
 """Failed sign-ins allowed per client address per window (seconds)."""
@@ -50,23 +50,41 @@ HELP_PHONE_LIMIT = (5, 86_400.0)
 merged anyway; more is someone else's number being used."""
 
 
+LIMITS = {
+    "failed_auth": FAILED_AUTH_LIMIT,
+    "public_reports": PUBLIC_REPORT_LIMIT,
+    "public_shares": PUBLIC_SHARE_LIMIT,
+    "failed_share_lookups": FAILED_SHARE_LOOKUP_LIMIT,
+    "public_imports": PUBLIC_IMPORT_LIMIT,
+    "public_exports": PUBLIC_EXPORT_LIMIT,
+    "help_intake": HELP_INTAKE_LIMIT,
+    "help_phones": HELP_PHONE_LIMIT,
+    "failed_help_links": FAILED_HELP_LINK_LIMIT,
+}
+"""Each budget of ``Limiters`` by name (the name is its bucket in the store)."""
+
+
 @dataclass(frozen=True)
 class Limiters:
-    """Per-client-address budgets of the public routes (the process's own, in memory)."""
+    """Per-client-address (and per-phone) budgets of the public routes, counted in the
+    store so that they hold across workers and replicas (``Limiters.in_store``)."""
 
-    failed_auth: RateLimiter = field(default_factory=lambda: RateLimiter(*FAILED_AUTH_LIMIT))
-    public_reports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_REPORT_LIMIT))
-    public_shares: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_SHARE_LIMIT))
-    failed_share_lookups: RateLimiter = field(
-        default_factory=lambda: RateLimiter(*FAILED_SHARE_LOOKUP_LIMIT)
-    )
-    public_imports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_IMPORT_LIMIT))
-    public_exports: RateLimiter = field(default_factory=lambda: RateLimiter(*PUBLIC_EXPORT_LIMIT))
-    help_intake: RateLimiter = field(default_factory=lambda: RateLimiter(*HELP_INTAKE_LIMIT))
-    help_phones: RateLimiter = field(default_factory=lambda: RateLimiter(*HELP_PHONE_LIMIT))
-    failed_help_links: RateLimiter = field(
-        default_factory=lambda: RateLimiter(*FAILED_HELP_LINK_LIMIT)
-    )
+    failed_auth: Limiter
+    public_reports: Limiter
+    public_shares: Limiter
+    failed_share_lookups: Limiter
+    public_imports: Limiter
+    public_exports: Limiter
+    help_intake: Limiter
+    help_phones: Limiter
+    failed_help_links: Limiter
+
+    @classmethod
+    def in_store(cls, store: RateStore) -> Limiters:
+        """Every budget at its limit, counted in ``store``."""
+        return cls(**{
+            name: StoreRateLimiter(store, name, *limit) for name, limit in LIMITS.items()
+        })  # fmt: skip
 
 
 @dataclass(frozen=True)

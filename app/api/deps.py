@@ -21,9 +21,9 @@ from app.domain.records import MAX_ID, Share, Token
 from app.services.auth import token_for
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
-from app.services.ratelimit import RateLimiter
 from app.services.sessions import as_token, live_session
 from app.services.share_place import Places
+from app.services.shared_limits import Limiter
 from app.services.sharing import load_share
 from app.services.vocabulary import service_code
 from app.storage.errors import NotFound
@@ -105,7 +105,7 @@ def client_address(request: Request) -> str:
     return client_key(request.client.host if request.client else None)
 
 
-def address_within(request: Request, limiter: RateLimiter, message: str) -> str:
+def address_within(request: Request, limiter: Limiter, message: str) -> str:
     """The client's address, checked to be within ``limiter`` (429 with ``message`` when it
     is over); the caller records an attempt against it when one counts."""
     address = client_address(request)
@@ -120,16 +120,19 @@ class Budget:
     """One kind of request's allowance for the client's address (``context.Limiters``)."""
 
     request: Request
-    limiter: RateLimiter
+    limiter: Limiter
     message: str
 
     def spend(self) -> None:
-        """Count one request against the address; 429 when none is left."""
-        self.limiter.record(address_within(self.request, self.limiter, self.message))
+        """Count one request against the address; 429 when none is left (blocking: the
+        count is in the store, one for every worker)."""
+        wait = self.limiter.spend(client_address(self.request))
+        if wait is not None:
+            raise TooManyRequests(self.message, wait)
 
 
 def budget_of(
-    pick: Callable[[Limiters], RateLimiter], message: str
+    pick: Callable[[Limiters], Limiter], message: str
 ) -> Callable[..., Awaitable[Budget]]:
     """A dependency giving the client's ``pick`` allowance, spent where the route decides."""
 

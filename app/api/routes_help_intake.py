@@ -41,8 +41,8 @@ from app.services.help.intake import (
 )
 from app.services.locations import PointRefused, wgs84_point
 from app.services.nearest_answer import Ask, Origin, answer_nearest_async
-from app.services.ratelimit import RateLimiter
 from app.services.share_place import Place, Places
+from app.services.shared_limits import Limiter
 from app.storage.errors import NotFound
 from app.storage.port import Store
 
@@ -92,7 +92,7 @@ async def create_help_request(
     same phone asking for the same service within 24 hours is added to its first request
     (``merged_into``). Honeypot: a filled ``website`` is a 422 ``honeypot`` (a person whose
     browser filled the hidden field learns it, rather than losing the request)."""
-    budget.spend()
+    await run_in_threadpool(budget.spend)  # counted in the store
     if body.website:
         raise Refused("honeypot", "website: leave this field empty")
     if not body.consent:
@@ -104,7 +104,7 @@ async def create_help_request(
         service = request_service(services, body.service)
         phone = requester_phone(body.phone)
         limiter = context.limits.help_phones
-        _phone_within(limiter, phone)
+        await run_in_threadpool(_phone_within, limiter, phone)
         origin, place = await locate(body.location, store, geocoders, client_address(request))
         new = new_request(service=service, answers=body.answers, place=place, phone=phone,
                           name=body.name, text=body.text, now=now)  # fmt: skip
@@ -114,7 +114,7 @@ async def create_help_request(
     ttl = settings.status_ttl_hours
     found = await answer_nearest_async(finder, ask, origin, now, ttl)
     added, secret = await run_in_threadpool(store_request, store, new, now)
-    limiter.record(phone_key(phone))
+    await run_in_threadpool(limiter.record, phone_key(phone))
     nearest = nearest_collection(found, ask.service, now, ttl)
     nearest["origin"] |= {"source": "help request", "address": None}
     office = nearest["contacts"][0] if nearest["contacts"] else None
@@ -126,7 +126,7 @@ async def create_help_request(
     )  # fmt: skip
 
 
-def _phone_within(limiter: RateLimiter, phone: str) -> None:
+def _phone_within(limiter: Limiter, phone: str) -> None:
     """429 while this phone has asked too often (counted by its hash, never the number)."""
     wait = limiter.retry_after(phone_key(phone))
     if wait is not None:

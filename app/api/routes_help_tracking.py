@@ -134,7 +134,7 @@ async def add_help_information(
 ) -> JSONResponse:
     """Add information to the request (the volunteers who hold it read it); 409
     ``finished`` once it is resolved, closed or withdrawn."""
-    budget.spend()
+    await run_in_threadpool(budget.spend)  # counted in the store
     request = found.request
     if request.state.finished or request.erased_at is not None:
         raise Finished("the request is finished: send a new one if help is still needed")

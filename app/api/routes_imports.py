@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
 from app.api.deps import ContextDep, GeocodersDep, ImportBudget, OptionalToken, StoreDep
@@ -64,7 +65,7 @@ async def create_import(
             raise Unauthorized(f"applying this import needs a {needed.value} token")
         raise Forbidden(f"applying this import needs the {needed.value} role, not {token.role}")
     if not coordinator:
-        budget.spend()
+        await run_in_threadpool(budget.spend)  # counted in the store
     data = await file.read(body_limits.IMPORT_FILE + 1)
     if len(data) > body_limits.IMPORT_FILE:
         raise TooLarge(f"files up to {body_limits.IMPORT_FILE // 2**20} MiB are accepted")

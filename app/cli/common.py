@@ -38,9 +38,11 @@ class CliError(Exception):
     """An error to print as one line before exiting with status 2."""
 
 
-def load_settings(data_dir: Path | None) -> Settings:
-    """Settings from the environment, with command-line overrides."""
+def load_settings(data_dir: Path | None, **options: object) -> Settings:
+    """Settings from the environment, with command-line overrides (``options`` given as
+    None are left to the environment)."""
     overrides = {"data_dir": data_dir} if data_dir is not None else {}
+    overrides |= {name: value for name, value in options.items() if value is not None}
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -33,19 +33,28 @@ def serve(
     log_level: Annotated[
         LogLevel, typer.Option(help="Log level of aidmap and uvicorn (info: a line per request).")
     ] = LogLevel.info,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            help="Processes serving requests: a number, or auto (one per CPU) "
+            "[default: AIDMAP_WORKERS, else 1].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
     from app.core.logging import chosen_format, configure_logging
-    from app.main import create_app
-    from app.serving.server import run
+    from app.serving.server import run, worker_count
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, workers=workers)
     log_format = chosen_format(settings.log_format, sys.stderr)
     configure_logging(log_format, log_level.value)  # text at a terminal, else JSON lines
-    for line in start_lines(settings, workers=1):
+    count = worker_count(settings.workers)
+    for line in start_lines(settings, workers=count):
         logging.getLogger("aidmap").info("%s", line)
     open_seeded_store(settings, with_bar=log_format == "text").close()
-    run(create_app(settings), settings, host, port, log_level.value)
+    chosen = settings.model_copy(update={"log_format": log_format})  # the workers' too
+    run(chosen, host, port, log_level.value, count)
 
 
 def start_lines(settings: Settings, workers: int) -> list[str]:

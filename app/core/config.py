@@ -259,6 +259,11 @@ class Settings(BaseSettings):
         description="Open connections of the process (kept below its open-files "
         "limit); above it new ones are refused.",
     )
+    workers: Annotated[int, Field(ge=1, le=512)] | Literal["auto"] = Field(
+        1,
+        description="Processes serving requests ('auto': one per CPU). Each keeps its own "
+        "caches; rate limits, claims and sessions are in the store, shared by all.",
+    )
     max_connections_per_client: int = Field(
         64,
         ge=1,

@@ -1,4 +1,6 @@
-"""A per-key sliding-window rate limit, in memory (one process's view)."""
+"""A per-key sliding-window rate limit, in memory (one process's view): what a process
+limits for itself (event-stream polls, calls to a public geocoder). Limits that must hold
+across workers and replicas count in the store (``shared_limits``)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class RateLimiter:
     def __init__(self, limit: int, window_s: float) -> None:
         self.limit, self.window_s = limit, window_s
         self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # ``spend`` checks and records under one hold
         self._sweep_at = SWEEP_FROM
 
     def retry_after(self, key: str) -> int | None:
@@ -34,6 +36,15 @@ class RateLimiter:
             if len(events) < self.limit:
                 return None
             return max(1, math.ceil(events[0] + self.window_s - now))
+
+    def spend(self, key: str) -> int | None:
+        """Count one event for ``key`` if it is within its limit (None), else the seconds
+        to wait (nothing counted)."""
+        with self._lock:
+            wait = self.retry_after(key)
+            if wait is None:
+                self.record(key)
+            return wait
 
     def record(self, key: str) -> None:
         """Count one event for ``key``."""

@@ -1,20 +1,24 @@
-"""Running the app under uvicorn with the connection layer's limits and trusted proxies."""
+"""Running the app under uvicorn, in one process or several workers, with the connection
+layer's limits and trusted proxies."""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
 import logging
+import os
 import resource
 import socket
 import sys
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
-from uvicorn.server import STARTUP_FAILURE
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from app.core.addresses import IPNetwork
 from app.core.config import Settings
+from app.core.logging import configure_logging
 from app.serving.forwarded import ForwardedHost
 from app.serving.peers import PeerTable
 from app.serving.protocol import Deadlines, guarded_protocol
@@ -24,14 +28,22 @@ RESERVED_FILES = 256
 worker threads' SQLite handles, uploads being read, geocoders' sockets."""
 GRACEFUL_SHUTDOWN_S = 3
 """Seconds a stopping server waits for open requests (live pages reconnect elsewhere)."""
+WORKER_START_S = 60
+"""Seconds a worker may take to answer the parent's health check (a new one imports the
+app and opens the store first: seconds on a busy machine) before it is replaced."""
 NO_HARD_LIMIT_FILES = 1 << 20
 """Soft open-files limit asked for when the hard limit is unlimited (Linux's usual cap)."""
 
 log = logging.getLogger("aidmap")
 
 
-def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) -> None:
-    """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM."""
+def run(settings: Settings, host: str, port: int, log_level: str, workers: int = 1) -> None:
+    """Serve the app on ``host:port`` in ``workers`` processes until SIGINT or SIGTERM.
+
+    Each worker builds its own app (store connections, caches, event poller) and drains
+    its own requests when stopped; with more than one, a parent process holds the socket,
+    starts them, replaces one that dies and passes SIGTERM on to each.
+    """
     if settings.base_url:
         log.info("links start with %s (AIDMAP_BASE_URL)", settings.base_url)
     elif settings.trusted_proxies and not settings.allowed_hosts:
@@ -53,30 +65,80 @@ def run(app: FastAPI, settings: Settings, host: str, port: int, log_level: str) 
     if total < settings.max_connections:
         log.warning("open-files limit %d: at most %d connections", files, total)
     trusted = tuple(settings.trusted_proxies)
-    peers = PeerTable(total, min(settings.max_connections_per_client, total), trusted)
     deadlines = Deadlines(
         header_s=settings.header_timeout_s,
         body_s=settings.body_timeout_s,
         body_min_rate=settings.body_min_rate,
         send_s=settings.send_timeout_s,
     )
+    per_client = min(settings.max_connections_per_client, total)
     log.info(
-        "connections: at most %d, %d per client; forwarded headers %s",
-        total, peers.per_client, f"from {len(trusted)} networks" if trusted else "ignored",
+        "connections: at most %d, %d per client%s; forwarded headers %s",
+        total, per_client, " in each worker" if workers > 1 else "",
+        f"from {len(trusted)} networks" if trusted else "ignored",
     )  # fmt: skip
-    served = ForwardedHost(app, trusted, forwarded_allow_ips(trusted))  # X-Forwarded-* applied
-    config = uvicorn.Config(
-        served, host=host, port=port, log_level=log_level,
+    config = AppConfig(
+        settings, deadlines, (total, per_client), log_level,
+        host=host, port=port, log_level=log_level, workers=workers,
         log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
-        http=guarded_protocol(deadlines, peers), ws="none",  # no WebSocket routes to upgrade to
+        ws="none",  # no WebSocket routes to upgrade to
         proxy_headers=False,  # ForwardedHost applies them, seeing the proxy's own address first
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_worker_healthcheck=WORKER_START_S,
     )  # fmt: skip
-    server = AnnouncingServer(config, map_address(settings, host, port))
+    address = map_address(settings, host, port)
+    if workers > 1:
+        log.info("%d workers starting: open %s in a browser once they are ready", workers, address)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    server = AnnouncingServer(config, address)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+class AppConfig(uvicorn.Config):
+    """uvicorn's configuration, building the app and its connection guard in the process
+    that serves them (``load``): a worker process gets this object pickled, and an app, a
+    connection table or a protocol class made for these limits cannot travel that way."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        deadlines: Deadlines,
+        connections: tuple[int, int],
+        aidmap_log_level: str,
+        **options: Any,
+    ) -> None:
+        self.settings, self.deadlines, self.connections = settings, deadlines, connections
+        self.aidmap_log_level = aidmap_log_level
+        super().__init__("app.main:create_app", **options)  # a name: uvicorn only checks it
+
+    def configure_logging(self) -> None:
+        """aidmap's handlers, then uvicorn's levels and its access log off (aidmap.access
+        replaces it), again in each worker process."""
+        configure_logging(self.settings.log_format, self.aidmap_log_level)
+        super().configure_logging()
+
+    def load(self) -> None:
+        """Build the app and the protocol class in this process, then let uvicorn wrap it."""
+        if self.loaded:
+            return
+        from app.main import create_app
+
+        trusted = tuple(self.settings.trusted_proxies)
+        total, per_client = self.connections
+        self.app = ForwardedHost(create_app(self.settings), trusted, forwarded_allow_ips(trusted))
+        self.http = guarded_protocol(self.deadlines, PeerTable(total, per_client, trusted))
+        super().load()
+
+
+def worker_count(wanted: int | str) -> int:
+    """Processes to run: ``wanted``, or one per CPU this process may use for ``auto``."""
+    if wanted != "auto":
+        return int(wanted)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class AnnouncingServer(uvicorn.Server):

@@ -11,7 +11,7 @@ from app.storage.port import Progress
 from app.storage.sql import SqlStore
 from app.storage.sql_support import BATCH, insert_many
 
-KEPT_META = {MetaKey.schema_version}
+KEPT_META = {MetaKey.schema_version, MetaKey.rate_limit_key}
 """The target's own ``meta`` rows that the copy leaves alone."""
 
 

@@ -19,3 +19,5 @@ class MetaKey(StrEnum):
     """Moves whenever a unit is relocated (gazetteer indexes rebuild then)."""
     resources_changed = "resources_changed_at"
     """Moves whenever a resource is added or changed (not by status writes)."""
+    rate_limit_key = "rate_limit_key"
+    """The secret that rate limits hash client addresses and phones with (revision 0007)."""

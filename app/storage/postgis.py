@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import threading
 import uuid
@@ -60,6 +61,12 @@ transactions ask, not the order they commit, and readers follow history by id.""
 HELP_INTAKE_LOCK = MIGRATION_LOCK + 2
 """Held by every help intake to its commit: a duplicate is found by reading, and two
 submissions of one phone at once must not both miss each other."""
+
+
+def rate_lock(bucket: str, key: str) -> int:
+    """The advisory lock key of one rate limit's key: 64 bits of its hash."""
+    digest = hashlib.sha256(f"rate:{bucket}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 @functools.cache
@@ -196,6 +203,10 @@ class PostgisStore(SqlStore):
     def _serialise_help_intake(self, conn: Connection) -> None:
         """Help intakes queue on one lock until they commit (duplicates are merged)."""
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HELP_INTAKE_LOCK})
+
+    def _serialise_rate_key(self, conn: Connection, bucket: str, key: str) -> None:
+        """Spenders of one key queue on its own advisory lock until they commit."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": rate_lock(bucket, key)})
 
     def nearest_in(
         self, kind: str, lon: float, lat: float, area: Area, max_m: float | None, limit: int

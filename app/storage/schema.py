@@ -305,6 +305,15 @@ shares = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("bucket", String(32), nullable=False, comment="which limit"),
+    Column("key", String(64), nullable=False, comment="HMAC-SHA256 hex of address or phone"),
+    Column("at", Float, nullable=False, comment="seconds since the epoch"),
+    Index("ix_rate_events_key", "bucket", "key", "at"),
+)
+
 sources = Table(
     "sources",
     metadata,

@@ -1,9 +1,9 @@
 """Store implementation shared by the SQL backends, over SQLAlchemy Core.
 
 ``SqlStore`` joins the unit, resource, edit, status, location, layer, access, claim, share,
-source and help parts (``sql_units``, ``sql_resources``, ``sql_edits``, ``sql_statuses``,
-``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``, ``sql_shares``,
-``sql_sources``, ``sql_help``) and adds
+rate, source and help parts (``sql_units``, ``sql_resources``, ``sql_edits``,
+``sql_statuses``, ``sql_locations``, ``sql_layers``, ``sql_access``, ``sql_claims``,
+``sql_shares``, ``sql_rates``, ``sql_sources``, ``sql_help``) and adds
 migrations (``revisions``), seeding, counts, the geocoder cache and services. Subclasses
 supply the engines (one for reads, one for writes) and what differs per database: how a
 write transaction begins (``_begin_write``) and how migrations are serialised
@@ -30,6 +30,7 @@ from app.storage.sql_edits import EditQueries
 from app.storage.sql_help import HelpQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_locations import LocationQueries
+from app.storage.sql_rates import RateQueries
 from app.storage.sql_sessions import SessionQueries
 from app.storage.sql_shares import ShareQueries
 from app.storage.sql_sources import SourceQueries
@@ -48,6 +49,7 @@ class SqlStore(
     SessionQueries,
     ClaimQueries,
     ShareQueries,
+    RateQueries,
     SourceQueries,
     HelpQueries,
     Store,

@@ -77,6 +77,13 @@ class SqlPlumbing:
             yield conn
 
     @contextmanager
+    def _write_unannounced(self) -> Iterator[Connection]:
+        """A write transaction that changes nothing caches are built from (rate limits):
+        a backend that tells other processes of its commits need not tell of this one."""
+        with translated_errors(), self._begin_write() as conn:
+            yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[Connection]:
         """One read transaction: every query in it sees the same snapshot."""
         with translated_errors(), self._engine.connect() as conn:

@@ -104,3 +104,18 @@ def open_for_emergency(base: str) -> list[int]:
     if nearest.json()["answer"] != "open":  # none open: the nearest offering it, as a fallback
         return []
     return [feature["id"] for feature in nearest.json()["features"]]
+
+
+def test_the_31st_share_from_one_address_is_refused_whichever_replica_answers(replicas):
+    bases, _ = replicas
+    view = {"center": [121.4737, 31.2304], "service": "dialysis"}
+    answers = [
+        httpx.post(f"{bases[n % 2]}/api/v1/share", json=view | {"zoom": 3 + n % 15})
+        for n in range(31)
+    ]
+    assert {a.status_code for a in answers[:30]} <= {200, 201}, [a.text for a in answers]
+    assert answers[30].status_code == 429 and int(answers[30].headers["Retry-After"]) >= 1
+    assert httpx.post(f"{bases[0]}/api/v1/share", json=view | {"zoom": 3}).status_code == 429
+    failed = [httpx.get(f"{bases[n % 2]}/api/v1/session",
+                        headers={"Authorization": "Bearer wrong"}) for n in range(11)]  # fmt: skip
+    assert [f.status_code for f in failed] == [401] * 10 + [429]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.storage import open_store, revisions
+from app.storage.meta_keys import MetaKey
 from tests import postgres
 from tests.cli.test_cli import run_aidmap
 
@@ -134,7 +135,12 @@ def test_a_release_database_upgrades_with_every_row(release_url: str, connect, t
             kept = [row[: len(rows[0])] for row in after[name]]
             assert kept == rows, f"{name} changed"
     version = ("schema_version", str(revisions.SCHEMA_VERSION))
-    assert set(after["meta"]) == {row for row in before["meta"] if row[0] != version[0]} | {version}
+    secret = [row for row in after["meta"] if row[0] == MetaKey.rate_limit_key]
+    assert len(secret) == 1 and len(secret[0][1]) == 64  # revision 0007 made it
+    assert set(after["meta"]) == {row for row in before["meta"] if row[0] != version[0]} | {
+        version,
+        secret[0],
+    }
     assert revisions.stored_revision(release_url) == revisions.HEAD
     fresh = postgres.database_url(postgres.create_database()) if backend == "postgresql" else (
         f"sqlite:///{tmp_path / 'fresh.sqlite3'}"

@@ -1,8 +1,8 @@
 """The storage port: one protocol per area of the store (the modules of this package),
 mirroring the SQL store's parts (``sql_units``, ``sql_resources``, ``sql_edits``,
 ``sql_locations``, ``sql_layers``, ``sql_statuses``, ``sql_access``, ``sql_sessions``,
-``sql_claims``, ``sql_shares``, ``sql_sources``, ``sql_help``, the geocoder cache and
-administration in ``sql``), and ``Store``, their union, which every backend implements.
+``sql_claims``, ``sql_shares``, ``sql_rates``, ``sql_sources``, ``sql_help``, the geocoder
+cache and administration in ``sql``), and ``Store``, their union, which every backend implements.
 
 Services take the narrowest protocol that covers what they call. Coordinates are WGS-84
 longitude/latitude in degrees; times are timezone-aware UTC; failures are the errors of
@@ -15,7 +15,7 @@ from typing import Protocol
 
 from app.storage.port.admin import Progress, StoreAdmin
 from app.storage.port.help import HelpStore
-from app.storage.port.people import AccessStore, SessionStore, ShareStore
+from app.storage.port.people import AccessStore, RateStore, SessionStore, ShareStore
 from app.storage.port.places import GeocodeCacheStore, LayerStore, UnitStore
 from app.storage.port.resources import EditStore, LocationStore, ResourceStore
 from app.storage.port.sources import SourceStore
@@ -23,8 +23,8 @@ from app.storage.port.statuses import ClaimStore, StatusStore
 
 __all__ = [
     "AccessStore", "ClaimStore", "EditStore", "GeocodeCacheStore", "HelpStore", "LayerStore",
-    "LocationStore", "Progress", "ResourceStore", "SessionStore", "ShareStore", "SourceStore",
-    "StatusStore", "Store", "StoreAdmin", "UnitStore",
+    "LocationStore", "Progress", "RateStore", "ResourceStore", "SessionStore", "ShareStore",
+    "SourceStore", "StatusStore", "Store", "StoreAdmin", "UnitStore",
 ]  # fmt: skip
 
 
@@ -41,6 +41,7 @@ class Store(
     SessionStore,
     ClaimStore,
     ShareStore,
+    RateStore,
     SourceStore,
     HelpStore,
     Protocol,

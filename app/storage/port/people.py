@@ -1,5 +1,6 @@
 """Who may act and what they share: tokens and problem reports, invites and sessions,
-shares (``sql_access``, ``sql_sessions``, ``sql_shares``)."""
+shares, and how often each client may ask (``sql_access``, ``sql_sessions``,
+``sql_shares``, ``sql_rates``)."""
 
 from __future__ import annotations
 
@@ -138,3 +139,27 @@ class ShareStore(Protocol):
     @abc.abstractmethod
     def get_share(self, code: str) -> Share:
         """The share with this code; NotFound otherwise."""
+
+
+class RateStore(Protocol):
+    """Rate-limit events shared by every process (``sql_rates``); times in epoch seconds,
+    keys already hashed (never a raw address or phone)."""
+
+    @abc.abstractmethod
+    def rate_limit_secret(self) -> str:
+        """The secret the limits' keys are hashed with."""
+
+    @abc.abstractmethod
+    def rate_events(self, bucket: str, key: str, since: float) -> tuple[int, float | None]:
+        """The key's events in ``bucket`` after ``since``: how many, and the oldest's time."""
+
+    @abc.abstractmethod
+    def spend_rate(
+        self, bucket: str, key: str, now: float, since: float, limit: int | None
+    ) -> tuple[int, float | None]:
+        """Count an event at ``now`` unless the key has ``limit`` events after ``since``
+        (None: always), atomically across processes; the count and oldest time before."""
+
+    @abc.abstractmethod
+    def forget_rate_events(self, bucket: str, before: float) -> int:
+        """Drop the bucket's events from ``before`` or earlier; how many."""
