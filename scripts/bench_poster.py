@@ -9,12 +9,10 @@ Usage: python scripts/bench_poster.py [--runs 20]
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench_share import median_ms
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
@@ -33,17 +31,6 @@ SHARES = {
                                "nearest": SQUARE | {"service": "dialysis", "k": 5}},
     "view of the city (zoom 11)": {"center": [121.47, 31.23], "zoom": 11, "service": "dialysis"},
 }  # fmt: skip
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    """Median wall time of ``action`` in milliseconds, after one warm-up call."""
-    action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:

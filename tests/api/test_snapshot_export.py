@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from app.domain.enums import Role
-from app.services.auth import create_token
 from app.services.ratelimit import RateLimiter
 from app.web.snapshot import FILE_BUDGET
+from tests.api.offering import set_open
 
 URL = "/api/v1/exports/map.html"
 
@@ -21,17 +20,6 @@ URL = "/api/v1/exports/map.html"
 def hospital_id(client: TestClient, name: str) -> int:
     store = client.app.state.context.store
     return next(r.id for r in store.iter_resources(kind="hospital") if r.name == name)
-
-
-def report_open(client: TestClient, resource_id: int, service: str = "dialysis") -> None:
-    _, secret = create_token(client.app.state.context.store, "v", Role.verifier)
-    etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
-    response = client.put(
-        f"/api/v1/resources/{resource_id}/status/{service}",
-        json={"state": "open"},
-        headers={"Authorization": f"Bearer {secret}", "If-Match": etag},
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_the_city_downloads_as_one_self_contained_file(client: TestClient):
@@ -69,7 +57,7 @@ def test_an_unchanged_file_is_not_sent_again(client: TestClient, clock):
     again = client.get(URL, params={"service": "dialysis"}, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag
     assert client.get(URL, params={"service": "dialysis"}).content == first.content
-    report_open(client, hospital_id(client, "上海交通大学医学院附属瑞金医院"))
+    set_open(client, hospital_id(client, "上海交通大学医学院附属瑞金医院"))
     changed = client.get(URL, params={"service": "dialysis"}, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     etag = changed.headers["ETag"]

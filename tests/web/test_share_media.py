@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.core.config import Settings
-from app.domain.enums import Precision, Role
+from app.domain.enums import Precision
 from app.domain.records import NewResource
 from app.main import create_app
-from app.services.auth import create_token
 from app.web.map_image import BACKGROUND, STATE_COLOURS
-from tests.api.offering import offer
+from tests.api.offering import set_open
 
 SQUARE = {"lon": 121.4737, "lat": 31.2304}
 VIEW = {"center": [SQUARE["lon"], SQUARE["lat"]], "zoom": 13, "service": "dialysis"}
@@ -42,18 +41,6 @@ def png(client: TestClient, url: str) -> Image.Image:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "image/png"
     return Image.open(io.BytesIO(response.content))
-
-
-def set_open(client: TestClient, resource_id: int, service: str) -> None:
-    offer(client, resource_id, service)  # not every hospital lists every service
-    _, secret = create_token(client.app.state.context.store, "v", Role.volunteer)
-    etag = client.get(f"/api/v1/resources/{resource_id}").headers["ETag"]
-    response = client.put(
-        f"/api/v1/resources/{resource_id}/status/{service}",
-        json={"state": "open"},
-        headers={"Authorization": f"Bearer {secret}", "If-Match": etag},
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_the_qr_png_decodes_back_to_the_short_link(client: TestClient):
