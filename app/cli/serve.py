@@ -44,17 +44,18 @@ def serve(
 ) -> None:
     """Run the API and map on the embedded default (or AIDMAP_DATABASE_URL)."""
     from app.core.logging import chosen_format, configure_logging
+    from app.main import create_app
     from app.serving.server import run, worker_count
 
     settings = load_settings(data_dir, workers=workers)
     log_format = chosen_format(settings.log_format, sys.stderr)
     configure_logging(log_format, log_level.value)  # text at a terminal, else JSON lines
     count = worker_count(settings.workers)
+    open_seeded_store(settings, with_bar=log_format == "text").close()  # errors: one line
     for line in start_lines(settings, workers=count):
         logging.getLogger("aidmap").info("%s", line)
-    open_seeded_store(settings, with_bar=log_format == "text").close()
     chosen = settings.model_copy(update={"log_format": log_format})  # the workers' too
-    run(chosen, host, port, log_level.value, count)
+    run(create_app, chosen, host, port, log_level.value, count)
 
 
 def start_lines(settings: Settings, workers: int) -> list[str]:

@@ -10,6 +10,7 @@ import os
 import resource
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -34,11 +35,17 @@ app and opens the store first: seconds on a busy machine) before it is replaced.
 NO_HARD_LIMIT_FILES = 1 << 20
 """Soft open-files limit asked for when the hard limit is unlimited (Linux's usual cap)."""
 
+AppFactory = Callable[[Settings], Any]
+"""Builds the ASGI app from the settings (``app.main.create_app``)."""
 log = logging.getLogger("aidmap")
 
 
-def run(settings: Settings, host: str, port: int, log_level: str, workers: int = 1) -> None:
-    """Serve the app on ``host:port`` in ``workers`` processes until SIGINT or SIGTERM.
+def run(
+    factory: AppFactory, settings: Settings, host: str, port: int, log_level: str,
+    workers: int = 1,
+) -> None:  # fmt: skip
+    """Serve ``factory(settings)`` on ``host:port`` in ``workers`` processes until SIGINT
+    or SIGTERM (``factory``: a module-level function, so a worker receives it by name).
 
     Each worker builds its own app (store connections, caches, event poller) and drains
     its own requests when stopped; with more than one, a parent process holds the socket,
@@ -78,7 +85,7 @@ def run(settings: Settings, host: str, port: int, log_level: str, workers: int =
         f"from {len(trusted)} networks" if trusted else "ignored",
     )  # fmt: skip
     config = AppConfig(
-        settings, deadlines, (total, per_client), log_level,
+        factory, settings, deadlines, (total, per_client), log_level,
         host=host, port=port, log_level=log_level, workers=workers,
         log_config=None, access_log=False,  # logging is set up; aidmap.access replaces uvicorn's
         ws="none",  # no WebSocket routes to upgrade to
@@ -105,13 +112,15 @@ class AppConfig(uvicorn.Config):
 
     def __init__(
         self,
+        build_app: AppFactory,
         settings: Settings,
         deadlines: Deadlines,
         connections: tuple[int, int],
         aidmap_log_level: str,
         **options: Any,
     ) -> None:
-        self.settings, self.deadlines, self.connections = settings, deadlines, connections
+        self.build_app, self.settings = build_app, settings  # not uvicorn's factory flag
+        self.deadlines, self.connections = deadlines, connections
         self.aidmap_log_level = aidmap_log_level
         super().__init__("app.main:create_app", **options)  # a name: uvicorn only checks it
 
@@ -125,11 +134,11 @@ class AppConfig(uvicorn.Config):
         """Build the app and the protocol class in this process, then let uvicorn wrap it."""
         if self.loaded:
             return
-        from app.main import create_app
-
         trusted = tuple(self.settings.trusted_proxies)
         total, per_client = self.connections
-        self.app = ForwardedHost(create_app(self.settings), trusted, forwarded_allow_ips(trusted))
+        self.app = ForwardedHost(
+            self.build_app(self.settings), trusted, forwarded_allow_ips(trusted)
+        )
         self.http = guarded_protocol(self.deadlines, PeerTable(total, per_client, trusted))
         super().load()
 
