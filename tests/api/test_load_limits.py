@@ -184,6 +184,32 @@ def test_exports_are_limited_per_client_address(client: TestClient):
     assert refused.json()["error"]["code"] == "too_many_requests"
 
 
+async def status_of(limits: LoadLimits, scope: dict) -> int:
+    """The status ``limits`` answers ``scope`` with (the request's own, or a refusal)."""
+    sent: list[int] = []
+
+    async def send(message) -> None:
+        if message["type"] == "http.response.start":
+            sent.append(message["status"])
+
+    await limits(scope, None, send)
+    return sent[0]
+
+
+async def flood_then_one(
+    limits: LoadLimits, flooding: dict, other: dict, release: asyncio.Event
+) -> tuple[list[int], int, float]:
+    """60 of ``flooding`` at once, then ``other`` while they hold: the flood's statuses
+    once ``release`` lets them end, ``other``'s status, and how long it waited."""
+    flood = [asyncio.create_task(status_of(limits, flooding)) for _ in range(60)]
+    await asyncio.sleep(0.05)
+    start = time.monotonic()
+    answered = await status_of(limits, other)
+    waited = time.monotonic() - start
+    release.set()
+    return await asyncio.gather(*flood), answered, waited
+
+
 def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once():
     """Review 2, finding 4: 60 keep-alive connections from one address held all 4 read
     slots, and a requester elsewhere waited 4.9 s for a 503. One address now holds at most
@@ -198,28 +224,13 @@ def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once
 
     limits = LoadLimits(slow_read, RecentSignIns())
 
-    async def get(host: str) -> int:
-        scope = {"type": "http", "method": "GET", "path": "/ogc/collections/committees/items",
-                 "headers": [], "client": (host, 40000)}  # fmt: skip
-        sent: list[int] = []
+    def get(host: str) -> dict:
+        return {"type": "http", "method": "GET", "path": "/ogc/collections/committees/items",
+                "headers": [], "client": (host, 40000)}  # fmt: skip
 
-        async def send(message) -> None:
-            if message["type"] == "http.response.start":
-                sent.append(message["status"])
-
-        await limits(scope, None, send)
-        return sent[0]
-
-    async def run() -> tuple[list[int], int, float]:
-        flood = [asyncio.create_task(get("198.51.100.7")) for _ in range(60)]
-        await asyncio.sleep(0.05)
-        start = time.monotonic()
-        other = await get("203.0.113.9")
-        waited = time.monotonic() - start
-        release.set()
-        return await asyncio.gather(*flood), other, waited
-
-    flood, other, waited = event_loop.run(run())
+    flood, other, waited = event_loop.run(
+        flood_then_one(limits, get("198.51.100.7"), get("203.0.113.9"), release)
+    )
     assert other == 200 and waited < 0.5
     share = READS.per_client + READS.queued
     assert sorted(flood) == [200] * share + [429] * (60 - share)
@@ -244,29 +255,14 @@ def test_one_session_looping_on_the_call_queue_holds_its_share_and_another_is_se
 
     limits = LoadLimits(slow_queue, signed_in)
 
-    async def get(secret: str) -> int:
-        scope = {"type": "http", "method": "GET", "path": "/api/v1/verification-queue",
-                 "headers": [(b"authorization", f"Bearer {secret}".encode())],
-                 "client": ("198.51.100.7", 40000)}  # fmt: skip
-        sent: list[int] = []
+    def get(secret: str) -> dict:
+        return {"type": "http", "method": "GET", "path": "/api/v1/verification-queue",
+                "headers": [(b"authorization", f"Bearer {secret}".encode())],
+                "client": ("198.51.100.7", 40000)}  # fmt: skip
 
-        async def send(message) -> None:
-            if message["type"] == "http.response.start":
-                sent.append(message["status"])
-
-        await limits(scope, None, send)
-        return sent[0]
-
-    async def run() -> tuple[list[int], int, float]:
-        flood = [asyncio.create_task(get("looping")) for _ in range(60)]
-        await asyncio.sleep(0.05)
-        start = time.monotonic()
-        other = await get("other")
-        waited = time.monotonic() - start
-        release.set()
-        return await asyncio.gather(*flood), other, waited
-
-    flood, other, waited = event_loop.run(run())
+    flood, other, waited = event_loop.run(
+        flood_then_one(limits, get("looping"), get("other"), release)
+    )
     assert other == 200 and waited < 0.5
     share = QUEUES.per_client + QUEUES.queued
     assert sorted(flood) == [200] * share + [429] * (60 - share)
