@@ -13,6 +13,11 @@ SWEEP_FROM = 1024
 """Keys held before ``record`` first drops every key whose window has passed."""
 
 
+def wait_s(oldest: float | None, window_s: float, now: float) -> int:
+    """Whole seconds until the oldest counted event leaves the window (at least 1)."""
+    return max(1, math.ceil((oldest or now) + window_s - now))
+
+
 class RateLimiter:
     """At most ``limit`` events per ``window_s`` seconds for each key.
 
@@ -35,7 +40,7 @@ class RateLimiter:
             events = self._prune(key, now)
             if len(events) < self.limit:
                 return None
-            return max(1, math.ceil(events[0] + self.window_s - now))
+            return wait_s(events[0], self.window_s, now)
 
     def spend(self, key: str) -> int | None:
         """Count one event for ``key`` if it is within its limit (None), else the seconds

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import threading
 import time
 from typing import Protocol
 
+from app.services.ratelimit import wait_s
 from app.storage.port import RateStore
 
 SWEEP_S = 60.0
@@ -37,11 +37,6 @@ class Limiter(Protocol):
 
     def spend(self, key: str) -> int | None:
         """Count one event if within the limit (None), else the seconds to wait."""
-
-
-def wait_s(oldest: float | None, window_s: float, now: float) -> int:
-    """Whole seconds until the oldest counted event leaves the window (at least 1)."""
-    return max(1, math.ceil((oldest or now) + window_s - now))
 
 
 class StoreRateLimiter:
