@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from app.services.bytes_lru import BytesLRU
 
 MAX_BYTES = 48 * 1024 * 1024
 """About a hundred posters."""
@@ -35,9 +36,8 @@ class ImageCache:
     """Images by key, each reused for ``reuse_s`` seconds; at most ``max_bytes`` held."""
 
     def __init__(self, max_bytes: int = MAX_BYTES, reuse_s: float = REUSE_S) -> None:
-        self.max_bytes, self.reuse = max_bytes, timedelta(seconds=reuse_s)
-        self._entries: OrderedDict[Hashable, Drawn] = OrderedDict()
-        self._held = 0
+        self.reuse = timedelta(seconds=reuse_s)
+        self._entries: BytesLRU[Drawn] = BytesLRU(max_bytes)
         self._lock = threading.Lock()
         self._drawing: dict[Hashable, threading.Lock] = {}
 
@@ -56,7 +56,8 @@ class ImageCache:
                 if found is None:
                     body = draw(now)
                     found = Drawn(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', now)
-                    self._keep(key, found)
+                    with self._lock:
+                        self._entries.put(key, found)
         finally:  # a drawing that failed leaves no lock behind
             with self._lock:
                 self._drawing.pop(key, None)
@@ -66,14 +67,4 @@ class ImageCache:
         entry = self._entries.get(key)
         if entry is None or not entry.made_at <= now < entry.made_at + self.reuse:
             return None
-        self._entries.move_to_end(key)
         return entry
-
-    def _keep(self, key: Hashable, drawn: Drawn) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            self._held += len(drawn.body) - (len(old.body) if old else 0)
-            self._entries[key] = drawn
-            while self._held > self.max_bytes and len(self._entries) > 1:
-                _, dropped = self._entries.popitem(last=False)
-                self._held -= len(dropped.body)

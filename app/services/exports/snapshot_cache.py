@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from app.services.bytes_lru import BytesLRU
 
 REUSE = timedelta(minutes=15)
 MAX_BYTES = 64 * 1024 * 1024
@@ -43,29 +44,22 @@ class SnapshotCache:
     at most ``max_bytes`` of them held."""
 
     def __init__(self, max_bytes: int = MAX_BYTES, reuse: timedelta = REUSE) -> None:
-        self.max_bytes, self.reuse = max_bytes, reuse
-        self._files: OrderedDict[Hashable, BuiltFile] = OrderedDict()
-        self._held = 0
+        self.reuse = reuse
+        self._files: BytesLRU[BuiltFile] = BytesLRU(max_bytes)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: str, now: datetime) -> BuiltFile | None:
         """The file built for ``key`` at ``version`` less than ``reuse`` ago, if any."""
         with self._lock:
             found = self._files.get(key)
-            if found is None or found.version != version or now - found.taken_at >= self.reuse:
-                return None
-            self._files.move_to_end(key)
-            return found
+        if found is None or found.version != version or now - found.taken_at >= self.reuse:
+            return None
+        return found
 
     def put(self, key: Hashable, body: bytes, version: str, taken_at: datetime) -> BuiltFile:
         """Keep a file just built; its ETag digests the view, the version and the moment."""
         digest = hashlib.sha256(repr((key, version, taken_at.isoformat())).encode())
         built = BuiltFile(body, version, taken_at, f'W/"{digest.hexdigest()[:32]}"')
         with self._lock:
-            old = self._files.pop(key, None)
-            self._held += len(body) - (len(old.body) if old else 0)
-            self._files[key] = built
-            while self._held > self.max_bytes and len(self._files) > 1:
-                _, dropped = self._files.popitem(last=False)
-                self._held -= len(dropped.body)
+            self._files.put(key, built)
         return built
