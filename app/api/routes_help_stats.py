@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import ContextDep, PlacesDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_responses import GEOJSON, json_with_etag
-from app.domain.enums import Level
 from app.models import HelpStats
 from app.services.layers import unit_feature
 
@@ -36,12 +35,11 @@ def read_help_street_layer(request: Request, context: ContextDep, places: Places
     """The streets with at least 5 help requests as GeoJSON features (the street's outline
     where one is loaded, else its point) with ``count``; a street under 5 is not shown."""
     stats = context.help_stats.stats(context.store, places.units)
-    outlines = context.store.boundaries(Level.street)
     found = []
-    for cell in stats.streets:
+    for cell in stats.streets:  # only these outlines are read, not every street's
         unit = places.units.get(cell.id)
         if unit is not None:
-            feature = unit_feature(unit, outlines.get(unit.id))
+            feature = unit_feature(unit, context.store.get_boundary(unit.id))
             feature["properties"]["count"] = cell.count
             found.append(feature)
     body = {"type": "FeatureCollection", "features": found, "min_cell": stats.min_cell}
