@@ -35,6 +35,7 @@ def import_file(
     every row, then apply all of it or nothing), or a status sheet (--kind statuses: its
     cells written through versioned changes, a few hospitals a transaction)."""
     from app.geo.geocoders.registry import build_chain
+    from app.services.geocoding import shared_gates
     from app.services.imports.plan import ImportBlocked, apply_import, check_columns, plan_import
     from app.services.imports.read import read_table
     from app.services.imports.report import print_plan
@@ -57,7 +58,7 @@ def import_file(
                 task = progress.add_task("planning rows", total=len(table.rows))
                 plan = plan_import(
                     store,
-                    build_chain(settings, store),
+                    build_chain(settings, store, gates=shared_gates(settings, store)),
                     table,
                     kind,
                     file.name,
@@ -125,6 +126,7 @@ def geocode_file(
     """Geocode every row of a CSV; writes lon, lat, precision, confidence and units beside it."""
     from app.geo.geocoders.registry import build_chain
     from app.services.batch_geocode import geocode_table
+    from app.services.geocoding import shared_gates
     from app.services.imports.read import read_table
     from app.services.imports.table import ImportFileError
 
@@ -137,7 +139,7 @@ def geocode_file(
             with progress_bar() as progress:
                 task = progress.add_task("geocoding", total=len(table.rows))
                 counts = geocode_table(
-                    build_chain(settings, store),
+                    build_chain(settings, store, gates=shared_gates(settings, store)),
                     table,
                     address_column,
                     district_column,

@@ -39,9 +39,11 @@ def _holder() -> str:
 
 def _runner(settings: Settings, store: Store):
     from app.geo.geocoders.registry import build_chain
+    from app.services.geocoding import shared_gates
     from app.services.sources.run import runner_for
 
-    return runner_for(settings, store, lambda: build_chain(settings, store))
+    gates = shared_gates(settings, store)  # one pace and pauses across the chain's rebuilds
+    return runner_for(settings, store, lambda: build_chain(settings, store, gates=gates))
 
 
 def _print_json(model) -> None:

@@ -8,15 +8,24 @@ import time
 from app.core.config import Settings
 from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import GeocoderChain
+from app.geo.geocoders.gate import ProviderGate
 from app.geo.geocoders.registry import build_chain, gates_for
 from app.geo.road_index import RoadIndex
 from app.services.public_geocoding import PublicGeocoder
+from app.services.shared_limits import StorePace
 from app.storage.meta_keys import MetaKey
 from app.storage.port import Store
 
 ROADS_REFRESH_S = 60.0
 """How often at most the road index is rebuilt after resources changed (imports change
 many in a row; a minute-old list of roads is good enough to suggest districts)."""
+
+
+def shared_gates(settings: Settings, store: Store) -> dict[str, ProviderGate]:
+    """The providers' gates of one process, each pacing by slots counted in ``store``: a
+    provider's per-second limit then holds for the server's workers and replicas and for
+    an import run from the command line at the same time."""
+    return gates_for(settings, shared=lambda name: StorePace(store, name))
 
 
 class ChainHolder:
@@ -30,9 +39,9 @@ class ChainHolder:
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings, self.store = settings, store
-        self.gates = gates_for(settings)
+        self.gates = shared_gates(settings, store)
         self.cache = AnswerCache(store, settings.geocode_cache_days)
-        self.public = PublicGeocoder(self.get, settings)
+        self.public = PublicGeocoder(self.get, settings, store)
         self._lock = threading.Lock()
         self._building_roads = threading.Lock()
         self._chains: dict[bool, GeocoderChain] = {}

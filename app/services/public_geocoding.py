@@ -7,7 +7,8 @@ and the offline gazetteer on ``OFFLINE_THREADS`` more of its own (never the defa
 which reads and writes share), and no request sleeps for a provider's pace (a slot not
 free now means the offline answer now). Each client address may cause
 ``AIDMAP_GEOCODE_CLIENT_CALLS`` provider calls per 10 minutes, a signed-in token ten times
-as many on its own count; cache hits are free; beyond that, the offline answer with a note.
+as many on its own count, whichever worker or replica answers (counted in the store); cache
+hits are free; beyond that, the offline answer with a note.
 Answers that may be a person's home are not cached (``chain.Asking``).
 """
 
@@ -23,7 +24,8 @@ from app.geo.geocoders.base import GeocodeQuery, GeocodeResult
 from app.geo.geocoders.chain import Asking, GeocoderChain
 from app.geo.geocoders.gate import Refusal
 from app.services.auth import credential_key
-from app.services.ratelimit import RateLimiter
+from app.services.shared_limits import Limiter, StoreRateLimiter
+from app.storage.port import RateStore
 
 WINDOW_S = 600.0
 """The window of a client's allowance of provider calls."""
@@ -37,7 +39,7 @@ BUSY = Asking(wait_s=0.0, cache_dwellings=False, offline=Refusal("busy", "all pr
 class ClientAllowance:
     """One client's budget of provider calls in a shared per-key limiter."""
 
-    def __init__(self, limiter: RateLimiter, key: str) -> None:
+    def __init__(self, limiter: Limiter, key: str) -> None:
         self.limiter, self.key = limiter, key
 
     def refusal(self) -> Refusal | None:
@@ -54,7 +56,10 @@ class ClientAllowance:
 class PublicGeocoder:
     """Geocodes for public requests: bounded threads, no waiting, a budget per client."""
 
-    def __init__(self, chain: Callable[[], GeocoderChain], settings: Settings) -> None:
+    def __init__(
+        self, chain: Callable[[], GeocoderChain], settings: Settings, counts: RateStore
+    ) -> None:
+        """``counts``: where the clients' allowances are counted (the store)."""
         self._chain = chain
         self._threads = settings.geocode_threads
         self._limiter = anyio.CapacityLimiter(settings.geocode_threads)
@@ -62,8 +67,10 @@ class PublicGeocoder:
         self._in_flight = 0
         """Requests on the limiter's threads; read and changed on the event loop only."""
         calls = settings.geocode_client_calls
-        self._by_address = RateLimiter(calls, WINDOW_S)
-        self._by_token = RateLimiter(calls * SIGNED_IN_FACTOR, WINDOW_S)
+        self._by_address = StoreRateLimiter(counts, "geocode_address", calls, WINDOW_S)
+        self._by_token = StoreRateLimiter(
+            counts, "geocode_token", calls * SIGNED_IN_FACTOR, WINDOW_S
+        )
 
     async def geocode(
         self, query: GeocodeQuery, client: str, token: Token | None = None
@@ -71,11 +78,7 @@ class PublicGeocoder:
         """The chain's answer for a request from ``client`` (signed in with ``token``)."""
         if self._in_flight >= self._threads:  # answered from the cache and the gazetteer
             return await anyio.to_thread.run_sync(self._answer, query, BUSY, limiter=self._offline)
-        allowance = (
-            ClientAllowance(self._by_token, credential_key(token))
-            if token is not None
-            else ClientAllowance(self._by_address, client)
-        )
+        allowance = self.allowance(client, token)
         asking = Asking(wait_s=0.0, cache_dwellings=False, allowance=allowance)
         self._in_flight += 1
         try:
@@ -84,6 +87,13 @@ class PublicGeocoder:
             )
         finally:
             self._in_flight -= 1
+
+    def allowance(self, client: str, token: Token | None = None) -> ClientAllowance:
+        """The provider calls left to a request from ``client`` (signed in with ``token``:
+        the token's own, larger budget)."""
+        if token is not None:
+            return ClientAllowance(self._by_token, credential_key(token))
+        return ClientAllowance(self._by_address, client)
 
     def _answer(self, query: GeocodeQuery, asking: Asking) -> GeocodeResult:
         return self._chain().geocode(query, asking)

@@ -1,6 +1,6 @@
 """A per-key sliding-window rate limit, in memory (one process's view): what a process
-limits for itself (event-stream polls, calls to a public geocoder). Limits that must hold
-across workers and replicas count in the store (``shared_limits``)."""
+limits for itself (event-stream polls). Limits that must hold across workers and replicas
+count in the store (``shared_limits``)."""
 
 from __future__ import annotations
 

@@ -87,3 +87,24 @@ class StoreRateLimiter:
                 return
             self._swept_at = now
         self._store.forget_rate_events(self.bucket, now - self.window_s)
+
+
+class StorePace:
+    """One online provider's slots counted in the store (``gate.SharedSlots``): its
+    per-second limit holds for every worker and replica together. The key is the
+    provider's name (nothing personal), and each take drops the key's expired events."""
+
+    BUCKET = "provider_pace"
+
+    def __init__(self, store: RateStore, provider: str) -> None:
+        self._store, self._provider = store, provider
+
+    def take(self, burst: int, window_s: float) -> float | None:
+        """Take a slot (None), or the seconds until the oldest counted one leaves."""
+        now = time.time()
+        count, oldest = self._store.spend_rate(
+            self.BUCKET, self._provider, now, now - window_s, burst
+        )
+        if count < burst:
+            return None
+        return max(0.001, (oldest or now) + window_s - now)

@@ -117,7 +117,7 @@ def test_busy_provider_lines_answer_offline_off_the_default_pool(settings, seede
             release.wait(10)
         return holder.get()
 
-    public = PublicGeocoder(chain, one_line)
+    public = PublicGeocoder(chain, one_line, seeded_store)
 
     async def run():
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1

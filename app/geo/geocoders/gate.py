@@ -4,7 +4,9 @@ after it refuses, then asked again once the pause ends (never switched off for g
 A rate limit pauses the provider for seconds (doubling while refusals continue), a spent
 daily quota until it resets (Amap: midnight China time), a bad key or a timeout for a while.
 A caller that must not wait (a public request) is refused at once when no slot is free now;
-one that may (an import, in its own thread) sleeps up to ``wait_s`` for its slot.
+one that may (an import, in its own thread) sleeps up to ``wait_s`` for its slot. With
+``shared`` slots (counted in the store), the pace holds for every worker and replica
+together: a provider's per-second limit is per key, not per process.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Protocol
 
 from app.geo.geocoders.base import Outcome
 
@@ -51,18 +54,28 @@ class Refusal:
     note: str
 
 
+class SharedSlots(Protocol):
+    """A provider's slots counted where every process sees them (``StorePace``)."""
+
+    def take(self, burst: int, window_s: float) -> float | None:
+        """Take one of ``burst`` slots per ``window_s`` seconds: None when taken, else
+        the seconds until one frees (nothing taken)."""
+
+
 class ProviderGate:
-    """One provider's pace and pauses, shared by every thread of the process."""
+    """One provider's pace and pauses, shared by every thread of the process (and its
+    pace by every process, with ``shared``)."""
 
     def __init__(
         self,
         pace: Pace,
         *,
+        shared: SharedSlots | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.pace = pace
+        self.pace, self._shared = pace, shared
         self._monotonic, self._now, self._sleep = monotonic, now, sleep
         self._burst = max(1, math.floor(pace.per_second))
         self._window = self._burst / pace.per_second
@@ -77,7 +90,8 @@ class ProviderGate:
         """Take the next slot (sleeping up to ``wait_s`` for it); None when taken.
 
         At most ``burst`` slots fall within any ``window`` seconds, so the provider never
-        sees more than ``per_second`` requests a second from this process.
+        sees more than ``per_second`` requests a second from this process, nor (with
+        ``shared``) from all of them.
         """
         with self._lock:
             now = self._monotonic()
@@ -91,6 +105,18 @@ class ProviderGate:
             self._slots.append(slot)
         if slot > now:
             self._sleep(slot - now)
+        return self._take_shared(deadline=now + wait_s)
+
+    def _take_shared(self, deadline: float) -> Refusal | None:
+        """The process-wide slot is ours: take a shared one too, sleeping for it until
+        ``deadline`` (monotonic) at the latest."""
+        if self._shared is None:
+            return None
+        while (free_in := self._shared.take(self._burst, self._window)) is not None:
+            if self._monotonic() + free_in > deadline:
+                pace = f"{self.pace.per_second:g} a second"
+                return Refusal("paced", f"paced at {pace} by every process, no slot free now")
+            self._sleep(free_in)
         return None
 
     def record(self, outcome: Outcome, retry_after_s: float | None = None) -> None:

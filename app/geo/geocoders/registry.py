@@ -10,7 +10,7 @@ from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Geocoder, ProviderSettings
 from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import GeocoderChain
-from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate
+from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate, SharedSlots
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
 from app.geo.reverse import ReverseIndex
 from app.geo.road_index import RoadIndex, constant
@@ -41,14 +41,22 @@ def provider(
     raise ValueError(f"unknown geocoder {name!r}")
 
 
-def gates_for(settings: Settings) -> dict[str, ProviderGate]:
+def gates_for(
+    settings: Settings, shared: Callable[[str], SharedSlots] | None = None
+) -> dict[str, ProviderGate]:
     """A gate per online provider of the chain: Amap paced at ``AIDMAP_AMAP_QPS`` with its
-    daily quotas reset at midnight China time; Nominatim at ``AIDMAP_NOMINATIM_QPS``."""
+    daily quotas reset at midnight China time; Nominatim at ``AIDMAP_NOMINATIM_QPS``.
+    ``shared(name)``: the provider's slots that every process counts (the pace is then
+    for all of them together)."""
     paces = {
         "amap": Pace(settings.amap_qps, daily_reset=CHINA_TIME),
         "nominatim": Pace(settings.nominatim_qps),
     }
-    return {name: ProviderGate(paces[name]) for name in settings.geocoders if name in paces}
+    return {
+        name: ProviderGate(paces[name], shared=shared(name) if shared else None)
+        for name in settings.geocoders
+        if name in paces
+    }
 
 
 def build_chain(
