@@ -5,7 +5,7 @@ the standard adds its rows here and reads them in the route or its dependencies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.api.layer_responses import CRS84
 
@@ -14,21 +14,18 @@ MAX_LIMIT = 1000
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One query parameter as OpenAPI 3.0 declares it (``style: form``, no explode for
-    arrays: ``bbox=1,2,3,4``)."""
+    """One query parameter as OpenAPI 3.0 declares it: ``style: form`` without explode
+    (``bbox=1,2,3,4``), as Core's fragments declare every parameter."""
 
     name: str
     schema: dict
     description: str
-    extra: dict = field(default_factory=dict)
 
     def openapi(self) -> dict:
         """The OpenAPI 3.0 parameter object, inline (clients look parameters up by path)."""
-        declared = {"name": self.name, "in": "query", "required": False,
-                    "description": self.description, "schema": self.schema}  # fmt: skip
-        if self.schema.get("type") == "array":
-            declared |= {"style": "form", "explode": False}
-        return declared | self.extra
+        return {"name": self.name, "in": "query", "required": False, "style": "form",
+                "explode": False, "description": self.description,
+                "schema": self.schema}  # fmt: skip
 
 
 F = Parameter(
