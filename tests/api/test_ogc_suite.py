@@ -127,3 +127,17 @@ def test_gdal_lists_every_layer(ogc_url, require):
     assert listed.returncode == 0 and "ERROR" not in listed.stderr, listed.stderr
     for n, name in enumerate(["hospitals", "offices", "districts", "streets", "committees"], 1):
         assert f"{n}: {name} " in listed.stdout, listed.stdout
+
+
+def test_owslib_reads_the_collections_and_a_page_in_a_3d_box(ogc_url):
+    from owslib.ogcapi.features import Features  # a dev dependency, absent from the image
+
+    api = Features(ogc_url)
+    assert api.conformance()["conformsTo"] == httpx.get(f"{ogc_url}/conformance").json()[
+        "conformsTo"
+    ]
+    assert [c["id"] for c in api.collections()["collections"]] == [
+        "hospitals", "offices", "districts", "streets", "committees",
+    ]  # fmt: skip
+    page = api.collection_items("hospitals", limit=5, bbox=[121.3, 31.1, 0, 121.6, 31.4, 50])
+    assert page["numberReturned"] == 5 and 5 < page["numberMatched"] < 77
