@@ -24,8 +24,9 @@ def with_format(href: str, f: str) -> str:
 def self_links(href: str, media_type: str, html: bool) -> list[dict]:
     """``self`` and ``alternate`` of the answer at ``href``: the HTML page's, or the
     ``media_type`` (JSON or GeoJSON) document's, whichever this answer is."""
-    as_json = {"type": media_type, "href": with_format(href, "json") if html else href}
-    as_html = {"type": HTML, "href": with_format(href, "html")}
+    as_json = {"type": media_type, "href": with_format(href, "json") if html else href,
+               "title": "as GeoJSON" if media_type == GEOJSON else "as JSON"}  # fmt: skip
+    as_html = {"type": HTML, "href": with_format(href, "html"), "title": "as HTML"}
     first, other = (as_html, as_json) if html else (as_json, as_html)
     return [{"rel": "self", **first}, {"rel": "alternate", **other}]
 
