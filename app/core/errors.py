@@ -116,9 +116,8 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> Res
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(first['loc'])}: {first['msg']}"
-    if route_path(request.scope).startswith(
-        "/ogc"
-    ):  # OGC API – Features: /req/core/query-param-invalid
+    path = route_path(request.scope)
+    if path == "/ogc" or path.startswith("/ogc/"):  # OGC's /req/core/query-param-invalid
         return error_response(request, 400, error_body("bad_query", message, details))
     return error_response(request, 422, error_body("invalid_request", message, details))
 
