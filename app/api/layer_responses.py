@@ -14,6 +14,7 @@ from app.core.errors import AppError
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+INF = float("inf")
 
 
 class BadLayerQuery(AppError):
@@ -24,7 +25,8 @@ class BadLayerQuery(AppError):
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``west,south,east,north`` in WGS-84 degrees; 400 for anything else."""
+    """``west,south,east,north`` in WGS-84 degrees, or ``west,south,low,east,north,high``
+    (a 3D box: the heights are ignored, no feature has one); 400 for anything else."""
     if text is None:
         return None
     try:
@@ -33,14 +35,14 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         raise BadLayerQuery(
             f"bbox must be four numbers west,south,east,north: {text[:60]!r}"
         ) from None
-    if len(values) != 4 or any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise BadLayerQuery("bbox must be four finite numbers west,south,east,north")
-    west, south, east, north = values
+    if len(values) not in (4, 6) or any(v != v or v in (INF, -INF) for v in values):
+        raise BadLayerQuery("bbox must be four (or six) finite numbers west,south,east,north")
+    west, south, east, north = values if len(values) == 4 else values[:2] + values[3:5]
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
         raise BadLayerQuery("bbox is out of range, or south is above north")
     if west > east:
         raise BadLayerQuery("a bbox crossing the antimeridian (west > east) is not supported")
-    return values
+    return west, south, east, north
 
 
 AGES = re.compile(rb'"age_seconds":(?:[0-9]+|null)')
@@ -49,7 +51,13 @@ so this never matches text a string holds."""
 
 
 def json_with_etag(
-    request: Request, body: dict, media_type: str, max_age: int, *, ages: bool = False
+    request: Request,
+    body: dict,
+    media_type: str,
+    max_age: int,
+    *,
+    ages: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """The body as JSON with an ETag and Cache-Control; 304 when the client has it.
 
@@ -59,19 +67,26 @@ def json_with_etag(
     without them and encoding it again cost a third of the page's time.
     """
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return encoded_with_etag(request, data, media_type, max_age, ages=ages)
+    return encoded_with_etag(request, data, media_type, max_age, ages=ages, headers=headers)
 
 
 def encoded_with_etag(
-    request: Request, data: bytes, media_type: str, max_age: int, *, ages: bool = False
+    request: Request,
+    data: bytes,
+    media_type: str,
+    max_age: int,
+    *,
+    ages: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    """``json_with_etag`` of a body already encoded (compact, as ``json.dumps`` writes it)."""
+    """``json_with_etag`` of a body already encoded (compact, as ``json.dumps`` writes it);
+    ``headers`` are added to the answer (and to a 304)."""
     etag = f'W/"{hashlib.sha256(AGES.sub(b"", data) if ages else data).hexdigest()[:32]}"'
-    headers = {"ETag": etag} | link_cache(request, f"public, max-age={max_age}")
-    headers["Vary"] = ", ".join(filter(None, ("Accept", headers.get("Vary"))))
+    sent = (headers or {}) | {"ETag": etag} | link_cache(request, f"public, max-age={max_age}")
+    sent["Vary"] = ", ".join(filter(None, ("Accept", sent.get("Vary"))))
     if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(data, media_type=media_type, headers=headers)
+        return Response(status_code=304, headers=sent)
+    return Response(data, media_type=media_type, headers=sent)
 
 
 def wants_html(request: Request, f: str | None) -> bool:
@@ -101,6 +116,12 @@ def html_page(title: str, links: list[dict], rows: list[dict] | None = None) -> 
     return Response(
         "".join(parts), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"}
     )
+
+
+def link_header(links: list[dict]) -> str:
+    """``links`` as an HTTP ``Link`` header (RFC 8288): ``<href>; rel="self"; type="…"``.
+    The hrefs come percent-encoded (``urlencode``), so none holds a comma or a quote."""
+    return ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"; type="{x["type"]}"' for x in links)
 
 
 def refuse_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:

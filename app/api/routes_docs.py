@@ -32,12 +32,14 @@ def read_openapi(request: Request) -> JSONResponse:
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs(request: Request) -> HTMLResponse:
     """Swagger UI for /openapi.json."""
+    return swagger_page(request, request.app.url_path_for("read_openapi"))
+
+
+def swagger_page(request: Request, openapi_path: str) -> HTMLResponse:
+    """Swagger UI for the API definition at ``openapi_path`` (within the app)."""
     root = request.scope.get("root_path", "")
     html = TEMPLATES.get_template("docs.html").render(
-        openapi_url=root + request.app.url_path_for("read_openapi"),
-        root=root,
-        vendor=VENDOR_URLS,
-        own=OWN_URL,
+        openapi_url=root + openapi_path, root=root, vendor=VENDOR_URLS, own=OWN_URL
     )
     headers = {"Content-Security-Policy": DOCS_POLICY, "Cache-Control": "no-cache"}
     return HTMLResponse(html, headers=headers)

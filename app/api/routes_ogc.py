@@ -9,20 +9,31 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api import ogc_parameters
 from app.api.deps import MAX_ID, NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_params import CollectionDep, LayerQueryDep
 from app.api.layer_responses import (
     CRS84,
     GEOJSON,
-    BadLayerQuery,
     encoded_with_etag,
     html_page,
     json_with_etag,
+    link_header,
     refuse_unknown_parameters,
     wants_html,
 )
-from app.api.origin import Links, LinksDep
+from app.api.ogc_documents import (
+    OPENAPI_30,
+    describe,
+    items_link,
+    landing_links,
+    self_links,
+    with_format,
+)
+from app.api.ogc_openapi import ogc_openapi
+from app.api.origin import LinksDep
+from app.api.routes_docs import swagger_page
 from app.domain.enums import Level
 from app.services.layers import (
     COLLECTIONS,
@@ -42,91 +53,80 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-SHANGHAI_EXTENT = [120.85, 30.67, 122.2, 31.88]
-MAX_LIMIT = 1000
-ITEMS_PARAMETERS = frozenset(
-    {"bbox", "bbox-crs", "limit", "offset", "service", "state", "fresh", "district", "f"}
-)
 Format = Annotated[str | None, Query(description="json or html")]
 DOCUMENT = content("application/json", "text/html", description="JSON, or HTML for a browser")
 FEATURES = content(GEOJSON, "text/html", description="GeoJSON, or HTML for a browser")
-METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | errors(400, 422)}
-DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404, 422)}
-
-
-def _describe(links: Links, c: Collection) -> dict:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "description": c.description,
-        "itemType": "feature",
-        "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [SHANGHAI_EXTENT], "crs": CRS84}},
-        "links": [
-            {"rel": "self", "type": "application/json",
-             "href": links.url("read_collection", collection_id=c.id)},
-            {"rel": "items", "type": GEOJSON,
-             "href": links.url("read_items", collection_id=c.id), "title": c.title},
-        ],
-    }  # fmt: skip
+METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | errors(400)}
+DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404)}
+"""Every invalid value under /ogc is a 400 (``app.core.errors``), as OGC asks: no 422."""
 
 
 @router.get("", **METADATA)
+@router.get("/", name="read_landing_slash", **METADATA)  # no redirect: it would name the Host
 def read_landing(request: Request, to: LinksDep, f: Format = None) -> Response:
     """Landing page: links to the API definition, conformance and the collections."""
-    links = [
-        {"rel": "self", "type": "application/json", "href": to.url("read_landing"),
-         "title": "this document"},
-        {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
-         "href": to.url("read_openapi"), "title": "API definition"},
-        {"rel": "service-doc", "type": "text/html", "href": to.url("api_docs"),
-         "title": "API docs"},
-        {"rel": "conformance", "type": "application/json", "href": to.url("read_conformance"),
-         "title": "conformance"},
-        {"rel": "data", "type": "application/json", "href": to.url("read_collections"),
-         "title": "collections"},
-    ]  # fmt: skip
-    if wants_html(request, f):
+    html = wants_html(request, f)
+    links = landing_links(to, html)
+    if html:
         return html_page("aidmap – OGC API Features", links)
     body = {"title": "aidmap", "description": "Shanghai mutual-aid resources", "links": links}
     return json_with_etag(request, body, "application/json", 300)
 
 
-@router.get("/conformance", **METADATA)
-def read_conformance(request: Request, f: Format = None) -> Response:
-    """The conformance classes this API implements."""
+@router.get(
+    "/api",
+    response_class=Response,
+    responses=content(OPENAPI_30, "text/html", description="OpenAPI 3.0, or its API docs")
+    | NOT_MODIFIED
+    | errors(400),
+)
+def read_ogc_api(request: Request, to: LinksDep, f: Format = None) -> Response:
+    """The OpenAPI 3.0 definition of the OGC part (the app's /openapi.json is 3.1)."""
     if wants_html(request, f):
-        return html_page("Conformance", [{"rel": c, "href": c} for c in CONFORMANCE])
-    return json_with_etag(request, {"conformsTo": CONFORMANCE}, "application/json", 3600)
+        return swagger_page(request, request.app.url_path_for("read_ogc_api") + "?f=json")
+    return json_with_etag(request, ogc_openapi(to.url("read_landing")), OPENAPI_30, 300)
+
+
+@router.get("/conformance", **METADATA)
+def read_conformance(request: Request, to: LinksDep, f: Format = None) -> Response:
+    """The conformance classes this API implements."""
+    html = wants_html(request, f)
+    links = self_links(to.url("read_conformance"), "application/json", html)
+    if html:
+        return html_page("Conformance", links + [{"rel": c, "href": c} for c in CONFORMANCE])
+    body = {"links": links, "conformsTo": CONFORMANCE}
+    return json_with_etag(request, body, "application/json", 3600)
 
 
 @router.get("/collections", **METADATA)
 def read_collections(request: Request, to: LinksDep, f: Format = None) -> Response:
     """Every layer."""
-    described = [_describe(to, c) for c in COLLECTIONS.values()]
-    if wants_html(request, f):
-        links = [d["links"][1] | {"href": d["links"][1]["href"] + "?f=html"} for d in described]
-        return html_page("Collections", links)
-    body = {
-        "links": [{"rel": "self", "type": "application/json", "href": to.url("read_collections")}],
-        "collections": described,
-    }
+    html = wants_html(request, f)
+    described = [describe(to, c) for c in COLLECTIONS.values()]
+    links = self_links(to.url("read_collections"), "application/json", html)
+    if html:
+        items = [items_link(d) for d in described]
+        return html_page("Collections", links + [x | {"href": with_format(x["href"], "html")}
+                                                 for x in items])  # fmt: skip
+    body = {"links": links, "collections": described}
     return json_with_etag(request, body, "application/json", 300)
 
 
 @router.get(
     "/collections/{collection_id}",
     response_class=Response,
-    responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
+    responses=DOCUMENT | NOT_MODIFIED | errors(400, 404),
 )
 def read_collection(
     collection: CollectionDep, request: Request, to: LinksDep, f: Format = None
 ) -> Response:
     """One layer's description."""
-    described = _describe(to, collection)
-    if wants_html(request, f):
+    html = wants_html(request, f)
+    described = describe(to, collection, html)
+    if html:
         return html_page(described["title"], described["links"])
-    return json_with_etag(request, described, "application/json", 300)
+    headers = {"Link": link_header(described["links"])}
+    return json_with_etag(request, described, "application/json", 300, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items", **DATA)
@@ -137,26 +137,26 @@ def read_items(
     settings: SettingsDep,
     to: LinksDep,
     now: NowDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    limit: Annotated[int, Query(ge=1, le=ogc_parameters.MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     bbox_crs: Annotated[  # declared for the schema; refuse_unknown_parameters checks it
         str | None, Query(alias="bbox-crs", description=f"only {CRS84}", max_length=100)
     ] = None,
     f: Format = None,
 ) -> Response:
-    """One page of a layer's features, filtered by bbox, district and (for resources) status."""
+    """One page of a layer's features, filtered by bbox, district and (for resources) status;
+    past the end, an empty page."""
     collection = query.collection
-    refuse_unknown_parameters(request, ITEMS_PARAMETERS)
+    refuse_unknown_parameters(request, ogc_parameters.names(ogc_parameters.ITEMS))
     ttl = settings.status_ttl_hours
     html = wants_html(request, f)
     found = features if html else feature_texts
     total, page = found(store, collection, query.area, limit, offset, now, ttl)
-    if offset > total:
-        raise BadLayerQuery(f"offset {offset} is beyond the end ({total} features match)")
     base = to.url("read_items", collection_id=collection.id)
     asked = {k: v for k, v in request.query_params.items() if k not in {"offset", "f"}}
+    here = f"{base}?{urlencode(asked | {'offset': offset})}"
     links = [
-        {"rel": "self", "type": GEOJSON, "href": f"{base}?{urlencode(asked | {'offset': offset})}"},
+        *self_links(here, GEOJSON, html),
         {"rel": "collection", "type": "application/json",
          "href": to.url("read_collection", collection_id=collection.id)},
     ]  # fmt: skip
@@ -175,7 +175,8 @@ def read_items(
         f'"numberReturned":{len(page)},"links":{json.dumps(links, separators=(",", ":"))}}}'
     )
     max_age = 30 if collection.kind else 300
-    return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True)
+    headers = {"Link": link_header(links)}
+    return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", **DATA)
@@ -193,16 +194,18 @@ def read_item(
     if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
     found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
+    html = wants_html(request, f)
+    href = to.url("read_item", collection_id=collection.id, feature_id=feature_id)
     found["links"] = [
-        {"rel": "self", "type": GEOJSON,
-         "href": to.url("read_item", collection_id=collection.id, feature_id=feature_id)},
+        *self_links(href, GEOJSON, html),
         {"rel": "collection", "type": "application/json",
          "href": to.url("read_collection", collection_id=collection.id)},
     ]  # fmt: skip
-    if wants_html(request, f):
+    if html:
         props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
         return html_page(str(found["properties"].get("name")), found["links"], [props])
-    return json_with_etag(request, found, GEOJSON, 30 if collection.kind else 300, ages=True)
+    max_age, headers = 30 if collection.kind else 300, {"Link": link_header(found["links"])}
+    return json_with_etag(request, found, GEOJSON, max_age, ages=True, headers=headers)
 
 
 def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dict:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from app.core.http_headers import ALWAYS as ALWAYS_HEADERS
 from app.core.logging import REQUEST_ID
+from app.core.prefix import route_path
 
 log = logging.getLogger("aidmap")
 
@@ -115,6 +116,9 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> Res
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(first['loc'])}: {first['msg']}"
+    path = route_path(request.scope)
+    if path == "/ogc" or path.startswith("/ogc/"):  # OGC's /req/core/query-param-invalid
+        return error_response(request, 400, error_body("bad_query", message, details))
     return error_response(request, 422, error_body("invalid_request", message, details))
 
 

@@ -154,9 +154,12 @@ def test_clusters_by_state_count_what_the_map_shows_for_a_service(client: TestCl
         ("/ogc/collections/hospitals/items", {"bbox": "122,31,121,32"}, 400),
         ("/ogc/collections/hospitals/items", {"bbox": "121,32,122,31"}, 400),
         ("/ogc/collections/hospitals/items", {"bbox": "nan,31,122,32"}, 400),
-        ("/ogc/collections/hospitals/items", {"offset": 1000}, 400),
-        ("/ogc/collections/hospitals/items", {"limit": 0}, 422),
-        ("/ogc/collections/hospitals/items", {"limit": 100_000}, 422),
+        ("/ogc/collections/hospitals/items", {"bbox": "1,2,3,4,5"}, 400),
+        ("/ogc/collections/hospitals/items", {"bbox": "121,31,0,122,32,inf"}, 400),
+        ("/ogc/collections/hospitals/items", {"limit": 0}, 400),
+        ("/ogc/collections/hospitals/items", {"limit": 100_000}, 400),
+        ("/ogc/collections/hospitals/items", {"limit": "unlimited"}, 400),
+        ("/ogc/collections/hospitals/items", {"offset": -1}, 400),
         ("/ogc/collections/hospitals/items", {"service": "teleport"}, 404),
         ("/ogc/collections/hospitals/items", {"service": "dialysis", "state": "maybe"}, 400),
         ("/ogc/collections/streets/items", {"service": "dialysis"}, 400),
@@ -177,6 +180,22 @@ def test_an_empty_page_is_a_valid_feature_collection(client: TestClient):
     body = client.get("/ogc/collections/hospitals/items", params={"bbox": "0,0,1,1"}).json()
     assert body["type"] == "FeatureCollection" and body["features"] == []
     assert body["numberMatched"] == 0
+
+
+def test_an_offset_past_the_end_is_an_empty_last_page(client: TestClient):
+    body = client.get("/ogc/collections/hospitals/items", params={"offset": 1000}).json()
+    assert body["features"] == [] and body["numberReturned"] == 0
+    assert body["numberMatched"] == 77
+    assert "next" not in {link["rel"] for link in body["links"]}
+
+
+def test_a_six_number_bbox_selects_what_its_four_numbers_do(client: TestClient):
+    items = "/ogc/collections/hospitals/items"
+    flat = client.get(items, params={"bbox": "121.44,31.20,121.50,31.25", "limit": 100}).json()
+    tall = client.get(items, params={"bbox": "121.44,31.20,-5,121.50,31.25,800", "limit": 100})
+    assert tall.status_code == 200
+    assert [f["id"] for f in tall.json()["features"]] == [f["id"] for f in flat["features"]]
+    assert 0 < flat["numberMatched"] < 77
 
 
 def test_ages_do_not_change_the_etag_and_negotiated_answers_vary_on_accept(client: TestClient):

@@ -5,6 +5,7 @@ ignores Host would hand a forged origin to everyone (issue 13, finding 21)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,6 +38,7 @@ def hrefs(value: object) -> list[str]:
     "path",
     [
         "/ogc",
+        "/ogc/conformance",
         "/ogc/collections",
         "/ogc/collections/hospitals",
         "/ogc/collections/hospitals/items?limit=2",
@@ -58,8 +60,37 @@ def test_one_feature_links_to_the_configured_origin(public_client):
     assert {link["href"].split("/ogc")[0] for link in one.json()["links"]} == {ORIGIN}
 
 
-@pytest.mark.parametrize("path", ["/ogc/", "/ogc/collections/", "/api/v1/resources/"])
+def test_the_ogc_api_definition_names_the_configured_origin_as_its_server(public_client):
+    definition = public_client.get("/ogc/api", headers=FORGED).json()
+    assert definition["servers"] == [{"url": f"{ORIGIN}/ogc"}]
+
+
+@pytest.mark.parametrize("path", ["/ogc/collections/", "/api/v1/resources/"])
 def test_a_trailing_slash_never_redirects_to_the_host_sent(public_client, path):
     answer = public_client.get(path, headers=FORGED, follow_redirects=False)
     assert "evil.example" not in json.dumps(dict(answer.headers)) + answer.text
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+def test_the_landing_page_with_a_slash_is_the_landing_page_not_a_redirect(public_client):
+    """OGC clients join the API's URL and ``/`` (the OpenAPI path of the landing page)."""
+    answer = public_client.get("/ogc/", headers=FORGED, follow_redirects=False)
+    assert answer.status_code == 200 and "evil.example" not in answer.text
+    assert answer.json() == public_client.get("/ogc").json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ogc/collections/hospitals", "/ogc/collections/hospitals/items?limit=2&bbox=121,31,122,32",
+     "/ogc/collections/hospitals/items/1"],
+)  # fmt: skip
+def test_http_link_headers_repeat_the_links_with_the_configured_origin(public_client, path):
+    answer = public_client.get(path, headers=FORGED)
+    header = answer.headers["Link"]
+    body_links = {(x["rel"], x["type"], x["href"]) for x in answer.json()["links"]}
+    header_links = {
+        (rel, kind, href) for href, rel, kind in re.findall(
+            r'<([^>]*)>; rel="([^"]*)"; type="([^"]*)"', header)
+    }  # fmt: skip
+    assert header_links == body_links and "evil.example" not in header
+    assert "," not in "".join(href for href, *_ in re.findall(r"<([^>]*)>", header))

@@ -1,0 +1,77 @@
+"""The query parameters of the OGC items and item operations, in one table: the routes'
+accepted sets and the OpenAPI 3.0 document (``app.api.ogc_openapi``) both read it, so what
+is accepted and what is declared cannot drift (``tests/api/test_ogc_core.py``). A part of
+the standard adds its rows here and reads them in the route or its dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.api.layer_responses import CRS84
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One query parameter as OpenAPI 3.0 declares it: ``style: form`` without explode
+    (``bbox=1,2,3,4``), as Core's fragments declare every parameter."""
+
+    name: str
+    schema: dict
+    description: str
+
+    def openapi(self) -> dict:
+        """The OpenAPI 3.0 parameter object, inline (clients look parameters up by path)."""
+        return {"name": self.name, "in": "query", "required": False, "style": "form",
+                "explode": False, "description": self.description,
+                "schema": self.schema}  # fmt: skip
+
+
+F = Parameter(
+    "f", {"type": "string", "enum": ["json", "html"]}, "json (the default) or html; without "
+    "it, a browser's Accept: text/html gets HTML",
+)  # fmt: skip
+ITEMS = (
+    Parameter(
+        "bbox",
+        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        "west,south,east,north in CRS84 degrees, or west,south,min height,east,north,max "
+        "height (heights are ignored: the features have none); the antimeridian is not "
+        "crossed",
+    ),
+    Parameter("bbox-crs", {"type": "string", "enum": [CRS84]}, f"only {CRS84}"),
+    Parameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
+        f"features per page, 1 to {MAX_LIMIT}",
+    ),
+    Parameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0},
+        "features to skip (the `next` links carry it); past the end, an empty page",
+    ),
+    Parameter(
+        "service",
+        {"type": "string", "maxLength": 32},
+        "resources offering this service (a code of /api/v1/services); not on units",
+    ),
+    Parameter(
+        "state",
+        {"type": "string", "maxLength": 100},
+        "with service: its states, comma-separated, e.g. open,limited",
+    ),
+    Parameter("fresh", {"type": "boolean"}, "with service: only statuses not out of date"),
+    Parameter(
+        "district", {"type": "string", "maxLength": 20}, "features in this district (name or alias)"
+    ),
+    F,
+)
+"""``/collections/{collectionId}/items``."""
+ITEM = (F,)
+"""``/collections/{collectionId}/items/{featureId}``."""
+
+
+def names(parameters: tuple[Parameter, ...]) -> frozenset[str]:
+    """The names an operation accepts."""
+    return frozenset(p.name for p in parameters)
