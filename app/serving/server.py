@@ -21,6 +21,7 @@ from app.core.addresses import IPNetwork
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.serving.forwarded import ForwardedHost
+from app.serving.listeners import worker_sockets
 from app.serving.peers import PeerTable
 from app.serving.protocol import Deadlines, guarded_protocol
 
@@ -48,8 +49,9 @@ def run(
     or SIGTERM (``factory``: a module-level function, so a worker receives it by name).
 
     Each worker builds its own app (store connections, caches, event poller) and drains
-    its own requests when stopped; with more than one, a parent process holds the socket,
-    starts them, replaces one that dies and passes SIGTERM on to each.
+    its own requests when stopped; with more than one, a parent process holds the port,
+    starts them (each listening on its own socket on Linux: ``listeners``), replaces one
+    that dies and passes SIGTERM on to each.
     """
     if settings.base_url:
         log.info("links start with %s (AIDMAP_BASE_URL)", settings.base_url)
@@ -96,7 +98,7 @@ def run(
     address = map_address(settings, host, port)
     if workers > 1:
         log.info("%d workers starting: open %s in a browser once they are ready", workers, address)
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        Multiprocess(config, sockets=worker_sockets(config)).run()
         return
     server = AnnouncingServer(config, address)
     with contextlib.suppress(KeyboardInterrupt):
