@@ -1,6 +1,7 @@
 """``aidmap serve --workers 2`` on one SQLite file: the rules that must hold once for the
-whole server (rate limits, claims, sessions) hold whichever worker answers, and a page
-connected to one worker sees what was written through the other.
+whole server (rate limits, claims, sessions) hold whichever worker answers, a page
+connected to one worker sees what was written through the other, either worker's
+/metrics shows the server's totals, and a killed worker is replaced.
 
 Each worker listens on its own socket and the kernel picks one for each new connection
 (by a hash of the client's port), so each step is sent to the worker it names over a
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.core.config import Settings
 from app.domain.enums import Role
@@ -34,6 +36,11 @@ from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 pytestmark = pytest.mark.server
 VIEW = {"center": [121.4737, 31.2304], "zoom": 13, "service": "dialysis"}
 NEAR = {"lon": 121.47, "lat": 31.23, "service": "dialysis"}
+NEAREST = {"method": "GET", "route": "/api/v1/nearest"}
+NEAREST_ANSWERED = ("aidmap_http_requests_total", frozenset((NEAREST | {"status": "200"}).items()))
+NEAREST_TIMED = ("aidmap_http_request_duration_seconds_count",
+                 frozenset((NEAREST | {"status_class": "2xx"}).items()))  # fmt: skip
+CONNECTIONS = ("aidmap_connections_open", frozenset())
 
 
 class Workers:
@@ -92,6 +99,16 @@ def serving_pid(response: httpx.Response, pids: list[int]) -> int | None:
     return None
 
 
+def scrape(client: httpx.Client) -> dict[tuple[str, frozenset], float]:
+    """Every sample of the answering worker's /metrics."""
+    text = client.get("/metrics").text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
 def worker_pids(parent: int) -> list[int]:
     """The worker processes of ``aidmap serve`` ``parent`` (not multiprocessing's tracker)."""
     found = []
@@ -129,12 +146,33 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
 
 
 def test_a_killed_worker_is_replaced_and_its_replacement_takes_connections(workers):
-    killed = workers.pids[0]
-    workers.kill(0)
+    with workers.client(0) as doomed:
+        assert doomed.get("/api/v1/nearest", params=NEAR).status_code == 200
+        killed = workers.pids[0]
+        workers.kill(0)  # with this connection open: its gauge says 1
     assert killed not in workers.pids
     for worker in (0, 1):  # the new one listens on a socket of its own, bound in its turn
         with workers.client(worker) as client:
             assert client.get("/api/v1/nearest", params=NEAR).status_code == 200
+            assert scrape(client)[NEAREST_ANSWERED] == 2 + worker  # the killed one's stays
+    deadline = time.monotonic() + 20  # the workers see their closed connections go
+    with workers.client(1) as client:
+        while (open_now := scrape(client)[CONNECTIONS]) != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert open_now == 1  # this one: the killed worker's is forgotten
+
+
+def test_metrics_from_either_worker_are_the_servers_totals(workers):
+    with workers.client(0) as first, workers.client(1) as second:
+        for client, times in ((first, 3), (second, 5)):
+            for _ in range(times):
+                assert client.get("/api/v1/nearest", params=NEAR).status_code == 200
+        for client in (first, second, first, second):
+            samples = scrape(client)
+            assert samples[NEAREST_ANSWERED] == 8
+            assert samples[NEAREST_TIMED] == 8
+            assert samples[CONNECTIONS] >= 2  # these two at least, one on each worker
+            assert not any(name.startswith("process_") for name, _ in samples)
 
 
 def test_a_port_in_use_is_one_line_and_exit_3_even_for_another_aidmap_with_workers(
