@@ -24,6 +24,7 @@ Usage: python scripts/bench_workers.py [--seconds 10] [--connections 32] [--thre
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -31,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,17 +126,31 @@ def warm(base: str, workers: int) -> None:
 
 
 def reads_by(root: Path, data_dir: Path, workers: int, args: argparse.Namespace) -> dict:
-    """The reads against ``root``'s app with ``workers`` processes; wrk's figures and each
-    worker's CPU seconds over the run (from /proc)."""
+    """The reads against ``root``'s app with ``workers`` processes; wrk's figures, each
+    worker's CPU seconds over the run (from /proc) and its connections halfway through."""
     nearest = data_dir / "nearest.lua"
     nearest.write_text(NEAREST_WRK_SCRIPT)
     with serving(data_dir, data_dir / "serve.log", root=root, workers=workers) as base:
-        pids = serving_pids(int(base.rsplit(":", 1)[1]), workers)
+        port = int(base.rsplit(":", 1)[1])
+        pids = serving_pids(port, workers)
         warm(base, workers)
         before = [cpu_s(pid) for pid in pids]
+        split: list[int] = []
+        halfway = threading.Timer(args.seconds / 2, lambda: split.extend(held(port, pids)))
+        halfway.start()
         reads = wrk(base, args.seconds, args.threads, args.connections, nearest)
+        halfway.join()
         cpu = [cpu_s(pid) - start for pid, start in zip(pids, before, strict=True)]
-    return reads | {"cpu": cpu, "cpu_us": sum(cpu) / (reads["rps"] * args.seconds) * 1e6}
+    cpu_us = sum(cpu) / (reads["rps"] * args.seconds) * 1e6
+    return reads | {"cpu": cpu, "cpu_us": cpu_us, "connections": split}
+
+
+def held(port: int, pids: list[int]) -> list[int]:
+    """How many established connections to ``port`` each of ``pids`` holds."""
+    rows = (row.split() for row in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    served = {row[9] for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "01"}
+    inodes = dict(sockets_by_pid())
+    return [len(inodes.get(pid, set()) & served) for pid in pids]
 
 
 def serving_pids(port: int, workers: int) -> list[int]:
@@ -165,11 +181,18 @@ def sockets_by_pid() -> Iterator[tuple[int, set[str]]]:
     """Each process and the inodes of its sockets."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
-            except OSError:
-                continue
-            yield int(entry.name), {link[8:-1] for link in links if link.startswith("socket:[")}
+            yield int(entry.name), {link[8:-1] for link in links(entry) if link[:8] == "socket:["}
+
+
+def links(process: Path) -> set[str]:
+    """What the open files of ``process`` (a /proc entry) point to; those that close or
+    cannot be read meanwhile left out."""
+    found = set()
+    with contextlib.suppress(OSError):  # the process is gone, or not ours
+        for fd in (process / "fd").iterdir():
+            with contextlib.suppress(OSError):  # closed since listed
+                found.add(os.readlink(fd))
+    return found
 
 
 def cpu_s(pid: int) -> float:
@@ -189,10 +212,11 @@ def compare(baseline: Path, args: argparse.Namespace) -> None:
             for label, root in (("baseline", baseline), ("this", ROOT)):
                 one, two = (reads_by(root, data_dir, n, args) for n in (1, 2))
                 shares = " + ".join(f"{s:.1f}" for s in two["cpu"])
+                split = "/".join(map(str, two["connections"]))
                 ratio = two["rps"] / one["rps"]
                 print(f"  round {round_} {label:8s} 1 worker {one['rps']:6,.0f}/s "
                       f"({one['cpu_us']:.0f} µs CPU/request) | 2 workers {two['rps']:6,.0f}/s "
-                      f"p50 {two['p50']:.1f} ms, worker CPU {shares} s "
+                      f"p50 {two['p50']:.1f} ms, connections {split}, worker CPU {shares} s "
                       f"({two['cpu_us']:.0f} µs/request) | {ratio:.2f}x")  # fmt: skip
 
 

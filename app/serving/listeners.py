@@ -17,8 +17,8 @@ import sys
 import uvicorn
 
 SPREADS = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
-"""Whether the kernel spreads connections over a port's sockets (Linux; the BSDs' option
-only lets them share the port, the last bound taking every connection)."""
+"""Whether the kernel spreads connections over a port's sockets (Linux; elsewhere the
+option lets sockets share a port without balancing between them)."""
 
 
 def worker_sockets(config: uvicorn.Config) -> list[socket.socket]:
@@ -32,7 +32,7 @@ def worker_sockets(config: uvicorn.Config) -> list[socket.socket]:
     return OwnSocket(held)
 
 
-class OwnSocket(list):
+class OwnSocket(list[socket.socket]):
     """Empty in the supervisor; unpickled in a worker (uvicorn pickles the sockets it hands
     each one), a list of one new socket bound to the supervisor's address with
     ``SO_REUSEPORT``, which the worker listens on."""
