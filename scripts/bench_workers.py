@@ -13,12 +13,18 @@ Then the cost the shared rate limits add to a share POST: the limit's check-and-
 the store against the in-memory limiter it replaced, in this process, and the median
 latency of share POSTs through the 1-worker server (25 of them, below the limit of 30).
 
-Usage: python scripts/bench_workers.py [--seconds 10] [--connections 32]
+With ``--baseline CHECKOUT``, only the reads, served by CHECKOUT's app and by this one's
+in turn (``--rounds`` times, 1 and 2 workers each), with each worker's CPU time over the
+run and the server's CPU per request: whether the work was spread evenly.
+
+Usage: python scripts/bench_workers.py [--seconds 10] [--connections 32] [--threads 2]
+       [--baseline /path/to/checkout [--rounds 2]]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -26,11 +32,13 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from bench_serving import NEAREST_WRK_SCRIPT, create_token, serving
+from bench_serving import NEAREST_WRK_SCRIPT, ROOT, create_token, serving
 
 from app.core.config import Settings
 from app.services.ratelimit import RateLimiter
@@ -97,17 +105,119 @@ def put_script(base: str, secret: str, directory: Path) -> Path:
     return path
 
 
-def load(data_dir: Path, secret: str, workers: int, seconds: int, connections: int) -> dict:
+def load(
+    data_dir: Path, secret: str, workers: int, seconds: int, connections: int, threads: int
+) -> dict:
     """Both loads against a server with ``workers`` processes; their wrk figures."""
     nearest = data_dir / "nearest.lua"
     nearest.write_text(NEAREST_WRK_SCRIPT)
     with serving(data_dir, data_dir / f"serve{workers}.log", workers=workers) as base:
-        for _ in range(4 * workers):  # every worker builds its index before the clock runs
-            httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
-        reads = wrk(base, seconds, 2, connections, nearest)
+        warm(base, workers)
+        reads = wrk(base, seconds, threads, connections, nearest)
         writes = wrk(base, seconds, CLIENTS, CLIENTS, put_script(base, secret, data_dir))
         shares = share_latency(base) if workers == 1 else None
     return {"reads": reads, "writes": writes, "shares": shares}
+
+
+def warm(base: str, workers: int) -> None:
+    """Every worker builds its index before the clock runs (a new connection each)."""
+    for _ in range(8 * workers):
+        httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
+
+
+def reads_by(root: Path, data_dir: Path, workers: int, args: argparse.Namespace) -> dict:
+    """The reads against ``root``'s app with ``workers`` processes; wrk's figures, each
+    worker's CPU seconds over the run (from /proc) and its connections halfway through."""
+    nearest = data_dir / "nearest.lua"
+    nearest.write_text(NEAREST_WRK_SCRIPT)
+    with serving(data_dir, data_dir / "serve.log", root=root, workers=workers) as base:
+        port = int(base.rsplit(":", 1)[1])
+        pids = serving_pids(port, workers)
+        warm(base, workers)
+        before = [cpu_s(pid) for pid in pids]
+        split: list[int] = []
+        halfway = threading.Timer(args.seconds / 2, lambda: split.extend(held(port, pids)))
+        halfway.start()
+        reads = wrk(base, args.seconds, args.threads, args.connections, nearest)
+        halfway.join()
+        cpu = [cpu_s(pid) - start for pid, start in zip(pids, before, strict=True)]
+    cpu_us = sum(cpu) / (reads["rps"] * args.seconds) * 1e6
+    return reads | {"cpu": cpu, "cpu_us": cpu_us, "connections": split}
+
+
+def held(port: int, pids: list[int]) -> list[int]:
+    """How many established connections to ``port`` each of ``pids`` holds."""
+    rows = (row.split() for row in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    served = {row[9] for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "01"}
+    inodes = dict(sockets_by_pid())
+    return [len(inodes.get(pid, set()) & served) for pid in pids]
+
+
+def serving_pids(port: int, workers: int) -> list[int]:
+    """The processes serving ``port``, once each of ``workers`` listens (a socket each, or
+    one socket all share in a checkout from before SO_REUSEPORT); not the supervisor."""
+    deadline = time.monotonic() + 120
+    while True:
+        listening = listening_inodes(port)
+        pids = [pid for pid, inodes in sockets_by_pid() if inodes & listening]
+        if workers > 1:  # a worker's command line is multiprocessing's
+            pids = [
+                pid for pid in pids if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+        if len(listening) in (1, workers) and len(pids) == workers:
+            return sorted(pids)
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{workers} workers were not listening within 120 s: {pids}")
+        time.sleep(0.1)
+
+
+def listening_inodes(port: int) -> set[str]:
+    """The inodes of the IPv4 sockets listening on ``port``."""
+    rows = (row.split() for row in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    return {row[9] for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A"}
+
+
+def sockets_by_pid() -> Iterator[tuple[int, set[str]]]:
+    """Each process and the inodes of its sockets."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            yield int(entry.name), {link[8:-1] for link in links(entry) if link[:8] == "socket:["}
+
+
+def links(process: Path) -> set[str]:
+    """What the open files of ``process`` (a /proc entry) point to; those that close or
+    cannot be read meanwhile left out."""
+    found = set()
+    with contextlib.suppress(OSError):  # the process is gone, or not ours
+        for fd in (process / "fd").iterdir():
+            with contextlib.suppress(OSError):  # closed since listed
+                found.add(os.readlink(fd))
+    return found
+
+
+def cpu_s(pid: int) -> float:
+    """Process ``pid``'s user and system CPU seconds so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def compare(baseline: Path, args: argparse.Namespace) -> None:
+    """The reads by ``baseline``'s app and this checkout's, alternately, as ratios."""
+    print(f"{os.cpu_count()} CPUs; GET /api/v1/nearest, wrk -t{args.threads} "
+          f"-c{args.connections} -d{args.seconds}s on 127.0.0.1 (wrk shares the CPUs)")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        create_token(data_dir)
+        for round_ in range(1, args.rounds + 1):
+            for label, root in (("baseline", baseline), ("this", ROOT)):
+                one, two = (reads_by(root, data_dir, n, args) for n in (1, 2))
+                shares = " + ".join(f"{s:.1f}" for s in two["cpu"])
+                split = "/".join(map(str, two["connections"]))
+                ratio = two["rps"] / one["rps"]
+                print(f"  round {round_} {label:8s} 1 worker {one['rps']:6,.0f}/s "
+                      f"({one['cpu_us']:.0f} µs CPU/request) | 2 workers {two['rps']:6,.0f}/s "
+                      f"p50 {two['p50']:.1f} ms, connections {split}, worker CPU {shares} s "
+                      f"({two['cpu_us']:.0f} µs/request) | {ratio:.2f}x")  # fmt: skip
 
 
 def share_latency(base: str) -> float:
@@ -145,13 +255,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads for the reads")
+    parser.add_argument("--baseline", type=Path, help="another checkout: compare the reads")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
+    if args.baseline:
+        compare(args.baseline, args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         secret = create_token(data_dir)
-        one, two = (load(data_dir, secret, n, args.seconds, args.connections) for n in (1, 2))
+        one, two = (load(data_dir, secret, n, args.seconds, args.connections, args.threads)
+                    for n in (1, 2))  # fmt: skip
         memory_us, store_us = limiter_cost(data_dir)
     print(f"{os.cpu_count()} CPUs; wrk -d{args.seconds}s on 127.0.0.1 (wrk shares the CPUs)")
     rows = (

@@ -35,7 +35,7 @@ from app.core.addresses import client_key
 from app.core.config import Settings
 from app.core.errors import Unauthorized
 from app.core.logging import REQUEST_ID
-from app.core.metrics import HTTP_DURATION, HTTP_REQUESTS, HTTP_STREAMS_OPEN, REGISTRY
+from app.core.metrics import HTTP_DURATION, HTTP_REQUESTS, HTTP_STREAMS_OPEN, exposed
 from app.core.prefix import route_path
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -171,12 +171,12 @@ def read_metrics(
     authorization: Annotated[str | None, Header()] = None,
     accept: Annotated[str, Header()] = "",
 ) -> Response:
-    """This process's metrics in the Prometheus text format (OpenMetrics if asked for)."""
+    """The server's metrics in the Prometheus text format (OpenMetrics if asked for)."""
     token = settings.metrics_token
     if token is not None and not _is_bearer(authorization, token.get_secret_value()):
         raise Unauthorized("send Authorization: Bearer <AIDMAP_METRICS_TOKEN>")
     encode, content_type = choose_encoder(accept)
-    return Response(encode(REGISTRY), headers={"Content-Type": content_type})
+    return Response(encode(exposed()), headers={"Content-Type": content_type})
 
 
 def _is_bearer(authorization: str | None, secret: str) -> bool:

@@ -2,11 +2,19 @@
 
 Labels take values from small fixed sets only (route templates, HTTP methods, service
 codes, states, provider names, outcomes), so the number of series stays bounded whatever
-clients send. Each process counts for itself; Prometheus scrapes every replica.
+clients send. Each replica counts for itself (Prometheus scrapes every replica); the
+workers of one server count together (``counted_together``), so that any worker's
+``/metrics`` shows the server's totals.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Protocol
 
 from prometheus_client import (
@@ -18,6 +26,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     disable_created_metrics,
+    multiprocess,
 )
 
 disable_created_metrics()  # no `_created` twin of every counter: Prometheus reads the resets
@@ -46,11 +55,13 @@ HTTP_STREAMS_OPEN = Gauge(
     "aidmap_http_streams_open",
     "Event streams (text/event-stream answers) open now.",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 CONNECTIONS_OPEN = Gauge(
     "aidmap_connections_open",
     "HTTP connections aidmap serve holds open now.",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 CONNECTIONS_CUT = Counter(
     "aidmap_connections_cut",
@@ -125,3 +136,45 @@ def count_status_conflict(action: str) -> None:
 def count_source_run(outcome: str) -> None:
     """Count one run of a source that ended with ``outcome``."""
     SOURCE_RUNS.labels(outcome).inc()
+
+
+SHARED_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's multiprocess mode: set when it is imported, every value lives in a
+file of this directory, which any process can sum."""
+
+
+@contextlib.contextmanager
+def counted_together() -> Iterator[None]:
+    """Within the block, processes started from this one count in one new directory
+    (removed at the end: the counts start at zero, as a single process's do)."""
+    directory = tempfile.mkdtemp(prefix="aidmap-metrics-")
+    os.environ[SHARED_DIR] = directory
+    try:
+        yield
+    finally:
+        del os.environ[SHARED_DIR]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def exposed() -> CollectorRegistry:
+    """What ``/metrics`` shows: this process's registry, or among workers counting
+    together, every worker's counters and histograms summed and the gauges of those
+    still running summed (no process_* or python_* series: they describe one process)."""
+    if SHARED_DIR not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def forget_dead_processes() -> None:
+    """Drop the gauges of workers that are gone (one killed cannot drop its own), so a
+    replacement's start leaves only the running workers' open connections and streams."""
+    if SHARED_DIR not in os.environ:
+        return
+    for path in Path(os.environ[SHARED_DIR]).glob("gauge_live*_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid)

@@ -20,6 +20,7 @@ from uvicorn.supervisors import Multiprocess
 from app.core.addresses import IPNetwork
 from app.core.config import Settings
 from app.core.logging import configure_logging
+from app.core.metrics import counted_together, forget_dead_processes
 from app.serving.forwarded import ForwardedHost
 from app.serving.peers import PeerTable
 from app.serving.protocol import Deadlines, guarded_protocol
@@ -96,7 +97,8 @@ def run(
     address = map_address(settings, host, port)
     if workers > 1:
         log.info("%d workers starting: open %s in a browser once they are ready", workers, address)
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        with counted_together():  # any worker's /metrics: the server's totals
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
     server = AnnouncingServer(config, address)
     with contextlib.suppress(KeyboardInterrupt):
@@ -134,6 +136,7 @@ class AppConfig(uvicorn.Config):
         """Build the app and the protocol class in this process, then let uvicorn wrap it."""
         if self.loaded:
             return
+        forget_dead_processes()  # replacing a killed worker: its open connections go
         trusted = tuple(self.settings.trusted_proxies)
         total, per_client = self.connections
         self.app = ForwardedHost(
