@@ -91,17 +91,31 @@ def refine(
     fetch = first_fetch or max(FIRST_FETCH, GROWTH * k)
     while True:
         ids, lons, lats, exhausted = candidates(fetch)
-        distances = measured = haversine_many_m(lon, lat, lons, lats)
-        keep = None if max_m is None else distances <= max_m
-        if accept is not None and len(ids):
-            if keep is None:
-                keep = accept(ids)
-            elif keep.any():
-                keep[keep] = accept(ids[keep])
-        if keep is not None:
-            ids, distances = ids[keep], distances[keep]
-        # Ordered as plain (distance, id) pairs: for a few candidates, cheaper than numpy.
-        found = sorted(zip(distances.tolist(), ids.tolist(), strict=True))
+        found, measured = measure(lon, lat, ids, lons, lats, accept, max_m)
         if exhausted or (len(found) >= k and measured.max() > found[k - 1][0] + TIE_MARGIN_M):
             return [Neighbour(i, d) for d, i in found[:k]]
         fetch *= GROWTH
+
+
+def measure(
+    lon: float,
+    lat: float,
+    ids: np.ndarray,
+    lons: np.ndarray,
+    lats: np.ndarray,
+    accept: Callable[[np.ndarray], np.ndarray] | None,
+    max_m: float | None,
+) -> tuple[list[tuple[float, int]], np.ndarray]:
+    """The candidates within ``max_m`` that ``accept`` takes, as (distance, id) pairs in
+    order, and every candidate's distance (metres)."""
+    distances = measured = haversine_many_m(lon, lat, lons, lats)
+    keep = None if max_m is None else distances <= max_m
+    if accept is not None and len(ids):
+        if keep is None:
+            keep = accept(ids)
+        elif keep.any():
+            keep[keep] = accept(ids[keep])
+    if keep is not None:
+        ids, distances = ids[keep], distances[keep]
+    # Ordered as plain pairs: for a few dozen candidates, cheaper than numpy calls.
+    return sorted(zip(distances.tolist(), ids.tolist(), strict=True)), measured

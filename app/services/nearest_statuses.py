@@ -20,6 +20,7 @@ import numpy as np
 from app.domain.records import Resource
 from app.domain.statuses import IntakeStatus, State
 from app.geo.nearest import Neighbour, PointIndex, refine
+from app.geo.nearest_cells import CandidateCells
 from app.services.freshness import checked_at
 
 STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
@@ -93,6 +94,7 @@ class Qualified:
     ) -> None:
         qualifies = statuses.accept(index.ids, states, None)
         self.index = PointIndex(index.ids[qualifies], index.lons[qualifies], index.lats[qualifies])
+        self.cells = CandidateCells(self.index)
         self.members = np.zeros(max(resources, default=0) + 1, dtype=bool)
         self.members[self.index.ids] = True
         self.resources = resources
@@ -118,8 +120,9 @@ class Qualified:
     ) -> list[Neighbour]:
         """``PointIndex.nearest`` over the qualifying points; ``accept`` must check the
         states (and freshness) again, as the index was built earlier."""
-        # Most candidates qualify: a few more than k usually settle the k-th.
-        found = self.index.nearest(lon, lat, k, accept, max_m, first_fetch=k + 3)
+        found = self.cells.nearest(lon, lat, k, accept, max_m)
+        if found is None:  # most candidates qualify: a few more than k usually settle it
+            found = self.index.nearest(lon, lat, k, accept, max_m, first_fetch=k + 3)
         if not self.added:
             return found
         count = len(self.added)
