@@ -156,11 +156,11 @@ def create_app(
     app.add_middleware(RootPath, configured=settings.root_path)  # outermost: paths as routed
     routers = (
         routes_health,
+        routes_nearest,  # the busiest public route: matched before the ones that follow
         routes_services,
         routes_units,
         routes_resources,
         routes_resource_writes,
-        routes_nearest,
         routes_ogc,
         routes_layers,
         routes_status,

@@ -34,7 +34,7 @@ def haversine_many_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray)
 def bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dlon = math.radians(lon2 - lon1)
-    x = math.sin(dlon) * math.cos(phi2)
-    y = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlon)
+    dlon, cos_phi2 = math.radians(lon2 - lon1), math.cos(phi2)
+    x = math.sin(dlon) * cos_phi2
+    y = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * cos_phi2 * math.cos(dlon)
     return (math.degrees(math.atan2(x, y)) + 360.0) % 360.0

@@ -48,9 +48,11 @@ class PointIndex:
         k: int,
         accept: Callable[[np.ndarray], np.ndarray] | None = None,
         max_m: float | None = None,
+        first_fetch: int | None = None,
     ) -> list[Neighbour]:
         """The ``k`` nearest accepted points within ``max_m`` metres (inclusive), by
-        (distance, id). ``accept`` maps an array of ids to a boolean array."""
+        (distance, id). ``accept`` maps an array of ids to a boolean array; ``first_fetch``
+        is as in ``refine``."""
         n = len(self)
         if n == 0 or k <= 0:
             return []
@@ -64,7 +66,7 @@ class PointIndex:
             exhausted = len(rows) < fetch or fetch >= n
             return self.ids[rows], self.lons[rows], self.lats[rows], exhausted
 
-        return refine(lon, lat, k, candidates, accept, max_m)
+        return refine(lon, lat, k, candidates, accept, max_m, first_fetch)
 
 
 Candidates = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
@@ -89,17 +91,31 @@ def refine(
     fetch = first_fetch or max(FIRST_FETCH, GROWTH * k)
     while True:
         ids, lons, lats, exhausted = candidates(fetch)
-        distances = haversine_many_m(lon, lat, lons, lats)
-        keep = np.ones(len(ids), dtype=bool) if max_m is None else distances <= max_m
-        if accept is not None and keep.any():
-            keep[keep] = accept(ids[keep])
-        order = np.lexsort((ids[keep], distances[keep]))
-        found = [
-            Neighbour(int(i), float(d))
-            for i, d in zip(ids[keep][order], distances[keep][order], strict=True)
-        ]
-        if exhausted:
-            return found[:k]
-        if len(found) >= k and distances.max() > found[k - 1].distance_m + TIE_MARGIN_M:
-            return found[:k]
+        found, measured = measure(lon, lat, ids, lons, lats, accept, max_m)
+        if exhausted or (len(found) >= k and measured.max() > found[k - 1][0] + TIE_MARGIN_M):
+            return [Neighbour(i, d) for d, i in found[:k]]
         fetch *= GROWTH
+
+
+def measure(
+    lon: float,
+    lat: float,
+    ids: np.ndarray,
+    lons: np.ndarray,
+    lats: np.ndarray,
+    accept: Callable[[np.ndarray], np.ndarray] | None,
+    max_m: float | None,
+) -> tuple[list[tuple[float, int]], np.ndarray]:
+    """The candidates within ``max_m`` that ``accept`` takes, as (distance, id) pairs in
+    order, and every candidate's distance (metres)."""
+    distances = measured = haversine_many_m(lon, lat, lons, lats)
+    keep = None if max_m is None else distances <= max_m
+    if accept is not None and len(ids):
+        if keep is None:
+            keep = accept(ids)
+        elif keep.any():
+            keep[keep] = accept(ids[keep])
+    if keep is not None:
+        ids, distances = ids[keep], distances[keep]
+    # Ordered as plain pairs: for a few dozen candidates, cheaper than numpy calls.
+    return sorted(zip(distances.tolist(), ids.tolist(), strict=True)), measured

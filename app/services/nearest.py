@@ -29,15 +29,18 @@ from starlette.concurrency import run_in_threadpool
 
 from app.domain.layers import Area
 from app.domain.records import Resource, ResourceView
-from app.domain.statuses import IntakeStatus, State
+from app.domain.statuses import State
 from app.geo.distance import bearing_deg
 from app.geo.nearest import Candidates, PointIndex, refine
-from app.services.freshness import checked_at
 from app.services.nearest_facts import ResourceFacts, resource_accepts
+from app.services.nearest_statuses import (
+    MAX_QUALIFIED,
+    REBUILD_AFTER,
+    Qualified,
+    ServiceStatuses,
+)
 from app.storage.errors import NotFound
 from app.storage.port import Store
-
-STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,10 @@ class NearestQuery:
         return self.offers or self.district_id is not None or self.phones
 
 
+Need = tuple[str, str | None, frozenset[State] | None]
+"""What a query needs cached: its kind, service and states."""
+
+
 @dataclass(frozen=True, slots=True)
 class NearestHit:
     """One answer: the resource with the asked service's status, how far and which way."""
@@ -78,44 +85,6 @@ class NearestHit:
     view: ResourceView
     distance_m: float
     bearing_deg: float
-
-
-class _ServiceStatuses:
-    """One service's current statuses: objects by id, and arrays for vectorised filters."""
-
-    def __init__(self, statuses: dict[int, IntakeStatus]) -> None:
-        self.by_id: dict[int, IntakeStatus] = {}
-        size = max(statuses, default=0) + 1
-        self.state = np.zeros(size, dtype=np.int8)
-        self.checked = np.zeros(size, dtype=np.float64)
-        for status in statuses.values():
-            self.put(status)
-
-    def put(self, status: IntakeStatus) -> None:
-        rid = status.resource_id
-        if rid >= len(self.state):
-            grow = max(rid + 1, 2 * len(self.state))
-            self.state = np.concatenate([self.state, np.zeros(grow - len(self.state), np.int8)])
-            self.checked = np.concatenate([self.checked, np.zeros(grow - len(self.checked))])
-        self.by_id[rid] = status
-        self.state[rid] = STATE_CODES[status.state]
-        self.checked[rid] = checked_at(status).timestamp()
-
-    def accept(self, ids: np.ndarray, states: frozenset[State], oldest: float | None):
-        inside = ids < len(self.state)
-        safe = np.where(inside, ids, 0)
-        ok = inside & _wanted(states)[self.state[safe]]
-        if oldest is not None:
-            ok &= self.checked[safe] >= oldest
-        return ok
-
-
-@functools.cache
-def _wanted(states: frozenset[State]) -> np.ndarray:
-    """Which state codes ``states`` takes (0: no status), as a lookup array."""
-    wanted = np.zeros(len(STATE_CODES) + 1, dtype=bool)
-    wanted[[STATE_CODES[s] for s in states]] = True
-    return wanted
 
 
 class NearestFinder:
@@ -140,7 +109,7 @@ class NearestFinder:
         self._kinds: dict[
             str, tuple[str | None, PointIndex, dict[int, Resource], ResourceFacts]
         ] = {}
-        self._services: dict[str, _ServiceStatuses] = {}
+        self._services: dict[str, ServiceStatuses] = {}
         self._history_id = 0
         self._seen_change: int | None = None
         self._resources_marker: str | None = None
@@ -155,7 +124,7 @@ class NearestFinder:
         (from a worker thread: it may wait for a refresh)."""
         if self.in_database:
             return self._find_in_database(query, now, ttl_hours)
-        self.prepare(query.kind, query.service)
+        self.prepare(query.kind, query.service, query.states)
         return self._answer(query, now, ttl_hours)
 
     async def find_async(
@@ -165,27 +134,31 @@ class NearestFinder:
         worker thread, and only the in-memory answer runs on the loop."""
         if self.in_database:
             return await run_in_threadpool(self._find_in_database, query, now, ttl_hours)
-        await self.prepare_async(query.kind, query.service)
+        await self.prepare_async(query.kind, query.service, query.states)
         return self._answer(query, now, ttl_hours)
 
     def find_prepared(
         self, query: NearestQuery, now: datetime, ttl_hours: float
     ) -> list[NearestHit]:
         """``find`` from memory as the caches are, after ``prepare_async`` for the query's
-        kind and service (on the event loop: no store reads, no waiting)."""
+        kind, service and states (on the event loop: no store reads, no waiting)."""
         return self._answer(query, now, ttl_hours)
 
-    def prepare(self, kind: str, service: str | None = None) -> None:
-        """Bring the caches a query of ``kind`` and ``service`` needs up to every commit
-        made before this call, waiting in this thread."""
+    def prepare(
+        self, kind: str, service: str | None = None, states: frozenset[State] | None = None
+    ) -> None:
+        """Bring the caches a query of ``kind``, ``service`` and ``states`` needs up to
+        every commit made before this call, waiting in this thread."""
         arrival = self._started
-        while (refresh := self._refresh_for(kind, service, arrival)) is not None:
+        while (refresh := self._refresh_for((kind, service, states), arrival)) is not None:
             refresh.result()
 
-    async def prepare_async(self, kind: str, service: str | None = None) -> None:
+    async def prepare_async(
+        self, kind: str, service: str | None = None, states: frozenset[State] | None = None
+    ) -> None:
         """``prepare`` without blocking the event loop while a refresh runs."""
         arrival = self._started
-        while (refresh := self._refresh_for(kind, service, arrival)) is not None:
+        while (refresh := self._refresh_for((kind, service, states), arrival)) is not None:
             await asyncio.wrap_future(refresh)
 
     def close(self) -> None:
@@ -201,7 +174,7 @@ class NearestFinder:
             self._seen_change = counter
         return self.service_codes
 
-    def _refresh_for(self, kind: str, service: str | None, arrival: int) -> Future | None:
+    def _refresh_for(self, need: Need, arrival: int) -> Future | None:
         """None when the caches answer as of ``arrival`` (the refreshes started when the
         query came) or later; else the refresh to wait for, started if none runs. A
         refresh started after ``arrival`` saw every commit made before the query."""
@@ -210,18 +183,24 @@ class NearestFinder:
             seen_all = self._finished > arrival or (
                 counter is not None and counter == self._seen_change
             )
-            if seen_all and self._has(kind, service):
+            if seen_all and self._has(*need):
                 return None
             if self._refresh is None or self._refresh.done():
                 self._started += 1
-                self._refresh = self._worker.submit(self._catch_up, kind, service, self._started)
+                self._refresh = self._worker.submit(self._catch_up, need, self._started)
             return self._refresh
 
-    def _has(self, kind: str, service: str | None) -> bool:
+    def _has(self, kind: str, service: str | None, states: frozenset[State] | None) -> bool:
         cached = self._kinds.get(kind)
         if cached is None or cached[0] != self._resources_marker:
             return False
-        return service is None or service not in self.service_codes or service in self._services
+        if service is None or service not in self.service_codes:
+            return True
+        statuses = self._services.get(service)
+        if statuses is None:
+            return False
+        kept = statuses.qualified
+        return states is None or (kind, states) in kept or len(kept) >= MAX_QUALIFIED
 
     def _answer(self, query: NearestQuery, now: datetime, ttl_hours: float) -> list[NearestHit]:
         """The answer from the caches as they are (the in-memory path: no store reads)."""
@@ -234,23 +213,28 @@ class NearestFinder:
             oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
             by_status = statuses is not None and states is not None
             by_facts = query.filters_facts
+            qualified = statuses.qualified.get((query.kind, states)) if by_status else None
             accept = None
-            if by_status or by_facts:
+            if by_status:  # Qualified's ids all have (or had) a status: no bounds to check
+                check = statuses.accept if qualified is None else statuses.accept_known
+                accept = functools.partial(check, states=states, oldest=oldest)
+            if by_facts:
+                status_ok = accept
 
                 def accept(ids: np.ndarray) -> np.ndarray:
-                    ok = statuses.accept(ids, states, oldest) if by_status else None
-                    if by_facts:
-                        more = facts.accept(ids, **query.facts())
-                        ok = more if ok is None else ok & more
-                    return ok
+                    ok = facts.accept(ids, **query.facts())
+                    return ok if status_ok is None else ok & status_ok(ids)
 
-            found = index.nearest(query.lon, query.lat, query.k, accept, query.max_m)
+            search = index.nearest if qualified is None else qualified.nearest
+            found = search(query.lon, query.lat, query.k, accept, query.max_m)
+            by_id = statuses.by_id if statuses else {}
             hits = []
             for neighbour in found:
-                resource = resources[neighbour.id]
-                status = statuses.by_id.get(resource.id) if statuses else None
-                view = ResourceView(resource, {query.service: status} if status else {})
-                hits.append(self._hit(query, view, neighbour.distance_m))
+                r = resources[neighbour.id]
+                status = by_id.get(neighbour.id)
+                view = ResourceView(r, {query.service: status} if status else {})
+                bearing = bearing_deg(query.lon, query.lat, r.lon, r.lat)
+                hits.append(NearestHit(view, neighbour.distance_m, bearing))
             return hits
 
     def _find_in_database(
@@ -302,8 +286,9 @@ class NearestFinder:
         bearing = bearing_deg(query.lon, query.lat, resource.lon, resource.lat)
         return NearestHit(view, distance_m, bearing)
 
-    def _catch_up(self, kind: str, service: str | None, number: int) -> None:
+    def _catch_up(self, need: Need, number: int) -> None:
         """In the finder's thread: read what changed, rebuild what it outdated, swap it in."""
+        kind, service, states = need
         counter = self.store.change_counter()  # first: a commit after it moves it again
         codes = frozenset(s.code for s in self.store.list_services())
         marker = self.store.resources_changed_at()
@@ -313,15 +298,40 @@ class NearestFinder:
             built = _build(self.store, kind)
             with self._lock:
                 self._kinds[kind] = (marker, *built)
+                for statuses in self._services.values():  # built on the kind's old points
+                    for key in [key for key in statuses.qualified if key[0] == kind]:
+                        del statuses.qualified[key]
         if service in codes and service not in self._services:
             statuses, last_id = self.store.status_snapshot(service)
-            built_statuses = _ServiceStatuses(statuses)
+            built_statuses = ServiceStatuses(statuses)
             self._apply_history(until=last_id)  # the other services up to the snapshot
             with self._lock:
                 self._services[service] = built_statuses
+        self._build_qualified(kind, service, states)
         with self._lock:
             self.service_codes, self._resources_marker = codes, marker
             self._seen_change, self._finished = counter, number
+
+    def _build_qualified(
+        self, kind: str, service: str | None, states: frozenset[State] | None
+    ) -> None:
+        """Build the qualified points a query asks for, and again those changed much since
+        (statuses change only in this thread, so none changes while they are built)."""
+        todo = [
+            (statuses, key)
+            for statuses in self._services.values()
+            for key, qualified in statuses.qualified.items()
+            if qualified.changes > REBUILD_AFTER
+        ]
+        asked = self._services.get(service) if states is not None else None
+        room = asked is not None and len(asked.qualified) < MAX_QUALIFIED  # beyond: every point
+        if room and (kind, states) not in asked.qualified:
+            todo.append((asked, (kind, states)))
+        for statuses, (of_kind, of_states) in todo:
+            _, index, resources, _ = self._kinds[of_kind]
+            built = Qualified(index, resources, statuses, of_states)
+            with self._lock:
+                statuses.qualified[of_kind, of_states] = built
 
     def _apply_history(self, until: int) -> None:
         """Apply history rows up to ``until`` to the cached services (none cached: skip)."""

@@ -71,6 +71,11 @@ class Ask:
     k: int = 5
     max_m: float | None = None
 
+    @property
+    def asked_states(self) -> frozenset[State]:
+        """The states asked for, or the requester's default."""
+        return self.states if self.states is not None else DEFAULT_STATES
+
 
 @dataclass(frozen=True, slots=True)
 class NearestAnswer:
@@ -100,14 +105,14 @@ async def answer_nearest_async(
     database-backed finder in a worker thread."""
     if finder.in_database:
         return await run_in_threadpool(answer_nearest, finder, ask, origin, now, ttl_hours)
-    await finder.prepare_async(ask.kind, ask.service)
+    await finder.prepare_async(ask.kind, ask.service, ask.asked_states)
     if ask.kind == "hospital":
         await finder.prepare_async("office")
     return _answer(lambda query: finder.find_prepared(query, now, ttl_hours), ask, origin)
 
 
 def _answer(find, ask: Ask, origin: Origin) -> NearestAnswer:
-    states = ask.states if ask.states is not None else DEFAULT_STATES
+    states = ask.asked_states
     district = origin.district_id
     answer, hits = Answer.all, []
     # Kept to the origin's district first; the whole map when that district has none.
