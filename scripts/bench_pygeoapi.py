@@ -13,12 +13,15 @@ served by four servers on loopback, one process each, in the same run:
 
 Each is loaded by ``wrk`` (Debian package) for ``--seconds`` with ``--connections`` on
 items pages of 100 and of 1,000 at random offsets and on single items at random ids.
-Printed: requests/s, p50 and non-2xx per server and path, and each rate against
+With ``--baseline-root DIR`` (another checkout, e.g. the main branch's), that checkout's
+aidmap serves both stores too, in the same run: before and after side by side.
+Printed: requests/s, p50, p99 and non-2xx per server and path, and each rate against
 pygeoapi PostgreSQL's (the fastest outside server in the issue's comparison).
 
 Usage: python scripts/bench_pygeoapi.py [--hospitals 100000] [--data-dir DIR]
        [--seconds 5] [--connections 8] [--venv /tmp/pygeoapi-venv]
        [--python /usr/bin/python3] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
+       [--baseline-root /work/main]
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import httpx
 from bench_items import store_dir
 from bench_nearest import wrk
 from bench_read_load import drop, postgis_copy
-from bench_serving import free_port, serving, stop
+from bench_serving import ROOT, free_port, serving, stop
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -245,6 +248,7 @@ def main() -> None:
     parser.add_argument("--venv", type=Path, default=Path("/tmp/pygeoapi-venv"))
     parser.add_argument("--python", default="/usr/bin/python3")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    parser.add_argument("--baseline-root", type=Path, help="another checkout to serve too")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -276,18 +280,21 @@ def main() -> None:
             for collection, label in (("hospitals_pg", "pygeoapi PostgreSQL"),
                                       ("hospitals_gpkg", "pygeoapi GeoPackage")):  # fmt: skip
                 results[label] = load(base, f"/collections/{collection}/items", ids, work, args)
-        for env, label in (({}, "aidmap SQLite"), ({"AIDMAP_DATABASE_URL": url}, "aidmap PostGIS")):
-            with serving(data_dir, work / "aidmap.log", env) as base:
-                path = "/ogc/collections/hospitals/items"
-                results[label] = load(base, path, ids, work, args)
+        roots = {"": ROOT} | ({" (baseline)": args.baseline_root} if args.baseline_root else {})
+        for suffix, root in roots.items():
+            for env, label in (({}, "aidmap SQLite"),
+                               ({"AIDMAP_DATABASE_URL": url}, "aidmap PostGIS")):  # fmt: skip
+                with serving(data_dir, work / "aidmap.log", env, root=root) as base:
+                    path = "/ogc/collections/hospitals/items"
+                    results[label + suffix] = load(base, path, ids, work, args)
     reference = results["pygeoapi PostgreSQL"]
     for path in reference:
         print(f"{path}:")
         for label, by_path in results.items():
             r = by_path[path]
-            print(f"  {label:20s} {r['rps']:8,.1f} req/s  p50 {r['p50']:8.1f} ms  non-2xx "
-                  f"{r['errors']:.0f}  {r['rps'] / reference[path]['rps']:5.2f}x pygeoapi "
-                  f"PostgreSQL")  # fmt: skip
+            print(f"  {label:31s} {r['rps']:8,.1f} req/s  p50 {r['p50']:7.1f} ms  p99 "
+                  f"{r['p99']:7.1f} ms  non-2xx {r['errors']:.0f}  "
+                  f"{r['rps'] / reference[path]['rps']:5.2f}x pygeoapi PostgreSQL")  # fmt: skip
     sys.stdout.flush()
 
 

@@ -150,6 +150,13 @@ class PostgisStore(SqlStore):
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
 
+    @contextmanager
+    def _statement(self) -> Iterator[Connection]:
+        """A read connection outside any transaction (autocommit): one statement sees one
+        snapshot by itself, and BEGIN and ROLLBACK would be two more round trips."""
+        with translated_errors(), self._engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def change_counter(self) -> int | None:
         """Moves with every commit by any replica (LISTEN/NOTIFY); None while not listening,
         so callers ask the database instead."""
@@ -213,8 +220,8 @@ class PostgisStore(SqlStore):
     ) -> list[ResourceView]:
         """KNN on the n-D GiST index of unit vectors (``unit_xyz <<->> origin``: chord
         length, so great-circle order), status filters as in every other area query; the
-        resources and their statuses come in the same single statement, outside any
-        transaction (every query of ``AIDMAP_NEAREST_INDEX=database`` runs it)."""
+        resources and their statuses come in the same single statement (``_statement``;
+        every query of ``AIDMAP_NEAREST_INDEX=database`` runs it)."""
         values = {"kind": kind, "limit": limit, "service": area.service}
         values |= dict(zip("xyz", unit_vector(lon, lat), strict=True))
         values |= {"states": [state.value for state in area.states], "since": area.checked_since}
@@ -223,8 +230,8 @@ class PostgisStore(SqlStore):
         query = _knn_query(
             area.service is not None, area.checked_since is not None, max_m is not None
         )
-        with translated_errors(), self._engine.connect() as conn:
-            rows = conn.execution_options(isolation_level="AUTOCOMMIT").execute(query, values)
+        with self._statement() as conn:
+            rows = conn.execute(query, values)
             return [_view(row._mapping, area.service) for row in rows]
 
     def _after_copy(self, conn: Connection) -> None:
