@@ -10,7 +10,9 @@ itself, so it needs no transaction around it (``_statement``).
 
 from __future__ import annotations
 
-from sqlalchemy import Text, cast, func, select, true
+import functools
+
+from sqlalchemy import Select, Text, bindparam, cast, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -52,11 +54,17 @@ class FeatureQueries(SqlPlumbing):
     def feature_row(self, kind: str, resource_id: int) -> tuple | None:
         """One resource of ``kind`` as a row of ``FeatureRows.resources``; None if there
         is no such resource of that kind."""
-        c = t.resources.c
-        query = select(*_columns()).where(c.id == resource_id, c.kind == kind)
         with self._statement() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_item_query(), {"id": resource_id, "kind": kind}).first()
         return None if row is None else tuple(row)
+
+
+@functools.cache
+def _item_query() -> Select:
+    """The single item's statement, built once (building it took a sixth of the item's
+    time): the id and the kind are bound parameters."""
+    c = t.resources.c
+    return select(*_columns()).where(c.id == bindparam("id"), c.kind == bindparam("kind"))
 
 
 def _columns() -> list:
