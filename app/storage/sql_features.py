@@ -30,23 +30,8 @@ class FeatureQueries(SqlPlumbing):
         one statement. The page's ids are an index-only subquery (not 1,000 bound
         parameters, nor the skipped rows' pages read); a page past the end still gives
         one row, the count's, with nothing joined to it."""
-        c = t.resources.c
-        conditions = area_conditions(kind, area)
-        ids = select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
-        page = select(*_columns()).where(c.id.in_(ids.correlate(None))).subquery("page")
-        matched = (
-            select(func.count().label("total"))
-            .select_from(t.resources)
-            .where(*conditions)
-            .subquery("matched")
-        )
-        query = (
-            select(matched.c.total, *page.c)
-            .select_from(matched.outerjoin(page, true()))
-            .order_by(page.c.id)
-        )
         with self._statement() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_page_query(kind, area), {"limit": limit, "offset": offset}).all()
         if rows[0][1] is None:
             return FeatureRows(rows[0][0], [])
         return FeatureRows(rows[0][0], [tuple(row)[1:] for row in rows])
@@ -57,6 +42,24 @@ class FeatureQueries(SqlPlumbing):
         with self._statement() as conn:
             row = conn.execute(_item_query(), {"id": resource_id, "kind": kind}).first()
         return None if row is None else tuple(row)
+
+
+@functools.lru_cache(maxsize=64)
+def _page_query(kind: str, area: Area) -> Select:
+    """A page's statement for one kind and area, built once (building it took as long as
+    writing the features of a page of 100): the limit and offset are bound parameters."""
+    c = t.resources.c
+    conditions = area_conditions(kind, area)
+    ids = select(c.id).where(*conditions).order_by(c.id)
+    ids = ids.limit(bindparam("limit")).offset(bindparam("offset")).correlate(None)
+    page = select(*_columns()).where(c.id.in_(ids)).subquery("page")
+    matched = select(func.count().label("total")).select_from(t.resources).where(*conditions)
+    counted = matched.subquery("matched")
+    return (
+        select(counted.c.total, *page.c)
+        .select_from(counted.outerjoin(page, true()))
+        .order_by(page.c.id)
+    )
 
 
 @functools.cache
