@@ -11,14 +11,22 @@ served by four servers on loopback, one process each, in the same run:
   database, and its SQLiteGPKG provider on a GeoPackage of the same rows (written with
   SpatiaLite: Debian package ``libsqlite3-mod-spatialite``).
 
-Each is loaded by ``wrk`` (Debian package) for ``--seconds`` with ``--connections`` on
-items pages of 100 and of 1,000 at random offsets and on single items at random ids.
-Printed: requests/s, p50 and non-2xx per server and path, and each rate against
-pygeoapi PostgreSQL's (the fastest outside server in the issue's comparison).
+All serve at once. Each is loaded by ``wrk`` (Debian package) for ``--seconds`` with
+``--connections`` on items pages of 100 and of 1,000 at random offsets and on single
+items at random ids, server after server, ``--rounds`` times over: on a machine that
+other work shares, a burst of it then falls on every server alike. With
+``--baseline-root DIR`` (another checkout, e.g. the main branch's), that checkout's
+aidmap serves both stores too, in the same run: before and after side by side.
+Printed: the medians over the rounds of answers (2xx) per second, p50, p99 and non-2xx
+per server and path, and each rate against pygeoapi PostgreSQL's (the fastest outside
+server in the issue's comparison). aidmap lets one client address compute two public
+reads at once and queue 14 more (``api/load_limits.py``), so from 16 connections on it
+answers some requests 429 or 503 at once: those count as non-2xx, not as answers.
 
 Usage: python scripts/bench_pygeoapi.py [--hospitals 100000] [--data-dir DIR]
        [--seconds 5] [--connections 8] [--venv /tmp/pygeoapi-venv]
        [--python /usr/bin/python3] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
+       [--baseline-root /work/main] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +48,7 @@ import httpx
 from bench_items import store_dir
 from bench_nearest import wrk
 from bench_read_load import drop, postgis_copy
-from bench_serving import free_port, serving, stop
+from bench_serving import ROOT, free_port, serving, stop
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -216,23 +225,48 @@ def pygeoapi_serving(interpreter: Path, config: Path, port: int, log: Path):
         stop(process)
 
 
-def load(base: str, path: str, ids: tuple[int, int, int], work: Path, args) -> dict[str, dict]:
-    """wrk on pages of 100 and 1,000 at random offsets and on single items at random ids
-    (``ids``: how many hospitals, and a range of ids that are all hospitals)."""
+def scripts_for(path: str, ids: tuple[int, int, int]) -> dict[str, str]:
+    """wrk scripts for pages of 100 and 1,000 at random offsets and for single items at
+    random ids (``ids``: how many hospitals, and a range of ids that are all hospitals)."""
     total, first, final = ids
-    scripts = {
+    return {
         "items?limit=100": PAGE_SCRIPT.format(path=path, limit=100, last=total - 100),
         "items?limit=1000": PAGE_SCRIPT.format(path=path, limit=1000, last=total - 1000),
         "items/{id}": ITEM_SCRIPT.format(path=path, first=first, final=final),
     }
-    results = {}
-    for label, script in scripts.items():
-        lua = work / "load.lua"
-        lua.write_text(script)
-        check = httpx.get(base + path, params={"limit": 1}, timeout=60)
-        check.raise_for_status()
-        results[label] = wrk(base, args.seconds, args.connections, lua)
-    return results
+
+
+def measure(servers: dict[str, tuple[str, str]], ids, work: Path, args) -> dict[str, dict]:
+    """Each path on every server in turn, ``--rounds`` times over (so a burst of other
+    work on the machine falls on all of them alike); the median of each figure."""
+    samples: dict[str, dict[str, list[dict]]] = {label: {} for label in servers}
+    for _ in range(args.rounds):
+        for label, (base, path) in servers.items():
+            answered(base + path)
+            for kind, script in scripts_for(path, ids).items():
+                lua = work / "load.lua"
+                lua.write_text(script)
+                result = wrk(base, args.seconds, args.connections, lua)
+                samples[label].setdefault(kind, []).append(result)
+    return {
+        label: {
+            kind: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            for kind, runs in by_kind.items()
+        }
+        for label, by_kind in samples.items()
+    }
+
+
+def answered(url: str, tries: int = 5) -> None:
+    """Wait until ``url`` answers 200 (the previous load's queue may still be draining:
+    pygeoapi's GeoPackage provider answered 500 once right after one)."""
+    for n in range(tries):
+        status = httpx.get(url, params={"limit": 1}, timeout=60).status_code
+        if status == 200:
+            return
+        print(f"  {url} answered {status}; again in {2**n} s", flush=True)
+        time.sleep(2**n)
+    raise SystemExit(f"{url} did not answer 200 in {tries} tries")
 
 
 def main() -> None:
@@ -245,6 +279,8 @@ def main() -> None:
     parser.add_argument("--venv", type=Path, default=Path("/tmp/pygeoapi-venv"))
     parser.add_argument("--python", default="/usr/bin/python3")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    parser.add_argument("--baseline-root", type=Path, help="another checkout to serve too")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -268,26 +304,38 @@ def main() -> None:
         )
         ids = (total, last - total // 2, last)  # the generated ones, after the bundled data
         print(f"{total:,} hospitals in SQLite, PostGIS ({name}) and a GeoPackage; "
-              f"wrk -t2 -c{args.connections} -d{args.seconds}s each", flush=True)  # fmt: skip
-        results: dict[str, dict] = {}
+              f"wrk -t2 -c{args.connections} -d{args.seconds}s each, medians of "
+              f"{args.rounds} rounds", flush=True)  # fmt: skip
         port = free_port()
         config = pygeoapi_config(work, port, url, gpkg)
-        with pygeoapi_serving(interpreter, config, port, work / "pygeoapi.log") as base:
-            for collection, label in (("hospitals_pg", "pygeoapi PostgreSQL"),
-                                      ("hospitals_gpkg", "pygeoapi GeoPackage")):  # fmt: skip
-                results[label] = load(base, f"/collections/{collection}/items", ids, work, args)
-        for env, label in (({}, "aidmap SQLite"), ({"AIDMAP_DATABASE_URL": url}, "aidmap PostGIS")):
-            with serving(data_dir, work / "aidmap.log", env) as base:
-                path = "/ogc/collections/hospitals/items"
-                results[label] = load(base, path, ids, work, args)
+        base = stack.enter_context(
+            pygeoapi_serving(interpreter, config, port, work / "pygeoapi.log")
+        )
+        servers = {
+            "pygeoapi PostgreSQL": (base, "/collections/hospitals_pg/items"),
+            "pygeoapi GeoPackage": (base, "/collections/hospitals_gpkg/items"),
+        }
+        roots = {"": ROOT} | ({" (baseline)": args.baseline_root} if args.baseline_root else {})
+        for suffix, root in roots.items():
+            for env, label in (({}, "aidmap SQLite"),
+                               ({"AIDMAP_DATABASE_URL": url}, "aidmap PostGIS")):  # fmt: skip
+                log = work / f"aidmap-{len(servers)}.log"
+                base = stack.enter_context(serving(data_dir, log, env, root=root))
+                servers[label + suffix] = (base, "/ogc/collections/hospitals/items")
+        results = measure(servers, ids, work, args)
+
+    def answered_rate(r: dict) -> float:  # a refusal (aidmap's 429 or 503 when busy) is no answer
+        return r["rps"] - r["errors"] / args.seconds
+
     reference = results["pygeoapi PostgreSQL"]
     for path in reference:
         print(f"{path}:")
         for label, by_path in results.items():
             r = by_path[path]
-            print(f"  {label:20s} {r['rps']:8,.1f} req/s  p50 {r['p50']:8.1f} ms  non-2xx "
-                  f"{r['errors']:.0f}  {r['rps'] / reference[path]['rps']:5.2f}x pygeoapi "
-                  f"PostgreSQL")  # fmt: skip
+            print(f"  {label:31s} {answered_rate(r):8,.1f} 2xx/s  p50 {r['p50']:7.1f} ms  p99 "
+                  f"{r['p99']:7.1f} ms  non-2xx {r['errors']:.0f}  "
+                  f"{answered_rate(r) / answered_rate(reference[path]):5.2f}x pygeoapi "
+                  "PostgreSQL")  # fmt: skip
     sys.stdout.flush()
 
 

@@ -34,16 +34,12 @@ from app.api.ogc_documents import (
 from app.api.ogc_openapi import ogc_openapi
 from app.api.origin import LinksDep
 from app.api.routes_docs import swagger_page
-from app.domain.enums import Level
 from app.services.layers import (
     COLLECTIONS,
-    Collection,
+    feature_text,
     feature_texts,
     features,
-    resource_feature,
-    unit_feature,
 )
-from app.services.problems import open_problems
 from app.storage.errors import NotFound
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -193,31 +189,18 @@ def read_item(
     """One feature."""
     if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
-    found = _one(store, collection, int(feature_id), now, settings.status_ttl_hours)
+    text = feature_text(store, collection, int(feature_id), now, settings.status_ttl_hours)
     html = wants_html(request, f)
     href = to.url("read_item", collection_id=collection.id, feature_id=feature_id)
-    found["links"] = [
+    links = [
         *self_links(href, GEOJSON, html),
         {"rel": "collection", "type": "application/json",
          "href": to.url("read_collection", collection_id=collection.id)},
     ]  # fmt: skip
     if html:
+        found = json.loads(text)
         props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
-        return html_page(str(found["properties"].get("name")), found["links"], [props])
-    max_age, headers = 30 if collection.kind else 300, {"Link": link_header(found["links"])}
-    return json_with_etag(request, found, GEOJSON, max_age, ages=True, headers=headers)
-
-
-def _one(store, collection: Collection, feature_id: int, now, ttl: float) -> dict:
-    if collection.kind is not None:
-        views = store.view_resources(ids=[feature_id], limit=1)
-        if not views or views[0].resource.kind != collection.kind:
-            raise NotFound(f"no feature {feature_id} in {collection.id}")
-        problem_at = open_problems(store, views).get(feature_id)
-        return resource_feature(views[0], now, ttl, problem_at=problem_at)
-    unit = store.get_unit(feature_id)
-    if unit.level != collection.level:
-        raise NotFound(f"no feature {feature_id} in {collection.id}")
-    return unit_feature(
-        unit, store.get_boundary(unit.id) if unit.level != Level.committee else None
-    )
+        return html_page(str(found["properties"].get("name")), links, [props])
+    data = f'{text[:-1]},"links":{json.dumps(links, separators=(",", ":"))}}}'
+    max_age, headers = 30 if collection.kind else 300, {"Link": link_header(links)}
+    return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True, headers=headers)

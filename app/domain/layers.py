@@ -37,11 +37,11 @@ class Cluster:
 FEATURE_COLUMNS = ("id", "name", "name_en", "kind", "address", "phones", "services",
                    "precision", "location_verified", "district_id", "street_id",
                    "committee_id", "version", "lon", "lat")  # fmt: skip
-"""The resource columns a public feature shows, in the order of ``FeatureRows.resources``
+"""The resource columns a public feature shows, in the order of a ``FeatureRows`` row
 (``phones`` as its stored JSON text)."""
-STATUS_COLUMNS = ("resource_id", "service", "state", "conditions", "reported_at", "verified_at")
-"""The status columns a public feature shows, in the order of ``FeatureRows.statuses``
-(``conditions`` as its stored JSON text)."""
+STATUS_COLUMNS = ("service", "state", "conditions", "reported_at", "verified_at")
+"""The status columns a public feature shows, in the order of each status in a
+``FeatureRows`` row's statuses (``conditions`` as its stored JSON text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ class FeatureRows:
 
     total: int
     resources: list[tuple]
-    """``FEATURE_COLUMNS`` of each resource on the page, by id."""
-    statuses: list[tuple]
-    """``STATUS_COLUMNS`` of the current statuses of those resources, in no order."""
+    """Each resource on the page, by id: its ``FEATURE_COLUMNS``, then two JSON texts
+    (or None for none): its current statuses, ``[[STATUS_COLUMNS…], …]``, and its open
+    problem reports, ``[[service, created_at], …]``; times are ISO text in UTC without
+    an offset, conditions their stored JSON text as a string."""

@@ -9,8 +9,9 @@ the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 
 from app.domain.layers import FeatureRows
@@ -18,32 +19,27 @@ from app.services.problems import unanswered_since
 
 
 def page_features(
-    rows: FeatureRows,
-    reported: Mapping[int, Mapping[str | None, datetime]],
-    now: datetime,
-    ttl_hours: float,
-    service: str | None = None,
+    rows: FeatureRows, now: datetime, ttl_hours: float, service: str | None = None
 ) -> list[str]:
     """Each resource of ``rows`` as a GeoJSON feature's JSON text, with its statuses'
-    ``stale`` and ``age_seconds`` at ``now`` (phones and conditions as the store keeps
-    their JSON); ``reported`` holds the open
-    problem reports' times (``AccessStore.problem_report_times``)."""
-    by_resource: dict[int, dict[str, tuple]] = {}
-    for resource_id, status_service, *status in rows.statuses:
-        by_resource.setdefault(resource_id, {})[status_service] = status
+    ``stale`` and ``age_seconds`` at ``now`` and, with ``service``, that service's
+    state, staleness and age copied flat into the properties."""
     ttl = timedelta(hours=ttl_hours)
-    return [
-        _feature(row, by_resource.get(row[0], {}), reported.get(row[0]), now, ttl, service)
-        for row in rows.resources
-    ]
+    return [_feature(row, now, ttl, service) for row in rows.resources]
 
 
-def _feature(row: tuple, statuses: dict[str, tuple], reported, now, ttl, service) -> str:
+def item_feature(row: tuple, now: datetime, ttl_hours: float) -> str:
+    """One resource (a row of ``FeatureRows.resources``) as a feature's JSON text."""
+    return _feature(row, now, timedelta(hours=ttl_hours), None)
+
+
+def _feature(row: tuple, now: datetime, ttl: timedelta, service: str | None) -> str:
     (resource_id, name, name_en, kind, address, phones, services, precision, verified,
-     district_id, street_id, committee_id, version, lon, lat) = row  # fmt: skip
+     district_id, street_id, committee_id, version, lon, lat, statuses, reports) = row  # fmt: skip
     parts, checks, chosen = [], {}, None
-    for code in dict.fromkeys((*services, *statuses)):
-        status = statuses.get(code)
+    current = _statuses(statuses)
+    for code in dict.fromkeys((*services, *current)):
+        status = current.get(code)
         if status is None:
             shown = ("unknown", "true", "null")
             parts.append(f'{{"service":{_text(code)},"state":"unknown","stale":true,'
@@ -63,6 +59,7 @@ def _feature(row: tuple, statuses: dict[str, tuple], reported, now, ttl, service
             )
         if code == service:
             chosen = shown
+    reported = _reported(reports)
     problem_at = unanswered_since(services, checks, reported) if reported else None
     flat = "" if chosen is None else (
         f',"state":{_text(chosen[0])},"stale":{chosen[1]},"age_seconds":{chosen[2]}'
@@ -77,6 +74,34 @@ def _feature(row: tuple, statuses: dict[str, tuple], reported, now, ttl, service
         f'"committee_id":{_int(committee_id)},"version":{int(version)},'
         f'"statuses":[{",".join(parts)}],"problem_reported_at":{_time(problem_at)}{flat}}}}}'
     )
+
+
+def _statuses(text: str | None) -> dict[str, tuple]:
+    """The statuses' JSON text as (state, conditions' JSON text, reported_at,
+    verified_at) by service, sorted by service (the order in which a feature lists the
+    statuses of services the resource does not offer)."""
+    if not text or text == "[]":
+        return {}
+    return {
+        service: (state, conditions, _utc(reported_at), _utc(verified_at))
+        for service, state, conditions, reported_at, verified_at in sorted(json.loads(text))
+    }
+
+
+def _reported(text: str | None) -> dict[str | None, datetime]:
+    """The newest open problem report's time per service (None: the whole resource)."""
+    if not text or text == "[]":
+        return {}
+    newest: dict[str | None, datetime] = {}
+    for service, created_at in json.loads(text):
+        at = _utc(created_at)
+        if service not in newest or at > newest[service]:
+            newest[service] = at
+    return newest
+
+
+def _utc(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _text(value: str | None) -> str:

@@ -15,9 +15,10 @@ from app.domain.enums import Kind, Level
 from app.domain.layers import Area, Cluster
 from app.domain.records import AdminUnit, ResourceView
 from app.domain.statuses import State
-from app.services.feature_json import page_features
+from app.services.feature_json import item_feature, page_features
 from app.services.freshness import status_dicts
 from app.services.problems import open_problems
+from app.storage.errors import NotFound
 from app.storage.port import Store
 
 
@@ -144,8 +145,24 @@ def feature_texts(
         total, found = features(store, collection, area, limit, offset, now, ttl_hours)
         return total, [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in found]
     rows = store.feature_rows(collection.kind, area, limit, offset)
-    reported = store.problem_report_times([row[0] for row in rows.resources])
-    return rows.total, page_features(rows, reported, now, ttl_hours, area.service)
+    return rows.total, page_features(rows, now, ttl_hours, area.service)
+
+
+def feature_text(
+    store: Store, collection: Collection, feature_id: int, now: datetime, ttl_hours: float
+) -> str:
+    """One feature of a collection as compact JSON text (a resource written straight
+    from its row, as on a page); NotFound when the collection has no such feature."""
+    if collection.kind is not None:
+        row = store.feature_row(collection.kind, feature_id)
+        if row is None:
+            raise NotFound(f"no feature {feature_id} in {collection.id}")
+        return item_feature(row, now, ttl_hours)
+    unit = store.get_unit(feature_id)
+    if unit.level != collection.level:
+        raise NotFound(f"no feature {feature_id} in {collection.id}")
+    outline = store.get_boundary(unit.id) if unit.level != Level.committee else None
+    return json.dumps(unit_feature(unit, outline), ensure_ascii=False, separators=(",", ":"))
 
 
 MAX_GRID_SIDE = 64

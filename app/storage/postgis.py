@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,16 +26,19 @@ from typing import Any
 import psycopg
 from sqlalchemy import (
     Connection,
+    Engine,
     Select,
     and_,
     bindparam,
     create_engine,
+    event,
     func,
     literal_column,
     select,
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from app.domain.layers import Area
 from app.domain.records import ResourceView
@@ -54,6 +58,8 @@ WRITE_POOL = (4, 0)
 CHANNEL = "aidmap_changes"
 LISTEN_TIMEOUT_S = 1.0
 """How often the listening thread wakes to see whether the store is closing."""
+PING_AFTER_IDLE_S = 1.0
+"""A read or write connection back in the pool longer than this is pinged before use."""
 MIGRATION_LOCK = 0x61_69_64_6D_61_70  # "aidmap": one advisory lock key for schema changes
 HISTORY_LOCK = MIGRATION_LOCK + 1
 """Held by every status write to its commit: a sequence hands out ids in the order
@@ -61,6 +67,26 @@ transactions ask, not the order they commit, and readers follow history by id.""
 HELP_INTAKE_LOCK = MIGRATION_LOCK + 2
 """Held by every help intake to its commit: a duplicate is found by reading, and two
 submissions of one phone at once must not both miss each other."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle ``PING_AFTER_IDLE_S``
+    or more (the server may have restarted or dropped it); a failed ping discards it and
+    the pool connects afresh. ``pool_pre_ping`` pinged every checkout: one round trip that
+    cost a quarter of a single item's time."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except psycopg.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def rate_lock(bucket: str, key: str) -> int:
@@ -112,7 +138,6 @@ class PostgisStore(SqlStore):
                 pool_size=size,
                 max_overflow=overflow,
                 pool_timeout=timeout_s,
-                pool_pre_ping=True,
                 json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
                 hide_parameters=True,  # a requester's phone never in an error's text
             )
@@ -121,6 +146,8 @@ class PostgisStore(SqlStore):
                 (WRITE_POOL, sql_support.WRITE_POOL_TIMEOUT_S),
             )
         ]
+        for engine in engines:
+            _ping_when_idle(engine)
         self._listen_url = url_object.set(drivername="postgresql").render_as_string(
             hide_password=False
         )
@@ -149,6 +176,13 @@ class PostgisStore(SqlStore):
         with translated_errors(), self._engine.connect() as conn:
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
+
+    @contextmanager
+    def _statement(self) -> Iterator[Connection]:
+        """A read connection outside any transaction (autocommit): one statement sees one
+        snapshot by itself, and BEGIN and ROLLBACK would be two more round trips."""
+        with translated_errors(), self._engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def change_counter(self) -> int | None:
         """Moves with every commit by any replica (LISTEN/NOTIFY); None while not listening,
@@ -213,8 +247,8 @@ class PostgisStore(SqlStore):
     ) -> list[ResourceView]:
         """KNN on the n-D GiST index of unit vectors (``unit_xyz <<->> origin``: chord
         length, so great-circle order), status filters as in every other area query; the
-        resources and their statuses come in the same single statement, outside any
-        transaction (every query of ``AIDMAP_NEAREST_INDEX=database`` runs it)."""
+        resources and their statuses come in the same single statement (``_statement``;
+        every query of ``AIDMAP_NEAREST_INDEX=database`` runs it)."""
         values = {"kind": kind, "limit": limit, "service": area.service}
         values |= dict(zip("xyz", unit_vector(lon, lat), strict=True))
         values |= {"states": [state.value for state in area.states], "since": area.checked_since}
@@ -223,8 +257,8 @@ class PostgisStore(SqlStore):
         query = _knn_query(
             area.service is not None, area.checked_since is not None, max_m is not None
         )
-        with translated_errors(), self._engine.connect() as conn:
-            rows = conn.execution_options(isolation_level="AUTOCOMMIT").execute(query, values)
+        with self._statement() as conn:
+            rows = conn.execute(query, values)
             return [_view(row._mapping, area.service) for row in rows]
 
     def _after_copy(self, conn: Connection) -> None:

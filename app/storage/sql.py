@@ -27,6 +27,7 @@ from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_claims import ClaimQueries
 from app.storage.sql_edits import EditQueries
+from app.storage.sql_features import FeatureQueries
 from app.storage.sql_help import HelpQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_locations import LocationQueries
@@ -45,6 +46,7 @@ class SqlStore(
     LocationQueries,
     EditQueries,
     LayerQueries,
+    FeatureQueries,
     AccessQueries,
     SessionQueries,
     ClaimQueries,

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
 
 from app.domain.enums import Level
-from app.domain.layers import FEATURE_COLUMNS, STATUS_COLUMNS, Area, Cluster, FeatureRows
+from app.domain.layers import Area, Cluster
 from app.domain.records import Resource, ResourceView
 from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
@@ -40,7 +40,7 @@ class LayerQueries(SqlPlumbing):
             table = t.resources
             conditions = [table.c.kind == layer]
             if not by_state:
-                conditions += self._status_conditions(area)
+                conditions += status_conditions(area)
         conditions += bbox_conditions(table.c, area.bbox)
         if area.district_id is not None:
             conditions.append(table.c.district_id == area.district_id)
@@ -80,22 +80,13 @@ class LayerQueries(SqlPlumbing):
             for lon, lat, n, *shown in rows
         ]
 
-    @staticmethod
-    def _status_conditions(area: Area) -> list:
-        """A resource has a status for ``area.service`` that passes its filters (none when
-        no service is asked)."""
-        if area.service is None:
-            return []
-        states = [state.value for state in area.states]
-        return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
-
     def resources_in(
         self, kind: str | None, area: Area, limit: int, offset: int, *, count: bool = True
     ) -> tuple[int | None, list[ResourceView]]:
         """Resources of a kind (None: any) in an area, with statuses, by id: how many match
         (None unless ``count``: counting reads every match) and one page, filtered and
         paged in SQL from one snapshot."""
-        conditions = self._area_conditions(kind, area)
+        conditions = area_conditions(kind, area)
         with self._read() as conn:
             total = None
             if count:
@@ -104,42 +95,6 @@ class LayerQueries(SqlPlumbing):
                     return total, []
             ids = _page_ids(conn, conditions, limit, offset)
             return total, with_statuses(conn, select_resources(conn, ids, None, limit, 0))
-
-    def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
-        """``resources_in`` as plain rows: the same count, page and snapshot, only the
-        columns a feature shows, and no record built per row (a page of 1,000 spent
-        two thirds of its time building them). The page's ids are a subquery, not 1,000
-        bound parameters; phones and conditions stay the JSON text they are stored as."""
-        c, s = t.resources.c, t.intake_status.c
-        conditions = self._area_conditions(kind, area)
-        page = select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
-        columns = [cast(c[name], Text) if name == "phones" else c[name] for name in FEATURE_COLUMNS]
-        status_columns = [
-            cast(s[name], Text) if name == "conditions" else s[name] for name in STATUS_COLUMNS
-        ]
-        with self._read() as conn:
-            total = _count(conn, conditions)
-            if offset >= total:
-                return FeatureRows(total, [], [])
-            resources = conn.execute(select(*columns).where(c.id.in_(page)).order_by(c.id))
-            statuses = conn.execute(
-                select(*status_columns)
-                .where(s.resource_id.in_(page))
-                .order_by(s.resource_id, s.service)
-            )
-            return FeatureRows(total, [tuple(r) for r in resources], [tuple(r) for r in statuses])
-
-    def _area_conditions(self, kind: str | None, area: Area) -> list:
-        c = t.resources.c
-        conditions = bbox_conditions(c, area.bbox)
-        if kind is not None:
-            conditions.append(c.kind == kind)
-        if area.district_id is not None:
-            conditions.append(c.district_id == area.district_id)
-        conditions += self._status_conditions(area)
-        if area.name:
-            conditions.append(name_contains(area.name))
-        return conditions
 
     def iter_views(self, *, kind: str | None = None) -> Iterator[ResourceView]:
         """Every resource (of a kind) with statuses by id, in pages read in one transaction."""
@@ -161,6 +116,29 @@ class LayerQueries(SqlPlumbing):
         """Resources with their statuses: two queries in one read transaction."""
         with self._read() as conn:
             return with_statuses(conn, select_resources(conn, ids, kind, limit, offset))
+
+
+def area_conditions(kind: str | None, area: Area) -> list:
+    """A resource is of ``kind`` (None: any) and in ``area``, filters included."""
+    c = t.resources.c
+    conditions = bbox_conditions(c, area.bbox)
+    if kind is not None:
+        conditions.append(c.kind == kind)
+    if area.district_id is not None:
+        conditions.append(c.district_id == area.district_id)
+    conditions += status_conditions(area)
+    if area.name:
+        conditions.append(name_contains(area.name))
+    return conditions
+
+
+def status_conditions(area: Area) -> list:
+    """A resource has a status for ``area.service`` that passes its filters (none when
+    no service is asked)."""
+    if area.service is None:
+        return []
+    states = [state.value for state in area.states]
+    return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
 
 
 def _count(conn: Connection, conditions: list) -> int:

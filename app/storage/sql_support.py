@@ -89,6 +89,11 @@ class SqlPlumbing:
         with translated_errors(), self._engine.connect() as conn:
             yield conn
 
+    def _statement(self) -> AbstractContextManager[Connection]:
+        """A read connection for one statement, which sees one snapshot by itself: a
+        backend may leave out the transaction around it."""
+        return self._read()
+
 
 def read_meta(conn: Connection, key: str) -> str | None:
     """A ``meta`` value inside the caller's transaction, or None."""

@@ -1,22 +1,34 @@
-"""An items page written straight from the store's rows (``feature_rows`` and
-``feature_json``) says what ``resource_feature`` says of the same resources, on both
-backends: statuses known and unknown, verified, late services, open problem reports, a
-chosen service's flat copies, and text that JSON must escape."""
+"""An items page and a single item written straight from the store's rows
+(``feature_rows``, ``feature_row`` and ``feature_json``) say what ``resource_feature``
+says of the same resources, on both backends: statuses known and unknown, verified, late
+services, open problem reports, a chosen service's flat copies, and text that JSON must
+escape."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.domain.layers import Area
 from app.domain.records import SeedData
 from app.domain.statuses import State, StatusReport
-from app.services.layers import COLLECTIONS, feature_texts, features
+from app.services.layers import (
+    COLLECTIONS,
+    feature_text,
+    feature_texts,
+    features,
+    resource_feature,
+)
+from app.services.problems import open_problems
+from app.storage.errors import NotFound
 from app.storage.port import Store
 from tests.storage.test_store_contract import SERVICES, _hospital
 
 
-def test_feature_texts_say_what_resource_features_say(store: Store):
+def _resources(store: Store) -> list:
+    """Twelve hospitals with statuses, late services, problem reports and awkward text."""
     store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
     names = ['引号"与\\反斜杠', "换行\n与制表\t", "Ünïcødé 医院", "plain"]
     added, _ = store.apply_resource_changes(
@@ -43,7 +55,12 @@ def test_feature_texts_say_what_resource_features_say(store: Store):
     store.add_problem_report(added[0].id, None, "wrong phone")
     store.add_problem_report(added[5].id, "dialysis", "closed today")
     store.add_problem_report(added[10].id, None, "no status to answer it")
+    store.add_problem_report(added[2].id, "emergency", "not offered: never shown")
+    return added
 
+
+def test_feature_texts_say_what_resource_features_say(store: Store):
+    _resources(store)
     hospitals = COLLECTIONS["hospitals"]
     now = datetime.now(UTC)
     for area, limit, offset in [
@@ -58,3 +75,18 @@ def test_feature_texts_say_what_resource_features_say(store: Store):
         assert [json.loads(text) for text in written[1]] == expected, area
     flagged = [f for f in expected if f["properties"]["problem_reported_at"]]
     assert flagged, "the problem reports are shown"
+
+
+def test_an_item_says_what_its_resource_feature_says(store: Store):
+    added = _resources(store)
+    hospitals, offices = COLLECTIONS["hospitals"], COLLECTIONS["offices"]
+    now = datetime.now(UTC)
+    views = store.view_resources(ids=[r.id for r in added], limit=len(added))
+    problems = open_problems(store, views)
+    for view in views:
+        expected = resource_feature(view, now, 12.0, problem_at=problems.get(view.resource.id))
+        assert json.loads(feature_text(store, hospitals, view.resource.id, now, 12.0)) == expected
+    assert problems, "the problem reports are shown"
+    for collection, feature_id in [(offices, added[0].id), (hospitals, added[-1].id + 1)]:
+        with pytest.raises(NotFound):
+            feature_text(store, collection, feature_id, now, 12.0)

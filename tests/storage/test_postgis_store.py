@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from app.core.config import Settings
 from app.domain.records import SeedData
 from app.domain.statuses import State, StatusReport
-from app.storage import open_store
+from app.storage import open_store, postgis
 from app.storage.errors import StoreUnavailable
 from app.storage.revisions import SCHEMA_VERSION
 from tests import postgres
@@ -142,4 +142,26 @@ def test_status_writes_commit_their_history_ids_in_order(postgis_url: str):
         assert [e.resource_version for e in store.history_after(0)] == [2, 2]
     finally:
         engine.dispose()
+        store.close()
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced(
+    postgis_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    store = open_store(Settings(database_url=postgis_url))
+    try:
+        store.add_resource(_hospital())
+        assert len(store.list_resources()) == 1  # a read connection now waits in the pool
+        admin = create_engine(postgis_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            dropped = conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalar_one()  # fmt: skip
+        admin.dispose()
+        assert dropped >= 1
+        monkeypatch.setattr(postgis, "PING_AFTER_IDLE_S", 0.0)  # every connection idle enough
+        assert len(store.list_resources()) == 1
+        store.add_resource(_hospital(ref="h2"))
+    finally:
         store.close()

@@ -101,7 +101,12 @@ class LayerStore(Protocol):
 
     @abc.abstractmethod
     def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
-        """``resources_in`` of a kind as plain rows of the columns a public feature shows."""
+        """``resources_in`` of a kind as plain rows of the columns a public feature shows,
+        with each resource's statuses and open problem reports."""
+
+    @abc.abstractmethod
+    def feature_row(self, kind: str, resource_id: int) -> tuple | None:
+        """One resource of ``kind`` as a row of ``FeatureRows.resources``, or None."""
 
     @abc.abstractmethod
     def view_resources(
