@@ -9,12 +9,14 @@ c. ``--clients`` concurrent clients doing PUTs on as many different hospitals (n
 d. ``--clients`` concurrent clients on the same hospital and service, retrying on 412 with the
    ETag of the 412: successful updates per second and the share of PUTs answered 412.
 
-Each line gives requests (or updates) per second, p50/p99 latency and the ratio to (a). The
-clients run in this process (threads), so they share its CPU with the server on small
+Each line gives requests (or updates) per second, p50/p99 latency, the ratio to (a) and the
+server's CPU time per request (from /proc: the load of other processes moves it less than
+rates). The clients run in this process (threads), so they share its CPU with the server on small
 machines. At the end the history is counted: it must hold one row per successful PUT. Loops
 stop at the time limit or ``--max-requests``; the server is stopped and the data dir removed.
 
 Usage: python scripts/bench_status.py [--seconds 10] [--clients 8] [--max-requests 1000000]
+       [--root CHECKOUT]  (another checkout's app serves: a baseline, run alternately)
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from bench_serving import create_token, serving
+from bench_read_load import server_pid
+from bench_serving import ROOT, create_token, serving
 
 TIMEOUT_S = 30.0
 HISTORY_PAGE = 500
@@ -180,14 +183,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def report(label: str, tally: Tally, elapsed: float, baseline: float | None, count: int) -> float:
-    """Print one phase's line; its rate per second of ``count`` events."""
+def cpu_s(pid: int) -> float:
+    """A process's CPU time so far (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(
+    label: str, tally: Tally, elapsed: float, baseline: float | None, count: int, cpu: float
+) -> float:
+    """Print one phase's line (``cpu``: the server's CPU seconds in it); its rate per
+    second of ``count`` events."""
     rate = count / elapsed
     p50, p99 = (percentile(tally.latencies, q) * 1000 for q in (0.5, 0.99))
     ratio = f"{rate / (baseline or rate):5.2f}x"
     codes = ", ".join(f"{code}: {n}" for code, n in sorted(tally.codes.items()))
+    per_request = cpu / max(1, len(tally.latencies)) * 1000
     print(
-        f"{label:44s} {rate:8.1f}/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  {ratio} (a)  [{codes}]"
+        f"{label:44s} {rate:8.1f}/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  {ratio} (a)  "
+        f"CPU {per_request:5.2f} ms/req  [{codes}]"
     )
     return rate
 
@@ -198,13 +212,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients in c and d")
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="per client, phase")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app serves")
     args = parser.parse_args()
     if not 0 < args.seconds <= 600 or not 1 <= args.clients <= 64:
         raise SystemExit("--seconds must be in (0, 600] and --clients in [1, 64]")
     data_dir = Path(tempfile.mkdtemp(prefix="aidmap-bench-status-"))
     try:
         secret = create_token(data_dir / "data")
-        with serving(data_dir / "data", data_dir / "serve.log") as base:
+        with serving(data_dir / "data", data_dir / "serve.log", root=args.root) as base:
             run(base, secret, args)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -220,32 +235,38 @@ def run(base: str, secret: str, args: argparse.Namespace) -> None:
         raise SystemExit(f"only {len(hospitals)} hospitals for {args.clients} clients")
     first, service = hospitals[0]["id"], hospitals[0]["services"][0]
     print(
-        f"aidmap status bench: {args.seconds:g} s a phase, {args.clients} clients; "
+        f"aidmap status bench ({args.root}): {args.seconds:g} s a phase, {args.clients} clients; "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}"
     )
 
-    def limits() -> Limits:
-        return Limits(time.perf_counter() + args.seconds, args.max_requests)
+    pid = server_pid(int(base.rsplit(":", 1)[1]))
 
-    tally, elapsed = in_threads(base, secret, [(reads, first)], limits())
-    baseline = report("a. GET resource, sequential", tally, elapsed, None, len(tally.latencies))
+    def phase(jobs: list) -> tuple[Tally, float, float]:
+        """The jobs at once until the time limit: tally, wall time, the server's CPU."""
+        before = cpu_s(pid)
+        limits = Limits(time.perf_counter() + args.seconds, args.max_requests)
+        tally, elapsed = in_threads(base, secret, jobs, limits)
+        return tally, elapsed, cpu_s(pid) - before
 
-    tally, elapsed = in_threads(base, secret, [(chained_puts, first, service)], limits())
+    tally, elapsed, cpu = phase([(reads, first)])
+    baseline = report(
+        "a. GET resource, sequential", tally, elapsed, None, len(tally.latencies), cpu
+    )
+
+    tally, elapsed, cpu = phase([(chained_puts, first, service)])
     written = tally.updates
-    report("b. PUT status, sequential", tally, elapsed, baseline, tally.updates)
+    report("b. PUT status, sequential", tally, elapsed, baseline, tally.updates, cpu)
 
-    jobs = [(chained_puts, h["id"], h["services"][0]) for h in hospitals]
-    tally, elapsed = in_threads(base, secret, jobs, limits())
+    tally, elapsed, cpu = phase([(chained_puts, h["id"], h["services"][0]) for h in hospitals])
     written += tally.updates
     report(f"c. PUT, {args.clients} clients, {args.clients} hospitals", tally, elapsed, baseline,
-           tally.updates)  # fmt: skip
+           tally.updates, cpu)  # fmt: skip
 
-    jobs = [(contended_puts, first, service)] * args.clients
-    tally, elapsed = in_threads(base, secret, jobs, limits())
+    tally, elapsed, cpu = phase([(contended_puts, first, service)] * args.clients)
     written += tally.updates
     report(f"d. PUT, {args.clients} clients, 1 hospital (updates)", tally, elapsed, baseline,
-           tally.updates)  # fmt: skip
+           tally.updates, cpu)  # fmt: skip
     puts = sum(tally.codes.values())
     print(f"   d: {tally.codes[412] / puts:.1%} of {puts} PUTs answered 412; "
           f"{puts / elapsed:.1f} PUT requests/s")  # fmt: skip

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from app.api.context import AppContext, ContextDep, Limiters
 from app.api.session_cookie import check_from_our_page, cookie_secret
@@ -17,7 +18,7 @@ from app.core.config import Settings
 from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 from app.core.fields import SERVICE_CODE
 from app.domain.enums import Role
-from app.domain.records import MAX_ID, Share, Token
+from app.domain.records import MAX_ID, Service, Share, Token
 from app.services.auth import token_for
 from app.services.geocoding import ChainHolder
 from app.services.nearest import NearestFinder
@@ -260,7 +261,7 @@ Coordinator = Annotated[Token, Depends(require(Role.coordinator))]
 Admin = Annotated[Token, Depends(require(Role.admin))]
 
 
-def service_named(
+async def service_named(
     service: Annotated[
         str,
         Path(
@@ -271,8 +272,19 @@ def service_named(
     ],
     store: StoreDep,
 ) -> str:
-    """The code of the service a ``{service}`` path names; 404 when it names none."""
-    code = service_code(store.list_services(), service)
+    """The code of the service a ``{service}`` path names; 404 when it names none. On the
+    event loop once the store has read its services (they never change): a worker-thread
+    hop per write cost more than the lookup."""
+    services = store.known_services()
+    if services is None:
+        services = await run_in_threadpool(store.list_services)
+    return named_service(services, service)
+
+
+def named_service(services: list[Service], service: str) -> str:
+    """The code of the service ``service`` names (code, Chinese or English name); 404 when
+    it names none of ``services``."""
+    code = service_code(services, service)
     if code is None:
         raise NotFound(f"no service {service!r}; see /api/v1/services")
     return code

@@ -18,7 +18,7 @@ from app.api.deps import (
     SettingsDep,
     StoreDep,
     Volunteer,
-    service_named,
+    named_service,
 )
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import TooManyRequests, error_body
@@ -62,7 +62,7 @@ def read_verification_queue(
     (coarsest first), oldest checks; of one ``service`` and the locations of the hospitals
     that offer it, when given. Each card carries the hospital's statuses with names, its
     open reports and who is calling it now."""
-    code = service_named(service, store) if service is not None else None
+    code = named_service(store.list_services(), service) if service is not None else None
     response.headers["Cache-Control"] = "private"
     ttl = settings.status_ttl_hours
     entries = verification_queue(store, now, ttl, code)[offset : offset + limit]

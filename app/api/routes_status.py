@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
-    NotOffered,
     NowDep,
     OptionalToken,
     ServiceByName,
@@ -32,7 +32,7 @@ from app.core.fields import SERVICE_CODE
 from app.core.metrics import count_status_conflict, count_status_written
 from app.domain.enums import WriteSource
 from app.domain.records import Token
-from app.domain.statuses import IntakeStatus, StatusChange, StatusWrite
+from app.domain.statuses import IntakeStatus, StatusChange, StatusReport, StatusWrite
 from app.models import (
     BatchItemResult,
     BatchResult,
@@ -46,11 +46,9 @@ from app.models import (
 from app.services.freshness import status_dicts
 from app.services.status import (
     BatchCheck,
-    ServiceNotOffered,
     StatusRuleError,
     VerifyNotAllowed,
     check_batch,
-    check_offered,
     make_report,
     version_conflict,
 )
@@ -118,7 +116,7 @@ def _report(token: Token, update: StatusUpdate, now: datetime, via: WriteSource)
     max_body_size=body_limits.STATUS,
     responses=WRITE_ERRORS | errors(413, 428),
 )
-def put_status(
+async def put_status(
     resource_id: IdPath,
     service: ServiceByName,
     update: StatusUpdate,
@@ -136,18 +134,34 @@ def put_status(
     older than the current status's last check is kept as late (``late: true``)."""
     version = expected_version(if_match)
     report = _report(token, update, now, via)
-    try:
-        check_offered(store.get_resource(resource_id), service)
-    except ServiceNotOffered as exc:
-        raise NotOffered(str(exc)) from None
-    try:
-        write = store.set_status(resource_id, service, report, version)
-    except VersionConflict:
-        count_status_conflict("put")
-        return _conflict(store, resource_id, now, settings.status_ttl_hours)
+    ttl = settings.status_ttl_hours
+    # one worker-thread hop for the store; a sync route would pay another to check its answer
+    write = await run_in_threadpool(
+        _file_status, store, resource_id, service, report, version, now, ttl
+    )
+    if isinstance(write, JSONResponse):
+        return write
     if not write.late:
         count_status_written(write.status, "put")
-    return _written(write, response, now, settings.status_ttl_hours)
+    return _written(write, response, now, ttl)
+
+
+def _file_status(
+    store: Store,
+    resource_id: int,
+    service: str,
+    report: StatusReport,
+    version: int,
+    now: datetime,
+    ttl: float,
+) -> StatusWrite | JSONResponse:
+    """The write, checking the resource (404) and that it lists the service (422), in
+    the same transaction; or the 412 with the current statuses."""
+    try:
+        return store.set_status(resource_id, service, report, version, offered_only=True)
+    except VersionConflict:
+        count_status_conflict("put")
+        return _conflict(store, resource_id, now, ttl)
 
 
 @router.post(

@@ -17,6 +17,7 @@ from app.storage.errors import (
     InvalidRecord,
     InviteRejected,
     NotFound,
+    ServiceNotListed,
     StateChanged,
     StorageError,
     StoreUnavailable,
@@ -34,6 +35,7 @@ STORAGE_STATUS = {
     StateChanged: (409, "state_changed"),
     VersionConflict: (412, "version_conflict"),
     InvalidRecord: (422, "invalid_record"),
+    ServiceNotListed: (422, "service_not_offered"),
     InviteRejected: (410, "invite_unusable"),
     StoreUnavailable: (503, "storage_unavailable"),
 }

@@ -71,6 +71,15 @@ def is_late(reported_at: datetime | None, checked_at: datetime | None) -> bool:
     return reported_at is not None and checked_at is not None and reported_at < checked_at
 
 
+def not_offered(resource_id: int, service: str, listed: list[str] | tuple[str, ...]) -> str:
+    """Why a status (or a problem report) for a service the resource does not list is
+    refused: it would rank a hospital for care it does not give."""
+    return (
+        f"resource {resource_id} does not list the service {service!r} (it lists: "
+        f"{', '.join(listed) or 'none'}); a coordinator adds the service to the resource first"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     """One update of a batch: a report for a resource and service, at the version seen."""

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from app.domain.enums import Role, WriteSource
 from app.domain.records import Resource, Token
-from app.domain.statuses import State, StatusChange, StatusReport, is_late
+from app.domain.statuses import State, StatusChange, StatusReport, is_late, not_offered
 from app.storage.port import Store
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -35,11 +35,7 @@ class ServiceNotOffered(StatusRuleError):
 def check_offered(resource: Resource, service: str) -> None:
     """ServiceNotOffered unless ``resource`` lists ``service``."""
     if service not in resource.services:
-        listed = ", ".join(resource.services) or "none"
-        raise ServiceNotOffered(
-            f"resource {resource.id} does not list the service {service!r} (it lists: "
-            f"{listed}); a coordinator adds the service to the resource first"
-        )
+        raise ServiceNotOffered(not_offered(resource.id, service, resource.services))
 
 
 def make_report(

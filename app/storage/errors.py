@@ -12,6 +12,10 @@ class NotFound(StorageError):
     """The record asked for does not exist."""
 
 
+class ServiceNotListed(StorageError):
+    """A status for a service the resource does not list (``set_status(offered_only=True)``)."""
+
+
 class AlreadyExists(StorageError):
     """A record with the same unique key exists."""
 

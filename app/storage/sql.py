@@ -62,6 +62,7 @@ class SqlStore(
         """``engine`` serves reads, ``write_engine`` (default: the same) writes."""
         self._engine = engine
         self._write_engine = write_engine or engine
+        self._services: tuple[Service, ...] | None = None
         try:
             self._migrate()
         except BaseException:
@@ -241,11 +242,22 @@ class SqlStore(
 
     # -- services ----------------------------------------------------------------
     def list_services(self) -> list[Service]:
-        """All services in display order."""
+        """All services in display order, read once they are there (the seed writes them
+        all in one transaction, and nothing changes them after)."""
+        known = self.known_services()
+        if known is not None:
+            return known
         c = t.services.c
         query = select(c.code, c.name_zh, c.name_en, c.position).order_by(c.position)
         with self._read() as conn:
-            return [Service(*row) for row in conn.execute(query)]
+            services = tuple(Service(*row) for row in conn.execute(query))
+        if services:
+            self._services = services
+        return list(services)
+
+    def known_services(self) -> list[Service] | None:
+        """The services if read already, else None."""
+        return None if self._services is None else list(self._services)
 
 
 def _layer_name(kind: str) -> str:

@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from app.domain.enums import ProblemOutcome, Role
 from app.domain.records import ProblemReport, Token
 from app.storage import schema as t
 from app.storage.errors import AlreadyClosed, AlreadyExists, NotFound
 from app.storage.sql_support import BATCH, SqlPlumbing, utcnow
+
+_BY_HASH = select(t.tokens).where(t.tokens.c.token_hash == bindparam("token_hash"))
+"""Every signed-in request's read, built once."""
 
 
 class AccessQueries(SqlPlumbing):
@@ -33,9 +36,7 @@ class AccessQueries(SqlPlumbing):
     def token_by_hash(self, token_hash: str) -> Token | None:
         """The token with this hash, or None."""
         with self._read() as conn:
-            row = conn.execute(
-                select(t.tokens).where(t.tokens.c.token_hash == token_hash)
-            ).one_or_none()
+            row = conn.execute(_BY_HASH, {"token_hash": token_hash}).one_or_none()
         return None if row is None else _token(row)
 
     def list_tokens(self) -> list[Token]:

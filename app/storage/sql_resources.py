@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.records import MAX_ID, NewResource, Resource, ResourceUpdate
@@ -16,6 +16,14 @@ from app.storage.rows import resource_changes, resource_row, to_resource
 from app.storage.sql_support import BATCH, SqlPlumbing, read_meta, set_meta, utcnow
 
 T = TypeVar("T")
+_BUMP = (
+    update(t.resources)
+    .where(
+        t.resources.c.id == bindparam("key_id"), t.resources.c.version == bindparam("key_version")
+    )
+    .values(version=t.resources.c.version + 1, updated_at=bindparam("key_now"))
+)
+"""A version bump, built once (every status write makes one)."""
 
 
 class ResourceQueries(SqlPlumbing):
@@ -106,12 +114,9 @@ class ResourceQueries(SqlPlumbing):
         now = utcnow()
         bumped = False
         if expected_version <= MAX_ID:  # none is past it (PostgreSQL's integer would overflow)
+            keys = {"key_id": resource_id, "key_version": expected_version, "key_now": now}
             try:
-                result = conn.execute(
-                    update(t.resources)
-                    .where(c.id == resource_id, c.version == expected_version)
-                    .values(**values, version=c.version + 1, updated_at=now)
-                )
+                result = conn.execute(_BUMP.values(**values) if values else _BUMP, keys)
             except IntegrityError as exc:
                 raise InvalidRecord(f"resource {resource_id}: change breaks a constraint") from exc
             bumped = result.rowcount == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, false, insert, select, update
+from sqlalchemy import Connection, bindparam, false, insert, select, update
 
 from app.domain.enums import WriteSource
 from app.domain.statuses import (
@@ -16,12 +16,26 @@ from app.domain.statuses import (
     StatusReport,
     StatusWrite,
     is_late,
+    not_offered,
 )
 from app.storage import schema as t
-from app.storage.errors import InvalidRecord, NotFound, VersionConflict
+from app.storage.errors import InvalidRecord, NotFound, ServiceNotListed, VersionConflict
 from app.storage.rows import to_status
 from app.storage.sql_resources import ResourceQueries
 from app.storage.sql_support import BATCH, utcnow
+
+# The statements of a status write, built once: building them per write (a bound parameter
+# and a cache key per value) cost more than running them.
+_status = t.intake_status.c
+_CURRENT = select(t.intake_status).where(
+    _status.resource_id == bindparam("key_resource"), _status.service == bindparam("key_service")
+)
+_REPLACE = update(t.intake_status).where(
+    _status.resource_id == bindparam("key_resource"), _status.service == bindparam("key_service")
+)  # SET: the columns the parameters name
+_INSERT_STATUS = insert(t.intake_status)
+_INSERT_HISTORY = insert(t.status_history)
+_OFFERED = select(t.resources.c.services).where(t.resources.c.id == bindparam("key_resource"))
 
 
 class StatusQueries(ResourceQueries):
@@ -38,26 +52,51 @@ class StatusQueries(ResourceQueries):
         seen. SQLite's write transaction already holds the whole database."""
 
     def set_status(
-        self, resource_id: int, service: str, report: StatusReport, expected_version: int
+        self,
+        resource_id: int,
+        service: str,
+        report: StatusReport,
+        expected_version: int,
+        *,
+        offered_only: bool = False,
     ) -> StatusWrite:
-        """File one report in its own transaction (see ``set_statuses``)."""
-        return self.set_statuses([StatusChange(resource_id, service, report, expected_version)])[0]
+        """File one report in its own transaction (see ``set_statuses``); with
+        ``offered_only``, ServiceNotListed unless the resource lists the service, checked in the
+        same transaction (after NotFound for the resource, before any conflict)."""
+        change = StatusChange(resource_id, service, report, expected_version)
+        return self._set_statuses([change], offered_only)[0]
 
     def set_statuses(self, changes: Sequence[StatusChange]) -> list[StatusWrite]:
         """Each change in order, against the version and status the ones before it left,
         in one transaction: every change or none."""
+        return self._set_statuses(changes, offered_only=False)
+
+    def _set_statuses(
+        self, changes: Sequence[StatusChange], offered_only: bool
+    ) -> list[StatusWrite]:
         with self._write() as conn:
             self._history_in_commit_order(conn)
-            known = _services(conn)
+            known = self._service_codes(conn)
             written = []
             for item, change in enumerate(changes):
                 if change.service not in known:
                     raise NotFound(f"no service {change.service!r}")
+                if offered_only:
+                    _check_offered(conn, change)
                 try:
                     written.append(self._file(conn, change))
                 except VersionConflict as exc:
                     raise VersionConflict(exc.current_version, item) from None
             return written
+
+    def _service_codes(self, conn: Connection) -> set[str]:
+        """The known service codes, compared in Python: a code a client sent never reaches a
+        query before it is known (PostgreSQL text cannot even hold some, such as NUL). The
+        store's list once read (services never change), else read in ``conn``."""
+        known = self.known_services()
+        if known is not None:
+            return {service.code for service in known}
+        return set(conn.execute(select(t.services.c.code)).scalars())
 
     def _file(self, conn: Connection, change: StatusChange) -> StatusWrite:
         """One report: current if it is not late, else history only (version unchanged).
@@ -83,7 +122,7 @@ class StatusQueries(ResourceQueries):
             version = _check_version(_locked_version(conn, change.resource_id), change)
             keys = {"resource_id": change.resource_id, "service": change.service}
             late_row = keys | row | {"resource_version": version, "late": True, "via": report.via}
-            conn.execute(insert(t.status_history).values(late_row))
+            conn.execute(_INSERT_HISTORY, late_row)
             return StatusWrite(change.resource_id, version, current, late=True)
         status, version = self._write_status(
             conn, change.resource_id, change.service, row, change.expected_version, report.via
@@ -102,7 +141,7 @@ class StatusQueries(ResourceQueries):
         with self._write() as conn:
             self._history_in_commit_order(conn)
             version = _locked_version(conn, resource_id)  # NotFound names the resource first
-            if service not in _services(conn):
+            if service not in self._service_codes(conn):
                 raise NotFound(f"no service {service!r}")
             current = _current(conn, resource_id, service)
             if current is None:
@@ -124,17 +163,13 @@ class StatusQueries(ResourceQueries):
     ) -> tuple[IntakeStatus, int]:
         """Replace the current status, bump the version, append history; the new version."""
         version = self._bump_version(conn, resource_id, expected_version, {})
+        keys = {"key_resource": resource_id, "key_service": service}
+        replaced = conn.execute(_REPLACE, keys | row)
         row = {"resource_id": resource_id, "service": service} | row
-        c = t.intake_status.c
-        replaced = conn.execute(
-            update(t.intake_status)
-            .where(c.resource_id == resource_id, c.service == service)
-            .values(row)
-        )
         if replaced.rowcount == 0:
-            conn.execute(insert(t.intake_status).values(row))
+            conn.execute(_INSERT_STATUS, row)
         history = row | {"resource_version": version, "via": WriteSource(via).value}
-        conn.execute(insert(t.status_history).values(history))
+        conn.execute(_INSERT_HISTORY, history)
         return to_status(row), version
 
     def status_snapshot(self, service: str) -> tuple[dict[int, IntakeStatus], int]:
@@ -203,10 +238,13 @@ def _locked_version(conn: Connection, resource_id: int) -> int:
     return version
 
 
-def _services(conn: Connection) -> set[str]:
-    """The known service codes, compared in Python: a code a client sent never reaches a
-    query before it is known (PostgreSQL text cannot even hold some, such as NUL)."""
-    return set(conn.execute(select(t.services.c.code)).scalars())
+def _check_offered(conn: Connection, change: StatusChange) -> None:
+    """NotFound for an unknown resource; ServiceNotListed unless it lists the service."""
+    services = conn.execute(_OFFERED, {"key_resource": change.resource_id}).scalar_one_or_none()
+    if services is None:
+        raise NotFound(f"no resource {change.resource_id}")
+    if change.service not in services:
+        raise ServiceNotListed(not_offered(change.resource_id, change.service, services))
 
 
 def _check_version(version: int, change: StatusChange) -> int:
@@ -217,9 +255,8 @@ def _check_version(version: int, change: StatusChange) -> int:
 
 
 def _current(conn: Connection, resource_id: int, service: str) -> IntakeStatus | None:
-    c = t.intake_status.c
-    query = select(t.intake_status).where(c.resource_id == resource_id, c.service == service)
-    row = conn.execute(query).one_or_none()
+    row = conn.execute(_CURRENT, {"key_resource": resource_id, "key_service": service})
+    row = row.one_or_none()
     return None if row is None else to_status(row._mapping)
 
 

@@ -14,7 +14,13 @@ from app.domain.layers import Area
 from app.domain.records import NewResource, SeedData, Service, Share, UnitMove
 from app.domain.statuses import State, StatusChange, StatusReport
 from app.storage import open_store
-from app.storage.errors import AlreadyExists, InvalidRecord, NotFound, VersionConflict
+from app.storage.errors import (
+    AlreadyExists,
+    InvalidRecord,
+    NotFound,
+    ServiceNotListed,
+    VersionConflict,
+)
 from app.storage.port import Store
 
 SERVICES = [
@@ -133,6 +139,24 @@ def test_set_status_refuses_stale_versions_and_unknown_services(with_services: S
             store.verify_status(hospital.id, service, "b")
     assert len(store.history(hospital.id)) == 1
     assert store.get_resource(hospital.id).version == 2
+
+
+def test_set_status_offered_only_checks_the_resource_then_its_services_in_the_write(
+    with_services: Store,
+):
+    store = with_services
+    hospital = store.add_resource(_hospital())  # lists dialysis only
+    report = StatusReport(State.open, "a")
+    with pytest.raises(NotFound, match="no resource 999"):
+        store.set_status(999, "dialysis", report, 1, offered_only=True)
+    with pytest.raises(ServiceNotListed, match="does not list the service 'emergency'"):
+        store.set_status(hospital.id, "emergency", report, 1, offered_only=True)
+    with pytest.raises(ServiceNotListed):  # before the version: a stale one changes nothing
+        store.set_status(hospital.id, "emergency", report, 7, offered_only=True)
+    assert (store.history(hospital.id), store.get_resource(hospital.id).version) == ([], 1)
+    written = store.set_status(hospital.id, "dialysis", report, 1, offered_only=True)
+    assert written.version == 2
+    assert store.set_status(hospital.id, "emergency", report, 2).version == 3  # not asked
 
 
 def test_concurrent_writers_with_the_same_version_lose_nothing(with_services: Store):

@@ -48,4 +48,10 @@ class StoreAdmin(Protocol):
 
     @abc.abstractmethod
     def list_services(self) -> list[Service]:
-        """All services in display order."""
+        """All services in display order. The seed writes them once and nothing changes
+        them after, so a store reads them once."""
+
+    @abc.abstractmethod
+    def known_services(self) -> list[Service] | None:
+        """``list_services`` if this store has read them already, else None: without I/O,
+        for the event loop."""

@@ -62,13 +62,21 @@ class StatusStore(Protocol):
 
     @abc.abstractmethod
     def set_status(
-        self, resource_id: int, service: str, report: StatusReport, expected_version: int
+        self,
+        resource_id: int,
+        service: str,
+        report: StatusReport,
+        expected_version: int,
+        *,
+        offered_only: bool = False,
     ) -> StatusWrite:
         """File one report if the resource is at ``expected_version``, atomically.
 
         A report dated before the current status's last check (``is_late``) is appended to
         history as late and changes nothing current, not even the version; any other
-        replaces the status, bumps the version and appends history.
+        replaces the status, bumps the version and appends history. With
+        ``offered_only``, ``ServiceNotListed`` unless the resource lists the service,
+        checked in the same transaction (after ``NotFound``, before a conflict).
         """
 
     @abc.abstractmethod
