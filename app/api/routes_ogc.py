@@ -23,7 +23,9 @@ from app.api.layer_responses import (
     wants_html,
 )
 from app.api.origin import Links, LinksDep
+from app.api.routes_ogc_part3 import PART3_CONFORMANCE, QUERYABLES_REL
 from app.domain.enums import Level
+from app.services.layer_extents import collection_extent, extent_document
 from app.services.layers import (
     COLLECTIONS,
     Collection,
@@ -32,8 +34,10 @@ from app.services.layers import (
     resource_feature,
     unit_feature,
 )
+from app.services.ogc_queryables import queryables_of
 from app.services.problems import open_problems
 from app.storage.errors import NotFound
+from app.storage.port import Store
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 CONFORMANCE = [
@@ -41,12 +45,13 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *PART3_CONFORMANCE,
 ]
-SHANGHAI_EXTENT = [120.85, 30.67, 122.2, 31.88]
 MAX_LIMIT = 1000
 ITEMS_PARAMETERS = frozenset(
-    {"bbox", "bbox-crs", "limit", "offset", "service", "state", "fresh", "district", "f"}
-)
+    {"bbox", "bbox-crs", "limit", "offset", "service", "state", "fresh", "district", "f",
+     "datetime", "filter", "filter-lang", "filter-crs"}
+)  # fmt: skip
 Format = Annotated[str | None, Query(description="json or html")]
 DOCUMENT = content("application/json", "text/html", description="JSON, or HTML for a browser")
 FEATURES = content(GEOJSON, "text/html", description="GeoJSON, or HTML for a browser")
@@ -54,19 +59,21 @@ METADATA = {"response_class": Response, "responses": DOCUMENT | NOT_MODIFIED | e
 DATA = {"response_class": Response, "responses": FEATURES | NOT_MODIFIED | errors(400, 404, 422)}
 
 
-def _describe(links: Links, c: Collection) -> dict:
+def _describe(links: Links, c: Collection, store: Store) -> dict:
     return {
         "id": c.id,
         "title": c.title,
         "description": c.description,
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [SHANGHAI_EXTENT], "crs": CRS84}},
+        "extent": extent_document(collection_extent(store, c), CRS84),
         "links": [
             {"rel": "self", "type": "application/json",
              "href": links.url("read_collection", collection_id=c.id)},
             {"rel": "items", "type": GEOJSON,
              "href": links.url("read_items", collection_id=c.id), "title": c.title},
+            {"rel": QUERYABLES_REL, "type": "application/schema+json",
+             "href": links.url("read_queryables", collection_id=c.id)},
         ],
     }  # fmt: skip
 
@@ -101,9 +108,9 @@ def read_conformance(request: Request, f: Format = None) -> Response:
 
 
 @router.get("/collections", **METADATA)
-def read_collections(request: Request, to: LinksDep, f: Format = None) -> Response:
+def read_collections(request: Request, store: StoreDep, to: LinksDep, f: Format = None) -> Response:
     """Every layer."""
-    described = [_describe(to, c) for c in COLLECTIONS.values()]
+    described = [_describe(to, c, store) for c in COLLECTIONS.values()]
     if wants_html(request, f):
         links = [d["links"][1] | {"href": d["links"][1]["href"] + "?f=html"} for d in described]
         return html_page("Collections", links)
@@ -120,10 +127,10 @@ def read_collections(request: Request, to: LinksDep, f: Format = None) -> Respon
     responses=DOCUMENT | NOT_MODIFIED | errors(400, 404, 422),
 )
 def read_collection(
-    collection: CollectionDep, request: Request, to: LinksDep, f: Format = None
+    collection: CollectionDep, request: Request, store: StoreDep, to: LinksDep, f: Format = None
 ) -> Response:
     """One layer's description."""
-    described = _describe(to, collection)
+    described = _describe(to, collection, store)
     if wants_html(request, f):
         return html_page(described["title"], described["links"])
     return json_with_etag(request, described, "application/json", 300)
@@ -146,7 +153,7 @@ def read_items(
 ) -> Response:
     """One page of a layer's features, filtered by bbox, district and (for resources) status."""
     collection = query.collection
-    refuse_unknown_parameters(request, ITEMS_PARAMETERS)
+    refuse_unknown_parameters(request, ITEMS_PARAMETERS.union(queryables_of(collection)))
     ttl = settings.status_ttl_hours
     html = wants_html(request, f)
     found = features if html else feature_texts

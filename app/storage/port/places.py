@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.domain.enums import Level
-from app.domain.layers import Area, Cluster, FeatureRows
+from app.domain.layers import Area, Cluster, Extent, FeatureRows
 from app.domain.records import (
     AdminUnit,
     ResourceView,
@@ -102,6 +102,10 @@ class LayerStore(Protocol):
     @abc.abstractmethod
     def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
         """``resources_in`` of a kind as plain rows of the columns a public feature shows."""
+
+    @abc.abstractmethod
+    def layer_extent(self, layer: str) -> Extent:
+        """Where and when the resources of a kind (or units of a level) are."""
 
     @abc.abstractmethod
     def view_resources(
