@@ -34,7 +34,7 @@ from app.services.layers import (
     resource_feature,
     unit_feature,
 )
-from app.services.ogc_queryables import queryables_of
+from app.services.ogc_queryables import property_parameters, queryables_of
 from app.services.problems import open_problems
 from app.storage.errors import NotFound
 from app.storage.port import Store
@@ -136,7 +136,11 @@ def read_collection(
     return json_with_etag(request, described, "application/json", 300)
 
 
-@router.get("/collections/{collection_id}/items", **DATA)
+@router.get(
+    "/collections/{collection_id}/items",
+    **DATA,
+    openapi_extra={"parameters": property_parameters()},
+)
 def read_items(
     query: LayerQueryDep,
     request: Request,

@@ -92,6 +92,19 @@ def queryables_document(collection: Collection, url: str) -> dict:
     }
 
 
+def property_parameters() -> list[dict]:
+    """OpenAPI query parameters for equality on every queryable of any collection but
+    the geometry (``?name=…``; a collection refuses those it does not have)."""
+    found: dict[str, dict] = {}
+    for name, q in (UNIT_QUERYABLES | RESOURCE_QUERYABLES).items():
+        if q.type != "geometry":
+            schema = {"type": "string", "format": "date-time"} if q.type == "date-time" else {
+                "type": q.type}  # fmt: skip
+            found[name] = {"name": name, "in": "query", "required": False, "schema": schema,
+                           "description": f"equal to this {q.title} (see queryables)"}  # fmt: skip
+    return list(found.values())
+
+
 def _typed(kind: str | list, **more) -> dict:
     return {"type": kind} | more
 
