@@ -184,16 +184,16 @@ class _Checker:
         if kind.type != "date-time":
             raise BadFilter(f"{op.upper()} needs a date-time property")
         if isinstance(right, dict) and "interval" in right:
-            start, end = (self._interval_end(v) for v in right["interval"][:2])
+            ends = right["interval"]
+            if not isinstance(ends, list) or len(ends) != 2:
+                raise BadFilter("INTERVAL takes a start and an end")
+            start, end = (None if v == ".." else self._literal(kind, v) for v in ends)
             if op == "t_intersects":
                 parts = [{"op": ">=", "args": [subject, start]}] if start else []
                 parts += [{"op": "<=", "args": [subject, end]}] if end else []
                 return both(*parts) or {"op": "not", "args": [{"op": "isNull", "args": [subject]}]}
             raise BadFilter(f"{op.upper()} takes an instant here; T_INTERSECTS takes an interval")
         return {"op": TEMPORAL[op], "args": [subject, self._literal(kind, right)]}
-
-    def _interval_end(self, value: object) -> datetime | None:
-        return None if value == ".." else self._literal(self.queryables["status_time"], value)
 
     def _spatial(self, op: str, args: list) -> dict:
         if op == "s_dwithin":

@@ -74,11 +74,16 @@ def test_property_filters_and_cql2_select_what_python_selects(client: TestClient
     in_district = [f["id"] for f in everything if f["properties"]["district_id"] == district]
     assert 0 < len(in_district) < len(everything)
     assert _ids(client, "hospitals", district_id=str(district)) == in_district
-    named = [f["id"] for f in everything
-             if f["properties"]["district_id"] == district and "医院" in f["properties"]["name"]]  # fmt: skip
+    named = [
+        f["id"] for f in everything
+        if f["properties"]["district_id"] == district and "医院" in f["properties"]["name"]
+    ]  # fmt: skip
     text = f"name LIKE '%医院%' AND district_id = {district}"
-    tree = {"op": "and", "args": [{"op": "like", "args": [{"property": "name"}, "%医院%"]},
-                                  {"op": "=", "args": [{"property": "district_id"}, district]}]}  # fmt: skip
+    like = {"op": "like", "args": [{"property": "name"}, "%医院%"]}
+    tree = {
+        "op": "and",
+        "args": [like, {"op": "=", "args": [{"property": "district_id"}, district]}],
+    }
     for params in (
         {"filter": text},
         {"filter": f"({text.replace(' AND ', ') AND (')})", "filter-lang": "cql-text"},
