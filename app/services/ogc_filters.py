@@ -322,6 +322,9 @@ def _shape(node: object) -> Shape:
     bounds = tuple(float(v) for v in geometry.bounds)
     if geometry.is_empty or not all(math.isfinite(v) for v in bounds):
         raise BadFilter("geometry literals must be non-empty and finite")
+    if not geometry.is_valid:  # GEOS may fail on it, in SQL or in shapely alike
+        reason = shapely.is_valid_reason(geometry)
+        raise BadFilter(f"geometry literal is not valid: {reason[:80]}")
     west, south, east, north = bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise BadFilter("geometry literals are CRS84 lon/lat within -180..180, -90..90")

@@ -113,6 +113,13 @@ def test_property_filters_and_cql2_select_what_python_selects(client: TestClient
         ({"filter": "S_INTERSECTS(name, POINT(121 31))"}, "geometry property"),
         ({"filter": "S_INTERSECTS(geometry, POINT(200 31))"}, "CRS84"),
         ({"filter": "S_DWITHIN(geometry, POINT(121 31), 1e9)"}, "distance"),
+        (
+            {"filter": "S_WITHIN(geometry, POLYGON((121 31, 122 32, 122 31, 121 32, 121 31)))"},
+            "not valid: Self-intersection",
+        ),
+        ({"filter": "S_WITHIN(geometry, 3)"}, "geometry literal"),
+        ({"filter": "S_DWITHIN(geometry, POINT(121 31), 10, furlongs)"}, "S_DWITHIN takes"),
+        ({"filter": "T_INTERSECTS(status_time, INTERVAL('2024-01-01', 'soon'))"}, "date-time"),
         ({"filter": "T_AFTER(name, TIMESTAMP('2024-01-01T00:00:00Z'))"}, "date-time property"),
         ({"filter": "id = NULL"}, "IS NULL"),
         ({"district_id": "three"}, "not a valid integer"),
