@@ -9,6 +9,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import Point, box, shape
 
 from app.api.routes_ogc_part3 import PART3_CONFORMANCE
 from app.services.layers import COLLECTIONS
@@ -133,6 +134,23 @@ def test_filters_that_cannot_be_applied_are_400(client: TestClient, params: dict
     response = client.get(ITEMS.format("hospitals"), params=params)
     assert response.status_code == 400, response.text
     assert says in response.json()["error"]["message"]
+
+
+def test_spatial_filters_on_the_bundled_outlines_agree_with_shapely(client: TestClient):
+    outlines = {f["id"]: shape(f["geometry"]) for f in _all(client, "districts")}
+    here, box_ = Point(121.47, 31.23), box(121.40, 31.15, 121.50, 31.25)
+    for text, wanted in [
+        ("S_INTERSECTS(geometry, POINT(121.47 31.23))", here.intersects),
+        ("S_INTERSECTS(geometry, BBOX(121.40, 31.15, 121.50, 31.25))", box_.intersects),
+        (
+            "S_WITHIN(geometry, BBOX(121.0, 30.6, 122.0, 31.5))",
+            box(121.0, 30.6, 122.0, 31.5).contains,
+        ),
+        ("S_DISJOINT(geometry, BBOX(121.40, 31.15, 121.50, 31.25))", box_.disjoint),
+    ]:
+        expected = {i for i, outline in outlines.items() if wanted(outline)}
+        assert 0 < len(expected) < len(outlines), text
+        assert set(_ids(client, "districts", filter=text)) == expected, text
 
 
 def test_a_geometry_literal_has_a_vertex_limit():
