@@ -95,6 +95,18 @@ def test_property_filters_and_cql2_select_what_python_selects(client: TestClient
     assert _ids(client, "hospitals", location_verified="true") == verified
 
 
+def test_clusters_count_what_the_same_filter_selects(client: TestClient):
+    params = {
+        "filter": "name LIKE '%医院%' AND S_INTERSECTS(geometry, BBOX(121.3, 31.1, 121.6, 31.4))"
+    }
+    matched = client.get(ITEMS.format("hospitals"), params=params | {"limit": 1}).json()
+    clusters = client.get("/api/v1/layers/hospitals/clusters", params=params | {"zoom": 8})
+    assert clusters.status_code == 200
+    assert 0 < clusters.json()["pointCount"] == matched["numberMatched"]
+    every = client.get(ITEMS.format("hospitals"), params={"limit": 1}).json()
+    assert matched["numberMatched"] < every["numberMatched"]
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [
