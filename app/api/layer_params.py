@@ -4,18 +4,26 @@ as tipg's ``dependencies.py`` resolves ``CollectionParams`` and its filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
-from app.api.layer_responses import BadLayerQuery, parse_bbox
+from app.api.layer_responses import CRS84, BadLayerQuery, parse_bbox
 from app.core.errors import AppError
 from app.domain.enums import Level
 from app.domain.layers import Area
 from app.domain.statuses import State
 from app.services.layers import COLLECTIONS, Collection, area_for
+from app.services.ogc_filters import (
+    FILTER_LANGS,
+    MAX_FILTER_CHARS,
+    both,
+    parse_datetime,
+    parse_filter,
+    property_filter,
+)
 from app.services.units import units_named
 from app.storage.errors import NotFound
 
@@ -55,6 +63,7 @@ class LayerQuery:
 
 def layer_query(
     collection: CollectionDep,
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     now: NowDep,
@@ -63,8 +72,22 @@ def layer_query(
     state: Annotated[str | None, Query(max_length=100, description="e.g. open,limited")] = None,
     fresh: bool = False,
     district: Annotated[str | None, Query(max_length=20, description="name or alias")] = None,
+    datetime: Annotated[
+        str | None,
+        Query(max_length=100, description="instant or start/end (.. open): the status time"),
+    ] = None,
+    filter: Annotated[
+        str | None, Query(max_length=MAX_FILTER_CHARS, description="CQL2, see queryables")
+    ] = None,
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description=", ".join(FILTER_LANGS))
+    ] = None,
+    filter_crs: Annotated[
+        str | None, Query(alias="filter-crs", max_length=100, description=f"only {CRS84}")
+    ] = None,
 ) -> LayerQuery:
-    """The layer and area a request's path and query parameters name; 400/404 for bad ones."""
+    """The layer and area a request's path and query parameters name; 400/404 for bad ones.
+    Query parameters named like a queryable (``?name=…``) filter by equality."""
     if service is not None and collection.kind is None:
         raise BadLayerQuery(f"{collection.id} has no statuses to filter by service")
     if service is not None and service not in {s.code for s in store.list_services()}:
@@ -79,6 +102,16 @@ def layer_query(
     area = area_for(
         parse_bbox(bbox), district_id, service, states, fresh, now, settings.status_ttl_hours
     )
+    if filter_crs not in {None, CRS84}:
+        raise BadLayerQuery(f"only filter-crs={CRS84} is supported")
+    if filter_lang is not None and filter is None:
+        raise BadLayerQuery("filter-lang without a filter")
+    where = both(
+        property_filter(request.query_params, collection),
+        None if filter is None else parse_filter(filter, filter_lang, collection),
+    )
+    during = None if datetime is None else parse_datetime(datetime)
+    area = replace(area, where=where, during=during if collection.kind is not None else None)
     return LayerQuery(collection, area, filters_states=state is not None or fresh)
 
 

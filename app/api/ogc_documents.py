@@ -13,7 +13,7 @@ from app.services.layers import Collection
 HTML = "text/html"
 OPENAPI_30 = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA = "application/schema+json"
-SHANGHAI_EXTENT = [120.85, 30.67, 122.2, 31.88]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 
 def with_format(href: str, f: str) -> str:
@@ -46,8 +46,8 @@ def landing_links(to: Links, html: bool) -> list[dict]:
     ]  # fmt: skip
 
 
-def describe(to: Links, c: Collection, html: bool = False) -> dict:
-    """A collection's description, with its links."""
+def describe(to: Links, c: Collection, extent: dict, html: bool = False) -> dict:
+    """A collection's description (``extent``: its extent document), with its links."""
     href = to.url("read_collection", collection_id=c.id)
     return {
         "id": c.id,
@@ -55,13 +55,16 @@ def describe(to: Links, c: Collection, html: bool = False) -> dict:
         "description": c.description,
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [SHANGHAI_EXTENT], "crs": CRS84}},
+        "extent": extent,
         "links": [
             *self_links(href, "application/json", html),
             {"rel": "items", "type": GEOJSON,
              "href": to.url("read_items", collection_id=c.id), "title": c.title},
             {"rel": "describedby", "type": SCHEMA, "href": f"{href}/schema",
              "title": f"the properties of {c.id} (JSON Schema)"},
+            {"rel": QUERYABLES_REL, "type": SCHEMA,
+             "href": to.url("read_queryables", collection_id=c.id),
+             "title": f"what {c.id} can be filtered by (JSON Schema)"},
         ],
     }  # fmt: skip
 

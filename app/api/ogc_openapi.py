@@ -15,7 +15,7 @@ from app import __version__
 from app.api import ogc_parameters
 from app.api.layer_responses import GEOJSON
 from app.api.ogc_documents import HTML, OPENAPI_30
-from app.services.layers import COLLECTIONS
+from app.services.layers import COLLECTIONS, Collection
 
 LINK = {
     "type": "object",
@@ -93,7 +93,8 @@ def _get(operation_id: str, summary: str, responses: dict, parameters=(), path=(
                     "parameters": declared, "responses": responses}}  # fmt: skip
 
 
-def _collection_paths(cid: str, title: str) -> dict:
+def _collection_paths(collection: Collection) -> dict:
+    cid, title = collection.id, collection.title
     feature_id = {"name": "featureId", "in": "path", "required": True,
                   "description": "the feature's id", "schema": {"type": "string"}}  # fmt: skip
     base = f"/collections/{cid}"
@@ -103,7 +104,7 @@ def _collection_paths(cid: str, title: str) -> dict:
                    [ogc_parameters.F]),
         f"{base}/items": _get(f"get_{cid}_features", f"{title}: a page of features",
                               _answer(GEOJSON, FEATURES, "a page of features"),
-                              ogc_parameters.ITEMS),
+                              ogc_parameters.items_of(collection)),
         f"{base}/items/{{featureId}}": _get(f"get_{cid}_feature", f"{title}: one feature",
                                             _answer(GEOJSON, FEATURE, "one feature"),
                                             ogc_parameters.ITEM, [feature_id]),
@@ -129,7 +130,7 @@ def ogc_openapi(server: str) -> dict:
                                      ONLY_400), f),
     }  # fmt: skip
     for c in COLLECTIONS.values():
-        paths |= _collection_paths(c.id, c.title)
+        paths |= _collection_paths(c)
     return {
         "openapi": "3.0.3",
         "info": {"title": "aidmap – OGC API Features", "version": __version__,

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.api.layer_responses import CRS84
+from app.services.layers import Collection
+from app.services.ogc_filters import FILTER_LANGS, MAX_FILTER_CHARS
+from app.services.ogc_queryables import queryables_of
 
 MAX_LIMIT = 1000
 
@@ -65,11 +68,40 @@ ITEMS = (
     Parameter(
         "district", {"type": "string", "maxLength": 20}, "features in this district (name or alias)"
     ),
+    Parameter(
+        "datetime",
+        {"type": "string", "maxLength": 100},
+        "an instant, a date, or start/end with .. for an open end (RFC 3339): resources by "
+        "their status time (see queryables); units have no time and always match",
+    ),
+    Parameter(
+        "filter",
+        {"type": "string", "maxLength": MAX_FILTER_CHARS},
+        "a CQL2 expression on the collection's queryables (see its queryables link)",
+    ),
+    Parameter(
+        "filter-lang",
+        {"type": "string", "enum": list(FILTER_LANGS), "default": "cql2-text"},
+        "the filter's encoding (cql-text: the draft name GDAL sends)",
+    ),
+    Parameter("filter-crs", {"type": "string", "enum": [CRS84]}, f"only {CRS84}"),
     F,
 )
-"""``/collections/{collectionId}/items``."""
+"""``/collections/{collectionId}/items``, for every collection; ``items_of`` adds a
+collection's own property filters."""
 ITEM = (F,)
 """``/collections/{collectionId}/items/{featureId}``."""
+
+
+def items_of(collection: Collection) -> tuple[Parameter, ...]:
+    """``ITEMS`` and, for each queryable of ``collection`` but the geometry, a property
+    filter by equality (``?name=…``, Part 3's queryables-query-parameters)."""
+    properties = tuple(
+        Parameter(name, q.value_schema(), f"features whose {q.title} equals this")
+        for name, q in queryables_of(collection).items()
+        if q.type != "geometry"
+    )
+    return ITEMS + properties
 
 
 def names(parameters: tuple[Parameter, ...]) -> frozenset[str]:

@@ -34,13 +34,18 @@ from app.api.ogc_documents import (
 from app.api.ogc_openapi import ogc_openapi
 from app.api.origin import LinksDep
 from app.api.routes_docs import swagger_page
+from app.api.routes_ogc_part3 import PART3_CONFORMANCE
+from app.services.layer_extents import collection_extent, extent_document
 from app.services.layers import (
     COLLECTIONS,
+    Collection,
     feature_text,
     feature_texts,
     features,
 )
+from app.services.ogc_queryables import property_parameters
 from app.storage.errors import NotFound
+from app.storage.port import Store
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 CONFORMANCE = [
@@ -48,6 +53,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *PART3_CONFORMANCE,
 ]
 Format = Annotated[str | None, Query(description="json or html")]
 DOCUMENT = content("application/json", "text/html", description="JSON, or HTML for a browser")
@@ -95,10 +101,10 @@ def read_conformance(request: Request, to: LinksDep, f: Format = None) -> Respon
 
 
 @router.get("/collections", **METADATA)
-def read_collections(request: Request, to: LinksDep, f: Format = None) -> Response:
+def read_collections(request: Request, store: StoreDep, to: LinksDep, f: Format = None) -> Response:
     """Every layer."""
     html = wants_html(request, f)
-    described = [describe(to, c) for c in COLLECTIONS.values()]
+    described = [describe(to, c, _extent(store, c)) for c in COLLECTIONS.values()]
     links = self_links(to.url("read_collections"), "application/json", html)
     if html:
         items = [items_link(d) for d in described]
@@ -114,18 +120,22 @@ def read_collections(request: Request, to: LinksDep, f: Format = None) -> Respon
     responses=DOCUMENT | NOT_MODIFIED | errors(400, 404),
 )
 def read_collection(
-    collection: CollectionDep, request: Request, to: LinksDep, f: Format = None
+    collection: CollectionDep, request: Request, store: StoreDep, to: LinksDep, f: Format = None
 ) -> Response:
     """One layer's description."""
     html = wants_html(request, f)
-    described = describe(to, collection, html)
+    described = describe(to, collection, _extent(store, collection), html)
     if html:
         return html_page(described["title"], described["links"])
     headers = {"Link": link_header(described["links"])}
     return json_with_etag(request, described, "application/json", 300, headers=headers)
 
 
-@router.get("/collections/{collection_id}/items", **DATA)
+@router.get(
+    "/collections/{collection_id}/items",
+    **DATA,
+    openapi_extra={"parameters": property_parameters()},
+)
 def read_items(
     query: LayerQueryDep,
     request: Request,
@@ -143,7 +153,7 @@ def read_items(
     """One page of a layer's features, filtered by bbox, district and (for resources) status;
     past the end, an empty page."""
     collection = query.collection
-    refuse_unknown_parameters(request, ogc_parameters.names(ogc_parameters.ITEMS))
+    refuse_unknown_parameters(request, ogc_parameters.names(ogc_parameters.items_of(collection)))
     ttl = settings.status_ttl_hours
     html = wants_html(request, f)
     found = features if html else feature_texts
@@ -204,3 +214,8 @@ def read_item(
     data = f'{text[:-1]},"links":{json.dumps(links, separators=(",", ":"))}}}'
     max_age, headers = 30 if collection.kind else 300, {"Link": link_header(links)}
     return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True, headers=headers)
+
+
+def _extent(store: Store, collection: Collection) -> dict:
+    """A collection's extent document, from its data (cached until the next commit)."""
+    return extent_document(collection_extent(store, collection), CRS84)

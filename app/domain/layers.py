@@ -21,6 +21,37 @@ class Area:
     """With ``service``: only statuses reported or verified at or after this time."""
     name: str | None = None
     """Resources whose name, English name or an alias contains this text (any case)."""
+    during: tuple[datetime | None, datetime | None] | None = None
+    """Features whose time (``STATUS_TIME`` for resources) lies in this closed interval
+    (None: open at that end); units have no time and always match."""
+    where: Mapping | None = None
+    """A checked CQL2-JSON tree (``app.services.ogc_filters``): properties are store
+    field names, times are aware datetimes, geometries ``Shape``."""
+
+
+STATUS_TIME = "status_time"
+"""A resource's time: the newest ``reported_at`` of its current statuses (of the area's
+service, when one is asked), else its ``updated_at``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A literal geometry of a filter (WGS-84 lon/lat): its WKB, its envelope and whether
+    it is that envelope (an axis-aligned box needs no exact test on points)."""
+
+    wkb: bytes
+    bounds: tuple[float, float, float, float]
+    is_box: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """Where and when a layer's features are: their lon/lat box (WGS-84 degrees; outlines
+    included) and the first and last ``STATUS_TIME``; None for an empty layer or one
+    without time."""
+
+    bbox: tuple[float, float, float, float] | None
+    interval: tuple[datetime, datetime] | None
 
 
 @dataclass(frozen=True, slots=True)

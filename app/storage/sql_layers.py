@@ -9,17 +9,20 @@ the database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
+from shapely.geometry import shape
 from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
 
 from app.domain.enums import Level
-from app.domain.layers import Area, Cluster
+from app.domain.layers import Area, Cluster, Extent
 from app.domain.records import Resource, ResourceView
 from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
 from app.storage.rows import to_status
+from app.storage.sql_filters import resource_conditions, status_time, unit_conditions
 from app.storage.sql_resources import resource_pages, select_resources
 from app.storage.sql_support import BATCH, SqlPlumbing, bbox_conditions, grid_index
 
@@ -41,6 +44,9 @@ class LayerQueries(SqlPlumbing):
             conditions = [table.c.kind == layer]
             if not by_state:
                 conditions += status_conditions(area)
+            conditions += resource_conditions(area, self.backend)
+        if table is t.admin_units:
+            conditions += unit_conditions(area, self.backend)
         conditions += bbox_conditions(table.c, area.bbox)
         if area.district_id is not None:
             conditions.append(table.c.district_id == area.district_id)
@@ -80,13 +86,37 @@ class LayerQueries(SqlPlumbing):
             for lon, lat, n, *shown in rows
         ]
 
+    def layer_extent(self, layer: str) -> Extent:
+        """The box of a layer's points and outlines, and its span of status times."""
+        is_units = layer in {level.value for level in Level}
+        table = t.admin_units if is_units else t.resources
+        c = table.c
+        columns = [func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat)]
+        if not is_units:
+            columns += [func.min(status_time(None)), func.max(status_time(None))]
+        kept = c.level == layer if is_units else c.kind == layer
+        with self._read() as conn:
+            found = conn.execute(select(*columns).where(kept)).one()
+            outlines = []
+            if is_units:
+                query = select(cast(c.boundary, Text)).where(kept, c.boundary.is_not(None))
+                outlines = [text for text in conn.execute(query).scalars() if text != "null"]
+        if found[0] is None:
+            return Extent(None, None)
+        west, south, east, north = found[:4]
+        for text in outlines:
+            w, s, e, n = shape(json.loads(text)).bounds
+            west, south, east, north = min(west, w), min(south, s), max(east, e), max(north, n)
+        interval = None if is_units else (_aware(found[4]), _aware(found[5]))
+        return Extent((west, south, east, north), interval)
+
     def resources_in(
         self, kind: str | None, area: Area, limit: int, offset: int, *, count: bool = True
     ) -> tuple[int | None, list[ResourceView]]:
         """Resources of a kind (None: any) in an area, with statuses, by id: how many match
         (None unless ``count``: counting reads every match) and one page, filtered and
         paged in SQL from one snapshot."""
-        conditions = area_conditions(kind, area)
+        conditions = area_conditions(kind, area, self.backend)
         with self._read() as conn:
             total = None
             if count:
@@ -118,8 +148,9 @@ class LayerQueries(SqlPlumbing):
             return with_statuses(conn, select_resources(conn, ids, kind, limit, offset))
 
 
-def area_conditions(kind: str | None, area: Area) -> list:
-    """A resource is of ``kind`` (None: any) and in ``area``, filters included."""
+def area_conditions(kind: str | None, area: Area, backend: str) -> list:
+    """A resource is of ``kind`` (None: any) and in ``area``, filters included (``backend``:
+    the store's, for spatial filters)."""
     c = t.resources.c
     conditions = bbox_conditions(c, area.bbox)
     if kind is not None:
@@ -129,7 +160,7 @@ def area_conditions(kind: str | None, area: Area) -> list:
     conditions += status_conditions(area)
     if area.name:
         conditions.append(name_contains(area.name))
-    return conditions
+    return conditions + resource_conditions(area, backend)
 
 
 def status_conditions(area: Area) -> list:
@@ -139,6 +170,12 @@ def status_conditions(area: Area) -> list:
         return []
     states = [state.value for state in area.states]
     return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A time read back from ``min``/``max`` (text on SQLite, which drops the type)."""
+    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
 
 def _count(conn: Connection, conditions: list) -> int:

@@ -13,6 +13,7 @@ from app.storage import schema as t
 from app.storage.errors import NotFound
 from app.storage.meta_keys import MetaKey
 from app.storage.rows import to_unit
+from app.storage.sql_filters import unit_conditions
 from app.storage.sql_support import SqlPlumbing, bbox_conditions, set_meta, utcnow
 
 
@@ -61,6 +62,7 @@ class UnitQueries(SqlPlumbing):
         """Units of a level in an area, by code; count and page from one snapshot."""
         c = t.admin_units.c
         conditions = [c.level == Level(level).value, *bbox_conditions(c, area.bbox)]
+        conditions += unit_conditions(area, self.backend)
         if area.district_id is not None:
             conditions.append(c.district_id == area.district_id)
         condition = and_(*conditions)

@@ -104,8 +104,7 @@ def test_every_ogc_link_leads_somewhere_under_the_prefix(proxied: str):
     assert len(followed) > 15
     for href in followed:
         assert href.startswith(f"{proxied}/"), href
-        if not href.endswith("/schema"):  # describedby: served by issue 21's schema work
-            assert httpx.get(href).status_code == 200, href
+        assert httpx.get(href).status_code == 200, href
     feature = items["features"][0]
     one = httpx.get(f"{items_url}/{feature['id']}").json()
     assert [x["href"] for x in one["links"]] == [

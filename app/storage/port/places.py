@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.domain.enums import Level
-from app.domain.layers import Area, Cluster, FeatureRows
+from app.domain.layers import Area, Cluster, Extent, FeatureRows
 from app.domain.records import (
     AdminUnit,
     ResourceView,
@@ -107,6 +107,10 @@ class LayerStore(Protocol):
     @abc.abstractmethod
     def feature_row(self, kind: str, resource_id: int) -> tuple | None:
         """One resource of ``kind`` as a row of ``FeatureRows.resources``, or None."""
+
+    @abc.abstractmethod
+    def layer_extent(self, layer: str) -> Extent:
+        """Where and when the resources of a kind (or units of a level) are."""
 
     @abc.abstractmethod
     def view_resources(
