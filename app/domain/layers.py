@@ -10,6 +10,18 @@ from app.domain.statuses import State
 
 
 @dataclass(frozen=True, slots=True)
+class SortKey:
+    """One key of a page's order: ``name``, ``code`` (units), ``status_time`` (resources:
+    the newest report of their current statuses, of ``Area.service`` when one is asked,
+    else when the resource was last updated) or ``distance`` from ``near``."""
+
+    name: str
+    descending: bool = False
+    near: tuple[float, float] | None = None
+    """For ``distance``: the lon/lat (WGS-84 degrees) measured from, on the sphere."""
+
+
+@dataclass(frozen=True, slots=True)
 class Area:
     """What a layer query asks for: a lon/lat box (WGS-84 degrees) and filters."""
 
@@ -21,6 +33,8 @@ class Area:
     """With ``service``: only statuses reported or verified at or after this time."""
     name: str | None = None
     """Resources whose name, English name or an alias contains this text (any case)."""
+    sortby: tuple[SortKey, ...] = ()
+    """The order of a page, before ``id`` (always the last key, so pages never overlap)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from app.storage import sql_support
+from app.storage import sql_support, sqlite_distance
 from app.storage.errors import StoreUnavailable
 from app.storage.sql import SqlStore
 from app.storage.sql_support import translated_errors
@@ -143,3 +143,4 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+    sqlite_distance.register(dbapi_connection)
