@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from app.api.deps import NowDep, SettingsDep, StoreDep
-from app.api.layer_responses import CRS84, BadLayerQuery, parse_bbox
+from app.api.layer_responses import CRS84, BadLayerQuery, crs_named, parse_bbox
 from app.core.errors import AppError
 from app.domain.enums import Level
 from app.domain.layers import Area
@@ -68,6 +68,7 @@ def layer_query(
     settings: SettingsDep,
     now: NowDep,
     bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", max_length=100)] = None,
     service: Annotated[str | None, Query(max_length=32)] = None,
     state: Annotated[str | None, Query(max_length=100, description="e.g. open,limited")] = None,
     fresh: bool = False,
@@ -86,8 +87,9 @@ def layer_query(
         str | None, Query(alias="filter-crs", max_length=100, description=f"only {CRS84}")
     ] = None,
 ) -> LayerQuery:
-    """The layer and area a request's path and query parameters name; 400/404 for bad ones.
-    Query parameters named like a queryable (``?name=…``) filter by equality."""
+    """The layer and area a request's path and query parameters name (a ``bbox`` in the
+    ``bbox-crs``, CRS84 by default); 400/404 for bad ones. Query parameters named like a
+    queryable (``?name=…``) filter by equality."""
     if service is not None and collection.kind is None:
         raise BadLayerQuery(f"{collection.id} has no statuses to filter by service")
     if service is not None and service not in {s.code for s in store.list_services()}:
@@ -100,7 +102,13 @@ def layer_query(
             raise NotFound(f"no district {district!r}")
         district_id = found[0].id
     area = area_for(
-        parse_bbox(bbox), district_id, service, states, fresh, now, settings.status_ttl_hours
+        parse_bbox(bbox, crs_named(bbox_crs)),
+        district_id,
+        service,
+        states,
+        fresh,
+        now,
+        settings.status_ttl_hours,
     )
     if filter_crs not in {None, CRS84}:
         raise BadLayerQuery(f"only filter-crs={CRS84} is supported")

@@ -11,10 +11,11 @@ from fastapi import Request, Response
 
 from app.api.origin import link_cache
 from app.core.errors import AppError
+from app.geo.ogc_crs import CRS84, UnsupportedCrs, bbox_to_crs84, supported
 
 GEOJSON = "application/geo+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 INF = float("inf")
+__all__ = ["CRS84", "GEOJSON"]
 
 
 class BadLayerQuery(AppError):
@@ -24,9 +25,11 @@ class BadLayerQuery(AppError):
     code = "bad_query"
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+def parse_bbox(text: str | None, crs: str = CRS84) -> tuple[float, float, float, float] | None:
     """``west,south,east,north`` in WGS-84 degrees, or ``west,south,low,east,north,high``
-    (a 3D box: the heights are ignored, no feature has one); 400 for anything else."""
+    (a 3D box: the heights are ignored, no feature has one); in another supported ``crs``,
+    its two corners in that CRS's axis order (``app.geo.ogc_crs``), returned as CRS84;
+    400 for anything else."""
     if text is None:
         return None
     try:
@@ -35,14 +38,40 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         raise BadLayerQuery(
             f"bbox must be four numbers west,south,east,north: {text[:60]!r}"
         ) from None
-    if len(values) not in (4, 6) or any(v != v or v in (INF, -INF) for v in values):
+    if len(values) not in (4, 6) or not all(map(_finite, values)):
         raise BadLayerQuery("bbox must be four (or six) finite numbers west,south,east,north")
-    west, south, east, north = values if len(values) == 4 else values[:2] + values[3:5]
+    corners = values if len(values) == 4 else values[:2] + values[3:5]
+    west, south, east, north = corners if crs == CRS84 else bbox_to_crs84(crs, corners)
+    if not all(map(_finite, (west, south, east, north))):
+        raise BadLayerQuery(f"bbox is outside the area of {crs}")
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
         raise BadLayerQuery("bbox is out of range, or south is above north")
     if west > east:
         raise BadLayerQuery("a bbox crossing the antimeridian (west > east) is not supported")
     return west, south, east, north
+
+
+def crs_named(uri: str | None) -> str:
+    """The CRS a ``crs`` (or ``bbox-crs``) value names, CRS84 when none; 400 otherwise."""
+    try:
+        return CRS84 if uri is None else supported(uri)
+    except UnsupportedCrs as exc:
+        raise BadLayerQuery(str(exc)) from None
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """``lon,lat`` in WGS-84 degrees; 400 for anything else."""
+    try:
+        lon, lat = (float(part) for part in text.split(","))
+    except ValueError:
+        raise BadLayerQuery(f"a point is two numbers lon,lat: {text[:60]!r}") from None
+    if not (_finite(lon) and _finite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise BadLayerQuery("a point's lon,lat must be within -180..180, -90..90")
+    return lon, lat
+
+
+def _finite(value: float) -> bool:
+    return value == value and value not in (INF, -INF)
 
 
 AGES = re.compile(rb'"age_seconds":(?:[0-9]+|null)')
@@ -125,10 +154,7 @@ def link_header(links: list[dict]) -> str:
 
 
 def refuse_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
-    """400 for query parameters the endpoint does not define, or a bbox-crs other than CRS84."""
+    """400 for query parameters the endpoint does not define."""
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise BadLayerQuery(f"unknown query parameters: {', '.join(unknown)[:100]}")
-    crs = request.query_params.get("bbox-crs")
-    if crs is not None and crs != CRS84:
-        raise BadLayerQuery(f"only bbox-crs={CRS84} is supported")

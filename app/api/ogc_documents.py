@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.api.layer_responses import CRS84, GEOJSON
 from app.api.origin import Links
+from app.geo.ogc_crs import SUPPORTED
 from app.services.layers import Collection
 
 HTML = "text/html"
@@ -54,7 +55,8 @@ def describe(to: Links, c: Collection, extent: dict, html: bool = False) -> dict
         "title": c.title,
         "description": c.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "extent": extent,
         "links": [
             *self_links(href, "application/json", html),

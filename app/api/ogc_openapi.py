@@ -38,6 +38,7 @@ COLLECTION = {
         "description": {"type": "string"},
         "itemType": {"type": "string"},
         "crs": STRINGS,
+        "storageCrs": {"type": "string"},
         "extent": {"type": "object"},
         "links": LINKS,
     },

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.api.layer_responses import CRS84
+from app.geo.ogc_crs import CRS84, SUPPORTED
 from app.services.layers import Collection
 from app.services.ogc_filters import FILTER_LANGS, MAX_FILTER_CHARS
 from app.services.ogc_queryables import queryables_of
@@ -31,6 +31,18 @@ class Parameter:
                 "schema": self.schema}  # fmt: skip
 
 
+CRS = Parameter(
+    "crs", {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84},
+    "the CRS of the answer's coordinates (Features Part 2; the Content-Crs header names it): "
+    "CRS84 lon/lat, EPSG:4326 or EPSG:4490 (CGCS2000) lat/lon, EPSG:3857 metres",
+)  # fmt: skip
+PROPERTIES = Parameter(
+    "properties", {"type": "array", "items": {"type": "string"}},
+    "only these properties, comma-separated (unknown names are a 400)",
+)  # fmt: skip
+SKIP_GEOMETRY = Parameter(
+    "skipGeometry", {"type": "boolean", "default": False}, "true: features without geometry"
+)
 F = Parameter(
     "f", {"type": "string", "enum": ["json", "html"]}, "json (the default) or html; without "
     "it, a browser's Accept: text/html gets HTML",
@@ -43,7 +55,11 @@ ITEMS = (
         "height (heights are ignored: the features have none); the antimeridian is not "
         "crossed",
     ),
-    Parameter("bbox-crs", {"type": "string", "enum": [CRS84]}, f"only {CRS84}"),
+    Parameter(
+        "bbox-crs",
+        {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84},
+        "the CRS of bbox, its corners in that CRS's axis order (EPSG:4326 and EPSG:4490: lat,lon)",
+    ),
     Parameter(
         "limit",
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
@@ -85,11 +101,26 @@ ITEMS = (
         "the filter's encoding (cql-text: the draft name GDAL sends)",
     ),
     Parameter("filter-crs", {"type": "string", "enum": [CRS84]}, f"only {CRS84}"),
+    CRS,
+    PROPERTIES,
+    SKIP_GEOMETRY,
+    Parameter(
+        "sortby",
+        {"type": "array", "items": {"type": "string"}},
+        "comma-separated keys, each with an optional + (ascending) or - (descending): "
+        "resources name, status_time (newest current status report, else the last update), "
+        "distance (from near), id; units name, code, id. id always ends the order",
+    ),
+    Parameter(
+        "near",
+        {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}},
+        "lon,lat (CRS84) that sortby=distance measures from, on the sphere",
+    ),
     F,
 )
 """``/collections/{collectionId}/items``, for every collection; ``items_of`` adds a
 collection's own property filters."""
-ITEM = (F,)
+ITEM = (CRS, PROPERTIES, SKIP_GEOMETRY, F)
 """``/collections/{collectionId}/items/{featureId}``."""
 
 

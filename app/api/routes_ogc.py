@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -32,6 +33,7 @@ from app.api.ogc_documents import (
     with_format,
 )
 from app.api.ogc_openapi import ogc_openapi
+from app.api.ogc_shape import FeatureShapeDep, SortKeysDep
 from app.api.origin import LinksDep
 from app.api.routes_docs import swagger_page
 from app.api.routes_ogc_part3 import PART3_CONFORMANCE
@@ -53,6 +55,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     *PART3_CONFORMANCE,
 ]
 Format = Annotated[str | None, Query(description="json or html")]
@@ -138,6 +141,8 @@ def read_collection(
 )
 def read_items(
     query: LayerQueryDep,
+    shape: FeatureShapeDep,
+    sortby: SortKeysDep,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -145,19 +150,17 @@ def read_items(
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=ogc_parameters.MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    bbox_crs: Annotated[  # declared for the schema; refuse_unknown_parameters checks it
-        str | None, Query(alias="bbox-crs", description=f"only {CRS84}", max_length=100)
-    ] = None,
     f: Format = None,
 ) -> Response:
-    """One page of a layer's features, filtered by bbox, district and (for resources) status;
-    past the end, an empty page."""
+    """One page of a layer's features, filtered by bbox, district and (for resources) status,
+    in the order and form asked; past the end, an empty page."""
     collection = query.collection
     refuse_unknown_parameters(request, ogc_parameters.names(ogc_parameters.items_of(collection)))
     ttl = settings.status_ttl_hours
     html = wants_html(request, f)
     found = features if html else feature_texts
-    total, page = found(store, collection, query.area, limit, offset, now, ttl)
+    area = replace(query.area, sortby=sortby)
+    total, page = found(store, collection, area, limit, offset, now, ttl, shape)
     base = to.url("read_items", collection_id=collection.id)
     asked = {k: v for k, v in request.query_params.items() if k not in {"offset", "f"}}
     here = f"{base}?{urlencode(asked | {'offset': offset})}"
@@ -181,7 +184,7 @@ def read_items(
         f'"numberReturned":{len(page)},"links":{json.dumps(links, separators=(",", ":"))}}}'
     )
     max_age = 30 if collection.kind else 300
-    headers = {"Link": link_header(links)}
+    headers = {"Link": link_header(links), "Content-Crs": f"<{shape.crs}>"}
     return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True, headers=headers)
 
 
@@ -189,6 +192,7 @@ def read_items(
 def read_item(
     collection: CollectionDep,
     feature_id: Annotated[str, Path(examples=["1"])],
+    shape: FeatureShapeDep,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -199,7 +203,7 @@ def read_item(
     """One feature."""
     if not re.fullmatch(r"[0-9]{1,19}", feature_id) or not 1 <= int(feature_id) <= MAX_ID:
         raise NotFound(f"no feature {feature_id[:40]!r} in {collection.id}")
-    text = feature_text(store, collection, int(feature_id), now, settings.status_ttl_hours)
+    text = feature_text(store, collection, int(feature_id), now, settings.status_ttl_hours, shape)
     html = wants_html(request, f)
     href = to.url("read_item", collection_id=collection.id, feature_id=feature_id)
     links = [
@@ -212,7 +216,8 @@ def read_item(
         props = {k: v for k, v in found["properties"].items() if not isinstance(v, list | dict)}
         return html_page(str(found["properties"].get("name")), links, [props])
     data = f'{text[:-1]},"links":{json.dumps(links, separators=(",", ":"))}}}'
-    max_age, headers = 30 if collection.kind else 300, {"Link": link_header(links)}
+    max_age = 30 if collection.kind else 300
+    headers = {"Link": link_header(links), "Content-Crs": f"<{shape.crs}>"}
     return encoded_with_etag(request, data.encode(), GEOJSON, max_age, ages=True, headers=headers)
 
 

@@ -10,6 +10,18 @@ from app.domain.statuses import State
 
 
 @dataclass(frozen=True, slots=True)
+class SortKey:
+    """One key of a page's order: ``name``, ``code`` (units), ``status_time`` (resources:
+    the newest report of their current statuses, of ``Area.service`` when one is asked,
+    else when the resource was last updated) or ``distance`` from ``near``."""
+
+    name: str
+    descending: bool = False
+    near: tuple[float, float] | None = None
+    """For ``distance``: the lon/lat (WGS-84 degrees) measured from, on the sphere."""
+
+
+@dataclass(frozen=True, slots=True)
 class Area:
     """What a layer query asks for: a lon/lat box (WGS-84 degrees) and filters."""
 
@@ -27,6 +39,8 @@ class Area:
     where: Mapping | None = None
     """A checked CQL2-JSON tree (``app.services.ogc_filters``): properties are store
     field names, times are aware datetimes, geometries ``Shape``."""
+    sortby: tuple[SortKey, ...] = ()
+    """The order of a page, before ``id`` (always the last key, so pages never overlap)."""
 
 
 STATUS_TIME = "status_time"

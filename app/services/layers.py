@@ -1,7 +1,8 @@
 """Map layers as GeoJSON: collections of resources and administrative units, and clusters.
 
-Every feature is WGS-84 lon/lat (RFC 7946) and carries its ``precision``; resources carry
-their statuses with ``stale`` and ``age_seconds``.
+Every feature is WGS-84 lon/lat (RFC 7946) unless a ``FeatureShape`` asks for another
+CRS, and carries its ``precision``; resources carry their statuses with ``stale`` and
+``age_seconds``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from app.domain.enums import Kind, Level
 from app.domain.layers import Area, Cluster
 from app.domain.records import AdminUnit, ResourceView
 from app.domain.statuses import State
-from app.services.feature_json import item_feature, page_features
+from app.geo.ogc_crs import geometry_in
+from app.services.feature_json import AS_STORED, FeatureShape, item_feature, page_features
 from app.services.freshness import status_dicts
 from app.services.problems import open_problems
 from app.storage.errors import NotFound
@@ -36,6 +38,26 @@ class Collection:
     def layer(self) -> str:
         """The kind or level the store knows the layer by."""
         return self.kind or self.level.value
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """The properties its features may carry (``properties=`` picks among them)."""
+        return RESOURCE_PROPERTIES if self.kind else UNIT_PROPERTIES
+
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        """What its pages may be ordered by (``sortby=``; ``distance`` needs a point)."""
+        return ("name", "status_time", "distance", "id") if self.kind else ("name", "code", "id")
+
+
+RESOURCE_PROPERTIES = (
+    "name", "name_en", "kind", "address", "phones", "services", "precision",
+    "location_verified", "district_id", "street_id", "committee_id", "version", "statuses",
+    "problem_reported_at", "state", "stale", "age_seconds",
+)  # fmt: skip
+"""A resource feature's properties (the last three only with a ``service``)."""
+UNIT_PROPERTIES = ("code", "name", "name_en", "level", "kind", "precision", "parent_id",
+                   "district_id")  # fmt: skip
 
 
 COLLECTIONS = {
@@ -118,51 +140,67 @@ def unit_feature(unit: AdminUnit, boundary: dict | None) -> dict:
     return _feature(unit.id, geometry, properties)
 
 
+def shaped(feature: dict, shape: FeatureShape) -> dict:
+    """A feature as ``shape`` asks: its geometry in the CRS (or null), and only the
+    properties kept."""
+    geometry = geometry_in(shape.crs, feature["geometry"]) if shape.geometry else None
+    properties = feature["properties"]
+    if shape.properties is not None:
+        properties = {k: v for k, v in properties.items() if k in shape.properties}
+    return feature | {"geometry": geometry, "properties": properties}
+
+
 def features(
     store: Store, collection: Collection, area: Area, limit: int, offset: int,
-    now: datetime, ttl_hours: float,
+    now: datetime, ttl_hours: float, shape: FeatureShape = AS_STORED,
 ) -> tuple[int, list[dict]]:  # fmt: skip
-    """One page of a collection's features and how many match in all."""
+    """One page of a collection's features, as ``shape`` asks, and how many match in all."""
     if collection.kind is not None:
         total, views = store.resources_in(collection.kind, area, limit, offset)
         problems = open_problems(store, views)
-        return total, [
+        found = [
             resource_feature(v, now, ttl_hours, area.service, problems.get(v.resource.id))
             for v in views
         ]
-    total, units = store.units_in(collection.level, area, limit, offset)
-    outlines = store.boundaries(collection.level) if collection.level != Level.committee else {}
-    return total, [unit_feature(u, outlines.get(u.id)) for u in units]
+    else:
+        total, units = store.units_in(collection.level, area, limit, offset)
+        level = collection.level
+        outlines = store.boundaries(level) if level != Level.committee else {}
+        found = [unit_feature(u, outlines.get(u.id)) for u in units]
+    return total, [shaped(f, shape) for f in found]
 
 
 def feature_texts(
     store: Store, collection: Collection, area: Area, limit: int, offset: int,
-    now: datetime, ttl_hours: float,
+    now: datetime, ttl_hours: float, shape: FeatureShape = AS_STORED,
 ) -> tuple[int, list[str]]:  # fmt: skip
     """``features`` as compact JSON texts: resources written straight from the store's
     rows (``feature_json``), units encoded from their dicts."""
     if collection.kind is None:
-        total, found = features(store, collection, area, limit, offset, now, ttl_hours)
+        total, found = features(store, collection, area, limit, offset, now, ttl_hours, shape)
         return total, [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in found]
     rows = store.feature_rows(collection.kind, area, limit, offset)
-    return rows.total, page_features(rows, now, ttl_hours, area.service)
+    return rows.total, page_features(rows, now, ttl_hours, area.service, shape)
 
 
 def feature_text(
-    store: Store, collection: Collection, feature_id: int, now: datetime, ttl_hours: float
-) -> str:
+    store: Store, collection: Collection, feature_id: int, now: datetime, ttl_hours: float,
+    shape: FeatureShape = AS_STORED,
+) -> str:  # fmt: skip
     """One feature of a collection as compact JSON text (a resource written straight
-    from its row, as on a page); NotFound when the collection has no such feature."""
+    from its row, as on a page), as ``shape`` asks; NotFound when the collection has no
+    such feature."""
     if collection.kind is not None:
         row = store.feature_row(collection.kind, feature_id)
         if row is None:
             raise NotFound(f"no feature {feature_id} in {collection.id}")
-        return item_feature(row, now, ttl_hours)
+        return item_feature(row, now, ttl_hours, shape)
     unit = store.get_unit(feature_id)
     if unit.level != collection.level:
         raise NotFound(f"no feature {feature_id} in {collection.id}")
     outline = store.get_boundary(unit.id) if unit.level != Level.committee else None
-    return json.dumps(unit_feature(unit, outline), ensure_ascii=False, separators=(",", ":"))
+    found = shaped(unit_feature(unit, outline), shape)
+    return json.dumps(found, ensure_ascii=False, separators=(",", ":"))
 
 
 MAX_GRID_SIDE = 64

@@ -19,6 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.domain.layers import FEATURE_COLUMNS, STATUS_COLUMNS, Area, FeatureRows
 from app.storage import schema as t
 from app.storage.sql_layers import area_conditions
+from app.storage.sql_order import ordered_ids, page_order, sort_columns
 from app.storage.sql_support import SqlPlumbing
 
 
@@ -26,10 +27,11 @@ class FeatureQueries(SqlPlumbing):
     """``Store`` methods that read resources as rows for ``services/feature_json.py``."""
 
     def feature_rows(self, kind: str, area: Area, limit: int, offset: int) -> FeatureRows:
-        """How many resources of ``kind`` match ``area`` and one page of them, by id, in
-        one statement. The page's ids are an index-only subquery (not 1,000 bound
-        parameters, nor the skipped rows' pages read); a page past the end still gives
-        one row, the count's, with nothing joined to it."""
+        """How many resources of ``kind`` match ``area`` and one page of them, in the
+        area's order (by id unless asked), in one statement. The page's ids are a
+        subquery (index-only by id; not 1,000 bound parameters, nor the skipped rows'
+        pages read); a page past the end still gives one row, the count's, with nothing
+        joined to it."""
         with self._statement() as conn:
             query = _page_query(kind, area, self.backend)
             rows = conn.execute(query, {"limit": limit, "offset": offset}).all()
@@ -60,18 +62,19 @@ def _cached_page_query(kind: str, area: Area, backend: str) -> Select:
 
 
 def _build_page_query(kind: str, area: Area, backend: str) -> Select:
-    """The limit and offset are bound parameters."""
+    """The limit and offset are bound parameters; the area's order included."""
     c = t.resources.c
     conditions = area_conditions(kind, area, backend)
-    ids = select(c.id).where(*conditions).order_by(c.id)
+    ids = ordered_ids(conditions, area)
     ids = ids.limit(bindparam("limit")).offset(bindparam("offset")).correlate(None)
-    page = select(*_columns()).where(c.id.in_(ids)).subquery("page")
+    columns = _columns()
+    page = select(*columns, *sort_columns(area)).where(c.id.in_(ids)).subquery("page")
     matched = select(func.count().label("total")).select_from(t.resources).where(*conditions)
     counted = matched.subquery("matched")
     return (
-        select(counted.c.total, *page.c)
+        select(counted.c.total, *list(page.c)[: len(columns)])
         .select_from(counted.outerjoin(page, true()))
-        .order_by(page.c.id)
+        .order_by(*page_order(area, page))
     )
 
 

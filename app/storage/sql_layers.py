@@ -23,6 +23,7 @@ from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
 from app.storage.rows import to_status
 from app.storage.sql_filters import resource_conditions, status_time, unit_conditions
+from app.storage.sql_order import ordered_ids
 from app.storage.sql_resources import resource_pages, select_resources
 from app.storage.sql_support import BATCH, SqlPlumbing, bbox_conditions, grid_index
 
@@ -113,9 +114,9 @@ class LayerQueries(SqlPlumbing):
     def resources_in(
         self, kind: str | None, area: Area, limit: int, offset: int, *, count: bool = True
     ) -> tuple[int | None, list[ResourceView]]:
-        """Resources of a kind (None: any) in an area, with statuses, by id: how many match
-        (None unless ``count``: counting reads every match) and one page, filtered and
-        paged in SQL from one snapshot."""
+        """Resources of a kind (None: any) in an area, with statuses, in the area's order
+        (by id unless asked): how many match (None unless ``count``: counting reads every
+        match) and one page, filtered and paged in SQL from one snapshot."""
         conditions = area_conditions(kind, area, self.backend)
         with self._read() as conn:
             total = None
@@ -123,8 +124,10 @@ class LayerQueries(SqlPlumbing):
                 total = _count(conn, conditions)
                 if offset >= total:  # nothing to page through
                     return total, []
-            ids = _page_ids(conn, conditions, limit, offset)
-            return total, with_statuses(conn, select_resources(conn, ids, None, limit, 0))
+            page = ordered_ids(conditions, area).limit(limit).offset(offset)
+            ids = list(conn.execute(page).scalars())
+            found = {r.id: r for r in select_resources(conn, ids, None, limit, 0)}
+            return total, with_statuses(conn, [found[i] for i in ids])
 
     def iter_views(self, *, kind: str | None = None) -> Iterator[ResourceView]:
         """Every resource (of a kind) with statuses by id, in pages read in one transaction."""
@@ -181,12 +184,6 @@ def _aware(value: datetime | str) -> datetime:
 def _count(conn: Connection, conditions: list) -> int:
     query = select(func.count()).select_from(t.resources).where(*conditions)
     return conn.execute(query).scalar_one()
-
-
-def _page_ids(conn: Connection, conditions: list, limit: int, offset: int) -> list[int]:
-    c = t.resources.c
-    query = select(c.id).where(*conditions).order_by(c.id).limit(limit).offset(offset)
-    return list(conn.execute(query).scalars())
 
 
 def with_statuses(conn: Connection, resources: list[Resource]) -> list[ResourceView]:

@@ -14,6 +14,7 @@ from app.storage.errors import NotFound
 from app.storage.meta_keys import MetaKey
 from app.storage.rows import to_unit
 from app.storage.sql_filters import unit_conditions
+from app.storage.sql_order import unit_order
 from app.storage.sql_support import SqlPlumbing, bbox_conditions, set_meta, utcnow
 
 
@@ -59,7 +60,8 @@ class UnitQueries(SqlPlumbing):
     def units_in(
         self, level: Level, area: Area, limit: int, offset: int
     ) -> tuple[int, list[AdminUnit]]:
-        """Units of a level in an area, by code; count and page from one snapshot."""
+        """Units of a level in an area, in the area's order (by code unless asked); count
+        and page from one snapshot."""
         c = t.admin_units.c
         conditions = [c.level == Level(level).value, *bbox_conditions(c, area.bbox)]
         conditions += unit_conditions(area, self.backend)
@@ -70,7 +72,7 @@ class UnitQueries(SqlPlumbing):
             total = conn.execute(
                 select(func.count()).select_from(t.admin_units).where(condition)
             ).scalar_one()
-            return total, _select_units(conn, condition, limit, offset)
+            return total, _select_units(conn, condition, limit, offset, unit_order(area))
 
     def resolve_alias(self, alias: str) -> AdminUnit | None:
         """The unit a former name or short form stands for."""
@@ -131,14 +133,18 @@ class UnitQueries(SqlPlumbing):
 
 
 def _select_units(
-    conn: Connection, condition: ColumnElement[bool], limit: int | None, offset: int
+    conn: Connection,
+    condition: ColumnElement[bool],
+    limit: int | None,
+    offset: int,
+    order: list | None = None,
 ) -> list[AdminUnit]:
     c = t.admin_units.c
     columns = [c[name] for name in field_names(AdminUnit)]
     query = (
         select(*columns)
         .where(condition)
-        .order_by(c.code.is_(None), c.code, c.id)  # NULL codes last on every backend
+        .order_by(*(order or unit_order(Area())))  # NULL codes last on every backend
         .offset(offset)
     )
     if limit is not None:

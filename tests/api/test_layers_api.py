@@ -216,7 +216,7 @@ def test_ages_do_not_change_the_etag_and_negotiated_answers_vary_on_accept(clien
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"crs": "EPSG:4326"}, "unknown_parameter"),
+        ({"crs": "EPSG:4326"}, "bad_query"),  # a URI is asked
         ({"bbox-crs": "EPSG:3857"}, "bad_query"),
         ({"colour": "red"}, "unknown_parameter"),
     ],

@@ -11,20 +11,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.layers import Area
+from app.domain.layers import Area, SortKey
 from app.domain.records import SeedData
 from app.domain.statuses import State, StatusReport
+from app.geo.ogc_crs import EPSG
+from app.services.feature_json import FeatureShape
 from app.services.layers import (
     COLLECTIONS,
     feature_text,
     feature_texts,
     features,
     resource_feature,
+    shaped,
 )
 from app.services.problems import open_problems
 from app.storage.errors import NotFound
 from app.storage.port import Store
 from tests.storage.test_store_contract import SERVICES, _hospital
+
+SHAPES = [
+    FeatureShape(crs=f"{EPSG}3857"), FeatureShape(crs=f"{EPSG}4490", geometry=False),
+    FeatureShape(properties=frozenset({"name", "state", "statuses"})),
+    FeatureShape(properties=frozenset()),
+]  # fmt: skip
+"""Output CRSs, no geometry, some properties and none."""
 
 
 def _resources(store: Store) -> list:
@@ -76,6 +86,16 @@ def test_feature_texts_say_what_resource_features_say(store: Store):
     flagged = [f for f in expected if f["properties"]["problem_reported_at"]]
     assert flagged, "the problem reports are shown"
 
+    by_status = Area(service="dialysis", states=frozenset(State),
+                     sortby=(SortKey("status_time", descending=True),))  # fmt: skip
+    for shape in SHAPES:
+        total, expected = features(store, hospitals, by_status, 5, 2, now, 12.0, shape)
+        written = feature_texts(store, hospitals, by_status, 5, 2, now, 12.0, shape)
+        assert [json.loads(text) for text in written[1]] == expected, shape
+        kept = shape.properties
+        assert all(kept is None or set(f["properties"]) == kept for f in expected)
+        assert all((f["geometry"] is None) != shape.geometry for f in expected)
+
 
 def test_an_item_says_what_its_resource_feature_says(store: Store):
     added = _resources(store)
@@ -90,3 +110,8 @@ def test_an_item_says_what_its_resource_feature_says(store: Store):
     for collection, feature_id in [(offices, added[0].id), (hospitals, added[-1].id + 1)]:
         with pytest.raises(NotFound):
             feature_text(store, collection, feature_id, now, 12.0)
+    first = views[0]
+    plain = resource_feature(first, now, 12.0, problem_at=problems.get(first.resource.id))
+    for shape in SHAPES:
+        written = feature_text(store, hospitals, first.resource.id, now, 12.0, shape)
+        assert json.loads(written) == shaped(plain, shape), shape
