@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.api.checked_route import CheckedRoute
 from app.api.context import ContextDep
 from app.api.deps import client_address
 from app.api.error_responses import errors
@@ -27,7 +28,7 @@ from app.services.geocoding import ChainHolder
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
 
-router = APIRouter(prefix="/api/v1", tags=["nearest"])
+router = APIRouter(prefix="/api/v1", tags=["nearest"], route_class=CheckedRoute)
 
 
 class GeoJSONResponse(JSONResponse):
