@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -47,6 +47,7 @@ from app.api import (
     routes_units,
 )
 from app.api.body_limits import JsonTooLarge
+from app.api.checked_route import CheckedRoute
 from app.api.context import AppContext, Limiters
 from app.api.error_responses import json_errors
 from app.api.import_gate import ImportGate
@@ -56,7 +57,6 @@ from app.api.root_path import RootPath
 from app.api.routes_page import mount_static
 from app.api.security_headers import SecurityHeaders
 from app.api.storage_errors import add_storage_error_handler
-from app.api.strict_query import refuse_unknown_query
 from app.core.config import Settings, get_settings
 from app.core.errors import add_exception_handlers
 from app.services.auth import RecentSignIns
@@ -190,14 +190,9 @@ def create_app(
         routes_page,
     )
     for module in routers:
-        app.include_router(
-            module.router,
-            max_body_size=body_limits.DEFAULT,
-            dependencies=[
-                Depends(body_limits.declared_length_within_limit),
-                Depends(refuse_unknown_query),  # never a filter silently ignored
-            ],
-        )
+        if module.router.route_class is not CheckedRoute:  # its checks would be skipped
+            raise TypeError(f"{module.__name__}'s router does not use CheckedRoute")
+        app.include_router(module.router, max_body_size=body_limits.DEFAULT)
     mount_static(app)
     json_errors(app)
     return app

@@ -11,6 +11,11 @@ Generates resources uniformly over Shanghai's bounding box, 30 % of them with a 
    the app's trivial /livez — requests/s, p50/p99, the server's CPU time per request
    (from /proc), and the ratios.
 
+With ``--baseline-root CHECKOUT`` (e.g. the main branch's), the HTTP part is run in
+``--rounds`` rounds, each serving the same store by CHECKOUT's app, then by this one's:
+before and after in one run, alternated against the machine's drifting load, with each
+checkout's CPU per request and its nearest / trivial ratio.
+
 With ``--backend postgis`` the same data is also copied into a fresh PostgreSQL + PostGIS
 database (``--postgres``, a server URL) and, in the same run, compared with the SQLite
 path, for both nearest indexes on PostGIS (``AIDMAP_NEAREST_INDEX``: the in-memory KD-tree
@@ -19,7 +24,7 @@ kept current by NOTIFY, or KNN on the GiST index): the finder in process, and
 (two: loaded together, wrk on each with half the connections).
 
 Usage: python scripts/bench_nearest.py [--resources 100000] [--seconds 10] [--connections 32]
-       [--backend sqlite|postgis] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
+       [--baseline-root CHECKOUT [--rounds 2]] [--backend sqlite|postgis] [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import geopandas as gpd
 import httpx
 import numpy as np
 from bench_read_load import server_pid
-from bench_serving import NEAREST_WRK_SCRIPT, serving
+from bench_serving import NEAREST_WRK_SCRIPT, ROOT, serving
 from shapely.geometry import Point
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -178,12 +183,7 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
         print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
         return
     with serving(data_dir, data_dir / "serve.log") as base:
-        httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
-        script = data_dir / "nearest.lua"
-        script.write_text(NEAREST_WRK_SCRIPT)
-        pid = server_pid(int(base.rsplit(":", 1)[1]))
-        trivial = with_cpu(pid, lambda: wrk(f"{base}/livez", seconds, connections, None), seconds)
-        near = with_cpu(pid, lambda: wrk(base, seconds, connections, script), seconds)
+        trivial, near = load_both(base, data_dir, seconds, connections)
         layers = [
             layer_call(base, "/ogc/collections/hospitals/items?limit=1000"),
             layer_call(
@@ -207,6 +207,44 @@ def over_http(data_dir: Path, seconds: int, connections: int, finder_s: float) -
             f"  {path}: {seconds_taken * 1000:.0f} ms, {raw / 1024:,.0f} KiB "
             f"({gzipped / 1024:,.0f} KiB gzipped)"
         )
+
+
+def load_both(base: str, data_dir: Path, seconds: int, connections: int) -> tuple[dict, dict]:
+    """wrk on /livez, then on /api/v1/nearest at random points, with the server's CPU."""
+    httpx.get(f"{base}/api/v1/nearest?lon=121.47&lat=31.23&service=dialysis", timeout=30)
+    script = data_dir / "nearest.lua"
+    script.write_text(NEAREST_WRK_SCRIPT)
+    pid = server_pid(int(base.rsplit(":", 1)[1]))
+    trivial = with_cpu(pid, lambda: wrk(f"{base}/livez", seconds, connections, None), seconds)
+    near = with_cpu(pid, lambda: wrk(base, seconds, connections, script), seconds)
+    return trivial, near
+
+
+def against_baseline(
+    data_dir: Path, baseline: Path, rounds: int, seconds: int, connections: int
+) -> None:
+    """/livez and /api/v1/nearest served by ``baseline``'s app and this one's, alternately;
+    CPU per request and the nearest / trivial ratio by CPU, per round and checkout."""
+    if shutil.which("wrk") is None:
+        print("over HTTP: skipped, wrk is not installed (apt-get install wrk)")
+        return
+    print(f"over HTTP, 1 uvicorn worker, wrk -t2 -c{connections} -d{seconds}s on 127.0.0.1; "
+          f"server CPU per request (µs) and nearest / trivial by CPU:")  # fmt: skip
+    cpu: dict[str, list[float]] = {"baseline": [], "this": []}
+    for round_ in range(1, rounds + 1):
+        for label, root in (("baseline", baseline), ("this", ROOT)):
+            with serving(data_dir, data_dir / f"{label}.log", root=root) as base:
+                trivial, near = load_both(base, data_dir, seconds, connections)
+            cpu[label].append(near["cpu_us"])
+            by_cpu, by_rate = trivial["cpu_us"] / near["cpu_us"], near["rps"] / trivial["rps"]
+            print(f"  round {round_} {label:8s} /livez {trivial['cpu_us']:4.0f}  "
+                  f"/api/v1/nearest {near['cpu_us']:4.0f}  ratio {by_cpu:4.0%}  "
+                  f"(wrk: {by_rate:4.0%}, non-2xx {near['errors']:.0f})")  # fmt: skip
+    before, after = min(cpu["baseline"]), min(cpu["this"])
+    print(
+        f"  nearest, best of {rounds}: {after:.0f} µs here against {before:.0f} µs "
+        f"({after / before:.2f}x the baseline's CPU per request)"
+    )
 
 
 def compare_postgis(data_dir: Path, store, seconds: int, connections: int, server: str) -> None:
@@ -296,6 +334,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--backend", choices=("sqlite", "postgis"), default="sqlite")
+    parser.add_argument("--baseline-root", type=Path, help="another checkout to compare")
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline-root")
     parser.add_argument(
         "--postgres",
         default="postgresql+psycopg://postgres@127.0.0.1/postgres",
@@ -314,6 +354,11 @@ def main() -> None:
             store.close()
             return
         store.close()
+        if args.baseline_root is not None:
+            against_baseline(
+                data_dir, args.baseline_root, args.rounds, args.seconds, args.connections
+            )
+            return
         over_http(data_dir, args.seconds, args.connections, finder_s)
 
 

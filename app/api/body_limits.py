@@ -37,11 +37,11 @@ HELP_FORM = 8 * 1024
 """A help request: up to 1,000 characters of text (3 bytes each in Chinese) and the rest."""
 
 
-async def declared_length_within_limit(request: Request) -> None:
-    """A dependency refusing a declared body over the route's limit before the endpoint
-    runs: the framework checks the length only when the body is read or the answer
-    starts, so a route that reads no body (a verification, a revocation) would act first
-    and be refused after. Async, so it costs no worker thread on every request."""
+def declared_length_within_limit(request: Request) -> None:
+    """Refuse a declared body over the route's limit before the endpoint runs
+    (``CheckedRoute``): the framework checks the length only when the body is read or the
+    answer starts, so a route that reads no body (a verification, a revocation) would act
+    first and be refused after."""
     limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
     declared = request.headers.get("content-length", "")
     if limit is not None and declared.isdigit() and int(declared) > limit:

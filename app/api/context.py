@@ -106,9 +106,16 @@ class AppContext:
     help_stats: KeptStats = field(default_factory=KeptStats)
 
 
-async def app_context(request: Request) -> AppContext:
-    """What the app's lifespan built: the one way routes reach it."""
+def context_of(request: Request) -> AppContext:
+    """What the app's lifespan built, for a hot route that cannot afford a dependency
+    (each costs FastAPI a solve per request, more than this call)."""
     return request.app.state.context
+
+
+async def app_context(request: Request) -> AppContext:
+    """What the app's lifespan built: the one way routes reach it (``context_of`` where a
+    dependency costs too much)."""
+    return context_of(request)
 
 
 ContextDep = Annotated[AppContext, Depends(app_context)]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep
 from app.api.routes_page import LangQuery
 from app.api.session_cookie import cookie_secret
@@ -16,7 +17,7 @@ from app.services.sessions import as_token, live_session
 from app.web.csp import page_policy
 from app.web.desk_page import render_desk, render_signed_out
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/desk", response_class=HTMLResponse)

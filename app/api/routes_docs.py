@@ -12,11 +12,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from app.api.checked_route import CheckedRoute
 from app.web.assets import OWN_URL, VENDOR_URLS
 from app.web.csp import DOCS_POLICY
 from app.web.page import TEMPLATES
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/openapi.json")

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import MAX_ID, ContextDep, SettingsDep, address_within, client_address
 from app.api.error_responses import HEADERS, content, errors
 from app.core.errors import AppError, TooManyRequests
@@ -18,7 +19,7 @@ from app.models import ChangesPublic
 from app.services.events import REPLAY_LIMIT, Listener
 from app.services.stream_slots import TooManyFromClient, TooManyListeners
 
-router = APIRouter(prefix="/api/v1", tags=["events"])
+router = APIRouter(prefix="/api/v1", tags=["events"], route_class=CheckedRoute)
 HISTORY_ID = re.compile(r"[0-9]{1,20}")
 RETRY_AFTER_S = 30
 """When a refused stream may try again: slots free as streams end (each within 10 min)."""

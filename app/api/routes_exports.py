@@ -9,6 +9,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ExportBudget, OptionalToken, StoreDep
 from app.api.error_responses import content, errors
 from app.services.exports.layers import ExportLayer, read_layer
@@ -22,7 +23,7 @@ from app.services.exports.writers import (
 )
 from app.storage.errors import NotFound
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], route_class=CheckedRoute)
 READ_BYTES = 256 * 1024
 RESPONSES = content(
     *(media.split(";")[0] for media in MEDIA_TYPES.values()), description="the layer as a file"

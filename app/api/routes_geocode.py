@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import GeocodersDep, OptionalToken, client_address
 from app.api.error_responses import errors
 from app.geo.geocoders.base import GeocodeQuery
 from app.models import GeocodePublic
 
-router = APIRouter(prefix="/api/v1/geocode", tags=["geocode"])
+router = APIRouter(prefix="/api/v1/geocode", tags=["geocode"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=GeocodePublic, responses=errors(401, 422, 429))

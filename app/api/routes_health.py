@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter
 
 from app import __version__
+from app.api.checked_route import CheckedRoute
 from app.api.context import AppContext
 from app.api.deps import ContextDep
 from app.api.error_responses import errors
@@ -17,7 +18,7 @@ from app.models import Health
 from app.storage.meta_keys import MetaKey
 from app.storage.port import Store
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 T = TypeVar("T")
 
 

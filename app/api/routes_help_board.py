@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     MAX_OFFSET,
     Coordinator,
@@ -43,7 +44,7 @@ from app.services.help import moves
 from app.services.help.views import board_item, detail, lapse_cutoff, may_reveal
 from app.storage.errors import HelpClaimHeld, HelpClaimsFull, StateChanged
 
-router = APIRouter(prefix="/api/v1/help-requests", tags=["help"])
+router = APIRouter(prefix="/api/v1/help-requests", tags=["help"], route_class=CheckedRoute)
 MOMENT = TypeAdapter(datetime | None)
 CONFLICTS = {
     409: {"model": ErrorBody,

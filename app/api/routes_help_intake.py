@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     ContextDep,
     GeocodersDep,
@@ -46,7 +47,7 @@ from app.services.shared_limits import Limiter
 from app.storage.errors import NotFound
 from app.storage.port import Store
 
-router = APIRouter(prefix="/api/v1", tags=["help"])
+router = APIRouter(prefix="/api/v1", tags=["help"], route_class=CheckedRoute)
 NEAREST_K = 3
 
 

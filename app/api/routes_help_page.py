@@ -6,12 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import SettingsDep, StoreDep
 from app.api.routes_page import LangQuery, page_headers
 from app.core.i18n import choose_language
 from app.web.help_page import render_help_form
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/help", response_class=HTMLResponse)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep, PlacesDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_responses import GEOJSON, json_with_etag
 from app.models import HelpStats
 from app.services.layers import unit_feature
 
-router = APIRouter(prefix="/api/v1", tags=["help"])
+router = APIRouter(prefix="/api/v1", tags=["help"], route_class=CheckedRoute)
 
 
 @router.get("/help-stats", response_model=HelpStats, responses=errors(422))

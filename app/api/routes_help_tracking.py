@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.context import AppContext, ContextDep
 from app.api.deps import HelpBudget, address_within
 from app.api.error_responses import content, errors
@@ -34,7 +35,7 @@ from app.web.csp import page_policy
 from app.web.help_page import render_tracking
 from app.web.qr import qr_svg
 
-router = APIRouter(tags=["help"])
+router = APIRouter(tags=["help"], route_class=CheckedRoute)
 TOO_MANY = "too many unknown tracking links from this address; try again in a minute"
 SecretPath = Annotated[str, Path(max_length=100, description="the tracking link's secret")]
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}

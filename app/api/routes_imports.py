@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep, GeocodersDep, ImportBudget, OptionalToken, StoreDep
 from app.api.error_responses import errors
 from app.core.errors import AppError, Forbidden, TooLarge, Unauthorized
@@ -19,7 +20,7 @@ from app.services.imports.records import ImportKind
 from app.services.imports.status_plan import import_statuses
 from app.services.imports.table import ImportFileError
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"], route_class=CheckedRoute)
 
 
 class BadFile(AppError):

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep, Coordinator, IdPath, NowDep, StoreDep
 from app.api.error_responses import SIGNED_IN, content, errors
 from app.api.invite_codes import find_invite
@@ -21,7 +22,7 @@ from app.services.sessions import CODE_PATTERN, create_invite, may_invite, unusa
 from app.storage.errors import InviteRejected, NotFound
 from app.web.qr import qr_png, qr_svg
 
-router = APIRouter(tags=["invites"])
+router = APIRouter(tags=["invites"], route_class=CheckedRoute)
 
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="the invite's code")]
 QR_ERRORS = errors(404, 410, 422, 429)

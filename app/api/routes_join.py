@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep, SettingsDep
 from app.api.invite_codes import count_failure, find_invite
 from app.api.routes_page import LangQuery
@@ -19,7 +20,7 @@ from app.storage.errors import InviteRejected, NotFound
 from app.web.csp import page_policy
 from app.web.join_page import render_join, render_unusable
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 AnyCode = Annotated[str, Path(max_length=100)]
 """Any code up to a length: a malformed one is "not found", as a page."""

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_params import LayerQueryDep
 from app.api.layer_responses import GEOJSON, BadLayerQuery, json_with_etag
 from app.services.layers import cell_degrees, cluster_features
 
-router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
+router = APIRouter(prefix="/api/v1/layers", tags=["layers"], route_class=CheckedRoute)
 
 
 @router.get(

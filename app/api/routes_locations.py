@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import MAX_OFFSET, IdPath, OptionalToken, StoreDep, Verifier, names_for
 from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
@@ -17,7 +18,7 @@ from app.geo.location_links import LinkError
 from app.models import LocationChangePublic, LocationIn, LocationWritten
 from app.services.locations import PointRefused, pasted_point, place
 
-router = APIRouter(prefix="/api/v1/resources", tags=["locations"])
+router = APIRouter(prefix="/api/v1/resources", tags=["locations"], route_class=CheckedRoute)
 
 
 class BadLocation(AppError):

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.context import ContextDep
+from app.api.checked_route import CheckedRoute
+from app.api.context import context_of
 from app.api.deps import client_address
 from app.api.error_responses import errors
 from app.api.layer_params import parse_states
@@ -27,7 +28,7 @@ from app.services.geocoding import ChainHolder
 from app.services.nearest_answer import Ask, NearestAnswer, Origin, answer_nearest_async
 from app.services.share_place import Places
 
-router = APIRouter(prefix="/api/v1", tags=["nearest"])
+router = APIRouter(prefix="/api/v1", tags=["nearest"], route_class=CheckedRoute)
 
 
 class GeoJSONResponse(JSONResponse):
@@ -85,12 +86,13 @@ class NearestParams(BaseModel):
     responses=errors(404, 422),
     openapi_extra={"parameters": query_parameters(NearestParams)},
 )
-async def nearest(request: Request, context: ContextDep) -> Response:
+async def nearest(request: Request) -> Response:
     """The k nearest resources whose status for ``service`` is in ``state`` (open or
     limited, fresh, by default), closest first, with great-circle distance and bearing;
     when none is, the nearest offering the service whatever their status (``answer``:
-    fallback); and the offices to call. (One dependency, the context, not one per part
-    of it: each costs the hottest public route as much as its KD-tree query.)"""
+    fallback); and the offices to call. (No dependency, not even the context: each costs
+    the hottest public route a solve per request, as much as its KD-tree query.)"""
+    context = context_of(request)
     geocoders, finder, now = context.geocoders, context.nearest, context.clock()
     params = parse_query(NearestParams, request)
     states = parse_states(params.state, BadQuery) or None

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api import ogc_parameters
+from app.api.checked_route import CheckedRoute
 from app.api.deps import MAX_ID, NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_params import CollectionDep, LayerQueryDep
@@ -49,7 +50,7 @@ from app.services.ogc_queryables import property_parameters
 from app.storage.errors import NotFound
 from app.storage.port import Store
 
-router = APIRouter(prefix="/ogc", tags=["ogc"])
+router = APIRouter(prefix="/ogc", tags=["ogc"], route_class=CheckedRoute)
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",

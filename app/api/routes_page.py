@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import NearestDep, NowDep, PlacesDep, SettingsDep, ShareByCode, StoreDep
 from app.api.origin import LinksDep
 from app.core.config import Settings
@@ -18,7 +19,7 @@ from app.web.assets import OWN, OWN_URL, VENDOR, VENDOR_URLS
 from app.web.csp import page_policy
 from app.web.page import render_page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 LangQuery = Annotated[str | None, Query(max_length=5, description=f"one of {LANGUAGES}")]
 

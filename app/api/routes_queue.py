@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
@@ -38,7 +39,7 @@ from app.services.freshness import status_dicts
 from app.services.queue import QueueEntry, queue_age, verification_queue
 from app.storage.errors import ClaimHeld
 
-router = APIRouter(prefix="/api/v1", tags=["queue"])
+router = APIRouter(prefix="/api/v1", tags=["queue"], route_class=CheckedRoute)
 
 
 @router.get(

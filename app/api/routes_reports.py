@@ -8,6 +8,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import IdPath, NotOffered, NowDep, ReportBudget, StoreDep, Verifier
 from app.api.error_responses import SIGNED_IN, errors
 from app.domain.enums import ProblemOutcome
@@ -15,7 +16,7 @@ from app.models import ProblemClose, ProblemClosed, ProblemReportIn, ProblemRepo
 from app.services.problems import file_report
 from app.services.status import ServiceNotOffered
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=CheckedRoute)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     MAX_OFFSET,
     Coordinator,
@@ -54,7 +55,7 @@ from app.services.problems import open_problems
 from app.storage.errors import VersionConflict
 from app.storage.port import Store
 
-router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
+router = APIRouter(prefix="/api/v1/resources", tags=["resources"], route_class=CheckedRoute)
 CONFLICTS = {
     409: {
         "model": ErrorBody,

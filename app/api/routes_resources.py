@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     MAX_OFFSET,
     Coordinator,
@@ -34,7 +35,9 @@ from app.services.layers import area_for
 from app.services.problems import open_problems
 from app.storage.errors import NotFound, VersionConflict
 
-router = APIRouter(prefix="/api/v1/resources", tags=["resources"], responses=errors(422))
+router = APIRouter(
+    prefix="/api/v1/resources", tags=["resources"], responses=errors(422), route_class=CheckedRoute
+)
 
 
 def resource_public(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import StoreDep
 from app.models import ServicePublic
 
-router = APIRouter(prefix="/api/v1/services", tags=["services"])
+router = APIRouter(prefix="/api/v1/services", tags=["services"], route_class=CheckedRoute)
 
 
 @router.get("", response_model=list[ServicePublic])

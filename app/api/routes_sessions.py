@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Admin, IdPath, NowDep, SettingsDep, StoreDep, authenticate
 from app.api.error_responses import SIGNED_IN, errors
 from app.api.session_cookie import clear_session_cookie
@@ -18,7 +19,7 @@ from app.domain.records import Session, Token
 from app.models import SessionPublic, WhoAmI
 from app.services.sessions import expires_at
 
-router = APIRouter(tags=["sessions"], responses=SIGNED_IN)
+router = APIRouter(tags=["sessions"], responses=SIGNED_IN, route_class=CheckedRoute)
 
 SignedIn = Annotated[Token, Depends(authenticate)]
 NO_STORE = {"Cache-Control": "private, no-store"}

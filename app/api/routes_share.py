@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.context import ContextDep
 from app.api.deps import (
     NearestDep,
@@ -33,7 +34,7 @@ from app.web.poster import share_poster
 from app.web.preview import render_preview
 from app.web.qr import qr_png, qr_svg
 
-router = APIRouter(tags=["share"])
+router = APIRouter(tags=["share"], route_class=CheckedRoute)
 
 IMMUTABLE = "public, max-age=86400, immutable"
 """QR codes: a share's link never changes (private when its host is derived: ``link_cache``)."""

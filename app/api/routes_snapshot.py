@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.context import ContextDep
 from app.api.deps import ExportBudget, NowDep, SettingsDep, StoreDep
 from app.api.error_responses import NOT_MODIFIED, content, errors
@@ -19,7 +20,7 @@ from app.services.exports.snapshot_data import data_version, live_view, snapshot
 from app.services.sharing import create_share
 from app.web.snapshot import SHANGHAI, build_snapshot
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], route_class=CheckedRoute)
 CURRENT = "public, max-age=60"
 """As the share's card and preview: statuses of the moment, and links (``link_cache``)."""
 FILE_POLICY = (

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ContextDep, Coordinator, NowDep, StoreDep
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError
@@ -30,7 +31,9 @@ from app.services.sources.run import (
     runner_for,
 )
 
-router = APIRouter(prefix="/api/v1/sources", tags=["sources"], responses=SIGNED_IN)
+router = APIRouter(
+    prefix="/api/v1/sources", tags=["sources"], responses=SIGNED_IN, route_class=CheckedRoute
+)
 
 NamePath = Annotated[str, Path(min_length=1, max_length=64, description="the source's name")]
 NO_STORE = {"Cache-Control": "private, no-store"}

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.api import body_limits
+from app.api.checked_route import CheckedRoute
 from app.api.deps import (
     MAX_OFFSET,
     IdPath,
@@ -56,7 +57,7 @@ from app.services.vocabulary import service_code
 from app.storage.errors import VersionConflict
 from app.storage.port import Store
 
-router = APIRouter(prefix="/api/v1", tags=["status"])
+router = APIRouter(prefix="/api/v1", tags=["status"], route_class=CheckedRoute)
 CONFLICT = {
     412: {"model": VersionConflictBody, "description": "stale If-Match; with the current statuses"}
 }

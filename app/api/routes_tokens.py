@@ -6,13 +6,16 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Admin, IdPath, StoreDep
 from app.api.error_responses import SIGNED_IN, errors
 from app.core.errors import AppError
 from app.models import TokenCreate, TokenCreated, TokenPublic
 from app.services.auth import create_token
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=SIGNED_IN)
+router = APIRouter(
+    prefix="/api/v1/tokens", tags=["tokens"], responses=SIGNED_IN, route_class=CheckedRoute
+)
 
 
 @router.post("", response_model=TokenCreated, status_code=201, responses=errors(400, 422))

@@ -7,13 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import MAX_ID, MAX_OFFSET, GeocodersDep, IdPath, StoreDep
 from app.api.error_responses import errors
 from app.domain.enums import Level
 from app.models import UnitPublic
 from app.services.units import units_matching
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=errors(422))
+router = APIRouter(
+    prefix="/api/v1/units", tags=["units"], responses=errors(422), route_class=CheckedRoute
+)
 
 
 @router.get("", response_model=list[UnitPublic])

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
+import shapely
+from shapely.geometry import Point
+
 from app.domain.enums import Level
 from app.geo.boundaries import read_boundaries
 from app.geo.names import core_name
-from app.geo.reverse import ReverseIndex, outside_note
+from app.geo.reverse import ASK_TREE, CELL_M, ReverseIndex, outside_note
 from app.services.relocation import apply_plan, plan_relocation
 from app.services.units import units_named
 from app.storage.port import Store
@@ -60,3 +64,31 @@ def test_streets_are_found_once_outlines_are_loaded(seeded_store: Store, eval_di
         if street and core_name(street.name) == core_name(row["polygon_street"])
     )  # the 2018 outlines spell some names differently (南京东路 for 南京东路街道)
     assert same / len(rows) >= 0.99
+
+
+def test_the_grid_answers_as_the_outlines_do(seeded_store: Store, eval_dir: Path):
+    outlines = read_boundaries(eval_dir / "streets_2018.geojson", "street", "district")
+    apply_plan(seeded_store, plan_relocation(seeded_store, outlines))
+    index = ReverseIndex(seeded_store)
+    rng = np.random.default_rng(5)
+    for layer in (index.districts, index.streets):
+        west, south, east, north = layer.bounds
+        xs = rng.uniform(west - 2000, east + 2000, 4000)
+        ys = rng.uniform(south - 2000, north + 2000, 4000)
+        edges = np.floor(xs[:500] / CELL_M) * CELL_M  # on a cell's edge
+        vertices = shapely.get_coordinates(layer.shapes[::7])[::5]  # on an outline's edge
+        points = [
+            *zip(xs, ys, strict=True),
+            *zip(edges, ys[:500], strict=True),
+            *map(tuple, vertices),
+        ]
+        for _ in range(2):  # classifying the cells, then from them
+            for x, y in points:
+                assert layer.at(x, y) == layer.containing(Point(x, y)), (x, y)
+        asked = sum(found == ASK_TREE for found in layer.cells.values())
+        assert asked < len(layer.cells) / 2  # the grid answers most points itself
+    assert index.districts.at(-1e7, 0) is None  # far outside: no cell kept
+    west, south, east, north = index.districts.bounds
+    for i, j in index.districts.cells:
+        assert west < (i + 1) * CELL_M and i * CELL_M <= east
+        assert south < (j + 1) * CELL_M and j * CELL_M <= north
