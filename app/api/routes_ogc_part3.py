@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.error_responses import NOT_MODIFIED, content, errors
 from app.api.layer_params import CollectionDep
 from app.api.layer_responses import BadLayerQuery, json_with_etag
@@ -14,7 +15,7 @@ from app.api.ogc_documents import SCHEMA
 from app.api.origin import LinksDep
 from app.services.ogc_queryables import queryables_document, schema_document
 
-router = APIRouter(prefix="/ogc", tags=["ogc"])
+router = APIRouter(prefix="/ogc", tags=["ogc"], route_class=CheckedRoute)
 PART3_CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
