@@ -16,6 +16,7 @@ from app.services.layers import COLLECTIONS
 from app.services.ogc_filters import BadFilter, parse_filter
 
 ITEMS = "/ogc/collections/{}/items"
+TRIANGLE = "POLYGON((121.43 31.20, 121.62 31.20, 121.62 31.29, 121.43 31.20))"
 
 
 def _all(client: TestClient, collection_id: str, **params) -> list[dict]:
@@ -140,6 +141,19 @@ def test_clusters_count_what_the_same_filter_selects(client: TestClient):
         ({"datetime": "yesterday"}, "RFC 3339"),
         ({"datetime": "2024-02-01T00:00:00Z/2024-01-01T00:00:00Z"}, "starts after"),
         ({"datetime": "../.."}, "at least one end"),
+        ({"datetime": "9999-12-31"}, "RFC 3339"),
+        ({"datetime": "9999-12-31T23:59:59-14:00/.."}, "RFC 3339"),
+        ({"filter": "updated < TIMESTAMP('0001-01-01T00:00:00+14:00')"}, "not a valid date-time"),
+        # each of these crashed the parser's thread (the whole process) before it was bounded
+        ({"filter": "NOT " * 4000 + "id = 1"}, "over 500 operators"),
+        ({"filter": "(" * 2000 + "id = 1" + ")" * 2000}, "deeper than 20"),
+        ({"filter": "id = " + "-" * 8000 + "1"}, "over 500 operators"),
+        ({"filter": "NOT (" * 21 + "id = 1" + ")" * 21}, "deeper than 20"),
+        ({"filter": f"id IN ({','.join(map(str, range(1001)))})"}, "over 1000 conditions"),
+        (
+            {"filter": " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 5)},
+            "over 4 geometry literals",
+        ),
     ],
 )
 def test_filters_that_cannot_be_applied_are_400(client: TestClient, params: dict, says: str):
@@ -214,3 +228,14 @@ def test_extents_come_from_the_data_and_hold_every_feature(client: TestClient):
 def test_conformance_declares_part_3_and_5(client: TestClient):
     declared = client.get("/ogc/conformance").json()["conformsTo"]
     assert set(PART3_CONFORMANCE) <= set(declared)
+
+
+def test_a_filter_as_long_as_a_url_allows_but_within_bounds_is_applied(client: TestClient):
+    """The bounds leave room for what clients send: 20 levels, 500 operators, 1,000 values,
+    4 geometries of 10,000 vertices between them."""
+    nested = "NOT (" * 9 + "NOT (id = 1)" + ")" * 9
+    flat = " OR ".join(["id = 1"] * 200)
+    listed = f"id IN ({','.join(map(str, range(1, 1000)))})"
+    spatial = " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 4)
+    for text in (nested, flat, listed, spatial):
+        assert client.get(ITEMS.format("hospitals"), params={"filter": text}).status_code == 200
