@@ -9,8 +9,10 @@ such check: its JSON reader refuses nesting beyond 128 itself.
 
 The checked tree is bounded too (``Budget``): its nesting (SQLAlchemy and SQLite recurse
 on it), its terms (each a bound parameter: SQLite takes at most 32,766 in a statement)
-and its geometry literals (the exact test of each costs GEOS time on every row of its
-envelope: about 2 s at 100,000 hospitals for one large polygon).
+its geometry literals (the exact test of each costs GEOS time on every row of its
+envelope: about 2 s at 100,000 hospitals for one large polygon), its LIKE patterns (a
+scan each, ~10 ms more apiece at 100,000) and its references to ``status_time`` (a
+correlated ``max()`` per row for each: 40 of them took 16 s at 100,000).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ MAX_NESTING = 20
 MAX_OPERATORS = 500
 MAX_TERMS = 1_000
 MAX_GEOMETRIES = 4
+MAX_PATTERNS = 32
+MAX_TIME_TERMS = 4
 MAX_VERTICES = 10_000
 """Across all the geometry literals of a filter."""
 GEOMETRY_WORDS = {
@@ -68,11 +72,10 @@ def check_text(text: str) -> None:
 
 
 class Budget:
-    """What one checked tree has used of ``MAX_TERMS``, ``MAX_GEOMETRIES`` and
-    ``MAX_VERTICES``."""
+    """What one checked tree has used of each bound."""
 
     def __init__(self) -> None:
-        self.terms = self.geometries = self.vertices = 0
+        self.terms = self.geometries = self.vertices = self.patterns = self.times = 0
 
     def nest(self, depth: int) -> None:
         """Refuse a condition ``depth`` levels down the tree beyond ``MAX_NESTING``."""
@@ -93,3 +96,15 @@ class Budget:
             raise BadFilter(f"filter has over {MAX_GEOMETRIES} geometry literals")
         if self.vertices > MAX_VERTICES:
             raise BadFilter(f"geometry literals have at most {MAX_VERTICES} vertices")
+
+    def pattern(self) -> None:
+        """Count a LIKE pattern."""
+        self.patterns += 1
+        if self.patterns > MAX_PATTERNS:
+            raise BadFilter(f"filter has over {MAX_PATTERNS} LIKE patterns")
+
+    def time(self) -> None:
+        """Count a reference to ``status_time``."""
+        self.times += 1
+        if self.times > MAX_TIME_TERMS:
+            raise BadFilter(f"filter names status_time over {MAX_TIME_TERMS} times")

@@ -20,7 +20,7 @@ import cql2
 import shapely
 from shapely.geometry import box, shape
 
-from app.domain.layers import Shape
+from app.domain.layers import STATUS_TIME, Shape
 from app.services.cql2_limits import BadFilter, Budget, check_text
 from app.services.layers import Collection
 from app.services.ogc_queryables import Queryable, queryables_of
@@ -142,6 +142,7 @@ class _Checker:
             pattern = _folded(pattern)
             if kind.type != "string" or not isinstance(pattern, str):
                 raise BadFilter("LIKE compares a text property with a text pattern")
+            self.budget.pattern()
             return {"op": "like", "args": [subject, pattern]}
         if op == "in":
             left, values = self._pair(args)
@@ -225,6 +226,8 @@ class _Checker:
         if queryable is None:
             known = ", ".join(self.queryables)
             raise BadFilter(f"{str(name)[:40]!r} is not a queryable; see queryables: {known}")
+        if queryable.field == STATUS_TIME:
+            self.budget.time()
         subject = {"property": queryable.field}
         if lowered:
             if queryable.type != "string":

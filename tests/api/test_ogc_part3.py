@@ -154,6 +154,11 @@ def test_clusters_count_what_the_same_filter_selects(client: TestClient):
             {"filter": " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 5)},
             "over 4 geometry literals",
         ),
+        ({"filter": " OR ".join(["name LIKE '%x%'"] * 33)}, "over 32 LIKE patterns"),
+        (
+            {"filter": " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 5)},
+            "status_time over 4 times",
+        ),
     ],
 )
 def test_filters_that_cannot_be_applied_are_400(client: TestClient, params: dict, says: str):
@@ -232,10 +237,12 @@ def test_conformance_declares_part_3_and_5(client: TestClient):
 
 def test_a_filter_as_long_as_a_url_allows_but_within_bounds_is_applied(client: TestClient):
     """The bounds leave room for what clients send: 20 levels, 500 operators, 1,000 values,
-    4 geometries of 10,000 vertices between them."""
+    4 geometries of 10,000 vertices between them, 32 LIKE patterns, 4 status_times."""
     nested = "NOT (" * 9 + "NOT (id = 1)" + ")" * 9
     flat = " OR ".join(["id = 1"] * 200)
     listed = f"id IN ({','.join(map(str, range(1, 1000)))})"
     spatial = " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 4)
-    for text in (nested, flat, listed, spatial):
+    patterns = " OR ".join(["name LIKE '%x%'"] * 32)
+    times = " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 4)
+    for text in (nested, flat, listed, spatial, patterns, times):
         assert client.get(ITEMS.format("hospitals"), params={"filter": text}).status_code == 200
