@@ -142,6 +142,7 @@ class _Checker:
             pattern = _folded(pattern)
             if kind.type != "string" or not isinstance(pattern, str):
                 raise BadFilter("LIKE compares a text property with a text pattern")
+            _no_nul(pattern)
             self.budget.pattern()
             return {"op": "like", "args": [subject, pattern]}
         if op == "in":
@@ -248,7 +249,7 @@ class _Checker:
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
         elif expected == "string" and isinstance(value, str):
-            return value
+            return _no_nul(value)
         elif expected == "boolean":
             if isinstance(value, bool):
                 return value
@@ -290,6 +291,13 @@ def _folded(node: object) -> object:
     if len(args) != 1 or not isinstance(args[0], str):
         raise BadFilter("CASEI of a value takes text")
     return args[0].lower()
+
+
+def _no_nul(text: str) -> str:
+    """Text a store can compare: PostgreSQL refuses a NUL in text (an error, not a match)."""
+    if "\x00" in text:
+        raise BadFilter("text values cannot contain NUL characters")
+    return text
 
 
 def _number(text: str) -> object:

@@ -142,6 +142,9 @@ def test_clusters_count_what_the_same_filter_selects(client: TestClient):
         ({"datetime": "2024-02-01T00:00:00Z/2024-01-01T00:00:00Z"}, "starts after"),
         ({"datetime": "../.."}, "at least one end"),
         ({"datetime": "9999-12-31"}, "RFC 3339"),
+        ({"filter": "name = 'a\x00b'"}, "NUL"),
+        ({"filter": "name LIKE 'a\x00%'"}, "NUL"),
+        ({"name": "a\x00b"}, "NUL"),
         ({"datetime": "9999-12-31T23:59:59-14:00/.."}, "RFC 3339"),
         ({"filter": "updated < TIMESTAMP('0001-01-01T00:00:00+14:00')"}, "not a valid date-time"),
         # each of these crashed the parser's thread (the whole process) before it was bounded
@@ -233,6 +236,11 @@ def test_extents_come_from_the_data_and_hold_every_feature(client: TestClient):
 def test_conformance_declares_part_3_and_5(client: TestClient):
     declared = client.get("/ogc/conformance").json()["conformsTo"]
     assert set(PART3_CONFORMANCE) <= set(declared)
+
+
+def test_a_nul_in_a_district_name_is_no_district(client: TestClient):
+    response = client.get(ITEMS.format("hospitals"), params={"district": "黄浦\x00区"})
+    assert response.status_code == 404, response.text
 
 
 def test_a_filter_as_long_as_a_url_allows_but_within_bounds_is_applied(client: TestClient):
