@@ -153,7 +153,9 @@ class _Checker:
             self.budget.term(len(values))
             return {"op": "in", "args": [subject, [self._literal(kind, v) for v in values]]}
         if op == "isnull":
-            subject, _ = self._subject(self._one(args))
+            subject, kind = self._subject(self._one(args))
+            if kind.type == "geometry":
+                raise BadFilter("IS NULL takes a property, not the geometry every feature has")
             return {"op": "isNull", "args": [subject]}
         if op == "between":
             if len(args) != 3:

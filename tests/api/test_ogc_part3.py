@@ -136,6 +136,7 @@ def test_clusters_count_what_the_same_filter_selects(client: TestClient):
         ({"filter": "T_INTERSECTS(status_time, INTERVAL('2024-01-01', 'soon'))"}, "date-time"),
         ({"filter": "T_AFTER(name, TIMESTAMP('2024-01-01T00:00:00Z'))"}, "date-time property"),
         ({"filter": "id = NULL"}, "IS NULL"),
+        ({"filter": "geometry IS NULL"}, "not the geometry"),
         ({"district_id": "three"}, "not a valid integer"),
         ({"location_verified": "maybe"}, "not a valid boolean"),
         ({"datetime": "yesterday"}, "RFC 3339"),
