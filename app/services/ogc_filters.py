@@ -20,14 +20,13 @@ import cql2
 import shapely
 from shapely.geometry import box, shape
 
-from app.core.errors import AppError
-from app.domain.layers import Shape
+from app.domain.layers import STATUS_TIME, Shape
+from app.services.cql2_limits import BadFilter, Budget, check_text
 from app.services.layers import Collection
 from app.services.ogc_queryables import Queryable, queryables_of
 
 FILTER_LANGS = ("cql2-text", "cql2-json", "cql-text")
 """``cql-text`` is the draft's name, the only one GDAL 3.6 sends."""
-MAX_VERTICES = 10_000
 MAX_DISTANCE_M = 100_000.0
 MAX_FILTER_CHARS = 100_000
 COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
@@ -36,13 +35,6 @@ SPATIAL = {"s_intersects", "s_within", "s_contains", "s_disjoint", "s_equals", "
            "s_crosses", "s_overlaps"}  # fmt: skip
 TEMPORAL = {"t_after": ">", "t_before": "<", "t_equals": "=", "t_intersects": "="}
 DISTANCE_UNITS = {"m", "meter", "meters", "metre", "metres"}
-
-
-class BadFilter(AppError):
-    """A filter, property value or time that cannot be applied to the collection."""
-
-    status_code = 400
-    code = "bad_query"
 
 
 def parse_filter(text: str, lang: str | None, collection: Collection) -> dict:
@@ -57,6 +49,7 @@ def parse_filter(text: str, lang: str | None, collection: Collection) -> dict:
             expression = cql2.parse_json(text)
             expression.validate()
         else:
+            check_text(text)  # before the parser can overflow its thread's stack
             expression = cql2.parse_text(text)
         tree = expression.to_json()
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
@@ -111,7 +104,7 @@ def _day_or_instant(text: str) -> tuple[datetime, datetime]:
             day = datetime.combine(date.fromisoformat(text), time(), UTC)
             return day, day + timedelta(days=1) - timedelta(microseconds=1)
         found = _timestamp(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a day or offset past year 9999
         raise BadFilter(f"not an RFC 3339 date-time: {text[:40]!r}") from None
     return found, found
 
@@ -129,15 +122,18 @@ class _Checker:
 
     def __init__(self, queryables: Mapping[str, Queryable]) -> None:
         self.queryables = queryables
+        self.budget = Budget()
 
-    def boolean(self, node: object) -> dict:
+    def boolean(self, node: object, depth: int = 0) -> dict:
         if not isinstance(node, dict) or "op" not in node:
             raise BadFilter("a filter must be a condition, such as name = 'x'")
+        self.budget.nest(depth)
         op, args = str(node["op"]).lower(), list(node.get("args") or [])
         if op in {"and", "or"}:
-            return {"op": op, "args": [self.boolean(arg) for arg in args]}
+            return {"op": op, "args": [self.boolean(arg, depth + 1) for arg in args]}
         if op == "not":
-            return {"op": "not", "args": [self.boolean(self._one(args))]}
+            return {"op": "not", "args": [self.boolean(self._one(args), depth + 1)]}
+        self.budget.term()
         if op in COMPARISONS:
             return self._comparison(op, args)
         if op == "like":
@@ -146,15 +142,20 @@ class _Checker:
             pattern = _folded(pattern)
             if kind.type != "string" or not isinstance(pattern, str):
                 raise BadFilter("LIKE compares a text property with a text pattern")
+            _no_nul(pattern)
+            self.budget.pattern()
             return {"op": "like", "args": [subject, pattern]}
         if op == "in":
             left, values = self._pair(args)
             subject, kind = self._subject(left)
             if not isinstance(values, list) or not values:
                 raise BadFilter("IN needs a list of values")
+            self.budget.term(len(values))
             return {"op": "in", "args": [subject, [self._literal(kind, v) for v in values]]}
         if op == "isnull":
-            subject, _ = self._subject(self._one(args))
+            subject, kind = self._subject(self._one(args))
+            if kind.type == "geometry":
+                raise BadFilter("IS NULL takes a property, not the geometry every feature has")
             return {"op": "isNull", "args": [subject]}
         if op == "between":
             if len(args) != 3:
@@ -212,7 +213,7 @@ class _Checker:
         subject, kind = self._subject(left)
         if kind.type != "geometry":
             raise BadFilter(f"{op.upper()} needs the geometry property")
-        found = [subject, _shape(right)]
+        found = [subject, _shape(right, self.budget)]
         if op == "s_dwithin":
             found.append(float(args[2]))
         return {"op": op, "args": found}
@@ -228,6 +229,8 @@ class _Checker:
         if queryable is None:
             known = ", ".join(self.queryables)
             raise BadFilter(f"{str(name)[:40]!r} is not a queryable; see queryables: {known}")
+        if queryable.field == STATUS_TIME:
+            self.budget.time()
         subject = {"property": queryable.field}
         if lowered:
             if queryable.type != "string":
@@ -248,7 +251,7 @@ class _Checker:
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
         elif expected == "string" and isinstance(value, str):
-            return value
+            return _no_nul(value)
         elif expected == "boolean":
             if isinstance(value, bool):
                 return value
@@ -259,7 +262,7 @@ class _Checker:
             if isinstance(text, str):
                 try:
                     return _day_or_instant(text)[0] if len(text) == 10 else _timestamp(text)
-                except (BadFilter, ValueError):
+                except (BadFilter, ValueError, OverflowError):
                     pass
         raise BadFilter(f"{json.dumps(value, ensure_ascii=False)[:40]} is not a valid {expected}")
 
@@ -292,6 +295,13 @@ def _folded(node: object) -> object:
     return args[0].lower()
 
 
+def _no_nul(text: str) -> str:
+    """Text a store can compare: PostgreSQL refuses a NUL in text (an error, not a match)."""
+    if "\x00" in text:
+        raise BadFilter("text values cannot contain NUL characters")
+    return text
+
+
 def _number(text: str) -> object:
     try:
         return float(text)
@@ -299,7 +309,7 @@ def _number(text: str) -> object:
         return text
 
 
-def _shape(node: object) -> Shape:
+def _shape(node: object, budget: Budget) -> Shape:
     """A literal geometry (GeoJSON or ``{"bbox": [...]}``, CRS84) as a ``Shape``."""
     try:
         if isinstance(node, dict) and "bbox" in node:
@@ -317,8 +327,7 @@ def _shape(node: object) -> Shape:
         raise BadFilter(
             "a spatial function needs a geometry literal (WKT, GeoJSON or BBOX)"
         ) from None
-    if vertices > MAX_VERTICES:
-        raise BadFilter(f"geometry literals have at most {MAX_VERTICES} vertices")
+    budget.geometry(vertices)
     bounds = tuple(float(v) for v in geometry.bounds)
     if geometry.is_empty or not all(math.isfinite(v) for v in bounds):
         raise BadFilter("geometry literals must be non-empty and finite")

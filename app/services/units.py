@@ -20,6 +20,8 @@ def units_named(
     """Units with this exact name (one page of them, filtered and paged by the store),
     else the unit this alias stands for (闸北区 → 静安区)."""
     name = name.strip()
+    if "\x00" in name:  # no unit is so named, and PostgreSQL refuses to compare it
+        return []
     found = store.find_units(
         name=name, level=level, parent_id=parent_id, limit=limit, offset=offset
     )
@@ -44,6 +46,8 @@ def units_matching(
     store), else those it is a former name, short form or beginning of (闸北区 → 静安区,
     塘桥 → 塘桥街道 …, 东三里 → 东三里桥居委会), best first, paged the same way."""
     name = name.strip()
+    if "\x00" in name:  # no unit is so named, and PostgreSQL refuses to compare it
+        return []
     found = store.find_units(
         name=name, level=level, parent_id=parent_id, limit=limit, offset=offset
     )

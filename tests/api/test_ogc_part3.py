@@ -16,6 +16,7 @@ from app.services.layers import COLLECTIONS
 from app.services.ogc_filters import BadFilter, parse_filter
 
 ITEMS = "/ogc/collections/{}/items"
+TRIANGLE = "POLYGON((121.43 31.20, 121.62 31.20, 121.62 31.29, 121.43 31.20))"
 
 
 def _all(client: TestClient, collection_id: str, **params) -> list[dict]:
@@ -135,11 +136,33 @@ def test_clusters_count_what_the_same_filter_selects(client: TestClient):
         ({"filter": "T_INTERSECTS(status_time, INTERVAL('2024-01-01', 'soon'))"}, "date-time"),
         ({"filter": "T_AFTER(name, TIMESTAMP('2024-01-01T00:00:00Z'))"}, "date-time property"),
         ({"filter": "id = NULL"}, "IS NULL"),
+        ({"filter": "geometry IS NULL"}, "not the geometry"),
         ({"district_id": "three"}, "not a valid integer"),
         ({"location_verified": "maybe"}, "not a valid boolean"),
         ({"datetime": "yesterday"}, "RFC 3339"),
         ({"datetime": "2024-02-01T00:00:00Z/2024-01-01T00:00:00Z"}, "starts after"),
         ({"datetime": "../.."}, "at least one end"),
+        ({"datetime": "9999-12-31"}, "RFC 3339"),
+        ({"filter": "name = 'a\x00b'"}, "NUL"),
+        ({"filter": "name LIKE 'a\x00%'"}, "NUL"),
+        ({"name": "a\x00b"}, "NUL"),
+        ({"datetime": "9999-12-31T23:59:59-14:00/.."}, "RFC 3339"),
+        ({"filter": "updated < TIMESTAMP('0001-01-01T00:00:00+14:00')"}, "not a valid date-time"),
+        # each of these crashed the parser's thread (the whole process) before it was bounded
+        ({"filter": "NOT " * 4000 + "id = 1"}, "over 500 operators"),
+        ({"filter": "(" * 2000 + "id = 1" + ")" * 2000}, "deeper than 20"),
+        ({"filter": "id = " + "-" * 8000 + "1"}, "over 500 operators"),
+        ({"filter": "NOT (" * 21 + "id = 1" + ")" * 21}, "deeper than 20"),
+        ({"filter": f"id IN ({','.join(map(str, range(1001)))})"}, "over 1000 conditions"),
+        (
+            {"filter": " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 5)},
+            "over 4 geometry literals",
+        ),
+        ({"filter": " OR ".join(["name LIKE '%x%'"] * 33)}, "over 32 LIKE patterns"),
+        (
+            {"filter": " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 5)},
+            "status_time over 4 times",
+        ),
     ],
 )
 def test_filters_that_cannot_be_applied_are_400(client: TestClient, params: dict, says: str):
@@ -214,3 +237,21 @@ def test_extents_come_from_the_data_and_hold_every_feature(client: TestClient):
 def test_conformance_declares_part_3_and_5(client: TestClient):
     declared = client.get("/ogc/conformance").json()["conformsTo"]
     assert set(PART3_CONFORMANCE) <= set(declared)
+
+
+def test_a_nul_in_a_district_name_is_no_district(client: TestClient):
+    response = client.get(ITEMS.format("hospitals"), params={"district": "黄浦\x00区"})
+    assert response.status_code == 404, response.text
+
+
+def test_a_filter_as_long_as_a_url_allows_but_within_bounds_is_applied(client: TestClient):
+    """The bounds leave room for what clients send: 20 levels, 500 operators, 1,000 values,
+    4 geometries of 10,000 vertices between them, 32 LIKE patterns, 4 status_times."""
+    nested = "NOT (" * 9 + "NOT (id = 1)" + ")" * 9
+    flat = " OR ".join(["id = 1"] * 200)
+    listed = f"id IN ({','.join(map(str, range(1, 1000)))})"
+    spatial = " OR ".join([f"S_WITHIN(geometry, {TRIANGLE})"] * 4)
+    patterns = " OR ".join(["name LIKE '%x%'"] * 32)
+    times = " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 4)
+    for text in (nested, flat, listed, spatial, patterns, times):
+        assert client.get(ITEMS.format("hospitals"), params={"filter": text}).status_code == 200
