@@ -351,7 +351,7 @@ def main() -> None:
         for label, by_path in results.items():
             r = by_path[path]
             print(f"  {label:31s} {answered_rate(r):8,.1f} 2xx/s  p50 {r['p50']:7.1f} ms  p99 "
-                  f"{r['p99']:7.1f} ms ({r['p99'] / r['p50']:4.1f}x p50)  "
+                  f"{r['p99']:7.1f} ms ({r['p99'] / max(r['p50'], 0.001):4.1f}x p50)  "
                   f"non-2xx {r['errors']:.0f}  "
                   f"{answered_rate(r) / answered_rate(reference[path]):5.2f}x pygeoapi "
                   "PostgreSQL")  # fmt: skip
