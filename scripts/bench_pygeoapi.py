@@ -13,8 +13,10 @@ served by four servers on loopback, one process each, in the same run:
 
 All serve at once. Each is loaded by ``wrk`` (Debian package) for ``--seconds`` with
 ``--connections`` on items pages of 100 in a random town-sized bbox (0.2°, as QGIS asks
-for a view), pages of 100 and of 1,000 at random offsets and single items at random ids,
-server after server, ``--rounds`` times over: on a machine that
+for a view), pages of 100 and of 1,000 at random offsets, single items at random ids and
+pages of 100 selected by a CQL2 filter (``name LIKE '医院123%'``, a random number: the
+generated names are 医院<n>, so ~111 match, found by a scan on every server), server
+after server, ``--rounds`` times over: on a machine that
 other work shares, a burst of it then falls on every server alike. With
 ``--baseline-root DIR`` (another checkout, e.g. the main branch's), that checkout's
 aidmap serves both stores too, in the same run: before and after side by side.
@@ -44,6 +46,7 @@ import textwrap
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from bench_items import store_dir
@@ -99,6 +102,15 @@ end
 """
 BBOX_SIZE = 0.2
 """Degrees on a side of the random boxes (about 20 km: a town, as bench_load asks)."""
+FILTER_SCRIPT = """
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", string.format("{path}?limit=100&filter-lang=cql2-text&filter={like}",
+                    math.random(100, 999)))
+end
+"""
+LIKE = quote("name LIKE '医院{n}%'", safe="{}").replace("%", "%%").replace("{n}", "%d")
+"""The filter, percent-encoded for a Lua format string (``%d`` the number)."""
 ITEM_SCRIPT = """
 math.randomseed(7)
 request = function()
@@ -240,8 +252,8 @@ def pygeoapi_serving(interpreter: Path, config: Path, port: int, log: Path):
 
 def scripts_for(path: str, ids: tuple[int, int, int]) -> dict[str, str]:
     """wrk scripts for pages of 100 in random boxes within Shanghai, pages of 100 and
-    1,000 at random offsets and single items at random ids (``ids``: how many hospitals,
-    and a range of ids that are all hospitals)."""
+    1,000 at random offsets, single items at random ids and pages of 100 by a CQL2 name
+    filter (``ids``: how many hospitals, and a range of ids that are all hospitals)."""
     total, first, final = ids
     west, south, east, north = SHANGHAI_BBOX
     return {
@@ -251,6 +263,7 @@ def scripts_for(path: str, ids: tuple[int, int, int]) -> dict[str, str]:
         "items?limit=100": PAGE_SCRIPT.format(path=path, limit=100, last=total - 100),
         "items?limit=1000": PAGE_SCRIPT.format(path=path, limit=1000, last=total - 1000),
         "items/{id}": ITEM_SCRIPT.format(path=path, first=first, final=final),
+        "items?filter&limit=100": FILTER_SCRIPT.format(path=path, like=LIKE),
     }
 
 
