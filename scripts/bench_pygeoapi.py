@@ -105,12 +105,14 @@ BBOX_SIZE = 0.2
 FILTER_SCRIPT = """
 math.randomseed(7)
 request = function()
-  return wrk.format("GET", string.format("{path}?limit=100&filter-lang=cql2-text&filter={like}",
+  return wrk.format("GET", string.format("{path}?limit=100&filter-lang=cql-text&filter={like}",
                     math.random(100, 999)))
 end
 """
 LIKE = quote("name LIKE '医院{n}%'", safe="{}").replace("%", "%%").replace("{n}", "%d")
-"""The filter, percent-encoded for a Lua format string (``%d`` the number)."""
+"""The filter, percent-encoded for a Lua format string (``%d`` the number); its language
+by the draft's name ``cql-text``, the only text one pygeoapi 0.21 takes (aidmap takes
+it as ``cql2-text``, as GDAL 3.6 sends it)."""
 ITEM_SCRIPT = """
 math.randomseed(7)
 request = function()
@@ -273,8 +275,8 @@ def measure(servers: dict[str, tuple[str, str]], ids, work: Path, args) -> dict[
     samples: dict[str, dict[str, list[dict]]] = {label: {} for label in servers}
     for _ in range(args.rounds):
         for label, (base, path) in servers.items():
-            answered(base + path)
             for kind, script in scripts_for(path, ids).items():
+                answered(base + path)  # behind what the last load left queued
                 lua = work / "load.lua"
                 lua.write_text(script)
                 result = wrk(base, args.seconds, args.connections, lua)
@@ -289,8 +291,11 @@ def measure(servers: dict[str, tuple[str, str]], ids, work: Path, args) -> dict[
 
 
 def answered(url: str, tries: int = 5) -> None:
-    """Wait until ``url`` answers 200 (the previous load's queue may still be draining:
-    pygeoapi's GeoPackage provider answered 500 once right after one)."""
+    """Wait until ``url`` answers 200: the previous load's queue may still be draining
+    (pygeoapi's GeoPackage provider answered 500 once right after one). aidmap keeps
+    computing the requests wrk left queued when it stopped, and counts them against the
+    address, so the next load from it met thousands of instant 429s (whose few-ms
+    "latency" made a p50) until they drained: this request waits behind them."""
     for n in range(tries):
         status = httpx.get(url, params={"limit": 1}, timeout=60).status_code
         if status == 200:
