@@ -209,9 +209,9 @@ class LoadLimits:
         """Take the client's turn, then a slot (both within ``wait_s``), and answer; the
         request stops counting against the client (``leave``) when it gives its slot
         back. Counted until the app returned, a request whose answer had left still
-        counted while the app finished after it: a client on 16 keep-alive connections,
-        sending its next request as an answer came, was refused 429 for a share it no
-        longer held (4,466 of its items pages in 5 s on PostGIS, a busy machine)."""
+        counted while the app finished after it, so a client on 16 keep-alive
+        connections, sending its next request as an answer came, could be refused 429
+        for a share it no longer held."""
         try:
             async with asyncio.timeout(bound.wait_s):
                 await share.acquire()
