@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import cookie_parser
@@ -180,23 +181,37 @@ class LoadLimits:
             headers = {"Retry-After": str(bound.retry_after_s)}
             return await JSONResponse(body, 429, headers)(scope, receive, send)
         turns.count += 1
+        counted = True
+
+        def leave() -> None:
+            nonlocal counted
+            if counted:
+                counted = False
+                turns.count -= 1
+                if turns.count == 0 and self._clients.get(client) is turns:
+                    del self._clients[client]
+
         try:
-            await self._answer(bound, slots, turns.share, scope, receive, send)
+            await self._answer(bound, slots, turns.share, leave, scope, receive, send)
         finally:
-            turns.count -= 1
-            if turns.count == 0 and self._clients.get(client) is turns:
-                del self._clients[client]
+            leave()
 
     async def _answer(
         self,
         bound: Bound,
         slots: asyncio.Semaphore,
         share: asyncio.Semaphore,
+        leave: Callable[[], None],
         scope: Scope,
         receive: Receive,
         send: Send,
     ) -> None:
-        """Take the client's turn, then a slot (both within ``wait_s``), and answer."""
+        """Take the client's turn, then a slot (both within ``wait_s``), and answer; the
+        request stops counting against the client (``leave``) when it gives its slot
+        back. Counted until the app returned, a request whose answer had left still
+        counted while the app finished after it, so a client on 16 keep-alive
+        connections, sending its next request as an answer came, could be refused 429
+        for a share it no longer held."""
         try:
             async with asyncio.timeout(bound.wait_s):
                 await share.acquire()
@@ -217,6 +232,7 @@ class LoadLimits:
                 held = False
                 slots.release()
                 share.release()
+                leave()
 
         async def bounded_send(message: Message) -> None:
             if not bound.until_sent and message["type"] == "http.response.start":

@@ -237,6 +237,44 @@ def test_one_address_holds_its_share_of_read_slots_and_another_is_served_at_once
     assert limits._clients == {}  # nothing kept for clients with nothing under way
 
 
+def test_a_request_whose_answer_has_left_no_longer_counts_against_its_client():
+    """16 keep-alive connections from one address (wrk's load): each sends its next
+    request as soon as an answer arrives, maybe before the app has returned."""
+    finish = asyncio.Event()
+
+    async def lingering_read(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+        await finish.wait()  # work after the answer (clean-up in the app)
+
+    limits = LoadLimits(lingering_read, RecentSignIns())
+    scope = {"type": "http", "method": "GET", "path": "/ogc/collections/hospitals/items",
+             "headers": [], "client": ("198.51.100.7", 40000)}  # fmt: skip
+    share = READS.per_client + READS.queued
+
+    async def run() -> list[int]:
+        answered: list[int] = []
+
+        async def send(message) -> None:
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+
+        async def answers(count: int) -> None:
+            while len(answered) < count:
+                await asyncio.sleep(0.01)
+
+        requests = [asyncio.create_task(limits(scope, None, send)) for _ in range(share)]
+        await asyncio.wait_for(answers(share), 5)
+        requests.append(asyncio.create_task(limits(scope, None, send)))  # the next one
+        await asyncio.wait_for(answers(share + 1), 5)
+        finish.set()
+        await asyncio.gather(*requests)
+        return answered
+
+    assert event_loop.run(run()) == [200] * (share + 1)
+    assert limits._clients == {}
+
+
 def test_one_session_looping_on_the_call_queue_holds_its_share_and_another_is_served():
     """Each queue answer reads every hospital (1.2 s at 20,000) and signed-in requests were
     never bounded: one volunteer's session (or a stuck page) asking 60 times at once took

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import resource
@@ -14,7 +15,8 @@ from pydantic import ValidationError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import Settings
-from app.serving.server import connection_cap, forwarded_allow_ips
+from app.serving.protocol import Deadlines
+from app.serving.server import AppConfig, connection_cap, forwarded_allow_ips
 
 
 def test_trusted_proxies_are_addresses_or_networks():
@@ -84,3 +86,21 @@ def test_a_trusted_ipv4_proxy_is_trusted_on_a_dual_stack_socket_too():
     assert "fd00::5" in middleware.trusted_hosts
     assert "::ffff:11.1.2.3" not in middleware.trusted_hosts
     assert "127.0.0.1" not in middleware.trusted_hosts
+
+
+def test_what_a_served_process_built_is_set_aside_from_the_garbage_collector(tmp_path: Path):
+    async def app(scope, receive, send) -> None:  # the ASGI app the factory builds
+        raise AssertionError("not called")
+
+    built = []
+    config = AppConfig(
+        lambda settings: built.append(settings) or app, Settings(data_dir=tmp_path),
+        Deadlines(header_s=5, body_s=5, body_min_rate=1, send_s=5), (10, 2), "warning",
+        host="127.0.0.1", port=0,
+    )  # fmt: skip
+    gc.unfreeze()
+    try:
+        config.load()
+        assert built and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

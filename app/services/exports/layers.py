@@ -69,8 +69,11 @@ Value = str | float | list[str] | None
 
 @dataclass(frozen=True, slots=True)
 class ExportRow:
-    """One record's values by column key, and its GeoJSON geometry (WGS-84)."""
+    """One record's id, its values by column key, and its GeoJSON geometry (WGS-84)."""
 
+    feature_id: int
+    """The resource's or unit's id: a GeoJSON feature's ``id``, a GeoPackage row's FID (the
+    ids ``/ogc`` items carry); not a column, so an import reads it as nothing."""
     values: dict[str, Value]
     geometry: dict
 
@@ -127,7 +130,7 @@ def _resource_row(r: Resource, units: dict[int, AdminUnit], _outlines: dict) -> 
         "phones": list(r.phones), "services": list(r.services),
         **_location(r.lon, r.lat, r.precision.value),
     }  # fmt: skip
-    return ExportRow(values, _point(r.lon, r.lat))
+    return ExportRow(r.id, values, _point(r.lon, r.lat))
 
 
 def _unit_row(unit: AdminUnit, units: dict[int, AdminUnit], outlines: dict) -> ExportRow:
@@ -137,7 +140,7 @@ def _unit_row(unit: AdminUnit, units: dict[int, AdminUnit], outlines: dict) -> E
         "district": _name(units, unit.district_id), "street": parent.name if parent else None,
         "committee": unit.name, **_location(unit.lon, unit.lat, unit.precision.value),
     }  # fmt: skip
-    return ExportRow(values, outlines.get(unit.id) or _point(unit.lon, unit.lat))
+    return ExportRow(unit.id, values, outlines.get(unit.id) or _point(unit.lon, unit.lat))
 
 
 def _name(units: dict[int, AdminUnit], unit_id: int | None) -> str | None:

@@ -4,8 +4,10 @@ CSV is UTF-8 with a BOM (Excel and WPS then read the Chinese right) with every c
 quoted, cells that could run as formulas guarded (``app/services/formula_guard.py``)
 and list values joined with 、. XLSX holds the same cells, text always typed as text.
 GeoJSON (RFC 7946) and GeoPackage (EPSG:4326) carry the English column keys and the
-location in the geometry. Each writer makes one row at a time, so no second copy of a
-large layer is built in memory (GeoPackage: one chunk of rows at a time).
+location in the geometry, and each record's id as the feature's ``id`` or FID (CSV and
+XLSX carry none: a column would come back from an import as an attribute). Each writer
+makes one row at a time, so no second copy of a large layer is built in memory
+(GeoPackage: one chunk of rows at a time).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from contextlib import closing, suppress
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
@@ -42,6 +45,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """What openpyxl refuses in a cell (XML 1.0 cannot hold it); the import refuses NUL."""
 GPKG_RESERVED = frozenset({"fid", "geom", "geometry"})
 """Column names GeoPackage (GDAL) or geopandas keep for themselves."""
+GPKG_VERSION = "1.2"
+"""What the file says it is: GDAL 3.8+ writes 1.4 by default, which the GDAL of Debian 12
+(3.6) and of other long-lived distributions warns "may only be partially supported"
+about; nothing we write needs more than 1.2."""
 
 
 class ExportFormat(StrEnum):
@@ -105,7 +112,8 @@ def geojson_chunks(export: LayerExport) -> Iterator[bytes]:
         features = []
         for row in rows:
             properties = {column.key: row.values.get(column.key) for column in columns}
-            feature = {"type": "Feature", "geometry": row.geometry, "properties": properties}
+            feature = {"type": "Feature", "id": row.feature_id, "geometry": row.geometry,
+                       "properties": properties}  # fmt: skip
             features.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
         yield (("" if first else ",\n") + ",\n".join(features)).encode()
         first = False
@@ -147,7 +155,9 @@ def write_gpkg(export: LayerExport, path: Path) -> None:
     names = _gpkg_names([column.key for column in columns])
     geometry_type = "Unknown" if export.layer in UNIT_LEVELS else "Point"
     chunks = _batches(export.rows(), GPKG_CHUNK_ROWS)
+    ids: list[int] = []
     for number, rows in enumerate(_at_least_one(chunks)):
+        ids.extend(row.feature_id for row in rows)
         data = {
             name: [flat_text(column, row.values.get(column.key)) or None for row in rows]
             for name, column in zip(names, columns, strict=True)
@@ -158,7 +168,37 @@ def write_gpkg(export: LayerExport, path: Path) -> None:
         pyogrio.write_dataframe(
             frame, path, layer=export.layer.value, driver="GPKG", append=number > 0,
             geometry_type=geometry_type, promote_to_multi=False,
+            dataset_options=None if number else {"VERSION": GPKG_VERSION},
         )  # fmt: skip
+    _number_features(path, export.layer.value, ids)
+
+
+def _number_features(path: Path, table: str, ids: list[int]) -> None:
+    """Give the rows GDAL numbered 1, 2, … in writing order the records' ids as FIDs.
+    (pyogrio sets FIDs from a ``fid`` column only when it creates a layer, not on the
+    appends of later chunks.) Negated first, so no new FID meets an old one. The R-tree
+    is made again from its own boxes under the new ids, its triggers set aside meanwhile:
+    they would compute each box again from the geometry with GDAL's ``ST_`` functions
+    (and in Python: 5 s at 100,000 points; this way 2 s, against 0.5 s to write them)."""
+    index = f"rtree_{table}_geom"
+    with closing(sqlite3.connect(path)) as db, db:
+        schema = dict(db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+            "OR name = ?", (table, index),
+        ).fetchall())  # fmt: skip
+        for name in schema.keys() - {index}:
+            db.execute(f'DROP TRIGGER "{name}"')
+        db.execute(f'ALTER TABLE "{index}" RENAME TO "{index}_old"')
+        db.execute("CREATE TEMP TABLE ids (fid INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        db.executemany("INSERT INTO ids VALUES (?, ?)", enumerate(ids, 1))
+        db.execute(f'UPDATE "{table}" SET fid = -fid')
+        db.execute(f'UPDATE "{table}" SET fid = (SELECT id FROM ids WHERE fid = -"{table}".fid)')
+        db.execute(schema.pop(index))
+        db.execute(f'INSERT INTO "{index}" SELECT ids.id, minx, maxx, miny, maxy '
+                   f'FROM "{index}_old" JOIN ids ON ids.fid = "{index}_old".id')  # fmt: skip
+        db.execute(f'DROP TABLE "{index}_old"')
+        for sql in schema.values():
+            db.execute(sql)
 
 
 def write_export(export: LayerExport, fmt: ExportFormat, path: Path) -> None:

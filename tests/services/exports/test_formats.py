@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import geopandas
@@ -113,6 +117,46 @@ def test_geopackage_opens_in_geopandas_in_epsg_4326(nasty: Store, tmp_path: Path
     assert frame["name"].tolist()[-len(NAMES) :] == NAMES
     assert frame["aliases"][0] == "瑞金医院、瑞金、瑞金总院"
     assert frame["=列"].tolist()[-1] == "=1+1"
+
+
+def test_geojson_features_carry_the_records_ids(nasty: Store, tmp_path: Path):
+    path = export_to(nasty, ExportLayer.hospitals, ExportFormat.geojson, tmp_path)
+    features = json.loads(path.read_text("utf-8"))["features"]
+    stored = nasty.list_resources(kind="hospital", limit=1000)
+    assert [f["id"] for f in features] == [r.id for r in stored]
+    assert "id" not in features[0]["properties"]
+    districts = export_to(nasty, ExportLayer.districts, ExportFormat.geojson, tmp_path)
+    ids = {unit.id for unit in nasty.find_units(level=Level.district)}
+    assert {f["id"] for f in json.loads(districts.read_text("utf-8"))["features"]} == ids
+
+
+@pytest.mark.parametrize("layer", [ExportLayer.hospitals, ExportLayer.districts])
+def test_geopackage_is_version_1_2_numbered_by_record_id(nasty: Store, tmp_path: Path, layer):
+    path = export_to(nasty, layer, ExportFormat.gpkg, tmp_path)
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (10200,)
+        assert db.execute("PRAGMA application_id").fetchone() == (0x47504B47,)  # "GPKG"
+    frame = geopandas.read_file(path, fid_as_index=True)
+    if layer is ExportLayer.hospitals:
+        assert frame.index.tolist() == [r.id for r in nasty.list_resources(kind="hospital",
+                                                                          limit=1000)]  # fmt: skip
+    else:
+        pudong = nasty.find_units(level=Level.district, name="浦东新区")[0]
+        assert frame.loc[pudong.id, "name"] == "浦东新区"
+        near = geopandas.read_file(path, fid_as_index=True, bbox=(pudong.lon, pudong.lat) * 2)
+        assert pudong.id in near.index  # the R-tree follows the FIDs
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="no ogrinfo (apt-get install gdal-bin)")
+@pytest.mark.parametrize("layer", list(ExportLayer))
+def test_the_distributions_gdal_reads_a_geopackage_without_warnings(
+    nasty: Store, tmp_path: Path, layer: ExportLayer
+):
+    path = export_to(nasty, layer, ExportFormat.gpkg, tmp_path)
+    run = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(path)], capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert f"Layer name: {layer.value}" in run.stdout
 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
