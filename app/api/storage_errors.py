@@ -17,6 +17,7 @@ from app.storage.errors import (
     InvalidRecord,
     InviteRejected,
     NotFound,
+    QueryTimeout,
     ServiceNotListed,
     StateChanged,
     StorageError,
@@ -38,6 +39,7 @@ STORAGE_STATUS = {
     ServiceNotListed: (422, "service_not_offered"),
     InviteRejected: (410, "invite_unusable"),
     StoreUnavailable: (503, "storage_unavailable"),
+    QueryTimeout: (503, "query_timeout"),
 }
 STORE_RETRY_AFTER_S = 2
 """Retry-After of a 503 from the store: a pool with no connection free, a locked or
@@ -49,6 +51,9 @@ async def _storage_error(request: Request, exc: StorageError) -> Response:
         (value for kind, value in STORAGE_STATUS.items() if isinstance(exc, kind)),
         (500, "storage_error"),
     )
+    if isinstance(exc, QueryTimeout):  # the client's to narrow, not to retry as it is
+        log.warning("storage error: %s", exc)
+        return error_response(request, status, error_body(code, str(exc)))
     if status >= 500:
         log.error("storage error: %s", exc)
         headers = {"Retry-After": str(STORE_RETRY_AFTER_S)} if status == 503 else None

@@ -206,6 +206,13 @@ class Settings(BaseSettings):
         "replica takes a source over this long after its holder died.",
     )  # fmt: skip
 
+    # Public filters (app/storage/sql_support.py)
+    filter_timeout_s: float = Field(
+        2.0, gt=0, le=60, allow_inf_nan=False,
+        description="Time one statement of a public read with a filter (CQL2, datetime, a "
+        "sort by status time or distance) may take; then 503 query_timeout.",
+    )  # fmt: skip
+
     # Health (app/api/routes_health.py)
     ready_timeout_s: float = Field(
         1.0, gt=0, le=30, allow_inf_nan=False,

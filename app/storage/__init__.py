@@ -29,6 +29,10 @@ class StoreLocation(Protocol):
     def database_url(self) -> str:
         """The SQLAlchemy URL of the database."""
 
+    @property
+    def filter_timeout_s(self) -> float:
+        """How long one statement of a read with a public filter may run."""
+
 
 def open_store(location: StoreLocation) -> Store:
     """Open (creating or migrating as needed) the store ``location`` names."""
@@ -45,4 +49,6 @@ def open_store(location: StoreLocation) -> Store:
             f"the {location.backend} backend needs a package that is not installed "
             f"({exc.name}): pip install 'aidmap[postgis]'"
         ) from None
-    return store_class(location.database_url)
+    store = store_class(location.database_url)
+    store.filter_timeout_s = location.filter_timeout_s
+    return store

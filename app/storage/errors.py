@@ -47,6 +47,17 @@ class StoreUnavailable(StorageError):
     """The store cannot be opened (bad location, permissions, unsupported backend)."""
 
 
+class QueryTimeout(StorageError):
+    """A read with a public filter ran past the store's time bound for one statement."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"the filter took over {timeout_s:g} s to evaluate: narrow it (fewer or "
+            "simpler conditions) or add a bbox"
+        )
+        self.timeout_s = timeout_s
+
+
 class ClaimHeld(StorageError):
     """Someone else is calling the resource (their claim has not expired)."""
 

@@ -38,13 +38,14 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from app.domain.layers import Area
 from app.domain.records import ResourceView
 from app.geo.sphere import TIE_MARGIN_M, chord_for, unit_vector
 from app.storage import schema as t
 from app.storage import sql_support
+from app.storage.errors import QueryTimeout
 from app.storage.rows import to_resource, to_status
 from app.storage.sql import SqlStore
 from app.storage.sql_layers import status_row_conditions
@@ -176,6 +177,19 @@ class PostgisStore(SqlStore):
         with translated_errors(), self._engine.connect() as conn:
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             yield conn
+
+    @contextmanager
+    def _bounded(self, conn: Connection) -> Iterator[None]:
+        """``SET LOCAL statement_timeout``: it lasts until the end of ``conn``'s transaction
+        (a ``_read``), so the pooled connection keeps none."""
+        timeout_ms = str(max(1, round(self.filter_timeout_s * 1000)))
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": timeout_ms})
+        try:
+            yield
+        except OperationalError as exc:
+            if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                raise QueryTimeout(self.filter_timeout_s) from exc
+            raise
 
     @contextmanager
     def _statement(self) -> Iterator[Connection]:

@@ -5,14 +5,18 @@ page, its statuses, its open problem reports), and a single item three: on Postg
 each is a round trip, plus BEGIN and ROLLBACK. Here a page is one statement: the count
 is joined to the page, and each resource's statuses and open problem reports come with
 its row as JSON text aggregated by the database. One statement sees one snapshot by
-itself, so it needs no transaction around it (``_statement``).
+itself, so it needs no transaction around it (``_statement``), unless the area carries
+a public filter: then its time is bounded (``_time_bound``), which on PostgreSQL is
+``SET LOCAL`` inside a transaction.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Select, Text, bindparam, cast, func, select, true
+from sqlalchemy import Connection, Select, Text, bindparam, cast, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -20,7 +24,7 @@ from app.domain.layers import FEATURE_COLUMNS, STATUS_COLUMNS, Area, FeatureRows
 from app.storage import schema as t
 from app.storage.sql_layers import area_conditions
 from app.storage.sql_order import ordered_ids, page_order, sort_columns
-from app.storage.sql_support import SqlPlumbing
+from app.storage.sql_support import SqlPlumbing, is_costly
 
 
 class FeatureQueries(SqlPlumbing):
@@ -32,12 +36,21 @@ class FeatureQueries(SqlPlumbing):
         subquery (index-only by id; not 1,000 bound parameters, nor the skipped rows'
         pages read); a page past the end still gives one row, the count's, with nothing
         joined to it."""
-        with self._statement() as conn:
-            query = _page_query(kind, area, self.backend)
+        query = _page_query(kind, area, self.backend)
+        with self._filtered_statement(area) as conn:
             rows = conn.execute(query, {"limit": limit, "offset": offset}).all()
         if rows[0][1] is None:
             return FeatureRows(rows[0][0], [])
         return FeatureRows(rows[0][0], [tuple(row)[1:] for row in rows])
+
+    @contextmanager
+    def _filtered_statement(self, area: Area) -> Iterator[Connection]:
+        if not is_costly(area):
+            with self._statement() as conn:
+                yield conn
+            return
+        with self._read() as conn, self._time_bound(conn, area):
+            yield conn
 
     def feature_row(self, kind: str, resource_id: int) -> tuple | None:
         """One resource of ``kind`` as a row of ``FeatureRows.resources``; None if there

@@ -78,7 +78,7 @@ class LayerQueries(SqlPlumbing):
             .group_by(cells.c.column, cells.c.row)
             .order_by(cells.c.column, cells.c.row)
         )
-        with self._read() as conn:
+        with self._read() as conn, self._time_bound(conn, area):
             rows = conn.execute(query).all()
         if not by_state:
             return [Cluster(*row) for row in rows]
@@ -118,7 +118,7 @@ class LayerQueries(SqlPlumbing):
         (by id unless asked): how many match (None unless ``count``: counting reads every
         match) and one page, filtered and paged in SQL from one snapshot."""
         conditions = area_conditions(kind, area, self.backend)
-        with self._read() as conn:
+        with self._read() as conn, self._time_bound(conn, area):
             total = None
             if count:
                 total = _count(conn, conditions)

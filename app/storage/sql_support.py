@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.domain.layers import STATUS_TIME, Area
 from app.storage import schema as t
 from app.storage.errors import StoreUnavailable
 
@@ -26,6 +27,9 @@ READ_POOL_TIMEOUT_S = 5.0
 """How long a read waits for a free connection before the store says it is busy."""
 WRITE_POOL_TIMEOUT_S = 10.0
 """How long a write waits for one of the write connections (SQLite's busy timeout too)."""
+FILTER_TIMEOUT_S = 2.0
+"""How long one statement of a read with a public filter may run (``AIDMAP_FILTER_TIMEOUT_S``)."""
+COSTLY_SORTS = frozenset({STATUS_TIME, "distance"})
 
 
 def utcnow() -> datetime:
@@ -93,6 +97,35 @@ class SqlPlumbing:
         """A read connection for one statement, which sees one snapshot by itself: a
         backend may leave out the transaction around it."""
         return self._read()
+
+    filter_timeout_s: float = FILTER_TIMEOUT_S
+    """The bound of ``_time_bound``; ``open_store`` sets it from the settings."""
+
+    @contextmanager
+    def _time_bound(self, conn: Connection, area: Area) -> Iterator[None]:
+        """Within a ``_read``: each statement reading ``area`` may run ``filter_timeout_s``
+        when the area carries a public filter (CQL2, datetime, a sort by status time or
+        distance), else raise ``QueryTimeout``; nothing for an area without one. A filter
+        within every limit of ``cql2_limits`` still cost 5 s at 100,000 hospitals, and
+        held one of the few public read slots all along."""
+        if is_costly(area):
+            with self._bounded(conn):
+                yield
+        else:
+            yield
+
+    def _bounded(self, conn: Connection) -> AbstractContextManager[None]:
+        """Bound each statement run on ``conn`` inside to ``filter_timeout_s`` (backends)."""
+        raise NotImplementedError
+
+
+def is_costly(area: Area) -> bool:
+    """Whether reading ``area`` runs a public filter whose cost the client chooses."""
+    return (
+        area.where is not None
+        or area.during is not None
+        or any(key.name in COSTLY_SORTS for key in area.sortby)
+    )
 
 
 def read_meta(conn: Connection, key: str) -> str | None:

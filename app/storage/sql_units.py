@@ -68,7 +68,7 @@ class UnitQueries(SqlPlumbing):
         if area.district_id is not None:
             conditions.append(c.district_id == area.district_id)
         condition = and_(*conditions)
-        with self._read() as conn:
+        with self._read() as conn, self._time_bound(conn, area):
             total = conn.execute(
                 select(func.count()).select_from(t.admin_units).where(condition)
             ).scalar_one()

@@ -6,19 +6,23 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.storage import sql_support, sqlite_distance, sqlite_functions
-from app.storage.errors import StoreUnavailable
+from app.storage.errors import QueryTimeout, StoreUnavailable
 from app.storage.sql import SqlStore
 from app.storage.sql_support import translated_errors
 
 BUSY_TIMEOUT_MS = 10_000
+PROGRESS_STEPS = 10_000
+"""Virtual machine steps between looks at the clock of a bounded read (well under 1 ms)."""
 READ_CONNECTIONS = 16
 """Read connections per process: more than the bounded public work lets in at once (8),
 so signed-in requests, the nearest caches and the event stream find one."""
@@ -69,6 +73,30 @@ class SqliteStore(SqlStore):
                     yield conn
             finally:
                 sqlite_connection.execute("PRAGMA foreign_keys = ON")
+
+    @contextmanager
+    def _bounded(self, conn: Connection) -> Iterator[None]:
+        """SQLite has no statement timeout: a progress handler interrupts the statement
+        running past the deadline, and is removed after, so the pooled connection keeps
+        none."""
+        sqlite_connection = conn.connection.dbapi_connection
+        deadline = time.monotonic() + self.filter_timeout_s
+        interrupted = []
+
+        def past_deadline() -> bool:
+            if time.monotonic() > deadline:
+                interrupted.append(True)
+            return bool(interrupted)
+
+        sqlite_connection.set_progress_handler(past_deadline, PROGRESS_STEPS)
+        try:
+            yield
+        except OperationalError as exc:
+            if interrupted:
+                raise QueryTimeout(self.filter_timeout_s) from exc
+            raise
+        finally:
+            sqlite_connection.set_progress_handler(None, 0)
 
     @contextmanager
     def _write_lock_held(self) -> Iterator[None]:

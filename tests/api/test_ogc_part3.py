@@ -12,8 +12,11 @@ from fastapi.testclient import TestClient
 from shapely.geometry import Point, box, shape
 
 from app.api.routes_ogc_part3 import PART3_CONFORMANCE
+from app.core.config import Settings
+from app.main import create_app
 from app.services.layers import COLLECTIONS
 from app.services.ogc_filters import BadFilter, parse_filter
+from tests.conftest import Clock
 
 ITEMS = "/ogc/collections/{}/items"
 TRIANGLE = "POLYGON((121.43 31.20, 121.62 31.20, 121.62 31.29, 121.43 31.20))"
@@ -255,3 +258,21 @@ def test_a_filter_as_long_as_a_url_allows_but_within_bounds_is_applied(client: T
     times = " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 4)
     for text in (nested, flat, listed, spatial, patterns, times):
         assert client.get(ITEMS.format("hospitals"), params={"filter": text}).status_code == 200
+
+
+def test_a_filter_past_the_time_bound_is_a_503_that_says_what_to_do(
+    seeded_settings: Settings, clock: Clock
+):
+    """``AIDMAP_FILTER_TIMEOUT_S`` reaches the store; past it the answer is precise, and
+    the same page without a filter still answers."""
+    bounded = seeded_settings.model_copy(update={"filter_timeout_s": 1e-6})
+    costly = " OR ".join(["status_time > TIMESTAMP('2030-01-01T00:00:00Z')"] * 4 + [
+        f"name LIKE '%{n}x%'" for n in range(32)
+    ])  # fmt: skip
+    with TestClient(create_app(bounded, clock=clock)) as client:
+        response = client.get(ITEMS.format("hospitals"), params={"filter": costly})
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["code"] == "query_timeout"
+        assert "narrow it" in error["message"] and "bbox" in error["message"]
+        assert client.get(ITEMS.format("hospitals")).status_code == 200
