@@ -94,18 +94,21 @@ async def nearest(request: Request) -> Response:
     the hottest public route a solve per request, as much as its KD-tree query.)"""
     context = context_of(request)
     geocoders, finder, now = context.geocoders, context.nearest, context.clock()
+    counter = context.store.change_counter()  # once: the place lookup and both kinds' caches
     params = parse_query(NearestParams, request)
     states = parse_states(params.state, BadQuery) or None
     max_m = None if params.max_km is None else params.max_km * 1000
     if params.address is None or params.lon is not None or params.lat is not None:
-        origin = await _coordinates_origin(geocoders, params.lon, params.lat, params.precision)
+        origin = await _coordinates_origin(
+            geocoders, params.lon, params.lat, params.precision, counter
+        )
         source = None
     else:  # on the geocoder's own threads, never the pool that reads and writes need
         client = client_address(request)
         origin, source = await address_origin(geocoders, params.address, client)
     ask = Ask(Kind.from_plural(params.kind), params.service, states, params.fresh, params.k, max_m)
     ttl = context.settings.status_ttl_hours
-    found = await answer_nearest_async(finder, ask, origin, now, ttl)  # a database: in a thread
+    found = await answer_nearest_async(finder, ask, origin, now, ttl, counter)
     collection = nearest_collection(found, params.service, now, ttl)
     collection["origin"] |= {
         "source": source or "coordinates", "address": None if source is None else params.address,
@@ -195,13 +198,17 @@ def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
 
 
 async def _coordinates_origin(
-    geocoders: ChainHolder, lon: float | None, lat: float | None, precision: Precision
+    geocoders: ChainHolder,
+    lon: float | None,
+    lat: float | None,
+    precision: Precision,
+    counter: int | None = None,
 ) -> Origin:
     """A point as given, known to ``precision``, in the place whose outlines hold it: found
     on the event loop when the gazetteer is known current (a worker hop cost more than the
     rest of the request), else in a worker thread, which checks it against the store."""
     lon, lat = _origin(lon, lat)
-    places = Places.current(geocoders)  # on the loop when nothing was committed since
+    places = Places.current(geocoders, counter)  # on the loop: nothing committed since
     if places is not None:
         place = places.resolve(lon, lat)
     else:

@@ -65,11 +65,11 @@ class ChainHolder:
             self._marks = (counter, units, resources)
         return units, resources
 
-    def current(self, *, online: bool = True) -> GeocoderChain | None:
-        """The chain already built, when the store's change counter shows nothing
-        committed since its marks were read; else None (``get`` reads and builds). No store
-        reads: the event loop may ask."""
-        counter = self.store.change_counter()
+    def current(self, *, online: bool = True, counter: int | None = None) -> GeocoderChain | None:
+        """The chain already built, when the store's change counter (``counter``, when the
+        caller read it at its start) shows nothing committed since its marks were read;
+        else None (``get`` reads and builds). No store reads: the event loop may ask."""
+        counter = self.store.change_counter() if counter is None else counter
         with self._lock:
             marks = self._marks
             if counter is None or marks is None or marks[0] != counter:

@@ -154,12 +154,20 @@ class NearestFinder:
             refresh.result()
 
     async def prepare_async(
-        self, kind: str, service: str | None = None, states: frozenset[State] | None = None
+        self,
+        kind: str,
+        service: str | None = None,
+        states: frozenset[State] | None = None,
+        counter: int | None = None,
     ) -> None:
-        """``prepare`` without blocking the event loop while a refresh runs."""
+        """``prepare`` without blocking the event loop while a refresh runs. ``counter``:
+        the store's change counter as the caller read it when its request came (one read
+        per request, not one per kind); a refresh it waits for reads it again."""
         arrival = self._started
-        while (refresh := self._refresh_for((kind, service, states), arrival)) is not None:
+        need = (kind, service, states)
+        while (refresh := self._refresh_for(need, arrival, counter)) is not None:
             await asyncio.wrap_future(refresh)
+            counter = None
 
     def close(self) -> None:
         """Let the refresh thread end (a running refresh finishes on its own)."""
@@ -174,11 +182,15 @@ class NearestFinder:
             self._seen_change = counter
         return self.service_codes
 
-    def _refresh_for(self, need: Need, arrival: int) -> Future | None:
+    def _refresh_for(
+        self, need: Need, arrival: int, counter: int | None = None
+    ) -> Future | None:
         """None when the caches answer as of ``arrival`` (the refreshes started when the
         query came) or later; else the refresh to wait for, started if none runs. A
-        refresh started after ``arrival`` saw every commit made before the query."""
-        counter = self.store.change_counter()
+        refresh started after ``arrival`` saw every commit made before the query.
+        ``counter``: the change counter read when the query came (else read here)."""
+        if counter is None:
+            counter = self.store.change_counter()
         with self._lock:
             seen_all = self._finished > arrival or (
                 counter is not None and counter == self._seen_change

@@ -99,15 +99,23 @@ def answer_nearest(
 
 
 async def answer_nearest_async(
-    finder: NearestFinder, ask: Ask, origin: Origin, now: datetime, ttl_hours: float
+    finder: NearestFinder,
+    ask: Ask,
+    origin: Origin,
+    now: datetime,
+    ttl_hours: float,
+    counter: int | None = None,
 ) -> NearestAnswer:
     """The answer from the event loop: caches are awaited, memory answers on the loop, a
-    database-backed finder in a worker thread."""
+    database-backed finder in a worker thread. ``counter``: the store's change counter
+    read when the request came, if the caller read it (else read here, once)."""
     if finder.in_database:
         return await run_in_threadpool(answer_nearest, finder, ask, origin, now, ttl_hours)
-    await finder.prepare_async(ask.kind, ask.service, ask.asked_states)
+    if counter is None:
+        counter = finder.store.change_counter()
+    await finder.prepare_async(ask.kind, ask.service, ask.asked_states, counter)
     if ask.kind == "hospital":
-        await finder.prepare_async("office")
+        await finder.prepare_async("office", counter=counter)
     return _answer(lambda query: finder.find_prepared(query, now, ttl_hours), ask, origin)
 
 

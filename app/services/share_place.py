@@ -81,10 +81,10 @@ class Places:
         return cls(chain.reverse, chain.index.units, chain.index)
 
     @classmethod
-    def current(cls, holder: ChainHolder) -> Places | None:
+    def current(cls, holder: ChainHolder, counter: int | None = None) -> Places | None:
         """``of`` without reading the store, or None when the gazetteer may have moved
-        since it was built (``ChainHolder.current``)."""
-        chain = holder.current(online=False)
+        since it was built (``ChainHolder.current``, at ``counter`` when given)."""
+        chain = holder.current(online=False, counter=counter)
         return None if chain is None else cls(chain.reverse, chain.index.units, chain.index)
 
     def named(
