@@ -56,8 +56,14 @@ class CandidateCells:
         lists = index.tree.query_ball_point(centres, chords)
         counts = np.fromiter(map(len, lists), np.int64, len(lists))
         self.starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
-        self.members = np.fromiter(
+        members = np.fromiter(
             (row for found in lists for row in found), np.int32, int(counts.sum())
+        )
+        # Each cell's candidates side by side: a query slices them (views), no gathering.
+        self.ids, self.lons, self.lats = (
+            index.ids[members],
+            index.lons[members],
+            index.lats[members],
         )
         self.bounds = (radius - reach).tolist()  # r + h: nearer than any point not listed
 
@@ -76,10 +82,9 @@ class CandidateCells:
         if not (0 <= col < self.cols and 0 <= row < self.rows):
             return None
         cell = row * self.cols + col
-        rows = self.members[self.starts[cell] : self.starts[cell + 1]]
-        index = self.index
+        rows = slice(self.starts[cell], self.starts[cell + 1])
         found, _ = measure(
-            lon, lat, index.ids[rows], index.lons[rows], index.lats[rows], accept, max_m
+            lon, lat, self.ids[rows], self.lons[rows], self.lats[rows], accept, max_m
         )
         bound = self.bounds[cell] - TIE_MARGIN_M
         if len(found) >= k and found[k - 1][0] < bound:
