@@ -55,7 +55,7 @@ class Workers:
         """SIGKILL worker ``worker``; return once the supervisor has started another
         (which may still be building its app)."""
         os.kill(self.pids[worker], signal.SIGKILL)
-        # the supervisor pings the live worker before it looks at the dead one (up to the
+        # the supervisor pings the workers in turn (each may take up to the
         # health check's 60 s on a loaded machine), then spawns: 60 s failed once in CI
         deadline = time.monotonic() + 150
         while (pids := worker_pids(self.parent)) == self.pids or len(pids) < 2:
