@@ -12,18 +12,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-from app.core.config import Settings
-from app.domain.enums import Kind, Precision
-from app.domain.records import NewResource
-from app.storage import open_store
-from tests.cli.serving import free_port, start_serve, stop, wait_healthy
-from tests.seeded import copy_seeded
 
 pytestmark = pytest.mark.server
 REPO = Path(__file__).resolve().parents[2]
@@ -48,29 +40,6 @@ EXPECTED = {
     "test_ct10": AFTER_CT2 + "; it also calls str.format on JSON braces and names an "
     "undefined CQL2_FILTER_LANG",
 }
-
-
-@pytest.fixture(scope="module")
-def ogc_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``aidmap serve`` on the bundled data plus one office (the suite wants every collection
-    to list features), its public URL set to its own address: the suite follows links."""
-    data_dir = copy_seeded(tmp_path_factory.mktemp("ogc-suite") / "data")
-    store = open_store(Settings(data_dir=data_dir, database_url=""))
-    try:
-        office = NewResource(kind=Kind.office, name="南京东路街道办事处", lon=121.475,
-                             lat=31.231, precision=Precision.exact)  # fmt: skip
-        store.add_resource(office)
-    finally:
-        store.close()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {"AIDMAP_BASE_URL": url}
-    process = start_serve(data_dir, port, data_dir.parent / "serve.log", env=env)
-    try:
-        wait_healthy(process, port)
-        yield f"{url}/ogc"
-    finally:
-        stop(process)
 
 
 def run_suite(scope: str, url: str, work: Path) -> dict[str, str]:
