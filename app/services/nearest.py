@@ -182,9 +182,7 @@ class NearestFinder:
             self._seen_change = counter
         return self.service_codes
 
-    def _refresh_for(
-        self, need: Need, arrival: int, counter: int | None = None
-    ) -> Future | None:
+    def _refresh_for(self, need: Need, arrival: int, counter: int | None = None) -> Future | None:
         """None when the caches answer as of ``arrival`` (the refreshes started when the
         query came) or later; else the refresh to wait for, started if none runs. A
         refresh started after ``arrival`` saw every commit made before the query.
