@@ -17,7 +17,7 @@ from app.storage.sql_filters import status_time
 
 class chord_to(FunctionElement):
     """The unit-sphere chord from a resource's point to the unit vector ``(x, y, z)``:
-    PostGIS's n-D distance on ``unit_xyz``, SQLite's ``aidmap_chord`` (``sqlite_distance``)."""
+    PostGIS's n-D distance on ``unit_xyz``, SQLite's ``aidmap_chord`` (``sqlite_functions``)."""
 
     type = Float()
     name = "chord_to"

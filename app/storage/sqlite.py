@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app.storage import sql_support, sqlite_distance, sqlite_functions
+from app.storage import sql_support, sqlite_functions
 from app.storage.errors import QueryTimeout, StoreUnavailable
 from app.storage.sql import SqlStore
 from app.storage.sql_support import translated_errors
@@ -172,4 +172,3 @@ def _configure_connection(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
     sqlite_functions.register(dbapi_connection)
-    sqlite_distance.register(dbapi_connection)

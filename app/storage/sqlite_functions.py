@@ -1,15 +1,18 @@
-"""The spatial functions SQLite lacks and CQL2 filters need (``sql_filters``), registered
-on every connection: shapely (GEOS, as PostGIS uses) on a row's point or outline against
+"""The spatial functions SQLite lacks, registered on every connection: for CQL2 filters
+(``sql_filters``), shapely (GEOS, as PostGIS uses) on a row's point or outline against
 a literal geometry given as WKB. The literal is parsed and prepared once per distinct WKB
 (found again by equality, not by hash: ``_literal``), an outline once per unit (keyed by
 id and text length, so an edited outline is read again); distances are metres on the
 sphere, in an azimuthal equidistant projection centred on the literal (exact from its
-centre, and within centimetres across a city).
+centre, and within centimetres across a city). For ``sortby=distance`` (``sql_order``),
+the chord between a point and a unit vector, as PostGIS measures ``unit_xyz <<->>
+origin``, so pages order alike on both backends.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -21,6 +24,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from app.geo.distance import EARTH_RADIUS_M, haversine_m
+from app.geo.sphere import unit_vector
 
 SYMMETRIC = {"s_intersects", "s_disjoint", "s_touches", "s_crosses", "s_overlaps"}
 CONVERSE = {"s_within": "contains", "s_contains": "within"}
@@ -28,10 +32,18 @@ CONVERSE = {"s_within": "contains", "s_contains": "within"}
 
 
 def register(connection: sqlite3.Connection) -> None:
-    """Add ``aidmap_point_rel``, ``aidmap_point_dwithin`` and ``aidmap_outline_rel``."""
+    """Add ``aidmap_point_rel``, ``aidmap_point_dwithin``, ``aidmap_outline_rel`` and
+    ``aidmap_chord``."""
     connection.create_function("aidmap_point_rel", 4, point_rel, deterministic=True)
     connection.create_function("aidmap_point_dwithin", 4, point_dwithin, deterministic=True)
     connection.create_function("aidmap_outline_rel", 7, outline_rel, deterministic=True)
+    connection.create_function("aidmap_chord", 5, chord, deterministic=True)
+
+
+def chord(lon: float, lat: float, x: float, y: float, z: float) -> float:
+    """The unit-sphere chord from lon/lat (WGS-84 degrees) to the unit vector (x, y, z):
+    it grows with great-circle distance."""
+    return math.dist(unit_vector(lon, lat), (x, y, z))
 
 
 def point_rel(op: str, lon: float, lat: float, wkb: bytes) -> int:
