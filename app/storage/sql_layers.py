@@ -11,10 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from shapely.geometry import shape
-from sqlalchemy import Connection, Text, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 
 from app.domain.enums import Level
 from app.domain.layers import Area, Cluster, Extent
@@ -22,6 +34,7 @@ from app.domain.records import Resource, ResourceView
 from app.domain.statuses import SHOWN_STATES, IntakeStatus
 from app.storage import schema as t
 from app.storage.rows import to_status
+from app.storage.schema import UtcDateTime
 from app.storage.sql_filters import resource_conditions, status_time, unit_conditions
 from app.storage.sql_order import ordered_ids
 from app.storage.sql_resources import resource_pages, select_resources
@@ -94,7 +107,8 @@ class LayerQueries(SqlPlumbing):
         c = table.c
         columns = [func.min(c.lon), func.min(c.lat), func.max(c.lon), func.max(c.lat)]
         if not is_units:
-            columns += [func.min(status_time(None)), func.max(status_time(None))]
+            time = status_time(None)  # min and max drop its type: given back to read them
+            columns += [type_coerce(f(time), UtcDateTime) for f in (func.min, func.max)]
         kept = c.level == layer if is_units else c.kind == layer
         with self._read() as conn:
             found = conn.execute(select(*columns).where(kept)).one()
@@ -108,7 +122,7 @@ class LayerQueries(SqlPlumbing):
         for text in outlines:
             w, s, e, n = shape(json.loads(text)).bounds
             west, south, east, north = min(west, w), min(south, s), max(east, e), max(north, n)
-        interval = None if is_units else (_aware(found[4]), _aware(found[5]))
+        interval = None if is_units else (found[4], found[5])
         return Extent((west, south, east, north), interval)
 
     def resources_in(
@@ -173,12 +187,6 @@ def status_conditions(area: Area) -> list:
         return []
     states = [state.value for state in area.states]
     return [exists().where(*status_row_conditions(area.service, states, area.checked_since))]
-
-
-def _aware(value: datetime | str) -> datetime:
-    """A time read back from ``min``/``max`` (text on SQLite, which drops the type)."""
-    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
 
 def _count(conn: Connection, conditions: list) -> int:
