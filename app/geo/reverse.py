@@ -2,9 +2,11 @@
 
 Outlines are projected once to UTM zone 51N (EPSG:32651, metres), so distances to a
 unit are metres, and indexed with a shapely STRtree. A point is first looked up in a grid
-of 500 m cells, each classified once when a point first falls in it: a cell inside one
-outline and touching no other, or touching none, answers every point in it as the tree
-would (found 4x faster); any other cell asks the tree.
+of 500 m cells over the outlines' bounds, all classified when the layer is built (one
+vectorised tree query, ~0.2 s for Shanghai's 62,000 cells; classified one by one as
+points first fell in them, a cell cost a nearest query ~40 µs at the scattered points
+of a busy map): a cell inside one outline and touching no other, or touching none,
+answers every point in it as the tree would; any other cell asks the tree.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely import STRtree, prepare
@@ -56,9 +59,13 @@ class _Layer:
         self.by_id = {u.id: n for n, u in enumerate(self.units)}
         self.tree = STRtree(self.shapes)
         self.bounds = tuple(shapely.total_bounds(self.shapes)) if self.shapes else None
-        self.cells: dict[tuple[int, int], int] = {}
-        """Cell → the outline holding all of it, ``NO_UNIT`` or ``ASK_TREE`` (only cells within
-        the outlines' bounds, so the grid cannot grow past them)."""
+        self.first_cell = (0, 0)
+        self.grid_rows = 0
+        self.cells: list[int] = []
+        """Per cell (column by column, ``grid_rows`` each, from ``first_cell``): the outline
+        holding all of it, ``NO_UNIT`` or ``ASK_TREE``. Only cells within the bounds."""
+        if self.bounds is not None:
+            self._classify_all()
 
     def containing(self, point: Point) -> AdminUnit | None:
         hits = self.tree.query(point, predicate="intersects")
@@ -71,25 +78,41 @@ class _Layer:
         west, south, east, north = self.bounds
         if not (west <= x <= east and south <= y <= north):
             return None  # no outline reaches the point
-        cell = (math.floor(x / CELL_M), math.floor(y / CELL_M))
-        found = self.cells.get(cell)
-        if found is None:
-            found = self.cells[cell] = self._classify(*cell)
+        i0, j0 = self.first_cell
+        cell = (math.floor(x / CELL_M) - i0) * self.grid_rows + math.floor(y / CELL_M) - j0
+        found = self.cells[cell]
         if found == ASK_TREE:
             return self.containing(Point(x, y))
         return None if found == NO_UNIT else self.units[found]
 
-    def _classify(self, i: int, j: int) -> int:
-        box = shapely.box(
+    def cell_boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every cell's column and row numbers and its box (with the margin), in
+        ``cells`` order."""
+        west, south, east, north = self.bounds
+        i0, j0 = math.floor(west / CELL_M), math.floor(south / CELL_M)
+        columns = np.arange(i0, math.floor(east / CELL_M) + 1)
+        rows = np.arange(j0, math.floor(north / CELL_M) + 1)
+        i, j = (a.ravel() for a in np.meshgrid(columns, rows, indexing="ij"))
+        boxes = shapely.box(
             i * CELL_M - _MARGIN_M, j * CELL_M - _MARGIN_M,
             (i + 1) * CELL_M + _MARGIN_M, (j + 1) * CELL_M + _MARGIN_M,
         )  # fmt: skip
-        hits = self.tree.query(box, predicate="intersects")
-        if len(hits) == 0:
-            return NO_UNIT
-        if len(hits) == 1 and self.shapes[int(hits[0])].contains_properly(box):
-            return int(hits[0])
-        return ASK_TREE
+        return i, j, boxes
+
+    def _classify_all(self) -> None:
+        i, j, boxes = self.cell_boxes()
+        self.first_cell = (int(i[0]), int(j[0]))
+        self.grid_rows = int(j[-1] - j[0] + 1)
+        cell, outline = self.tree.query(boxes, predicate="intersects")
+        touching = np.bincount(cell, minlength=len(boxes))
+        found = np.where(touching == 0, NO_UNIT, ASK_TREE)
+        single = np.flatnonzero(touching == 1)
+        only = np.empty(len(boxes), dtype=np.int64)
+        only[cell] = outline  # the one outline, where a cell touches one
+        shapes = np.array(self.shapes, dtype=object)
+        inside = shapely.contains_properly(shapes[only[single]], boxes[single])
+        found[single[inside]] = only[single[inside]]
+        self.cells = found.tolist()
 
 
 class ReverseIndex:
