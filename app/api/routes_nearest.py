@@ -3,10 +3,9 @@ rules are in ``services/nearest_answer``)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
-from datetime import datetime
 
+import pydantic_core
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -117,9 +116,11 @@ async def nearest(request: Request) -> Response:
 
 
 def nearest_collection(found: NearestAnswer, service: str | None, now, ttl: float) -> dict:
-    """The answer shaped as ``NearestCollection``: its fields in its order, in plain JSON
-    values (``collection_json`` writes it without building the model, which cost as much
-    as the query)."""
+    """The answer shaped as ``NearestCollection``: its fields in its order, in values
+    pydantic's serializer writes as the model would (tuples and aware datetimes as they
+    are, each cheaper for it than a list or text; enums as values, which cost it ~1 µs);
+    ``collection_json`` writes it without building the model, which cost as much as the
+    query."""
     features = []
     for hit in found.hits:
         r = hit.view.resource
@@ -128,7 +129,7 @@ def nearest_collection(found: NearestAnswer, service: str | None, now, ttl: floa
             status = status_public(service, hit.view.statuses.get(service), now, ttl)
         properties = {
             "name": r.name, "name_en": r.name_en, "kind": r.kind, "address": r.address,
-            "phones": list(r.phones), "precision": r.precision.value,
+            "phones": r.phones, "precision": r.precision.value,
             "location_verified": r.location_verified, "distance_m": round(hit.distance_m, 1),
             "distance_exact": found.exact(r), "bearing": round(hit.bearing_deg, 1),
             "status": status,
@@ -138,7 +139,7 @@ def nearest_collection(found: NearestAnswer, service: str | None, now, ttl: floa
                          "properties": properties})  # fmt: skip
     contacts = [
         {"id": hit.view.resource.id, "name": hit.view.resource.name,
-         "phones": list(hit.view.resource.phones), "distance_m": round(hit.distance_m, 1),
+         "phones": hit.view.resource.phones, "distance_m": round(hit.distance_m, 1),
          "distance_exact": found.exact(hit.view.resource)}
         for hit in found.contacts
     ]  # fmt: skip
@@ -163,26 +164,19 @@ def status_public(service: str, status: IntakeStatus | None, now, ttl: float) ->
         }  # fmt: skip
     checked = status.checked_at
     return {
-        "service": service, "state": status.state.value, "conditions": list(status.conditions),
+        "service": service, "state": status.state.value, "conditions": status.conditions,
         "note": status.note, "source": status.source, "reported_by": None,
-        "reported_at": _utc_text(status.reported_at), "verified": status.verified_at is not None,
-        "verified_by": None, "verified_at": _utc_text(status.verified_at),
+        "reported_at": status.reported_at, "verified": status.verified_at is not None,
+        "verified_by": None, "verified_at": status.verified_at,
         "stale": is_stale(checked, now, ttl), "age_seconds": age_seconds(checked, now),
     }  # fmt: skip
 
 
 def collection_json(collection: dict) -> bytes:
     """``nearest_collection``'s dict as JSON, byte for byte as ``NearestCollection`` would
-    dump it (the tests hold the two to it)."""
-    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _utc_text(value: datetime | None) -> str | None:
-    """A time as pydantic writes it (UTC as ``Z``)."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    dump it (the tests hold the two to it): by the model's own serializer, a third of the
+    time of ``json.dumps``."""
+    return pydantic_core.to_json(collection)
 
 
 def _origin(lon: float | None, lat: float | None) -> tuple[float, float]:
