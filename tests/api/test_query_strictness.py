@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from app.api import routes_health, routes_nearest, routes_resources
+from app.api.checked_route import makes_own_response
 from app.domain.enums import Role
 from app.services.auth import create_token
 
@@ -84,3 +87,21 @@ def test_declared_parameters_still_work(client: TestClient, path: str):
 def test_pages_ignore_what_chat_apps_append(client: TestClient):
     page = client.get("/", params={"from": "singlemessage", "isappinstalled": "0"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_only_endpoints_of_the_request_alone_skip_fastapis_handler(client: TestClient):
+    """Nearest is called directly (its own parsing, its own Response), yet the route's
+    checks and its validation errors are as before; routes with parameters are not."""
+    routes = {
+        route.path: route
+        for module in (routes_nearest, routes_resources, routes_health)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+    }
+    assert makes_own_response(routes["/api/v1/nearest"])
+    assert not makes_own_response(routes["/api/v1/resources"])  # query parameters
+    assert not makes_own_response(routes["/livez"])  # no Request: FastAPI builds its answer
+    unknown = client.get("/api/v1/nearest", params={"lon": 121.47, "lat": 31.23, INVENTED: 1})
+    assert unknown.status_code == 400 and INVENTED in unknown.json()["error"]["message"]
+    invalid = client.get("/api/v1/nearest", params={"lon": "east", "lat": 31.23})
+    assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid_request"
