@@ -103,3 +103,14 @@ class ProblemOutcome(StrEnum):
 
     resolved = "resolved"
     dismissed = "dismissed"
+
+
+class LearnedFrom(StrEnum):
+    """What taught the address index a point, strongest first: a volunteer's verified
+    placement, a sheet's own coordinates, a provider's house-level answer kept on an
+    imported resource, or a list given to ``aidmap geodata learn``."""
+
+    verified = "verified"
+    sheet = "sheet"
+    provider = "provider"
+    taught = "taught"

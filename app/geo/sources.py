@@ -1,6 +1,6 @@
 """What geo code reads from outside itself, as narrow protocols: the gazetteer's units and
-aliases, resources' addresses, and a cache of providers' answers. The store satisfies
-them without geo importing storage (geo sits below it)."""
+aliases, resources' addresses, a cache of providers' answers and the learned addresses.
+The store satisfies them without geo importing storage (geo sits below it)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from app.domain.enums import Level
+from app.domain.learned import LearnedPoint
 from app.domain.records import AdminUnit, Resource
 
 
@@ -51,6 +52,18 @@ class AnswerStore(Protocol):
 
     def forget_cached_answers(self, before: datetime) -> int:
         """Delete the answers kept before this moment; how many were deleted."""
+        ...
+
+
+class LearnedSource(Protocol):
+    """The addresses the deployment learned from its own verified points."""
+
+    def iter_learned(self) -> Iterator[LearnedPoint]:
+        """Every learned point, ordered by id."""
+        ...
+
+    def learned_version(self) -> str | None:
+        """Moves with every change to the learned points (None: none learned yet)."""
         ...
 
 
