@@ -1,21 +1,22 @@
 """k-nearest points on the sphere: a KD-tree of 3-D unit vectors, checked in great-circle metres.
 
 Chord length between unit vectors grows with great-circle distance, so the tree's order
-is the haversine order; candidates are re-measured with haversine and ties broken by id,
-exactly as a brute-force scan would. A filter (``accept``) sees only the candidates the
-tree returns, growing the candidate set until the answer can no longer change.
+is the great-circle order; candidates are measured from their vectors
+(``great_circle_m``) and ties broken by id, exactly as a brute-force scan with that
+function would. A filter (``accept``) sees only the candidates the tree returns, growing
+the candidate set until the answer can no longer change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.geo.distance import haversine_many_m
-from app.geo.sphere import TIE_MARGIN_M, chord_for, unit_vector, unit_vectors
+from app.geo.sphere import TIE_MARGIN_M, chord_for, great_circle_m, unit_vector, unit_vectors
 
 FIRST_FETCH = 32
 GROWTH = 4
@@ -30,13 +31,14 @@ class Neighbour:
 
 
 class PointIndex:
-    """Immutable index of points (ids with lon/lat degrees)."""
+    """Immutable index of points (ids with lon/lat degrees, and their unit vectors)."""
 
     def __init__(self, ids: np.ndarray, lons: np.ndarray, lats: np.ndarray) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.lons = np.asarray(lons, dtype=np.float64)
         self.lats = np.asarray(lats, dtype=np.float64)
-        self.tree = cKDTree(unit_vectors(self.lons, self.lats)) if len(self.ids) else None
+        self.vectors = unit_vectors(self.lons, self.lats)
+        self.tree = cKDTree(self.vectors) if len(self.ids) else None  # on them, not a copy
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -64,18 +66,18 @@ class PointIndex:
             if max_m is not None or fetch == 1 or fetch >= n:  # misses past the bound, or 1
                 rows = np.atleast_1d(rows)[np.isfinite(np.atleast_1d(chords))]
             exhausted = len(rows) < fetch or fetch >= n
-            return self.ids[rows], self.lons[rows], self.lats[rows], exhausted
+            return self.ids[rows], self.vectors[rows], exhausted
 
-        return refine(lon, lat, k, candidates, accept, max_m, first_fetch)
+        return refine(np.array(origin), k, candidates, accept, max_m, first_fetch)
 
 
-Candidates = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
-"""ids, lons, lats of the ``fetch`` points nearest first, and whether there are no more."""
+Candidates = tuple[np.ndarray, np.ndarray, bool]
+"""ids and (N, 3) unit vectors of the ``fetch`` points nearest first, and whether there
+are no more."""
 
 
 def refine(
-    lon: float,
-    lat: float,
+    origin: np.ndarray,
     k: int,
     candidates: Callable[[int], Candidates],
     accept: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -83,39 +85,37 @@ def refine(
     first_fetch: int | None = None,
 ) -> list[Neighbour]:
     """The exact answer from any great-circle-ordered candidate source (a KD-tree, a
-    PostGIS KNN scan): measure with haversine, filter, order by (distance, id), and ask
-    for more candidates until the k-th can no longer change. The first ask is for
-    ``first_fetch`` (default: room for ``accept`` to refuse most of them)."""
+    PostGIS KNN scan): measure from ``origin`` (a unit vector, as an array) with
+    ``great_circle_m``, filter, order by (distance, id), and ask for more candidates until
+    the k-th can no longer change. The first ask is for ``first_fetch`` (default: room for
+    ``accept`` to refuse most of them)."""
     if k <= 0:
         return []
     fetch = first_fetch or max(FIRST_FETCH, GROWTH * k)
     while True:
-        ids, lons, lats, exhausted = candidates(fetch)
-        found, measured = measure(lon, lat, ids, lons, lats, accept, max_m)
+        ids, vectors, exhausted = candidates(fetch)
+        found, measured = measure(origin, ids, vectors, accept, max_m)
         if exhausted or (len(found) >= k and measured.max() > found[k - 1][0] + TIE_MARGIN_M):
             return [Neighbour(i, d) for d, i in found[:k]]
         fetch *= GROWTH
 
 
 def measure(
-    lon: float,
-    lat: float,
+    origin: np.ndarray,
     ids: np.ndarray,
-    lons: np.ndarray,
-    lats: np.ndarray,
+    vectors: np.ndarray,
     accept: Callable[[np.ndarray], np.ndarray] | None,
     max_m: float | None,
 ) -> tuple[list[tuple[float, int]], np.ndarray]:
     """The candidates within ``max_m`` that ``accept`` takes, as (distance, id) pairs in
     order, and every candidate's distance (metres)."""
-    distances = measured = haversine_many_m(lon, lat, lons, lats)
-    keep = None if max_m is None else distances <= max_m
+    measured = great_circle_m(origin, vectors)
+    keep = None if max_m is None else measured <= max_m
     if accept is not None and len(ids):
         if keep is None:
             keep = accept(ids)
         elif keep.any():
             keep[keep] = accept(ids[keep])
-    if keep is not None:
-        ids, distances = ids[keep], distances[keep]
-    # Ordered as plain pairs: for a few dozen candidates, cheaper than numpy calls.
-    return sorted(zip(distances.tolist(), ids.tolist(), strict=True)), measured
+    # Kept and ordered as plain pairs: for a few dozen candidates, cheaper than numpy calls.
+    pairs = zip(measured.tolist(), ids.tolist(), strict=True)
+    return sorted(pairs if keep is None else compress(pairs, keep.tolist())), measured

@@ -19,7 +19,7 @@ import numpy as np
 
 from app.geo.distance import EARTH_RADIUS_M, haversine_many_m
 from app.geo.nearest import Neighbour, PointIndex, measure
-from app.geo.sphere import TIE_MARGIN_M, unit_vectors
+from app.geo.sphere import TIE_MARGIN_M, unit_vector, unit_vectors
 
 NEAR = 8
 """Points nearest each cell's centre that its list surely holds."""
@@ -60,11 +60,7 @@ class CandidateCells:
             (row for found in lists for row in found), np.int32, int(counts.sum())
         )
         # Each cell's candidates side by side: a query slices them (views), no gathering.
-        self.ids, self.lons, self.lats = (
-            index.ids[members],
-            index.lons[members],
-            index.lats[members],
-        )
+        self.ids, self.vectors = index.ids[members], index.vectors[members]
         self.bounds = (radius - reach).tolist()  # r + h: nearer than any point not listed
 
     def nearest(
@@ -83,9 +79,8 @@ class CandidateCells:
             return None
         cell = row * self.cols + col
         rows = slice(self.starts[cell], self.starts[cell + 1])
-        found, _ = measure(
-            lon, lat, self.ids[rows], self.lons[rows], self.lats[rows], accept, max_m
-        )
+        origin = np.array(unit_vector(lon, lat))
+        found, _ = measure(origin, self.ids[rows], self.vectors[rows], accept, max_m)
         bound = self.bounds[cell] - TIE_MARGIN_M
         if len(found) >= k and found[k - 1][0] < bound:
             return [Neighbour(i, d) for d, i in found[:k]]

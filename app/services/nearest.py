@@ -32,6 +32,7 @@ from app.domain.records import Resource, ResourceView
 from app.domain.statuses import State
 from app.geo.distance import bearing_deg
 from app.geo.nearest import Candidates, PointIndex, refine
+from app.geo.sphere import unit_vector, unit_vectors
 from app.services.nearest_facts import ResourceFacts, resource_accepts
 from app.services.nearest_statuses import (
     MAX_QUALIFIED,
@@ -225,9 +226,10 @@ class NearestFinder:
             by_facts = query.filters_facts
             qualified = statuses.qualified.get((query.kind, states)) if by_status else None
             accept = None
-            if by_status:  # Qualified's ids all have (or had) a status: no bounds to check
-                check = statuses.accept if qualified is None else statuses.accept_known
-                accept = functools.partial(check, states=states, oldest=oldest)
+            if qualified is not None:
+                accept = functools.partial(qualified.accept, oldest=oldest)
+            elif by_status:
+                accept = functools.partial(statuses.accept, states=states, oldest=oldest)
             if by_facts:
                 status_ok = accept
 
@@ -277,12 +279,13 @@ class NearestFinder:
             ids = np.fromiter((v.resource.id for v in found), np.int64, len(found))
             lons = np.fromiter((v.resource.lon for v in found), np.float64, len(found))
             lats = np.fromiter((v.resource.lat for v in found), np.float64, len(found))
-            return ids, lons, lats, len(found) < fetch
+            return ids, unit_vectors(lons, lats), len(found) < fetch
 
         # The database filters statuses, so one more than k is usually enough to know the
         # k-th; filters on other facts run here, on more candidates.
         first = None if accept else query.k + 1
-        found = refine(query.lon, query.lat, query.k, candidates, accept, query.max_m, first)
+        origin = np.array(unit_vector(query.lon, query.lat))
+        found = refine(origin, query.k, candidates, accept, query.max_m, first)
         if not by_status and query.service is not None and found:  # the statuses, as well
             for view in self.store.view_resources(ids=[n.id for n in found], limit=len(found)):
                 status = view.statuses.get(query.service)

@@ -5,9 +5,10 @@ filter over candidates is a few array lookups. ``Qualified`` narrows a kind's po
 those whose state is in a set of states: a query for open hospitals then searches the
 open ones only, instead of every hospital with most candidates refused. Statuses change
 after it is built; each change is noted, so a point that qualifies since is searched
-besides the built index (one that no longer qualifies is refused by the same filter as
-ever), and the finder rebuilds it after ``REBUILD_AFTER`` changes. Freshness is never
-part of what was built: it is checked on the candidates, against the query's own time.
+besides the built index (one that no longer qualifies is refused by its filter, kept
+current with every change), and the finder rebuilds it after ``REBUILD_AFTER`` changes.
+Freshness is never part of what was built: it is checked on the candidates, against the
+query's own time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from app.domain.records import Resource
 from app.domain.statuses import IntakeStatus, State
 from app.geo.nearest import Neighbour, PointIndex, refine
 from app.geo.nearest_cells import CandidateCells
+from app.geo.sphere import unit_vector, unit_vectors
 from app.services.freshness import checked_at
 
 STATE_CODES = {state: code for code, state in enumerate(State, start=1)}
@@ -65,13 +67,6 @@ class ServiceStatuses:
             ok &= self.checked[safe] >= oldest
         return ok
 
-    def accept_known(self, ids: np.ndarray, states: frozenset[State], oldest: float | None):
-        """``accept`` for ids that have or had a status (within the arrays: ``Qualified``'s)."""
-        ok = wanted_codes(states)[self.state[ids]]
-        if oldest is not None:
-            ok &= self.checked[ids] >= oldest
-        return ok
-
 
 @functools.cache
 def wanted_codes(states: frozenset[State]) -> np.ndarray:
@@ -95,10 +90,16 @@ class Qualified:
         qualifies = statuses.accept(index.ids, states, None)
         self.index = PointIndex(index.ids[qualifies], index.lons[qualifies], index.lats[qualifies])
         self.cells = CandidateCells(self.index)
-        self.members = np.zeros(max(resources, default=0) + 1, dtype=bool)
+        size = max(resources, default=0) + 1
+        self.members = np.zeros(size, dtype=bool)
         self.members[self.index.ids] = True
+        self.statuses, self.wanted = statuses, wanted_codes(states)
+        # Each point's last check while its state is in ``states``, else NaN: the filter
+        # is then one lookup and one comparison (it runs on every query).
+        self.checked = np.full(size, np.nan)
+        self.checked[self.index.ids] = statuses.checked[self.index.ids]
         self.resources = resources
-        self.added: dict[int, tuple[float, float]] = {}
+        self.added: dict[int, np.ndarray] = {}  # id: unit vector
         self.changes = 0
 
     def changed(self, rid: int) -> None:
@@ -107,8 +108,15 @@ class Qualified:
         if resource is None:  # another kind's
             return
         self.changes += 1
+        qualifies = self.wanted[self.statuses.state[rid]]
+        self.checked[rid] = self.statuses.checked[rid] if qualifies else np.nan
         if not self.members[rid]:
-            self.added[rid] = (resource.lon, resource.lat)
+            self.added[rid] = unit_vectors(np.array([resource.lon]), np.array([resource.lat]))[0]
+
+    def accept(self, ids: np.ndarray, oldest: float | None) -> np.ndarray:
+        """Which of ``ids`` (this kind's) have a state in ``states`` now, checked at
+        ``oldest`` (a POSIX time) or later when it is given."""
+        return self.checked[ids] >= (-np.inf if oldest is None else oldest)
 
     def nearest(
         self,
@@ -119,15 +127,14 @@ class Qualified:
         max_m: float | None = None,
     ) -> list[Neighbour]:
         """``PointIndex.nearest`` over the qualifying points; ``accept`` must check the
-        states (and freshness) again, as the index was built earlier."""
+        states (and freshness) again, as the index was built earlier (``self.accept``)."""
         found = self.cells.nearest(lon, lat, k, accept, max_m)
         if found is None:  # most candidates qualify: a few more than k usually settle it
             found = self.index.nearest(lon, lat, k, accept, max_m, first_fetch=k + 3)
         if not self.added:
             return found
-        count = len(self.added)
-        ids = np.fromiter(self.added, np.int64, count)
-        lons = np.fromiter((p[0] for p in self.added.values()), np.float64, count)
-        lats = np.fromiter((p[1] for p in self.added.values()), np.float64, count)
-        others = refine(lon, lat, k, lambda _: (ids, lons, lats, True), accept, max_m)
+        ids = np.fromiter(self.added, np.int64, len(self.added))
+        vectors = np.array(list(self.added.values()))
+        origin = np.array(unit_vector(lon, lat))
+        others = refine(origin, k, lambda _: (ids, vectors, True), accept, max_m)
         return sorted(found + others, key=lambda n: (n.distance_m, n.id))[:k]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from app.domain.enums import Precision
 from app.domain.records import NewResource, SeedData
 from app.domain.statuses import State, StatusChange, StatusReport
-from app.geo.distance import haversine_many_m
+from app.geo.sphere import great_circle_m, unit_vector, unit_vectors
 from app.services.freshness import matches
 from app.services.nearest import NearestFinder, NearestQuery
 from app.storage.port import Store
@@ -47,7 +47,8 @@ def scanned(store: Store, query: NearestQuery, now: datetime) -> list[tuple[int,
     statuses, _ = store.status_snapshot("dialysis")
     lons = np.array([r.lon for r in resources])
     lats = np.array([r.lat for r in resources])
-    distances = haversine_many_m(query.lon, query.lat, lons, lats).tolist()
+    origin = np.array(unit_vector(query.lon, query.lat))
+    distances = great_circle_m(origin, unit_vectors(lons, lats)).tolist()
     found = sorted(
         (d, r.id)
         for r, d in zip(resources, distances, strict=True)
