@@ -45,6 +45,9 @@ class ParsedAddress:
     number: str | None = None
     village: str | None = None
     hamlet: str | None = None
+    street_from: tuple[AdminUnit, ...] = ()
+    """Committees whose core name (乳山二村 for 乳山二村居委会) the text has somewhere: they
+    gave ``streets`` their one parent, though the text named neither street nor committee."""
 
 
 def parse_address(
@@ -77,6 +80,9 @@ def parse_address(
                 text, district, source if district else None, conflict,
                 **{"streets" if level is Level.street else "committees": tuple(alone)},
             )  # fmt: skip
+    street_from: tuple[AdminUnit, ...] = ()
+    if district_id is not None and not found_streets and not committees:
+        street_from, found_streets = _street_of_cores(index, rest, district_id)
     return ParsedAddress(
         text=text,
         district=district,
@@ -84,6 +90,7 @@ def parse_address(
         conflict=conflict,
         streets=tuple(found_streets),
         committees=tuple(committees),
+        street_from=street_from,
         **_road_fields(rest),
     )
 
@@ -94,6 +101,18 @@ def strip_city(text: str) -> str:
         if text.startswith(prefix):
             return text.removeprefix(prefix)
     return text
+
+
+def _street_of_cores(
+    index: GazetteerIndex, rest: str, district_id: int
+) -> tuple[tuple[AdminUnit, ...], list[AdminUnit]]:
+    """The committees whose core names ``rest`` has, and their street when they share one
+    (right for 18 of the 20 dev rows it fires on); nothing when their streets differ."""
+    found = index.find_committee_cores(rest, district_id)
+    parents = {unit.parent_id for unit in found}
+    if len(parents) != 1 or None in parents:
+        return (), []
+    return tuple(found), [index.units[parents.pop()]]
 
 
 def _road_fields(rest: str) -> dict[str, str | None]:
