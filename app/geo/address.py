@@ -80,8 +80,10 @@ def parse_address(
                 text, district, source if district else None, conflict,
                 **{"streets" if level is Level.street else "committees": tuple(alone)},
             )  # fmt: skip
+    road = ROAD_AND_NUMBER.search(rest)
     street_from: tuple[AdminUnit, ...] = ()
-    if district_id is not None and not found_streets and not committees:
+    named_only_a_road = road is not None and road.span() == (0, len(rest))  # 浦电路221号
+    if district_id is not None and not found_streets and not committees and not named_only_a_road:
         street_from, found_streets = _street_of_cores(index, rest, district_id)
     return ParsedAddress(
         text=text,
@@ -91,7 +93,7 @@ def parse_address(
         streets=tuple(found_streets),
         committees=tuple(committees),
         street_from=street_from,
-        **_road_fields(rest),
+        **_road_fields(rest, road),
     )
 
 
@@ -115,9 +117,8 @@ def _street_of_cores(
     return tuple(found), [index.units[parents.pop()]]
 
 
-def _road_fields(rest: str) -> dict[str, str | None]:
+def _road_fields(rest: str, road: re.Match[str] | None) -> dict[str, str | None]:
     fields: dict[str, str | None] = {}
-    road = ROAD_AND_NUMBER.search(rest)
     if road:
         fields |= {"road": road["road"], "lane": road["lane"], "number": road["number"]}
     village = VILLAGE.search(rest)
