@@ -45,6 +45,9 @@ class ParsedAddress:
     number: str | None = None
     village: str | None = None
     hamlet: str | None = None
+    street_from: tuple[AdminUnit, ...] = ()
+    """Committees whose core name (乳山二村 for 乳山二村居委会) the text has somewhere: they
+    gave ``streets`` their one parent, though the text named neither street nor committee."""
 
 
 def parse_address(
@@ -77,6 +80,11 @@ def parse_address(
                 text, district, source if district else None, conflict,
                 **{"streets" if level is Level.street else "committees": tuple(alone)},
             )  # fmt: skip
+    road = ROAD_AND_NUMBER.search(rest)
+    street_from: tuple[AdminUnit, ...] = ()
+    named_only_a_road = road is not None and road.span() == (0, len(rest))  # 浦电路221号
+    if district_id is not None and not found_streets and not committees and not named_only_a_road:
+        street_from, found_streets = _street_of_cores(index, rest, district_id)
     return ParsedAddress(
         text=text,
         district=district,
@@ -84,7 +92,8 @@ def parse_address(
         conflict=conflict,
         streets=tuple(found_streets),
         committees=tuple(committees),
-        **_road_fields(rest),
+        street_from=street_from,
+        **_road_fields(rest, road),
     )
 
 
@@ -96,9 +105,20 @@ def strip_city(text: str) -> str:
     return text
 
 
-def _road_fields(rest: str) -> dict[str, str | None]:
+def _street_of_cores(
+    index: GazetteerIndex, rest: str, district_id: int
+) -> tuple[tuple[AdminUnit, ...], list[AdminUnit]]:
+    """The committees whose core names ``rest`` has, and their street when they share one
+    (right for 18 of the 20 dev rows it fires on); nothing when their streets differ."""
+    found = index.find_committee_cores(rest, district_id)
+    parents = {unit.parent_id for unit in found}
+    if len(parents) != 1 or None in parents:
+        return (), []
+    return tuple(found), [index.units[parents.pop()]]
+
+
+def _road_fields(rest: str, road: re.Match[str] | None) -> dict[str, str | None]:
     fields: dict[str, str | None] = {}
-    road = ROAD_AND_NUMBER.search(rest)
     if road:
         fields |= {"road": road["road"], "lane": road["lane"], "number": road["number"]}
     village = VILLAGE.search(rest)

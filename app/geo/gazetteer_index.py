@@ -26,6 +26,11 @@ ROAD_ENDINGS = ("路", "大道", "公路", "街", "弄", "巷")
 # 韩村路, 洋泾镇路: a unit's name followed by these is part of a road's name.
 ROAD_AFTER_NAME = re.compile(r"[东南西北中]?(?:路|大道|公路|街|弄|巷)")
 BRACKETED = re.compile(r"[(（【\[].*?[)）】\]]")
+LOOSE_CORE_MIN = 3
+"""A committee's core name shorter than this (建新, 联洋) is too common to find loosely."""
+# 浦电路, 长清路1 (长清路一居委会): the core of a committee named after a road is the road's
+# name (followed by a house number's first digits); it stays a hint (``named_after_roads``).
+ROAD_NAMED = re.compile(r"(?:路|大道|公路|街|弄|巷)\d*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,9 @@ class GazetteerIndex:
         self.named_after_roads: dict[tuple[int, str], list[AdminUnit]] = defaultdict(list)
         self.bare: dict[Level, dict[str, list[AdminUnit]]] = defaultdict(lambda: defaultdict(list))
         """Names written alone without their suffix (徐家汇, 东三里桥), by level."""
+        self.cores: dict[int, dict[str, list[NameForm]]] = defaultdict(lambda: defaultdict(list))
+        """Committees' core names (乳山2村, 塘口村) per district, by their first characters, so
+        finding them anywhere in a text costs one look-up per position, not one per name."""
         for unit in units:
             if unit.level == Level.district:
                 self.district_names[unit.name] = unit
@@ -63,6 +71,8 @@ class GazetteerIndex:
                     self.named_after_roads[unit.district_id, road].append(unit)
                 elif bare := _bare_committee(fold_numerals(unit.name)):
                     self.bare[Level.committee][bare].append(unit)
+                if core := _loose_core(unit.name):
+                    self.cores[unit.district_id][core[:LOOSE_CORE_MIN]].append(NameForm(core, unit))
         for alias, unit_id in aliases.items():
             unit = self.units[unit_id]
             if unit.level == Level.district:
@@ -114,6 +124,30 @@ class GazetteerIndex:
         if street_id is not None:
             forms = [f for f in forms if f.unit.parent_id == street_id]
         return _find(fold_numerals(text), forms)
+
+    def find_committee_cores(self, text: str, district_id: int) -> list[AdminUnit]:
+        """Committees of a district whose core name (no 居委会/村委会, ``fold_numerals``, at
+        least ``LOOSE_CORE_MIN`` characters) appears anywhere in ``text``, not as the start
+        of a road (韩村路) or of a number (共康4村1 in 共康4村12号); a longer core hides
+        those inside it (乳山2村 hides 山2村)."""
+        text = fold_numerals(text)
+        by_start = self.cores.get(district_id, {})
+        hits = [
+            (start, form)
+            for start in range(len(text) - LOOSE_CORE_MIN + 1)
+            for form in by_start.get(text[start : start + LOOSE_CORE_MIN], ())
+            if text.startswith(form.text, start) and _ends_a_name(text, start + len(form.text))
+        ]
+        hits.sort(key=lambda hit: -len(hit[1].text))
+        taken: list[tuple[int, int]] = []
+        found: dict[int, AdminUnit] = {}
+        for start, form in hits:
+            end = start + len(form.text)
+            if any(start >= s and end <= e and (s, e) != (start, end) for s, e in taken):
+                continue
+            taken.append((start, end))
+            found[form.unit.id] = form.unit
+        return list(found.values())
 
     def street_named(self, name: str, district_id: int) -> list[AdminUnit]:
         """Streets of a district with this name, written with or without its suffix."""
@@ -202,6 +236,13 @@ def _mentions(text: str, form: NameForm) -> bool:
     return False
 
 
+def _ends_a_name(text: str, end: int) -> bool:
+    """True unless a road's ending or, after a digit, another digit follows ``end``."""
+    if end < len(text) and text[end].isdigit() and text[end - 1].isdigit():
+        return False
+    return not ROAD_AFTER_NAME.match(text, end)
+
+
 def _core(name: str) -> str:
     """A name without every unit suffix the unit search knows (淮海社区居委会 → 淮海)."""
     shorter = short_form(name)
@@ -226,6 +267,23 @@ def _bare_committee(name: str) -> str | None:
             core = normalise(name.removesuffix(suffix))
             return core if len(core) >= 2 and not core.endswith(ROAD_ENDINGS) else None
     return None
+
+
+def _loose_core(name: str) -> str | None:
+    """A committee's name without its suffix, to be found anywhere (乳山二村居委会 → 乳山2村,
+    塘口村村委会 → 塘口村); None when short or a road's name (浦电路居委会)."""
+    name = fold_numerals(normalise(name))
+    for suffix in (*RESIDENTS_SUFFIXES, *VILLAGERS_SUFFIXES):
+        if name.endswith(suffix):
+            core = name.removesuffix(suffix)
+            if suffix in VILLAGERS_SUFFIXES and not core.endswith("村"):
+                core += "村"  # 塘口村委会 is the committee of 塘口村
+            break
+    else:
+        return None
+    if len(core) < LOOSE_CORE_MIN or ROAD_NAMED.search(core):
+        return None
+    return core
 
 
 def _street_forms(unit: AdminUnit) -> list[NameForm]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.geo.address import parse_address
 from app.geo.gazetteer_index import GazetteerIndex
 from app.storage.port import Store
+from tests.geo.fake_providers import read_dev_rows
 
 
 @pytest.fixture
@@ -69,3 +72,50 @@ def test_full_width_and_spaces_are_normalised(index):
     parsed = parse_address("　上海市　黄浦区  西仓桥街１１２弄 ", index)
     assert parsed.text == "黄浦区西仓桥街112弄"
     assert (parsed.district.name, parsed.road, parsed.lane) == ("黄浦区", "西仓桥街", "112")
+
+
+def test_a_committees_name_anywhere_gives_its_street(index):
+    parsed = parse_address("普善路铁路新村18号", index, "静安区")
+    assert [s.name for s in parsed.streets] == ["天目西路街道"]
+    assert [c.name for c in parsed.street_from] == ["铁路新村居委会"]
+    assert parsed.committees == ()  # the text did not name the committee itself
+
+
+def test_a_committees_name_counts_in_its_own_district_only(index):
+    jingan, pudong = index.district("静安区"), index.district("浦东新区")
+    assert [u.name for u in index.find_committee_cores("普善路铁路新村18号", jingan.id)] == [
+        "铁路新村居委会"
+    ]
+    assert index.find_committee_cores("普善路铁路新村18号", pudong.id) == []
+    parsed = parse_address("普善路铁路新村18号", index, "浦东新区")
+    assert parsed.streets == () and parsed.street_from == ()
+
+
+def test_a_committees_name_starting_a_road_or_a_number_is_not_found(index):
+    pudong = index.district("浦东新区")
+    assert index.find_committee_cores("张家浜路37弄", pudong.id) == []  # 张家浜居委会
+    parsed = parse_address("张家浜路37弄", index, "浦东新区")
+    assert parsed.streets == () and parsed.road == "张家浜路"
+    jingan = index.district("静安区")  # 共康四村第一居委会 is 共康4村1, not 共康4村12号's start
+    assert "共康四村第一居委会" not in {
+        u.name for u in index.find_committee_cores("共康四村12号", jingan.id)
+    }
+
+
+def test_committees_of_one_name_under_two_streets_give_no_street(index):
+    pudong = index.district("浦东新区")
+    found = index.find_committee_cores("川沙路8号太平村", pudong.id)
+    assert len({u.parent_id for u in found}) == 2  # 太平村 of 川沙新镇 and of 康桥镇
+    parsed = parse_address("川沙路8号太平村", index, "浦东新区")
+    assert parsed.streets == () and parsed.street_from == ()
+
+
+def test_a_committees_name_anywhere_names_the_right_street_on_dev(index, eval_dir: Path):
+    fired = right = 0
+    for row in read_dev_rows(eval_dir):
+        parsed = parse_address(row.address, index, row.district)
+        if parsed.street_from:
+            fired += 1
+            right += parsed.streets[0].name == row.street  # as the bench compares
+    assert fired >= 15
+    assert right / fired >= 0.85

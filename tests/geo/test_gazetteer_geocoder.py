@@ -123,3 +123,13 @@ def test_latin_text_is_said_to_be_not_understood(seeded_store: Store):
     result = geocoder(seeded_store).geocode(GeocodeQuery("Pudian Road 221"))
     assert result.outcome is Outcome.not_found
     assert result.notes[0].startswith("not understood") and "Chinese" in result.notes[0]
+
+
+def test_a_street_from_a_committees_name_says_so_and_is_less_sure(seeded_store: Store):
+    loose = geocoder(seeded_store).geocode(GeocodeQuery("普善路铁路新村18号", "静安区"))
+    stated = geocoder(seeded_store).geocode(GeocodeQuery("天目西路街道普善路18号", "静安区"))
+    assert loose.street == stated.street == "天目西路街道" and loose.committee is None
+    assert loose.notes == (
+        "street of 铁路新村居委会: its name without 居委会/村委会 is in the address",
+    )
+    assert loose.precision is stated.precision and loose.confidence < stated.confidence

@@ -25,6 +25,8 @@ LEVEL_PRECISION = {
 BASE_CONFIDENCE = {Level.district: 0.35, Level.street: 0.6, Level.committee: 0.75}
 CONFLICT_FACTOR = 0.7
 AMBIGUITY_FACTOR = 0.7
+LOOSE_FACTOR = 0.9
+"""A street found through a committee's core name in the text, not named by it."""
 HAN = re.compile(r"[\u4e00-\u9fff]")
 NOT_CHINESE = (
     "not understood: the offline gazetteer reads Chinese place names only; write the "
@@ -71,6 +73,10 @@ class GazetteerGeocoder:
                 street = self.index.units[hint.parent_id]
                 candidates += (self._candidate(street),)
                 notes += (f"probably {street.name}: {hint.name} is named after {parsed.road}",)
+        if parsed.street_from:  # then the one street is the answer
+            confidence *= LOOSE_FACTOR
+            named = "、".join(c.name for c in parsed.street_from)
+            notes += (f"street of {named}: its name without 居委会/村委会 is in the address",)
         if parsed.conflict:
             confidence *= CONFLICT_FACTOR
         if ambiguous:
