@@ -49,7 +49,8 @@ def place_key(parsed: ParsedAddress) -> str | None:
         return parsed.village + (parsed.hamlet or "")
     if len(parsed.committees) == 1 and not parsed.hamlet:
         return parsed.committees[0].name
-    if parsed.streets or parsed.committees or parsed.hamlet:
+    named_street = parsed.streets and not parsed.street_from  # not one a committee's name gave
+    if named_street or parsed.committees or parsed.hamlet:
         return None
     rest = parsed.text
     if parsed.district is not None:
