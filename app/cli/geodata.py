@@ -106,6 +106,27 @@ def geodata_learn(
         out.print(f"learned {len(plan.points)} points ({replaced} replaced)")
 
 
+@geodata_cli.command("relearn")
+def geodata_relearn(
+    forget_file: Annotated[
+        str | None, typer.Option(help="First forget what the file of this name taught.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Derive the learned points of placed and imported resources again (after an upgrade
+    or a gazetteer change), and parse taught addresses again."""
+    from app.geo.gazetteer_index import GazetteerIndex
+    from app.services.address_learning import forget_taught, rebuild
+
+    with seeded_store(load_settings(data_dir), writes=True) as store:
+        forgotten = forget_taught(store, forget_file) if forget_file else 0
+        rebuilt = rebuild(store, GazetteerIndex.from_store(store))
+    out = Console()
+    if forget_file:
+        out.print(f"forgot {forgotten} points taught by {forget_file}", markup=False)
+    out.print(f"{rebuilt.resources} resource points, {rebuilt.taught} taught points parsed again")
+
+
 def _teaching_lines(plan: TeachPlan) -> list[str]:
     """The summary of a taught file: counts, roads, the first skipped rows and why."""
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(plan.by_kind.items()))

@@ -172,6 +172,11 @@ def teach(store: LearnedStore, points: Sequence[LearnedPoint]) -> int:
     return store.put_learned(points)
 
 
+def forget_taught(store: LearnedStore, filename: str) -> int:
+    """Forget every point the file of this name taught; how many."""
+    return store.forget_learned(origins=[filename])
+
+
 def _at_unit_point(index: GazetteerIndex, lon: float, lat: float) -> bool:
     cell = (round(lon / FALLBACK_DEGREES), round(lat / FALLBACK_DEGREES))
     return cell in _unit_cells(index)

@@ -93,6 +93,10 @@ def test_a_list_is_taught_after_a_dry_run_that_writes_nothing(tmp_path: Path, wr
     again = run_aidmap("geodata", "learn", str(sheet), "--data-dir", str(data))
     assert "learned 2 points (2 replaced)" in again.stdout
     assert len(_learned(data)) == 2
+    forgot = run_aidmap("geodata", "relearn", "--forget-file", sheet.name, "--data-dir", str(data))
+    assert forgot.returncode == 0, forgot.stderr
+    assert f"forgot 2 points taught by {sheet.name}" in forgot.stdout
+    assert _learned(data) == []
 
 
 def test_real_dev_addresses_are_taught_in_gcj02(tmp_path: Path, eval_dir: Path):
