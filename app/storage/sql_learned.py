@@ -8,11 +8,12 @@ cache does, so both backends share the same SQL; every write moves ``learned_ver
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Column, Connection, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.enums import LearnedFrom, SourceCrs
@@ -24,9 +25,6 @@ from app.storage.sql_support import BATCH, SqlPlumbing, insert_many, read_meta, 
 
 COLUMNS = ("source", "address", "district_id", "lon", "lat", "road", "house_number",
            "house_text", "place", "resource_id", "source_crs", "origin", "learned_at")  # fmt: skip
-TAUGHT_BATCH = 100
-"""Taught addresses per DELETE: one OR of three columns each (SQLite nests a long OR one
-level per term, up to 1,000)."""
 
 
 class LearnedQueries(SqlPlumbing):
@@ -56,12 +54,7 @@ class LearnedQueries(SqlPlumbing):
         if not ids and not names:
             return 0
         with self._write() as conn:
-            gone = 0
-            for start in range(0, len(ids), BATCH):
-                chunk = ids[start : start + BATCH]
-                gone += conn.execute(
-                    delete(t.learned_addresses).where(c.resource_id.in_(chunk))
-                ).rowcount
+            gone = _delete_in(conn, c.resource_id, ids)
             if names:
                 taught = and_(c.resource_id.is_(None), c.origin.in_(names))
                 gone += conn.execute(delete(t.learned_addresses).where(taught)).rowcount
@@ -119,19 +112,29 @@ def _identity(point: LearnedPoint) -> tuple:
 
 
 def _delete_identities(conn: Connection, identities: list[tuple]) -> int:
+    """Delete the rows these points replace: by resource id, and taught ones by source,
+    district and address (found through the partial unique index, one (source, district)
+    at a time, then deleted by id)."""
     c = t.learned_addresses.c
-    ids = [key[0] for key in identities if len(key) == 1]
-    taught = [key for key in identities if len(key) == 3]
+    gone = _delete_in(conn, c.resource_id, [key[0] for key in identities if len(key) == 1])
+    taught: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for key in identities:
+        if len(key) == 3:
+            taught[key[0], key[1]].append(key[2])
+    for (source, district), addresses in taught.items():
+        same = and_(c.resource_id.is_(None), c.source == source, c.district_id == district)
+        for start in range(0, len(addresses), BATCH):
+            chunk = addresses[start : start + BATCH]
+            found = conn.execute(select(c.id).where(same, c.address.in_(chunk))).scalars().all()
+            gone += _delete_in(conn, c.id, list(found))
+    return gone
+
+
+def _delete_in(conn: Connection, column: Column, values: list) -> int:
     gone = 0
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        gone += conn.execute(delete(t.learned_addresses).where(c.resource_id.in_(chunk))).rowcount
-    for start in range(0, len(taught), TAUGHT_BATCH):
-        chunk = taught[start : start + TAUGHT_BATCH]
-        same = or_(*(and_(c.source == s, c.district_id == d, c.address == a) for s, d, a in chunk))
-        gone += conn.execute(
-            delete(t.learned_addresses).where(c.resource_id.is_(None), same)
-        ).rowcount
+    for start in range(0, len(values), BATCH):
+        chunk = values[start : start + BATCH]
+        gone += conn.execute(delete(t.learned_addresses).where(column.in_(chunk))).rowcount
     return gone
 
 
