@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Response
 
 from app.api import body_limits
 from app.api.checked_route import CheckedRoute
-from app.api.deps import MAX_OFFSET, IdPath, OptionalToken, StoreDep, Verifier, names_for
+from app.api.deps import (
+    MAX_OFFSET,
+    GeocodersDep,
+    IdPath,
+    OptionalToken,
+    StoreDep,
+    Verifier,
+    names_for,
+)
 from app.api.error_responses import SIGNED_IN, errors
 from app.api.versions import IfMatch, expected_version
 from app.api.write_source import SourceDep
@@ -43,6 +51,7 @@ def put_location(
     response: Response,
     token: Verifier,
     store: StoreDep,
+    geocoders: GeocodersDep,
     via: SourceDep,
     if_match: IfMatch = None,
 ) -> LocationWritten:
@@ -55,7 +64,8 @@ def put_location(
     version = expected_version(if_match)
     try:
         point = pasted_point(body)
-        placed = place(store, resource_id, version, point, token.name, via)
+        index = geocoders.get(online=False).index
+        placed = place(store, resource_id, version, point, token.name, via, index)
     except (LinkError, PointRefused) as exc:
         raise BadLocation(exc.code, str(exc)) from None
     response.headers["ETag"] = f'"{placed.version}"'

@@ -1,16 +1,28 @@
 """Placing a resource's point by hand: coordinates in any of the three systems, or a pasted
 Amap/Baidu link, converted once to WGS-84 and checked to lie in the city before it is kept
-as exact and verified."""
+as exact and verified (and learned as the address's verified point)."""
 
 from __future__ import annotations
+
+import logging
+from typing import Protocol
 
 from app.domain.enums import SourceCrs, WriteSource
 from app.domain.records import Resource
 from app.geo.crs import to_wgs84
 from app.geo.extent import in_shanghai
+from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.location_links import PastedPoint, read_pasted
 from app.models.workspace import LocationIn
-from app.storage.port import LocationStore
+from app.services.address_learning import learn_placed
+from app.storage.errors import StorageError
+from app.storage.port import LearnedStore, LocationStore
+
+log = logging.getLogger("aidmap")
+
+
+class PlacingStore(LocationStore, LearnedStore, Protocol):
+    """Where a placement is kept, and the verified point it teaches."""
 
 
 class PointRefused(ValueError):
@@ -52,15 +64,23 @@ def wgs84_point(point: PastedPoint) -> tuple[float, float]:
 
 
 def place(
-    store: LocationStore,
+    store: PlacingStore,
     resource_id: int,
     expected_version: int,
     point: PastedPoint,
     by: str,
     via: WriteSource,
+    index: GazetteerIndex,
 ) -> Resource:
     """Keep ``point`` as the resource's exact, verified location (the old one goes to its
-    location history), if the resource is still at ``expected_version``."""
+    location history), if the resource is still at ``expected_version``; its address then
+    learns the point (a correction replaces what was learned). A failure to learn is
+    logged: the placement stands."""
     lon, lat = wgs84_point(point)
     crs = SourceCrs(point.crs)
-    return store.place_resource(resource_id, expected_version, lon, lat, crs, by, via)
+    placed = store.place_resource(resource_id, expected_version, lon, lat, crs, by, via)
+    try:
+        learn_placed(store, index, placed)
+    except StorageError as exc:
+        log.warning("resource %s placed, its address not learned: %s", placed.id, exc)
+    return placed

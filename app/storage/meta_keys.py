@@ -21,3 +21,6 @@ class MetaKey(StrEnum):
     """Moves whenever a resource is added or changed (not by status writes)."""
     rate_limit_key = "rate_limit_key"
     """The secret that rate limits hash client addresses and phones with (revision 0007)."""
+    learned_version = "learned_version"
+    """Moves whenever a learned address is added, replaced or forgotten (the learned
+    geocoder's index rebuilds then); absent until the first is learned."""

@@ -21,9 +21,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
 )
 
-from app.domain.enums import EditAction, Level, Precision, Role, SourceCrs
+from app.domain.enums import EditAction, LearnedFrom, Level, Precision, Role, SourceCrs
 from app.domain.help import CloseReason, HelpEventKind, HelpState, Urgency
 from app.domain.sources import RunOutcome, SourceKind
 from app.domain.statuses import State
@@ -430,4 +431,43 @@ help_reveals = Table(
     Column("by_key", String(64), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_help_reveals_request", "request_id", "id"),
+)
+
+learned_addresses = Table(
+    "learned_addresses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(16), nullable=False, comment="what taught it: LearnedFrom"),
+    Column(
+        "resource_id",
+        Integer,
+        ForeignKey("resources.id"),
+        unique=True,
+        comment="the place it was learned from: one point per resource, replaced on correction",
+    ),
+    Column("address", Text, nullable=False, comment="a place's address, never a requester's"),
+    Column("district_id", Integer, ForeignKey("admin_units.id"), nullable=False),
+    Column("road", Text),
+    Column("house_number", Integer, comment="the lane, else the number: position on the road"),
+    Column("house_text", Text, comment="lane and number as written, for an exact match"),
+    Column("place", Text, comment="compound, village or committee, when no road and number"),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("source_crs", String(8), nullable=False, comment="what it was given in (display)"),
+    Column("origin", Text, comment="'resource' or the taught file's name (no person's name)"),
+    Column("learned_at", UtcDateTime, nullable=False),
+    _one_of("source", LearnedFrom),
+    _one_of("source_crs", SourceCrs),
+    *_wgs84_range(),
+    Index("ix_learned_road", "district_id", "road", "house_number"),
+    Index("ix_learned_place", "district_id", "place"),
+    Index(
+        "uq_learned_address",
+        "source",
+        "district_id",
+        "address",
+        unique=True,
+        sqlite_where=text("resource_id IS NULL"),
+        postgresql_where=text("resource_id IS NULL"),
+    ),  # a taught address is one row; resources at one address each have theirs
 )

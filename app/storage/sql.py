@@ -30,6 +30,7 @@ from app.storage.sql_edits import EditQueries
 from app.storage.sql_features import FeatureQueries
 from app.storage.sql_help import HelpQueries
 from app.storage.sql_layers import LayerQueries
+from app.storage.sql_learned import LearnedQueries
 from app.storage.sql_locations import LocationQueries
 from app.storage.sql_rates import RateQueries
 from app.storage.sql_sessions import SessionQueries
@@ -54,6 +55,7 @@ class SqlStore(
     RateQueries,
     SourceQueries,
     HelpQueries,
+    LearnedQueries,
     Store,
 ):
     """A ``Store`` over an SQLAlchemy engine."""

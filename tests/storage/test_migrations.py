@@ -121,3 +121,29 @@ def test_upgrading_cleans_the_text_of_stored_resources(store_settings: Settings)
         assert upgraded.get_resource(clean.id).version == clean.version
     finally:
         upgraded.close()
+
+
+def test_a_revision_0007_database_gains_the_learned_addresses_and_keeps_its_rows(
+    store_settings: Settings,
+):
+    store = open_store(store_settings)
+    store.seed(SeedData(services=SERVICES, units=[], aliases=[]), "test")
+    hospital = store.add_resource(_hospital())
+    store.close()
+    engine = create_engine(store_settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE learned_addresses"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    engine.dispose()
+
+    upgraded = open_store(store_settings)
+    try:
+        assert upgraded.get_resource(hospital.id) == hospital
+        assert list(upgraded.iter_learned()) == [] and upgraded.learned_version() is None
+    finally:
+        upgraded.close()
+    engine = create_engine(store_settings.database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
+        assert conn.execute(text("SELECT count(*) FROM learned_addresses")).scalar() == 0
+    engine.dispose()

@@ -8,11 +8,13 @@ fields; a geocoded location replaces a stored one only when it is at least as pr
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from app.domain.records import ResourceUpdate
 from app.geo.geocoders.chain import GeocoderChain
+from app.services.address_learning import learn_imported
 from app.services.imports.columns import ColumnMap, column_notices, map_columns
 from app.services.imports.limits import ImportBudget
 from app.services.imports.read import read_table
@@ -24,7 +26,10 @@ from app.services.imports.records import (
 )
 from app.services.imports.row_planner import RowPlanner
 from app.services.imports.table import Table
+from app.storage.errors import StorageError
 from app.storage.port import Store
+
+log = logging.getLogger("aidmap")
 
 CONTACTS_ONLY = ("street", "committee")
 """Fields a contacts file locates its rows by; a hospital is located by its address."""
@@ -50,7 +55,7 @@ def plan_import(
     columns = check_columns(table, kind, filename)
     planner = RowPlanner(store, chain, columns, table.headers, kind, filename)
     deadline = None if seconds is None else time.monotonic() + seconds
-    plan = ImportPlan(filename, kind, [], list(table.notices), table.truncated)
+    plan = ImportPlan(filename, kind, [], list(table.notices), table.truncated, chain.index)
     ignored = CONTACTS_ONLY if kind is ImportKind.hospitals else ()
     plan.notices += column_notices(columns, ignored)
     if table.truncated:
@@ -98,8 +103,20 @@ class ImportBlocked(Exception):
     """The plan has bad rows and the caller did not ask to skip them."""
 
 
+def _learn(store: Store, plan: ImportPlan, written: tuple[list, list]) -> int:
+    """Learn the written rows' addresses; a failure to is logged, the import stands."""
+    if plan.index is None:
+        return 0
+    try:
+        return learn_imported(store, plan.index, plan, written)
+    except StorageError as exc:
+        log.warning("%s imported, its addresses not learned: %s", plan.filename, exc)
+        return 0
+
+
 def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) -> dict[str, int]:
-    """Write the plan's adds and changes in one transaction; counts of what was done (rows
+    """Write the plan's adds and changes in one transaction, then learn the addresses of
+    rows the sheet or a provider placed at house level; counts of what was done (rows
     left to choose for are not written, and are counted)."""
     bad = plan.count(RowAction.bad)
     if plan.truncated:
@@ -112,7 +129,8 @@ def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) ->
         for row in plan.rows
         if row.action is RowAction.change
     ]
-    store.apply_resource_changes(adds, updates)
+    written = store.apply_resource_changes(adds, updates)
+    learned = _learn(store, plan, written)
     return {
         "added": len(adds),
         "changed": len(updates),
@@ -120,4 +138,5 @@ def apply_import(store: Store, plan: ImportPlan, skip_bad_rows: bool = False) ->
         "duplicates_skipped": plan.count(RowAction.duplicate),
         "choices_left": plan.count(RowAction.choice),
         "bad_rows_skipped": bad,
+        "addresses_learned": learned,
     }

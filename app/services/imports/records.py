@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.enums import Kind, Precision
 from app.domain.records import NewResource
 from app.services.imports.limits import SUMMARY_ROWS
+
+if TYPE_CHECKING:
+    from app.geo.gazetteer_index import GazetteerIndex
 
 
 class ImportKind(StrEnum):
@@ -76,6 +79,9 @@ class ImportPlan:
     rows: list[RowPlan]
     notices: list[str] = field(default_factory=list)
     truncated: bool = False
+    index: GazetteerIndex | None = field(default=None, repr=False, compare=False)
+    """The gazetteer the rows were located with: applying the plan learns the addresses
+    of rows with the sheet's or a provider's house-level point through it (None: none)."""
 
     def count(self, action: RowAction) -> int:
         """How many rows have this action."""

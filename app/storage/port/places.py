@@ -1,5 +1,5 @@
-"""Places: administrative units, the geocoder's cache, and layers read by area
-(``sql_units``, ``sql``, ``sql_layers``)."""
+"""Places: administrative units, the geocoder's cache, learned addresses, and layers read
+by area (``sql_units``, ``sql``, ``sql_learned``, ``sql_layers``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Protocol
 
 from app.domain.enums import Level
 from app.domain.layers import Area, Cluster, Extent, FeatureRows
+from app.domain.learned import LearnedPoint
 from app.domain.records import (
     AdminUnit,
     ResourceView,
@@ -83,6 +84,35 @@ class GeocodeCacheStore(Protocol):
     @abc.abstractmethod
     def forget_cached_answers(self, before: datetime) -> int:
         """Delete the answers cached before this moment; how many were deleted."""
+
+
+class LearnedStore(Protocol):
+    """Addresses learned from the deployment's own places (``sql_learned``): written only
+    by ``services.address_learning``, read whole by the learned geocoder's index."""
+
+    @abc.abstractmethod
+    def put_learned(self, points: Sequence[LearnedPoint]) -> int:
+        """Add or replace points in one transaction (a resource's by its id, a taught one by
+        source, district and address); how many rows they replaced."""
+
+    @abc.abstractmethod
+    def forget_learned(
+        self, *, resource_ids: Iterable[int] = (), origins: Iterable[str] = ()
+    ) -> int:
+        """Drop the points of these resources and those taught from these files; how many."""
+
+    @abc.abstractmethod
+    def replace_derived(self, points: Sequence[LearnedPoint]) -> int:
+        """Make the resources' points exactly ``points`` in one transaction, taught ones
+        kept (a rebuild); how many resource points there are now."""
+
+    @abc.abstractmethod
+    def iter_learned(self) -> Iterator[LearnedPoint]:
+        """Every learned point, ordered by id."""
+
+    @abc.abstractmethod
+    def learned_version(self) -> str | None:
+        """Moves with every write to the learned points (None: none learned yet)."""
 
 
 class LayerStore(Protocol):

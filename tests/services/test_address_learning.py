@@ -1,0 +1,113 @@
+"""Learning addresses from the deployment's own places, on a real store: a verifier's
+placement is learned and a correction replaces it; an import teaches the sheet's points
+but not the gazetteer's; a help request's address never becomes a learned point; a
+rebuild derives the same rows again and drops those that teach nothing now."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.domain.enums import LearnedFrom, Precision, Role, SourceCrs
+from app.domain.records import NewResource
+from app.geo.crs import gcj02_to_wgs84
+from app.geo.gazetteer_index import GazetteerIndex
+from app.geo.geocoders.registry import build_chain
+from app.services.address_learning import learned_from_resource, rebuild
+from app.services.imports.plan import apply_import, plan_import
+from app.services.imports.read import read_table
+from app.storage.port import Store
+from tests.api.help import ask
+from tests.api.test_location_api import bearer, place
+
+RUIJIN = {"lon": 121.4684, "lat": 31.2117, "crs": "wgs84"}
+CORRECTED = {"lon": 121.4690, "lat": 31.2121, "crs": "wgs84"}
+SHEET = """名称,区,地址,经度,纬度,坐标系
+坐标医院,浦东新区,浦电路221号,121.523775,31.218517,GCJ02
+地名医院,浦东新区,张东路2281弄,,,
+"""
+
+
+def _learned(store: Store) -> list:
+    return [replace(p, learned_at=None) for p in store.iter_learned()]
+
+
+def test_a_placed_hospital_is_learned_as_verified_and_a_correction_replaces_it(
+    client: TestClient,
+):
+    store = client.app.state.context.store
+    verifier = bearer(client, Role.verifier)
+    assert place(client, RUIJIN, verifier).status_code == 200
+    [point] = store.iter_learned()
+    hospital = store.get_resource(1)
+    assert (point.source, point.resource_id, point.origin) == (LearnedFrom.verified, 1, "resource")
+    assert (point.road, point.house_number, point.house_text) == ("瑞金二路", 197, "197号")
+    assert point.district_id == hospital.district_id
+    assert (point.lon, point.lat) == (RUIJIN["lon"], RUIJIN["lat"])
+    version = store.learned_version()
+    assert place(client, CORRECTED, verifier).status_code == 200
+    [corrected] = store.iter_learned()
+    assert (corrected.lon, corrected.lat) == (CORRECTED["lon"], CORRECTED["lat"])
+    assert corrected.resource_id == 1 and store.learned_version() != version
+
+
+def test_an_import_teaches_the_sheets_points_and_not_the_gazetteers(
+    seeded_store: Store, settings: Settings
+):
+    chain = build_chain(settings, seeded_store, online=False)
+    plan = plan_import(seeded_store, chain, read_table(SHEET.encode(), "list.csv"),
+                       "hospitals", "list.csv")  # fmt: skip
+    assert [row.located_by for row in plan.rows] == ["coordinates", "gazetteer"]
+    assert apply_import(seeded_store, plan)["addresses_learned"] == 1
+    [point] = seeded_store.iter_learned()
+    assert (point.source, point.road, point.house_number) == (LearnedFrom.sheet, "浦电路", 221)
+    assert point.source_crs is SourceCrs.gcj02
+    wgs = gcj02_to_wgs84(121.523775, 31.218517)
+    assert (point.lon, point.lat) == pytest.approx(wgs, abs=1e-6)
+    assert "张东路" not in {p.road for p in seeded_store.iter_learned()}
+
+
+def test_a_help_request_and_geocode_queries_teach_nothing(client: TestClient, clock):
+    store = client.app.state.context.store
+    assert place(client, RUIJIN, bearer(client, Role.verifier)).status_code == 200
+    before, version = _learned(store), store.learned_version()
+    ask(client, clock.now, location={"address": "浦东新区浦电路221号"})
+    for query in ("浦东新区浦电路221号", "黄浦区瑞金二路199号"):
+        assert client.get("/api/v1/geocode", params={"q": query}).status_code == 200
+    assert _learned(store) == before and store.learned_version() == version
+
+
+def test_only_exact_points_of_place_addresses_are_learned(seeded_store: Store):
+    index = GazetteerIndex.from_store(seeded_store)
+    pudong = index.district("浦东新区")
+    new = NewResource(kind="hospital", name="某医院", lon=121.5194, lat=31.2206,
+                      precision=Precision.exact, district_id=pudong.id, address="浦电路221号",
+                      source="import list.csv row 2")  # fmt: skip
+    sheet = seeded_store.add_resource(new)
+    assert learned_from_resource(sheet, index).source is LearnedFrom.sheet
+    answered = seeded_store.add_resource(replace(new, name="另一医院", source=None))
+    assert learned_from_resource(answered, index).source is LearnedFrom.provider
+    for refused in (
+        replace(new, name="近似医院", precision=Precision.approximate),
+        replace(new, name="无号医院", address="浦电路"),
+        replace(new, name="区点医院", lon=pudong.lon, lat=pudong.lat),  # a fallback point
+    ):
+        assert learned_from_resource(seeded_store.add_resource(refused), index) is None
+    village = seeded_store.add_resource(replace(new, name="村医院", address="曹路镇建新村"))
+    assert learned_from_resource(village, index).place is not None
+
+
+def test_a_rebuild_derives_the_same_rows_and_drops_stale_ones(client: TestClient):
+    store = client.app.state.context.store
+    index = GazetteerIndex.from_store(store)
+    assert place(client, RUIJIN, bearer(client, Role.verifier)).status_code == 200
+    learned = _learned(store)
+    assert rebuild(store, index).resources == 1
+    assert [replace(p, id=None) for p in _learned(store)] == [replace(p, id=None) for p in learned]
+    hospital = store.get_resource(1)
+    store.update_resource(1, hospital.version, address=None)  # teaches nothing now
+    assert rebuild(store, index).resources == 0
+    assert list(store.iter_learned()) == []
