@@ -27,7 +27,8 @@ def test_a_learned_answer_shows_its_summary(served, open_page):
     page.page.fill("#unit-name", "浦东新区浦电路221号")
     page.page.click("#unit-form button")
     page.page.wait_for_selector("#units .learned-note")
-    assert page.page.locator("#units .learned-note").inner_text().startswith("由本地已核实地址推算 ±")
+    label = page.page.locator("#units .learned-note").inner_text()
+    assert label.startswith("由本地已核实地址推算 ±")
     page.page.locator("#units").scroll_into_view_if_needed()
     page.screenshot("learned-summary-360x740")
     assert page.errors == [] and page.outside == []
