@@ -89,13 +89,15 @@ class RoadEvidence:
         self._numbers = {p: [k.number for k in side] for p, side in self.sides.items()}
         self._all_numbers = [k.number for k in self.numbered]
         self.m_per_number = _metres_per_number(self.numbered)
-        self._median: Estimate | None = None
+        self._centre: tuple[float, float, float, tuple[Known, ...]] | None = None
 
-    def median(self) -> Estimate:
-        """``road_median`` without a reason, computed once (it reads every point)."""
-        if self._median is None:
-            self._median = road_median(self, "no number given")
-        return self._median
+    def centre(self) -> tuple[float, float, float, tuple[Known, ...]]:
+        """The median point, the spread and the closest points, computed once (they read
+        every point of the road)."""
+        if self._centre is None:
+            lon, lat, radius = _spread(self.points)
+            self._centre = (lon, lat, radius, _closest(self.points, lon, lat))
+        return self._centre
 
     def bracket(self, number: int, parity: int | None) -> tuple[Known, Known] | None:
         """The nearest known numbers strictly below and above ``number`` (on one side)."""
@@ -182,7 +184,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
 
 def road_median(road: RoadEvidence, reason: str = "no number given") -> Estimate:
     """The road's median point; ``street`` precision when its points spread widely."""
-    lon, lat, radius = _spread(road.points)
+    lon, lat, radius, closest = road.centre()
     precision = Precision.approximate if radius <= TIGHT_M else Precision.street
     note = f"could not interpolate: {reason}; road median of {len(road.points)} known points"
     note += f" of {road.road} (spread {radius:,.0f} m)"
@@ -193,7 +195,7 @@ def road_median(road: RoadEvidence, reason: str = "no number given") -> Estimate
         precision,
         max(radius, MIN_UNCERTAINTY_M),
         len(road.points),
-        _closest(road.points, lon, lat),
+        closest,
         note=note,
     )
 

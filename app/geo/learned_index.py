@@ -16,6 +16,7 @@ from app.geo.interpolation import (
     exact,
     interpolate,
     place_median,
+    road_median,
 )
 from app.geo.sources import LearnedSource
 
@@ -80,7 +81,7 @@ class LearnedIndex:
                 if same:
                     return exact(same)
             if key.number is None:
-                return road.median()
+                return road_median(road)
             return interpolate(road, key.number)
         place = place_key(parsed)
         points = self.by_place.get((district_id, place)) if place else None
