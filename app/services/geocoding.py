@@ -100,7 +100,7 @@ class ChainHolder:
                     gates=self.gates,
                     cache=self.cache,
                     roads=self.roads,
-                    learned=self.learned,
+                    learned=self.learned if hasattr(self.store, "iter_learned") else None,
                 )
             return self._chains[online]
 
