@@ -40,7 +40,7 @@ REPO_GEODATA_DIR = Path(__file__).resolve().parents[2] / "geodata"
 BUNDLED_GEODATA_DIR = PACKAGED_GEODATA_DIR if PACKAGED_GEODATA_DIR.is_dir() else REPO_GEODATA_DIR
 SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_FILE_NAME = "aidmap.sqlite3"
-GEOCODER_NAMES = ("gazetteer", "amap", "nominatim")
+GEOCODER_NAMES = ("gazetteer", "learned", "amap", "nominatim")
 TILE_PRESETS = ("amap", "osm", "none")
 METRICS_TOKEN_MIN_LENGTH = 16
 
@@ -150,7 +150,13 @@ class Settings(BaseSettings):
     # Geocoding (app/geo/geocoders)
     geocoders: Annotated[list[str], NoDecode] = Field(
         ["gazetteer"],
-        description="Comma-separated chain, asked in order: gazetteer, amap, nominatim.",
+        description=(
+            "Comma-separated chain, asked in order: gazetteer, learned, amap, nominatim "
+            "(learned is inserted after gazetteer unless named or turned off)."
+        ),
+    )
+    learn_addresses: bool = Field(
+        True, description="Answer from (and learn) the deployment's own verified points."
     )
     geocode_enough: PrecisionName = Field(
         "approximate", description="Stop asking once an answer is this precise."

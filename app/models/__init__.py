@@ -54,6 +54,7 @@ from app.models.nearest import (
 )
 from app.models.reads import (
     CandidatePublic,
+    EvidencePublic,
     GeocodePublic,
     Health,
     ResourcePublic,
@@ -119,6 +120,7 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "ErrorIssue",
+    "EvidencePublic",
     "GeocodePublic",
     "Health",
     "HeldPlanPublic",

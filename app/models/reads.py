@@ -116,6 +116,30 @@ class CandidatePublic(BaseModel):
     street: str | None = None
 
 
+class NeighbourPublic(BaseModel):
+    """A learned point an answer used: a place's address (volunteers only)."""
+
+    address: str
+    lon: float
+    lat: float
+    source: str = Field(description="verified, sheet, provider or taught")
+
+
+class EvidencePublic(BaseModel):
+    """Which of the deployment's own learned points placed an answer."""
+
+    kind: str = Field(description="exact, interpolated, nearest_number, road_median or place")
+    points: int = Field(description="how many learned points the answer rests on")
+    uncertainty_m: float
+    span_m: float | None = Field(None, description="metres between the two numbers interpolated")
+    verified: bool = Field(description="true when every point used was a verified placement")
+    summary_zh: str
+    summary_en: str
+    neighbours: list[NeighbourPublic] | None = Field(
+        None, description="the points used, for a signed-in volunteer only (else null)"
+    )
+
+
 class GeocodePublic(BaseModel):
     """A geocoder answer: a WGS-84 point with how well it is known, or why there is none."""
 
@@ -132,3 +156,6 @@ class GeocodePublic(BaseModel):
     committee: str | None = None
     candidates: list[CandidatePublic] = []
     notes: list[str] = []
+    evidence: EvidencePublic | None = Field(
+        None, description="for an answer of the learned geocoder: the evidence behind it"
+    )

@@ -10,6 +10,7 @@ from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.gate import ProviderGate
 from app.geo.geocoders.registry import build_chain, gates_for
+from app.geo.learned_index import LearnedIndex
 from app.geo.road_index import RoadIndex
 from app.services.public_geocoding import PublicGeocoder
 from app.services.shared_limits import StorePace
@@ -19,6 +20,9 @@ from app.storage.port import Store
 ROADS_REFRESH_S = 60.0
 """How often at most the road index is rebuilt after resources changed (imports change
 many in a row; a minute-old list of roads is good enough to suggest districts)."""
+LEARNED_REFRESH_S = 10.0
+"""How often at most the learned index is rebuilt while points are being learned (an
+import learns in batches); a verifier's correction shows within this."""
 
 
 def shared_gates(settings: Settings, store: Store) -> dict[str, ProviderGate]:
@@ -44,6 +48,9 @@ class ChainHolder:
         self.public = PublicGeocoder(self.get, settings, store)
         self._lock = threading.Lock()
         self._building_roads = threading.Lock()
+        self._building_learned = threading.Lock()
+        self._learned: tuple[str | None, float, LearnedIndex] | None = None
+        self._learned_mark: tuple[int | None, str | None] | None = None
         self._chains: dict[bool, GeocoderChain] = {}
         self._version: str | None = None
         self._roads: tuple[str | None, str | None, float, RoadIndex] | None = None
@@ -93,6 +100,7 @@ class ChainHolder:
                     gates=self.gates,
                     cache=self.cache,
                     roads=self.roads,
+                    learned=self.learned if hasattr(self.store, "iter_learned") else None,
                 )
             return self._chains[online]
 
@@ -127,3 +135,47 @@ class ChainHolder:
             built_units, built_marker, built_at, roads = self._roads
         fresh = built_marker == marker or time.monotonic() - built_at < ROADS_REFRESH_S
         return roads if built_units == units and fresh else None
+
+    def learned(self) -> LearnedIndex | None:
+        """The learned index as the store has it, rebuilt when ``learned_version`` moved (at
+        most every LEARNED_REFRESH_S), by one thread at a time while the others keep the
+        index they had. Called by the chain's learned step, on the chain's thread, never
+        on the event loop. None for a store without learned points (until issue 22's store
+        part is merged, ``iter_learned`` may be missing)."""
+        if not hasattr(self.store, "iter_learned"):
+            return None
+        version = self._learned_version()
+        with self._lock:
+            old = self._learned
+        if old is not None and _fresh(old, version):
+            return old[2]
+        if not self._building_learned.acquire(blocking=old is None):
+            return old[2]  # another thread is rebuilding
+        try:
+            with self._lock:
+                old = self._learned
+            if old is not None and _fresh(old, version):
+                return old[2]
+            now = time.monotonic()
+            built = LearnedIndex.from_source(self.store)  # outside self._lock: reads
+            with self._lock:
+                self._learned = (version, now, built)
+            return built
+        finally:
+            self._building_learned.release()
+
+    def _learned_version(self) -> str | None:
+        """Meta ``learned_version``, read again only when the change counter moved."""
+        counter = self.store.change_counter()
+        with self._lock:
+            mark = self._learned_mark
+        if counter is not None and mark is not None and mark[0] == counter:
+            return mark[1]
+        version = self.store.learned_version()  # type: ignore[attr-defined]  # see learned
+        with self._lock:
+            self._learned_mark = (counter, version)
+        return version
+
+
+def _fresh(built: tuple[str | None, float, LearnedIndex], version: str | None) -> bool:
+    return built[0] == version or time.monotonic() - built[1] < LEARNED_REFRESH_S

@@ -48,6 +48,36 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A learned point an estimate used (a place's address; never who taught it)."""
+
+    address: str
+    lon: float
+    lat: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Which learned points placed an answer of the ``learned`` geocoder, and how surely."""
+
+    kind: str
+    """exact, interpolated, nearest_number, road_median or place."""
+    points: int
+    uncertainty_m: float
+    span_m: float | None = None
+    sources: tuple[str, ...] = ()
+    """What taught the points used (verified, sheet, provider, taught)."""
+    neighbours: tuple[Neighbour, ...] = ()
+    """Up to 4 of the points used."""
+
+    @property
+    def verified(self) -> bool:
+        """True when every point used was a volunteer's verified placement."""
+        return self.sources == ("verified",)
+
+
+@dataclass(frozen=True, slots=True)
 class GeocodeResult:
     """An answer, or the reason there is none."""
 
@@ -72,6 +102,8 @@ class GeocodeResult:
     someone may live, so a typed query answered at this level may be a person's home."""
     retry_after_s: float | None = None
     """How long the provider asked us to wait before asking again (Retry-After), if it said."""
+    evidence: Evidence | None = None
+    """For an answer of the ``learned`` geocoder: the learned points behind it."""
 
     @property
     def found(self) -> bool:

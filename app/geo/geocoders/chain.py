@@ -226,5 +226,6 @@ def result_from_dict(data: dict) -> GeocodeResult:
             "candidates": tuple(Candidate(**c) for c in data["candidates"]),
             "notes": tuple(data["notes"]),
             "source_crs": SourceCrs(data.get("source_crs", SourceCrs.wgs84)),
+            "evidence": None,  # only the learned step has it, and its answers are not cached
         }
     )

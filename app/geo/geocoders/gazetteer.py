@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from app.domain.enums import Level, Precision
 from app.domain.records import AdminUnit
-from app.geo.address import ParsedAddress, parse_address
+from app.geo.address import ParsedAddress
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import Candidate, GeocodeQuery, GeocodeResult, Outcome
+from app.geo.geocoders.shared_parse import SharedParse
 from app.geo.road_index import RoadIndex, constant
 
 LEVEL_PRECISION = {
@@ -44,14 +45,21 @@ class GazetteerGeocoder:
 
     name = "gazetteer"
 
-    def __init__(self, index: GazetteerIndex, roads: Callable[[], RoadIndex] | None = None) -> None:
+    def __init__(
+        self,
+        index: GazetteerIndex,
+        roads: Callable[[], RoadIndex] | None = None,
+        parse: SharedParse | None = None,
+    ) -> None:
         self.index = index
         self.roads = roads or constant(RoadIndex(index))
         """The current road index (the app's also learns from stored resources' addresses)."""
+        self.parse = parse or SharedParse(index)
+        """The chain's parse, shared with the learned step."""
 
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """The finest unit the text justifies, with candidates when it is ambiguous."""
-        parsed = parse_address(query.address, self.index, query.district)
+        parsed = self.parse(query)
         unit, ambiguous = self._resolve(parsed)
         notes = (parsed.conflict,) if parsed.conflict else ()
         candidates = tuple(self._candidate(u) for u in ambiguous)

@@ -12,9 +12,14 @@ from app.geo.geocoders.cache import AnswerCache
 from app.geo.geocoders.chain import GeocoderChain
 from app.geo.geocoders.gate import CHINA_TIME, Pace, ProviderGate, SharedSlots
 from app.geo.geocoders.gazetteer import GazetteerGeocoder
+from app.geo.geocoders.learned import LearnedGeocoder
+from app.geo.geocoders.shared_parse import SharedParse
+from app.geo.learned_index import LearnedIndex
 from app.geo.reverse import ReverseIndex
 from app.geo.road_index import RoadIndex, constant
 from app.geo.sources import GeoSource
+
+OFFLINE = ("gazetteer", "learned")
 
 
 def provider(
@@ -22,10 +27,16 @@ def provider(
     settings: Settings,
     index: GazetteerIndex,
     roads: Callable[[], RoadIndex] | None = None,
+    *,
+    learned: Callable[[], LearnedIndex | None] | None = None,
+    reverse: ReverseIndex | None = None,
+    parse: SharedParse | None = None,
 ) -> Geocoder:
-    """One geocoder by its name in ``AIDMAP_GEOCODERS``."""
+    """One geocoder by its name in ``AIDMAP_GEOCODERS``; the offline ones share ``parse``."""
     if name == "gazetteer":
-        return GazetteerGeocoder(index, roads)
+        return GazetteerGeocoder(index, roads, parse)
+    if name == "learned":
+        return LearnedGeocoder(index, learned or (lambda: None), reverse, parse)
     timeout = settings.geocoder_timeout_s
     if name == "amap":
         from app.geo.geocoders.amap import AmapGeocoder
@@ -67,20 +78,43 @@ def build_chain(
     gates: dict[str, ProviderGate] | None = None,
     cache: AnswerCache | None = None,
     roads: Callable[[], RoadIndex] | None = None,
+    learned: Callable[[], LearnedIndex | None] | None = None,
 ) -> GeocoderChain:
     """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``; with
     ``online=False`` only its offline part (the gazetteer), which spends no provider's
     quota. A process passes the same ``gates`` and ``cache`` to every chain it builds, so
-    pauses and pace outlive a rebuild; without them the chain gets its own. ``roads`` gives
-    the current road index; without it the chain reads one from the store once."""
+    pauses and pace outlive a rebuild; without them the chain gets its own. ``roads`` and
+    ``learned`` give the current road and learned indexes; without them the chain reads
+    them from the store once."""
     index = GazetteerIndex.from_store(store)
     roads = roads or constant(RoadIndex.from_store(store, index))
-    names = [name for name in settings.geocoders if online or name == "gazetteer"]
+    reverse, parse = ReverseIndex(store), SharedParse(index)
+    names = chain_names(settings, learns=learned is not None or hasattr(store, "iter_learned"))
+    names = [name for name in names if online or name in OFFLINE] or ["gazetteer"]
+    if "learned" in names and learned is None:
+        once = LearnedIndex.from_source(store)  # type: ignore[arg-type]  # see chain_names
+        learned = lambda: once  # noqa: E731
+    geocoders = [
+        provider(name, settings, index, roads, learned=learned, reverse=reverse, parse=parse)
+        for name in names
+    ]
     return GeocoderChain(
-        [provider(name, settings, index, roads) for name in names or ["gazetteer"]],
+        geocoders,
         index=index,
-        reverse=ReverseIndex(store),
+        reverse=reverse,
         gates=gates if gates is not None else gates_for(settings),
         cache=cache or AnswerCache(store, settings.geocode_cache_days),
         enough=Precision(settings.geocode_enough),
     )
+
+
+def chain_names(settings: Settings, *, learns: bool) -> list[str]:
+    """``AIDMAP_GEOCODERS``, with ``learned`` right after ``gazetteer`` unless named or
+    turned off (``AIDMAP_LEARN_ADDRESSES``); left out when nothing can be learned (a store
+    without ``iter_learned``, until issue 22's store part is merged, and no index given)."""
+    names = list(settings.geocoders)
+    if not (learns and settings.learn_addresses):
+        return [name for name in names if name != "learned"]
+    if "learned" not in names and "gazetteer" in names:
+        names.insert(names.index("gazetteer") + 1, "learned")
+    return names

@@ -61,6 +61,8 @@ export function start(base, layer, focus) {
     document.body.classList.add("has-nearest");
     say(heading(fc, service));
     if (fc.origin.precision === "district") notes.appendChild(districtNote(fc.origin));
+    /* the origin answers no more than its source: "known", never "verified", here */
+    if (fc.origin.source === "learned") notes.appendChild(el("p", { class: "learned-note", text: T.learned_known }));
     fc.features.forEach(function (f) { results.appendChild(hospitalItem(f, fc.answer, focus)); });
     if (fc.answer === "fallback" || !fc.features.length) {
       if (fc.contacts && fc.contacts.length) contacts.appendChild(contactList(fc.contacts));

@@ -3,10 +3,16 @@
    places the text) and moves the map there. */
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";
-import { T } from "./i18n.js";
+import { metres, T } from "./i18n.js";
 import { phoneLinks, precisionNote } from "./places.js";
 
 var UNITS_FROM_ZOOM = 14;
+
+/* What placed a learned answer: "verified" only when every point used was verified. */
+function learnedNote(evidence) {
+  if (!evidence) return "";
+  return (evidence.verified ? T.learned_verified : T.learned_known) + " ±" + metres(evidence.uncertainty_m);
+}
 
 /* base: the map (basemap.js), layer: a layer group; returns { load } to call when the
    view moves */
@@ -42,7 +48,7 @@ export function start(base, layer) {
       if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
       return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
         return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
-          lon: g.lon, lat: g.lat, level: g.precision }];
+          lon: g.lon, lat: g.lat, level: g.precision, note: learnedNote(g.evidence) }];
       });
     }).then(function (places) {
       if (!places.length) { out.appendChild(el("li", { text: T.no_units_found })); return; }
@@ -52,7 +58,7 @@ export function start(base, layer) {
           ev.preventDefault();
           map.setView(toLatLng(u.lon, u.lat), u.level === "district" ? 13 : 15);
         });
-        out.appendChild(el("li", {}, [a]));
+        out.appendChild(el("li", {}, u.note ? [a, el("span", { class: "learned-note", text: u.note })] : [a]));
       });
     }).catch(function () { out.appendChild(el("li", { text: T.no_units_found })); });
   });
