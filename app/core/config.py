@@ -156,7 +156,9 @@ class Settings(BaseSettings):
         ),
     )
     learn_addresses: bool = Field(
-        True, description="Answer from (and learn) the deployment's own verified points."
+        True,
+        description="Answer from the addresses learned from the deployment's own verified "
+        "points (they are learned either way, so turning this on later answers at once).",
     )
     geocode_enough: PrecisionName = Field(
         "approximate", description="Stop asking once an answer is this precise."

@@ -67,5 +67,5 @@ class LearnedSource(Protocol):
         ...
 
 
-class GeoSource(UnitSource, ResourceSource, AnswerStore, Protocol):
+class GeoSource(UnitSource, ResourceSource, AnswerStore, LearnedSource, Protocol):
     """Everything a geocoder chain reads: what ``build_chain`` takes."""

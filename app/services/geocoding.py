@@ -12,6 +12,7 @@ from app.geo.geocoders.gate import ProviderGate
 from app.geo.geocoders.registry import build_chain, gates_for
 from app.geo.learned_index import LearnedIndex
 from app.geo.road_index import RoadIndex
+from app.services.address_learning import rebuild
 from app.services.public_geocoding import PublicGeocoder
 from app.services.shared_limits import StorePace
 from app.storage.meta_keys import MetaKey
@@ -100,7 +101,7 @@ class ChainHolder:
                     gates=self.gates,
                     cache=self.cache,
                     roads=self.roads,
-                    learned=self.learned if hasattr(self.store, "iter_learned") else None,
+                    learned=self.learned,
                 )
             return self._chains[online]
 
@@ -140,10 +141,8 @@ class ChainHolder:
         """The learned index as the store has it, rebuilt when ``learned_version`` moved (at
         most every LEARNED_REFRESH_S), by one thread at a time while the others keep the
         index they had. Called by the chain's learned step, on the chain's thread, never
-        on the event loop. None for a store without learned points (until issue 22's store
-        part is merged, ``iter_learned`` may be missing)."""
-        if not hasattr(self.store, "iter_learned"):
-            return None
+        on the event loop. A store that never learned anything (one from before addresses
+        were learned) first learns its resources' points, once."""
         version = self._learned_version()
         with self._lock:
             old = self._learned
@@ -156,6 +155,9 @@ class ChainHolder:
                 old = self._learned
             if old is not None and _fresh(old, version):
                 return old[2]
+            if version is None:  # nothing learned yet, not even nothing: learn what is there
+                rebuild(self.store, self.get(online=False).index)
+                version = self.store.learned_version()
             now = time.monotonic()
             built = LearnedIndex.from_source(self.store)  # outside self._lock: reads
             with self._lock:
@@ -171,7 +173,7 @@ class ChainHolder:
             mark = self._learned_mark
         if counter is not None and mark is not None and mark[0] == counter:
             return mark[1]
-        version = self.store.learned_version()  # type: ignore[attr-defined]  # see learned
+        version = self.store.learned_version()
         with self._lock:
             self._learned_mark = (counter, version)
         return version

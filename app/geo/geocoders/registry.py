@@ -89,10 +89,10 @@ def build_chain(
     index = GazetteerIndex.from_store(store)
     roads = roads or constant(RoadIndex.from_store(store, index))
     reverse, parse = ReverseIndex(store), SharedParse(index)
-    names = chain_names(settings, learns=learned is not None or hasattr(store, "iter_learned"))
+    names = chain_names(settings)
     names = [name for name in names if online or name in OFFLINE] or ["gazetteer"]
     if "learned" in names and learned is None:
-        once = LearnedIndex.from_source(store)  # type: ignore[arg-type]  # see chain_names
+        once = LearnedIndex.from_source(store)
         learned = lambda: once  # noqa: E731
     geocoders = [
         provider(name, settings, index, roads, learned=learned, reverse=reverse, parse=parse)
@@ -108,12 +108,11 @@ def build_chain(
     )
 
 
-def chain_names(settings: Settings, *, learns: bool) -> list[str]:
+def chain_names(settings: Settings) -> list[str]:
     """``AIDMAP_GEOCODERS``, with ``learned`` right after ``gazetteer`` unless named or
-    turned off (``AIDMAP_LEARN_ADDRESSES``); left out when nothing can be learned (a store
-    without ``iter_learned``, until issue 22's store part is merged, and no index given)."""
+    turned off (``AIDMAP_LEARN_ADDRESSES``)."""
     names = list(settings.geocoders)
-    if not (learns and settings.learn_addresses):
+    if not settings.learn_addresses:
         return [name for name in names if name != "learned"]
     if "learned" not in names and "gazetteer" in names:
         names.insert(names.index("gazetteer") + 1, "learned")
