@@ -8,10 +8,13 @@ import { phoneLinks, precisionNote } from "./places.js";
 
 var UNITS_FROM_ZOOM = 14;
 
-/* What placed a learned answer: "verified" only when every point used was verified. */
+/* What placed a learned answer: "verified" only when every point used was verified; the
+   addresses it was worked out from come only to a signed-in volunteer (neighbours). */
 function learnedNote(evidence) {
   if (!evidence) return "";
-  return (evidence.verified ? T.learned_verified : T.learned_known) + " ±" + metres(evidence.uncertainty_m);
+  var note = (evidence.verified ? T.learned_verified : T.learned_known) + " ±" + metres(evidence.uncertainty_m);
+  var from = (evidence.neighbours || []).map(function (n) { return n.address; });
+  return from.length ? note + " · " + T.learned_neighbours + " " + from.join("、") : note;
 }
 
 /* base: the map (basemap.js), layer: a layer group; returns { load } to call when the
@@ -47,7 +50,8 @@ export function start(base, layer) {
     api("/api/v1/units?limit=20&name=" + encodeURIComponent(name)).then(function (found) {
       if (found.length) return found.map(function (u) { return { name: u.name, lon: u.lon, lat: u.lat, level: u.level }; });
       return api("/api/v1/geocode?q=" + encodeURIComponent(name)).then(function (g) {
-        return g.lon === null || g.lon === undefined ? [] : [{ name: [g.district, g.street, g.committee].filter(Boolean).join(" ") || name,
+        var units = [g.district, g.street, g.committee].filter(Boolean).join(" ");
+        return g.lon === null || g.lon === undefined ? [] : [{ name: g.evidence ? name : units || name,
           lon: g.lon, lat: g.lat, level: g.precision, note: learnedNote(g.evidence) }];
       });
     }).then(function (places) {
