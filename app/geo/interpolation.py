@@ -6,7 +6,8 @@ their points; the span between them is the honest uncertainty (on the eval dev r
 error was within span/2 + 50 m for 93 % of interpolations). An answer never lies outside
 the learned evidence: nothing is extrapolated beyond the last known number, and what
 cannot be interpolated falls back to the nearest known number, then to the road's
-median point, saying why.
+median point, saying why. The notes name no learned address: anyone reads them, while
+the neighbours used are shown only to a signed-in volunteer.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
         lo, hi = pair
         span = haversine_m(lo.lon, lo.lat, hi.lon, hi.lat)
         if span > MAX_SPAN_M:
-            reasons.append(f"known numbers {lo.number} and {hi.number} are {span:,.0f} m apart")
+            reasons.append(f"the known numbers around it are {span:,.0f} m apart")
             continue
         t = (number - lo.number) / (hi.number - lo.number)
         return Estimate(
@@ -156,7 +157,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
             (lo, hi),
             span_m=span,
             other_side=parity is None,
-            note=f"interpolated between {lo.address} and {hi.address} ({side}), ±{span / 2:,.0f} m",
+            note=f"interpolated between two known numbers ({side}), ±{span / 2:,.0f} m",
         )
     near = road.nearest(number)
     if near is not None:
@@ -173,7 +174,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
                 gap=gap,
                 note=(
                     f"no known numbers on both sides of {number}; "
-                    f"nearest known is {near.address} ({gap} numbers away)"
+                    f"the nearest known is {gap} numbers away"
                 ),
             )
         reasons.append(f"nearest known number is {gap} numbers away")

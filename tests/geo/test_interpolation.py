@@ -68,6 +68,12 @@ def test_numbers_too_far_apart_are_not_interpolated_between():
     assert estimate.precision is Precision.street  # the road spreads over ~19 km
 
 
+def test_a_note_names_no_learned_address():
+    evidence = road(known(101, 121.50), known(201, 121.51), known(300, 121.52))
+    for number in (151, 250, 400):  # same side, other side, nearest number
+        assert "号" not in interpolate(evidence, number).note
+
+
 def test_a_tight_road_median_is_approximate():
     evidence = road(known(None, 121.500), known(None, 121.501), known(None, 121.502))
     estimate = road_median(evidence)

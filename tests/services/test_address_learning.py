@@ -54,6 +54,18 @@ def test_a_placed_hospital_is_learned_as_verified_and_a_correction_replaces_it(
     assert corrected.resource_id == 1 and store.learned_version() != version
 
 
+def test_a_placement_stands_when_its_house_number_is_too_long_to_learn(client: TestClient):
+    store = client.app.state.context.store
+    coordinator = bearer(client, Role.coordinator, "协调员") | {
+        "If-Match": client.get("/api/v1/resources/1").headers["ETag"]
+    }
+    overlong = {"address": "瑞金二路" + "9" * 30 + "号"}
+    patched = client.patch("/api/v1/resources/1", json=overlong, headers=coordinator)
+    assert patched.status_code == 200
+    assert place(client, RUIJIN, bearer(client, Role.verifier)).status_code == 200
+    assert list(store.iter_learned()) == []
+
+
 def test_an_import_teaches_the_sheets_points_and_not_the_gazetteers(
     seeded_store: Store, settings: Settings
 ):
