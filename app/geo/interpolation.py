@@ -121,17 +121,17 @@ class RoadEvidence:
 
 def exact(points: Sequence[Known]) -> Estimate:
     """The same address learned before: a verified point wins (the newest), else the median
-    of the points; ``exact`` precision only for a verified placement."""
+    of the points, as uncertain as they spread (a sheet and a provider may disagree by
+    kilometres); ``exact`` precision only for a verified placement."""
     verified = [p for p in points if p.source is LearnedFrom.verified]
     if verified:
         chosen = max(verified, key=lambda p: p.learned_at or datetime.min)
-        lon, lat, precision = chosen.lon, chosen.lat, Precision.exact
+        lon, lat, precision, uncertainty = chosen.lon, chosen.lat, Precision.exact, 0.0
     else:
-        lon, lat = _median(points)
-        precision = Precision.approximate
-    return Estimate(
-        lon, lat, Kind.exact, precision, 0.0 if verified else 50.0, len(points), tuple(points[:4])
-    )
+        lon, lat, radius = _spread(points)
+        precision = Precision.approximate if radius <= TIGHT_M else Precision.street
+        uncertainty = max(radius, 50.0)
+    return Estimate(lon, lat, Kind.exact, precision, uncertainty, len(points), tuple(points[:4]))
 
 
 def interpolate(road: RoadEvidence, number: int) -> Estimate:

@@ -38,6 +38,11 @@ def test_exact_is_exact_only_for_a_verified_placement():
     assert verified.precision is Precision.exact and verified.lon == 121.51
 
 
+def test_points_of_one_address_far_apart_are_as_uncertain_as_their_spread():
+    apart = exact([known(221, 121.50), known(221, 121.60)])  # ~9.5 km
+    assert apart.precision is Precision.street and apart.uncertainty_m > 4_000
+
+
 def test_same_side_wins_over_the_other_side():
     evidence = road(known(201, 121.50), known(241, 121.51), known(220, 121.60), known(224, 121.61))
     estimate = interpolate(evidence, 221)
