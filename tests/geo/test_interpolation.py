@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.domain.enums import LearnedFrom, Precision
 from app.geo.distance import haversine_m
+from app.geo.geocoders.learned import confidence
 from app.geo.interpolation import (
     MAX_GAP,
     Kind,
@@ -41,6 +42,14 @@ def test_exact_is_exact_only_for_a_verified_placement():
 def test_points_of_one_address_far_apart_are_as_uncertain_as_their_spread():
     apart = exact([known(221, 121.50), known(221, 121.60)])  # ~9.5 km
     assert apart.precision is Precision.street and apart.uncertainty_m > 4_000
+
+
+def test_the_confidence_of_points_of_one_address_falls_with_their_spread():
+    close = confidence(exact([known(221, 121.5), known(221, 121.5005)]))
+    near = confidence(exact([known(221, 121.5), known(221, 121.506)]))  # ~570 m
+    apart = confidence(exact([known(221, 121.50), known(221, 121.60)]))
+    assert close == pytest.approx(0.8 * 0.9) and apart < near < close
+    assert apart == pytest.approx(0.8 * 0.5 * 0.9)  # as an interpolation over 2 km or more
 
 
 def test_same_side_wins_over_the_other_side():
