@@ -197,6 +197,7 @@ def patch_resource(
     settings: SettingsDep,
     now: NowDep,
     via: SourceDep,
+    geocoders: GeocodersDep,
     if_match: IfMatch = None,
 ) -> ResourcePublic | JSONResponse:
     """Coordinators: change any of name, name_en, aliases, address, phones, services (the
@@ -207,7 +208,9 @@ def patch_resource(
     version. Each change is recorded (…/edits)."""
     version = expected_version(if_match)
     try:
-        edited = edit_hospital(store, resource_id, version, body, token.name, via)
+        edited = edit_hospital(
+            store, resource_id, version, body, token.name, via, geocoders.get(online=False).index
+        )
     except VersionConflict:
         return _stale(store, resource_id, settings.status_ttl_hours, now)
     except Refused as exc:

@@ -78,7 +78,7 @@ def geodata_learn(
     """Teach the learned geocoder the points of places a team already knows (hospitals,
     offices, compounds, roads): only places, never a list of residents' addresses."""
     from app.geo.geocoders.registry import build_chain
-    from app.services.address_learning import teach
+    from app.services.address_learning import rebuild, teach
     from app.services.address_teaching import read_teaching
     from app.services.imports.read import read_table
     from app.services.imports.table import ImportFileError
@@ -96,6 +96,8 @@ def geodata_learn(
             plan = read_teaching(table, chain.index, chain.reverse, file.name)
         except ImportFileError as exc:
             raise CliError(str(exc)) from None
+        if not dry_run and store.learned_version() is None:
+            rebuild(store, chain.index)  # teaching first would skip the resources' points
         replaced = 0 if dry_run else teach(store, plan.points)
     out = Console()
     for line in _teaching_lines(plan):

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from app.geo.address import ParsedAddress
 
 _FIRST = re.compile(r"\d+")
+MAX_DIGITS = 5
+"""No Shanghai lane or house number is longer; a longer one is read as no number (one
+beyond a 64-bit column failed the write of a verifier's placement)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,8 @@ def house_key(parsed: ParsedAddress) -> HouseKey:
     lane, number = parsed.lane, parsed.number
     text = "".join(part for part in (lane and f"{lane}弄", number and f"{number}号") if part)
     first = _FIRST.match(lane or number or "")
-    return HouseKey(int(first[0]) if first else None, text or None)
+    plausible = first is not None and len(first[0].lstrip("0")) <= MAX_DIGITS
+    return HouseKey(int(first[0]) if plausible else None, text or None)
 
 
 def place_key(parsed: ParsedAddress) -> str | None:

@@ -6,7 +6,8 @@ their points; the span between them is the honest uncertainty (on the eval dev r
 error was within span/2 + 50 m for 93 % of interpolations). An answer never lies outside
 the learned evidence: nothing is extrapolated beyond the last known number, and what
 cannot be interpolated falls back to the nearest known number, then to the road's
-median point, saying why.
+median point, saying why. The notes name no learned address: anyone reads them, while
+the neighbours used are shown only to a signed-in volunteer.
 """
 
 from __future__ import annotations
@@ -120,17 +121,17 @@ class RoadEvidence:
 
 def exact(points: Sequence[Known]) -> Estimate:
     """The same address learned before: a verified point wins (the newest), else the median
-    of the points; ``exact`` precision only for a verified placement."""
+    of the points, as uncertain as they spread (a sheet and a provider may disagree by
+    kilometres); ``exact`` precision only for a verified placement."""
     verified = [p for p in points if p.source is LearnedFrom.verified]
     if verified:
         chosen = max(verified, key=lambda p: p.learned_at or datetime.min)
-        lon, lat, precision = chosen.lon, chosen.lat, Precision.exact
+        lon, lat, precision, uncertainty = chosen.lon, chosen.lat, Precision.exact, 0.0
     else:
-        lon, lat = _median(points)
-        precision = Precision.approximate
-    return Estimate(
-        lon, lat, Kind.exact, precision, 0.0 if verified else 50.0, len(points), tuple(points[:4])
-    )
+        lon, lat, radius = _spread(points)
+        precision = Precision.approximate if radius <= TIGHT_M else Precision.street
+        uncertainty = max(radius, 50.0)
+    return Estimate(lon, lat, Kind.exact, precision, uncertainty, len(points), tuple(points[:4]))
 
 
 def interpolate(road: RoadEvidence, number: int) -> Estimate:
@@ -143,7 +144,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
         lo, hi = pair
         span = haversine_m(lo.lon, lo.lat, hi.lon, hi.lat)
         if span > MAX_SPAN_M:
-            reasons.append(f"known numbers {lo.number} and {hi.number} are {span:,.0f} m apart")
+            reasons.append(f"the known numbers around it are {span:,.0f} m apart")
             continue
         t = (number - lo.number) / (hi.number - lo.number)
         return Estimate(
@@ -156,7 +157,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
             (lo, hi),
             span_m=span,
             other_side=parity is None,
-            note=f"interpolated between {lo.address} and {hi.address} ({side}), ±{span / 2:,.0f} m",
+            note=f"interpolated between two known numbers ({side}), ±{span / 2:,.0f} m",
         )
     near = road.nearest(number)
     if near is not None:
@@ -173,7 +174,7 @@ def interpolate(road: RoadEvidence, number: int) -> Estimate:
                 gap=gap,
                 note=(
                     f"no known numbers on both sides of {number}; "
-                    f"nearest known is {near.address} ({gap} numbers away)"
+                    f"the nearest known is {gap} numbers away"
                 ),
             )
         reasons.append(f"nearest known number is {gap} numbers away")

@@ -11,6 +11,8 @@ by the gazetteer or by the learned geocoder itself are never learned (no feedbac
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -22,7 +24,10 @@ from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.house_numbers import house_key, place_key
 from app.services.imports.records import ImportPlan, RowAction
 from app.services.imports.row_location import SHEET_POINTS
+from app.storage.errors import StorageError
 from app.storage.port import LearnedStore, Store
+
+log = logging.getLogger("aidmap")
 
 RESOURCE = "resource"
 """``origin`` of a point learned from a stored resource."""
@@ -30,6 +35,15 @@ NOT_LEARNED_FROM = frozenset({"gazetteer", "learned", "stored"})
 """``located_by`` of import rows whose point is not new evidence."""
 FALLBACK_DEGREES = 1e-5
 """A point this close (~1 m) to a unit's own point is that unit's fallback, not a place's."""
+DWELLING = re.compile(
+    r"[0-9一二三四五六七八九十〇零]+\s*[室户]|号\s*[-－]?\s*\d{3,4}(?![\d楼号弄栋幢])|楼.*室"
+)
+"""A flat or a room (302室, 12户, 5号302, 3号楼东室): a resident's door, not a place."""
+
+
+def names_a_dwelling(address: str) -> bool:
+    """Whether the address names a flat or room: never learned, a place's point only."""
+    return DWELLING.search(address) is not None
 
 
 def parsed_point(
@@ -60,7 +74,7 @@ def learned_from_resource(
     """The point a resource teaches, or None: a verified placement (``verified``), else an
     exact point not verified (``source`` when the caller knows where it came from, else
     ``sheet`` when the resource came from a file and ``provider`` otherwise)."""
-    if not resource.address:
+    if not resource.address or names_a_dwelling(resource.address):
         return None
     if resource.location_verified:
         source = LearnedFrom.verified
@@ -98,9 +112,15 @@ def learn_resources(
     return len(points)
 
 
-def learn_placed(store: LearnedStore, index: GazetteerIndex, placed: Resource) -> int:
-    """After a verifier placed or corrected a resource: its point replaces the old one."""
-    return learn_resources(store, index, [placed])
+def learn_written(store: LearnedStore, index: GazetteerIndex, written: Resource) -> int:
+    """After a verifier placed a resource or a coordinator added or edited one: its point
+    replaces the old one (or the old one goes). A store's failure is logged, not raised:
+    the write it follows stands."""
+    try:
+        return learn_resources(store, index, [written])
+    except StorageError as exc:
+        log.warning("resource %s written, its address not learned: %s", written.id, exc)
+        return 0
 
 
 def learn_imported(

@@ -1,7 +1,8 @@
 """Reading a list a team already has (CSV or XLSX with the import's headers: 区, 地址,
 经度, 纬度, optional 坐标系) into taught points, with every row that teaches nothing
-given a reason: no point, outside Shanghai or its district, an unknown district, nothing
-to learn in its address, a duplicate or a conflict with an earlier row.
+given a reason: a formula, no point, outside Shanghai or its district, an unknown
+district, a flat or room (only places are taught), nothing to learn in its address, a
+place name too short to tell, a duplicate or a conflict with an earlier row.
 
 Reading writes nothing (the dry run); ``address_learning.teach`` keeps the points.
 """
@@ -17,13 +18,16 @@ from app.geo.address import parse_address
 from app.geo.distance import haversine_m
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.reverse import ReverseIndex, outside_note
-from app.services.address_learning import parsed_point
+from app.services.address_learning import names_a_dwelling, parsed_point
+from app.services.formula_guard import is_formula
 from app.services.imports.cells import CellError, parse_crs, parse_point
 from app.services.imports.columns import ColumnMap, map_columns
 from app.services.imports.table import Table
 
 COLUMNS = ("district", "address", "lon", "lat")
 """The headers a taught file needs (``坐标系`` is optional: WGS-84 without it)."""
+MIN_PLACE_CHARS = 3
+"""A bare place name (no road) shorter than this (``新村``) names no one place."""
 CONFLICT_M = 200.0
 """Two rows of one address further apart than this conflict: the first is kept."""
 
@@ -95,6 +99,9 @@ def _row_point(
         at = columns.fields.get(name)
         return cells[at].strip() if at is not None and at < len(cells) else ""
 
+    formulas = [name for name in (*COLUMNS, "crs") if is_formula(value(name))]
+    if formulas:
+        raise CellError(f"{formulas[0]}: a formula (starts with = + - @), not a value")
     if not value("district"):
         raise CellError("no district")
     district = index.district(value("district"))
@@ -109,9 +116,15 @@ def _row_point(
     outside = outside_note(reverse, lon, lat, district)
     if outside:
         raise CellError(outside)
+    if names_a_dwelling(value("address")):
+        raise CellError("a flat or room (室, 户, 5号302): teach places, not homes")
     parsed = parse_address(value("address"), index, district.name)
     point = parsed_point(LearnedFrom.taught, parsed, lon, lat, index, source_crs=crs,
                          origin=filename)  # fmt: skip
     if point is None:
         raise CellError("nothing to learn: no road with a number, and no place name")
+    if point.place is not None and len(point.place) < MIN_PLACE_CHARS:
+        raise CellError(
+            f"place name {point.place!r} too short (under {MIN_PLACE_CHARS} characters)"
+        )
     return point

@@ -18,6 +18,11 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(GUARDED_STARTS) else text
 
 
+def is_formula(cell: str) -> bool:
+    """Whether a spreadsheet runs the cell (as ``unguard`` left it) as a formula."""
+    return cell.startswith(FORMULA_STARTS)
+
+
 def unguard(cell: str) -> str:
     """The value a guarded cell stands for; other cells as they are."""
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(GUARDED_STARTS) else cell

@@ -11,6 +11,9 @@ status and its history would outlive the service in reads, the map and the queue
 service that stops is reported ``closed`` instead. A change of district clears a street
 or committee of the old one, and moves a point that stood only for the old district to
 the new one's; any other point stays (``PUT …/location`` moves points, with history).
+A hospital added at a given location, or edited in its address, district or point,
+teaches its address again (``learn_written``): an address changed away no longer answers
+at the hospital's point.
 """
 
 from __future__ import annotations
@@ -19,16 +22,21 @@ from dataclasses import dataclass, replace
 
 from app.domain.enums import Kind, Level, Precision, SourceCrs, WriteSource
 from app.domain.records import AdminUnit, NewResource, Resource, Service
+from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.geocoders.base import GeocodeQuery
 from app.geo.geocoders.chain import GeocoderChain
 from app.geo.location_links import PastedPoint
 from app.models.hospitals import HospitalIn, HospitalPatch
+from app.services.address_learning import learn_written
 from app.services.duplicates import Candidate, Duplicate, find_duplicates, new_duplicates
 from app.services.locations import wgs84_point
 from app.services.units import units_named
 from app.services.vocabulary import service_code
 from app.storage.errors import NotFound, VersionConflict
 from app.storage.port import Store, UnitStore
+
+LEARNED_FIELDS = frozenset({"address", "district_id", "lon", "lat", "source_crs"})
+"""An edit of any of these changes what the resource teaches."""
 
 
 class Refused(ValueError):
@@ -202,7 +210,10 @@ def create_hospital(
         found = find_duplicates(_hospitals(store), _candidate(new))
         if found:
             raise PossibleDuplicates(found)
-    return store.create_resource(new, by, via)
+    created = store.create_resource(new, by, via)
+    if created.location_verified:  # a point the chain found is no new evidence
+        learn_written(store, chain.index, created)
+    return created
 
 
 def edit_hospital(
@@ -212,6 +223,7 @@ def edit_hospital(
     patch: HospitalPatch,
     by: str,
     via: WriteSource,
+    index: GazetteerIndex,
 ) -> Resource:
     """Apply the fields ``patch`` names to the resource at ``expected_version`` (see the
     module), recorded under ``by``; the resource unchanged when nothing changes.
@@ -236,7 +248,10 @@ def edit_hospital(
         found = new_duplicates(others, _candidate(resource), _candidate(after), resource_id)
         if found:
             raise PossibleDuplicates(found)
-    return store.edit_resource(resource_id, expected_version, changes, by, via)
+    edited = store.edit_resource(resource_id, expected_version, changes, by, via)
+    if LEARNED_FIELDS & changes.keys():
+        learn_written(store, index, edited)
+    return edited
 
 
 def _changes(store: Store, resource: Resource, patch: HospitalPatch) -> dict[str, object]:

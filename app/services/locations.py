@@ -4,7 +4,6 @@ as exact and verified (and learned as the address's verified point)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
 from app.domain.enums import SourceCrs, WriteSource
@@ -14,11 +13,8 @@ from app.geo.extent import in_shanghai
 from app.geo.gazetteer_index import GazetteerIndex
 from app.geo.location_links import PastedPoint, read_pasted
 from app.models.workspace import LocationIn
-from app.services.address_learning import learn_placed
-from app.storage.errors import StorageError
+from app.services.address_learning import learn_written
 from app.storage.port import LearnedStore, LocationStore
-
-log = logging.getLogger("aidmap")
 
 
 class PlacingStore(LocationStore, LearnedStore, Protocol):
@@ -79,8 +75,5 @@ def place(
     lon, lat = wgs84_point(point)
     crs = SourceCrs(point.crs)
     placed = store.place_resource(resource_id, expected_version, lon, lat, crs, by, via)
-    try:
-        learn_placed(store, index, placed)
-    except StorageError as exc:
-        log.warning("resource %s placed, its address not learned: %s", placed.id, exc)
+    learn_written(store, index, placed)
     return placed

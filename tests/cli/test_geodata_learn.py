@@ -11,7 +11,8 @@ import pytest
 from openpyxl import Workbook
 
 from app.core.config import Settings
-from app.domain.enums import LearnedFrom, SourceCrs
+from app.domain.enums import LearnedFrom, Precision, SourceCrs
+from app.domain.records import NewResource
 from app.geo.crs import bd09_to_wgs84, from_wgs84
 from app.geo.distance import haversine_m
 from app.storage import open_store
@@ -113,3 +114,40 @@ def test_real_dev_addresses_are_taught_in_gcj02(tmp_path: Path, eval_dir: Path):
     assert all(p.source_crs is SourceCrs.gcj02 for p in points)
     for point in points:  # each is its row's point, converted to within a few metres
         assert min(haversine_m(point.lon, point.lat, *r.wgs84) for r in rows) < 5
+
+
+def test_only_places_are_taught_and_the_stores_resources_are_learned_first(tmp_path: Path):
+    data = tmp_path / "data"
+    rows = [
+        ["区", "地址", "经度", "纬度"],
+        ["浦东新区", "浦电路221号302室", "121.5194", "31.2206"],
+        ["浦东新区", "浦电路221号5号302", "121.5194", "31.2206"],
+        ["浦东新区", '=HYPERLINK("x")', "121.5194", "31.2206"],
+        ["浦东新区", "浦电路300号", "+121.5230", "31.2215"],
+        ["浦东新区", "花园", "121.5194", "31.2206"],
+        ["浦东新区", "曹路镇建新村", "121.70", "31.27"],
+    ]
+    sheet = _csv(tmp_path / "places.csv", rows)
+    dry = run_aidmap("geodata", "learn", str(sheet), "--dry-run", "--data-dir", str(data))
+    assert dry.returncode == 0, dry.stderr
+    reasons = {2: "a flat or room", 3: "a flat or room", 4: "address: a formula",
+               5: "lon: a formula", 6: "too short"}  # fmt: skip
+    for row, reason in reasons.items():
+        assert any(
+            line.strip().startswith(f"row {row}: ") and reason in line
+            for line in dry.stdout.splitlines()
+        ), (row, dry.stdout)
+    store = open_store(Settings(data_dir=data, database_url=""))
+    try:  # a store whose resources were never learned (the server never built its index)
+        [pudong] = store.find_units(name="浦东新区")
+        new = NewResource(kind="hospital", name="表内医院", lon=121.5194, lat=31.2206,
+                          precision=Precision.exact, district_id=pudong.id,
+                          address="浦电路221号", source="import list.csv row 2")  # fmt: skip
+        rid = store.add_resource(new).id
+        assert store.learned_version() is None
+    finally:
+        store.close()
+    taught = run_aidmap("geodata", "learn", str(sheet), "--data-dir", str(data))
+    assert taught.returncode == 0, taught.stderr
+    learned = {(p.address, p.resource_id) for p in _learned(data)}
+    assert learned == {("浦电路221号", rid), ("曹路镇建新村", None)}

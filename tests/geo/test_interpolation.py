@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.domain.enums import LearnedFrom, Precision
 from app.geo.distance import haversine_m
+from app.geo.geocoders.learned import confidence
 from app.geo.interpolation import (
     MAX_GAP,
     Kind,
@@ -38,6 +39,19 @@ def test_exact_is_exact_only_for_a_verified_placement():
     assert verified.precision is Precision.exact and verified.lon == 121.51
 
 
+def test_points_of_one_address_far_apart_are_as_uncertain_as_their_spread():
+    apart = exact([known(221, 121.50), known(221, 121.60)])  # ~9.5 km
+    assert apart.precision is Precision.street and apart.uncertainty_m > 4_000
+
+
+def test_the_confidence_of_points_of_one_address_falls_with_their_spread():
+    close = confidence(exact([known(221, 121.5), known(221, 121.5005)]))
+    near = confidence(exact([known(221, 121.5), known(221, 121.506)]))  # ~570 m
+    apart = confidence(exact([known(221, 121.50), known(221, 121.60)]))
+    assert close == pytest.approx(0.8 * 0.9) and apart < near < close
+    assert apart == pytest.approx(0.8 * 0.5 * 0.9)  # as an interpolation over 2 km or more
+
+
 def test_same_side_wins_over_the_other_side():
     evidence = road(known(201, 121.50), known(241, 121.51), known(220, 121.60), known(224, 121.61))
     estimate = interpolate(evidence, 221)
@@ -66,6 +80,12 @@ def test_numbers_too_far_apart_are_not_interpolated_between():
     estimate = interpolate(road(known(1, 121.40), known(501, 121.60)), 251)
     assert estimate.kind is Kind.road_median and "apart" in estimate.note
     assert estimate.precision is Precision.street  # the road spreads over ~19 km
+
+
+def test_a_note_names_no_learned_address():
+    evidence = road(known(101, 121.50), known(201, 121.51), known(300, 121.52))
+    for number in (151, 250, 400):  # same side, other side, nearest number
+        assert "号" not in interpolate(evidence, number).note
 
 
 def test_a_tight_road_median_is_approximate():

@@ -21,6 +21,7 @@ from app.services.imports.plan import apply_import, plan_import
 from app.services.imports.read import read_table
 from app.storage.port import Store
 from tests.api.help import ask
+from tests.api.test_hospital_writes import any_client  # noqa: F401
 from tests.api.test_location_api import bearer, place
 
 RUIJIN = {"lon": 121.4684, "lat": 31.2117, "crs": "wgs84"}
@@ -52,6 +53,18 @@ def test_a_placed_hospital_is_learned_as_verified_and_a_correction_replaces_it(
     [corrected] = store.iter_learned()
     assert (corrected.lon, corrected.lat) == (CORRECTED["lon"], CORRECTED["lat"])
     assert corrected.resource_id == 1 and store.learned_version() != version
+
+
+def test_a_placement_stands_when_its_house_number_is_too_long_to_learn(client: TestClient):
+    store = client.app.state.context.store
+    coordinator = bearer(client, Role.coordinator, "协调员") | {
+        "If-Match": client.get("/api/v1/resources/1").headers["ETag"]
+    }
+    overlong = {"address": "瑞金二路" + "9" * 30 + "号"}
+    patched = client.patch("/api/v1/resources/1", json=overlong, headers=coordinator)
+    assert patched.status_code == 200
+    assert place(client, RUIJIN, bearer(client, Role.verifier)).status_code == 200
+    assert list(store.iter_learned()) == []
 
 
 def test_an_import_teaches_the_sheets_points_and_not_the_gazetteers(
@@ -94,6 +107,9 @@ def test_only_exact_points_of_place_addresses_are_learned(seeded_store: Store):
         replace(new, name="近似医院", precision=Precision.approximate),
         replace(new, name="无号医院", address="浦电路"),
         replace(new, name="区点医院", lon=pudong.lon, lat=pudong.lat),  # a fallback point
+        replace(new, name="室医院", address="浦电路221号302室"),  # a flat, not a place
+        replace(new, name="户医院", address="浦电路221号5号302"),
+        replace(new, name="楼医院", address="浦电路221号3号楼东室"),
     ):
         assert learned_from_resource(seeded_store.add_resource(refused), index) is None
     village = seeded_store.add_resource(replace(new, name="村医院", address="曹路镇建新村"))
@@ -111,3 +127,42 @@ def test_a_rebuild_derives_the_same_rows_and_drops_stale_ones(client: TestClient
     store.update_resource(1, hospital.version, address=None)  # teaches nothing now
     assert rebuild(store, index).resources == 0
     assert list(store.iter_learned()) == []
+
+
+def _edit(client: TestClient, body: dict, rid: int = 1):
+    headers = bearer(client, Role.coordinator) | {
+        "If-Match": client.get(f"/api/v1/resources/{rid}").headers["ETag"]
+    }
+    return client.patch(f"/api/v1/resources/{rid}", json=body, headers=headers)
+
+
+def test_an_edited_address_or_district_is_learned_again(any_client: TestClient):  # noqa: F811
+    client, store = any_client, any_client.app.state.context.store
+    assert place(client, RUIJIN, bearer(client, Role.verifier)).status_code == 200
+    assert _edit(client, {"address": "瑞金二路199号"}).status_code == 200
+    [point] = store.iter_learned()
+    assert (point.resource_id, point.road, point.house_number) == (1, "瑞金二路", 199)
+    assert _edit(client, {"name": "瑞金医院总院"}).status_code == 200  # teaches the same
+    assert [p.house_number for p in store.iter_learned()] == [199]
+    assert _edit(client, {"district": "浦东新区"}).status_code == 200
+    [moved] = store.iter_learned()
+    assert moved.district_id == store.find_units(name="浦东新区")[0].id
+    assert _edit(client, {"address": "浦电路"}).status_code == 200  # no number: nothing
+    assert list(store.iter_learned()) == []
+
+
+def test_a_hospital_added_at_a_location_is_learned_and_one_the_chain_placed_is_not(
+    any_client: TestClient,  # noqa: F811
+):
+    client, store = any_client, any_client.app.state.context.store
+    coordinator = bearer(client, Role.coordinator)
+    body = {"name": "定点医院", "district": "浦东新区", "address": "浦电路221号",
+            "location": {"lon": 121.5194, "lat": 31.2206}}  # fmt: skip
+    added = client.post("/api/v1/resources", json=body, headers=coordinator)
+    assert added.status_code == 201, added.text
+    [point] = store.iter_learned()
+    assert (point.source, point.resource_id) == (LearnedFrom.verified, added.json()["id"])
+    assert (point.road, point.house_number, point.lon) == ("浦电路", 221, 121.5194)
+    found = {"name": "查到医院", "district": "浦东新区", "address": "塘桥街道蓝村路100号"}
+    assert client.post("/api/v1/resources", json=found, headers=coordinator).status_code == 201
+    assert [p.resource_id for p in store.iter_learned()] == [point.resource_id]

@@ -145,6 +145,11 @@ def evidence(estimate: Estimate) -> Evidence:
     )
 
 
+def span_factor(span_m: float) -> float:
+    """1 for evidence within 200 m, falling to 0.5 at 2 km and beyond."""
+    return 1.0 if span_m <= 200 else max(0.5, 1.0 - 0.5 * (span_m - 200) / 1800)
+
+
 def confidence(estimate: Estimate) -> float:
     """Higher with more points, lower the further the evidence stretches (plan §3)."""
     kind = estimate.kind
@@ -152,12 +157,12 @@ def confidence(estimate: Estimate) -> float:
         sources = {n.source for n in estimate.neighbours}
         if LearnedFrom.verified in sources:
             base = 0.9
-        else:
+        else:  # points of one address spread ±radius: as far apart as a span of twice that
             base = 0.7 if sources == {LearnedFrom.provider} else 0.8
+            base *= span_factor(2 * estimate.uncertainty_m)
     elif kind is Kind.interpolated:
         side = 0.7 if estimate.other_side else 0.8
-        span = estimate.span_m or 0.0
-        base = side * (1.0 if span <= 200 else max(0.5, 1.0 - 0.5 * (span - 200) / 1800))
+        base = side * span_factor(estimate.span_m or 0.0)
     elif kind is Kind.nearest_number:
         gap = estimate.gap or 0
         base = 0.6 * (1.0 if gap <= 20 else max(0.6, 1.0 - 0.4 * (gap - 20) / 80))
