@@ -96,7 +96,7 @@ def geodata_learn(
             plan = read_teaching(table, chain.index, chain.reverse, file.name)
         except ImportFileError as exc:
             raise CliError(str(exc)) from None
-        if not dry_run and store.learned_version() is None:
+        if not dry_run and not store.resources_learned():
             rebuild(store, chain.index)  # teaching first would skip the resources' points
         replaced = 0 if dry_run else teach(store, plan.points)
     out = Console()

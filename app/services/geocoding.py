@@ -141,8 +141,9 @@ class ChainHolder:
         """The learned index as the store has it, rebuilt when ``learned_version`` moved (at
         most every LEARNED_REFRESH_S), by one thread at a time while the others keep the
         index they had. Called by the chain's learned step, on the chain's thread, never
-        on the event loop. A store that never learned anything (one from before addresses
-        were learned) first learns its resources' points, once."""
+        on the event loop. A store whose resources were never all learned (one from before
+        addresses were learned: a placement since teaches only its own) learns them first,
+        once."""
         version = self._learned_version()
         with self._lock:
             old = self._learned
@@ -155,7 +156,7 @@ class ChainHolder:
                 old = self._learned
             if old is not None and _fresh(old, version):
                 return old[2]
-            if version is None:  # nothing learned yet, not even nothing: learn what is there
+            if not self.store.resources_learned():
                 rebuild(self.store, self.get(online=False).index)
                 version = self.store.learned_version()
             now = time.monotonic()

@@ -24,3 +24,6 @@ class MetaKey(StrEnum):
     learned_version = "learned_version"
     """Moves whenever a learned address is added, replaced or forgotten (the learned
     geocoder's index rebuilds then); absent until the first is learned."""
+    resources_learned = "resources_learned_at"
+    """When every resource's point was last derived again (a rebuild); absent in a store
+    from before addresses were learned, whose resources are then learned once."""

@@ -73,6 +73,7 @@ class LearnedQueries(SqlPlumbing):
             conn.execute(delete(t.learned_addresses).where(c.resource_id.is_not(None)))
             insert_many(conn, t.learned_addresses, rows)
             set_meta(conn, MetaKey.learned_version, now.isoformat())
+            set_meta(conn, MetaKey.resources_learned, now.isoformat())
         return len(latest)
 
     def iter_learned(self) -> Iterator[LearnedPoint]:
@@ -93,6 +94,11 @@ class LearnedQueries(SqlPlumbing):
         """Moves with every write to the learned points (None: none learned yet)."""
         with self._read() as conn:
             return read_meta(conn, MetaKey.learned_version)
+
+    def resources_learned(self) -> bool:
+        """Whether every resource's point was derived at least once (``replace_derived``)."""
+        with self._read() as conn:
+            return read_meta(conn, MetaKey.resources_learned) is not None
 
 
 @contextmanager

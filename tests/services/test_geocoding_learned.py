@@ -1,12 +1,13 @@
-"""The chain holder's learned index: rebuilt when the store's learned points change, and
-not at all for a store that keeps none. A real seeded store."""
+"""The chain holder's learned index: rebuilt when the store's learned points change, after
+learning, once, the resources of a store from before addresses were learned. A real
+seeded store."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.core.config import Settings
-from app.domain.enums import LearnedFrom, Precision
+from app.domain.enums import LearnedFrom, Precision, SourceCrs, WriteSource
 from app.domain.learned import LearnedPoint
 from app.geo.geocoders.base import GeocodeQuery
 from app.services import geocoding
@@ -20,10 +21,6 @@ def test_the_index_follows_the_learned_points(
     seeded_settings: Settings, seeded_store: Store, monkeypatch: pytest.MonkeyPatch
 ):
     holder = ChainHolder(seeded_settings, seeded_store)
-    if not hasattr(seeded_store, "put_learned"):
-        assert holder.learned() is None
-        assert [g.name for g in holder.get(online=False).geocoders] == ["gazetteer"]
-        pytest.skip("the store keeps no learned points yet (issue 22's store part)")
     monkeypatch.setattr(geocoding, "LEARNED_REFRESH_S", 0.0)
     assert holder.get(online=False).geocode(QUERY).provider == "gazetteer"
     [pudong] = seeded_store.find_units(name="浦东新区")
@@ -35,3 +32,26 @@ def test_the_index_follows_the_learned_points(
     answer = holder.get(online=False).geocode(QUERY)
     assert (answer.provider, answer.precision) == ("learned", Precision.exact)
     assert holder.learned() is holder.learned()  # not rebuilt while nothing changed
+
+
+def test_a_store_from_before_learning_learns_its_resources_once(
+    seeded_settings: Settings, seeded_store: Store
+):
+    """A hospital placed before addresses were learned, and another point learned since
+    (which sets the learned version): the first index still learns the hospital."""
+    hospital = next(
+        r for r in seeded_store.iter_resources(kind="hospital") if r.address and "号" in r.address
+    )
+    placed = seeded_store.place_resource(
+        hospital.id, hospital.version, hospital.lon, hospital.lat, SourceCrs.wgs84, "王核实",
+        WriteSource.api,
+    )  # fmt: skip  # the store's own write: nothing learned
+    [pudong] = seeded_store.find_units(name="浦东新区")
+    seeded_store.put_learned([LearnedPoint(LearnedFrom.taught, "浦电路221号", pudong.id, 121.5194,
+                                           31.2206, road="浦电路", house_number=221)])  # fmt: skip
+    assert not seeded_store.resources_learned()
+    ChainHolder(seeded_settings, seeded_store).learned()
+    learned = {p.resource_id: p for p in seeded_store.iter_learned()}
+    assert learned[placed.id].source == LearnedFrom.verified
+    assert None in learned  # the taught point stays
+    assert seeded_store.resources_learned()

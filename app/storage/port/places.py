@@ -114,6 +114,11 @@ class LearnedStore(Protocol):
     def learned_version(self) -> str | None:
         """Moves with every write to the learned points (None: none learned yet)."""
 
+    @abc.abstractmethod
+    def resources_learned(self) -> bool:
+        """Whether every resource's point was derived at least once (``replace_derived``):
+        not yet in a store from before addresses were learned."""
+
 
 class LayerStore(Protocol):
     """Resources with their statuses by kind, area and status (``sql_layers``)."""
