@@ -166,8 +166,18 @@ class Rebuilt:
 def rebuild(store: Store, index: GazetteerIndex) -> Rebuilt:
     """Derive every resource's point again (after a parser change or a gazetteer reseed):
     rows of deleted resources, or of resources that teach nothing now, go; taught rows
-    keep their point and get their keys parsed again."""
-    derived = [p for r in store.iter_resources() if (p := learned_from_resource(r, index))]
+    keep their point and get their keys parsed again. A point derived as it was keeps the
+    time it was learned (its age is the evidence's, not the rebuild's)."""
+    before = {p.resource_id: p for p in store.iter_learned() if p.resource_id is not None}
+    derived = []
+    for resource in store.iter_resources():
+        point = learned_from_resource(resource, index)
+        if point is None:
+            continue
+        old = before.get(resource.id)
+        if old is not None and replace(old, id=None, learned_at=None) == point:
+            point = replace(point, learned_at=old.learned_at)
+        derived.append(point)
     store.replace_derived(derived)
     taught = []
     for old in store.iter_learned():

@@ -107,7 +107,8 @@ class GeocoderChain:
                 continue
             notes += [_attributed(geocoder.name, note) for note in result.notes]
             if not result.found:
-                notes.append(f"{geocoder.name}: {result.outcome.value}")
+                if result.notes or result.candidates:  # a miss with nothing to say says nothing
+                    notes.append(f"{geocoder.name}: {result.outcome.value}")
                 candidates.update(dict.fromkeys(result.candidates))
                 continue
             if stated is not None and geocoder.name in self.gates:

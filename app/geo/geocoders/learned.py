@@ -20,7 +20,6 @@ from app.geo.geocoders.base import (
     GeocodeResult,
     Neighbour,
     Outcome,
-    failure,
 )
 from app.geo.geocoders.shared_parse import SharedParse
 from app.geo.interpolation import Estimate, Kind
@@ -32,6 +31,9 @@ GUESSED_DISTRICT_FACTOR = 0.7
 HOUSE_KINDS = frozenset({Kind.exact, Kind.interpolated, Kind.nearest_number})
 SOURCE_ORDER = tuple(LearnedFrom)
 STREETS_REMEMBERED = 65_536
+MISSED = GeocodeResult(provider="learned", outcome=Outcome.not_found)
+"""Nothing learned about an address: no remark (a chain adds none for a silent miss), as
+it says nothing about the address itself."""
 
 
 class LearnedGeocoder:
@@ -57,16 +59,16 @@ class LearnedGeocoder:
         """The learned estimate for the address, or not found."""
         learned = self.learned()
         if learned is None or not learned.size:
-            return failure(self.name, Outcome.not_found, "nothing learned yet")
+            return MISSED
         parsed = self.parse(query)
         if parsed.district is not None:
             estimate = learned.lookup(parsed)
             if estimate is None:
-                return failure(self.name, Outcome.not_found, "nothing learned about this address")
+                return MISSED
             return self._result(estimate, parsed.district.id)
         districts = learned.districts_of(parsed)
         if not districts:
-            return failure(self.name, Outcome.not_found, "no district named, nothing learned")
+            return MISSED
         if len(districts) == 1:
             estimate = learned.lookup(parsed, districts[0])
             name = self.index.units[districts[0]].name
