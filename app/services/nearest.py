@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import threading
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,12 +25,13 @@ import numpy as np
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.layers import Area
-from app.domain.records import Resource, ResourceView
+from app.domain.records import ResourceView
 from app.domain.statuses import State
 from app.geo.distance import bearing_deg
-from app.geo.nearest import Candidates, PointIndex, refine
+from app.geo.nearest import Candidates, refine
 from app.geo.sphere import unit_vector, unit_vectors
-from app.services.nearest_facts import ResourceFacts, resource_accepts
+from app.services.nearest_facts import resource_accepts
+from app.services.nearest_kinds import KindPoints
 from app.services.nearest_statuses import (
     MAX_QUALIFIED,
     REBUILD_AFTER,
@@ -107,9 +105,8 @@ class NearestFinder:
         self.store = store
         self.in_database = in_database
         self._lock = threading.Lock()
-        self._kinds: dict[
-            str, tuple[str | None, PointIndex, dict[int, Resource], ResourceFacts]
-        ] = {}
+        self._kinds: dict[str, tuple[str | None, KindPoints]] = {}
+        """Per kind: the resources marker it was built at, and its points."""
         self._services: dict[str, ServiceStatuses] = {}
         self._history_id = 0
         self._seen_change: int | None = None
@@ -218,13 +215,20 @@ class NearestFinder:
         with self._lock:
             if query.service is not None and query.service not in self.service_codes:
                 raise NotFound(f"no service {query.service!r}")
-            _, index, resources, facts = self._kinds[query.kind]
+            _, kind_points = self._kinds[query.kind]
+            index, resources, facts = kind_points.index, kind_points.resources, kind_points.facts
             statuses = self._services.get(query.service) if query.service else None
             states = query.states
             oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
             by_status = statuses is not None and states is not None
             by_facts = query.filters_facts
             qualified = statuses.qualified.get((query.kind, states)) if by_status else None
+            points = index
+            if query.district_id is not None:  # its own points: refusing all others costs
+                points = kind_points.districts.get(query.district_id)  # a scan if none do
+                if points is None:
+                    return []
+                qualified = None
             accept = None
             if qualified is not None:
                 accept = functools.partial(qualified.accept, oldest=oldest)
@@ -237,7 +241,7 @@ class NearestFinder:
                     ok = facts.accept(ids, **query.facts())
                     return ok if status_ok is None else ok & status_ok(ids)
 
-            search = index.nearest if qualified is None else qualified.nearest
+            search = points.nearest if qualified is None else qualified.nearest
             found = search(query.lon, query.lat, query.k, accept, query.max_m)
             by_id = statuses.by_id if statuses else {}
             hits = []
@@ -308,9 +312,9 @@ class NearestFinder:
         self._apply_history(until=self.store.last_history_id())
         cached = self._kinds.get(kind)
         if cached is None or cached[0] != marker:
-            built = _build(self.store, kind)
+            built = KindPoints.build(self.store, kind)
             with self._lock:
-                self._kinds[kind] = (marker, *built)
+                self._kinds[kind] = (marker, built)
                 for statuses in self._services.values():  # built on the kind's old points
                     for key in [key for key in statuses.qualified if key[0] == kind]:
                         del statuses.qualified[key]
@@ -341,7 +345,8 @@ class NearestFinder:
         if room and (kind, states) not in asked.qualified:
             todo.append((asked, (kind, states)))
         for statuses, (of_kind, of_states) in todo:
-            _, index, resources, _ = self._kinds[of_kind]
+            _, kind_points = self._kinds[of_kind]
+            index, resources = kind_points.index, kind_points.resources
             built = Qualified(index, resources, statuses, of_states)
             with self._lock:
                 statuses.qualified[of_kind, of_states] = built
@@ -361,34 +366,3 @@ class NearestFinder:
                     if cache is not None:
                         cache.put(row.status)
                     self._history_id = row.id
-
-
-def _build(store: Store, kind: str) -> tuple[PointIndex, dict[int, Resource], ResourceFacts]:
-    """A kind's resources, their index and facts, read and built without holding any lock."""
-    with _without_full_collections():
-        resources = {r.id: r for r in store.iter_resources(kind=kind)}
-    index = PointIndex(
-        np.fromiter(resources, dtype=np.int64, count=len(resources)),
-        np.array([r.lon for r in resources.values()]),
-        np.array([r.lat for r in resources.values()]),
-    )
-    return index, resources, ResourceFacts(resources)
-
-
-@contextmanager
-def _without_full_collections() -> Iterator[None]:
-    """Make many long-lived objects without the garbage collector's passes over them.
-
-    Each full collection holds the GIL, and so the event loop, for as long as it walks
-    every object: 0.1-0.7 s with a 100k layer in memory. The objects made here hold no
-    cycles and live until the next rebuild, so they are frozen (never walked again; freed
-    by reference counting as usual) before collection resumes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
