@@ -21,7 +21,6 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,21 +73,6 @@ def taught_points(rows: list[dict[str, str]], index: GazetteerIndex) -> list[Lea
             )
         )
     return points
-
-
-class Points:
-    """A LearnedSource over a list (the store's table is issue 22's other part)."""
-
-    def __init__(self, points: list[LearnedPoint]) -> None:
-        self.points = points
-
-    def iter_learned(self) -> Iterator[LearnedPoint]:
-        """Every point."""
-        return iter(self.points)
-
-    def learned_version(self) -> str | None:
-        """Never moves here."""
-        return str(len(self.points)) if self.points else None
 
 
 def evaluate(label: str, chain, rows: list[dict[str, str]]) -> None:
@@ -188,7 +172,7 @@ def main() -> None:
         throughput(gazetteer, with_learned, asked)
         many = synthesise(points, 100_000)
         start = time.perf_counter()
-        LearnedIndex.from_source(Points(many))
+        LearnedIndex(many)
         print(f"\nindex built from {len(many):,} points in {time.perf_counter() - start:.2f} s")
         store.close()
 
