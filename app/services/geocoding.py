@@ -137,7 +137,7 @@ class ChainHolder:
         fresh = built_marker == marker or time.monotonic() - built_at < ROADS_REFRESH_S
         return roads if built_units == units and fresh else None
 
-    def learned(self) -> LearnedIndex | None:
+    def learned(self) -> LearnedIndex:
         """The learned index as the store has it, rebuilt when ``learned_version`` moved (at
         most every LEARNED_REFRESH_S), by one thread at a time while the others keep the
         index they had. Called by the chain's learned step, on the chain's thread, never

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from app.api.routes_geocode import evidence_public
@@ -45,8 +44,6 @@ def test_an_answer_without_learned_evidence_has_none(client: TestClient):
 
 def test_the_api_answers_from_learned_points(client: TestClient):
     store = client.app.state.context.store
-    if not hasattr(store, "put_learned"):
-        pytest.skip("the store keeps no learned points yet (issue 22's store part)")
     pudong = next(u for u in store.find_units(level="district") if u.name == "浦东新区")
 
     def point(number: int, lon: float) -> LearnedPoint:

@@ -140,13 +140,9 @@ def test_nothing_learned_leaves_the_gazetteer_answer(seeded_store: Store, tmp_pa
     assert not any(note.startswith("learned") for note in result.notes)  # a silent miss
 
 
-def test_the_step_is_left_out_when_turned_off_or_the_store_cannot_learn(
-    seeded_store: Store, tmp_path: Path
-):
+def test_the_step_follows_the_gazetteer_unless_turned_off(seeded_store: Store, tmp_path: Path):
     off = Settings(data_dir=tmp_path, database_url="", learn_addresses=False)
     assert [g.name for g in build_chain(off, seeded_store, online=False).geocoders] == ["gazetteer"]
     on = Settings(data_dir=tmp_path, database_url="")
     names = [g.name for g in build_chain(on, seeded_store, online=False).geocoders]
-    assert names == (
-        ["gazetteer", "learned"] if hasattr(seeded_store, "iter_learned") else ["gazetteer"]
-    )
+    assert names == ["gazetteer", "learned"]

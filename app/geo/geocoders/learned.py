@@ -37,15 +37,14 @@ it says nothing about the address itself."""
 
 
 class LearnedGeocoder:
-    """Answers from the learned index; ``learned()`` gives the current one (None: nothing
-    learned, or a store that cannot learn)."""
+    """Answers from the learned index; ``learned()`` gives the current one."""
 
     name = "learned"
 
     def __init__(
         self,
         index: GazetteerIndex,
-        learned: Callable[[], LearnedIndex | None],
+        learned: Callable[[], LearnedIndex],
         reverse: ReverseIndex | None = None,
         parse: SharedParse | None = None,
     ) -> None:
@@ -58,7 +57,7 @@ class LearnedGeocoder:
     def geocode(self, query: GeocodeQuery) -> GeocodeResult:
         """The learned estimate for the address, or not found."""
         learned = self.learned()
-        if learned is None or not learned.size:
+        if not learned.size:
             return MISSED
         parsed = self.parse(query)
         if parsed.district is not None:

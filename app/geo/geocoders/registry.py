@@ -28,7 +28,7 @@ def provider(
     index: GazetteerIndex,
     roads: Callable[[], RoadIndex] | None = None,
     *,
-    learned: Callable[[], LearnedIndex | None] | None = None,
+    learned: Callable[[], LearnedIndex] | None = None,
     reverse: ReverseIndex | None = None,
     parse: SharedParse | None = None,
 ) -> Geocoder:
@@ -78,7 +78,7 @@ def build_chain(
     gates: dict[str, ProviderGate] | None = None,
     cache: AnswerCache | None = None,
     roads: Callable[[], RoadIndex] | None = None,
-    learned: Callable[[], LearnedIndex | None] | None = None,
+    learned: Callable[[], LearnedIndex] | None = None,
 ) -> GeocoderChain:
     """The chain ``AIDMAP_GEOCODERS`` names, caching provider answers in ``store``; with
     ``online=False`` only its offline part (the gazetteer), which spends no provider's
