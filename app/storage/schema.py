@@ -1,69 +1,36 @@
-"""Tables shared by every SQL backend, in SQLAlchemy Core (no dialect-specific types)."""
+"""Tables shared by every SQL backend, in SQLAlchemy Core (no dialect-specific types); the
+help requests' tables live in ``schema_help``, the shared type and checks in ``schema_base``,
+and all are reachable from here."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     false,
     text,
 )
 
 from app.domain.enums import EditAction, LearnedFrom, Level, Precision, Role, SourceCrs
-from app.domain.help import CloseReason, HelpEventKind, HelpState, Urgency
 from app.domain.sources import RunOutcome, SourceKind
 from app.domain.statuses import State
-
-
-class UtcDateTime(TypeDecorator):
-    """A timestamp stored in UTC and always read back timezone-aware."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        """Refuse naive datetimes; store UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        """Attach UTC where the database dropped the zone (SQLite)."""
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=UTC)
-
-
-def _one_of(column: str, enum: type) -> CheckConstraint:
-    values = ", ".join(f"'{member.value}'" for member in enum)
-    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
-
-
-def _wgs84_range() -> tuple[CheckConstraint, CheckConstraint]:
-    return (
-        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
-        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-    )
-
-
-metadata = MetaData()
+from app.storage.schema_base import UtcDateTime, metadata
+from app.storage.schema_base import one_of as _one_of
+from app.storage.schema_base import wgs84_range as _wgs84_range
+from app.storage.schema_help import help_events as help_events
+from app.storage.schema_help import help_links as help_links
+from app.storage.schema_help import help_requests as help_requests
+from app.storage.schema_help import help_reveals as help_reveals
 
 meta = Table(
     "meta",
@@ -352,85 +319,6 @@ source_leases = Table(
     Column("source_id", Integer, ForeignKey("sources.id"), primary_key=True),
     Column("holder", Text, comment="the replica (or manual run) running the source"),
     Column("expires_at", UtcDateTime, nullable=False, comment="free again from then on"),
-)
-
-help_requests = Table(
-    "help_requests",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("service", String(32), nullable=False, comment="a service's code, or 'other'"),
-    Column("answers", JSON, comment="the service's questions answered; NULL once erased"),
-    Column("urgency", String(16), nullable=False),
-    Column("urgency_why", JSON, nullable=False, comment="the rules that decided the urgency"),
-    Column("district_id", Integer, ForeignKey("admin_units.id")),
-    Column("street_id", Integer, ForeignKey("admin_units.id"), comment="the public cell"),
-    Column("committee_id", Integer, ForeignKey("admin_units.id")),
-    Column("lon", Float, comment="private: the requester's point; NULL once erased"),
-    Column("lat", Float),
-    Column("precision", String(16), nullable=False),
-    Column("phone", Text, comment="personal fields: NULL once erased"),
-    Column("name", Text),
-    Column("text", Text),
-    Column("consent_at", UtcDateTime, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("close_reason", String(16)),
-    Column("claimed_by", Text, comment="the claimant's name, shown to signed-in users"),
-    Column("claim_key", String(64), comment="token:ID or session:ID"),
-    Column("claimed_at", UtcDateTime),
-    Column("state_at", UtcDateTime, nullable=False, comment="the last transition"),
-    Column("resource_id", Integer, ForeignKey("resources.id"), comment="the matched hospital"),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-    Column("contacted_at", UtcDateTime, comment="first moved to contacting or beyond"),
-    Column("closed_at", UtcDateTime, comment="resolved or closed: retention counts from it"),
-    Column("erased_at", UtcDateTime),
-    _one_of("state", HelpState),
-    _one_of("close_reason", CloseReason),
-    _one_of("urgency", Urgency),
-    _one_of("precision", Precision),
-    *_wgs84_range(),
-    Index("ix_help_requests_state_created", "state", "created_at"),
-    Index("ix_help_requests_phone_service", "phone", "service"),
-    Index("ix_help_requests_district", "district_id"),
-    Index("ix_help_requests_closed", "closed_at"),
-)
-
-help_links = Table(
-    "help_links",
-    metadata,
-    Column("secret_hash", String(64), primary_key=True, comment="sha256 hex of a tracking secret"),
-    Column("request_id", Integer, ForeignKey("help_requests.id"), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_help_links_request", "request_id"),
-)
-
-help_events = Table(
-    "help_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("request_id", Integer, ForeignKey("help_requests.id"), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("state", String(16), comment="state events: the state moved to"),
-    Column("reason", String(16)),
-    Column("resource_id", Integer, ForeignKey("resources.id")),
-    Column("text", Text, comment="notes and added information; NULL once erased (not public)"),
-    Column("public", Boolean, nullable=False, comment="shown to the requester"),
-    Column("by_name", Text, comment="the volunteer; NULL: the requester or the system"),
-    Column("by_key", String(64)),
-    Column("at", UtcDateTime, nullable=False),
-    _one_of("kind", HelpEventKind),
-    Index("ix_help_events_request", "request_id", "id"),
-)
-
-help_reveals = Table(
-    "help_reveals",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("request_id", Integer, ForeignKey("help_requests.id"), nullable=False),
-    Column("by_name", Text, nullable=False),
-    Column("by_key", String(64), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Index("ix_help_reveals_request", "request_id", "id"),
 )
 
 learned_addresses = Table(
