@@ -168,7 +168,12 @@ def rebuild(store: Store, index: GazetteerIndex) -> Rebuilt:
     rows of deleted resources, or of resources that teach nothing now, go; taught rows
     keep their point and get their keys parsed again. A point derived as it was keeps the
     time it was learned (its age is the evidence's, not the rebuild's)."""
-    before = {p.resource_id: p for p in store.iter_learned() if p.resource_id is not None}
+    before, taught_before = {}, []  # one read: replacing resources' rows keeps taught ones
+    for old in store.iter_learned():
+        if old.resource_id is None:
+            taught_before.append(old)
+        else:
+            before[old.resource_id] = old
     derived = []
     for resource in store.iter_resources():
         point = learned_from_resource(resource, index)
@@ -180,9 +185,7 @@ def rebuild(store: Store, index: GazetteerIndex) -> Rebuilt:
         derived.append(point)
     store.replace_derived(derived)
     taught = []
-    for old in store.iter_learned():
-        if old.resource_id is not None:
-            continue
+    for old in taught_before:
         district = index.units.get(old.district_id)
         parsed = parse_address(old.address, index, district.name if district else None)
         point = parsed_point(old.source, parsed, old.lon, old.lat, index,
