@@ -81,10 +81,11 @@ async def geocodes_beside_a_write(base: str, secret: str, rows: list[DevRow]) ->
         await asyncio.sleep(0.5)  # every request sent and waiting on the server
         headers = {"Authorization": f"Bearer {secret}", "If-Match": tag}
         body = {"state": "limited", "note": "需预约"}
-        put = await http.put(
-            f"{url}/status/{service}", json=body, headers=headers, timeout=TIMEOUT_S
-        )
-        read = await http.get(url, timeout=TIMEOUT_S)
+        # On a new connection: setting up 150 clients can outlast the server's keep-alive
+        # (5 s) on a slow machine, and httpx does not resend a request cut off by its close.
+        async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S) as writer:
+            put = await writer.put(f"{url}/status/{service}", json=body, headers=headers)
+            read = await writer.get(url)
         pending = sum(not task.done() for task in geocodes)
         answers = await asyncio.gather(*geocodes)
     return {"put": put, "read": read, "pending": pending, "answers": answers}

@@ -51,14 +51,6 @@ def streams_open(base: str) -> float:
     return float(value)
 
 
-def wait_until(condition, timeout: float = 10) -> None:
-    """Poll ``condition`` until it is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not true in time"
-        time.sleep(0.05)
-
-
 def hold_all(client: httpx.Client, url: str, count: int) -> list[Opened]:
     """``count`` open streams at once, retrying refusals for a few seconds (slots freed by
     streams just closed are given back as the server notices)."""

@@ -100,6 +100,25 @@ def test_a_coordinator_previews_and_applies_an_import_through_the_page(served, o
     assert phone.errors == []
 
 
+def test_the_import_form_cannot_be_sent_before_its_script_has_come(served, open_page):
+    """Sent early, the form went out as a plain GET: the page reloaded with the form's
+    fields in its address and the plan never came."""
+    phone = sign_in(served, open_page, "急协调", Role.coordinator)
+    held = []
+    phone.page.route("**/desk-import.js", lambda route: held.append(route))  # held back
+    phone.page.get_by_role("link", name="导入").tap()
+    phone.wait_for("!document.getElementById('tab-import').hidden")
+    preview = phone.page.get_by_role("button", name="预览")
+    assert preview.is_disabled()
+    for _ in range(200):  # the request is seen by the test's next calls into the browser
+        if held:
+            break
+        phone.page.wait_for_timeout(50)
+    held[0].continue_()
+    phone.wait_for("!document.querySelector('#import-form button').disabled")
+    assert phone.page.url == f"{served.base}/desk#import"
+
+
 def test_a_session_cookie_sent_from_another_sites_page_changes_nothing(served, open_page):
     hospital = hospitals_offering(served, "dialysis")[5]
     phone = sign_in(served, open_page, "受害者", Role.verifier)

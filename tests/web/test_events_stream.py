@@ -18,8 +18,9 @@ from app.api.routes_events import EventStream
 from app.services.events import StatusEvents
 from app.services.stream_slots import StreamSlots
 from tests import event_loop
+from tests.polling import wait_until
 from tests.web.conftest import Served, serving
-from tests.web.streams import client_at, close_all, hold_all, open_stream, streams_open, wait_until
+from tests.web.streams import client_at, close_all, hold_all, open_stream, streams_open
 
 
 def read_events(response: httpx.Response, wanted: int) -> list[dict]:

@@ -23,6 +23,7 @@ from app.services.auth import create_token
 from app.storage import open_store
 from tests.cli.serving import free_port, start_serve, stop, wait_healthy
 from tests.conftest import require_or_skip
+from tests.polling import wait_until
 from tests.seeded import copy_seeded
 from tests.web.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.web.test_page_browser import show_marker
@@ -159,14 +160,14 @@ def browser(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory):
         browser.close()
 
 
-def logged_clients(deployment: Deployment, path: str) -> set[str]:
-    """The clients both replicas' access logs name for requests to ``path``."""
-    clients = set()
+def logged_clients(deployment: Deployment, path: str) -> list[str]:
+    """The client of each request to ``path`` in both replicas' access logs."""
+    clients = []
     for log in deployment.logs:
         for line in log.read_text().splitlines():
             entry = json.loads(line) if line.startswith("{") else {}
             if entry.get("logger") == "aidmap.access" and entry.get("path") == path:
-                clients.add(entry["client"])
+                clients.append(entry["client"])
     return clients
 
 
@@ -272,4 +273,6 @@ def test_two_clients_behind_caddy_have_limits_of_their_own(deployment: Deploymen
     # the replicas count in the store they share: the 31st is refused whichever answers
     assert first.count(201) == SHARES_PER_CLIENT
     assert shares(deployment, "127.0.0.3", 1) == [201]  # another client, its own limit
-    assert logged_clients(deployment, "/api/v1/share") == {"127.0.0.2", "127.0.0.3"}
+    # a request is logged once answered: wait for every line, then read them all
+    wait_until(lambda: len(logged_clients(deployment, "/api/v1/share")) == len(first) + 1)
+    assert set(logged_clients(deployment, "/api/v1/share")) == {"127.0.0.2", "127.0.0.3"}

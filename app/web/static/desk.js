@@ -24,8 +24,18 @@ function show(hash) {
   });
   document.querySelectorAll("main > section").forEach(function (s) { s.hidden = s.id !== "tab-" + tab; });
   if (LAZY[tab] && !started[tab]) {
-    started[tab] = import(LAZY[tab]).then(function (m) { return m.start(services); }).catch(fail);
+    started[tab] = import(LAZY[tab]).then(function (m) { return m.start(services); })
+      .then(function () { ready(tab); }).catch(fail);
   }
+}
+
+/* A tab's buttons wait for its module: a form sent before its handler is attached would
+   reload the page with the form in the address (a slow phone, a quick tap). */
+function ready(tab) {
+  byId("tab-" + tab).querySelectorAll("button[data-wait]").forEach(function (b) {
+    b.disabled = false;
+    b.removeAttribute("data-wait");
+  });
 }
 window.addEventListener("hashchange", function () { show(location.hash.slice(1)); });
 show(location.hash.slice(1) || "queue");
