@@ -127,12 +127,11 @@ def worker_pids(parent: int) -> list[int]:
     return sorted(found)
 
 
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[Workers]:
+def serve_two_workers(tmp: Path) -> Iterator[Workers]:
     """``aidmap serve --workers 2`` on a seeded SQLite copy."""
-    data_dir = tmp_path / "data"
+    data_dir = tmp / "data"
     seeded.copy_seeded(data_dir)
-    port, log = free_port(), tmp_path / "serve.log"
+    port, log = free_port(), tmp / "serve.log"
     server = start_serve(data_dir, port, log, "--workers", "2", "--log-level", "warning")
     try:
         wait_healthy(server, port)
@@ -145,6 +144,19 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
         assert stop(server) == 0
     text = log.read_text()
     assert "Traceback" not in text, text  # (a worker's death is an info line: not here)
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    """A server of its own, for a test that kills a worker or counts requests from zero."""
+    yield from serve_two_workers(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    """One server for the tests that check only what they themselves add (a start of two
+    workers costs 10-20 s on CI's two cores)."""
+    yield from serve_two_workers(tmp_path_factory.mktemp("shared"))
 
 
 def test_a_killed_worker_is_replaced_and_its_replacement_takes_connections(workers):
@@ -178,15 +190,15 @@ def test_metrics_from_either_worker_are_the_servers_totals(workers):
 
 
 def test_a_port_in_use_is_one_line_and_exit_3_even_for_another_aidmap_with_workers(
-    workers, tmp_path
+    shared, tmp_path
 ):
-    port = urlsplit(workers.base).port
+    port = urlsplit(shared.base).port
     log = tmp_path / "second.log"
-    second = start_serve(workers.settings.data_dir, port, log, "--workers", "2")
+    second = start_serve(shared.settings.data_dir, port, log, "--workers", "2")
     assert second.wait(timeout=60) == 3
     errors = [line for line in log.read_text().splitlines() if '"ERROR"' in line]
     assert len(errors) == 1 and "Address already in use" in errors[0], errors
-    with workers.client(0) as client:  # the first server goes on serving
+    with shared.client(0) as client:  # the first server goes on serving
         assert client.get("/livez").status_code == 200
 
 
@@ -200,48 +212,48 @@ def bearer(settings: Settings, role: Role, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def test_the_31st_share_from_one_address_is_refused_whichever_worker_answers(workers):
+def test_the_31st_share_from_one_address_is_refused_whichever_worker_answers(shared):
     def share(client: httpx.Client, n: int) -> httpx.Response:
         return client.post("/api/v1/share", json=VIEW | {"center": [121.4 + n / 100, 31.23]})
 
     for worker, numbers in ((0, range(15)), (1, range(15, 30))):
-        with workers.client(worker) as client:
+        with shared.client(worker) as client:
             assert {share(client, n).status_code for n in numbers} == {201}
     for worker in (0, 1):
-        with workers.client(worker) as client:
+        with shared.client(worker) as client:
             refused = share(client, 30 + worker)
             assert refused.status_code == 429, refused.text
             assert 1 <= int(refused.headers["Retry-After"]) <= 600
 
 
-def test_one_claim_holds_and_a_session_ends_on_every_worker(workers):
-    settings = workers.settings
+def test_one_claim_holds_and_a_session_ends_on_every_worker(shared):
+    settings = shared.settings
     wang, li = (bearer(settings, Role.volunteer, name) for name in ("王阿姨", "李医生"))
-    with workers.client(0) as client:
+    with shared.client(0) as client:
         assert client.post("/api/v1/resources/1/claim", headers=wang).status_code == 200
-    with workers.client(1) as client:
+    with shared.client(1) as client:
         refused = client.post("/api/v1/resources/1/claim", headers=li)
         assert refused.status_code == 409 and refused.json()["holder"] == "王阿姨"
 
-    origin = {"Origin": workers.base}
-    with workers.client(1) as client:
+    origin = {"Origin": shared.base}
+    with shared.client(1) as client:
         invite = client.post("/api/v1/invites", json={"name": "张", "role": "verifier"},
                              headers=bearer(settings, Role.admin, "管理员"))  # fmt: skip
         assert invite.status_code == 201, invite.text
         joined = client.post(urlsplit(invite.json()["url"]).path, headers=origin)
         assert joined.status_code == 303, joined.text
     cookie = {"Cookie": f"aidmap_session={joined.cookies['aidmap_session']}"}
-    with workers.client(0) as client:
+    with shared.client(0) as client:
         assert client.get("/api/v1/session", headers=cookie).json()["name"] == "张"
         ended = client.post("/api/v1/session/end",
                             headers=cookie | origin | {"X-Aidmap-Page": "1"})  # fmt: skip
         assert ended.status_code == 204, ended.text
-    with workers.client(1) as client:
+    with shared.client(1) as client:
         assert client.get("/api/v1/session", headers=cookie).status_code == 401
 
 
-def test_a_page_on_one_worker_sees_a_change_written_through_the_other(workers):
-    volunteer = bearer(workers.settings, Role.volunteer, "王阿姨")
+def test_a_page_on_one_worker_sees_a_change_written_through_the_other(shared):
+    volunteer = bearer(shared.settings, Role.volunteer, "王阿姨")
     seen: list[dict] = []
     listening, done = threading.Event(), threading.Event()
 
@@ -255,7 +267,7 @@ def test_a_page_on_one_worker_sees_a_change_written_through_the_other(workers):
                     done.set()
                     return
 
-    with workers.client(0) as page, workers.client(1) as client:
+    with shared.client(0) as page, shared.client(1) as client:
         threading.Thread(target=listen, args=(page,), daemon=True).start()
         assert listening.wait(20)
         etag = client.get("/api/v1/resources/3").headers["ETag"]
