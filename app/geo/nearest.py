@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import compress
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -94,9 +93,9 @@ def refine(
     fetch = first_fetch or max(FIRST_FETCH, GROWTH * k)
     while True:
         ids, vectors, exhausted = candidates(fetch)
-        found, measured = measure(origin, ids, vectors, accept, max_m)
-        if exhausted or (len(found) >= k and measured.max() > found[k - 1][0] + TIE_MARGIN_M):
-            return [Neighbour(i, d) for d, i in found[:k]]
+        found, measured = measure(origin, ids, vectors, accept, max_m, k)
+        if exhausted or (len(found) == k and measured.max() > found[-1][0] + TIE_MARGIN_M):
+            return [Neighbour(i, d) for d, i in found]
         fetch *= GROWTH
 
 
@@ -106,9 +105,10 @@ def measure(
     vectors: np.ndarray,
     accept: Callable[[np.ndarray], np.ndarray] | None,
     max_m: float | None,
+    k: int,
 ) -> tuple[list[tuple[float, int]], np.ndarray]:
-    """The candidates within ``max_m`` that ``accept`` takes, as (distance, id) pairs in
-    order, and every candidate's distance (metres)."""
+    """The ``k`` nearest candidates within ``max_m`` that ``accept`` takes, as (distance,
+    id) pairs in that order, and every candidate's distance (metres)."""
     measured = great_circle_m(origin, vectors)
     keep = None if max_m is None else measured <= max_m
     if accept is not None and len(ids):
@@ -116,6 +116,8 @@ def measure(
             keep = accept(ids)
         elif keep.any():
             keep[keep] = accept(ids[keep])
-    # Kept and ordered as plain pairs: for a few dozen candidates, cheaper than numpy calls.
-    pairs = zip(measured.tolist(), ids.tolist(), strict=True)
-    return sorted(pairs if keep is None else compress(pairs, keep.tolist())), measured
+    kept, kept_ids = (measured, ids) if keep is None else (measured[keep], ids[keep])
+    # Ordered by numpy (distance, then id), and only the first k become Python objects:
+    # sorting a few dozen (distance, id) tuples cost more than the distances themselves.
+    first = np.lexsort((kept_ids, kept))[:k]
+    return list(zip(kept[first].tolist(), kept_ids[first].tolist(), strict=True)), measured

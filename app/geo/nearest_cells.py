@@ -80,10 +80,9 @@ class CandidateCells:
         cell = row * self.cols + col
         rows = slice(self.starts[cell], self.starts[cell + 1])
         origin = np.array(unit_vector(lon, lat))
-        found, _ = measure(origin, self.ids[rows], self.vectors[rows], accept, max_m)
+        found, _ = measure(origin, self.ids[rows], self.vectors[rows], accept, max_m, k)
         bound = self.bounds[cell] - TIE_MARGIN_M
-        if len(found) >= k and found[k - 1][0] < bound:
-            return [Neighbour(i, d) for d, i in found[:k]]
-        if max_m is not None and max_m < bound:  # every point within max_m is listed
-            return [Neighbour(i, d) for d, i in found[:k]]
+        settled = len(found) == k and found[-1][0] < bound
+        if settled or (max_m is not None and max_m < bound):  # (every point within max_m
+            return [Neighbour(i, d) for d, i in found]  # is listed)
         return None

@@ -216,7 +216,7 @@ class NearestFinder:
             if query.service is not None and query.service not in self.service_codes:
                 raise NotFound(f"no service {query.service!r}")
             _, kind_points = self._kinds[query.kind]
-            index, resources, facts = kind_points.index, kind_points.resources, kind_points.facts
+            index, resources, facts = kind_points.index, kind_points.by_id, kind_points.facts
             statuses = self._services.get(query.service) if query.service else None
             states = query.states
             oldest = (now - timedelta(hours=ttl_hours)).timestamp() if query.fresh else None
@@ -243,11 +243,11 @@ class NearestFinder:
 
             search = points.nearest if qualified is None else qualified.nearest
             found = search(query.lon, query.lat, query.k, accept, query.max_m)
-            by_id = statuses.by_id if statuses else {}
+            by_id = statuses.by_id if statuses else []
             hits = []
             for neighbour in found:
                 r = resources[neighbour.id]
-                status = by_id.get(neighbour.id)
+                status = by_id[neighbour.id] if neighbour.id < len(by_id) else None
                 view = ResourceView(r, {query.service: status} if status else {})
                 bearing = bearing_deg(query.lon, query.lat, r.lon, r.lat)
                 hits.append(NearestHit(view, neighbour.distance_m, bearing))

@@ -33,12 +33,15 @@ MAX_QUALIFIED = 6
 
 
 class ServiceStatuses:
-    """One service's current statuses: objects by id, and arrays for vectorised filters."""
+    """One service's current statuses: objects by id, and arrays for vectorised filters
+    (each indexed by resource id)."""
 
     def __init__(self, statuses: dict[int, IntakeStatus]) -> None:
-        self.by_id: dict[int, IntakeStatus] = {}
         self.qualified: dict[tuple[str, frozenset[State]], Qualified] = {}
         size = max(statuses, default=0) + 1
+        # By resource id, like the arrays: a list lookup touches less memory than a dict's
+        # (at 100,000 resources each dict lookup was a cache miss or three).
+        self.by_id: list[IntakeStatus | None] = [None] * size
         self.state = np.zeros(size, dtype=np.int8)
         self.checked = np.zeros(size, dtype=np.float64)
         for status in statuses.values():
@@ -51,6 +54,7 @@ class ServiceStatuses:
             grow = max(rid + 1, 2 * len(self.state))
             self.state = np.concatenate([self.state, np.zeros(grow - len(self.state), np.int8)])
             self.checked = np.concatenate([self.checked, np.zeros(grow - len(self.checked))])
+            self.by_id.extend([None] * (grow - len(self.by_id)))
         self.by_id[rid] = status
         self.state[rid] = STATE_CODES[status.state]
         self.checked[rid] = checked_at(status).timestamp()
