@@ -27,7 +27,7 @@ from app.storage.rows import resource_row
 from app.storage.sql_access import AccessQueries
 from app.storage.sql_claims import ClaimQueries
 from app.storage.sql_edits import EditQueries
-from app.storage.sql_features import FeatureQueries
+from app.storage.sql_features import FeatureQueries, PageCounts
 from app.storage.sql_help import HelpQueries
 from app.storage.sql_layers import LayerQueries
 from app.storage.sql_learned import LearnedQueries
@@ -65,6 +65,7 @@ class SqlStore(
         self._engine = engine
         self._write_engine = write_engine or engine
         self._services: tuple[Service, ...] | None = None
+        self._page_counts = PageCounts()  # FeatureQueries'
         try:
             self._migrate()
         except BaseException:

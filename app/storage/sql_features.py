@@ -16,12 +16,13 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Select, Text, bindparam, cast, func, select, true
+from sqlalchemy import Connection, Select, Text, bindparam, cast, func, null, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.domain.layers import FEATURE_COLUMNS, STATUS_COLUMNS, Area, FeatureRows
 from app.storage import schema as t
+from app.storage.meta_keys import MetaKey
 from app.storage.sql_layers import area_conditions
 from app.storage.sql_order import ordered_ids, page_order, sort_columns
 from app.storage.sql_support import SqlPlumbing, is_costly
@@ -35,13 +36,25 @@ class FeatureQueries(SqlPlumbing):
         area's order (by id unless asked), in one statement. The page's ids are a
         subquery (index-only by id; not 1,000 bound parameters, nor the skipped rows'
         pages read); a page past the end still gives one row, the count's, with nothing
-        joined to it."""
-        query = _page_query(kind, area, self.backend)
+        joined to it. The count of an area that statuses cannot change is kept with the
+        resources' change stamp, read in the same statement as each page: while the
+        stamp is the one it was counted at, the page is read without counting."""
+        key = (kind, area) if counts_keep(area) else None
+        kept = self._page_counts.get(key) if key else None
+        if kept is not None:
+            rows = self._page_rows(kind, area, limit, offset, counted=False)
+            if rows[0][1] == kept[0]:
+                return _feature_rows(kept[1], rows)
+        rows = self._page_rows(kind, area, limit, offset, counted=True)
+        total, stamp = rows[0][0], rows[0][1]
+        if key is not None and stamp is not None:
+            self._page_counts.put(key, (stamp, total))
+        return _feature_rows(total, rows)
+
+    def _page_rows(self, kind: str, area: Area, limit: int, offset: int, counted: bool) -> list:
+        query = _page_query(kind, area, self.backend, counted)
         with self._filtered_statement(area) as conn:
-            rows = conn.execute(query, {"limit": limit, "offset": offset}).all()
-        if rows[0][1] is None:
-            return FeatureRows(rows[0][0], [])
-        return FeatureRows(rows[0][0], [tuple(row)[1:] for row in rows])
+            return conn.execute(query, {"limit": limit, "offset": offset}).all()
 
     @contextmanager
     def _filtered_statement(self, area: Area) -> Iterator[Connection]:
@@ -60,33 +73,76 @@ class FeatureQueries(SqlPlumbing):
         return None if row is None else tuple(row)
 
 
-def _page_query(kind: str, area: Area, backend: str) -> Select:
+def _feature_rows(total: int, rows: list) -> FeatureRows:
+    """The page's rows without their head (the count and the stamp)."""
+    if rows[0][2] is None:
+        return FeatureRows(total, [])
+    return FeatureRows(total, [tuple(row)[2:] for row in rows])
+
+
+def counts_keep(area: Area) -> bool:
+    """Whether ``area``'s count moves only with the resources themselves (which move the
+    ``resources_changed_at`` stamp in the same transaction): no service (states filter
+    only with one), no time (a status's) or CQL2 filter, and no name (aliases live in a
+    table of their own)."""
+    return area.service is None and area.during is None and area.where is None and not area.name
+
+
+class PageCounts:
+    """Counts of items pages' areas with the stamp each was counted at, per store (each
+    replica keeps its own); the most recent ``SIZE`` areas (a client's bboxes are many)."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, Area], tuple[str, int]] = {}
+
+    def get(self, key: tuple[str, Area]) -> tuple[str, int] | None:
+        """The (stamp, count) kept for ``key``, if any."""
+        return self._kept.get(key)
+
+    def put(self, key: tuple[str, Area], value: tuple[str, int]) -> None:
+        """Keep ``value`` for ``key``, forgetting the oldest area beyond ``SIZE``."""
+        self._kept.pop(key, None)
+        self._kept[key] = value
+        while len(self._kept) > self.SIZE:
+            self._kept.pop(next(iter(self._kept)), None)
+
+
+def _page_query(kind: str, area: Area, backend: str, counted: bool) -> Select:
     """A page's statement for one kind and area on ``backend``: built once for an area
     without a CQL2 filter (building it took as long as writing the features of a page of
     100); a filter's tree is built each time (a dict, and seldom asked twice)."""
     if area.where is not None:
-        return _build_page_query(kind, area, backend)
-    return _cached_page_query(kind, area, backend)
+        return _build_page_query(kind, area, backend, counted)
+    return _cached_page_query(kind, area, backend, counted)
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_page_query(kind: str, area: Area, backend: str) -> Select:
-    return _build_page_query(kind, area, backend)
+def _cached_page_query(kind: str, area: Area, backend: str, counted: bool) -> Select:
+    return _build_page_query(kind, area, backend, counted)
 
 
-def _build_page_query(kind: str, area: Area, backend: str) -> Select:
-    """The limit and offset are bound parameters; the area's order included."""
+def _build_page_query(kind: str, area: Area, backend: str, counted: bool) -> Select:
+    """The limit and offset are bound parameters; the area's order included. Each row
+    starts with the count (NULL when not ``counted``) and the resources' change stamp."""
     c = t.resources.c
     conditions = area_conditions(kind, area, backend)
     ids = ordered_ids(conditions, area)
     ids = ids.limit(bindparam("limit")).offset(bindparam("offset")).correlate(None)
     columns = _columns()
     page = select(*columns, *sort_columns(area)).where(c.id.in_(ids)).subquery("page")
-    matched = select(func.count().label("total")).select_from(t.resources).where(*conditions)
-    counted = matched.subquery("matched")
+    m = t.meta.c
+    stamp = select(m.value).where(m.key == MetaKey.resources_changed.value).scalar_subquery()
+    if counted:
+        head = select(func.count().label("total"), stamp.label("stamp"))
+        head = head.select_from(t.resources).where(*conditions)
+    else:
+        head = select(null().label("total"), stamp.label("stamp"))
+    head = head.subquery("head")
     return (
-        select(counted.c.total, *list(page.c)[: len(columns)])
-        .select_from(counted.outerjoin(page, true()))
+        select(head.c.total, head.c.stamp, *list(page.c)[: len(columns)])
+        .select_from(head.outerjoin(page, true()))
         .order_by(*page_order(area, page))
     )
 
