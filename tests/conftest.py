@@ -26,13 +26,17 @@ EVAL_DIR = Path(os.environ.get("AIDMAP_EVAL_DIR", REPO.parent / "shared" / "eval
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that drive Chromium or a served app by the fixtures they use, so
-    ``-m "not server and not browser and not bench"`` is a developer's quick run."""
+    ``-m "not server and not browser and not bench"`` is a developer's quick run; then run
+    the files that serve first, each file's tests in their order: the two processes then
+    end on short files instead of one waiting while the other runs a long one."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if "browser" in names:  # a page is always served by a real server too
             item.add_marker(pytest.mark.browser)
         if "served" in names or "browser" in names:
             item.add_marker(pytest.mark.server)
+    serving_files = {item.path for item in items if item.get_closest_marker("server")}
+    items.sort(key=lambda item: item.path not in serving_files)  # stable
 
 
 @pytest.hookimpl(tryfirst=True)
