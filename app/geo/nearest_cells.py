@@ -83,6 +83,5 @@ class CandidateCells:
         found, _ = measure(origin, self.ids[rows], self.vectors[rows], accept, max_m, k)
         bound = self.bounds[cell] - TIE_MARGIN_M
         settled = len(found) == k and found[-1][0] < bound
-        if settled or (max_m is not None and max_m < bound):  # (every point within max_m
-            return [Neighbour(i, d) for d, i in found]  # is listed)
-        return None
+        listed = max_m is not None and max_m < bound  # every point within max_m is listed
+        return [Neighbour(i, d) for d, i in found] if settled or listed else None

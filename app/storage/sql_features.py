@@ -13,6 +13,7 @@ a public filter: then its time is bounded (``_time_bound``), which on PostgreSQL
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -96,17 +97,20 @@ class PageCounts:
 
     def __init__(self) -> None:
         self._kept: dict[tuple[str, Area], tuple[str, int]] = {}
+        self._lock = threading.Lock()  # pages are read in several worker threads
 
     def get(self, key: tuple[str, Area]) -> tuple[str, int] | None:
         """The (stamp, count) kept for ``key``, if any."""
-        return self._kept.get(key)
+        with self._lock:
+            return self._kept.get(key)
 
     def put(self, key: tuple[str, Area], value: tuple[str, int]) -> None:
         """Keep ``value`` for ``key``, forgetting the oldest area beyond ``SIZE``."""
-        self._kept.pop(key, None)
-        self._kept[key] = value
-        while len(self._kept) > self.SIZE:
-            self._kept.pop(next(iter(self._kept)), None)
+        with self._lock:
+            self._kept.pop(key, None)
+            self._kept[key] = value
+            while len(self._kept) > self.SIZE:
+                del self._kept[next(iter(self._kept))]
 
 
 def _page_query(kind: str, area: Area, backend: str, counted: bool) -> Select:
