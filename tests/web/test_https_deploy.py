@@ -66,6 +66,7 @@ def request(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Res
     """``method path`` through Caddy, the TLS handshake naming ``aidmap.test``."""
     return client.request(method, path, extensions={"sni_hostname": NAME}, **kwargs)
 
+
 GRACE_S = 1
 """Caddy's grace period here (deploy/Caddyfile: 10 s): how long a stop waits for streams."""
 
