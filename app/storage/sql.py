@@ -129,13 +129,13 @@ class SqlStore(
             ]
             insert_many(conn, t.resources, rows)
             report("resources", len(rows), len(rows))
-            conn.execute(
-                insert(t.meta),
-                [
-                    {"key": MetaKey.seed_version, "value": version},
-                    {"key": MetaKey.seeded_at, "value": now.isoformat()},
-                ],
-            )
+            meta = [
+                {"key": MetaKey.seed_version, "value": version},
+                {"key": MetaKey.seeded_at, "value": now.isoformat()},
+            ]
+            if rows:  # resources were added: caches built from them (kept page counts) see it
+                meta.append({"key": MetaKey.resources_changed, "value": now.isoformat()})
+            conn.execute(insert(t.meta), meta)
         return True
 
     def _insert_units(self, conn: Connection, data: SeedData, report: Progress) -> dict[str, int]:

@@ -46,3 +46,9 @@ def test_a_count_of_statuses_moves_with_a_status_write(store: Store):
     before = counted(store, OPEN)
     store.set_status(added[-1].id, "dialysis", StatusReport(State.open, "v"), 1)
     assert counted(store, OPEN) == before + 1
+
+
+def test_a_store_seeded_with_resources_has_a_stamp_to_keep_counts_by(seeded_store: Store):
+    """Seeding adds resources, so it moves the stamp: a deployment serving only the
+    bundled hospitals keeps its pages' counts from the start."""
+    assert seeded_store.resources_changed_at() is not None
