@@ -265,10 +265,13 @@ def test_names_reach_the_page_without_invisible_or_direction_characters(served, 
         "(() => { const on = []; aidmap.map.eachLayer((layer) => {"
         " if (layer.getTooltip && layer.getTooltip()) on.push(layer); }); return on; })()"
     )
-    page.wait_for(f"{tooltips}.length > 0")  # the offices of the view have arrived
-    page.page.evaluate(f"{tooltips}.forEach((layer) => layer.openTooltip())")
-    shown = page.page.evaluate("[...document.querySelectorAll('.leaflet-tooltip')]"
-                               ".map((t) => t.textContent)")  # fmt: skip
+    opened = (  # every tooltip of the view opened, and their texts
+        f"({tooltips}.forEach((layer) => layer.openTooltip()),"
+        " [...document.querySelectorAll('.leaflet-tooltip')].map((t) => t.textContent))"
+    )
+    # the offices of the view have arrived (a later answer may redraw them: ask again)
+    page.wait_for(f"{opened}.includes('<b>粗</b>居委')")
+    shown = page.page.evaluate(opened)
     assert "<b>粗</b>居委" in shown and page.page.locator(".leaflet-tooltip b").count() == 0
     text = page.page.evaluate("document.body.innerText")
     assert not any(char in text for char in HIDDEN)
